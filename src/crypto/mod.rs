@@ -1,0 +1,44 @@
+//! Cryptographic primitives: pure functions over bytes and values, no I/O,
+//! no clock.
+//!
+//! Everything lives in the ristretto255 group (`curve25519-dalek` 5), a
+//! prime-order group, so no cofactor or torsion checks are needed: every point
+//! decoded from the wire is decompressed and rejected if its encoding is not a
+//! canonical ristretto255 encoding ([`point::Point`]).
+//!
+//! Generators (see [`generators`]):
+//!
+//! * `G`, the ristretto255 basepoint: the base of every key and of every
+//!   commitment blinding factor;
+//! * `H = from_uniform_bytes(SHA3-512(G))`, the `bulletproofs` crate's
+//!   second Pedersen generator: the base of committed values.
+//!
+//! | module | protocol |
+//! |---|---|
+//! | [`keys`] | view/spend key pairs, seed derivation, bech32m addresses |
+//! | [`stealth`] | one-time output keys, view tags, scanning |
+//! | [`commitment`] | Pedersen commitments and 16-bit limbs |
+//! | [`range`] | aggregated Bulletproofs+ range proofs over limbs |
+//! | [`clsag`] | CLSAG linkable ring signatures with key images |
+//! | [`payload`] | XChaCha20-Poly1305 payloads keyed by ECDH + HKDF |
+//! | [`regulator`] | twisted-ElGamal amount handles, their Sigma proof, decryption |
+//! | [`batch`] | random-linear-combination batch verification |
+//! | [`transcript`] | every Fiat–Shamir label, in one place |
+
+pub mod batch;
+pub mod clsag;
+pub mod commitment;
+pub mod generators;
+pub mod hash;
+pub mod keys;
+pub mod payload;
+pub mod point;
+pub mod range;
+pub mod regulator;
+pub mod rng;
+pub mod secret;
+pub mod stealth;
+pub mod transcript;
+
+pub use curve25519_dalek::ristretto::RistrettoPoint;
+pub use curve25519_dalek::scalar::Scalar;
