@@ -61,6 +61,28 @@ impl BatchVerifier {
         }
     }
 
+    /// Draws a fresh random weight, for callers that combine several
+    /// equations' coefficients on a shared point themselves.
+    pub fn weight<R: RngCore + CryptoRng + ?Sized>(rng: &mut R) -> Scalar {
+        random_scalar(rng)
+    }
+
+    /// Adds an already weighted term `a·P`.
+    pub fn add(&mut self, a: Scalar, p: &RistrettoPoint) {
+        self.scalars.push(a);
+        self.points.push(*p);
+    }
+
+    /// Adds an already weighted `a·G`.
+    pub fn add_g(&mut self, a: Scalar) {
+        self.g += a;
+    }
+
+    /// Adds an already weighted `a·H`.
+    pub fn add_h(&mut self, a: Scalar) {
+        self.h += a;
+    }
+
     /// Number of variable terms collected so far.
     pub fn len(&self) -> usize {
         self.points.len()

@@ -65,13 +65,6 @@ impl Point {
         }
     }
 
-    /// Builds a point whose encoding is already known (e.g. from a batch
-    /// compression). The caller guarantees `bytes == point.compress()`.
-    pub(crate) fn from_parts(point: RistrettoPoint, bytes: [u8; 32]) -> Self {
-        debug_assert_eq!(point.compress().to_bytes(), bytes);
-        Self { bytes, point }
-    }
-
     /// The identity element.
     pub fn identity() -> Self {
         Self::from_point(RistrettoPoint::identity())
