@@ -139,6 +139,17 @@ impl RegulatorSecretKey {
         Secret::new((ephemeral.point() * self.sk.expose()).compress().to_bytes())
     }
 
+    /// `S_reg = sk·E` for many ephemerals at once (one shared inversion).
+    pub fn shared_secrets_batch(&self, ephemerals: &[&RegulatorEphemeral]) -> Vec<Secret<[u8; 32]>> {
+        let mut half = self.sk.expose() * Scalar::from(2u64).invert();
+        let halves: Vec<RistrettoPoint> = ephemerals.iter().map(|e| e.point() * half).collect();
+        half.zeroize();
+        RistrettoPoint::double_and_compress_batch(&halves)
+            .into_iter()
+            .map(|c| Secret::new(c.to_bytes()))
+            .collect()
+    }
+
     /// Decrypts one limb: `Cⱼ − sk⁻¹·Dⱼ = vⱼ·H`, then a table lookup.
     /// `None` if the result is not `v·H` for any `v < 2¹⁶` (impossible for a
     /// limb whose transaction validated).

@@ -1,0 +1,102 @@
+//! Why a transaction was refused. Every variant is one specific check, with
+//! a stable machine-readable [`TxError::code`].
+
+use crate::crypto::clsag::ClsagError;
+use crate::crypto::range::RangeError;
+use crate::crypto::regulator::RegulatorProofError;
+
+use super::codec::DecodeError;
+
+/// A refused transaction.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TxError {
+    /// The bytes are not a canonical transaction.
+    #[error("malformed transaction: {0}")]
+    Malformed(#[from] DecodeError),
+    /// Two inputs spend the same key image.
+    #[error("inputs {first} and {second} have the same key image")]
+    DuplicateKeyImage {
+        /// First input.
+        first: usize,
+        /// Second input.
+        second: usize,
+    },
+    /// Two outputs have the same one-time key.
+    #[error("outputs {first} and {second} have the same one-time key")]
+    DuplicateOutputKey {
+        /// First output.
+        first: usize,
+        /// Second output.
+        second: usize,
+    },
+    /// A ring lists an index twice or out of order.
+    #[error("ring of input {input} is not strictly increasing")]
+    RingNotSorted {
+        /// The input.
+        input: usize,
+    },
+    /// The resolved rings do not match the inputs.
+    #[error("resolved rings do not match the transaction's inputs")]
+    RingShape,
+    /// The aggregated range proof does not verify.
+    #[error("range proof: {0}")]
+    RangeProof(RangeError),
+    /// The regulator handles' proof does not verify.
+    #[error("regulator proof: {0}")]
+    RegulatorProof(RegulatorProofError),
+    /// Inputs do not equal outputs plus fee.
+    #[error("amounts do not balance: inputs ≠ outputs + fee")]
+    Unbalanced,
+    /// A ring signature does not verify.
+    #[error("ring signature of input {input}: {source}")]
+    Signature {
+        /// The input.
+        input: usize,
+        /// Why.
+        source: ClsagError,
+    },
+    /// A ring member is not on the ledger.
+    #[error("input {input} references unknown output {index}")]
+    UnknownRingMember {
+        /// The input.
+        input: usize,
+        /// The global output index.
+        index: u64,
+    },
+    /// A key image is already spent.
+    #[error("input {input} is already spent (key image seen before)")]
+    KeyImageSpent {
+        /// The input.
+        input: usize,
+    },
+    /// A one-time key already exists on the ledger.
+    #[error("output {output}'s one-time key already exists on the ledger")]
+    OutputKeyExists {
+        /// The output.
+        output: usize,
+    },
+    /// The transfer is encrypted to a regulator key that is not in force.
+    #[error("regulator key is not the one in force")]
+    RegulatorKey,
+}
+
+impl TxError {
+    /// A stable short identifier, used as the problem type in the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "malformed",
+            Self::DuplicateKeyImage { .. } => "duplicate-key-image",
+            Self::DuplicateOutputKey { .. } => "duplicate-output-key",
+            Self::RingNotSorted { .. } => "ring-not-sorted",
+            Self::RingShape => "ring-shape",
+            Self::RangeProof(_) => "bad-range-proof",
+            Self::RegulatorProof(_) => "bad-regulator-proof",
+            Self::Unbalanced => "unbalanced",
+            Self::Signature { .. } => "bad-signature",
+            Self::UnknownRingMember { .. } => "unknown-ring-member",
+            Self::KeyImageSpent { .. } => "double-spend",
+            Self::OutputKeyExists { .. } => "output-key-exists",
+            Self::RegulatorKey => "wrong-regulator-key",
+        }
+    }
+}

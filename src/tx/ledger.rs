@@ -1,0 +1,101 @@
+//! What validation needs to read from the ledger, and an in-memory ledger
+//! for tests and benchmarks.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::crypto::clsag::{KeyImage, RingMember};
+use crate::crypto::regulator::RegulatorPublicKey;
+use crate::crypto::stealth::OneTimeKey;
+
+use super::{AssetId, Transaction};
+
+/// The ring members of each input, in ring order.
+pub type Rings = Vec<Vec<RingMember>>;
+
+/// Read access to ledger state, as validation needs it.
+pub trait LedgerView {
+    /// The output with global index `index` of `asset`, if committed.
+    fn output(&self, asset: &AssetId, index: u64) -> Option<RingMember>;
+    /// Whether `image` was spent by a committed transaction.
+    fn is_spent(&self, image: &KeyImage) -> bool;
+    /// Whether an output with one-time key `key` was committed.
+    fn output_key_exists(&self, key: &OneTimeKey) -> bool;
+    /// Whether transfers may currently be encrypted to `key`.
+    fn regulator_key_in_force(&self, key: &RegulatorPublicKey) -> bool;
+}
+
+/// An in-memory ledger: ordered maps, nothing persisted.
+#[derive(Default, Clone)]
+pub struct MemoryLedger {
+    outputs: BTreeMap<AssetId, Vec<RingMember>>,
+    output_keys: BTreeSet<OneTimeKey>,
+    spent: BTreeSet<KeyImage>,
+    regulator_keys: BTreeSet<RegulatorPublicKey>,
+}
+
+impl MemoryLedger {
+    /// An empty ledger accepting transfers to `regulator`.
+    pub fn new(regulator: RegulatorPublicKey) -> Self {
+        let mut l = Self::default();
+        l.regulator_keys.insert(regulator);
+        l
+    }
+
+    /// Appends an output; returns its global index.
+    pub fn push_output(&mut self, asset: &AssetId, member: RingMember) -> u64 {
+        let list = self.outputs.entry(asset.clone()).or_default();
+        list.push(member);
+        self.output_keys.insert(member.key);
+        u64::try_from(list.len() - 1).unwrap_or(u64::MAX)
+    }
+
+    /// Number of outputs of `asset`.
+    pub fn output_count(&self, asset: &AssetId) -> u64 {
+        self.outputs
+            .get(asset)
+            .map_or(0, |l| u64::try_from(l.len()).unwrap_or(u64::MAX))
+    }
+
+    /// Applies a validated transaction: marks key images spent, appends
+    /// outputs. Returns the new outputs' global indices.
+    pub fn apply(&mut self, tx: &Transaction) -> Vec<u64> {
+        match tx {
+            Transaction::Transfer(t) => {
+                for input in &t.inputs {
+                    self.spent.insert(input.key_image);
+                }
+                t.outputs
+                    .iter()
+                    .map(|o| {
+                        self.push_output(
+                            &t.asset,
+                            RingMember {
+                                key: o.one_time_key,
+                                commitment: o.commitment(),
+                            },
+                        )
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+impl LedgerView for MemoryLedger {
+    fn output(&self, asset: &AssetId, index: u64) -> Option<RingMember> {
+        let i = usize::try_from(index).ok()?;
+        self.outputs.get(asset)?.get(i).copied()
+    }
+
+    fn is_spent(&self, image: &KeyImage) -> bool {
+        self.spent.contains(image)
+    }
+
+    fn output_key_exists(&self, key: &OneTimeKey) -> bool {
+        self.output_keys.contains(key)
+    }
+
+    fn regulator_key_in_force(&self, key: &RegulatorPublicKey) -> bool {
+        self.regulator_keys.contains(key)
+    }
+}

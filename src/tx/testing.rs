@@ -1,0 +1,97 @@
+//! Fixtures for tests, benchmarks and `veil bench`: outputs paid to an
+//! account without a funding transaction, and decoys. Nothing here is used
+//! by a node.
+
+use rand::Rng;
+use rand_core::{CryptoRng, RngCore};
+
+use crate::crypto::clsag::RingMember;
+use crate::crypto::commitment::Commitment;
+use crate::crypto::keys::AccountKeys;
+use crate::crypto::point::Point;
+use crate::crypto::rng::random_scalar;
+use crate::crypto::secret::Secret;
+use crate::crypto::stealth::{one_time_secret, OneTimeKey, TxSecret};
+
+use super::ledger::MemoryLedger;
+use super::transfer::plan::{OwnedOutput, Spend};
+use super::AssetId;
+
+/// Appends an output of `amount` paying `owner` and returns it as the owner's
+/// wallet would know it.
+pub fn fund<R: RngCore + CryptoRng>(
+    ledger: &mut MemoryLedger,
+    asset: &AssetId,
+    owner: &AccountKeys,
+    amount: u64,
+    rng: &mut R,
+) -> OwnedOutput {
+    let r = TxSecret::random(rng);
+    let shared = r.shared_secret(owner.address().view_key());
+    let key = shared.one_time_key(0, owner.address().spend_key());
+    let blinding = Secret::new(random_scalar(rng));
+    let member = RingMember {
+        key,
+        commitment: Commitment::new(amount, blinding.expose()),
+    };
+    let global_index = ledger.push_output(asset, member);
+    OwnedOutput {
+        global_index,
+        member,
+        amount,
+        blinding,
+        one_time_secret: one_time_secret(&shared.key_offset(0), owner.spend_secret()),
+    }
+}
+
+/// Appends `count` outputs nobody in the test owns.
+pub fn add_decoys<R: RngCore + CryptoRng>(
+    ledger: &mut MemoryLedger,
+    asset: &AssetId,
+    count: usize,
+    rng: &mut R,
+) {
+    for _ in 0..count {
+        let member = RingMember {
+            key: OneTimeKey(Point::from_point(crate::crypto::generators::mul_g(&random_scalar(rng)))),
+            commitment: Commitment::new(rng.next_u64(), &random_scalar(rng)),
+        };
+        ledger.push_output(asset, member);
+    }
+}
+
+/// Picks `count` distinct decoys uniformly from the ledger, never
+/// `exclude`. The ledger must hold more than `count` outputs.
+pub fn pick_decoys<R: RngCore>(
+    ledger: &MemoryLedger,
+    asset: &AssetId,
+    exclude: u64,
+    count: usize,
+    rng: &mut R,
+) -> Vec<(u64, RingMember)> {
+    use crate::tx::LedgerView;
+    let total = ledger.output_count(asset);
+    let mut chosen = std::collections::BTreeSet::new();
+    while chosen.len() < count {
+        let i = rng.gen_range(0..total);
+        if i != exclude {
+            chosen.insert(i);
+        }
+    }
+    chosen
+        .into_iter()
+        .filter_map(|i| ledger.output(asset, i).map(|m| (i, m)))
+        .collect()
+}
+
+/// [`pick_decoys`] around an owned output.
+pub fn spend_of<R: RngCore>(
+    ledger: &MemoryLedger,
+    asset: &AssetId,
+    owned: OwnedOutput,
+    ring_size: usize,
+    rng: &mut R,
+) -> Spend {
+    let decoys = pick_decoys(ledger, asset, owned.global_index, ring_size - 1, rng);
+    Spend { owned, decoys }
+}

@@ -1,0 +1,345 @@
+//! Building a transfer (the wallet side).
+//!
+//! Given owned outputs with their decoys, payments and the regulator key,
+//! [`TransferPlan::build`] produces a transfer that validators accept:
+//!
+//! 1. sums inputs and payments with checked arithmetic, adds a change output
+//!    (always at least two outputs, so a payment and its change look alike),
+//!    shuffles the outputs;
+//! 2. derives each output's one-time key, view tag and note key from
+//!    `S = r·A`, and each limb's blinding from `S_reg` ([`limb_blinding`]);
+//! 3. commits to the limbs, makes the regulator handles, one aggregated
+//!    range proof and one regulator proof, and seals both notes;
+//! 4. picks pseudo-output blindings that sum to the outputs' blindings (so
+//!    `Σ C' = Σ C + fee·H` holds exactly), sorts each ring by global index
+//!    and signs every input with CLSAG over the signing hash.
+
+use curve25519_dalek::scalar::Scalar;
+use rand::seq::SliceRandom;
+use rand_core::{CryptoRng, RngCore};
+
+use crate::crypto::clsag::{self, ClsagError, RingMember};
+use crate::crypto::commitment::{join_blindings, split_limbs, Commitment, LIMBS};
+use crate::crypto::keys::Address;
+use crate::crypto::range::{RangeError, RangeProof};
+use crate::crypto::regulator::{
+    limb_blinding, Handle, RegulatorProof, RegulatorPublicKey, RegulatorSender,
+};
+use crate::crypto::rng::random_scalar;
+use crate::crypto::secret::Secret;
+use crate::crypto::stealth::TxSecret;
+
+use super::super::limits::{MAX_INPUTS, MAX_MEMO, MAX_OUTPUTS, MAX_RING, MIN_RING};
+use super::super::AssetId;
+use super::note::{OutputNote, RegulatorNote, RegulatorNoteOutput};
+use super::{regulator_ad, Input, Output, Transfer};
+
+/// An output the wallet owns and can spend.
+#[derive(Clone, Debug)]
+pub struct OwnedOutput {
+    /// Its global index (within its asset).
+    pub global_index: u64,
+    /// Its one-time key and commitment.
+    pub member: RingMember,
+    /// Its amount.
+    pub amount: u64,
+    /// Its commitment blinding.
+    pub blinding: Secret<Scalar>,
+    /// Its one-time secret `x` (`P = x·G`).
+    pub one_time_secret: Secret<Scalar>,
+}
+
+/// One input to spend, with the decoys that hide it.
+#[derive(Clone, Debug)]
+pub struct Spend {
+    /// The real output.
+    pub owned: OwnedOutput,
+    /// Other outputs of the same asset, by global index.
+    pub decoys: Vec<(u64, RingMember)>,
+}
+
+/// One payment.
+#[derive(Clone, Debug)]
+pub struct Payment {
+    /// Receiver.
+    pub to: Address,
+    /// Amount, in the asset's minor unit (non-zero).
+    pub amount: u64,
+    /// Memo for the receiver (≤ 512 bytes).
+    pub memo: Vec<u8>,
+}
+
+/// Everything needed to build a transfer.
+#[derive(Clone, Debug)]
+pub struct TransferPlan {
+    /// The asset moved.
+    pub asset: AssetId,
+    /// The public fee.
+    pub fee: u64,
+    /// The regulator key in force.
+    pub regulator_key: RegulatorPublicKey,
+    /// Inputs.
+    pub spends: Vec<Spend>,
+    /// Payments.
+    pub payments: Vec<Payment>,
+    /// Where change goes.
+    pub change_address: Address,
+    /// The sender's address, named to the regulator and, if
+    /// `include_return_address`, to the receivers.
+    pub sender: Option<Address>,
+    /// Whether receivers' notes carry `sender` as a return address.
+    pub include_return_address: bool,
+}
+
+/// Why a transfer could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    /// No inputs, or more than 16.
+    #[error("a transfer spends 1 to 16 inputs, not {0}")]
+    InputCount(usize),
+    /// No payments, or more outputs than 16 with change.
+    #[error("a transfer has 1 to 16 outputs including change, not {0}")]
+    OutputCount(usize),
+    /// A payment of zero.
+    #[error("payment {0} is zero")]
+    ZeroPayment(usize),
+    /// A memo over 512 bytes.
+    #[error("memo of payment {0} is over 512 bytes")]
+    MemoTooLong(usize),
+    /// A sum does not fit in 64 bits.
+    #[error("amounts overflow 64 bits")]
+    Overflow,
+    /// The inputs do not cover payments plus fee.
+    #[error("insufficient funds: have {available}, need {needed}")]
+    InsufficientFunds {
+        /// Sum of inputs.
+        available: u64,
+        /// Payments plus fee.
+        needed: u64,
+    },
+    /// Rings of different sizes, or a size outside 2..=64.
+    #[error("every input needs the same number of decoys, ring size 2..=64")]
+    RingSize,
+    /// A decoy repeats the real output or another decoy.
+    #[error("input {0} has a repeated ring member")]
+    DuplicateRingMember(usize),
+    /// Range proof failure.
+    #[error(transparent)]
+    Range(#[from] RangeError),
+    /// Ring signature failure (e.g. secrets that do not open the output).
+    #[error("input {input}: {source}")]
+    Signature {
+        /// The input.
+        input: usize,
+        /// Why.
+        source: ClsagError,
+    },
+}
+
+struct PlannedOutput {
+    to: Address,
+    amount: u64,
+    memo: Vec<u8>,
+    labelled: bool,
+}
+
+impl TransferPlan {
+    /// Builds and signs the transfer.
+    pub fn build<R: RngCore + CryptoRng>(&self, rng: &mut R) -> Result<Transfer, BuildError> {
+        let n_in = self.spends.len();
+        if n_in == 0 || n_in > MAX_INPUTS {
+            return Err(BuildError::InputCount(n_in));
+        }
+        let ring_size = self.spends[0].decoys.len() + 1;
+        if !(MIN_RING..=MAX_RING).contains(&ring_size)
+            || self.spends.iter().any(|s| s.decoys.len() + 1 != ring_size)
+        {
+            return Err(BuildError::RingSize);
+        }
+        for (i, p) in self.payments.iter().enumerate() {
+            if p.amount == 0 {
+                return Err(BuildError::ZeroPayment(i));
+            }
+            if p.memo.len() > MAX_MEMO {
+                return Err(BuildError::MemoTooLong(i));
+            }
+        }
+        let available = self
+            .spends
+            .iter()
+            .try_fold(0u64, |acc, s| acc.checked_add(s.owned.amount))
+            .ok_or(BuildError::Overflow)?;
+        let needed = self
+            .payments
+            .iter()
+            .try_fold(self.fee, |acc, p| acc.checked_add(p.amount))
+            .ok_or(BuildError::Overflow)?;
+        let change = available
+            .checked_sub(needed)
+            .ok_or(BuildError::InsufficientFunds { available, needed })?;
+
+        let mut planned: Vec<PlannedOutput> = self
+            .payments
+            .iter()
+            .map(|p| PlannedOutput {
+                to: p.to,
+                amount: p.amount,
+                memo: p.memo.clone(),
+                labelled: true,
+            })
+            .collect();
+        if planned.is_empty() {
+            return Err(BuildError::OutputCount(0));
+        }
+        if change > 0 || planned.len() == 1 {
+            planned.push(PlannedOutput {
+                to: self.change_address,
+                amount: change,
+                memo: Vec::new(),
+                labelled: true,
+            });
+        }
+        if planned.len() > MAX_OUTPUTS {
+            return Err(BuildError::OutputCount(planned.len()));
+        }
+        planned.shuffle(rng);
+
+        let r = TxSecret::random(rng);
+        let reg = RegulatorSender::new(&self.regulator_key, rng);
+        let return_address = self.sender.filter(|_| self.include_return_address);
+
+        let mut outputs = Vec::with_capacity(planned.len());
+        let mut output_blindings = Vec::with_capacity(planned.len());
+        let mut range_openings = Vec::with_capacity(planned.len() * LIMBS);
+        let mut reg_openings = Vec::with_capacity(planned.len() * LIMBS);
+        for (o, p) in planned.iter().enumerate() {
+            let index = u32::try_from(o).map_err(|_| BuildError::OutputCount(planned.len()))?;
+            let shared = r.shared_secret(p.to.view_key());
+            let one_time_key = shared.one_time_key(index, p.to.spend_key());
+            let values = split_limbs(p.amount);
+            let gammas: [Secret<Scalar>; LIMBS] = std::array::from_fn(|j| {
+                // j < 4
+                limb_blinding(reg.shared_secret(), index, u32::try_from(j).unwrap_or(0))
+            });
+            let limbs: [Commitment; LIMBS] =
+                std::array::from_fn(|j| Commitment::new(values[j], gammas[j].expose()));
+            let handles: [Handle; LIMBS] =
+                std::array::from_fn(|j| Handle::new(gammas[j].expose(), &self.regulator_key));
+            let blinding = Secret::new(join_blindings(&std::array::from_fn(|j| *gammas[j].expose())));
+            let commitment = Commitment::new(p.amount, blinding.expose());
+            let note = OutputNote {
+                amount: p.amount,
+                blinding: blinding.clone(),
+                asset: self.asset.clone(),
+                memo: p.memo.clone(),
+                return_address,
+            };
+            let payload = note.seal(
+                shared.as_bytes(),
+                index,
+                one_time_key.as_bytes(),
+                commitment.as_bytes(),
+            );
+            for j in 0..LIMBS {
+                range_openings.push((values[j], *gammas[j].expose()));
+                reg_openings.push((values[j], gammas[j].clone()));
+            }
+            outputs.push(Output {
+                one_time_key,
+                view_tag: shared.view_tag(index),
+                limbs,
+                handles,
+                payload,
+            });
+            output_blindings.push(blinding);
+        }
+        let range_proof = RangeProof::prove(&range_openings, rng)?;
+        for (_, g) in &mut range_openings {
+            zeroize::Zeroize::zeroize(g);
+        }
+        let limb_cts: Vec<_> = outputs
+            .iter()
+            .flat_map(|o| o.limbs.into_iter().zip(o.handles))
+            .collect();
+        let regulator_proof = RegulatorProof::prove(&self.regulator_key, &limb_cts, &reg_openings, rng)
+            .map_err(|_| BuildError::OutputCount(outputs.len()))?;
+        let regulator_note = RegulatorNote {
+            sender: self.sender,
+            outputs: planned
+                .iter()
+                .map(|p| RegulatorNoteOutput {
+                    receiver: p.labelled.then_some(p.to),
+                    amount: p.amount,
+                    memo: p.memo.clone(),
+                })
+                .collect(),
+        };
+        let ad = regulator_ad(&self.asset, reg.ephemeral(), &outputs);
+        let regulator_payload = regulator_note.seal(reg.shared_secret().expose(), &ad);
+
+        // Pseudo-output blindings: random, the last one closing the sum.
+        let total_out: Scalar = output_blindings.iter().map(|b| b.expose()).sum();
+        let mut pseudo_blindings: Vec<Secret<Scalar>> = Vec::with_capacity(n_in);
+        let mut running = Scalar::ZERO;
+        for _ in 1..n_in {
+            let b = random_scalar(rng);
+            running += b;
+            pseudo_blindings.push(Secret::new(b));
+        }
+        pseudo_blindings.push(Secret::new(total_out - running));
+        zeroize::Zeroize::zeroize(&mut running);
+
+        let mut rings: Vec<Vec<RingMember>> = Vec::with_capacity(n_in);
+        let mut signer_positions = Vec::with_capacity(n_in);
+        let mut inputs = Vec::with_capacity(n_in);
+        for (i, (spend, pseudo_blinding)) in self.spends.iter().zip(&pseudo_blindings).enumerate() {
+            let mut members: Vec<(u64, RingMember)> = spend.decoys.clone();
+            members.push((spend.owned.global_index, spend.owned.member));
+            members.sort_by_key(|(idx, _)| *idx);
+            if members.windows(2).any(|w| w[0].0 == w[1].0) {
+                return Err(BuildError::DuplicateRingMember(i));
+            }
+            let signer = members
+                .iter()
+                .position(|(idx, _)| *idx == spend.owned.global_index)
+                .ok_or(BuildError::DuplicateRingMember(i))?;
+            inputs.push(Input {
+                ring: members.iter().map(|(idx, _)| *idx).collect(),
+                key_image: clsag::key_image(&spend.owned.one_time_secret, &spend.owned.member.key),
+                pseudo_out: Commitment::new(spend.owned.amount, pseudo_blinding.expose()),
+            });
+            rings.push(members.into_iter().map(|(_, m)| m).collect());
+            signer_positions.push(signer);
+        }
+
+        let mut transfer = Transfer {
+            asset: self.asset.clone(),
+            fee: self.fee,
+            regulator_key: self.regulator_key,
+            tx_public_key: r.public(),
+            regulator_ephemeral: *reg.ephemeral(),
+            inputs,
+            outputs,
+            range_proof,
+            regulator_proof,
+            regulator_payload,
+            signatures: Vec::new(),
+        };
+        let msg = transfer.signing_hash();
+        for (i, spend) in self.spends.iter().enumerate() {
+            let z = Secret::new(spend.owned.blinding.expose() - pseudo_blindings[i].expose());
+            let (sig, _) = clsag::sign(
+                &msg,
+                &rings[i],
+                signer_positions[i],
+                &spend.owned.one_time_secret,
+                &z,
+                &transfer.inputs[i].pseudo_out,
+                rng,
+            )
+            .map_err(|source| BuildError::Signature { input: i, source })?;
+            transfer.signatures.push(sig);
+        }
+        Ok(transfer)
+    }
+}
