@@ -1,1 +1,5 @@
-fn main() {}
+//! The `veil` binary.
+
+fn main() -> std::process::ExitCode {
+    veil::cli::main()
+}

@@ -46,10 +46,10 @@ fn round_trip_build_verify_scan_and_regulator_view() {
     // The regulator reads every amount, the sender, receivers and memo.
     let views = open_for_regulator(&s.regulator, &[&t]);
     let view = views[0].as_ref().unwrap();
-    assert_eq!(view.sender, Some(*s.alice.address()));
+    assert_eq!(view.sender, Some(s.alice.address().into()));
     assert_eq!(view.total(), 1_290);
     assert!(view.outputs.iter().all(|o| o.payload_matches));
-    let to_bob = view.outputs.iter().find(|o| o.receiver == Some(*s.bob.address())).unwrap();
+    let to_bob = view.outputs.iter().find(|o| o.receiver == Some(s.bob.address().into())).unwrap();
     assert_eq!(to_bob.amount, 1_000);
     assert_eq!(to_bob.memo, b"invoice 42");
     // The slow path (handles only) agrees.
@@ -61,10 +61,7 @@ fn round_trip_build_verify_scan_and_regulator_view() {
     let received = &bob_sees[0];
     let owned = veil::tx::transfer::plan::OwnedOutput {
         global_index: first_new + u64::from(received.index),
-        member: veil::crypto::clsag::RingMember {
-            key: received.one_time_key,
-            commitment: received.commitment,
-        },
+        member: veil::crypto::clsag::RingMember::new(received.one_time_key, received.commitment),
         amount: received.note.amount,
         blinding: received.note.blinding.clone(),
         one_time_secret: received.one_time_secret(s.bob.spend_secret()),

@@ -87,14 +87,41 @@ point_newtype!(
     non_identity
 );
 
-/// One ring member: an output's one-time key and amount commitment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// One ring member: an output's one-time key and amount commitment, with
+/// `H_p(P)` computed once. An output is a decoy in many later rings, so the
+/// ledger builds its `RingMember` once and every ring reuses the hash.
+#[derive(Clone, Copy, Debug)]
 pub struct RingMember {
     /// `P_k`.
     pub key: OneTimeKey,
     /// `C_k`.
     pub commitment: Commitment,
+    hp: RistrettoPoint,
 }
+
+impl RingMember {
+    /// A ring member for output `(key, commitment)`.
+    pub fn new(key: OneTimeKey, commitment: Commitment) -> Self {
+        Self {
+            key,
+            commitment,
+            hp: key_image_base(&key),
+        }
+    }
+
+    /// `H_p(P)`.
+    pub fn key_image_base(&self) -> &RistrettoPoint {
+        &self.hp
+    }
+}
+
+impl PartialEq for RingMember {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key && self.commitment == other.commitment
+    }
+}
+
+impl Eq for RingMember {}
 
 /// One round of a commitment-form CLSAG.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -218,7 +245,7 @@ pub fn sign<R: RngCore + CryptoRng + ?Sized>(
     {
         return Err(ClsagError::SecretMismatch);
     }
-    let hp: Vec<RistrettoPoint> = ring.iter().map(|m| key_image_base(&m.key)).collect();
+    let hp: Vec<RistrettoPoint> = ring.iter().map(|m| m.hp).collect();
     let image = KeyImage(Point::from_point(hp[signer] * x.expose()));
     let d = Point::from_point(hp[signer] * z.expose());
     let Setup {
@@ -304,7 +331,7 @@ pub fn verify_into<R: RngCore + CryptoRng + ?Sized>(
 
         // s_k·H_p(P_k) + c_k·μ_P·I + c_k·μ_C·D − R_k = 0
         let w = BatchVerifier::weight(rng);
-        batch.add(w * round.s, &key_image_base(&ring[k].key));
+        batch.add(w * round.s, &ring[k].hp);
         image_coeff += w * cp;
         d_coeff += w * cc;
         batch.add(-w, round.r.point());
@@ -355,15 +382,15 @@ mod tests {
         let ring = (0..n)
             .map(|k| {
                 if k == signer {
-                    RingMember {
-                        key: OneTimeKey(Point::from_point(mul_g(x.expose()))),
-                        commitment: Commitment::new(amount, &gamma),
-                    }
+                    RingMember::new(
+                        OneTimeKey(Point::from_point(mul_g(x.expose()))),
+                        Commitment::new(amount, &gamma),
+                    )
                 } else {
-                    RingMember {
-                        key: OneTimeKey(Point::from_point(mul_g(&random_scalar(rng)))),
-                        commitment: Commitment::new(rng.next_u64(), &random_scalar(rng)),
-                    }
+                    RingMember::new(
+                        OneTimeKey(Point::from_point(mul_g(&random_scalar(rng)))),
+                        Commitment::new(rng.next_u64(), &random_scalar(rng)),
+                    )
                 }
             })
             .collect();
@@ -460,10 +487,10 @@ mod tests {
             s.rounds[k].r = bump(&s.rounds[k].r);
             cases.push(("R", s, msg, f.ring.clone(), f.pseudo, image));
             let mut ring = f.ring.clone();
-            ring[k].key = OneTimeKey(bump(ring[k].key.as_point()));
+            ring[k] = RingMember::new(OneTimeKey(bump(ring[k].key.as_point())), ring[k].commitment);
             cases.push(("P", sig.clone(), msg, ring, f.pseudo, image));
             let mut ring = f.ring.clone();
-            ring[k].commitment = Commitment(bump(ring[k].commitment.as_point()));
+            ring[k] = RingMember::new(ring[k].key, Commitment(bump(ring[k].commitment.as_point())));
             cases.push(("C", sig.clone(), msg, ring, f.pseudo, image));
         }
         let mut s = sig.clone();

@@ -100,11 +100,7 @@ impl Address {
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hrp = Hrp::parse_unchecked(ADDRESS_HRP);
-        match bech32::encode::<Bech32m>(hrp, &self.to_bytes()) {
-            Ok(s) => f.write_str(&s),
-            Err(_) => Err(fmt::Error),
-        }
+        AddressBytes::from(self).fmt(f)
     }
 }
 
@@ -133,6 +129,47 @@ impl FromStr for Address {
             .try_into()
             .map_err(|_| AddressError::Length(data.len()))?;
         Self::from_bytes(&bytes)
+    }
+}
+
+/// An address's 64 bytes `A ‖ B`, not decompressed: a label for records
+/// that only name an account (the regulator's note), where validating the
+/// points would be wasted work. [`AddressBytes::to_address`] validates.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AddressBytes(pub [u8; 64]);
+
+impl AddressBytes {
+    /// Validates the bytes as an address.
+    pub fn to_address(&self) -> Result<Address, AddressError> {
+        Address::from_bytes(&self.0)
+    }
+}
+
+impl From<Address> for AddressBytes {
+    fn from(a: Address) -> Self {
+        Self(a.to_bytes())
+    }
+}
+
+impl From<&Address> for AddressBytes {
+    fn from(a: &Address) -> Self {
+        Self(a.to_bytes())
+    }
+}
+
+impl fmt::Display for AddressBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hrp = Hrp::parse_unchecked(ADDRESS_HRP);
+        match bech32::encode::<Bech32m>(hrp, &self.0) {
+            Ok(s) => f.write_str(&s),
+            Err(_) => Err(fmt::Error),
+        }
+    }
+}
+
+impl fmt::Debug for AddressBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AddressBytes({self})")
     }
 }
 

@@ -69,10 +69,7 @@ impl MemoryLedger {
                     .map(|o| {
                         self.push_output(
                             &t.asset,
-                            RingMember {
-                                key: o.one_time_key,
-                                commitment: o.commitment(),
-                            },
+                            RingMember::new(o.one_time_key, o.commitment()),
                         )
                     })
                     .collect()

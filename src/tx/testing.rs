@@ -30,10 +30,7 @@ pub fn fund<R: RngCore + CryptoRng>(
     let shared = r.shared_secret(owner.address().view_key());
     let key = shared.one_time_key(0, owner.address().spend_key());
     let blinding = Secret::new(random_scalar(rng));
-    let member = RingMember {
-        key,
-        commitment: Commitment::new(amount, blinding.expose()),
-    };
+    let member = RingMember::new(key, Commitment::new(amount, blinding.expose()));
     let global_index = ledger.push_output(asset, member);
     OwnedOutput {
         global_index,
@@ -52,10 +49,10 @@ pub fn add_decoys<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) {
     for _ in 0..count {
-        let member = RingMember {
-            key: OneTimeKey(Point::from_point(crate::crypto::generators::mul_g(&random_scalar(rng)))),
-            commitment: Commitment::new(rng.next_u64(), &random_scalar(rng)),
-        };
+        let member = RingMember::new(
+            OneTimeKey(Point::from_point(crate::crypto::generators::mul_g(&random_scalar(rng)))),
+            Commitment::new(rng.next_u64(), &random_scalar(rng)),
+        );
         ledger.push_output(asset, member);
     }
 }

@@ -28,7 +28,7 @@
 use curve25519_dalek::scalar::Scalar;
 use zeroize::Zeroizing;
 
-use crate::crypto::keys::Address;
+use crate::crypto::keys::{Address, AddressBytes};
 use crate::crypto::payload::{self, OpenError};
 use crate::crypto::secret::Secret;
 
@@ -68,30 +68,36 @@ pub struct OutputNote {
     pub return_address: Option<Address>,
 }
 
-fn write_address(w: &mut Writer, a: &Option<Address>) {
+fn write_address(w: &mut Writer, a: Option<AddressBytes>) {
     match a {
         None => w.u8(0),
         Some(a) => {
             w.u8(1);
-            w.bytes(&a.to_bytes());
+            w.bytes(&a.0);
         }
     }
 }
 
-fn read_address(r: &mut Reader<'_>, what: &'static str) -> Result<Option<Address>, DecodeError> {
+fn read_label(r: &mut Reader<'_>, what: &'static str) -> Result<Option<AddressBytes>, DecodeError> {
     match r.u8(what)? {
         0 => Ok(None),
-        1 => Address::from_bytes(&r.array(what)?)
-            .map(Some)
-            .map_err(|_| DecodeError::Invalid {
-                what,
-                why: "not a valid address",
-            }),
+        1 => Ok(Some(AddressBytes(r.array(what)?))),
         _ => Err(DecodeError::Invalid {
             what,
             why: "flag must be 0 or 1",
         }),
     }
+}
+
+fn read_address(r: &mut Reader<'_>, what: &'static str) -> Result<Option<Address>, DecodeError> {
+    read_label(r, what)?
+        .map(|a| {
+            a.to_address().map_err(|_| DecodeError::Invalid {
+                what,
+                why: "not a valid address",
+            })
+        })
+        .transpose()
 }
 
 fn pad(w: &mut Writer, multiple: usize) {
@@ -121,7 +127,7 @@ impl OutputNote {
         w.scalar(self.blinding.expose());
         self.asset.encode(&mut w);
         w.bytes_u16(&self.memo);
-        write_address(&mut w, &self.return_address);
+        write_address(&mut w, self.return_address.map(AddressBytes::from));
         pad(&mut w, OUTPUT_PAD);
         Zeroizing::new(w.into_bytes())
     }
@@ -176,7 +182,7 @@ impl OutputNote {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegulatorNoteOutput {
     /// Who is paid (absent for outputs the sender chose not to label).
-    pub receiver: Option<Address>,
+    pub receiver: Option<AddressBytes>,
     /// The amount the sender claims; the regulator checks it against the
     /// handles.
     pub amount: u64,
@@ -188,7 +194,7 @@ pub struct RegulatorNoteOutput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegulatorNote {
     /// The paying account.
-    pub sender: Option<Address>,
+    pub sender: Option<AddressBytes>,
     /// One entry per output, in output order.
     pub outputs: Vec<RegulatorNoteOutput>,
 }
@@ -197,10 +203,10 @@ impl RegulatorNote {
     fn encode(&self) -> Zeroizing<Vec<u8>> {
         let mut w = Writer::new();
         w.u8(NOTE_VERSION);
-        write_address(&mut w, &self.sender);
+        write_address(&mut w, self.sender);
         w.count_u8(self.outputs.len());
         for o in &self.outputs {
-            write_address(&mut w, &o.receiver);
+            write_address(&mut w, o.receiver);
             w.u64(o.amount);
             w.bytes_u16(&o.memo);
         }
@@ -214,12 +220,12 @@ impl RegulatorNote {
         if version != NOTE_VERSION {
             return Err(DecodeError::Version(version));
         }
-        let sender = read_address(&mut r, "sender")?;
+        let sender = read_label(&mut r, "sender")?;
         let n = r.count_u8("regulator note outputs", 1, MAX_OUTPUTS)?;
         let mut outputs = Vec::with_capacity(n);
         for _ in 0..n {
             outputs.push(RegulatorNoteOutput {
-                receiver: read_address(&mut r, "receiver")?,
+                receiver: read_label(&mut r, "receiver")?,
                 amount: r.u64("amount")?,
                 memo: r.bytes_u16("memo length", 0, MAX_MEMO)?.to_vec(),
             });
@@ -295,7 +301,7 @@ mod tests {
 
     #[test]
     fn regulator_note_round_trip_and_largest_fits() {
-        let addr = *AccountKeys::from_seed(&[1; 32]).address();
+        let addr = AddressBytes::from(AccountKeys::from_seed(&[1; 32]).address());
         let n = RegulatorNote {
             sender: Some(addr),
             outputs: (0..MAX_OUTPUTS)

@@ -20,7 +20,7 @@ use rand_core::{CryptoRng, RngCore};
 
 use crate::crypto::clsag::{self, ClsagError, RingMember};
 use crate::crypto::commitment::{join_blindings, split_limbs, Commitment, LIMBS};
-use crate::crypto::keys::Address;
+use crate::crypto::keys::{Address, AddressBytes};
 use crate::crypto::range::{RangeError, RangeProof};
 use crate::crypto::regulator::{
     limb_blinding, Handle, RegulatorProof, RegulatorPublicKey, RegulatorSender,
@@ -264,11 +264,11 @@ impl TransferPlan {
         let regulator_proof = RegulatorProof::prove(&self.regulator_key, &limb_cts, &reg_openings, rng)
             .map_err(|_| BuildError::OutputCount(outputs.len()))?;
         let regulator_note = RegulatorNote {
-            sender: self.sender,
+            sender: self.sender.map(AddressBytes::from),
             outputs: planned
                 .iter()
                 .map(|p| RegulatorNoteOutput {
-                    receiver: p.labelled.then_some(p.to),
+                    receiver: p.labelled.then(|| AddressBytes::from(p.to)),
                     amount: p.amount,
                     memo: p.memo.clone(),
                 })

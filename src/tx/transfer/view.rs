@@ -19,7 +19,7 @@ use curve25519_dalek::scalar::Scalar;
 
 use crate::crypto::batch::BatchVerifier;
 use crate::crypto::commitment::{commit, join_limbs, split_limbs, Commitment, LIMBS};
-use crate::crypto::keys::{Address, ViewKey};
+use crate::crypto::keys::{AddressBytes, ViewKey};
 use crate::crypto::regulator::{limb_blinding, RegulatorSecretKey};
 use crate::crypto::secret::Secret;
 use crate::crypto::stealth::{one_time_secret, OneTimeKey, SharedSecret};
@@ -98,7 +98,7 @@ pub struct RegulatorOutputView {
     /// The amount, as proven by the handles.
     pub amount: u64,
     /// The receiver named in the regulator note.
-    pub receiver: Option<Address>,
+    pub receiver: Option<AddressBytes>,
     /// The memo from the regulator note.
     pub memo: Vec<u8>,
     /// The amount the regulator note claims, if the note was readable.
@@ -111,7 +111,7 @@ pub struct RegulatorOutputView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegulatorView {
     /// The paying account named in the regulator note.
-    pub sender: Option<Address>,
+    pub sender: Option<AddressBytes>,
     /// Outputs, in order.
     pub outputs: Vec<RegulatorOutputView>,
     /// Whether the regulator note decrypted and parsed.

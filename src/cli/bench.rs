@@ -1,0 +1,249 @@
+//! `veil bench …`: measurements printed as one JSON object with `--json`.
+//!
+//! Everything is measured on one thread (the figures are per core) unless a
+//! field says `parallel`.
+
+use std::time::Instant;
+
+use anyhow::{ensure, Context};
+use clap::Subcommand;
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use serde_json::json;
+
+use crate::crypto::keys::AccountKeys;
+use crate::crypto::regulator::{self, RegulatorSecretKey};
+use crate::crypto::stealth::SharedSecret;
+use crate::tx::testing::{add_decoys, fund, spend_of};
+use crate::tx::transfer::plan::{Payment, TransferPlan};
+use crate::tx::transfer::view::open_for_regulator;
+use crate::tx::{verify_batch, verify_batch_parallel, AssetId, MemoryLedger, Transaction};
+
+/// What `veil bench` measures.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Build, verify, scan and open confidential transfers.
+    Transfer(TransferArgs),
+}
+
+/// Options of `veil bench transfer`.
+#[derive(Debug, clap::Args)]
+pub struct TransferArgs {
+    /// Ring size.
+    #[arg(long, default_value_t = 16)]
+    pub ring: usize,
+    /// Inputs per transfer.
+    #[arg(long, default_value_t = 2)]
+    pub inputs: usize,
+    /// Outputs per transfer (payments plus change).
+    #[arg(long, default_value_t = 2)]
+    pub outputs: usize,
+    /// Transfers per verification batch.
+    #[arg(long, default_value_t = 64)]
+    pub batch: usize,
+    /// Outputs to scan for the scanning figure (rounded to whole transfers).
+    #[arg(long, default_value_t = 20_000)]
+    pub scan_outputs: usize,
+}
+
+/// Runs a bench command.
+pub fn run(cmd: BenchCommand, json: bool) -> anyhow::Result<()> {
+    match cmd {
+        BenchCommand::Transfer(args) => {
+            let r = transfer(&args)?;
+            if json {
+                super::print_json(&r);
+            } else {
+                println!("veil bench transfer (ring {}, {} in, {} out; one core unless noted)", args.ring, args.inputs, args.outputs);
+                for (k, v) in r.as_object().into_iter().flatten() {
+                    println!("  {k:<38} {v}");
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn ms(d: std::time::Duration, n: usize) -> f64 {
+    let n = u32::try_from(n.max(1)).unwrap_or(u32::MAX);
+    (d / n).as_secs_f64() * 1e3
+}
+
+fn per_s(count: usize, d: std::time::Duration) -> f64 {
+    let count = u32::try_from(count).map(f64::from).unwrap_or(f64::MAX);
+    (count / d.as_secs_f64()).round()
+}
+
+/// Decodes, resolves and batch-verifies encoded transactions, as block
+/// execution does; `parallel` spreads the work over the rayon pool.
+fn verify_encoded_batch(
+    encoded: &[Vec<u8>],
+    ledger: &MemoryLedger,
+    parallel: bool,
+) -> anyhow::Result<Vec<Transaction>> {
+    use rayon::prelude::*;
+    let decoded: Vec<Transaction> = if parallel {
+        encoded.par_iter().map(|b| Transaction::decode(b)).collect::<Result<_, _>>()?
+    } else {
+        encoded.iter().map(|b| Transaction::decode(b)).collect::<Result<_, _>>()?
+    };
+    let rings: Vec<_> = decoded
+        .iter()
+        .map(|tx| tx.resolve_rings(ledger))
+        .collect::<Result<_, _>>()?;
+    let items: Vec<_> = decoded.iter().zip(&rings).collect();
+    let results = if parallel {
+        verify_batch_parallel(&items)
+    } else {
+        verify_batch(&items)
+    };
+    ensure!(results.iter().all(Result::is_ok), "batch verification failed");
+    Ok(decoded)
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1e3).round() / 1e3
+}
+
+/// Measures transfers of the given shape; returns the JSON report.
+pub fn transfer(args: &TransferArgs) -> anyhow::Result<serde_json::Value> {
+    ensure!(args.outputs >= 2, "--outputs counts change too; at least 2");
+    ensure!((1..=16).contains(&args.inputs), "--inputs must be 1..=16");
+    ensure!(args.outputs <= 16, "--outputs must be at most 16");
+    ensure!((2..=64).contains(&args.ring), "--ring must be 2..=64");
+    ensure!(args.batch >= 1, "--batch must be at least 1");
+    let mut rng = ChaCha20Rng::seed_from_u64(0x5eed);
+    let asset = AssetId::new("CNY")?;
+    let regulator = RegulatorSecretKey::from_seed(&[7; 32]);
+    let mut ledger = MemoryLedger::new(*regulator.public());
+    add_decoys(&mut ledger, &asset, 4 * args.ring.max(64), &mut rng);
+    let alice = AccountKeys::from_seed(&[1; 32]);
+    let bob = AccountKeys::from_seed(&[2; 32]);
+    let carol = AccountKeys::from_seed(&[3; 32]);
+    regulator::warm_up();
+
+    let per_payment = 1_000u64;
+    let payments = args.outputs - 1;
+    let plan_one = |rng: &mut ChaCha20Rng, ledger: &mut MemoryLedger| -> anyhow::Result<TransferPlan> {
+        let input_amount = per_payment * u64::try_from(payments)? + 7;
+        let owned: Vec<_> = (0..args.inputs)
+            .map(|_| fund(ledger, &asset, &alice, input_amount, rng))
+            .collect();
+        let spends = owned
+            .into_iter()
+            .map(|o| spend_of(ledger, &asset, o, args.ring, rng))
+            .collect();
+        Ok(TransferPlan {
+            asset: asset.clone(),
+            fee: 0,
+            regulator_key: *regulator.public(),
+            spends,
+            payments: (0..payments)
+                .map(|_| Payment {
+                    to: *bob.address(),
+                    amount: per_payment,
+                    memo: b"bench".to_vec(),
+                })
+                .collect(),
+            change_address: *alice.address(),
+            sender: Some(*alice.address()),
+            include_return_address: false,
+        })
+    };
+
+    // Prove: build `batch` transfers (timed), which the rest reuses.
+    let mut plans = Vec::with_capacity(args.batch);
+    for _ in 0..args.batch {
+        plans.push(plan_one(&mut rng, &mut ledger)?);
+    }
+    let t = Instant::now();
+    let mut txs = Vec::with_capacity(args.batch);
+    for p in &plans {
+        txs.push(Transaction::Transfer(p.build(&mut rng).context("build")?));
+    }
+    let prove = t.elapsed();
+    ensure!(
+        txs[0].check_stateless(&txs[0].resolve_rings(&ledger)?).is_ok(),
+        "bench transaction does not verify"
+    );
+    let encoded: Vec<Vec<u8>> = txs.iter().map(Transaction::encode).collect();
+    let tx_bytes = encoded[0].len();
+
+    // Decode alone.
+    let t = Instant::now();
+    for b in &encoded {
+        std::hint::black_box(Transaction::decode(b)?);
+    }
+    let decode = t.elapsed();
+
+    // Verify one at a time, from bytes: decode, resolve rings, check.
+    let t = Instant::now();
+    for b in &encoded {
+        let tx = Transaction::decode(b)?;
+        let rings = tx.resolve_rings(&ledger)?;
+        tx.check_stateless(&rings)?;
+    }
+    let verify = t.elapsed();
+
+    // Verify as one batch, from bytes: on one thread, then on all.
+    let t = Instant::now();
+    let decoded = verify_encoded_batch(&encoded, &ledger, false)?;
+    let batched = t.elapsed();
+    let t = Instant::now();
+    verify_encoded_batch(&encoded, &ledger, true)?;
+    let batched_parallel = t.elapsed();
+
+    // Scan: outputs not owned by the scanner (Carol), view tags first.
+    let transfers: Vec<&crate::tx::Transfer> = decoded
+        .iter()
+        .map(|tx| match tx {
+            Transaction::Transfer(t) => t,
+        })
+        .collect();
+    let rounds = (args.scan_outputs / (transfers.len() * args.outputs)).max(1);
+    let t = Instant::now();
+    let mut found = 0usize;
+    for _ in 0..rounds {
+        let keys: Vec<_> = transfers.iter().map(|t| &t.tx_public_key).collect();
+        let secrets = SharedSecret::receive_batch(carol.view_key(), &keys);
+        for (tr, s) in transfers.iter().zip(&secrets) {
+            found += tr.scan_with(carol.view_key(), s).len();
+        }
+    }
+    let scan = t.elapsed();
+    ensure!(found == 0, "scanner found outputs it does not own");
+    let scanned = rounds * transfers.len() * args.outputs;
+
+    // Owner scan finds the payments (sanity, not timed).
+    ensure!(transfers[0].scan(bob.view_key()).len() == payments, "receiver scan failed");
+
+    // Regulator: open every transfer (fast path, batched).
+    let t = Instant::now();
+    let views = open_for_regulator(&regulator, &transfers);
+    let reg = t.elapsed();
+    ensure!(views.iter().all(|v| v.as_ref().is_ok_and(|v| v.outputs.iter().all(|o| o.payload_matches))), "regulator view failed");
+    // Regulator, slow path: every limb from its handle.
+    let t = Instant::now();
+    for tr in &transfers {
+        crate::tx::transfer::view::open_from_handles(&regulator, tr)?;
+    }
+    let reg_slow = t.elapsed();
+    let opened = transfers.len() * args.outputs;
+
+    Ok(json!({
+        "ring": args.ring,
+        "inputs": args.inputs,
+        "outputs": args.outputs,
+        "batch": args.batch,
+        "prove_ms": round3(ms(prove, args.batch)),
+        "decode_ms": round3(ms(decode, args.batch)),
+        "verify_ms": round3(ms(verify, args.batch)),
+        "verify_batched_ms_per_tx": round3(ms(batched, args.batch)),
+        "verify_batched_parallel_ms_per_tx": round3(ms(batched_parallel, args.batch)),
+        "threads": rayon::current_num_threads(),
+        "tx_bytes": tx_bytes,
+        "scan_outputs_per_s": per_s(scanned, scan),
+        "regulator_decrypt_outputs_per_s": per_s(opened, reg),
+        "regulator_decrypt_from_handles_outputs_per_s": per_s(opened, reg_slow),
+    }))
+}
