@@ -10,7 +10,9 @@ use veil::crypto::commitment::Commitment;
 use veil::crypto::generators::G;
 use veil::crypto::point::Point;
 use veil::crypto::range::RangeError;
-use veil::crypto::regulator::{Handle, RegulatorProofError, RegulatorPublicKey, RegulatorSecretKey};
+use veil::crypto::regulator::{
+    Handle, RegulatorProofError, RegulatorPublicKey, RegulatorSecretKey,
+};
 use veil::tx::codec::DecodeError;
 use veil::tx::transfer::plan::{BuildError, Payment};
 use veil::tx::transfer::view::{open_for_regulator, open_from_handles, RegulatorOpenError};
@@ -49,7 +51,11 @@ fn round_trip_build_verify_scan_and_regulator_view() {
     assert_eq!(view.sender, Some(s.alice.address().into()));
     assert_eq!(view.total(), 1_290);
     assert!(view.outputs.iter().all(|o| o.payload_matches));
-    let to_bob = view.outputs.iter().find(|o| o.receiver == Some(s.bob.address().into())).unwrap();
+    let to_bob = view
+        .outputs
+        .iter()
+        .find(|o| o.receiver == Some(s.bob.address().into()))
+        .unwrap();
     assert_eq!(to_bob.amount, 1_000);
     assert_eq!(to_bob.memo, b"invoice 42");
     // The slow path (handles only) agrees.
@@ -84,7 +90,9 @@ fn every_shape_verifies() {
     let mut s = Scenario::new(2);
     for (inputs, outputs, ring) in [(1usize, 1usize, 2usize), (1, 2, 3), (3, 3, 5), (2, 7, 11)] {
         let owned = s.fund_alice(&vec![1_000_000; inputs]);
-        let payments = (0..outputs).map(|i| s.pay_bob(1 + u64::try_from(i).unwrap(), "")).collect();
+        let payments = (0..outputs)
+            .map(|i| s.pay_bob(1 + u64::try_from(i).unwrap(), ""))
+            .collect();
         let t = s.plan(owned, payments, 0, ring).build(&mut s.rng).unwrap();
         assert!(t.outputs.len() >= 2);
         assert_eq!(t.inputs[0].ring.len(), ring);
@@ -96,7 +104,11 @@ fn every_shape_verifies() {
 
 /// Tampers one field, re-encodes and decodes (so the tamper travels as
 /// bytes, as an attacker would send it), and validates.
-fn tampered(s: &Scenario, tx: &Transaction, f: impl FnOnce(&mut veil::tx::Transfer)) -> Result<(), TxError> {
+fn tampered(
+    s: &Scenario,
+    tx: &Transaction,
+    f: impl FnOnce(&mut veil::tx::Transfer),
+) -> Result<(), TxError> {
     let Transaction::Transfer(mut t) = tx.clone();
     f(&mut t);
     let bytes = Transaction::Transfer(t).encode();
@@ -110,66 +122,113 @@ fn every_tampered_field_is_rejected_with_its_error() {
     let t = s.transfer(&[5_000, 6_000], 4_000, 4);
     let tx = Transaction::Transfer(t.clone());
     s.validate(&tx).unwrap();
-    let sig0 = |e: ClsagError| TxError::Signature { input: 0, source: e };
+    let sig0 = |e: ClsagError| TxError::Signature {
+        input: 0,
+        source: e,
+    };
 
     // Signature fields.
-    assert_eq!(tampered(&s, &tx, |t| t.signatures[0].rounds[1].s += Scalar::ONE), Err(sig0(ClsagError::Invalid)));
+    assert_eq!(
+        tampered(&s, &tx, |t| t.signatures[0].rounds[1].s += Scalar::ONE),
+        Err(sig0(ClsagError::Invalid))
+    );
     assert_eq!(
         tampered(&s, &tx, |t| t.signatures[1].rounds[3].s += Scalar::ONE),
-        Err(TxError::Signature { input: 1, source: ClsagError::Invalid })
+        Err(TxError::Signature {
+            input: 1,
+            source: ClsagError::Invalid
+        })
     );
     assert_eq!(
-        tampered(&s, &tx, |t| t.signatures[0].rounds[0].l = Point::from_bytes(&bump(&t.signatures[0].rounds[0].l)).unwrap()),
+        tampered(&s, &tx, |t| t.signatures[0].rounds[0].l =
+            Point::from_bytes(&bump(&t.signatures[0].rounds[0].l)).unwrap()),
         Err(sig0(ClsagError::Invalid))
     );
     assert_eq!(
-        tampered(&s, &tx, |t| t.signatures[0].rounds[2].r = Point::from_bytes(&bump(&t.signatures[0].rounds[2].r)).unwrap()),
+        tampered(&s, &tx, |t| t.signatures[0].rounds[2].r =
+            Point::from_bytes(&bump(&t.signatures[0].rounds[2].r)).unwrap()),
         Err(sig0(ClsagError::Invalid))
     );
     assert_eq!(
-        tampered(&s, &tx, |t| t.signatures[0].d = Point::from_bytes(&bump(&t.signatures[0].d)).unwrap()),
+        tampered(&s, &tx, |t| t.signatures[0].d =
+            Point::from_bytes(&bump(&t.signatures[0].d)).unwrap()),
         Err(sig0(ClsagError::Invalid))
     );
     // Key image: signed over, so the signature breaks.
     assert_eq!(
         tampered(&s, &tx, |t| t.inputs[0].key_image =
-            veil::crypto::clsag::KeyImage::from_bytes(&bump(t.inputs[0].key_image.as_point())).unwrap()),
+            veil::crypto::clsag::KeyImage::from_bytes(&bump(
+                t.inputs[0].key_image.as_point()
+            ))
+            .unwrap()),
         Err(sig0(ClsagError::Invalid))
     );
     // Ring member: points at another output.
     assert_eq!(
-        tampered(&s, &tx, |t| t.inputs[0].ring[0] = if t.inputs[0].ring[0] == 0 { 0 } else { t.inputs[0].ring[0] - 1 }),
-        if t.inputs[0].ring[0] == 0 { Ok(()) } else { Err(sig0(ClsagError::Invalid)) }
+        tampered(
+            &s,
+            &tx,
+            |t| t.inputs[0].ring[0] = if t.inputs[0].ring[0] == 0 {
+                0
+            } else {
+                t.inputs[0].ring[0] - 1
+            }
+        ),
+        if t.inputs[0].ring[0] == 0 {
+            Ok(())
+        } else {
+            Err(sig0(ClsagError::Invalid))
+        }
     );
     let last = *t.inputs[0].ring.last().unwrap();
-    assert_eq!(tampered(&s, &tx, |t| *t.inputs[0].ring.last_mut().unwrap() = last + 1_000_000),
-        Err(TxError::UnknownRingMember { input: 0, index: last + 1_000_000 }));
+    assert_eq!(
+        tampered(&s, &tx, |t| *t.inputs[0].ring.last_mut().unwrap() =
+            last + 1_000_000),
+        Err(TxError::UnknownRingMember {
+            input: 0,
+            index: last + 1_000_000
+        })
+    );
     // Pseudo-output: the balance breaks first.
     assert_eq!(
-        tampered(&s, &tx, |t| t.inputs[1].pseudo_out = Commitment::from_bytes(&bump(t.inputs[1].pseudo_out.as_point())).unwrap()),
+        tampered(&s, &tx, |t| t.inputs[1].pseudo_out =
+            Commitment::from_bytes(&bump(t.inputs[1].pseudo_out.as_point()))
+                .unwrap()),
         Err(TxError::Unbalanced)
     );
     // Fee.
     assert_eq!(tampered(&s, &tx, |t| t.fee += 1), Err(TxError::Unbalanced));
     // Limb commitment: the range proof breaks first.
     assert!(matches!(
-        tampered(&s, &tx, |t| t.outputs[0].limbs[2] = Commitment::from_bytes(&bump(t.outputs[0].limbs[2].as_point())).unwrap()),
+        tampered(&s, &tx, |t| t.outputs[0].limbs[2] =
+            Commitment::from_bytes(&bump(t.outputs[0].limbs[2].as_point()))
+                .unwrap()),
         Err(TxError::RangeProof(RangeError::Invalid))
     ));
     // Handle.
     assert_eq!(
-        tampered(&s, &tx, |t| t.outputs[1].handles[3] = Handle::from_bytes(&bump(t.outputs[1].handles[3].as_point())).unwrap()),
+        tampered(&s, &tx, |t| t.outputs[1].handles[3] =
+            Handle::from_bytes(&bump(t.outputs[1].handles[3].as_point()))
+                .unwrap()),
         Err(TxError::RegulatorProof(RegulatorProofError::Invalid))
     );
     // Regulator proof fields.
-    assert_eq!(tampered(&s, &tx, |t| t.regulator_proof.z_v += Scalar::ONE), Err(TxError::RegulatorProof(RegulatorProofError::Invalid)));
-    assert_eq!(tampered(&s, &tx, |t| t.regulator_proof.z_gamma += Scalar::ONE), Err(TxError::RegulatorProof(RegulatorProofError::Invalid)));
     assert_eq!(
-        tampered(&s, &tx, |t| t.regulator_proof.y_c = Point::from_bytes(&bump(&t.regulator_proof.y_c)).unwrap()),
+        tampered(&s, &tx, |t| t.regulator_proof.z_v += Scalar::ONE),
         Err(TxError::RegulatorProof(RegulatorProofError::Invalid))
     );
     assert_eq!(
-        tampered(&s, &tx, |t| t.regulator_proof.y_d = Point::from_bytes(&bump(&t.regulator_proof.y_d)).unwrap()),
+        tampered(&s, &tx, |t| t.regulator_proof.z_gamma += Scalar::ONE),
+        Err(TxError::RegulatorProof(RegulatorProofError::Invalid))
+    );
+    assert_eq!(
+        tampered(&s, &tx, |t| t.regulator_proof.y_c =
+            Point::from_bytes(&bump(&t.regulator_proof.y_c)).unwrap()),
+        Err(TxError::RegulatorProof(RegulatorProofError::Invalid))
+    );
+    assert_eq!(
+        tampered(&s, &tx, |t| t.regulator_proof.y_d =
+            Point::from_bytes(&bump(&t.regulator_proof.y_d)).unwrap()),
         Err(TxError::RegulatorProof(RegulatorProofError::Invalid))
     );
     // Regulator key swapped for another: the proof no longer holds.
@@ -195,37 +254,73 @@ fn every_tampered_field_is_rejected_with_its_error() {
         Err(TxError::RangeProof(_) | TxError::Malformed(_))
     ));
     // Payload bytes (output note and regulator note): signed over.
-    assert_eq!(tampered(&s, &tx, |t| t.outputs[0].payload[5] ^= 1), Err(sig0(ClsagError::Invalid)));
-    assert_eq!(tampered(&s, &tx, |t| t.regulator_payload[5] ^= 1), Err(sig0(ClsagError::Invalid)));
+    assert_eq!(
+        tampered(&s, &tx, |t| t.outputs[0].payload[5] ^= 1),
+        Err(sig0(ClsagError::Invalid))
+    );
+    assert_eq!(
+        tampered(&s, &tx, |t| t.regulator_payload[5] ^= 1),
+        Err(sig0(ClsagError::Invalid))
+    );
     // One-time key, view tag, tx public key, regulator ephemeral, asset: signed over.
     assert_eq!(
         tampered(&s, &tx, |t| t.outputs[0].one_time_key =
-            veil::crypto::stealth::OneTimeKey::from_bytes(&bump(t.outputs[0].one_time_key.as_point())).unwrap()),
+            veil::crypto::stealth::OneTimeKey::from_bytes(&bump(
+                t.outputs[0].one_time_key.as_point()
+            ))
+            .unwrap()),
         Err(sig0(ClsagError::Invalid))
     );
-    assert_eq!(tampered(&s, &tx, |t| t.outputs[0].view_tag.0 ^= 1), Err(sig0(ClsagError::Invalid)));
+    assert_eq!(
+        tampered(&s, &tx, |t| t.outputs[0].view_tag.0 ^= 1),
+        Err(sig0(ClsagError::Invalid))
+    );
     assert_eq!(
         tampered(&s, &tx, |t| t.tx_public_key =
-            veil::crypto::stealth::TxPublicKey::from_bytes(&bump(t.tx_public_key.as_point())).unwrap()),
+            veil::crypto::stealth::TxPublicKey::from_bytes(&bump(
+                t.tx_public_key.as_point()
+            ))
+            .unwrap()),
         Err(sig0(ClsagError::Invalid))
     );
     assert_eq!(
         tampered(&s, &tx, |t| t.regulator_ephemeral =
-            veil::crypto::regulator::RegulatorEphemeral::from_bytes(&bump(t.regulator_ephemeral.as_point())).unwrap()),
+            veil::crypto::regulator::RegulatorEphemeral::from_bytes(&bump(
+                t.regulator_ephemeral.as_point()
+            ))
+            .unwrap()),
         Err(sig0(ClsagError::Invalid))
     );
     // Structure: duplicate key images, unsorted ring, dropped signature.
     let dup = tampered(&s, &tx, |t| t.inputs[1].key_image = t.inputs[0].key_image);
-    assert_eq!(dup, Err(TxError::DuplicateKeyImage { first: 0, second: 1 }));
+    assert_eq!(
+        dup,
+        Err(TxError::DuplicateKeyImage {
+            first: 0,
+            second: 1
+        })
+    );
     let mut t3 = t.clone();
     t3.inputs[0].ring.swap(0, 1);
-    assert_eq!(s.validate(&Transaction::Transfer(t3)), Err(TxError::RingNotSorted { input: 0 }));
+    assert_eq!(
+        s.validate(&Transaction::Transfer(t3)),
+        Err(TxError::RingNotSorted { input: 0 })
+    );
     let mut t4 = t.clone();
     t4.signatures.pop();
-    assert!(matches!(s.validate(&Transaction::Transfer(t4)), Err(TxError::Malformed(DecodeError::OutOfRange { .. }))));
+    assert!(matches!(
+        s.validate(&Transaction::Transfer(t4)),
+        Err(TxError::Malformed(DecodeError::OutOfRange { .. }))
+    ));
     let mut t5 = t.clone();
     t5.outputs[1].one_time_key = t5.outputs[0].one_time_key;
-    assert_eq!(s.validate(&Transaction::Transfer(t5)), Err(TxError::DuplicateOutputKey { first: 0, second: 1 }));
+    assert_eq!(
+        s.validate(&Transaction::Transfer(t5)),
+        Err(TxError::DuplicateOutputKey {
+            first: 0,
+            second: 1
+        })
+    );
 }
 
 #[test]
@@ -239,10 +334,14 @@ fn transfer_to_a_key_not_in_force_is_refused() {
     let t = plan.build(&mut s.rng).unwrap();
     let tx = Transaction::Transfer(t.clone());
     // Internally consistent, so the proofs hold ...
-    tx.check_stateless(&tx.resolve_rings(&s.ledger).unwrap()).unwrap();
+    tx.check_stateless(&tx.resolve_rings(&s.ledger).unwrap())
+        .unwrap();
     // ... but the ledger's regulator cannot read it, so it is refused.
     assert_eq!(tx.check_stateful(&s.ledger), Err(TxError::RegulatorKey));
-    assert_eq!(open_for_regulator(&s.regulator, &[&t])[0], Err(RegulatorOpenError::WrongKey));
+    assert_eq!(
+        open_for_regulator(&s.regulator, &[&t])[0],
+        Err(RegulatorOpenError::WrongKey)
+    );
 }
 
 #[test]
@@ -250,8 +349,14 @@ fn double_spends_share_a_key_image_and_are_refused() {
     let mut s = Scenario::new(5);
     let owned = s.fund_alice(&[100]).remove(0);
     let pay = s.pay_bob(60, "");
-    let t1 = s.plan(vec![owned.clone()], vec![pay.clone()], 0, 8).build(&mut s.rng).unwrap();
-    let t2 = s.plan(vec![owned], vec![pay], 1, 8).build(&mut s.rng).unwrap();
+    let t1 = s
+        .plan(vec![owned.clone()], vec![pay.clone()], 0, 8)
+        .build(&mut s.rng)
+        .unwrap();
+    let t2 = s
+        .plan(vec![owned], vec![pay], 1, 8)
+        .build(&mut s.rng)
+        .unwrap();
     assert_eq!(t1.inputs[0].key_image, t2.inputs[0].key_image);
     assert_ne!(t1.inputs[0].ring, t2.inputs[0].ring);
     let (tx1, tx2) = (Transaction::Transfer(t1), Transaction::Transfer(t2));
@@ -267,35 +372,71 @@ fn builder_refuses_overflow_shortfall_and_bad_plans() {
     let mut s = Scenario::new(6);
     let owned = s.fund_alice(&[u64::MAX, 5]);
     let pay = s.pay_bob(1, "");
-    assert_eq!(s.plan(owned, vec![pay], 0, 4).build(&mut s.rng).unwrap_err(), BuildError::Overflow);
+    assert_eq!(
+        s.plan(owned, vec![pay], 0, 4)
+            .build(&mut s.rng)
+            .unwrap_err(),
+        BuildError::Overflow
+    );
     let owned = s.fund_alice(&[10]);
     let pays = vec![s.pay_bob(u64::MAX, ""), s.pay_bob(2, "")];
-    assert_eq!(s.plan(owned, pays, 0, 4).build(&mut s.rng).unwrap_err(), BuildError::Overflow);
+    assert_eq!(
+        s.plan(owned, pays, 0, 4).build(&mut s.rng).unwrap_err(),
+        BuildError::Overflow
+    );
     let owned = s.fund_alice(&[10]);
     let pay = s.pay_bob(10, "");
     assert_eq!(
-        s.plan(owned, vec![pay], 1, 4).build(&mut s.rng).unwrap_err(),
-        BuildError::InsufficientFunds { available: 10, needed: 11 }
+        s.plan(owned, vec![pay], 1, 4)
+            .build(&mut s.rng)
+            .unwrap_err(),
+        BuildError::InsufficientFunds {
+            available: 10,
+            needed: 11
+        }
     );
     let owned = s.fund_alice(&[10]);
     let pay = s.pay_bob(0, "");
-    assert_eq!(s.plan(owned, vec![pay], 0, 4).build(&mut s.rng).unwrap_err(), BuildError::ZeroPayment(0));
+    assert_eq!(
+        s.plan(owned, vec![pay], 0, 4)
+            .build(&mut s.rng)
+            .unwrap_err(),
+        BuildError::ZeroPayment(0)
+    );
     let owned = s.fund_alice(&[10]);
     let pay = s.pay_bob(1, &"x".repeat(513));
-    assert_eq!(s.plan(owned, vec![pay], 0, 4).build(&mut s.rng).unwrap_err(), BuildError::MemoTooLong(0));
+    assert_eq!(
+        s.plan(owned, vec![pay], 0, 4)
+            .build(&mut s.rng)
+            .unwrap_err(),
+        BuildError::MemoTooLong(0)
+    );
     let owned = s.fund_alice(&[10]);
     let pay = s.pay_bob(1, "");
-    assert_eq!(s.plan(owned, vec![pay], 0, 1).build(&mut s.rng).unwrap_err(), BuildError::RingSize);
+    assert_eq!(
+        s.plan(owned, vec![pay], 0, 1)
+            .build(&mut s.rng)
+            .unwrap_err(),
+        BuildError::RingSize
+    );
     let owned = s.fund_alice(&[1_000]);
     let pays = (0..16).map(|_| s.pay_bob(1, "")).collect();
-    assert_eq!(s.plan(owned, pays, 0, 4).build(&mut s.rng).unwrap_err(), BuildError::OutputCount(17));
+    assert_eq!(
+        s.plan(owned, pays, 0, 4).build(&mut s.rng).unwrap_err(),
+        BuildError::OutputCount(17)
+    );
     // A wrong secret for the owned output cannot sign.
     let mut owned = s.fund_alice(&[10]);
     owned[0].one_time_secret = veil::crypto::secret::Secret::new(Scalar::ONE);
     let pay = s.pay_bob(1, "");
     assert!(matches!(
-        s.plan(owned, vec![pay], 0, 4).build(&mut s.rng).unwrap_err(),
-        BuildError::Signature { input: 0, source: ClsagError::SecretMismatch }
+        s.plan(owned, vec![pay], 0, 4)
+            .build(&mut s.rng)
+            .unwrap_err(),
+        BuildError::Signature {
+            input: 0,
+            source: ClsagError::SecretMismatch
+        }
     ));
 }
 
@@ -327,8 +468,13 @@ fn lying_regulator_note_is_flagged_and_amounts_still_come_from_handles() {
 #[test]
 fn batch_verification_names_exactly_the_bad_transactions() {
     let mut s = Scenario::new(8);
-    let mut txs: Vec<Transaction> = (0..6).map(|_| Transaction::Transfer(s.transfer(&[100, 200], 150, 4))).collect();
-    let rings: Vec<_> = txs.iter().map(|t| t.resolve_rings(&s.ledger).unwrap()).collect();
+    let mut txs: Vec<Transaction> = (0..6)
+        .map(|_| Transaction::Transfer(s.transfer(&[100, 200], 150, 4)))
+        .collect();
+    let rings: Vec<_> = txs
+        .iter()
+        .map(|t| t.resolve_rings(&s.ledger).unwrap())
+        .collect();
     let items: Vec<_> = txs.iter().zip(&rings).collect();
     assert!(verify_batch(&items).iter().all(Result::is_ok));
     assert!(verify_batch_parallel(&items).iter().all(Result::is_ok));
@@ -338,7 +484,12 @@ fn batch_verification_names_exactly_the_bad_transactions() {
     t.signatures[0].rounds[0].s += Scalar::ONE;
     let items: Vec<_> = txs.iter().zip(&rings).collect();
     for results in [verify_batch(&items), verify_batch_parallel(&items)] {
-        let bad: Vec<usize> = results.iter().enumerate().filter(|(_, r)| r.is_err()).map(|(i, _)| i).collect();
+        let bad: Vec<usize> = results
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.is_err())
+            .map(|(i, _)| i)
+            .collect();
         assert_eq!(bad, vec![2, 4]);
         assert_eq!(results[2], Err(TxError::Unbalanced));
     }
@@ -353,7 +504,10 @@ fn regulator_opens_many_at_once() {
     for (i, v) in views.into_iter().enumerate() {
         let v = v.unwrap();
         assert_eq!(v.total(), 990);
-        assert!(v.outputs.iter().any(|o| o.amount == 100 + u64::try_from(i).unwrap()));
+        assert!(v
+            .outputs
+            .iter()
+            .any(|o| o.amount == 100 + u64::try_from(i).unwrap()));
     }
 }
 

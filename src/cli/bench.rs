@@ -50,7 +50,10 @@ pub struct TransferArgs {
 }
 
 /// Runs `f` `n` times (at least once) and returns the shortest duration.
-fn best_of(n: usize, mut f: impl FnMut() -> anyhow::Result<std::time::Duration>) -> anyhow::Result<std::time::Duration> {
+fn best_of(
+    n: usize,
+    mut f: impl FnMut() -> anyhow::Result<std::time::Duration>,
+) -> anyhow::Result<std::time::Duration> {
     let mut best = f()?;
     for _ in 1..n {
         best = best.min(f()?);
@@ -66,7 +69,10 @@ pub fn run(cmd: BenchCommand, json: bool) -> anyhow::Result<()> {
             if json {
                 super::print_json(&r);
             } else {
-                println!("veil bench transfer (ring {}, {} in, {} out; one core unless noted)", args.ring, args.inputs, args.outputs);
+                println!(
+                    "veil bench transfer (ring {}, {} in, {} out; one core unless noted)",
+                    args.ring, args.inputs, args.outputs
+                );
                 for (k, v) in r.as_object().into_iter().flatten() {
                     println!("  {k:<38} {v}");
                 }
@@ -95,9 +101,15 @@ fn verify_encoded_batch(
 ) -> anyhow::Result<Vec<Transaction>> {
     use rayon::prelude::*;
     let decoded: Vec<Transaction> = if parallel {
-        encoded.par_iter().map(|b| Transaction::decode(b)).collect::<Result<_, _>>()?
+        encoded
+            .par_iter()
+            .map(|b| Transaction::decode(b))
+            .collect::<Result<_, _>>()?
     } else {
-        encoded.iter().map(|b| Transaction::decode(b)).collect::<Result<_, _>>()?
+        encoded
+            .iter()
+            .map(|b| Transaction::decode(b))
+            .collect::<Result<_, _>>()?
     };
     let rings: Vec<_> = decoded
         .iter()
@@ -109,7 +121,10 @@ fn verify_encoded_batch(
     } else {
         verify_batch(&items)
     };
-    ensure!(results.iter().all(Result::is_ok), "batch verification failed");
+    ensure!(
+        results.iter().all(Result::is_ok),
+        "batch verification failed"
+    );
     Ok(decoded)
 }
 
@@ -136,32 +151,33 @@ pub fn transfer(args: &TransferArgs) -> anyhow::Result<serde_json::Value> {
 
     let per_payment = 1_000u64;
     let payments = args.outputs - 1;
-    let plan_one = |rng: &mut ChaCha20Rng, ledger: &mut MemoryLedger| -> anyhow::Result<TransferPlan> {
-        let input_amount = per_payment * u64::try_from(payments)? + 7;
-        let owned: Vec<_> = (0..args.inputs)
-            .map(|_| fund(ledger, &asset, &alice, input_amount, rng))
-            .collect();
-        let spends = owned
-            .into_iter()
-            .map(|o| spend_of(ledger, &asset, o, args.ring, rng))
-            .collect();
-        Ok(TransferPlan {
-            asset: asset.clone(),
-            fee: 0,
-            regulator_key: *regulator.public(),
-            spends,
-            payments: (0..payments)
-                .map(|_| Payment {
-                    to: *bob.address(),
-                    amount: per_payment,
-                    memo: b"bench".to_vec(),
-                })
-                .collect(),
-            change_address: *alice.address(),
-            sender: Some(*alice.address()),
-            include_return_address: false,
-        })
-    };
+    let plan_one =
+        |rng: &mut ChaCha20Rng, ledger: &mut MemoryLedger| -> anyhow::Result<TransferPlan> {
+            let input_amount = per_payment * u64::try_from(payments)? + 7;
+            let owned: Vec<_> = (0..args.inputs)
+                .map(|_| fund(ledger, &asset, &alice, input_amount, rng))
+                .collect();
+            let spends = owned
+                .into_iter()
+                .map(|o| spend_of(ledger, &asset, o, args.ring, rng))
+                .collect();
+            Ok(TransferPlan {
+                asset: asset.clone(),
+                fee: 0,
+                regulator_key: *regulator.public(),
+                spends,
+                payments: (0..payments)
+                    .map(|_| Payment {
+                        to: *bob.address(),
+                        amount: per_payment,
+                        memo: b"bench".to_vec(),
+                    })
+                    .collect(),
+                change_address: *alice.address(),
+                sender: Some(*alice.address()),
+                include_return_address: false,
+            })
+        };
 
     // Prove: build `batch` transfers (timed), which the rest reuses.
     let mut plans = Vec::with_capacity(args.batch);
@@ -175,7 +191,9 @@ pub fn transfer(args: &TransferArgs) -> anyhow::Result<serde_json::Value> {
     }
     let prove = t.elapsed();
     ensure!(
-        txs[0].check_stateless(&txs[0].resolve_rings(&ledger)?).is_ok(),
+        txs[0]
+            .check_stateless(&txs[0].resolve_rings(&ledger)?)
+            .is_ok(),
         "bench transaction does not verify"
     );
     let encoded: Vec<Vec<u8>> = txs.iter().map(Transaction::encode).collect();
@@ -237,26 +255,35 @@ pub fn transfer(args: &TransferArgs) -> anyhow::Result<serde_json::Value> {
     ensure!(found == 0, "scanner found outputs it does not own");
     // The same scan spread over the rayon pool, as a wallet would run it.
     let scan_parallel = best_of(args.repeat, || {
-    let t = Instant::now();
-    for _ in 0..rounds {
-        use rayon::prelude::*;
-        let chunk = transfers.len().div_ceil(rayon::current_num_threads().max(1)).max(1);
-        found += transfers
-            .par_chunks(chunk)
-            .map(|part| {
-                let keys: Vec<_> = part.iter().map(|t| &t.tx_public_key).collect();
-                let secrets = SharedSecret::receive_batch(carol.view_key(), &keys);
-                part.iter().zip(&secrets).map(|(tr, s)| tr.scan_with(carol.view_key(), s).len()).sum::<usize>()
-            })
-            .sum::<usize>();
-    }
-    Ok(t.elapsed())
+        let t = Instant::now();
+        for _ in 0..rounds {
+            use rayon::prelude::*;
+            let chunk = transfers
+                .len()
+                .div_ceil(rayon::current_num_threads().max(1))
+                .max(1);
+            found += transfers
+                .par_chunks(chunk)
+                .map(|part| {
+                    let keys: Vec<_> = part.iter().map(|t| &t.tx_public_key).collect();
+                    let secrets = SharedSecret::receive_batch(carol.view_key(), &keys);
+                    part.iter()
+                        .zip(&secrets)
+                        .map(|(tr, s)| tr.scan_with(carol.view_key(), s).len())
+                        .sum::<usize>()
+                })
+                .sum::<usize>();
+        }
+        Ok(t.elapsed())
     })?;
     ensure!(found == 0, "scanner found outputs it does not own");
     let scanned = rounds * transfers.len() * args.outputs;
 
     // Owner scan finds the payments (sanity, not timed).
-    ensure!(transfers[0].scan(bob.view_key()).len() == payments, "receiver scan failed");
+    ensure!(
+        transfers[0].scan(bob.view_key()).len() == payments,
+        "receiver scan failed"
+    );
 
     // Regulator: open every transfer (fast path, batched).
     let mut views = Vec::new();
@@ -265,7 +292,12 @@ pub fn transfer(args: &TransferArgs) -> anyhow::Result<serde_json::Value> {
         views = open_for_regulator(&regulator, &transfers);
         Ok(t.elapsed())
     })?;
-    ensure!(views.iter().all(|v| v.as_ref().is_ok_and(|v| v.outputs.iter().all(|o| o.payload_matches))), "regulator view failed");
+    ensure!(
+        views.iter().all(|v| v
+            .as_ref()
+            .is_ok_and(|v| v.outputs.iter().all(|o| o.payload_matches))),
+        "regulator view failed"
+    );
     // Regulator, slow path: every limb from its handle.
     let reg_slow = best_of(args.repeat, || {
         let t = Instant::now();

@@ -65,15 +65,28 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
     tx.check_stateful(&ledger)?;
     let first = ledger.output_count(&asset);
     ledger.apply(&tx);
-    say(&format!("1. bank-a paid bank-b: tx {} ({} bytes, ring 16), verified and applied", tx.hash(), bytes.len()));
+    say(&format!(
+        "1. bank-a paid bank-b: tx {} ({} bytes, ring 16), verified and applied",
+        tx.hash(),
+        bytes.len()
+    ));
 
     // 2. Bank B finds it.
     let received = transfer.scan(bank_b.view_key());
     ensure!(received.len() == 1, "bank-b did not find its payment");
-    ensure!(received[0].note.amount == amount && received[0].note.memo == memo, "bank-b read a wrong note");
+    ensure!(
+        received[0].note.amount == amount && received[0].note.memo == memo,
+        "bank-b read a wrong note"
+    );
     let change = transfer.scan(bank_a.view_key());
-    ensure!(change.len() == 1 && change[0].note.amount == 1_000_000 - amount - 10, "bank-a's change is wrong");
-    say(&format!("2. bank-b scanned with its view key: received {amount} CNY, memo {:?}", String::from_utf8_lossy(&memo)));
+    ensure!(
+        change.len() == 1 && change[0].note.amount == 1_000_000 - amount - 10,
+        "bank-a's change is wrong"
+    );
+    say(&format!(
+        "2. bank-b scanned with its view key: received {amount} CNY, memo {:?}",
+        String::from_utf8_lossy(&memo)
+    ));
 
     // 3. The regulator reads it.
     let view = open_for_regulator(&regulator, &[&transfer]).remove(0)?;
@@ -82,7 +95,9 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
         .iter()
         .find(|o| o.receiver == Some(bank_b.address().into()))
         .context("regulator sees no payment to bank-b")?;
-    let amounts_match = to_b.amount == amount && view.sender == Some(bank_a.address().into()) && view.outputs.iter().all(|o| o.payload_matches);
+    let amounts_match = to_b.amount == amount
+        && view.sender == Some(bank_a.address().into())
+        && view.outputs.iter().all(|o| o.payload_matches);
     ensure!(amounts_match, "regulator's view disagrees with what moved");
     say(&format!("3. the regulator decrypted the proven amounts: {amount} CNY bank-a → bank-b, change {} CNY", view.total() - u128::from(amount)));
 
@@ -114,8 +129,15 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
     back_tx.check_stateful(&ledger)?;
     ledger.apply(&back_tx);
     let replay = back_tx.check_stateful(&ledger);
-    ensure!(matches!(replay, Err(TxError::KeyImageSpent { .. })), "a double spend was not refused");
-    say(&format!("4. bank-b paid 1000 CNY back (tx {}); spending the same output again: refused ({})", back_tx.hash(), replay.err().map(|e| e.to_string()).unwrap_or_default()));
+    ensure!(
+        matches!(replay, Err(TxError::KeyImageSpent { .. })),
+        "a double spend was not refused"
+    );
+    say(&format!(
+        "4. bank-b paid 1000 CNY back (tx {}); spending the same output again: refused ({})",
+        back_tx.hash(),
+        replay.err().map(|e| e.to_string()).unwrap_or_default()
+    ));
 
     if json_out {
         super::print_json(&json!({

@@ -146,7 +146,9 @@ mod tests {
 
         let mut b = BatchVerifier::default();
         b.equation(&mut rng).g(x).term(-Scalar::ONE, &p);
-        b.equation(&mut rng).g(x + Scalar::ONE).term(-Scalar::ONE, &p);
+        b.equation(&mut rng)
+            .g(x + Scalar::ONE)
+            .term(-Scalar::ONE, &p);
         assert!(!b.verify());
     }
 }

@@ -253,7 +253,8 @@ pub fn sign<R: RngCore + CryptoRng + ?Sized>(
         mu_p,
         mu_c,
     } = setup(msg, ring, pseudo_out, &image, &d);
-    let w_image = RistrettoPoint::vartime_multiscalar_mul([mu_p, mu_c], [*image.point(), *d.point()]);
+    let w_image =
+        RistrettoPoint::vartime_multiscalar_mul([mu_p, mu_c], [*image.point(), *d.point()]);
 
     let alpha = Secret::new(random_scalar(rng));
     let mut rounds = vec![
@@ -315,23 +316,22 @@ pub fn verify_into<R: RngCore + CryptoRng + ?Sized>(
     let mut pseudo_coeff = Scalar::ZERO;
     let mut image_coeff = Scalar::ZERO;
     let mut d_coeff = Scalar::ZERO;
-    for k in 0..n {
+    for (k, (member, round)) in ring.iter().zip(&sig.rounds).enumerate() {
         let prev = &sig.rounds[(k + n - 1) % n];
         let c = round_challenge(&transcript, &prev.l, &prev.r);
-        let round = &sig.rounds[k];
         let (cp, cc) = (c * mu_p, c * mu_c);
 
         // s_k·G + c_k·μ_P·P_k + c_k·μ_C·(C_k − C') − L_k = 0
         let w = BatchVerifier::weight(rng);
         batch.add_g(w * round.s);
-        batch.add(w * cp, ring[k].key.point());
-        batch.add(w * cc, ring[k].commitment.point());
+        batch.add(w * cp, member.key.point());
+        batch.add(w * cc, member.commitment.point());
         pseudo_coeff -= w * cc;
         batch.add(-w, round.l.point());
 
         // s_k·H_p(P_k) + c_k·μ_P·I + c_k·μ_C·D − R_k = 0
         let w = BatchVerifier::weight(rng);
-        batch.add(w * round.s, &ring[k].hp);
+        batch.add(w * round.s, &member.hp);
         image_coeff += w * cp;
         d_coeff += w * cc;
         batch.add(-w, round.r.point());
@@ -422,7 +422,8 @@ mod tests {
     fn largest_ring_verifies() {
         let mut rng = ChaCha20Rng::seed_from_u64(12);
         let f = fixture(&mut rng, MAX_RING, 63);
-        let (sig, image) = sign(&[0; 32], &f.ring, f.signer, &f.x, &f.z, &f.pseudo, &mut rng).unwrap();
+        let (sig, image) =
+            sign(&[0; 32], &f.ring, f.signer, &f.x, &f.z, &f.pseudo, &mut rng).unwrap();
         verify(&mut rng, &[0; 32], &f.ring, &f.pseudo, &image, &sig).unwrap();
     }
 
@@ -475,7 +476,15 @@ mod tests {
         let f = fixture(&mut rng, 5, 3);
         let (sig, image) = sign(&msg, &f.ring, f.signer, &f.x, &f.z, &f.pseudo, &mut rng).unwrap();
         let bump = |p: &Point| Point::from_point(p.point() + G);
-        let mut cases: Vec<(&str, Clsag, [u8; 32], Vec<RingMember>, Commitment, KeyImage)> = vec![];
+        type Case = (
+            &'static str,
+            Clsag,
+            [u8; 32],
+            Vec<RingMember>,
+            Commitment,
+            KeyImage,
+        );
+        let mut cases: Vec<Case> = vec![];
         for k in 0..5 {
             let mut s = sig.clone();
             s.rounds[k].s += Scalar::ONE;
@@ -507,7 +516,14 @@ mod tests {
             Commitment(bump(f.pseudo.as_point())),
             image,
         ));
-        cases.push(("I", sig.clone(), msg, f.ring.clone(), f.pseudo, KeyImage(bump(image.as_point()))));
+        cases.push((
+            "I",
+            sig.clone(),
+            msg,
+            f.ring.clone(),
+            f.pseudo,
+            KeyImage(bump(image.as_point())),
+        ));
         // Rotating the ring changes member order: rejected.
         let mut ring = f.ring.clone();
         ring.rotate_left(1);

@@ -73,7 +73,12 @@ pub fn join_limbs(limbs: &[u64; LIMBS]) -> Option<u64> {
 
 /// The weight `2^{16j}` of limb `j` as a scalar.
 pub fn limb_weight(j: usize) -> Scalar {
-    const WEIGHTS: [u64; LIMBS] = [1, 1 << LIMB_BITS, 1 << (2 * LIMB_BITS), 1 << (3 * LIMB_BITS)];
+    const WEIGHTS: [u64; LIMBS] = [
+        1,
+        1 << LIMB_BITS,
+        1 << (2 * LIMB_BITS),
+        1 << (3 * LIMB_BITS),
+    ];
     Scalar::from(WEIGHTS[j])
 }
 

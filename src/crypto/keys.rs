@@ -281,10 +281,7 @@ mod tests {
         let k1 = AccountKeys::from_seed(&[1u8; 32]);
         let k2 = AccountKeys::from_seed(&[1u8; 32]);
         assert_eq!(k1.address(), k2.address());
-        assert_ne!(
-            AccountKeys::from_seed(&[2u8; 32]).address(),
-            k1.address()
-        );
+        assert_ne!(AccountKeys::from_seed(&[2u8; 32]).address(), k1.address());
         let s = k1.address().to_string();
         assert!(s.starts_with("veil1"));
         assert_eq!(s.parse::<Address>().unwrap(), *k1.address());
@@ -299,17 +296,21 @@ mod tests {
         let i = 20;
         bad[i] = if bad[i] == 'q' { 'p' } else { 'q' };
         let bad: String = bad.into_iter().collect();
-        assert!(matches!(bad.parse::<Address>(), Err(AddressError::Encoding(_))));
+        assert!(matches!(
+            bad.parse::<Address>(),
+            Err(AddressError::Encoding(_))
+        ));
         // Same data under another prefix.
-        let other = bech32::encode::<Bech32m>(Hrp::parse("xmr").unwrap(), &k.address().to_bytes())
-            .unwrap();
-        assert!(matches!(other.parse::<Address>(), Err(AddressError::Prefix(_))));
+        let other =
+            bech32::encode::<Bech32m>(Hrp::parse("xmr").unwrap(), &k.address().to_bytes()).unwrap();
+        assert!(matches!(
+            other.parse::<Address>(),
+            Err(AddressError::Prefix(_))
+        ));
         // bech32 (not bech32m) checksum.
-        let legacy = bech32::encode::<bech32::Bech32>(
-            Hrp::parse("veil").unwrap(),
-            &k.address().to_bytes(),
-        )
-        .unwrap();
+        let legacy =
+            bech32::encode::<bech32::Bech32>(Hrp::parse("veil").unwrap(), &k.address().to_bytes())
+                .unwrap();
         assert!(legacy.parse::<Address>().is_err());
         // Short data.
         let short = bech32::encode::<Bech32m>(Hrp::parse("veil").unwrap(), &[1u8; 10]).unwrap();

@@ -32,7 +32,8 @@ fn cipher(shared: &[u8; 32], info: &[u8]) -> (XChaCha20Poly1305, XNonce) {
     let hk = Hkdf::<Sha256>::new(Some(SALT), shared);
     let mut okm = Zeroizing::new([0u8; 56]);
     // 56 bytes is far below HKDF-SHA256's 8160-byte limit.
-    hk.expand(info, okm.as_mut()).expect("56 bytes of HKDF output");
+    hk.expand(info, okm.as_mut())
+        .expect("56 bytes of HKDF output");
     let cipher = XChaCha20Poly1305::new_from_slice(&okm[..32]).expect("32-byte key");
     (cipher, *XNonce::from_slice(&okm[32..]))
 }
@@ -41,7 +42,13 @@ fn cipher(shared: &[u8; 32], info: &[u8]) -> (XChaCha20Poly1305, XNonce) {
 pub fn seal(shared: &[u8; 32], info: &[u8], ad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     let (cipher, nonce) = cipher(shared, info);
     cipher
-        .encrypt(&nonce, Payload { msg: plaintext, aad: ad })
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plaintext,
+                aad: ad,
+            },
+        )
         .expect("XChaCha20-Poly1305 encryption of a bounded message")
 }
 
@@ -54,7 +61,13 @@ pub fn open(
 ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
     let (cipher, nonce) = cipher(shared, info);
     cipher
-        .decrypt(&nonce, Payload { msg: ciphertext, aad: ad })
+        .decrypt(
+            &nonce,
+            Payload {
+                msg: ciphertext,
+                aad: ad,
+            },
+        )
         .map(Zeroizing::new)
         .map_err(|_| OpenError)
 }

@@ -92,7 +92,9 @@ pub fn proof_len(n: usize) -> Result<usize, RangeError> {
 fn parameters(m: usize) -> &'static RangeParameters<RistrettoPoint> {
     static PARAMS: [OnceLock<RangeParameters<RistrettoPoint>>; MAX_LOG2 + 1] =
         [const { OnceLock::new() }; MAX_LOG2 + 1];
-    let idx = usize::try_from(m.trailing_zeros()).unwrap_or(MAX_LOG2).min(MAX_LOG2);
+    let idx = usize::try_from(m.trailing_zeros())
+        .unwrap_or(MAX_LOG2)
+        .min(MAX_LOG2);
     PARAMS[idx].get_or_init(|| {
         let gens = PedersenGens {
             h_base: h(),
@@ -155,8 +157,9 @@ impl RangeProof {
         let statement = statement(&commitments)?;
         let witness = RangeWitness::init(witness).map_err(|_| RangeError::Count(m))?;
         let mut transcript = Transcript::new(RANGE_PROOF);
-        let proof = BpRangeProof::prove_with_rng(&mut transcript, &statement, &witness, &mut Rng010(rng))
-            .map_err(|_| RangeError::Invalid)?;
+        let proof =
+            BpRangeProof::prove_with_rng(&mut transcript, &statement, &witness, &mut Rng010(rng))
+                .map_err(|_| RangeError::Invalid)?;
         Ok(Self {
             bytes: proof.to_bytes(),
             proof,
@@ -222,8 +225,13 @@ pub fn verify_batch(items: &[(&RangeProof, &[Commitment])]) -> Result<(), RangeE
             group.iter().map(|&i| items[i].0.proof.clone()).collect();
         let mut transcripts: Vec<Transcript> =
             group.iter().map(|_| Transcript::new(RANGE_PROOF)).collect();
-        BpRangeProof::verify_batch(&mut transcripts, &statements, &proofs, VerifyAction::VerifyOnly)
-            .map_err(|_| RangeError::Invalid)?;
+        BpRangeProof::verify_batch(
+            &mut transcripts,
+            &statements,
+            &proofs,
+            VerifyAction::VerifyOnly,
+        )
+        .map_err(|_| RangeError::Invalid)?;
     }
     Ok(())
 }
@@ -243,7 +251,9 @@ mod tests {
     fn proves_and_verifies_every_aggregation_size() {
         let mut rng = ChaCha20Rng::seed_from_u64(1);
         for n in [1usize, 3, 4, 8, 12] {
-            let values: Vec<u64> = (0..n).map(|i| u64::try_from(i).unwrap() * 4097 % 65536).collect();
+            let values: Vec<u64> = (0..n)
+                .map(|i| u64::try_from(i).unwrap() * 4097 % 65536)
+                .collect();
             let o = openings(&mut rng, &values);
             let proof = RangeProof::prove(&o, &mut rng).unwrap();
             assert_eq!(proof.as_bytes().len(), proof_len(n).unwrap());
@@ -265,7 +275,10 @@ mod tests {
             RangeProof::prove(&openings(&mut rng, &[65536]), &mut rng).unwrap_err(),
             RangeError::ValueTooLarge(65536)
         );
-        assert_eq!(RangeProof::prove(&[], &mut rng).unwrap_err(), RangeError::Count(0));
+        assert_eq!(
+            RangeProof::prove(&[], &mut rng).unwrap_err(),
+            RangeError::Count(0)
+        );
         // A proof for 2 commitments is the wrong length for 3.
         assert!(matches!(
             RangeProof::from_bytes(proof.as_bytes(), 5),
@@ -298,15 +311,25 @@ mod tests {
         for n in [4usize, 8, 4, 8] {
             let o = openings(&mut rng, &vec![9; n]);
             proofs.push(RangeProof::prove(&o, &mut rng).unwrap());
-            sets.push(o.iter().map(|(v, g)| Commitment::new(*v, g)).collect::<Vec<_>>());
+            sets.push(
+                o.iter()
+                    .map(|(v, g)| Commitment::new(*v, g))
+                    .collect::<Vec<_>>(),
+            );
         }
-        let items: Vec<(&RangeProof, &[Commitment])> =
-            proofs.iter().zip(&sets).map(|(p, c)| (p, c.as_slice())).collect();
+        let items: Vec<(&RangeProof, &[Commitment])> = proofs
+            .iter()
+            .zip(&sets)
+            .map(|(p, c)| (p, c.as_slice()))
+            .collect();
         verify_batch(&items).unwrap();
         let mut bad = sets.clone();
         bad[3][1] = Commitment::new(10, &Scalar::ONE);
-        let items: Vec<(&RangeProof, &[Commitment])> =
-            proofs.iter().zip(&bad).map(|(p, c)| (p, c.as_slice())).collect();
+        let items: Vec<(&RangeProof, &[Commitment])> = proofs
+            .iter()
+            .zip(&bad)
+            .map(|(p, c)| (p, c.as_slice()))
+            .collect();
         assert_eq!(verify_batch(&items), Err(RangeError::Invalid));
     }
 }

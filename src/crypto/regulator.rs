@@ -140,7 +140,10 @@ impl RegulatorSecretKey {
     }
 
     /// `S_reg = sk·E` for many ephemerals at once (one shared inversion).
-    pub fn shared_secrets_batch(&self, ephemerals: &[&RegulatorEphemeral]) -> Vec<Secret<[u8; 32]>> {
+    pub fn shared_secrets_batch(
+        &self,
+        ephemerals: &[&RegulatorEphemeral],
+    ) -> Vec<Secret<[u8; 32]>> {
         let mut half = self.sk.expose() * Scalar::from(2u64).invert();
         let halves: Vec<RistrettoPoint> = ephemerals.iter().map(|e| e.point() * half).collect();
         half.zeroize();
@@ -155,7 +158,10 @@ impl RegulatorSecretKey {
     /// limb whose transaction validated).
     pub fn decrypt_limb(&self, commitment: &Commitment, handle: &Handle) -> Option<u64> {
         let x = commitment.point() - handle.point() * self.sk_inv.expose();
-        limb_table().get(x.compress().as_bytes()).copied().map(u64::from)
+        limb_table()
+            .get(x.compress().as_bytes())
+            .copied()
+            .map(u64::from)
     }
 }
 
@@ -244,7 +250,10 @@ pub enum RegulatorProofError {
     Invalid,
 }
 
-fn transcript(key: &RegulatorPublicKey, limbs: &[(Commitment, Handle)]) -> (Transcript, Vec<Scalar>) {
+fn transcript(
+    key: &RegulatorPublicKey,
+    limbs: &[(Commitment, Handle)],
+) -> (Transcript, Vec<Scalar>) {
     let mut t = Transcript::new(REGULATOR_PROOF);
     t.append_point(b"PK", key.as_point());
     t.append_u64_le(b"m", u64::try_from(limbs.len()).unwrap_or(u64::MAX));

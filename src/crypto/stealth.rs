@@ -62,7 +62,9 @@ impl TxSecret {
     /// The sender's side of the ECDH: `S = r·A`.
     pub fn shared_secret(&self, view_public: &Point) -> SharedSecret {
         SharedSecret(Secret::new(
-            (view_public.point() * self.0.expose()).compress().to_bytes(),
+            (view_public.point() * self.0.expose())
+                .compress()
+                .to_bytes(),
         ))
     }
 }
@@ -135,7 +137,10 @@ impl SharedSecret {
 }
 
 /// The one-time secret `x = k + b` of an owned output.
-pub fn one_time_secret(key_offset: &Secret<Scalar>, spend_secret: &Secret<Scalar>) -> Secret<Scalar> {
+pub fn one_time_secret(
+    key_offset: &Secret<Scalar>,
+    spend_secret: &Secret<Scalar>,
+) -> Secret<Scalar> {
     Secret::new(key_offset.expose() + spend_secret.expose())
 }
 
@@ -177,6 +182,8 @@ mod tests {
         let p = s.one_time_key(0, bob.address().spend_key());
         let s_eve = SharedSecret::receive(eve.view_key(), &r.public());
         // Even when forced past the tag check, the key does not match.
-        assert!(s_eve.scan(eve.view_key(), 0, s_eve.view_tag(0), &p).is_none());
+        assert!(s_eve
+            .scan(eve.view_key(), 0, s_eve.view_tag(0), &p)
+            .is_none());
     }
 }

@@ -43,8 +43,11 @@ pub fn verify_batch(items: &[(&Transaction, &Rings)]) -> Vec<Result<(), TxError>
             }
         }
     }
-    let range_items: Vec<(&RangeProof, &[Commitment])> =
-        proofs.into_iter().zip(&limbs).map(|(p, c)| (p, c.as_slice())).collect();
+    let range_items: Vec<(&RangeProof, &[Commitment])> = proofs
+        .into_iter()
+        .zip(&limbs)
+        .map(|(p, c)| (p, c.as_slice()))
+        .collect();
     let ranges_ok = range_items.is_empty() || range::verify_batch(&range_items).is_ok();
     if ranges_ok && batch.verify() {
         return results;

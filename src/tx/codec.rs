@@ -134,14 +134,24 @@ impl<'a> Reader<'a> {
     }
 
     /// A count byte within `min..=max`.
-    pub fn count_u8(&mut self, what: &'static str, min: usize, max: usize) -> Result<usize, DecodeError> {
+    pub fn count_u8(
+        &mut self,
+        what: &'static str,
+        min: usize,
+        max: usize,
+    ) -> Result<usize, DecodeError> {
         let n = usize::from(self.u8(what)?);
         check_range(what, n, min, max)?;
         Ok(n)
     }
 
     /// A `u16` length within `min..=max`, then that many bytes.
-    pub fn bytes_u16(&mut self, what: &'static str, min: usize, max: usize) -> Result<&'a [u8], DecodeError> {
+    pub fn bytes_u16(
+        &mut self,
+        what: &'static str,
+        min: usize,
+        max: usize,
+    ) -> Result<&'a [u8], DecodeError> {
         let n = usize::from(self.u16(what)?);
         check_range(what, n, min, max)?;
         self.bytes(n, what)
@@ -186,7 +196,12 @@ impl<'a> Reader<'a> {
 }
 
 /// Fails unless `min <= n <= max`.
-pub fn check_range(what: &'static str, n: usize, min: usize, max: usize) -> Result<(), DecodeError> {
+pub fn check_range(
+    what: &'static str,
+    n: usize,
+    min: usize,
+    max: usize,
+) -> Result<(), DecodeError> {
     if n < min || n > max {
         let wide = |x: usize| u64::try_from(x).unwrap_or(u64::MAX);
         return Err(DecodeError::OutOfRange {
@@ -329,7 +344,13 @@ mod tests {
             Err(DecodeError::OutOfRange { found: 65535, .. })
         ));
         let mut r = Reader::new(&[3, 0, 1]);
-        assert_eq!(r.bytes_u16("x", 0, 10), Err(DecodeError::UnexpectedEnd("x")));
-        assert_eq!(Reader::new(&[1]).finish(), Err(DecodeError::TrailingBytes(1)));
+        assert_eq!(
+            r.bytes_u16("x", 0, 10),
+            Err(DecodeError::UnexpectedEnd("x"))
+        );
+        assert_eq!(
+            Reader::new(&[1]).finish(),
+            Err(DecodeError::TrailingBytes(1))
+        );
     }
 }

@@ -67,10 +67,7 @@ impl MemoryLedger {
                 t.outputs
                     .iter()
                     .map(|o| {
-                        self.push_output(
-                            &t.asset,
-                            RingMember::new(o.one_time_key, o.commitment()),
-                        )
+                        self.push_output(&t.asset, RingMember::new(o.one_time_key, o.commitment()))
                     })
                     .collect()
             }

@@ -50,7 +50,9 @@ pub fn add_decoys<R: RngCore + CryptoRng>(
 ) {
     for _ in 0..count {
         let member = RingMember::new(
-            OneTimeKey(Point::from_point(crate::crypto::generators::mul_g(&random_scalar(rng)))),
+            OneTimeKey(Point::from_point(crate::crypto::generators::mul_g(
+                &random_scalar(rng),
+            ))),
             Commitment::new(rng.next_u64(), &random_scalar(rng)),
         );
         ledger.push_output(asset, member);

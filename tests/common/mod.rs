@@ -38,11 +38,25 @@ impl Scenario {
     pub fn fund_alice(&mut self, amounts: &[u64]) -> Vec<OwnedOutput> {
         amounts
             .iter()
-            .map(|a| fund(&mut self.ledger, &self.asset, &self.alice, *a, &mut self.rng))
+            .map(|a| {
+                fund(
+                    &mut self.ledger,
+                    &self.asset,
+                    &self.alice,
+                    *a,
+                    &mut self.rng,
+                )
+            })
             .collect()
     }
 
-    pub fn plan(&mut self, owned: Vec<OwnedOutput>, payments: Vec<Payment>, fee: u64, ring: usize) -> TransferPlan {
+    pub fn plan(
+        &mut self,
+        owned: Vec<OwnedOutput>,
+        payments: Vec<Payment>,
+        fee: u64,
+        ring: usize,
+    ) -> TransferPlan {
         let spends = owned
             .into_iter()
             .map(|o| spend_of(&self.ledger, &self.asset, o, ring, &mut self.rng))

@@ -37,7 +37,8 @@ use super::{limb_weights, Transfer};
 /// A verifier's random generator: ChaCha20 seeded from the OS, so batch
 /// weights are unpredictable to provers.
 pub fn verifier_rng() -> rand_chacha::ChaCha20Rng {
-    rand_chacha::ChaCha20Rng::from_rng(OsRng).unwrap_or_else(|_| rand_chacha::ChaCha20Rng::from_entropy())
+    rand_chacha::ChaCha20Rng::from_rng(OsRng)
+        .unwrap_or_else(|_| rand_chacha::ChaCha20Rng::from_entropy())
 }
 
 impl Transfer {
@@ -60,7 +61,12 @@ impl Transfer {
                 return Err(TxError::RingNotSorted { input: i });
             }
         }
-        check_range("signature count", self.signatures.len(), self.inputs.len(), self.inputs.len())?;
+        check_range(
+            "signature count",
+            self.signatures.len(),
+            self.inputs.len(),
+            self.inputs.len(),
+        )?;
         for sig in &self.signatures {
             check_range("signature rounds", sig.rounds.len(), ring_size, ring_size)?;
         }
@@ -74,9 +80,17 @@ impl Transfer {
             MAX_REGULATOR_PAYLOAD,
         )?;
         let expected = range::proof_len(self.outputs.len() * LIMBS).map_err(TxError::RangeProof)?;
-        check_range("range proof length", self.range_proof.as_bytes().len(), expected, expected)?;
+        check_range(
+            "range proof length",
+            self.range_proof.as_bytes().len(),
+            expected,
+            expected,
+        )?;
         for (a, x) in self.inputs.iter().enumerate() {
-            if let Some(b) = self.inputs[a + 1..].iter().position(|y| y.key_image == x.key_image) {
+            if let Some(b) = self.inputs[a + 1..]
+                .iter()
+                .position(|y| y.key_image == x.key_image)
+            {
                 return Err(TxError::DuplicateKeyImage {
                     first: a,
                     second: a + 1 + b,
@@ -117,7 +131,10 @@ impl Transfer {
 
     fn check_rings_shape(&self, rings: &Rings) -> Result<(), TxError> {
         if rings.len() != self.inputs.len()
-            || rings.iter().zip(&self.inputs).any(|(r, i)| r.len() != i.ring.len())
+            || rings
+                .iter()
+                .zip(&self.inputs)
+                .any(|(r, i)| r.len() != i.ring.len())
         {
             return Err(TxError::RingShape);
         }
@@ -210,7 +227,11 @@ impl Transfer {
 
     /// Re-checks each step on its own, in order, and reports the first
     /// that fails.
-    pub(crate) fn locate_failure<R: RngCore + CryptoRng>(&self, rings: &Rings, rng: &mut R) -> Result<(), TxError> {
+    pub(crate) fn locate_failure<R: RngCore + CryptoRng>(
+        &self,
+        rings: &Rings,
+        rng: &mut R,
+    ) -> Result<(), TxError> {
         self.check_shape()?;
         self.check_rings_shape(rings)?;
         let limbs = self.limb_commitments();

@@ -1,10 +1,10 @@
 //! A confidential transfer, split by role (Penumbra's `spend/` layout):
 //!
-//! * this module: the on-ledger form and its canonical encoding;
-//! * [`plan`]: the wallet-side builder;
-//! * [`check`]: validation;
-//! * [`note`]: the encrypted payload formats;
-//! * [`view`]: what an owner and what a regulator can read.
+//! * this module — the on-ledger form and its canonical encoding;
+//! * [`plan`] — the wallet-side builder;
+//! * [`check`] — validation;
+//! * [`note`] — the encrypted payload formats;
+//! * [`view`] — what an owner and what a regulator can read.
 //!
 //! # Wire layout (after the version and kind bytes)
 //!
@@ -243,12 +243,11 @@ impl Transfer {
                 payload,
             });
         }
-        let proof_len = crate::crypto::range::proof_len(n_out * LIMBS).map_err(|_| {
-            DecodeError::Invalid {
+        let proof_len =
+            crate::crypto::range::proof_len(n_out * LIMBS).map_err(|_| DecodeError::Invalid {
                 what: "range proof",
                 why: "bad commitment count",
-            }
-        })?;
+            })?;
         let range_proof = RangeProof::from_bytes(r.bytes(proof_len, "range proof")?, n_out * LIMBS)
             .map_err(|_| DecodeError::Invalid {
                 what: "range proof",
@@ -299,7 +298,11 @@ pub(crate) fn limb_weights() -> [Scalar; LIMBS] {
 
 /// Associated data of the regulator note: binds it to the asset, the
 /// regulator ephemeral key and every output's one-time key and limbs.
-pub fn regulator_ad(asset: &AssetId, ephemeral: &RegulatorEphemeral, outputs: &[Output]) -> [u8; 32] {
+pub fn regulator_ad(
+    asset: &AssetId,
+    ephemeral: &RegulatorEphemeral,
+    outputs: &[Output],
+) -> [u8; 32] {
     let mut w = Writer::new();
     asset.encode(&mut w);
     w.point(ephemeral.as_point());

@@ -101,7 +101,7 @@ fn read_address(r: &mut Reader<'_>, what: &'static str) -> Result<Option<Address
 }
 
 fn pad(w: &mut Writer, multiple: usize) {
-    while w.len() % multiple != 0 {
+    while !w.len().is_multiple_of(multiple) {
         w.u8(0);
     }
 }
@@ -110,7 +110,7 @@ fn check_padding(r: Reader<'_>, total: usize, multiple: usize) -> Result<(), Dec
     let rest = r.remaining();
     let mut r = r;
     let pad = r.bytes(rest, "padding")?;
-    if total % multiple != 0 || pad.len() >= multiple || pad.iter().any(|b| *b != 0) {
+    if !total.is_multiple_of(multiple) || pad.len() >= multiple || pad.iter().any(|b| *b != 0) {
         return Err(DecodeError::Invalid {
             what: "padding",
             why: "must be the fewest zero bytes reaching the block size",
@@ -159,7 +159,13 @@ impl OutputNote {
 
     /// Encrypts the note for output `index` with one-time key bytes `key`
     /// and commitment bytes `commitment`.
-    pub fn seal(&self, shared: &[u8; 32], index: u32, key: &[u8; 32], commitment: &[u8; 32]) -> Vec<u8> {
+    pub fn seal(
+        &self,
+        shared: &[u8; 32],
+        index: u32,
+        key: &[u8; 32],
+        commitment: &[u8; 32],
+    ) -> Vec<u8> {
         let ad = [key.as_slice(), commitment].concat();
         payload::seal(shared, &Self::info(index), &ad, &self.encode())
     }
@@ -293,7 +299,10 @@ mod tests {
         assert!(OutputNote::decode(&longer).is_err());
         let mut v2 = good.to_vec();
         v2[0] = 2;
-        assert_eq!(OutputNote::decode(&v2).unwrap_err(), DecodeError::Version(2));
+        assert_eq!(
+            OutputNote::decode(&v2).unwrap_err(),
+            DecodeError::Version(2)
+        );
         for cut in 0..good.len() {
             let _ = OutputNote::decode(&good[..cut]);
         }

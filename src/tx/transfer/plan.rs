@@ -225,7 +225,9 @@ impl TransferPlan {
                 std::array::from_fn(|j| Commitment::new(values[j], gammas[j].expose()));
             let handles: [Handle; LIMBS] =
                 std::array::from_fn(|j| Handle::new(gammas[j].expose(), &self.regulator_key));
-            let blinding = Secret::new(join_blindings(&std::array::from_fn(|j| *gammas[j].expose())));
+            let blinding = Secret::new(join_blindings(&std::array::from_fn(|j| {
+                *gammas[j].expose()
+            })));
             let commitment = Commitment::new(p.amount, blinding.expose());
             let note = OutputNote {
                 amount: p.amount,
@@ -261,8 +263,9 @@ impl TransferPlan {
             .iter()
             .flat_map(|o| o.limbs.into_iter().zip(o.handles))
             .collect();
-        let regulator_proof = RegulatorProof::prove(&self.regulator_key, &limb_cts, &reg_openings, rng)
-            .map_err(|_| BuildError::OutputCount(outputs.len()))?;
+        let regulator_proof =
+            RegulatorProof::prove(&self.regulator_key, &limb_cts, &reg_openings, rng)
+                .map_err(|_| BuildError::OutputCount(outputs.len()))?;
         let regulator_note = RegulatorNote {
             sender: self.sender.map(AddressBytes::from),
             outputs: planned

@@ -75,7 +75,9 @@ impl Transfer {
             ) else {
                 continue;
             };
-            if note.asset != self.asset || commit(note.amount, note.blinding.expose()) != *commitment.point() {
+            if note.asset != self.asset
+                || commit(note.amount, note.blinding.expose()) != *commitment.point()
+            {
                 continue;
             }
             found.push(ReceivedOutput {
@@ -151,14 +153,16 @@ fn claimed_limb_equations(
 ) {
     for (o, (out, claim)) in t.outputs.iter().zip(&note.outputs).enumerate() {
         let values = split_limbs(claim.amount);
-        for j in 0..LIMBS {
-            let (Ok(oi), Ok(ji)) = (u32::try_from(o), u32::try_from(j)) else { return };
+        for (j, (limb, value)) in out.limbs.iter().zip(values).enumerate() {
+            let (Ok(oi), Ok(ji)) = (u32::try_from(o), u32::try_from(j)) else {
+                return;
+            };
             let gamma = limb_blinding(shared, oi, ji);
             // w·(Cⱼ − γⱼ·G − vⱼ·H) = 0
             let w = BatchVerifier::weight(rng);
-            batch.add(w, out.limbs[j].point());
+            batch.add(w, limb.point());
             batch.add_g(-(w * gamma.expose()));
-            batch.add_h(-(w * Scalar::from(values[j])));
+            batch.add_h(-(w * Scalar::from(value)));
         }
     }
 }
@@ -269,7 +273,10 @@ pub fn open_for_regulator(
 
 /// Opens one transfer for the regulator, always from the handles (no fast
 /// path), for audits that must not trust the note.
-pub fn open_from_handles(sk: &RegulatorSecretKey, t: &Transfer) -> Result<RegulatorView, RegulatorOpenError> {
+pub fn open_from_handles(
+    sk: &RegulatorSecretKey,
+    t: &Transfer,
+) -> Result<RegulatorView, RegulatorOpenError> {
     if t.regulator_key != *sk.public() {
         return Err(RegulatorOpenError::WrongKey);
     }
