@@ -11,9 +11,9 @@ use rand_core::SeedableRng;
 use veil::crypto::keys::AccountKeys;
 use veil::crypto::regulator::{self, RegulatorSecretKey};
 use veil::crypto::stealth::SharedSecret;
+use veil::tx::bundle::view::{open_for_regulator, open_from_handles};
 use veil::tx::testing::{add_decoys, fund, spend_of};
 use veil::tx::transfer::plan::{Payment, TransferPlan};
-use veil::tx::transfer::view::{open_for_regulator, open_from_handles};
 use veil::tx::{verify_batch, AssetId, MemoryLedger, Rings, Transaction, Transfer};
 
 struct Fixture {
@@ -77,6 +77,7 @@ fn fixture(n: usize) -> Fixture {
 fn transfer(t: &Transaction) -> &Transfer {
     match t {
         Transaction::Transfer(t) => t,
+        Transaction::Mint(_) => unreachable!("the fixture builds transfers"),
     }
 }
 
@@ -123,41 +124,42 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.bench_function("bulletproofs_plus_verify_8x16", |b| {
-        let limbs = t0.limb_commitments();
-        b.iter(|| t0.range_proof.verify(&limbs).unwrap())
+        let limbs = t0.bundle.limb_commitments();
+        b.iter(|| t0.bundle.range_proof.verify(&limbs).unwrap())
     });
     g.bench_function("regulator_proof_verify_8_limbs", |b| {
-        let cts = t0.limb_ciphertexts();
+        let cts = t0.bundle.limb_ciphertexts();
         b.iter(|| {
-            t0.regulator_proof
-                .verify(&mut rng, &t0.regulator_key, &cts)
+            t0.bundle
+                .regulator_proof
+                .verify(&mut rng, &t0.bundle.regulator_key, &cts)
                 .unwrap()
         })
     });
     let carol = AccountKeys::from_seed(&[3; 32]);
     g.throughput(Throughput::Elements(2 * 64));
     g.bench_function("scan_64_transfers_not_owned", |b| {
-        let transfers: Vec<&Transfer> = f.txs.iter().map(transfer).collect();
+        let transfers: Vec<_> = f.txs.iter().map(|t| (t.asset(), t.bundle())).collect();
         b.iter(|| {
-            let keys: Vec<_> = transfers.iter().map(|t| &t.tx_public_key).collect();
+            let keys: Vec<_> = transfers.iter().map(|(_, t)| &t.tx_public_key).collect();
             let secrets = SharedSecret::receive_batch(carol.view_key(), &keys);
             let found: usize = transfers
                 .iter()
                 .zip(&secrets)
-                .map(|(t, s)| t.scan_with(carol.view_key(), s).len())
+                .map(|((a, t), s)| t.scan_with(a, carol.view_key(), s).len())
                 .sum();
             assert_eq!(found, 0);
         })
     });
     g.bench_function("regulator_open_64_transfers", |b| {
-        let transfers: Vec<&Transfer> = f.txs.iter().map(transfer).collect();
+        let transfers: Vec<_> = f.txs.iter().map(|t| (t.asset(), t.bundle())).collect();
         b.iter(|| open_for_regulator(&f.regulator, &transfers))
     });
     g.throughput(Throughput::Elements(2));
     g.bench_function("regulator_open_from_handles_1_transfer", |b| {
         b.iter_batched(
             || t0,
-            |t| open_from_handles(&f.regulator, t).unwrap(),
+            |t| open_from_handles(&f.regulator, &t.asset, &t.bundle).unwrap(),
             BatchSize::SmallInput,
         )
     });

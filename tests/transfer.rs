@@ -13,9 +13,10 @@ use veil::crypto::range::RangeError;
 use veil::crypto::regulator::{
     Handle, RegulatorProofError, RegulatorPublicKey, RegulatorSecretKey,
 };
+use veil::tx::bundle::build::BuildError;
+use veil::tx::bundle::view::{open_for_regulator, open_from_handles, RegulatorOpenError};
 use veil::tx::codec::DecodeError;
-use veil::tx::transfer::plan::{BuildError, Payment};
-use veil::tx::transfer::view::{open_for_regulator, open_from_handles, RegulatorOpenError};
+use veil::tx::transfer::plan::Payment;
 use veil::tx::{verify_batch, verify_batch_parallel, Transaction, TxError};
 
 fn bump(p: &Point) -> [u8; 32] {
@@ -46,7 +47,7 @@ fn round_trip_build_verify_scan_and_regulator_view() {
     assert_eq!(alice_sees[0].note.amount, 700 + 600 - 1_000 - 10);
 
     // The regulator reads every amount, the sender, receivers and memo.
-    let views = open_for_regulator(&s.regulator, &[&t]);
+    let views = open_for_regulator(&s.regulator, &[(&t.asset, &t.bundle)]);
     let view = views[0].as_ref().unwrap();
     assert_eq!(view.sender, Some(s.alice.address().into()));
     assert_eq!(view.total(), 1_290);
@@ -59,7 +60,10 @@ fn round_trip_build_verify_scan_and_regulator_view() {
     assert_eq!(to_bob.amount, 1_000);
     assert_eq!(to_bob.memo, b"invoice 42");
     // The slow path (handles only) agrees.
-    assert_eq!(&open_from_handles(&s.regulator, &t).unwrap(), view);
+    assert_eq!(
+        &open_from_handles(&s.regulator, &t.asset, &t.bundle).unwrap(),
+        view
+    );
 
     // Bob can spend what he received.
     s.ledger.apply(&tx);
@@ -94,7 +98,7 @@ fn every_shape_verifies() {
             .map(|i| s.pay_bob(1 + u64::try_from(i).unwrap(), ""))
             .collect();
         let t = s.plan(owned, payments, 0, ring).build(&mut s.rng).unwrap();
-        assert!(t.outputs.len() >= 2);
+        assert!(t.bundle.outputs.len() >= 2);
         assert_eq!(t.inputs[0].ring.len(), ring);
         let tx = Transaction::Transfer(t);
         s.validate(&tx).unwrap();
@@ -109,7 +113,9 @@ fn tampered(
     tx: &Transaction,
     f: impl FnOnce(&mut veil::tx::Transfer),
 ) -> Result<(), TxError> {
-    let Transaction::Transfer(mut t) = tx.clone();
+    let Transaction::Transfer(mut t) = tx.clone() else {
+        unreachable!()
+    };
     f(&mut t);
     let bytes = Transaction::Transfer(t).encode();
     let decoded = Transaction::decode(&bytes)?;
@@ -200,52 +206,58 @@ fn every_tampered_field_is_rejected_with_its_error() {
     assert_eq!(tampered(&s, &tx, |t| t.fee += 1), Err(TxError::Unbalanced));
     // Limb commitment: the range proof breaks first.
     assert!(matches!(
-        tampered(&s, &tx, |t| t.outputs[0].limbs[2] =
-            Commitment::from_bytes(&bump(t.outputs[0].limbs[2].as_point()))
-                .unwrap()),
+        tampered(&s, &tx, |t| t.bundle.outputs[0].limbs[2] =
+            Commitment::from_bytes(&bump(
+                t.bundle.outputs[0].limbs[2].as_point()
+            ))
+            .unwrap()),
         Err(TxError::RangeProof(RangeError::Invalid))
     ));
     // Handle.
     assert_eq!(
-        tampered(&s, &tx, |t| t.outputs[1].handles[3] =
-            Handle::from_bytes(&bump(t.outputs[1].handles[3].as_point()))
-                .unwrap()),
+        tampered(&s, &tx, |t| t.bundle.outputs[1].handles[3] =
+            Handle::from_bytes(&bump(
+                t.bundle.outputs[1].handles[3].as_point()
+            ))
+            .unwrap()),
         Err(TxError::RegulatorProof(RegulatorProofError::Invalid))
     );
     // Regulator proof fields.
     assert_eq!(
-        tampered(&s, &tx, |t| t.regulator_proof.z_v += Scalar::ONE),
+        tampered(&s, &tx, |t| t.bundle.regulator_proof.z_v += Scalar::ONE),
         Err(TxError::RegulatorProof(RegulatorProofError::Invalid))
     );
     assert_eq!(
-        tampered(&s, &tx, |t| t.regulator_proof.z_gamma += Scalar::ONE),
+        tampered(&s, &tx, |t| t.bundle.regulator_proof.z_gamma += Scalar::ONE),
         Err(TxError::RegulatorProof(RegulatorProofError::Invalid))
     );
     assert_eq!(
-        tampered(&s, &tx, |t| t.regulator_proof.y_c =
-            Point::from_bytes(&bump(&t.regulator_proof.y_c)).unwrap()),
+        tampered(&s, &tx, |t| t.bundle.regulator_proof.y_c =
+            Point::from_bytes(&bump(&t.bundle.regulator_proof.y_c)).unwrap()),
         Err(TxError::RegulatorProof(RegulatorProofError::Invalid))
     );
     assert_eq!(
-        tampered(&s, &tx, |t| t.regulator_proof.y_d =
-            Point::from_bytes(&bump(&t.regulator_proof.y_d)).unwrap()),
+        tampered(&s, &tx, |t| t.bundle.regulator_proof.y_d =
+            Point::from_bytes(&bump(&t.bundle.regulator_proof.y_d)).unwrap()),
         Err(TxError::RegulatorProof(RegulatorProofError::Invalid))
     );
     // Regulator key swapped for another: the proof no longer holds.
     let other = *RegulatorSecretKey::from_seed(&[9; 32]).public();
     assert_eq!(
-        tampered(&s, &tx, |t| t.regulator_key = other),
+        tampered(&s, &tx, |t| t.bundle.regulator_key = other),
         Err(TxError::RegulatorProof(RegulatorProofError::Invalid))
     );
     // Range proof bytes.
     assert!(matches!(
         {
-            let Transaction::Transfer(mut t2) = tx.clone();
-            let mut b = t2.range_proof.as_bytes().to_vec();
+            let Transaction::Transfer(mut t2) = tx.clone() else {
+                unreachable!()
+            };
+            let mut b = t2.bundle.range_proof.as_bytes().to_vec();
             b[100] ^= 1;
-            match veil::crypto::range::RangeProof::from_bytes(&b, t2.outputs.len() * 4) {
+            match veil::crypto::range::RangeProof::from_bytes(&b, t2.bundle.outputs.len() * 4) {
                 Ok(p) => {
-                    t2.range_proof = p;
+                    t2.bundle.range_proof = p;
                     s.validate(&Transaction::Transfer(t2))
                 }
                 Err(e) => Err(TxError::RangeProof(e)),
@@ -255,38 +267,38 @@ fn every_tampered_field_is_rejected_with_its_error() {
     ));
     // Payload bytes (output note and regulator note): signed over.
     assert_eq!(
-        tampered(&s, &tx, |t| t.outputs[0].payload[5] ^= 1),
+        tampered(&s, &tx, |t| t.bundle.outputs[0].payload[5] ^= 1),
         Err(sig0(ClsagError::Invalid))
     );
     assert_eq!(
-        tampered(&s, &tx, |t| t.regulator_payload[5] ^= 1),
+        tampered(&s, &tx, |t| t.bundle.regulator_payload[5] ^= 1),
         Err(sig0(ClsagError::Invalid))
     );
     // One-time key, view tag, tx public key, regulator ephemeral, asset: signed over.
     assert_eq!(
-        tampered(&s, &tx, |t| t.outputs[0].one_time_key =
+        tampered(&s, &tx, |t| t.bundle.outputs[0].one_time_key =
             veil::crypto::stealth::OneTimeKey::from_bytes(&bump(
-                t.outputs[0].one_time_key.as_point()
+                t.bundle.outputs[0].one_time_key.as_point()
             ))
             .unwrap()),
         Err(sig0(ClsagError::Invalid))
     );
     assert_eq!(
-        tampered(&s, &tx, |t| t.outputs[0].view_tag.0 ^= 1),
+        tampered(&s, &tx, |t| t.bundle.outputs[0].view_tag.0 ^= 1),
         Err(sig0(ClsagError::Invalid))
     );
     assert_eq!(
-        tampered(&s, &tx, |t| t.tx_public_key =
+        tampered(&s, &tx, |t| t.bundle.tx_public_key =
             veil::crypto::stealth::TxPublicKey::from_bytes(&bump(
-                t.tx_public_key.as_point()
+                t.bundle.tx_public_key.as_point()
             ))
             .unwrap()),
         Err(sig0(ClsagError::Invalid))
     );
     assert_eq!(
-        tampered(&s, &tx, |t| t.regulator_ephemeral =
+        tampered(&s, &tx, |t| t.bundle.regulator_ephemeral =
             veil::crypto::regulator::RegulatorEphemeral::from_bytes(&bump(
-                t.regulator_ephemeral.as_point()
+                t.bundle.regulator_ephemeral.as_point()
             ))
             .unwrap()),
         Err(sig0(ClsagError::Invalid))
@@ -313,7 +325,7 @@ fn every_tampered_field_is_rejected_with_its_error() {
         Err(TxError::Malformed(DecodeError::OutOfRange { .. }))
     ));
     let mut t5 = t.clone();
-    t5.outputs[1].one_time_key = t5.outputs[0].one_time_key;
+    t5.bundle.outputs[1].one_time_key = t5.bundle.outputs[0].one_time_key;
     assert_eq!(
         s.validate(&Transaction::Transfer(t5)),
         Err(TxError::DuplicateOutputKey {
@@ -339,7 +351,7 @@ fn transfer_to_a_key_not_in_force_is_refused() {
     // ... but the ledger's regulator cannot read it, so it is refused.
     assert_eq!(tx.check_stateful(&s.ledger), Err(TxError::RegulatorKey));
     assert_eq!(
-        open_for_regulator(&s.regulator, &[&t])[0],
+        open_for_regulator(&s.regulator, &[(&t.asset, &t.bundle)])[0],
         Err(RegulatorOpenError::WrongKey)
     );
 }
@@ -442,25 +454,29 @@ fn builder_refuses_overflow_shortfall_and_bad_plans() {
 
 #[test]
 fn lying_regulator_note_is_flagged_and_amounts_still_come_from_handles() {
-    use veil::tx::transfer::note::RegulatorNote;
+    use veil::tx::bundle::note::RegulatorNote;
     let mut s = Scenario::new(7);
     let mut t = s.transfer(&[500], 300, 4);
     // The sender re-seals a note that understates the payment (a valid
     // transfer can only do this before signing; simulate by re-sealing and
     // checking the view, which does not need the signature).
-    let shared = s.regulator.shared_secret(&t.regulator_ephemeral);
-    let ad = veil::tx::transfer::regulator_ad(&t.asset, &t.regulator_ephemeral, &t.outputs);
-    let mut note = RegulatorNote::open(shared.expose(), &ad, &t.regulator_payload).unwrap();
+    let shared = s.regulator.shared_secret(&t.bundle.regulator_ephemeral);
+    let ad = t.bundle.regulator_ad(&t.asset);
+    let mut note = RegulatorNote::open(shared.expose(), &ad, &t.bundle.regulator_payload).unwrap();
     for o in &mut note.outputs {
         o.amount /= 2;
     }
-    t.regulator_payload = note.seal(shared.expose(), &ad);
-    let view = open_for_regulator(&s.regulator, &[&t]).remove(0).unwrap();
+    t.bundle.regulator_payload = note.seal(shared.expose(), &ad);
+    let view = open_for_regulator(&s.regulator, &[(&t.asset, &t.bundle)])
+        .remove(0)
+        .unwrap();
     assert_eq!(view.total(), 490);
     assert!(view.outputs.iter().any(|o| !o.payload_matches));
     // A note that does not decrypt at all: amounts still exact.
-    t.regulator_payload = vec![0; 40];
-    let view = open_for_regulator(&s.regulator, &[&t]).remove(0).unwrap();
+    t.bundle.regulator_payload = vec![0; 40];
+    let view = open_for_regulator(&s.regulator, &[(&t.asset, &t.bundle)])
+        .remove(0)
+        .unwrap();
     assert!(!view.note_readable);
     assert_eq!(view.total(), 490);
 }
@@ -478,9 +494,13 @@ fn batch_verification_names_exactly_the_bad_transactions() {
     let items: Vec<_> = txs.iter().zip(&rings).collect();
     assert!(verify_batch(&items).iter().all(Result::is_ok));
     assert!(verify_batch_parallel(&items).iter().all(Result::is_ok));
-    let Transaction::Transfer(t) = &mut txs[2];
+    let Transaction::Transfer(t) = &mut txs[2] else {
+        unreachable!()
+    };
     t.fee += 1;
-    let Transaction::Transfer(t) = &mut txs[4];
+    let Transaction::Transfer(t) = &mut txs[4] else {
+        unreachable!()
+    };
     t.signatures[0].rounds[0].s += Scalar::ONE;
     let items: Vec<_> = txs.iter().zip(&rings).collect();
     for results in [verify_batch(&items), verify_batch_parallel(&items)] {
@@ -499,7 +519,7 @@ fn batch_verification_names_exactly_the_bad_transactions() {
 fn regulator_opens_many_at_once() {
     let mut s = Scenario::new(9);
     let ts: Vec<_> = (0..5).map(|i| s.transfer(&[1_000], 100 + i, 2)).collect();
-    let refs: Vec<_> = ts.iter().collect();
+    let refs: Vec<_> = ts.iter().map(|t| (&t.asset, &t.bundle)).collect();
     let views = open_for_regulator(&s.regulator, &refs);
     for (i, v) in views.into_iter().enumerate() {
         let v = v.unwrap();

@@ -17,9 +17,9 @@ use veil::crypto::commitment::Commitment;
 use veil::crypto::keys::AccountKeys;
 use veil::crypto::regulator::RegulatorSecretKey;
 use veil::crypto::stealth::OneTimeKey;
+use veil::tx::bundle::view::open_for_regulator;
 use veil::tx::testing::{add_decoys, fund, spend_of};
 use veil::tx::transfer::plan::{Payment, TransferPlan};
-use veil::tx::transfer::view::open_for_regulator;
 use veil::tx::{AssetId, MemoryLedger, Rings, Transaction};
 
 const SEED: u64 = 20_261_121;
@@ -113,7 +113,9 @@ fn rings_from_json(v: &Value) -> Rings {
 }
 
 fn vector_json(b: &Built) -> Value {
-    let Transaction::Transfer(t) = &b.tx;
+    let Transaction::Transfer(t) = &b.tx else {
+        unreachable!()
+    };
     json!({
         "description": "Veil transfer v1: 2 inputs (ring 16), payment 9000 CNY + change, fee 25. Built from ChaCha20 seed below with tests/vectors.rs::build().",
         "seed": SEED,
@@ -144,7 +146,9 @@ fn pinned_transfer_vector_still_decodes_verifies_and_opens() {
     let tx = Transaction::decode(&bytes).expect("pinned vector decodes");
     assert_eq!(tx.encode(), bytes, "re-encoding is byte-identical");
     assert_eq!(tx.hash().to_string(), v["tx_hash"].as_str().unwrap());
-    let Transaction::Transfer(t) = &tx;
+    let Transaction::Transfer(t) = &tx else {
+        unreachable!()
+    };
     assert_eq!(
         hex::encode(t.signing_hash()),
         v["signing_hash"].as_str().unwrap()
@@ -168,7 +172,9 @@ fn pinned_transfer_vector_still_decodes_verifies_and_opens() {
     assert_eq!(got[0].note.memo, b"vector v1");
     assert_eq!(t.scan(alice.view_key())[0].note.amount, 12_000 - 9_000 - 25);
     let regulator = RegulatorSecretKey::from_seed(&REGULATOR_SEED);
-    let view = open_for_regulator(&regulator, &[t]).remove(0).unwrap();
+    let view = open_for_regulator(&regulator, &[(&t.asset, &t.bundle)])
+        .remove(0)
+        .unwrap();
     assert_eq!(view.total(), 12_000 - 25);
 
     // The seed reproduces the vector byte for byte.

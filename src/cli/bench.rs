@@ -14,9 +14,9 @@ use serde_json::json;
 use crate::crypto::keys::AccountKeys;
 use crate::crypto::regulator::{self, RegulatorSecretKey};
 use crate::crypto::stealth::SharedSecret;
+use crate::tx::bundle::view::{open_for_regulator, open_from_handles};
 use crate::tx::testing::{add_decoys, fund, spend_of};
 use crate::tx::transfer::plan::{Payment, TransferPlan};
-use crate::tx::transfer::view::open_for_regulator;
 use crate::tx::{verify_batch, verify_batch_parallel, AssetId, MemoryLedger, Transaction};
 
 /// What `veil bench` measures.
@@ -233,21 +233,17 @@ pub fn transfer(args: &TransferArgs) -> anyhow::Result<serde_json::Value> {
     let decoded = verify_encoded_batch(&encoded, &ledger, false)?;
 
     // Scan: outputs not owned by the scanner (Carol), view tags first.
-    let transfers: Vec<&crate::tx::Transfer> = decoded
-        .iter()
-        .map(|tx| match tx {
-            Transaction::Transfer(t) => t,
-        })
-        .collect();
+    let transfers: Vec<(&AssetId, &crate::tx::OutputBundle)> =
+        decoded.iter().map(|tx| (tx.asset(), tx.bundle())).collect();
     let rounds = (args.scan_outputs / (transfers.len() * args.outputs)).max(1);
     let mut found = 0usize;
     let scan = best_of(args.repeat, || {
         let t = Instant::now();
         for _ in 0..rounds {
-            let keys: Vec<_> = transfers.iter().map(|t| &t.tx_public_key).collect();
+            let keys: Vec<_> = transfers.iter().map(|(_, t)| &t.tx_public_key).collect();
             let secrets = SharedSecret::receive_batch(carol.view_key(), &keys);
             for (tr, s) in transfers.iter().zip(&secrets) {
-                found += tr.scan_with(carol.view_key(), s).len();
+                found += tr.1.scan_with(tr.0, carol.view_key(), s).len();
             }
         }
         Ok(t.elapsed())
@@ -265,11 +261,11 @@ pub fn transfer(args: &TransferArgs) -> anyhow::Result<serde_json::Value> {
             found += transfers
                 .par_chunks(chunk)
                 .map(|part| {
-                    let keys: Vec<_> = part.iter().map(|t| &t.tx_public_key).collect();
+                    let keys: Vec<_> = part.iter().map(|(_, t)| &t.tx_public_key).collect();
                     let secrets = SharedSecret::receive_batch(carol.view_key(), &keys);
                     part.iter()
                         .zip(&secrets)
-                        .map(|(tr, s)| tr.scan_with(carol.view_key(), s).len())
+                        .map(|(tr, s)| tr.1.scan_with(tr.0, carol.view_key(), s).len())
                         .sum::<usize>()
                 })
                 .sum::<usize>();
@@ -281,7 +277,7 @@ pub fn transfer(args: &TransferArgs) -> anyhow::Result<serde_json::Value> {
 
     // Owner scan finds the payments (sanity, not timed).
     ensure!(
-        transfers[0].scan(bob.view_key()).len() == payments,
+        transfers[0].1.scan(transfers[0].0, bob.view_key()).len() == payments,
         "receiver scan failed"
     );
 
@@ -302,7 +298,7 @@ pub fn transfer(args: &TransferArgs) -> anyhow::Result<serde_json::Value> {
     let reg_slow = best_of(args.repeat, || {
         let t = Instant::now();
         for tr in &transfers {
-            crate::tx::transfer::view::open_from_handles(&regulator, tr)?;
+            open_from_handles(&regulator, tr.0, tr.1)?;
         }
         Ok(t.elapsed())
     })?;

@@ -15,9 +15,9 @@ use serde_json::json;
 use crate::crypto::clsag::RingMember;
 use crate::crypto::keys::AccountKeys;
 use crate::crypto::regulator::RegulatorSecretKey;
+use crate::tx::bundle::view::open_for_regulator;
 use crate::tx::testing::{add_decoys, fund, spend_of};
 use crate::tx::transfer::plan::{OwnedOutput, Payment, TransferPlan};
-use crate::tx::transfer::view::open_for_regulator;
 use crate::tx::{AssetId, MemoryLedger, Transaction, TxError};
 
 /// Runs the demo.
@@ -72,13 +72,13 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
     ));
 
     // 2. Bank B finds it.
-    let received = transfer.scan(bank_b.view_key());
+    let received = tx.scan(bank_b.view_key());
     ensure!(received.len() == 1, "bank-b did not find its payment");
     ensure!(
         received[0].note.amount == amount && received[0].note.memo == memo,
         "bank-b read a wrong note"
     );
-    let change = transfer.scan(bank_a.view_key());
+    let change = tx.scan(bank_a.view_key());
     ensure!(
         change.len() == 1 && change[0].note.amount == 1_000_000 - amount - 10,
         "bank-a's change is wrong"
@@ -89,7 +89,7 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
     ));
 
     // 3. The regulator reads it.
-    let view = open_for_regulator(&regulator, &[&transfer]).remove(0)?;
+    let view = open_for_regulator(&regulator, &[(tx.asset(), tx.bundle())]).remove(0)?;
     let to_b = view
         .outputs
         .iter()

@@ -24,6 +24,7 @@
 //! | [`regulator`] | twisted-ElGamal amount handles, their Sigma proof, decryption |
 //! | [`batch`] | random-linear-combination batch verification |
 //! | [`transcript`] | every Fiat–Shamir label, in one place |
+//! | [`signing`] | Ed25519 signatures of authorities (issuers, later regulators and nodes) |
 
 pub mod batch;
 pub mod clsag;
@@ -37,6 +38,7 @@ pub mod range;
 pub mod regulator;
 pub mod rng;
 pub mod secret;
+pub mod signing;
 pub mod stealth;
 pub mod transcript;
 

@@ -7,6 +7,7 @@
 //! own so that exactly the bad ones are reported. The parallel form splits
 //! the batch into one chunk per worker thread.
 
+use rand_core::{OsRng, SeedableRng};
 use rayon::prelude::*;
 
 use crate::crypto::batch::BatchVerifier;
@@ -15,8 +16,14 @@ use crate::crypto::range::{self, RangeProof};
 
 use super::error::TxError;
 use super::ledger::Rings;
-use super::transfer::check::verifier_rng;
 use super::Transaction;
+
+/// A verifier's random generator: ChaCha20 seeded from the OS, so batch
+/// weights are unpredictable to provers.
+pub fn verifier_rng() -> rand_chacha::ChaCha20Rng {
+    rand_chacha::ChaCha20Rng::from_rng(OsRng)
+        .unwrap_or_else(|_| rand_chacha::ChaCha20Rng::from_entropy())
+}
 
 /// Verifies every transaction's proofs and signatures; one result per item.
 pub fn verify_batch(items: &[(&Transaction, &Rings)]) -> Vec<Result<(), TxError>> {
@@ -25,6 +32,7 @@ pub fn verify_batch(items: &[(&Transaction, &Rings)]) -> Vec<Result<(), TxError>
         .iter()
         .map(|(tx, _)| match tx {
             Transaction::Transfer(t) => t.batch_terms(),
+            Transaction::Mint(m) => m.bundle.batch_terms(),
         })
         .sum();
     let mut batch = BatchVerifier::with_capacity(terms);
@@ -32,16 +40,16 @@ pub fn verify_batch(items: &[(&Transaction, &Rings)]) -> Vec<Result<(), TxError>
     let mut limbs: Vec<Vec<Commitment>> = Vec::with_capacity(items.len());
     let mut proofs: Vec<&RangeProof> = Vec::with_capacity(items.len());
     for (tx, rings) in items {
-        match tx {
-            Transaction::Transfer(t) => {
-                let r = t.add_to_batch(rings, &mut batch, &mut rng);
-                if r.is_ok() {
-                    limbs.push(t.limb_commitments());
-                    proofs.push(&t.range_proof);
-                }
-                results.push(r);
-            }
+        let r = match tx {
+            Transaction::Transfer(t) => t.add_to_batch(rings, &mut batch, &mut rng),
+            Transaction::Mint(m) => m.add_to_batch(&mut batch, &mut rng),
+        };
+        if r.is_ok() {
+            let bundle = tx.bundle();
+            limbs.push(bundle.limb_commitments());
+            proofs.push(&bundle.range_proof);
         }
+        results.push(r);
     }
     let range_items: Vec<(&RangeProof, &[Commitment])> = proofs
         .into_iter()
@@ -59,6 +67,7 @@ pub fn verify_batch(items: &[(&Transaction, &Rings)]) -> Vec<Result<(), TxError>
             r?;
             match tx {
                 Transaction::Transfer(t) => t.locate_failure(rings, &mut rng),
+                Transaction::Mint(m) => m.locate_failure(),
             }
         })
         .collect()

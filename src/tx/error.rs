@@ -78,6 +78,12 @@ pub enum TxError {
     /// The transfer is encrypted to a regulator key that is not in force.
     #[error("regulator key is not the one in force")]
     RegulatorKey,
+    /// A mint's issuer signature does not verify.
+    #[error("issuer signature does not verify")]
+    IssuerSignature,
+    /// A mint signed by a key that is not the asset's registered issuer.
+    #[error("signer is not the asset's registered issuer")]
+    NotIssuer,
 }
 
 impl TxError {
@@ -97,6 +103,8 @@ impl TxError {
             Self::KeyImageSpent { .. } => "double-spend",
             Self::OutputKeyExists { .. } => "output-key-exists",
             Self::RegulatorKey => "wrong-regulator-key",
+            Self::IssuerSignature => "bad-issuer-signature",
+            Self::NotIssuer => "not-issuer",
         }
     }
 }

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::crypto::clsag::{KeyImage, RingMember};
 use crate::crypto::regulator::RegulatorPublicKey;
+use crate::crypto::signing::VerifyingKey;
 use crate::crypto::stealth::OneTimeKey;
 
 use super::{AssetId, Transaction};
@@ -22,6 +23,8 @@ pub trait LedgerView {
     fn output_key_exists(&self, key: &OneTimeKey) -> bool;
     /// Whether transfers may currently be encrypted to `key`.
     fn regulator_key_in_force(&self, key: &RegulatorPublicKey) -> bool;
+    /// The registered issuer of `asset`, if the asset exists.
+    fn asset_issuer(&self, asset: &AssetId) -> Option<VerifyingKey>;
 }
 
 /// An in-memory ledger: ordered maps, nothing persisted.
@@ -31,6 +34,7 @@ pub struct MemoryLedger {
     output_keys: BTreeSet<OneTimeKey>,
     spent: BTreeSet<KeyImage>,
     regulator_keys: BTreeSet<RegulatorPublicKey>,
+    issuers: BTreeMap<AssetId, VerifyingKey>,
 }
 
 impl MemoryLedger {
@@ -39,6 +43,11 @@ impl MemoryLedger {
         let mut l = Self::default();
         l.regulator_keys.insert(regulator);
         l
+    }
+
+    /// Registers `issuer` as the issuer of `asset`.
+    pub fn register_asset(&mut self, asset: &AssetId, issuer: VerifyingKey) {
+        self.issuers.insert(asset.clone(), issuer);
     }
 
     /// Appends an output; returns its global index.
@@ -59,19 +68,14 @@ impl MemoryLedger {
     /// Applies a validated transaction: marks key images spent, appends
     /// outputs. Returns the new outputs' global indices.
     pub fn apply(&mut self, tx: &Transaction) -> Vec<u64> {
-        match tx {
-            Transaction::Transfer(t) => {
-                for input in &t.inputs {
-                    self.spent.insert(input.key_image);
-                }
-                t.outputs
-                    .iter()
-                    .map(|o| {
-                        self.push_output(&t.asset, RingMember::new(o.one_time_key, o.commitment()))
-                    })
-                    .collect()
-            }
+        for image in tx.key_images() {
+            self.spent.insert(image);
         }
+        tx.bundle()
+            .outputs
+            .iter()
+            .map(|o| self.push_output(tx.asset(), RingMember::new(o.one_time_key, o.commitment())))
+            .collect()
     }
 }
 
@@ -91,5 +95,9 @@ impl LedgerView for MemoryLedger {
 
     fn regulator_key_in_force(&self, key: &RegulatorPublicKey) -> bool {
         self.regulator_keys.contains(key)
+    }
+
+    fn asset_issuer(&self, asset: &AssetId) -> Option<VerifyingKey> {
+        self.issuers.get(asset).copied()
     }
 }

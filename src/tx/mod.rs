@@ -15,10 +15,12 @@
 //!    unspent, one-time keys new, the regulator key in force.
 
 pub mod batch;
+pub mod bundle;
 pub mod codec;
 pub mod error;
 pub mod ledger;
 pub mod limits;
+pub mod mint;
 pub mod testing;
 pub mod transfer;
 
@@ -26,8 +28,10 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use batch::{verify_batch, verify_batch_parallel};
+pub use bundle::{Output, OutputBundle};
 pub use error::TxError;
 pub use ledger::{LedgerView, MemoryLedger, Rings};
+pub use mint::Mint;
 pub use transfer::Transfer;
 
 use codec::{DecodeError, Reader, Writer};
@@ -39,6 +43,8 @@ pub const TX_VERSION: u8 = 1;
 
 /// Transaction kind byte of a confidential transfer.
 pub const KIND_TRANSFER: u8 = 1;
+/// Transaction kind byte of a mint.
+pub const KIND_MINT: u8 = 2;
 
 /// A transaction identifier: `SHA-256("veil/tx/v1" ‖ 0x00 ‖ encoding)`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -122,6 +128,8 @@ impl fmt::Debug for AssetId {
 pub enum Transaction {
     /// A confidential transfer of one asset.
     Transfer(Transfer),
+    /// New confidential outputs created by an asset's issuer.
+    Mint(Mint),
 }
 
 impl Transaction {
@@ -133,6 +141,10 @@ impl Transaction {
             Self::Transfer(t) => {
                 w.u8(KIND_TRANSFER);
                 t.encode(&mut w);
+            }
+            Self::Mint(m) => {
+                w.u8(KIND_MINT);
+                m.encode(&mut w);
             }
         }
         w.into_bytes()
@@ -150,6 +162,7 @@ impl Transaction {
         }
         let tx = match r.u8("kind")? {
             KIND_TRANSFER => Self::Transfer(Transfer::decode(&mut r)?),
+            KIND_MINT => Self::Mint(Mint::decode(&mut r)?),
             k => return Err(DecodeError::Kind(k)),
         };
         r.finish()?;
@@ -161,10 +174,35 @@ impl Transaction {
         TxHash(hash256(b"veil/tx/v1", &[&self.encode()]))
     }
 
-    /// Reads the ring members this transaction references.
+    /// The asset the transaction moves or issues.
+    pub fn asset(&self) -> &AssetId {
+        match self {
+            Self::Transfer(t) => &t.asset,
+            Self::Mint(m) => &m.asset,
+        }
+    }
+
+    /// The outputs the transaction creates.
+    pub fn bundle(&self) -> &OutputBundle {
+        match self {
+            Self::Transfer(t) => &t.bundle,
+            Self::Mint(m) => &m.bundle,
+        }
+    }
+
+    /// The key images the transaction spends (none for a mint).
+    pub fn key_images(&self) -> Vec<crate::crypto::clsag::KeyImage> {
+        match self {
+            Self::Transfer(t) => t.inputs.iter().map(|i| i.key_image).collect(),
+            Self::Mint(_) => Vec::new(),
+        }
+    }
+
+    /// Reads the ring members this transaction references (none for a mint).
     pub fn resolve_rings(&self, view: &impl LedgerView) -> Result<Rings, TxError> {
         match self {
             Self::Transfer(t) => t.resolve_rings(view),
+            Self::Mint(_) => Ok(Vec::new()),
         }
     }
 
@@ -172,6 +210,7 @@ impl Transaction {
     pub fn check_stateless(&self, rings: &Rings) -> Result<(), TxError> {
         match self {
             Self::Transfer(t) => t.check_stateless(rings),
+            Self::Mint(m) => m.check_stateless(),
         }
     }
 
@@ -179,6 +218,12 @@ impl Transaction {
     pub fn check_stateful(&self, view: &impl LedgerView) -> Result<(), TxError> {
         match self {
             Self::Transfer(t) => t.check_stateful(view),
+            Self::Mint(m) => m.check_stateful(view),
         }
+    }
+
+    /// Finds and decrypts the outputs paying `view`'s account.
+    pub fn scan(&self, view: &crate::crypto::keys::ViewKey) -> Vec<bundle::view::ReceivedOutput> {
+        self.bundle().scan(self.asset(), view)
     }
 }

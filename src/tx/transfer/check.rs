@@ -18,7 +18,7 @@
 //! Stateful: the regulator key is in force, every ring member exists, no key
 //! image is spent, no one-time key already exists.
 
-use rand_core::{CryptoRng, OsRng, RngCore, SeedableRng};
+use rand_core::{CryptoRng, RngCore};
 
 use crate::crypto::batch::BatchVerifier;
 use crate::crypto::clsag::{self, ClsagError};
@@ -26,27 +26,19 @@ use crate::crypto::commitment::LIMBS;
 use crate::crypto::range::{self, RangeProof};
 use crate::crypto::regulator::RegulatorProofError;
 
+use super::super::batch::verifier_rng;
 use super::super::codec::{check_range, DecodeError};
 use super::super::error::TxError;
 use super::super::ledger::{LedgerView, Rings};
-use super::super::limits::{
-    MAX_INPUTS, MAX_OUTPUTS, MAX_PAYLOAD, MAX_REGULATOR_PAYLOAD, MAX_RING, MIN_RING,
-};
+use super::super::limits::{MAX_INPUTS, MAX_RING, MIN_RING};
 use super::{limb_weights, Transfer};
-
-/// A verifier's random generator: ChaCha20 seeded from the OS, so batch
-/// weights are unpredictable to provers.
-pub fn verifier_rng() -> rand_chacha::ChaCha20Rng {
-    rand_chacha::ChaCha20Rng::from_rng(OsRng)
-        .unwrap_or_else(|_| rand_chacha::ChaCha20Rng::from_entropy())
-}
 
 impl Transfer {
     /// Structural checks. Decoding already enforces them for bytes from the
     /// wire; they are repeated here for values built in memory.
     pub fn check_shape(&self) -> Result<(), TxError> {
         check_range("input count", self.inputs.len(), 1, MAX_INPUTS)?;
-        check_range("output count", self.outputs.len(), 1, MAX_OUTPUTS)?;
+        self.bundle.check_shape()?;
         let ring_size = self.inputs[0].ring.len();
         check_range("ring size", ring_size, MIN_RING, MAX_RING)?;
         if self.inputs.iter().any(|i| i.ring.len() != ring_size) {
@@ -70,39 +62,12 @@ impl Transfer {
         for sig in &self.signatures {
             check_range("signature rounds", sig.rounds.len(), ring_size, ring_size)?;
         }
-        for o in &self.outputs {
-            check_range("payload length", o.payload.len(), 0, MAX_PAYLOAD)?;
-        }
-        check_range(
-            "regulator payload length",
-            self.regulator_payload.len(),
-            0,
-            MAX_REGULATOR_PAYLOAD,
-        )?;
-        let expected = range::proof_len(self.outputs.len() * LIMBS).map_err(TxError::RangeProof)?;
-        check_range(
-            "range proof length",
-            self.range_proof.as_bytes().len(),
-            expected,
-            expected,
-        )?;
         for (a, x) in self.inputs.iter().enumerate() {
             if let Some(b) = self.inputs[a + 1..]
                 .iter()
                 .position(|y| y.key_image == x.key_image)
             {
                 return Err(TxError::DuplicateKeyImage {
-                    first: a,
-                    second: a + 1 + b,
-                });
-            }
-        }
-        for (a, x) in self.outputs.iter().enumerate() {
-            if let Some(b) = self.outputs[a + 1..]
-                .iter()
-                .position(|y| y.one_time_key == x.one_time_key)
-            {
-                return Err(TxError::DuplicateOutputKey {
                     first: a,
                     second: a + 1 + b,
                 });
@@ -141,23 +106,13 @@ impl Transfer {
         Ok(())
     }
 
-    fn add_regulator_proof<R: RngCore + CryptoRng>(
-        &self,
-        batch: &mut BatchVerifier,
-        rng: &mut R,
-    ) -> Result<(), TxError> {
-        self.regulator_proof
-            .verify_into(batch, rng, &self.regulator_key, &self.limb_ciphertexts())
-            .map_err(TxError::RegulatorProof)
-    }
-
     fn add_balance<R: RngCore + CryptoRng>(&self, batch: &mut BatchVerifier, rng: &mut R) {
         let w = BatchVerifier::weight(rng);
         for input in &self.inputs {
             batch.add(w, input.pseudo_out.point());
         }
         let weights = limb_weights();
-        for o in &self.outputs {
+        for o in &self.bundle.outputs {
             for (c, k) in o.limbs.iter().zip(&weights) {
                 batch.add(-(w * k), c.point());
             }
@@ -197,7 +152,7 @@ impl Transfer {
     ) -> Result<(), TxError> {
         self.check_shape()?;
         self.check_rings_shape(rings)?;
-        self.add_regulator_proof(batch, rng)?;
+        self.bundle.add_regulator_proof(batch, rng)?;
         self.add_balance(batch, rng);
         let msg = self.signing_hash();
         for i in 0..self.inputs.len() {
@@ -208,9 +163,9 @@ impl Transfer {
 
     /// Number of variable terms [`Self::add_to_batch`] adds.
     pub(crate) fn batch_terms(&self) -> usize {
-        let limbs = self.outputs.len() * LIMBS;
+        let limbs = self.bundle.outputs.len() * LIMBS;
         let ring = self.inputs.first().map_or(0, |i| i.ring.len());
-        3 + 2 * limbs + self.inputs.len() + limbs + self.inputs.len() * (5 * ring + 3)
+        self.bundle.batch_terms() + self.inputs.len() + limbs + self.inputs.len() * (5 * ring + 3)
     }
 
     /// Verifies every proof and signature against the resolved rings.
@@ -218,8 +173,8 @@ impl Transfer {
         let mut rng = verifier_rng();
         let mut batch = BatchVerifier::with_capacity(self.batch_terms());
         self.add_to_batch(rings, &mut batch, &mut rng)?;
-        let limbs = self.limb_commitments();
-        if range::verify_batch(&[(&self.range_proof, &limbs)]).is_ok() && batch.verify() {
+        let limbs = self.bundle.limb_commitments();
+        if range::verify_batch(&[(&self.bundle.range_proof, &limbs)]).is_ok() && batch.verify() {
             return Ok(());
         }
         self.locate_failure(rings, &mut rng)
@@ -234,10 +189,10 @@ impl Transfer {
     ) -> Result<(), TxError> {
         self.check_shape()?;
         self.check_rings_shape(rings)?;
-        let limbs = self.limb_commitments();
-        RangeProof::verify(&self.range_proof, &limbs).map_err(TxError::RangeProof)?;
+        let limbs = self.bundle.limb_commitments();
+        RangeProof::verify(&self.bundle.range_proof, &limbs).map_err(TxError::RangeProof)?;
         let mut b = BatchVerifier::default();
-        self.add_regulator_proof(&mut b, rng)?;
+        self.bundle.add_regulator_proof(&mut b, rng)?;
         if !b.verify() {
             return Err(TxError::RegulatorProof(RegulatorProofError::Invalid));
         }
@@ -262,7 +217,7 @@ impl Transfer {
 
     /// Checks against current ledger state.
     pub fn check_stateful(&self, view: &impl LedgerView) -> Result<(), TxError> {
-        if !view.regulator_key_in_force(&self.regulator_key) {
+        if !view.regulator_key_in_force(&self.bundle.regulator_key) {
             return Err(TxError::RegulatorKey);
         }
         self.resolve_rings(view)?;
@@ -271,11 +226,6 @@ impl Transfer {
                 return Err(TxError::KeyImageSpent { input: i });
             }
         }
-        for (o, output) in self.outputs.iter().enumerate() {
-            if view.output_key_exists(&output.one_time_key) {
-                return Err(TxError::OutputKeyExists { output: o });
-            }
-        }
-        Ok(())
+        self.bundle.check_stateful(view)
     }
 }

@@ -18,21 +18,16 @@ use curve25519_dalek::scalar::Scalar;
 use rand::seq::SliceRandom;
 use rand_core::{CryptoRng, RngCore};
 
-use crate::crypto::clsag::{self, ClsagError, RingMember};
-use crate::crypto::commitment::{join_blindings, split_limbs, Commitment, LIMBS};
-use crate::crypto::keys::{Address, AddressBytes};
-use crate::crypto::range::{RangeError, RangeProof};
-use crate::crypto::regulator::{
-    limb_blinding, Handle, RegulatorProof, RegulatorPublicKey, RegulatorSender,
-};
+use crate::crypto::clsag::{self, RingMember};
+use crate::crypto::commitment::Commitment;
+use crate::crypto::keys::Address;
 use crate::crypto::rng::random_scalar;
 use crate::crypto::secret::Secret;
-use crate::crypto::stealth::TxSecret;
 
+use super::super::bundle::build::{build_bundle, BuildError, PlannedOutput};
 use super::super::limits::{MAX_INPUTS, MAX_MEMO, MAX_OUTPUTS, MAX_RING, MIN_RING};
 use super::super::AssetId;
-use super::note::{OutputNote, RegulatorNote, RegulatorNoteOutput};
-use super::{regulator_ad, Input, Output, Transfer};
+use super::{Input, Transfer};
 
 /// An output the wallet owns and can spend.
 #[derive(Clone, Debug)]
@@ -77,7 +72,7 @@ pub struct TransferPlan {
     /// The public fee.
     pub fee: u64,
     /// The regulator key in force.
-    pub regulator_key: RegulatorPublicKey,
+    pub regulator_key: crate::crypto::regulator::RegulatorPublicKey,
     /// Inputs.
     pub spends: Vec<Spend>,
     /// Payments.
@@ -89,58 +84,6 @@ pub struct TransferPlan {
     pub sender: Option<Address>,
     /// Whether receivers' notes carry `sender` as a return address.
     pub include_return_address: bool,
-}
-
-/// Why a transfer could not be built.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum BuildError {
-    /// No inputs, or more than 16.
-    #[error("a transfer spends 1 to 16 inputs, not {0}")]
-    InputCount(usize),
-    /// No payments, or more outputs than 16 with change.
-    #[error("a transfer has 1 to 16 outputs including change, not {0}")]
-    OutputCount(usize),
-    /// A payment of zero.
-    #[error("payment {0} is zero")]
-    ZeroPayment(usize),
-    /// A memo over 512 bytes.
-    #[error("memo of payment {0} is over 512 bytes")]
-    MemoTooLong(usize),
-    /// A sum does not fit in 64 bits.
-    #[error("amounts overflow 64 bits")]
-    Overflow,
-    /// The inputs do not cover payments plus fee.
-    #[error("insufficient funds: have {available}, need {needed}")]
-    InsufficientFunds {
-        /// Sum of inputs.
-        available: u64,
-        /// Payments plus fee.
-        needed: u64,
-    },
-    /// Rings of different sizes, or a size outside 2..=64.
-    #[error("every input needs the same number of decoys, ring size 2..=64")]
-    RingSize,
-    /// A decoy repeats the real output or another decoy.
-    #[error("input {0} has a repeated ring member")]
-    DuplicateRingMember(usize),
-    /// Range proof failure.
-    #[error(transparent)]
-    Range(#[from] RangeError),
-    /// Ring signature failure (e.g. secrets that do not open the output).
-    #[error("input {input}: {source}")]
-    Signature {
-        /// The input.
-        input: usize,
-        /// Why.
-        source: ClsagError,
-    },
-}
-
-struct PlannedOutput {
-    to: Address,
-    amount: u64,
-    memo: Vec<u8>,
-    labelled: bool,
 }
 
 impl TransferPlan {
@@ -185,7 +128,6 @@ impl TransferPlan {
                 to: p.to,
                 amount: p.amount,
                 memo: p.memo.clone(),
-                labelled: true,
             })
             .collect();
         if planned.is_empty() {
@@ -196,89 +138,22 @@ impl TransferPlan {
                 to: self.change_address,
                 amount: change,
                 memo: Vec::new(),
-                labelled: true,
             });
         }
         if planned.len() > MAX_OUTPUTS {
             return Err(BuildError::OutputCount(planned.len()));
         }
         planned.shuffle(rng);
-
-        let r = TxSecret::random(rng);
-        let reg = RegulatorSender::new(&self.regulator_key, rng);
         let return_address = self.sender.filter(|_| self.include_return_address);
-
-        let mut outputs = Vec::with_capacity(planned.len());
-        let mut output_blindings = Vec::with_capacity(planned.len());
-        let mut range_openings = Vec::with_capacity(planned.len() * LIMBS);
-        let mut reg_openings = Vec::with_capacity(planned.len() * LIMBS);
-        for (o, p) in planned.iter().enumerate() {
-            let index = u32::try_from(o).map_err(|_| BuildError::OutputCount(planned.len()))?;
-            let shared = r.shared_secret(p.to.view_key());
-            let one_time_key = shared.one_time_key(index, p.to.spend_key());
-            let values = split_limbs(p.amount);
-            let gammas: [Secret<Scalar>; LIMBS] = std::array::from_fn(|j| {
-                // j < 4
-                limb_blinding(reg.shared_secret(), index, u32::try_from(j).unwrap_or(0))
-            });
-            let limbs: [Commitment; LIMBS] =
-                std::array::from_fn(|j| Commitment::new(values[j], gammas[j].expose()));
-            let handles: [Handle; LIMBS] =
-                std::array::from_fn(|j| Handle::new(gammas[j].expose(), &self.regulator_key));
-            let blinding = Secret::new(join_blindings(&std::array::from_fn(|j| {
-                *gammas[j].expose()
-            })));
-            let commitment = Commitment::new(p.amount, blinding.expose());
-            let note = OutputNote {
-                amount: p.amount,
-                blinding: blinding.clone(),
-                asset: self.asset.clone(),
-                memo: p.memo.clone(),
-                return_address,
-            };
-            let payload = note.seal(
-                shared.as_bytes(),
-                index,
-                one_time_key.as_bytes(),
-                commitment.as_bytes(),
-            );
-            for j in 0..LIMBS {
-                range_openings.push((values[j], *gammas[j].expose()));
-                reg_openings.push((values[j], gammas[j].clone()));
-            }
-            outputs.push(Output {
-                one_time_key,
-                view_tag: shared.view_tag(index),
-                limbs,
-                handles,
-                payload,
-            });
-            output_blindings.push(blinding);
-        }
-        let range_proof = RangeProof::prove(&range_openings, rng)?;
-        for (_, g) in &mut range_openings {
-            zeroize::Zeroize::zeroize(g);
-        }
-        let limb_cts: Vec<_> = outputs
-            .iter()
-            .flat_map(|o| o.limbs.into_iter().zip(o.handles))
-            .collect();
-        let regulator_proof =
-            RegulatorProof::prove(&self.regulator_key, &limb_cts, &reg_openings, rng)
-                .map_err(|_| BuildError::OutputCount(outputs.len()))?;
-        let regulator_note = RegulatorNote {
-            sender: self.sender.map(AddressBytes::from),
-            outputs: planned
-                .iter()
-                .map(|p| RegulatorNoteOutput {
-                    receiver: p.labelled.then(|| AddressBytes::from(p.to)),
-                    amount: p.amount,
-                    memo: p.memo.clone(),
-                })
-                .collect(),
-        };
-        let ad = regulator_ad(&self.asset, reg.ephemeral(), &outputs);
-        let regulator_payload = regulator_note.seal(reg.shared_secret().expose(), &ad);
+        let built = build_bundle(
+            &self.asset,
+            &self.regulator_key,
+            &planned,
+            self.sender,
+            return_address,
+            rng,
+        )?;
+        let output_blindings = built.blindings;
 
         // Pseudo-output blindings: random, the last one closing the sum.
         let total_out: Scalar = output_blindings.iter().map(|b| b.expose()).sum();
@@ -318,14 +193,8 @@ impl TransferPlan {
         let mut transfer = Transfer {
             asset: self.asset.clone(),
             fee: self.fee,
-            regulator_key: self.regulator_key,
-            tx_public_key: r.public(),
-            regulator_ephemeral: *reg.ephemeral(),
             inputs,
-            outputs,
-            range_proof,
-            regulator_proof,
-            regulator_payload,
+            bundle: built.bundle,
             signatures: Vec::new(),
         };
         let msg = transfer.signing_hash();

@@ -1,6 +1,6 @@
-//! What an owner and what a regulator can read from a transfer.
+//! What an owner and what a regulator can read from a transaction.
 //!
-//! *Owner:* with the view key, [`Transfer::scan`] finds the outputs paying
+//! *Owner:* with the view key, [`OutputBundle::scan`] finds the outputs paying
 //! the account (view tag first, then the one-time key), decrypts their notes
 //! and keeps only those whose note opens the on-ledger commitment — an
 //! output whose note lies about its amount or blinding could not be spent,
@@ -10,8 +10,8 @@
 //! handles, which validators have proven well formed, so a sender cannot
 //! hide an amount. It first tries the fast path (decrypt the regulator note,
 //! re-derive the limb blindings, check every claimed limb opening
-//! `Cⱼ = γⱼ·G + vⱼ·H` for all transfers in one random linear combination)
-//! and falls back, transfer by transfer, to decrypting each limb from its
+//! `Cⱼ = γⱼ·G + vⱼ·H` for all transactions in one random linear combination)
+//! and falls back, transaction by transaction, to decrypting each limb from its
 //! handle. `payload_matches` is false whenever the note disagrees with the
 //! proven amounts.
 
@@ -24,14 +24,15 @@ use crate::crypto::regulator::{limb_blinding, RegulatorSecretKey};
 use crate::crypto::secret::Secret;
 use crate::crypto::stealth::{one_time_secret, OneTimeKey, SharedSecret};
 
-use super::check::verifier_rng;
+use super::super::batch::verifier_rng;
+use super::super::AssetId;
 use super::note::{OutputNote, RegulatorNote};
-use super::{regulator_ad, Transfer};
+use super::OutputBundle;
 
 /// An output found by its owner.
 #[derive(Debug, Clone)]
 pub struct ReceivedOutput {
-    /// Position in the transfer.
+    /// Position in the transaction.
     pub index: u32,
     /// One-time key.
     pub one_time_key: OneTimeKey,
@@ -50,15 +51,24 @@ impl ReceivedOutput {
     }
 }
 
-impl Transfer {
-    /// Finds and decrypts the outputs paying `view`'s account.
-    pub fn scan(&self, view: &ViewKey) -> Vec<ReceivedOutput> {
-        self.scan_with(view, &SharedSecret::receive(view, &self.tx_public_key))
+impl OutputBundle {
+    /// Finds and decrypts the outputs (of `asset`) paying `view`'s account.
+    pub fn scan(&self, asset: &AssetId, view: &ViewKey) -> Vec<ReceivedOutput> {
+        self.scan_with(
+            asset,
+            view,
+            &SharedSecret::receive(view, &self.tx_public_key),
+        )
     }
 
     /// As [`Self::scan`], with `S = a·R` already computed (batch scanners
     /// compute many at once with [`SharedSecret::receive_batch`]).
-    pub fn scan_with(&self, view: &ViewKey, shared: &SharedSecret) -> Vec<ReceivedOutput> {
+    pub fn scan_with(
+        &self,
+        asset: &AssetId,
+        view: &ViewKey,
+        shared: &SharedSecret,
+    ) -> Vec<ReceivedOutput> {
         let mut found = Vec::new();
         for (i, o) in self.outputs.iter().enumerate() {
             let Ok(index) = u32::try_from(i) else { break };
@@ -75,7 +85,7 @@ impl Transfer {
             ) else {
                 continue;
             };
-            if note.asset != self.asset
+            if note.asset != *asset
                 || commit(note.amount, note.blinding.expose()) != *commitment.point()
             {
                 continue;
@@ -95,7 +105,7 @@ impl Transfer {
 /// One output as the regulator sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegulatorOutputView {
-    /// Position in the transfer.
+    /// Position in the transaction.
     pub index: u32,
     /// The amount, as proven by the handles.
     pub amount: u64,
@@ -109,7 +119,7 @@ pub struct RegulatorOutputView {
     pub payload_matches: bool,
 }
 
-/// A transfer as the regulator sees it.
+/// A transaction as the regulator sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegulatorView {
     /// The paying account named in the regulator note.
@@ -128,14 +138,14 @@ impl RegulatorView {
     }
 }
 
-/// Why the regulator could not open a transfer.
+/// Why the regulator could not open a transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum RegulatorOpenError {
-    /// The transfer's handles are for another regulator key.
-    #[error("transfer is encrypted to another regulator key")]
+    /// The transaction's handles are for another regulator key.
+    #[error("transaction is encrypted to another regulator key")]
     WrongKey,
     /// A handle does not decrypt to a 16-bit limb (cannot happen for a
-    /// transfer that validated).
+    /// transaction that validated).
     #[error("output {0} does not decrypt to a valid amount")]
     Undecryptable(u32),
 }
@@ -145,7 +155,7 @@ struct FastCandidate {
 }
 
 fn claimed_limb_equations(
-    t: &Transfer,
+    t: &OutputBundle,
     shared: &Secret<[u8; 32]>,
     note: &RegulatorNote,
     batch: &mut BatchVerifier,
@@ -169,7 +179,7 @@ fn claimed_limb_equations(
 
 fn slow_open(
     sk: &RegulatorSecretKey,
-    t: &Transfer,
+    t: &OutputBundle,
     note: Option<&RegulatorNote>,
 ) -> Result<RegulatorView, RegulatorOpenError> {
     let mut outputs = Vec::with_capacity(t.outputs.len());
@@ -219,22 +229,25 @@ fn fast_view(note: RegulatorNote) -> RegulatorView {
     }
 }
 
-/// Opens many transfers for the regulator holding `sk`.
+/// Opens many bundles (each with its asset) for the regulator holding `sk`.
 pub fn open_for_regulator(
     sk: &RegulatorSecretKey,
-    transfers: &[&Transfer],
+    bundles: &[(&AssetId, &OutputBundle)],
 ) -> Vec<Result<RegulatorView, RegulatorOpenError>> {
     let mut rng = verifier_rng();
-    let ephemerals: Vec<_> = transfers.iter().map(|t| &t.regulator_ephemeral).collect();
+    let ephemerals: Vec<_> = bundles
+        .iter()
+        .map(|(_, t)| &t.regulator_ephemeral)
+        .collect();
     let secrets = sk.shared_secrets_batch(&ephemerals);
-    let mut candidates: Vec<Option<FastCandidate>> = Vec::with_capacity(transfers.len());
-    let mut batch = BatchVerifier::with_capacity(transfers.len() * 2 * LIMBS);
-    for (t, shared) in transfers.iter().zip(&secrets) {
+    let mut candidates: Vec<Option<FastCandidate>> = Vec::with_capacity(bundles.len());
+    let mut batch = BatchVerifier::with_capacity(bundles.len() * 2 * LIMBS);
+    for ((asset, t), shared) in bundles.iter().zip(&secrets) {
         if t.regulator_key != *sk.public() {
             candidates.push(None);
             continue;
         }
-        let ad = regulator_ad(&t.asset, &t.regulator_ephemeral, &t.outputs);
+        let ad = t.regulator_ad(asset);
         let note = RegulatorNote::open(shared.expose(), &ad, &t.regulator_payload)
             .ok()
             .filter(|n| n.outputs.len() == t.outputs.len());
@@ -244,11 +257,11 @@ pub fn open_for_regulator(
         candidates.push(note.map(|note| FastCandidate { note }));
     }
     let all_fast = batch.verify();
-    transfers
+    bundles
         .iter()
         .zip(candidates)
         .zip(&secrets)
-        .map(|((t, candidate), shared)| {
+        .map(|(((_, t), candidate), shared)| {
             if t.regulator_key != *sk.public() {
                 return Err(RegulatorOpenError::WrongKey);
             }
@@ -271,17 +284,18 @@ pub fn open_for_regulator(
         .collect()
 }
 
-/// Opens one transfer for the regulator, always from the handles (no fast
+/// Opens one transaction for the regulator, always from the handles (no fast
 /// path), for audits that must not trust the note.
 pub fn open_from_handles(
     sk: &RegulatorSecretKey,
-    t: &Transfer,
+    asset: &AssetId,
+    t: &OutputBundle,
 ) -> Result<RegulatorView, RegulatorOpenError> {
     if t.regulator_key != *sk.public() {
         return Err(RegulatorOpenError::WrongKey);
     }
     let shared = sk.shared_secret(&t.regulator_ephemeral);
-    let ad = regulator_ad(&t.asset, &t.regulator_ephemeral, &t.outputs);
+    let ad = t.regulator_ad(asset);
     let note = RegulatorNote::open(shared.expose(), &ad, &t.regulator_payload).ok();
     slow_open(sk, t, note.as_ref())
 }
