@@ -14,6 +14,10 @@
 //! | [`crypto`] | primitives only, no I/O |
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod cli;
 pub mod crypto;
+pub mod ledger;
+pub mod node;
 pub mod tx;
+pub mod wallet;

@@ -24,6 +24,29 @@ use crate::tx::{verify_batch, verify_batch_parallel, AssetId, MemoryLedger, Tran
 pub enum BenchCommand {
     /// Build, verify, scan and open confidential transfers.
     Transfer(TransferArgs),
+    /// Execute and commit a block of transfers on RocksDB.
+    Block(BlockArgs),
+    /// RocksDB state operations with the node's batching.
+    Storage(StorageArgs),
+}
+
+/// Options of `veil bench block`.
+#[derive(Debug, clap::Args)]
+pub struct BlockArgs {
+    /// Transfers in the block (2 inputs, 2 outputs, ring 16).
+    #[arg(long, default_value_t = 1000)]
+    pub txs: usize,
+}
+
+/// Options of `veil bench storage`.
+#[derive(Debug, clap::Args)]
+pub struct StorageArgs {
+    /// Records written (and then read).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub ops: usize,
+    /// Records per atomic write batch (a block's worth).
+    #[arg(long, default_value_t = 10_000)]
+    pub batch: usize,
 }
 
 /// Options of `veil bench transfer`.
@@ -63,7 +86,27 @@ fn best_of(
 
 /// Runs a bench command.
 pub fn run(cmd: BenchCommand, json: bool) -> anyhow::Result<()> {
+    let print = |title: &str, r: &serde_json::Value| {
+        if json {
+            super::print_json(r);
+        } else {
+            println!("{title}");
+            for (k, v) in r.as_object().into_iter().flatten() {
+                println!("  {k:<38} {v}");
+            }
+        }
+    };
     match cmd {
+        BenchCommand::Block(args) => {
+            let r = super::bench_ledger::block(&args)?;
+            print("veil bench block (one block on RocksDB; all cores)", &r);
+            Ok(())
+        }
+        BenchCommand::Storage(args) => {
+            let r = super::bench_ledger::storage(&args)?;
+            print("veil bench storage (RocksDB, atomic write batches)", &r);
+            Ok(())
+        }
         BenchCommand::Transfer(args) => {
             let r = transfer(&args)?;
             if json {

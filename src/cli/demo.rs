@@ -1,155 +1,168 @@
-//! `veil demo`: Veil's story in one command.
+//! `veil demo`: Veil's story in one command, on a real node.
 //!
-//! Today the story runs on the in-memory ledger (the persistent single-node
-//! ledger arrives with its own issue): two banks, one regulator, one asset.
-//! Bank A pays bank B confidentially; bank B finds the payment with its view
-//! key; the regulator reads the amount, sender, receiver and memo from the
-//! verifiable ciphertexts; a second spend of the same output is refused.
-//! Any failed step makes the command fail.
+//! Starts a fresh dev node in a temporary directory (RocksDB, HTTP API on an
+//! ephemeral port), then: bank A pays bank B over the API; both balances
+//! check out exactly; bank B finds the memo; the regulator reads the amount
+//! from the verifiable ciphertexts; spending the same input again is
+//! refused; the node restarts and the state root is unchanged. Any failed
+//! step makes the command fail.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{ensure, Context};
-use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
+use rand_core::OsRng;
 use serde_json::json;
 
-use crate::crypto::clsag::RingMember;
-use crate::crypto::keys::AccountKeys;
 use crate::crypto::regulator::RegulatorSecretKey;
+use crate::ledger::genesis::GenesisConfig;
+use crate::node::dev::{DevNetwork, DEV_ASSET};
+use crate::node::{self, Node, NodeConfig};
 use crate::tx::bundle::view::open_for_regulator;
-use crate::tx::testing::{add_decoys, fund, spend_of};
-use crate::tx::transfer::plan::{OwnedOutput, Payment, TransferPlan};
-use crate::tx::{AssetId, MemoryLedger, Transaction, TxError};
+use crate::tx::AssetId;
+use crate::wallet::client::HttpSource;
+use crate::wallet::source::ChainSource;
+use crate::wallet::{submit_and_wait, Wallet};
+
+fn config(dir: &std::path::Path, genesis: GenesisConfig) -> NodeConfig {
+    let mut c = NodeConfig::new(dir.to_path_buf(), genesis);
+    c.block_interval = Duration::from_millis(50);
+    c
+}
 
 /// Runs the demo.
 pub fn run(json_out: bool) -> anyhow::Result<()> {
-    let mut rng = ChaCha20Rng::from_entropy();
-    let asset = AssetId::new("CNY")?;
-    let regulator = RegulatorSecretKey::from_seed(&[0x52; 32]);
-    let mut ledger = MemoryLedger::new(*regulator.public());
-    add_decoys(&mut ledger, &asset, 64, &mut rng);
-    let bank_a = AccountKeys::generate(&mut rng);
-    let bank_b = AccountKeys::generate(&mut rng);
-    let funding = fund(&mut ledger, &asset, &bank_a, 1_000_000, &mut rng);
-    let say = |s: &str| {
+    let rt = tokio::runtime::Runtime::new()?;
+    let dir = tempfile_dir()?;
+    let say = |s: String| {
         if !json_out {
             println!("{s}");
         }
     };
-    say("Veil demo (in-memory ledger; `veil node --dev` arrives with the single-node ledger)");
-    say(&format!("  bank-a  {}", bank_a.address()));
-    say(&format!("  bank-b  {}", bank_b.address()));
+    let now = u64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis())?;
+    let network = DevNetwork::generate(&mut OsRng, now)?;
+    let genesis = network.genesis.clone();
+    let asset = AssetId::new(DEV_ASSET)?;
+
+    let node = Node::open(config(dir.path(), genesis.clone()))?;
+    let running = rt.block_on(node::start(Arc::clone(&node), "127.0.0.1:0".parse()?))?;
+    let api = format!("http://{}", running.api_addr);
+    say(format!("Veil demo — dev node in {}, API {api}", dir.path().display()));
+    let source = HttpSource::new(&api);
+    let mut a = Wallet::from_seed(&network.bank_a_seed, "bank-a");
+    let mut b = Wallet::from_seed(&network.bank_b_seed, "bank-b");
+    let mut quiet = |_: u64, _: u64| {};
+    a.scan(&source, 50, &mut quiet)?;
+    b.scan(&source, 50, &mut quiet)?;
+    let a0 = a.balance(&asset).confirmed;
+    let b0 = b.balance(&asset).confirmed;
+    say(format!("  bank-a {}  balance {}", a.address(), crate::cli::amount::format(a0, 2)));
+    say(format!("  bank-b {}  balance {}", b.address(), crate::cli::amount::format(b0, 2)));
 
     // 1. Bank A pays bank B.
-    let amount = 250_000u64;
+    let amount = 250_000_00u64;
+    let fee = 10u64;
     let memo = b"invoice 2026-117".to_vec();
-    let plan = TransferPlan {
-        asset: asset.clone(),
-        fee: 10,
-        regulator_key: *regulator.public(),
-        spends: vec![spend_of(&ledger, &asset, funding.clone(), 16, &mut rng)],
-        payments: vec![Payment {
-            to: *bank_b.address(),
-            amount,
-            memo: memo.clone(),
-        }],
-        change_address: *bank_a.address(),
-        sender: Some(*bank_a.address()),
-        include_return_address: true,
-    };
-    let transfer = plan.build(&mut rng).context("building the transfer")?;
-    let tx = Transaction::Transfer(transfer.clone());
-    let bytes = tx.encode();
-    let tx = Transaction::decode(&bytes)?;
-    let rings = tx.resolve_rings(&ledger)?;
-    tx.check_stateless(&rings)?;
-    tx.check_stateful(&ledger)?;
-    let first = ledger.output_count(&asset);
-    ledger.apply(&tx);
-    say(&format!(
-        "1. bank-a paid bank-b: tx {} ({} bytes, ring 16), verified and applied",
-        tx.hash(),
-        bytes.len()
+    let before_pay = a.state.clone();
+    let tx = a.prepare_transfer(&source, &asset, b.address(), amount, &memo, fee, 16, &mut OsRng)?;
+    let (hash, height) = submit_and_wait(&source, &tx, Duration::from_secs(60)).context("submitting the payment")?;
+    say(format!("1. bank-a paid 250,000.00 CNY to bank-b: tx {hash} ({} bytes, ring 16), committed at height {height}", tx.encode().len()));
+
+    // 2. Balances check out exactly; bank B reads the memo.
+    a.scan(&source, 50, &mut quiet)?;
+    b.scan(&source, 50, &mut quiet)?;
+    let a1 = a.balance(&asset).confirmed;
+    let b1 = b.balance(&asset).confirmed;
+    ensure!(a1 == a0 - amount - fee, "bank-a balance {a1}, expected {}", a0 - amount - fee);
+    ensure!(b1 == b0 + amount, "bank-b balance {b1}, expected {}", b0 + amount);
+    let incoming = b.state.history.iter().rev().find(|h| h.direction == "in" && h.tx == hash.to_string()).context("bank-b has no history entry")?;
+    ensure!(incoming.memo.as_bytes() == memo.as_slice(), "bank-b read a wrong memo");
+    say(format!(
+        "2. balances: bank-a {} → {}, bank-b {} → {} (exact); bank-b read memo {:?}",
+        crate::cli::amount::format(a0, 2),
+        crate::cli::amount::format(a1, 2),
+        crate::cli::amount::format(b0, 2),
+        crate::cli::amount::format(b1, 2),
+        incoming.memo
     ));
 
-    // 2. Bank B finds it.
-    let received = tx.scan(bank_b.view_key());
-    ensure!(received.len() == 1, "bank-b did not find its payment");
-    ensure!(
-        received[0].note.amount == amount && received[0].note.memo == memo,
-        "bank-b read a wrong note"
-    );
-    let change = tx.scan(bank_a.view_key());
-    ensure!(
-        change.len() == 1 && change[0].note.amount == 1_000_000 - amount - 10,
-        "bank-a's change is wrong"
-    );
-    say(&format!(
-        "2. bank-b scanned with its view key: received {amount} CNY, memo {:?}",
-        String::from_utf8_lossy(&memo)
-    ));
+    // 3. The regulator reads the amount from the handles in the block.
+    let regulator = RegulatorSecretKey::from_seed(&network.regulator_seed);
+    let blocks = source.blocks(height, 1)?;
+    let committed = blocks
+        .first()
+        .and_then(|blk| blk.txs.iter().find(|t| t.hash == hash))
+        .context("the payment is not in its block")?;
+    let view = open_for_regulator(&regulator, &[(committed.tx.asset(), committed.tx.bundle())])
+        .remove(0)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let to_b = view.outputs.iter().find(|o| o.receiver == Some(b.address().into())).context("regulator sees no payment to bank-b")?;
+    let amounts_match = to_b.amount == amount && view.outputs.iter().all(|o| o.payload_matches);
+    ensure!(amounts_match, "the regulator's view disagrees with what moved");
+    say(format!("3. the regulator decrypted the proven amount: {} CNY bank-a → bank-b", crate::cli::amount::format(to_b.amount, 2)));
 
-    // 3. The regulator reads it.
-    let view = open_for_regulator(&regulator, &[(tx.asset(), tx.bundle())]).remove(0)?;
-    let to_b = view
-        .outputs
-        .iter()
-        .find(|o| o.receiver == Some(bank_b.address().into()))
-        .context("regulator sees no payment to bank-b")?;
-    let amounts_match = to_b.amount == amount
-        && view.sender == Some(bank_a.address().into())
-        && view.outputs.iter().all(|o| o.payload_matches);
-    ensure!(amounts_match, "regulator's view disagrees with what moved");
-    say(&format!("3. the regulator decrypted the proven amounts: {amount} CNY bank-a → bank-b, change {} CNY", view.total() - u128::from(amount)));
-
-    // 4. Bank B spends what it received; then a replay is refused.
-    let got = &received[0];
-    let owned = OwnedOutput {
-        global_index: first + u64::from(got.index),
-        member: RingMember::new(got.one_time_key, got.commitment),
-        amount: got.note.amount,
-        blinding: got.note.blinding.clone(),
-        one_time_secret: got.one_time_secret(bank_b.spend_secret()),
-    };
-    let back = TransferPlan {
-        asset: asset.clone(),
-        fee: 0,
-        regulator_key: *regulator.public(),
-        spends: vec![spend_of(&ledger, &asset, owned, 16, &mut rng)],
-        payments: vec![Payment {
-            to: *bank_a.address(),
-            amount: 1_000,
-            memo: vec![],
-        }],
-        change_address: *bank_b.address(),
-        sender: Some(*bank_b.address()),
-        include_return_address: false,
-    };
-    let back_tx = Transaction::Transfer(back.build(&mut rng)?);
-    back_tx.check_stateless(&back_tx.resolve_rings(&ledger)?)?;
-    back_tx.check_stateful(&ledger)?;
-    ledger.apply(&back_tx);
-    let replay = back_tx.check_stateful(&ledger);
+    // 4. Spending the same input again is refused.
+    let mut replay = Wallet::from_seed(&network.bank_a_seed, "bank-a");
+    replay.state = before_pay;
+    let again = replay.prepare_transfer(&source, &asset, b.address(), amount, b"again", fee, 16, &mut OsRng)?;
     ensure!(
-        matches!(replay, Err(TxError::KeyImageSpent { .. })),
-        "a double spend was not refused"
+        again.key_images().iter().any(|k| tx.key_images().contains(k)),
+        "the second transfer does not reuse the input"
     );
-    say(&format!(
-        "4. bank-b paid 1000 CNY back (tx {}); spending the same output again: refused ({})",
-        back_tx.hash(),
-        replay.err().map(|e| e.to_string()).unwrap_or_default()
-    ));
+    let refusal = match source.submit(&again) {
+        Ok(h) => anyhow::bail!("double spend {h} was accepted"),
+        Err(e) => e.to_string(),
+    };
+    ensure!(refusal.to_lowercase().contains("double spend"), "unexpected refusal: {refusal}");
+    say(format!("4. spending the same input again: refused ({refusal})"));
+
+    // 5. Restart: same state root.
+    let tip = node.ledger.tip();
+    rt.block_on(running.stop())?;
+    drop(node);
+    let node = Node::open(config(dir.path(), genesis))?;
+    let tip2 = node.ledger.tip();
+    ensure!(tip2 == tip, "state after restart differs: {tip:?} vs {tip2:?}");
+    say(format!("5. node restarted at height {}: state root {} unchanged", tip2.height, hex::encode(tip2.state_root)));
+    node.flush()?;
 
     if json_out {
         super::print_json(&json!({
             "ok": true,
-            "ledger": "memory",
-            "transfer": { "tx": tx.hash().to_string(), "bytes": bytes.len(), "amount": amount },
-            "received": { "amount": received[0].note.amount, "memo": String::from_utf8_lossy(&memo) },
-            "regulator": { "amounts_match": amounts_match, "total": view.total().to_string() },
+            "transfer": {"tx": hash.to_string(), "height": height, "amount": amount, "fee": fee, "bytes": tx.encode().len()},
+            "balances": {
+                "bank_a": {"before": a0, "after": a1},
+                "bank_b": {"before": b0, "after": b1},
+            },
             "double_spend_refused": true,
+            "regulator": {"amounts_match": amounts_match},
+            "restart": {"height": tip2.height, "state_root_unchanged": true},
+            "state_root": hex::encode(tip2.state_root),
         }));
     } else {
         println!("ok");
     }
     Ok(())
 }
+
+fn tempfile_dir() -> anyhow::Result<TempDir> {
+    let base = std::env::temp_dir().join(format!("veil-demo-{}-{}", std::process::id(), rand_core::RngCore::next_u32(&mut OsRng)));
+    std::fs::create_dir_all(&base)?;
+    Ok(TempDir(base))
+}
+
+/// A directory removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+

@@ -4,8 +4,13 @@
 //! stdout, so scripts can drive Veil; human-readable output otherwise.
 //! Errors go to stderr and make the exit code non-zero.
 
+pub mod amount;
 pub mod bench;
+pub mod bench_ledger;
 pub mod demo;
+pub mod issuer;
+pub mod node;
+pub mod wallet;
 
 use std::process::ExitCode;
 
@@ -26,6 +31,18 @@ pub struct Cli {
 /// Top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a node (`--dev` for a single-node development network).
+    Node(node::NodeArgs),
+    /// A bank's wallet: address, balance, transfers, history.
+    Wallet(wallet::WalletArgs),
+    /// Transaction files.
+    Tx {
+        /// What to do.
+        #[command(subcommand)]
+        command: wallet::TxCommand,
+    },
+    /// An asset issuer: mint after genesis.
+    Issuer(issuer::IssuerArgs),
     /// Measure Veil's performance on this machine.
     Bench {
         /// What to measure.
@@ -52,9 +69,23 @@ pub fn main() -> ExitCode {
 /// Runs one parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Node(args) => node::run(args, cli.json),
+        Command::Wallet(args) => wallet::run(args, cli.json),
+        Command::Tx { command } => wallet::run_tx(command, cli.json),
+        Command::Issuer(args) => issuer::run(args, cli.json),
         Command::Bench { what } => bench::run(what, cli.json),
         Command::Demo => demo::run(cli.json),
     }
+}
+
+/// Sets up logging to stderr. The default filter silences arkworks'
+/// constraint-system spans (`gr1cs`, `r1cs`), which slow proving ~60×.
+/// `RUST_LOG` overrides it.
+pub fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,gr1cs=off,r1cs=off,hyper=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
 }
 
 /// Prints a JSON value (for `--json`) on one line.

@@ -1,6 +1,8 @@
 //! Shared set-up for the integration tests.
 #![allow(dead_code)]
 
+pub mod node;
+
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use veil::crypto::keys::AccountKeys;

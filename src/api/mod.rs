@@ -1,0 +1,499 @@
+//! The HTTP/JSON API (axum).
+//!
+//! Errors are RFC 9457 `application/problem+json` bodies with a stable
+//! `type` (`urn:veil:problem:<code>`) and a human `detail`; malformed JSON,
+//! wrong content types, oversized bodies and unknown routes included — a
+//! request never gets a bare 500 or a panic. The OpenAPI document is served
+//! at `/openapi.json` and checked in as `docs/openapi.json`.
+
+pub mod types;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use utoipa::OpenApi;
+
+use crate::crypto::clsag::KeyImage;
+use crate::ledger::block::Header;
+use crate::ledger::records::output_key;
+use crate::ledger::store::Cf;
+use crate::ledger::tree;
+use crate::node::{Node, SubmitError};
+use crate::tx::{AssetId, Transaction, TxHash};
+
+use types::*;
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 1024 * 1024;
+/// Most blocks per range request.
+pub const MAX_BLOCKS: usize = 100;
+/// Most outputs per request.
+pub const MAX_OUTPUTS: usize = 1000;
+
+/// An API error, rendered as problem+json.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    title: &'static str,
+    detail: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            title,
+            detail: detail.into(),
+        }
+    }
+
+    fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+    }
+
+    fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail)
+    }
+
+    fn internal(e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "internal error serving a request");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "the node could not read its state; see its log",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Problem {
+            kind: format!("urn:veil:problem:{}", self.code),
+            title: self.title.into(),
+            status: self.status.as_u16(),
+            detail: self.detail,
+        };
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            serde_json::to_string(&body).unwrap_or_default(),
+        )
+            .into_response()
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(e: SubmitError) -> Self {
+        let (status, title) = match &e {
+            SubmitError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "Transaction too large"),
+            SubmitError::Malformed(_) => (StatusCode::BAD_REQUEST, "Malformed transaction"),
+            SubmitError::Duplicate(_) => (StatusCode::CONFLICT, "Duplicate transaction"),
+            SubmitError::DoubleSpend(_) => (StatusCode::CONFLICT, "Double spend"),
+            SubmitError::Invalid(crate::tx::TxError::KeyImageSpent { .. }) => (StatusCode::CONFLICT, "Double spend"),
+            SubmitError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid transaction"),
+            SubmitError::Full => (StatusCode::SERVICE_UNAVAILABLE, "Mempool full"),
+            SubmitError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "Node unavailable"),
+        };
+        let code = match &e {
+            SubmitError::Invalid(crate::tx::TxError::KeyImageSpent { .. }) => "double-spend",
+            other => other.code(),
+        };
+        Self::new(status, code, title, e.to_string())
+    }
+}
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+fn hex32(s: &str, what: &str) -> Result<[u8; 32], ApiError> {
+    hex::decode(s)
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| ApiError::bad_request(format!("{what} must be 64 hex characters")))
+}
+
+/// The API's OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Veil node API", description = "Confidential ledger node: transactions, blocks, outputs, state proofs."),
+    paths(submit_tx, tx_status, block_latest, block_at, blocks_range, outputs, key_image, status, state_proof, metrics),
+    components(schemas(SubmitRequest, SubmitResponse, TxStatusResponse, HeaderJson, BlockTxJson, BlockJson, BlocksJson, OutputJson, OutputsJson, KeyImageJson, AssetJson, RegulatorJson, MempoolJson, StatusJson, ProofJson, Problem))
+)]
+pub struct ApiDoc;
+
+/// The router.
+pub fn router(node: Arc<Node>) -> Router {
+    Router::new()
+        .route("/v1/transactions", post(submit_tx))
+        .route("/v1/transactions/{hash}", get(tx_status))
+        .route("/v1/blocks/latest", get(block_latest))
+        .route("/v1/blocks/{height}", get(block_at))
+        .route("/v1/blocks", get(blocks_range))
+        .route("/v1/outputs", get(outputs))
+        .route("/v1/key-images/{key_image}", get(key_image))
+        .route("/v1/status", get(status))
+        .route("/v1/state/proof/{*key}", get(state_proof))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(node)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint; see /openapi.json")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+        "this endpoint does not accept that method",
+    )
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// Submit a transaction (`application/octet-stream` bytes, or JSON `{"tx": hex}`).
+#[utoipa::path(post, path = "/v1/transactions",
+    request_body(content = SubmitRequest, description = "JSON with hex, or the raw bytes as application/octet-stream"),
+    responses((status = 202, body = SubmitResponse), (status = 400, body = Problem), (status = 409, body = Problem),
+              (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+async fn submit_tx(
+    State(node): State<Arc<Node>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Request too large", format!("request bodies are limited to {MAX_BODY} bytes"))
+        } else {
+            ApiError::bad_request(e.body_text())
+        }
+    })?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let bytes = match content_type.as_str() {
+        "application/octet-stream" => body.to_vec(),
+        "application/json" => {
+            let req: SubmitRequest = serde_json::from_slice(&body)
+                .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON", e.to_string()))?;
+            hex::decode(req.tx.trim())
+                .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed", "Malformed transaction", format!("tx is not hex: {e}")))?
+        }
+        other => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                format!("send application/octet-stream or application/json, not {:?}", other),
+            ))
+        }
+    };
+    let hash = node.submit(&bytes).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(SubmitResponse {
+            hash: hash.to_string(),
+            status: "pending".into(),
+        }),
+    ))
+}
+
+/// Status of a transaction.
+#[utoipa::path(get, path = "/v1/transactions/{hash}", params(("hash" = String, Path, description = "transaction hash, hex")),
+    responses((status = 200, body = TxStatusResponse), (status = 404, body = Problem)))]
+async fn tx_status(State(node): State<Arc<Node>>, Path(hash): Path<String>) -> ApiResult<TxStatusResponse> {
+    let hash = TxHash(hex32(&hash, "hash")?);
+    if let Some(loc) = node.ledger.tx_location(&hash).map_err(ApiError::internal)? {
+        return Ok(Json(TxStatusResponse {
+            hash: hash.to_string(),
+            status: "committed".into(),
+            height: Some(loc.height),
+            position: Some(loc.position),
+        }));
+    }
+    if node.mempool().contains(&hash) {
+        return Ok(Json(TxStatusResponse {
+            hash: hash.to_string(),
+            status: "pending".into(),
+            height: None,
+            position: None,
+        }));
+    }
+    Err(ApiError::not_found(format!("transaction {hash} is neither pending nor committed")))
+}
+
+fn header_json(h: &Header) -> HeaderJson {
+    HeaderJson {
+        chain_id: h.chain_id.clone(),
+        height: h.height,
+        hash: h.hash().to_string(),
+        parent: h.parent.to_string(),
+        timestamp_ms: h.timestamp_ms,
+        tx_root: hex::encode(h.tx_root),
+        state_root: hex::encode(h.state_root),
+        proposer: hex::encode(h.proposer),
+        tx_count: h.tx_count,
+    }
+}
+
+fn block_json(node: &Node, height: u64) -> Result<Option<BlockJson>, ApiError> {
+    let Some(block) = node.ledger.block(height).map_err(ApiError::internal)? else {
+        return Ok(None);
+    };
+    let mut txs = Vec::with_capacity(block.txs.len());
+    for tx in &block.txs {
+        let bundle = tx.bundle();
+        let first = bundle
+            .outputs
+            .first()
+            .and_then(|o| node.ledger.output_location(&o.one_time_key).ok().flatten())
+            .map_or(0, |(_, i)| i);
+        txs.push(BlockTxJson {
+            hash: tx.hash().to_string(),
+            kind: match tx {
+                Transaction::Transfer(_) => "transfer".into(),
+                Transaction::Mint(_) => "mint".into(),
+            },
+            asset: tx.asset().to_string(),
+            first_output: first,
+            outputs: u32::try_from(bundle.outputs.len()).unwrap_or(0),
+            key_images: tx.key_images().iter().map(|i| hex::encode(i.as_bytes())).collect(),
+            hex: hex::encode(tx.encode()),
+        });
+    }
+    Ok(Some(BlockJson {
+        header: header_json(&block.header),
+        txs,
+    }))
+}
+
+/// The latest block.
+#[utoipa::path(get, path = "/v1/blocks/latest", responses((status = 200, body = BlockJson)))]
+async fn block_latest(State(node): State<Arc<Node>>) -> ApiResult<BlockJson> {
+    let h = node.ledger.tip().height;
+    block_json(&node, h)?.map(Json).ok_or_else(|| ApiError::not_found("no blocks"))
+}
+
+/// The block at a height.
+#[utoipa::path(get, path = "/v1/blocks/{height}", params(("height" = u64, Path, description = "block height")),
+    responses((status = 200, body = BlockJson), (status = 404, body = Problem)))]
+async fn block_at(State(node): State<Arc<Node>>, Path(height): Path<String>) -> ApiResult<BlockJson> {
+    let height: u64 = height
+        .parse()
+        .map_err(|_| ApiError::bad_request("height must be a non-negative integer or `latest`"))?;
+    block_json(&node, height)?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no block at height {height}")))
+}
+
+/// Consecutive blocks (for wallet scanning).
+#[utoipa::path(get, path = "/v1/blocks", params(("from" = u64, Query, description = "first height"), ("limit" = Option<usize>, Query, description = "at most 100")),
+    responses((status = 200, body = BlocksJson), (status = 400, body = Problem)))]
+async fn blocks_range(State(node): State<Arc<Node>>, Query(q): Query<HashMap<String, String>>) -> ApiResult<BlocksJson> {
+    let from: u64 = q
+        .get("from")
+        .ok_or_else(|| ApiError::bad_request("`from` is required"))?
+        .parse()
+        .map_err(|_| ApiError::bad_request("`from` must be an integer"))?;
+    let limit: usize = match q.get("limit") {
+        None => 10,
+        Some(l) => l.parse().map_err(|_| ApiError::bad_request("`limit` must be an integer"))?,
+    };
+    let limit = limit.min(MAX_BLOCKS);
+    let tip = node.ledger.tip().height;
+    let mut blocks = Vec::new();
+    let mut h = from;
+    while h <= tip && blocks.len() < limit {
+        match block_json(&node, h)? {
+            Some(b) => blocks.push(b),
+            None => break,
+        }
+        h += 1;
+    }
+    Ok(Json(BlocksJson { blocks }))
+}
+
+/// Outputs of an asset (for scanning and decoy selection): a range, or a
+/// list of indices.
+#[utoipa::path(get, path = "/v1/outputs",
+    params(("asset" = String, Query, description = "asset ticker"), ("from" = Option<u64>, Query, description = "first global index"),
+           ("limit" = Option<usize>, Query, description = "at most 1000"), ("indices" = Option<String>, Query, description = "comma-separated global indices, at most 1000")),
+    responses((status = 200, body = OutputsJson), (status = 400, body = Problem), (status = 404, body = Problem)))]
+async fn outputs(State(node): State<Arc<Node>>, Query(q): Query<HashMap<String, String>>) -> ApiResult<OutputsJson> {
+    let asset = AssetId::new(q.get("asset").ok_or_else(|| ApiError::bad_request("`asset` is required"))?)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let count = node.ledger.output_count(&asset).map_err(ApiError::internal)?;
+    let to_json = |index: u64, o: crate::ledger::records::OutputRecord| OutputJson {
+        index,
+        key: hex::encode(o.key.as_bytes()),
+        commitment: hex::encode(o.commitment.as_bytes()),
+        view_tag: o.view_tag.0,
+        tx: o.tx.to_string(),
+        position: o.position,
+        height: o.height,
+    };
+    let outputs = if let Some(list) = q.get("indices") {
+        let indices: Vec<u64> = list
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.trim().parse::<u64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| ApiError::bad_request("`indices` must be comma-separated integers"))?;
+        if indices.len() > MAX_OUTPUTS {
+            return Err(ApiError::bad_request(format!("at most {MAX_OUTPUTS} indices")));
+        }
+        let mut out = Vec::with_capacity(indices.len());
+        for i in indices {
+            let rec = node
+                .ledger
+                .output_record(&asset, i)
+                .map_err(ApiError::internal)?
+                .ok_or_else(|| ApiError::not_found(format!("output {i} of {asset} does not exist")))?;
+            out.push(to_json(i, rec));
+        }
+        out
+    } else {
+        let from: u64 = q.get("from").map_or(Ok(0), |s| s.parse()).map_err(|_| ApiError::bad_request("`from` must be an integer"))?;
+        let limit: usize = q.get("limit").map_or(Ok(100), |s| s.parse()).map_err(|_| ApiError::bad_request("`limit` must be an integer"))?;
+        node.ledger
+            .outputs(&asset, from, limit.min(MAX_OUTPUTS))
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .map(|(i, o)| to_json(i, o))
+            .collect()
+    };
+    Ok(Json(OutputsJson {
+        asset: asset.to_string(),
+        count,
+        outputs,
+    }))
+}
+
+/// Whether a key image is spent.
+#[utoipa::path(get, path = "/v1/key-images/{key_image}", params(("key_image" = String, Path, description = "key image, hex")),
+    responses((status = 200, body = KeyImageJson), (status = 400, body = Problem)))]
+async fn key_image(State(node): State<Arc<Node>>, Path(hex_image): Path<String>) -> ApiResult<KeyImageJson> {
+    let image = KeyImage::from_bytes(&hex32(&hex_image, "key image")?)
+        .map_err(|e| ApiError::bad_request(format!("not a key image: {e}")))?;
+    let spend = node.ledger.spend(&image).map_err(ApiError::internal)?;
+    let pending = node.mempool().spender(&image);
+    Ok(Json(KeyImageJson {
+        key_image: hex::encode(image.as_bytes()),
+        spent: spend.is_some(),
+        pending: pending.is_some(),
+        tx: spend.map(|s| s.tx.to_string()).or(pending.map(|p| p.to_string())),
+        height: spend.map(|s| s.height),
+    }))
+}
+
+/// Node status.
+#[utoipa::path(get, path = "/v1/status", responses((status = 200, body = StatusJson)))]
+async fn status(State(node): State<Arc<Node>>) -> ApiResult<StatusJson> {
+    let l = &node.ledger;
+    let tip = l.tip();
+    let head = l.header(tip.height).map_err(ApiError::internal)?;
+    let genesis = l.header(0).map_err(ApiError::internal)?;
+    let mut assets = Vec::new();
+    for (id, a) in l.assets().map_err(ApiError::internal)? {
+        assets.push(AssetJson {
+            outputs: l.output_count(&id).map_err(ApiError::internal)?,
+            id: id.to_string(),
+            name: a.name,
+            decimals: a.decimals,
+            issuer: a.issuer.to_string(),
+        });
+    }
+    let regulators = l
+        .regulators()
+        .map_err(ApiError::internal)?
+        .into_iter()
+        .map(|(k, r)| RegulatorJson {
+            label: r.label,
+            key: hex::encode(k.as_bytes()),
+            active: r.active,
+        })
+        .collect();
+    let (count, bytes) = {
+        let pool = node.mempool();
+        (pool.len(), pool.bytes())
+    };
+    Ok(Json(StatusJson {
+        version: env!("CARGO_PKG_VERSION").into(),
+        chain_id: l.chain_id().map_err(ApiError::internal)?,
+        genesis: genesis.as_ref().map(|h| h.hash().to_string()).unwrap_or_default(),
+        genesis_timestamp_ms: genesis.map_or(0, |h| h.timestamp_ms),
+        height: tip.height,
+        hash: tip.hash.to_string(),
+        timestamp_ms: head.map_or(0, |h| h.timestamp_ms),
+        state_root: hex::encode(tip.state_root),
+        syncing: false,
+        mempool: MempoolJson { count, bytes },
+        assets,
+        regulators,
+    }))
+}
+
+/// A state record with a proof against the current state root. Keys:
+/// `key-image/<hex>`, `output/<asset>/<index>`, `tx/<hash>`, `asset/<id>`,
+/// `regulator/<hex>`.
+#[utoipa::path(get, path = "/v1/state/proof/{key}", params(("key" = String, Path, description = "record key, e.g. key-image/<hex>")),
+    responses((status = 200, body = ProofJson), (status = 400, body = Problem)))]
+async fn state_proof(State(node): State<Arc<Node>>, Path(key): Path<String>) -> ApiResult<ProofJson> {
+    let parts: Vec<&str> = key.split('/').collect();
+    let (cf, raw): (Cf, Vec<u8>) = match parts.as_slice() {
+        ["key-image", h] => (Cf::KeyImages, hex32(h, "key image")?.to_vec()),
+        ["tx", h] => (Cf::Txs, hex32(h, "transaction hash")?.to_vec()),
+        ["regulator", h] => (Cf::Regulators, hex32(h, "regulator key")?.to_vec()),
+        ["asset", id] => (Cf::Assets, AssetId::new(id).map_err(|e| ApiError::bad_request(e.to_string()))?.as_str().as_bytes().to_vec()),
+        ["output", asset, index] => {
+            let asset = AssetId::new(asset).map_err(|e| ApiError::bad_request(e.to_string()))?;
+            let index: u64 = index.parse().map_err(|_| ApiError::bad_request("output index must be an integer"))?;
+            (Cf::Outputs, output_key(&asset, index))
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "key must be key-image/<hex>, output/<asset>/<index>, tx/<hash>, asset/<id> or regulator/<hex>",
+            ))
+        }
+    };
+    let (tip, value, proof) = node.ledger.prove(cf, &raw).map_err(ApiError::internal)?;
+    Ok(Json(ProofJson {
+        key,
+        height: tip.height,
+        state_root: hex::encode(tip.state_root),
+        key_hash: hex::encode(tree::key_hash(cf, &raw).0),
+        value: value.map(hex::encode),
+        proof: serde_json::to_value(&proof).map_err(ApiError::internal)?,
+    }))
+}
+
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain")))]
+async fn metrics(State(node): State<Arc<Node>>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        node.metrics.encode(),
+    )
+}

@@ -1,0 +1,236 @@
+//! JSON bodies of the HTTP API, shared by the server and the wallet's
+//! client so that both sides agree by construction. Hashes, keys and
+//! transactions are lower-case hex.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// `POST /v1/transactions` with `Content-Type: application/json`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// The encoded transaction, hex.
+    pub tx: String,
+}
+
+/// A transaction was accepted into the mempool.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SubmitResponse {
+    /// Transaction hash.
+    pub hash: String,
+    /// Always `pending`.
+    pub status: String,
+}
+
+/// Where a transaction is.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct TxStatusResponse {
+    /// Transaction hash.
+    pub hash: String,
+    /// `pending` or `committed`.
+    pub status: String,
+    /// Block height, when committed.
+    pub height: Option<u64>,
+    /// Position in the block, when committed.
+    pub position: Option<u32>,
+}
+
+/// A block header.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct HeaderJson {
+    /// Chain identifier.
+    pub chain_id: String,
+    /// Height.
+    pub height: u64,
+    /// Block hash.
+    pub hash: String,
+    /// Parent hash.
+    pub parent: String,
+    /// Block time, ms since the Unix epoch.
+    pub timestamp_ms: u64,
+    /// Merkle root of the transaction hashes.
+    pub tx_root: String,
+    /// State-tree root after the block.
+    pub state_root: String,
+    /// Proposer node key.
+    pub proposer: String,
+    /// Number of transactions.
+    pub tx_count: u32,
+}
+
+/// A transaction inside a block.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BlockTxJson {
+    /// Hash.
+    pub hash: String,
+    /// `transfer` or `mint`.
+    pub kind: String,
+    /// Asset.
+    pub asset: String,
+    /// Global index of its first output (outputs are consecutive).
+    pub first_output: u64,
+    /// Number of outputs.
+    pub outputs: u32,
+    /// Key images spent, hex.
+    pub key_images: Vec<String>,
+    /// The encoded transaction, hex.
+    pub hex: String,
+}
+
+/// A block with its transactions.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BlockJson {
+    /// Header.
+    pub header: HeaderJson,
+    /// Transactions.
+    pub txs: Vec<BlockTxJson>,
+}
+
+/// A range of blocks.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BlocksJson {
+    /// Blocks in height order.
+    pub blocks: Vec<BlockJson>,
+}
+
+/// An output on the ledger.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct OutputJson {
+    /// Global index within its asset.
+    pub index: u64,
+    /// One-time key.
+    pub key: String,
+    /// Amount commitment.
+    pub commitment: String,
+    /// View tag.
+    pub view_tag: u8,
+    /// Creating transaction.
+    pub tx: String,
+    /// Position among that transaction's outputs.
+    pub position: u8,
+    /// Height.
+    pub height: u64,
+}
+
+/// Outputs of one asset.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct OutputsJson {
+    /// Asset.
+    pub asset: String,
+    /// Total number of outputs of the asset.
+    pub count: u64,
+    /// The requested outputs.
+    pub outputs: Vec<OutputJson>,
+}
+
+/// Whether a key image is spent.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct KeyImageJson {
+    /// The key image.
+    pub key_image: String,
+    /// Spent in a committed block?
+    pub spent: bool,
+    /// Spent by a transaction waiting in the mempool?
+    pub pending: bool,
+    /// Spending transaction.
+    pub tx: Option<String>,
+    /// Its height.
+    pub height: Option<u64>,
+}
+
+/// An asset.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct AssetJson {
+    /// Ticker.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Decimal places.
+    pub decimals: u8,
+    /// Issuer key.
+    pub issuer: String,
+    /// Number of outputs.
+    pub outputs: u64,
+}
+
+/// A regulator key.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct RegulatorJson {
+    /// Holder.
+    pub label: String,
+    /// Public key.
+    pub key: String,
+    /// In force?
+    pub active: bool,
+}
+
+/// Mempool occupancy.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct MempoolJson {
+    /// Transactions waiting.
+    pub count: usize,
+    /// Bytes waiting.
+    pub bytes: usize,
+}
+
+/// Node status.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct StatusJson {
+    /// Software version.
+    pub version: String,
+    /// Chain identifier.
+    pub chain_id: String,
+    /// Genesis block hash.
+    pub genesis: String,
+    /// Genesis time.
+    pub genesis_timestamp_ms: u64,
+    /// Tip height.
+    pub height: u64,
+    /// Tip hash.
+    pub hash: String,
+    /// Tip time.
+    pub timestamp_ms: u64,
+    /// State root after the tip.
+    pub state_root: String,
+    /// Whether the node is catching up.
+    pub syncing: bool,
+    /// Mempool.
+    pub mempool: MempoolJson,
+    /// Assets.
+    pub assets: Vec<AssetJson>,
+    /// Regulator keys.
+    pub regulators: Vec<RegulatorJson>,
+}
+
+/// A state record with its proof against the current state root.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProofJson {
+    /// The key as requested (`key-image/<hex>`, `output/<asset>/<index>`,
+    /// `tx/<hash>`, `asset/<id>`, `regulator/<hex>`).
+    pub key: String,
+    /// Height the proof is for.
+    pub height: u64,
+    /// State root it verifies against (also in that block's header).
+    pub state_root: String,
+    /// Tree key: SHA-256("veil/state-key/v1" ‖ 0 ‖ cf ‖ 0 ‖ key), hex.
+    pub key_hash: String,
+    /// The record's value, hex; absent for a proof of absence.
+    pub value: Option<String>,
+    /// The Jellyfish Merkle proof (serde form of `jmt::proof::SparseMerkleProof<Sha256>`).
+    #[schema(value_type = Object)]
+    pub proof: serde_json::Value,
+}
+
+/// An RFC 9457 problem.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Problem {
+    /// Stable identifier of the problem kind (`urn:veil:problem:<code>`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary of the kind.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What happened, for humans.
+    pub detail: String,
+}

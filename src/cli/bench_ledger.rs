@@ -1,0 +1,248 @@
+//! `veil bench block` and `veil bench storage`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{ensure, Context};
+use rand::Rng;
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use rayon::prelude::*;
+use serde_json::json;
+
+use crate::crypto::keys::AccountKeys;
+use crate::crypto::regulator::RegulatorSecretKey;
+use crate::ledger::execute::{execute, BlockContext, Mode, RegistryUpdates};
+use crate::ledger::genesis;
+use crate::ledger::store::{Cf, RocksStore, StateRead, StateWrite, Store, WriteSet};
+use crate::ledger::Ledger;
+use crate::node::dev::{DevNetwork, DEV_ASSET};
+use crate::tx::bundle::build::PlannedOutput;
+use crate::tx::mint::MintPlan;
+use crate::tx::transfer::plan::{Payment, TransferPlan};
+use crate::tx::{verify_batch_parallel, AssetId, Transaction};
+use crate::wallet::source::{ChainSource, LedgerSource, TxStatus};
+use crate::wallet::Wallet;
+
+use super::bench::{BlockArgs, StorageArgs};
+
+fn ms(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+#[allow(clippy::as_conversions)] // counts to f64 for rates
+fn rate(n: usize, d: std::time::Duration) -> f64 {
+    (n as f64 / d.as_secs_f64()).round()
+}
+
+fn next_block(ledger: &Ledger, ts: u64) -> anyhow::Result<BlockContext> {
+    let tip = ledger.tip();
+    Ok(BlockContext {
+        chain_id: ledger.chain_id()?,
+        height: tip.height + 1,
+        parent: tip.hash,
+        timestamp_ms: ts + tip.height + 1,
+        proposer: [0; 32],
+    })
+}
+
+/// Builds `txs` 2-in/2-out ring-16 transfers, then executes and commits
+/// them as one block.
+pub fn block(args: &BlockArgs) -> anyhow::Result<serde_json::Value> {
+    ensure!(args.txs >= 1, "--txs must be positive");
+    let dir = std::env::temp_dir().join(format!("veil-bench-block-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store: Arc<dyn Store> = Arc::new(RocksStore::open(&dir, false)?);
+    let ledger = Arc::new(Ledger::open(store)?);
+    let mut rng = ChaCha20Rng::seed_from_u64(9);
+    let network = DevNetwork::generate(&mut rng, 1_700_000_000_000)?;
+    genesis::initialize(&ledger, &network.genesis)?;
+    let asset = AssetId::new(DEV_ASSET)?;
+    let regulator = RegulatorSecretKey::from_seed(&network.regulator_seed);
+    let payer = AccountKeys::from_seed(&[7; 32]);
+    let payee = AccountKeys::from_seed(&[8; 32]);
+
+    // Fund: 2 outputs per transfer, minted 16 to a transaction, committed
+    // in setup blocks.
+    let needed = 2 * args.txs;
+    let mints: Vec<Transaction> = (0..needed.div_ceil(16))
+        .into_par_iter()
+        .map(|i| {
+            let mut rng = ChaCha20Rng::seed_from_u64(1000 + u64::try_from(i).unwrap_or(0));
+            MintPlan {
+                asset: asset.clone(),
+                issuer: &network.issuer,
+                regulator_key: *regulator.public(),
+                outputs: (0..16)
+                    .map(|_| PlannedOutput {
+                        to: *payer.address(),
+                        amount: 10_000,
+                        memo: vec![],
+                    })
+                    .collect(),
+            }
+            .build(&mut rng)
+            .map(Transaction::Mint)
+        })
+        .collect::<Result<_, _>>()?;
+    for chunk in mints.chunks(500) {
+        let ctx = next_block(&ledger, network.genesis.timestamp_ms)?;
+        let b = execute(&ledger, ctx, RegistryUpdates::default(), chunk.to_vec(), &|_| false, Mode::Validate)?;
+        ledger.commit(b)?;
+    }
+    let source = LedgerSource {
+        ledger: Arc::clone(&ledger),
+        submit: Box::new(|_| anyhow::bail!("read-only")),
+        status: Box::new(|_| Ok(TxStatus::NotFound)),
+    };
+    let mut wallet = Wallet::from_seed(&[7; 32], "payer");
+    wallet.scan(&source, 100, &mut |_, _| {})?;
+    let owned: Vec<_> = wallet
+        .state
+        .outputs
+        .iter()
+        .filter(|o| o.spent.is_none())
+        .take(needed)
+        .cloned()
+        .collect();
+    ensure!(owned.len() == needed, "funding produced {} outputs, need {needed}", owned.len());
+    let count = source.output_count(&asset)?;
+    let reg_key = source.regulator_key()?;
+
+    // Build the transfers (not timed as part of the block).
+    let t_build = Instant::now();
+    let txs: Vec<Transaction> = owned
+        .par_chunks(2)
+        .enumerate()
+        .map(|(i, pair)| -> anyhow::Result<Transaction> {
+            let mut rng = ChaCha20Rng::seed_from_u64(50_000 + u64::try_from(i)?);
+            let spends = pair
+                .iter()
+                .map(|rec| {
+                    let mut idx = std::collections::BTreeSet::new();
+                    while idx.len() < 15 {
+                        let j = rng.gen_range(0..count);
+                        if j != rec.global_index {
+                            idx.insert(j);
+                        }
+                    }
+                    let idx: Vec<u64> = idx.into_iter().collect();
+                    Ok(crate::tx::transfer::plan::Spend {
+                        owned: wallet_owned(&wallet, rec)?,
+                        decoys: source.outputs_at(&asset, &idx)?,
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let plan = TransferPlan {
+                asset: asset.clone(),
+                fee: 0,
+                regulator_key: reg_key,
+                spends,
+                payments: vec![Payment {
+                    to: *payee.address(),
+                    amount: 15_000,
+                    memo: vec![],
+                }],
+                change_address: *payer.address(),
+                sender: Some(*payer.address()),
+                include_return_address: false,
+            };
+            Ok(Transaction::Transfer(plan.build(&mut rng)?))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let build = t_build.elapsed();
+
+    // Verify-only throughput on all cores (rings resolved first).
+    let rings: Vec<_> = txs.iter().map(|t| t.resolve_rings(ledger.as_ref())).collect::<Result<_, _>>()?;
+    let items: Vec<_> = txs.iter().zip(&rings).collect();
+    let t_verify = Instant::now();
+    let ok = verify_batch_parallel(&items);
+    let verify = t_verify.elapsed();
+    ensure!(ok.iter().all(Result::is_ok), "benchmark transfers do not verify");
+
+    // Execute (verifying again, as for a block received from a peer) and commit.
+    let ctx = next_block(&ledger, network.genesis.timestamp_ms)?;
+    let t_exec = Instant::now();
+    let block = execute(&ledger, ctx, RegistryUpdates::default(), txs, &|_| false, Mode::Validate)
+        .context("executing the block")?;
+    let exec = t_exec.elapsed();
+    let n = block.txs.len();
+    let t_commit = Instant::now();
+    ledger.commit(block)?;
+    let commit = t_commit.elapsed();
+    let total = exec + commit;
+    drop(source);
+    drop(ledger);
+    let _ = std::fs::remove_dir_all(&dir);
+    let verify_tps = rate(n, verify);
+    let committed_tps = rate(n, total);
+    Ok(json!({
+        "txs": n,
+        "shape": "2 inputs (ring 16), 2 outputs",
+        "threads": rayon::current_num_threads(),
+        "build_s": (build.as_secs_f64() * 100.0).round() / 100.0,
+        "verify_only_txs_per_s": verify_tps,
+        "verify_ms_per_tx": ms(verify / u32::try_from(n).unwrap_or(1)),
+        "execute_ms": ms(exec),
+        "commit_ms": ms(commit),
+        "txs_per_s": committed_tps,
+        "committed_vs_verify_only": (committed_tps / verify_tps * 1000.0).round() / 1000.0,
+    }))
+}
+
+fn wallet_owned(w: &Wallet, rec: &crate::wallet::state::OwnedRecord) -> anyhow::Result<crate::tx::transfer::plan::OwnedOutput> {
+    w.owned_output_of(rec).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Writes `ops` records in atomic batches, then reads them back at random.
+pub fn storage(args: &StorageArgs) -> anyhow::Result<serde_json::Value> {
+    ensure!(args.ops >= 1 && args.batch >= 1, "--ops and --batch must be positive");
+    let dir = std::env::temp_dir().join(format!("veil-bench-storage-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = RocksStore::open(&dir, false)?;
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    // Output-record-sized values (106 bytes) under 40-byte keys.
+    let key = |i: u64| {
+        let mut k = [0u8; 40];
+        k[..8].copy_from_slice(&i.to_be_bytes());
+        k
+    };
+    let mut value = [0u8; 106];
+    rng.fill(&mut value[..]);
+    let t = Instant::now();
+    let mut i = 0u64;
+    let total = u64::try_from(args.ops)?;
+    while i < total {
+        let mut w = WriteSet::new();
+        for _ in 0..args.batch {
+            if i == total {
+                break;
+            }
+            value[..8].copy_from_slice(&i.to_le_bytes());
+            w.put(Cf::Outputs, key(i).to_vec(), value.to_vec());
+            i += 1;
+        }
+        store.write(w)?;
+    }
+    let write = t.elapsed();
+    let t = Instant::now();
+    let mut found = 0usize;
+    for _ in 0..args.ops {
+        let j = rng.gen_range(0..total);
+        if store.get(Cf::Outputs, &key(j))?.is_some() {
+            found += 1;
+        }
+    }
+    let read = t.elapsed();
+    ensure!(found == args.ops, "reads missed records");
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(json!({
+        "ops": args.ops,
+        "batch": args.batch,
+        "write_ops_per_s": rate(args.ops, write),
+        "read_ops_per_s": rate(args.ops, read),
+        "write_s": (write.as_secs_f64() * 1000.0).round() / 1000.0,
+        "read_s": (read.as_secs_f64() * 1000.0).round() / 1000.0,
+    }))
+}

@@ -1,0 +1,279 @@
+//! `veil wallet …` and `veil tx submit`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::Subcommand;
+use rand_core::OsRng;
+use serde_json::json;
+
+use crate::crypto::keys::Address;
+use crate::tx::{AssetId, Transaction};
+use crate::wallet::client::HttpSource;
+use crate::wallet::keystore::{self, KdfParams};
+use crate::wallet::source::ChainSource;
+use crate::wallet::{submit_and_wait, Wallet};
+
+use super::amount;
+
+/// Options of `veil wallet`.
+#[derive(Debug, clap::Args)]
+pub struct WalletArgs {
+    /// The wallet file.
+    #[arg(long)]
+    pub wallet: PathBuf,
+    /// The node's API.
+    #[arg(long, default_value = "http://127.0.0.1:8700")]
+    pub api: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: WalletCommand,
+}
+
+/// Wallet commands.
+#[derive(Debug, Subcommand)]
+pub enum WalletCommand {
+    /// Create a new wallet (encrypted with a passphrase) and print its address.
+    New {
+        /// A name for the wallet.
+        #[arg(long, default_value = "wallet")]
+        label: String,
+    },
+    /// Print the address.
+    Address,
+    /// Scan new blocks and print the balance.
+    Balance {
+        /// Asset.
+        #[arg(long, default_value = "CNY")]
+        asset: String,
+    },
+    /// Pay an address.
+    Transfer {
+        /// Receiver address (veil1…).
+        #[arg(long)]
+        to: String,
+        /// Amount: an integer of minor units, or `12.34` for assets with decimals.
+        #[arg(long)]
+        amount: String,
+        /// Asset.
+        #[arg(long, default_value = "CNY")]
+        asset: String,
+        /// Memo for the receiver (≤ 512 bytes).
+        #[arg(long, default_value = "")]
+        memo: String,
+        /// Public fee, minor units.
+        #[arg(long, default_value_t = 0)]
+        fee: u64,
+        /// Ring size.
+        #[arg(long, default_value_t = crate::crypto::clsag::DEFAULT_RING)]
+        ring: usize,
+        /// Write the signed transaction to this file instead of submitting it
+        /// (submit later with `veil tx submit`).
+        #[arg(long)]
+        offline: Option<PathBuf>,
+    },
+    /// Scan new blocks and list incoming and outgoing transfers.
+    History,
+}
+
+/// `veil tx …`.
+#[derive(Debug, Subcommand)]
+pub enum TxCommand {
+    /// Submit a transaction file (hex or raw bytes) and wait for it to commit.
+    Submit {
+        /// The file.
+        file: PathBuf,
+        /// The node's API.
+        #[arg(long, default_value = "http://127.0.0.1:8700")]
+        api: String,
+        /// Return once accepted into the mempool, without waiting for a block.
+        #[arg(long)]
+        no_wait: bool,
+    },
+}
+
+fn passphrase_for(path: &Path) -> anyhow::Result<zeroize::Zeroizing<String>> {
+    Ok(keystore::passphrase(&format!("passphrase for {}: ", path.display()))?)
+}
+
+fn scan(w: &mut Wallet, source: &dyn ChainSource, json: bool) -> anyhow::Result<u64> {
+    let show = !json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let bar = indicatif::ProgressBar::hidden();
+    if show {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("scanning {bar:40} {pos}/{len} blocks")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+    }
+    let h = w.scan(source, 50, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
+    Ok(h)
+}
+
+/// Runs `veil wallet`.
+pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
+    let source = HttpSource::new(&args.api);
+    match args.command {
+        WalletCommand::New { label } => {
+            if args.wallet.exists() {
+                bail!("{} already exists; not overwriting a wallet", args.wallet.display());
+            }
+            let pass = passphrase_for(&args.wallet)?;
+            if std::env::var_os("VEIL_PASSPHRASE").is_none() {
+                let again = keystore::passphrase("repeat the passphrase: ")?;
+                if *again != *pass {
+                    bail!("passphrases differ");
+                }
+            }
+            let w = Wallet::generate(&mut OsRng, &label);
+            w.save(&args.wallet, &pass, KdfParams::default())?;
+            if json {
+                super::print_json(&json!({"address": w.address().to_string(), "wallet": args.wallet}));
+            } else {
+                println!("{}", w.address());
+                eprintln!("wallet written to {} (encrypted; keep the passphrase safe)", args.wallet.display());
+            }
+        }
+        WalletCommand::Address => {
+            let w = Wallet::load(&args.wallet, &passphrase_for(&args.wallet)?)?;
+            if json {
+                super::print_json(&json!({"address": w.address().to_string()}));
+            } else {
+                println!("{}", w.address());
+            }
+        }
+        WalletCommand::Balance { asset } => {
+            let pass = passphrase_for(&args.wallet)?;
+            let mut w = Wallet::load(&args.wallet, &pass)?;
+            let asset = AssetId::new(&asset)?;
+            let info = source.asset(&asset)?;
+            let height = scan(&mut w, &source, json)?;
+            w.save(&args.wallet, &pass, KdfParams::default())?;
+            let b = w.balance(&asset);
+            if json {
+                super::print_json(&json!({"asset": asset.to_string(), "confirmed": b.confirmed, "pending": b.pending, "height": height}));
+            } else {
+                println!(
+                    "{} {asset} confirmed, {} {asset} pending (height {height})",
+                    amount::format(b.confirmed, info.decimals),
+                    amount::format(b.pending, info.decimals)
+                );
+            }
+        }
+        WalletCommand::Transfer {
+            to,
+            amount: amount_text,
+            asset,
+            memo,
+            fee,
+            ring,
+            offline,
+        } => {
+            let to: Address = to.parse().context("--to")?;
+            let asset = AssetId::new(&asset)?;
+            let info = source.asset(&asset)?;
+            let value = amount::parse(&amount_text, info.decimals)?;
+            if value == 0 {
+                bail!("the amount must be positive");
+            }
+            if memo.len() > crate::tx::limits::MAX_MEMO {
+                bail!("the memo is {} bytes; at most 512", memo.len());
+            }
+            let pass = passphrase_for(&args.wallet)?;
+            let mut w = Wallet::load(&args.wallet, &pass)?;
+            scan(&mut w, &source, json)?;
+            let tx = w.prepare_transfer(&source, &asset, &to, value, memo.as_bytes(), fee, ring, &mut OsRng)?;
+            let hash = tx.hash();
+            w.save(&args.wallet, &pass, KdfParams::default())?;
+            if let Some(out) = offline {
+                keystore::write_private(&out, format!("{}\n", hex::encode(tx.encode())).as_bytes())?;
+                if json {
+                    super::print_json(&json!({"tx": hash.to_string(), "file": out, "bytes": tx.encode().len()}));
+                } else {
+                    println!("signed transaction {hash} written to {} (submit with `veil tx submit`)", out.display());
+                }
+                return Ok(());
+            }
+            match submit_and_wait(&source, &tx, Duration::from_secs(120)) {
+                Ok((hash, height)) => {
+                    scan(&mut w, &source, true)?;
+                    w.save(&args.wallet, &pass, KdfParams::default())?;
+                    if json {
+                        super::print_json(&json!({"tx": hash.to_string(), "height": height}));
+                    } else {
+                        println!("sent {} {asset} to {to}\n  tx {hash}\n  committed at height {height}", amount::format(value, info.decimals));
+                    }
+                }
+                Err(e) => {
+                    // A refused transaction releases its inputs.
+                    if !matches!(source.tx_status(&hash), Ok(crate::wallet::source::TxStatus::Pending)) {
+                        w.abandon(&hash);
+                        w.save(&args.wallet, &pass, KdfParams::default())?;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        WalletCommand::History => {
+            let pass = passphrase_for(&args.wallet)?;
+            let mut w = Wallet::load(&args.wallet, &pass)?;
+            let height = scan(&mut w, &source, json)?;
+            w.save(&args.wallet, &pass, KdfParams::default())?;
+            if json {
+                super::print_json(&json!({"height": height, "entries": w.state.history, "pending": w.state.pending}));
+            } else {
+                for h in &w.state.history {
+                    println!(
+                        "{:>8}  {:<3}  {:>16} {}  {}  {}",
+                        h.height.map_or("pending".into(), |x| x.to_string()),
+                        h.direction,
+                        h.amount,
+                        h.asset,
+                        &h.tx[..16],
+                        h.memo
+                    );
+                }
+                for p in &w.state.pending {
+                    println!("{:>8}  out  {:>16} {}  {}  {}", "pending", p.amount, p.asset, &p.tx[..16], p.memo);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `veil tx`.
+pub fn run_tx(cmd: TxCommand, json: bool) -> anyhow::Result<()> {
+    match cmd {
+        TxCommand::Submit { file, api, no_wait } => {
+            let raw = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes = match std::str::from_utf8(&raw).ok().map(str::trim).and_then(|s| hex::decode(s).ok()) {
+                Some(b) => b,
+                None => raw,
+            };
+            let tx = Transaction::decode(&bytes).context("the file does not hold a valid transaction")?;
+            let source = HttpSource::new(&api);
+            if no_wait {
+                let hash = source.submit(&tx)?;
+                if json {
+                    super::print_json(&json!({"tx": hash.to_string(), "status": "pending"}));
+                } else {
+                    println!("{hash} accepted (pending)");
+                }
+            } else {
+                let (hash, height) = submit_and_wait(&source, &tx, Duration::from_secs(120))?;
+                if json {
+                    super::print_json(&json!({"tx": hash.to_string(), "height": height}));
+                } else {
+                    println!("{hash} committed at height {height}");
+                }
+            }
+        }
+    }
+    Ok(())
+}

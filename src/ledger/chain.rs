@@ -1,0 +1,317 @@
+//! The ledger: committed state behind a [`Store`], the chain tip, typed
+//! reads, a cache of decoded ring members, and atomic block commits.
+
+use std::sync::{Arc, RwLock};
+
+use quick_cache::sync::Cache;
+
+use crate::crypto::clsag::{KeyImage, RingMember};
+use crate::crypto::regulator::RegulatorPublicKey;
+use crate::crypto::signing::VerifyingKey;
+use crate::crypto::stealth::OneTimeKey;
+use crate::tx::{AssetId, LedgerView, Transaction, TxHash};
+
+use super::block::{BlockHash, Header};
+use super::execute::ExecutedBlock;
+use super::records::{
+    decode_output_key, output_count_key, output_key, output_prefix, AssetRecord, OutputRecord,
+    RegulatorRecord, SpendRecord, Tip, TxLocation, META_CHAIN, META_GENESIS, META_TIP,
+};
+use super::store::{Cf, Store, StoreError};
+use super::tree;
+
+/// Ring members kept decoded (points decompressed, `H_p(P)` computed).
+const RING_CACHE_ENTRIES: usize = 1 << 20;
+
+/// A committed block with its transactions.
+#[derive(Clone, Debug)]
+pub struct StoredBlock {
+    /// Header.
+    pub header: Header,
+    /// Transactions in block order.
+    pub txs: Vec<Transaction>,
+}
+
+/// The committed ledger.
+pub struct Ledger {
+    store: Arc<dyn Store>,
+    tip: RwLock<Option<Tip>>,
+    ring_cache: Cache<(AssetId, u64), RingMember>,
+}
+
+fn log_and<T>(default: T) -> impl FnOnce(StoreError) -> T {
+    move |e| {
+        tracing::error!(error = %e, "ledger read failed; treating as refusal");
+        default
+    }
+}
+
+impl Ledger {
+    /// Opens the ledger in `store` (which may be empty: see
+    /// [`Ledger::has_genesis`]).
+    pub fn open(store: Arc<dyn Store>) -> Result<Self, StoreError> {
+        let tip = store.get(Cf::Meta, META_TIP)?.map(|b| Tip::decode(&b)).transpose()?;
+        Ok(Self {
+            store,
+            tip: RwLock::new(tip),
+            ring_cache: Cache::new(RING_CACHE_ENTRIES),
+        })
+    }
+
+    /// The underlying store.
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    /// Whether a genesis block was committed.
+    pub fn has_genesis(&self) -> bool {
+        self.tip_opt().is_some()
+    }
+
+    fn tip_opt(&self) -> Option<Tip> {
+        *self.tip.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The chain tip (genesis must exist).
+    pub fn tip(&self) -> Tip {
+        self.tip_opt().unwrap_or(Tip {
+            height: 0,
+            hash: BlockHash::default(),
+            state_root: [0; 32],
+        })
+    }
+
+    /// The chain identifier.
+    pub fn chain_id(&self) -> Result<String, StoreError> {
+        Ok(self
+            .store
+            .get(Cf::Meta, META_CHAIN)?
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default())
+    }
+
+    /// The genesis block hash.
+    pub fn genesis_hash(&self) -> Result<Option<BlockHash>, StoreError> {
+        Ok(self
+            .store
+            .get(Cf::Meta, META_GENESIS)?
+            .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+            .map(BlockHash))
+    }
+
+    /// The header at `height`.
+    pub fn header(&self, height: u64) -> Result<Option<Header>, StoreError> {
+        self.store
+            .get(Cf::Headers, &height.to_be_bytes())?
+            .map(|b| {
+                Header::decode(&b).map_err(|e| StoreError::Corrupt {
+                    cf: "headers",
+                    why: e.to_string(),
+                })
+            })
+            .transpose()
+    }
+
+    /// The height of the block with `hash`.
+    pub fn height_of(&self, hash: &BlockHash) -> Result<Option<u64>, StoreError> {
+        Ok(self
+            .store
+            .get(Cf::BlockHashes, &hash.0)?
+            .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+            .map(u64::from_be_bytes))
+    }
+
+    /// The transaction hashes of the block at `height`.
+    pub fn block_tx_hashes(&self, height: u64) -> Result<Option<Vec<TxHash>>, StoreError> {
+        Ok(self.store.get(Cf::Blocks, &height.to_be_bytes())?.map(|b| {
+            b.chunks_exact(32)
+                .map(|c| TxHash(c.try_into().unwrap_or([0; 32])))
+                .collect()
+        }))
+    }
+
+    /// The block at `height`.
+    pub fn block(&self, height: u64) -> Result<Option<StoredBlock>, StoreError> {
+        let Some(header) = self.header(height)? else {
+            return Ok(None);
+        };
+        let hashes = self.block_tx_hashes(height)?.unwrap_or_default();
+        let mut txs = Vec::with_capacity(hashes.len());
+        for h in hashes {
+            let (tx, _) = self.tx(&h)?.ok_or(StoreError::Corrupt {
+                cf: "txs",
+                why: format!("block {height} lists missing tx {h}"),
+            })?;
+            txs.push(tx);
+        }
+        Ok(Some(StoredBlock { header, txs }))
+    }
+
+    /// A committed transaction and where it is.
+    pub fn tx(&self, hash: &TxHash) -> Result<Option<(Transaction, TxLocation)>, StoreError> {
+        let Some(bytes) = self.store.get(Cf::Txs, &hash.0)? else {
+            return Ok(None);
+        };
+        let (loc, body) = TxLocation::decode(&bytes)?;
+        let tx = Transaction::decode(body).map_err(|e| StoreError::Corrupt {
+            cf: "txs",
+            why: e.to_string(),
+        })?;
+        Ok(Some((tx, loc)))
+    }
+
+    /// Where a committed transaction is.
+    pub fn tx_location(&self, hash: &TxHash) -> Result<Option<TxLocation>, StoreError> {
+        Ok(match self.store.get(Cf::Txs, &hash.0)? {
+            None => None,
+            Some(b) => Some(TxLocation::decode(&b)?.0),
+        })
+    }
+
+    /// An output's record.
+    pub fn output_record(&self, asset: &AssetId, index: u64) -> Result<Option<OutputRecord>, StoreError> {
+        self.store
+            .get(Cf::Outputs, &output_key(asset, index))?
+            .map(|b| OutputRecord::decode(&b))
+            .transpose()
+    }
+
+    /// The asset and global index of the output with one-time key `key`.
+    pub fn output_location(&self, key: &OneTimeKey) -> Result<Option<(AssetId, u64)>, StoreError> {
+        self.store
+            .get(Cf::OutputKeys, key.as_bytes())?
+            .map(|b| decode_output_key(&b))
+            .transpose()
+    }
+
+    /// Up to `limit` outputs of `asset` from global index `from`.
+    pub fn outputs(&self, asset: &AssetId, from: u64, limit: usize) -> Result<Vec<(u64, OutputRecord)>, StoreError> {
+        self.store
+            .scan(Cf::Outputs, &output_prefix(asset), &output_key(asset, from), limit)?
+            .into_iter()
+            .map(|(k, v)| Ok((decode_output_key(&k)?.1, OutputRecord::decode(&v)?)))
+            .collect()
+    }
+
+    /// Number of outputs of `asset`.
+    pub fn output_count(&self, asset: &AssetId) -> Result<u64, StoreError> {
+        Ok(self
+            .store
+            .get(Cf::Meta, &output_count_key(asset))?
+            .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+            .map_or(0, u64::from_be_bytes))
+    }
+
+    /// Where a key image was spent.
+    pub fn spend(&self, image: &KeyImage) -> Result<Option<SpendRecord>, StoreError> {
+        self.store
+            .get(Cf::KeyImages, image.as_bytes())?
+            .map(|b| SpendRecord::decode(&b))
+            .transpose()
+    }
+
+    /// Every registered asset.
+    pub fn assets(&self) -> Result<Vec<(AssetId, AssetRecord)>, StoreError> {
+        self.store
+            .scan(Cf::Assets, b"", b"", usize::MAX)?
+            .into_iter()
+            .map(|(k, v)| {
+                let id = AssetId::new(&String::from_utf8_lossy(&k)).map_err(|e| StoreError::Corrupt {
+                    cf: "assets",
+                    why: e.to_string(),
+                })?;
+                Ok((id, AssetRecord::decode(&v)?))
+            })
+            .collect()
+    }
+
+    /// One asset.
+    pub fn asset(&self, id: &AssetId) -> Result<Option<AssetRecord>, StoreError> {
+        self.store
+            .get(Cf::Assets, id.as_str().as_bytes())?
+            .map(|b| AssetRecord::decode(&b))
+            .transpose()
+    }
+
+    /// Every registered regulator key.
+    pub fn regulators(&self) -> Result<Vec<(RegulatorPublicKey, RegulatorRecord)>, StoreError> {
+        self.store
+            .scan(Cf::Regulators, b"", b"", usize::MAX)?
+            .into_iter()
+            .map(|(k, v)| {
+                let key = <[u8; 32]>::try_from(k.as_slice())
+                    .ok()
+                    .and_then(|b| RegulatorPublicKey::from_bytes(&b).ok())
+                    .ok_or(StoreError::Corrupt {
+                        cf: "regulators",
+                        why: "key".into(),
+                    })?;
+                Ok((key, RegulatorRecord::decode(&v)?))
+            })
+            .collect()
+    }
+
+    /// A proof of the record `(cf, key)` (or of its absence) against the
+    /// current state root.
+    pub fn prove(
+        &self,
+        cf: Cf,
+        key: &[u8],
+    ) -> Result<(Tip, Option<Vec<u8>>, jmt::proof::SparseMerkleProof<sha2::Sha256>), StoreError> {
+        let tip = self.tip();
+        let (value, proof) = tree::prove(self.store.as_ref(), tip.height, tree::key_hash(cf, key))?;
+        Ok((tip, value, proof))
+    }
+
+    /// Commits an executed block atomically and moves the tip.
+    pub fn commit(&self, block: ExecutedBlock) -> Result<(), StoreError> {
+        let tip = Tip {
+            height: block.header.height,
+            hash: block.header.hash(),
+            state_root: block.header.state_root,
+        };
+        self.store.write(block.writes)?;
+        *self.tip.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(tip);
+        Ok(())
+    }
+}
+
+impl LedgerView for Ledger {
+    fn output(&self, asset: &AssetId, index: u64) -> Option<RingMember> {
+        let key = (asset.clone(), index);
+        if let Some(m) = self.ring_cache.get(&key) {
+            return Some(m);
+        }
+        let rec = self.output_record(asset, index).unwrap_or_else(log_and(None))?;
+        let member = RingMember::new(rec.key, rec.commitment);
+        self.ring_cache.insert(key, member);
+        Some(member)
+    }
+
+    fn is_spent(&self, image: &KeyImage) -> bool {
+        self.store
+            .get(Cf::KeyImages, image.as_bytes())
+            .map(|v| v.is_some())
+            .unwrap_or_else(log_and(true))
+    }
+
+    fn output_key_exists(&self, key: &OneTimeKey) -> bool {
+        self.store
+            .get(Cf::OutputKeys, key.as_bytes())
+            .map(|v| v.is_some())
+            .unwrap_or_else(log_and(true))
+    }
+
+    fn regulator_key_in_force(&self, key: &RegulatorPublicKey) -> bool {
+        self.store
+            .get(Cf::Regulators, key.as_bytes())
+            .ok()
+            .flatten()
+            .and_then(|b| RegulatorRecord::decode(&b).ok())
+            .is_some_and(|r| r.active)
+    }
+
+    fn asset_issuer(&self, asset: &AssetId) -> Option<VerifyingKey> {
+        self.asset(asset).unwrap_or_else(log_and(None)).map(|a| a.issuer)
+    }
+}

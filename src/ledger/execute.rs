@@ -1,0 +1,325 @@
+//! Block execution.
+//!
+//! 1. **Rings**: every ring member is read from *committed* state (outputs
+//!    are immutable once committed; a ring may not reference an output of
+//!    the same block).
+//! 2. **Stateless**: every proof and signature of every transaction not
+//!    already verified at mempool admission, in one batch split across the
+//!    rayon pool ([`crate::tx::verify_batch_parallel`]).
+//! 3. **Stateful**, one deterministic pass in block order against committed
+//!    state plus this block's earlier transactions: the first spend of a key
+//!    image wins, one-time keys are new, the regulator key is in force, a
+//!    mint's signer is the asset's issuer.
+//! 4. **Write**: the records of every accepted transaction, the state-tree
+//!    update, the header and the tip go into one [`WriteSet`], which
+//!    [`super::Ledger::commit`] applies atomically.
+//!
+//! A proposer drops invalid transactions ([`Mode::Propose`]); a validator
+//! refuses a block containing one ([`Mode::Validate`]).
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::crypto::clsag::{KeyImage, RingMember};
+use crate::crypto::regulator::RegulatorPublicKey;
+use crate::crypto::signing::VerifyingKey;
+use crate::crypto::stealth::OneTimeKey;
+use crate::tx::{verify_batch_parallel, AssetId, LedgerView, Rings, Transaction, TxError, TxHash};
+
+use super::block::{tx_root, BlockHash, Header};
+use super::chain::Ledger;
+use super::records::{
+    output_count_key, output_key, AssetRecord, OutputRecord, RegulatorRecord, SpendRecord, Tip,
+    TxLocation, META_CHAIN, META_GENESIS, META_HEIGHT, META_TIP,
+};
+use super::store::{Cf, StoreError, WriteSet};
+use super::tree;
+
+/// What to do with an invalid transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Leave it out of the block (the proposer's choice).
+    Propose,
+    /// Refuse the whole block (a validator's duty).
+    Validate,
+}
+
+/// Where and when the block is made.
+#[derive(Clone, Debug)]
+pub struct BlockContext {
+    /// Chain identifier.
+    pub chain_id: String,
+    /// Height of the new block.
+    pub height: u64,
+    /// Hash of its parent.
+    pub parent: BlockHash,
+    /// Proposal time, milliseconds since the Unix epoch.
+    pub timestamp_ms: u64,
+    /// The proposer's node key.
+    pub proposer: [u8; 32],
+}
+
+/// Registry records written by genesis (and, later, governance).
+#[derive(Clone, Debug, Default)]
+pub struct RegistryUpdates {
+    /// Assets to register.
+    pub assets: Vec<(AssetId, AssetRecord)>,
+    /// Regulator keys to register.
+    pub regulators: Vec<(RegulatorPublicKey, RegulatorRecord)>,
+}
+
+/// An executed block, ready to commit.
+#[derive(Debug)]
+pub struct ExecutedBlock {
+    /// Its header.
+    pub header: Header,
+    /// The transactions it contains.
+    pub txs: Vec<Transaction>,
+    /// Their hashes.
+    pub hashes: Vec<TxHash>,
+    /// Every write of the block.
+    pub writes: WriteSet,
+    /// Transactions left out, with why (proposer mode only).
+    pub rejected: Vec<(TxHash, TxError)>,
+}
+
+/// Why a block could not be executed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A transaction is invalid (validator mode).
+    #[error("transaction {position} ({hash}) is invalid: {error}")]
+    InvalidTx {
+        /// Position in the block.
+        position: usize,
+        /// Its hash.
+        hash: TxHash,
+        /// Why.
+        error: TxError,
+    },
+    /// The block does not extend the tip.
+    #[error("block at height {height} does not extend the tip")]
+    NotNext {
+        /// The block's height.
+        height: u64,
+    },
+}
+
+/// Committed state plus this block's pending changes.
+struct Pending<'a> {
+    ledger: &'a Ledger,
+    writes: WriteSet,
+    tree: BTreeMap<jmt::KeyHash, Option<Vec<u8>>>,
+    spent: HashSet<KeyImage>,
+    new_keys: HashSet<OneTimeKey>,
+    counts: BTreeMap<AssetId, u64>,
+    assets: BTreeMap<AssetId, AssetRecord>,
+    regulators: BTreeMap<RegulatorPublicKey, RegulatorRecord>,
+}
+
+impl Pending<'_> {
+    /// A write that is also a leaf of the state tree.
+    fn put_auth(&mut self, cf: Cf, key: Vec<u8>, tree_value: Vec<u8>, stored: Vec<u8>) {
+        self.tree.insert(tree::key_hash(cf, &key), Some(tree_value));
+        self.writes.put(cf, key, stored);
+    }
+
+    fn count(&mut self, asset: &AssetId) -> Result<u64, StoreError> {
+        if let Some(c) = self.counts.get(asset) {
+            return Ok(*c);
+        }
+        let c = self.ledger.output_count(asset)?;
+        self.counts.insert(asset.clone(), c);
+        Ok(c)
+    }
+
+    fn apply(&mut self, tx: &Transaction, hash: TxHash, height: u64, position: u32) -> Result<(), StoreError> {
+        let loc = TxLocation { height, position };
+        let stored = [&loc.encode()[..], &tx.encode()].concat();
+        self.put_auth(Cf::Txs, hash.0.to_vec(), loc.encode().to_vec(), stored);
+        for image in tx.key_images() {
+            let rec = SpendRecord { tx: hash, height }.encode();
+            self.put_auth(Cf::KeyImages, image.as_bytes().to_vec(), rec.clone(), rec);
+            self.spent.insert(image);
+        }
+        let asset = tx.asset().clone();
+        let mut next = self.count(&asset)?;
+        for (position, o) in tx.bundle().outputs.iter().enumerate() {
+            let rec = OutputRecord {
+                key: o.one_time_key,
+                commitment: o.commitment(),
+                view_tag: o.view_tag,
+                tx: hash,
+                position: u8::try_from(position).unwrap_or(u8::MAX),
+                height,
+            }
+            .encode();
+            let key = output_key(&asset, next);
+            self.put_auth(Cf::Outputs, key.clone(), rec.clone(), rec);
+            self.put_auth(Cf::OutputKeys, o.one_time_key.as_bytes().to_vec(), key.clone(), key);
+            self.new_keys.insert(o.one_time_key);
+            next += 1;
+        }
+        self.counts.insert(asset.clone(), next);
+        let count = next.to_be_bytes().to_vec();
+        self.put_auth(Cf::Meta, output_count_key(&asset), count.clone(), count);
+        Ok(())
+    }
+}
+
+impl LedgerView for Pending<'_> {
+    fn output(&self, asset: &AssetId, index: u64) -> Option<RingMember> {
+        self.ledger.output(asset, index)
+    }
+
+    fn is_spent(&self, image: &KeyImage) -> bool {
+        self.spent.contains(image) || self.ledger.is_spent(image)
+    }
+
+    fn output_key_exists(&self, key: &OneTimeKey) -> bool {
+        self.new_keys.contains(key) || self.ledger.output_key_exists(key)
+    }
+
+    fn regulator_key_in_force(&self, key: &RegulatorPublicKey) -> bool {
+        match self.regulators.get(key) {
+            Some(r) => r.active,
+            None => self.ledger.regulator_key_in_force(key),
+        }
+    }
+
+    fn asset_issuer(&self, asset: &AssetId) -> Option<VerifyingKey> {
+        match self.assets.get(asset) {
+            Some(a) => Some(a.issuer),
+            None => self.ledger.asset_issuer(asset),
+        }
+    }
+}
+
+/// Executes a block of `txs` on top of the ledger's tip. `preverified`
+/// says which transactions already passed [`Transaction::check_stateless`]
+/// (at mempool admission) against rings that cannot have changed since.
+pub fn execute(
+    ledger: &Ledger,
+    ctx: BlockContext,
+    registry: RegistryUpdates,
+    txs: Vec<Transaction>,
+    preverified: &dyn Fn(&TxHash) -> bool,
+    mode: Mode,
+) -> Result<ExecutedBlock, ExecError> {
+    let genesis = ctx.height == 0;
+    if genesis == ledger.has_genesis() || (!genesis && ctx.height != ledger.tip().height + 1) {
+        return Err(ExecError::NotNext { height: ctx.height });
+    }
+    let mut pending = Pending {
+        ledger,
+        writes: WriteSet::new(),
+        tree: BTreeMap::new(),
+        spent: HashSet::new(),
+        new_keys: HashSet::new(),
+        counts: BTreeMap::new(),
+        assets: BTreeMap::new(),
+        regulators: BTreeMap::new(),
+    };
+    for (id, rec) in registry.assets {
+        let bytes = rec.encode();
+        pending.put_auth(Cf::Assets, id.as_str().as_bytes().to_vec(), bytes.clone(), bytes);
+        pending.assets.insert(id, rec);
+    }
+    for (key, rec) in registry.regulators {
+        let bytes = rec.encode();
+        pending.put_auth(Cf::Regulators, key.as_bytes().to_vec(), bytes.clone(), bytes);
+        pending.regulators.insert(key, rec);
+    }
+
+    // 1 + 2: rings from committed state, then one parallel batch.
+    let hashes: Vec<TxHash> = txs.iter().map(Transaction::hash).collect();
+    let mut results: Vec<Result<(), TxError>> = Vec::with_capacity(txs.len());
+    let mut rings: Vec<Rings> = Vec::with_capacity(txs.len());
+    for tx in &txs {
+        match tx.resolve_rings(ledger) {
+            Ok(r) => {
+                rings.push(r);
+                results.push(Ok(()));
+            }
+            Err(e) => {
+                rings.push(Vec::new());
+                results.push(Err(e));
+            }
+        }
+    }
+    let to_verify: Vec<usize> = (0..txs.len())
+        .filter(|&i| results[i].is_ok() && !preverified(&hashes[i]))
+        .collect();
+    let items: Vec<(&Transaction, &Rings)> = to_verify.iter().map(|&i| (&txs[i], &rings[i])).collect();
+    for (&i, r) in to_verify.iter().zip(verify_batch_parallel(&items)) {
+        results[i] = r;
+    }
+
+    // 3 + 4: stateful pass in block order, then writes.
+    let mut accepted = Vec::with_capacity(txs.len());
+    let mut accepted_hashes = Vec::with_capacity(txs.len());
+    let mut rejected = Vec::new();
+    for (i, ((tx, hash), result)) in txs.into_iter().zip(hashes).zip(results).enumerate() {
+        let verdict = result.and_then(|()| tx.check_stateful(&pending));
+        match verdict {
+            Ok(()) => {
+                let position = u32::try_from(accepted.len()).unwrap_or(u32::MAX);
+                pending.apply(&tx, hash, ctx.height, position)?;
+                accepted.push(tx);
+                accepted_hashes.push(hash);
+            }
+            Err(error) => match mode {
+                Mode::Validate => {
+                    return Err(ExecError::InvalidTx {
+                        position: i,
+                        hash,
+                        error,
+                    })
+                }
+                Mode::Propose => rejected.push((hash, error)),
+            },
+        }
+    }
+    let height_bytes = ctx.height.to_be_bytes().to_vec();
+    pending.put_auth(Cf::Meta, META_HEIGHT.to_vec(), height_bytes.clone(), height_bytes);
+    let updates: Vec<_> = std::mem::take(&mut pending.tree).into_iter().collect();
+    let state_root = tree::update(ledger.store(), ctx.height, updates, &mut pending.writes)?;
+    let header = Header {
+        chain_id: ctx.chain_id.clone(),
+        height: ctx.height,
+        parent: ctx.parent,
+        timestamp_ms: ctx.timestamp_ms,
+        tx_root: tx_root(&accepted_hashes),
+        state_root,
+        proposer: ctx.proposer,
+        tx_count: u32::try_from(accepted.len()).unwrap_or(u32::MAX),
+    };
+    let hash = header.hash();
+    let h = ctx.height.to_be_bytes();
+    let mut w = pending.writes;
+    w.put(Cf::Headers, h.to_vec(), header.encode());
+    w.put(Cf::Blocks, h.to_vec(), accepted_hashes.iter().flat_map(|t| t.0).collect::<Vec<u8>>());
+    w.put(Cf::BlockHashes, hash.0.to_vec(), h.to_vec());
+    w.put(
+        Cf::Meta,
+        META_TIP.to_vec(),
+        Tip {
+            height: ctx.height,
+            hash,
+            state_root,
+        }
+        .encode(),
+    );
+    if genesis {
+        w.put(Cf::Meta, META_GENESIS.to_vec(), hash.0.to_vec());
+        w.put(Cf::Meta, META_CHAIN.to_vec(), ctx.chain_id.as_bytes().to_vec());
+    }
+    Ok(ExecutedBlock {
+        header,
+        txs: accepted,
+        hashes: accepted_hashes,
+        writes: w,
+        rejected,
+    })
+}

@@ -1,0 +1,415 @@
+//! Storage behind two small traits, so execution runs the same against
+//! RocksDB and against an in-memory map.
+//!
+//! * [`StateRead`]: point reads, reverse seeks and forward scans within a
+//!   column family.
+//! * [`StateWrite`]: apply a [`WriteSet`] atomically — all of it or none.
+//!
+//! [`RocksStore`] keeps one RocksDB column family per kind of record, with
+//! the write-ahead log on, and applies a block's `WriteSet` as one
+//! `WriteBatch`: after a crash the database holds every block it
+//! acknowledged and never part of one. [`MemoryStore`] is a `BTreeMap` for
+//! tests and replays.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::RwLock;
+
+/// A column family: one kind of record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Cf {
+    /// Chain metadata: tip, genesis, counters.
+    Meta,
+    /// Block headers by height.
+    Headers,
+    /// Block bodies (transaction hashes) by height.
+    Blocks,
+    /// Block height by block hash.
+    BlockHashes,
+    /// Transactions by hash, with their location.
+    Txs,
+    /// Outputs by (asset, global index).
+    Outputs,
+    /// Output location by one-time key.
+    OutputKeys,
+    /// Spent key images.
+    KeyImages,
+    /// Asset registry.
+    Assets,
+    /// Regulator key registry.
+    Regulators,
+    /// Jellyfish Merkle tree nodes.
+    JmtNodes,
+    /// Jellyfish Merkle tree values by (key hash, version).
+    JmtValues,
+}
+
+impl Cf {
+    /// Every column family.
+    pub const ALL: [Cf; 12] = [
+        Cf::Meta,
+        Cf::Headers,
+        Cf::Blocks,
+        Cf::BlockHashes,
+        Cf::Txs,
+        Cf::Outputs,
+        Cf::OutputKeys,
+        Cf::KeyImages,
+        Cf::Assets,
+        Cf::Regulators,
+        Cf::JmtNodes,
+        Cf::JmtValues,
+    ];
+
+    /// The column family's name on disk.
+    pub fn name(self) -> &'static str {
+        match self {
+            Cf::Meta => "meta",
+            Cf::Headers => "headers",
+            Cf::Blocks => "blocks",
+            Cf::BlockHashes => "block_hashes",
+            Cf::Txs => "txs",
+            Cf::Outputs => "outputs",
+            Cf::OutputKeys => "output_keys",
+            Cf::KeyImages => "key_images",
+            Cf::Assets => "assets",
+            Cf::Regulators => "regulators",
+            Cf::JmtNodes => "jmt_nodes",
+            Cf::JmtValues => "jmt_values",
+        }
+    }
+}
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// RocksDB reported an error.
+    #[error("rocksdb: {0}")]
+    Rocks(#[from] rocksdb::Error),
+    /// A stored record does not decode (corruption or a format bug).
+    #[error("corrupt record in {cf}: {why}")]
+    Corrupt {
+        /// Column family.
+        cf: &'static str,
+        /// What is wrong.
+        why: String,
+    },
+}
+
+/// Key–value pairs.
+pub type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// Read access.
+pub trait StateRead: Send + Sync {
+    /// The value at `key`.
+    fn get(&self, cf: Cf, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// The entry with the greatest key `≤ key` among keys starting with
+    /// `prefix`.
+    fn seek_prev(&self, cf: Cf, prefix: &[u8], key: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>, StoreError>;
+    /// Up to `limit` entries with key `≥ from` among keys starting with
+    /// `prefix`, in key order.
+    fn scan(&self, cf: Cf, prefix: &[u8], from: &[u8], limit: usize) -> Result<Pairs, StoreError>;
+}
+
+/// Atomic write access.
+pub trait StateWrite {
+    /// Applies every put and delete of `set`, or none of them.
+    fn write(&self, set: WriteSet) -> Result<(), StoreError>;
+}
+
+/// A store: both.
+pub trait Store: StateRead + StateWrite {}
+impl<T: StateRead + StateWrite> Store for T {}
+
+/// An ordered set of puts and deletes (ordered, so building one is
+/// deterministic).
+#[derive(Default, Clone, Debug)]
+pub struct WriteSet {
+    ops: BTreeMap<(Cf, Vec<u8>), Option<Vec<u8>>>,
+}
+
+impl WriteSet {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` to `value`.
+    pub fn put(&mut self, cf: Cf, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
+        self.ops.insert((cf, key.into()), Some(value.into()));
+    }
+
+    /// Deletes `key`.
+    pub fn delete(&mut self, cf: Cf, key: impl Into<Vec<u8>>) {
+        self.ops.insert((cf, key.into()), None);
+    }
+
+    /// The pending operation on `key`: `Some(None)` for a delete.
+    pub fn get(&self, cf: Cf, key: &[u8]) -> Option<Option<&[u8]>> {
+        self.ops
+            .get(&(cf, key.to_vec()))
+            .map(|v| v.as_deref())
+    }
+
+    /// Operations in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (Cf, &[u8], Option<&[u8]>)> {
+        self.ops
+            .iter()
+            .map(|((cf, k), v)| (*cf, k.as_slice(), v.as_deref()))
+    }
+
+    /// Number of operations.
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// Adds every operation of `other` (later operations win).
+    pub fn extend(&mut self, other: WriteSet) {
+        self.ops.extend(other.ops);
+    }
+}
+
+/// Reads through pending writes to a base store.
+pub struct Overlay<'a, S: StateRead + ?Sized> {
+    base: &'a S,
+    /// The pending writes.
+    pub writes: WriteSet,
+}
+
+impl<'a, S: StateRead + ?Sized> Overlay<'a, S> {
+    /// An overlay with no writes yet.
+    pub fn new(base: &'a S) -> Self {
+        Self {
+            base,
+            writes: WriteSet::new(),
+        }
+    }
+
+    /// The value at `key`, pending writes first.
+    pub fn get(&self, cf: Cf, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.writes.get(cf, key) {
+            Some(v) => Ok(v.map(<[u8]>::to_vec)),
+            None => self.base.get(cf, key),
+        }
+    }
+}
+
+/// An in-memory store.
+#[derive(Default)]
+pub struct MemoryStore {
+    map: RwLock<BTreeMap<(Cf, Vec<u8>), Vec<u8>>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<(Cf, Vec<u8>), Vec<u8>>> {
+        self.map.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl StateRead for MemoryStore {
+    fn get(&self, cf: Cf, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.read().get(&(cf, key.to_vec())).cloned())
+    }
+
+    fn seek_prev(&self, cf: Cf, prefix: &[u8], key: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>, StoreError> {
+        let map = self.read();
+        Ok(map
+            .range((cf, Vec::new())..=(cf, key.to_vec()))
+            .next_back()
+            .filter(|((c, k), _)| *c == cf && k.starts_with(prefix))
+            .map(|((_, k), v)| (k.clone(), v.clone())))
+    }
+
+    fn scan(&self, cf: Cf, prefix: &[u8], from: &[u8], limit: usize) -> Result<Pairs, StoreError> {
+        let map = self.read();
+        Ok(map
+            .range((cf, from.to_vec())..)
+            .take_while(|((c, k), _)| *c == cf && k.starts_with(prefix))
+            .take(limit)
+            .map(|((_, k), v)| (k.clone(), v.clone()))
+            .collect())
+    }
+}
+
+impl StateWrite for MemoryStore {
+    fn write(&self, set: WriteSet) -> Result<(), StoreError> {
+        let mut map = self.map.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for ((cf, k), v) in set.ops {
+            match v {
+                Some(v) => {
+                    map.insert((cf, k), v);
+                }
+                None => {
+                    map.remove(&(cf, k));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// RocksDB, one column family per [`Cf`].
+pub struct RocksStore {
+    db: rocksdb::DB,
+    sync: bool,
+}
+
+impl RocksStore {
+    /// Opens (creating if needed) the database at `path`. With `sync`, every
+    /// write set is fsynced before it is acknowledged (durable across power
+    /// loss); without, it survives a process crash (the WAL is in the page
+    /// cache) but not a machine crash.
+    pub fn open(path: &Path, sync: bool) -> Result<Self, StoreError> {
+        let mut opts = rocksdb::Options::default();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        opts.set_compression_type(rocksdb::DBCompressionType::None);
+        opts.set_max_open_files(512);
+        opts.increase_parallelism(2);
+        let cfs = Cf::ALL.iter().map(|cf| {
+            let mut o = rocksdb::Options::default();
+            o.set_compression_type(rocksdb::DBCompressionType::None);
+            rocksdb::ColumnFamilyDescriptor::new(cf.name(), o)
+        });
+        let db = rocksdb::DB::open_cf_descriptors(&opts, path, cfs)?;
+        Ok(Self { db, sync })
+    }
+
+    fn cf(&self, cf: Cf) -> Result<&rocksdb::ColumnFamily, StoreError> {
+        self.db.cf_handle(cf.name()).ok_or(StoreError::Corrupt {
+            cf: cf.name(),
+            why: "column family missing".into(),
+        })
+    }
+
+    /// Writes a consistent copy of the database to `path` (hard links where
+    /// possible): a backup, or a snapshot to sync another node from.
+    pub fn checkpoint(&self, path: &Path) -> Result<(), StoreError> {
+        rocksdb::checkpoint::Checkpoint::new(&self.db)?.create_checkpoint(path)?;
+        Ok(())
+    }
+
+    /// Flushes memtables to disk (used at shutdown).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        for cf in Cf::ALL {
+            self.db.flush_cf(self.cf(cf)?)?;
+        }
+        self.db.flush_wal(true)?;
+        Ok(())
+    }
+}
+
+impl StateRead for RocksStore {
+    fn get(&self, cf: Cf, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db.get_cf(self.cf(cf)?, key)?)
+    }
+
+    fn seek_prev(&self, cf: Cf, prefix: &[u8], key: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>, StoreError> {
+        let mut it = self.db.raw_iterator_cf(self.cf(cf)?);
+        it.seek_for_prev(key);
+        if it.valid() {
+            if let (Some(k), Some(v)) = (it.key(), it.value()) {
+                if k.starts_with(prefix) {
+                    return Ok(Some((k.to_vec(), v.to_vec())));
+                }
+            }
+        }
+        it.status()?;
+        Ok(None)
+    }
+
+    fn scan(&self, cf: Cf, prefix: &[u8], from: &[u8], limit: usize) -> Result<Pairs, StoreError> {
+        let mut it = self.db.raw_iterator_cf(self.cf(cf)?);
+        it.seek(from);
+        let mut out = Vec::new();
+        while it.valid() && out.len() < limit {
+            match (it.key(), it.value()) {
+                (Some(k), Some(v)) if k.starts_with(prefix) => out.push((k.to_vec(), v.to_vec())),
+                _ => break,
+            }
+            it.next();
+        }
+        it.status()?;
+        Ok(out)
+    }
+}
+
+impl StateWrite for RocksStore {
+    fn write(&self, set: WriteSet) -> Result<(), StoreError> {
+        let mut batch = rocksdb::WriteBatch::default();
+        for ((cf, k), v) in set.ops {
+            let handle = self.cf(cf)?;
+            match v {
+                Some(v) => batch.put_cf(handle, k, v),
+                None => batch.delete_cf(handle, k),
+            }
+        }
+        let mut opts = rocksdb::WriteOptions::default();
+        opts.set_sync(self.sync);
+        opts.disable_wal(false);
+        self.db.write_opt(batch, &opts)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exercise(store: &dyn Store) {
+        let mut w = WriteSet::new();
+        w.put(Cf::Meta, b"a1".to_vec(), b"1".to_vec());
+        w.put(Cf::Meta, b"a3".to_vec(), b"3".to_vec());
+        w.put(Cf::Meta, b"b1".to_vec(), b"x".to_vec());
+        w.put(Cf::Txs, b"a2".to_vec(), b"other cf".to_vec());
+        store.write(w).unwrap();
+        assert_eq!(store.get(Cf::Meta, b"a1").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(store.get(Cf::Meta, b"a2").unwrap(), None);
+        assert_eq!(
+            store.seek_prev(Cf::Meta, b"a", b"a2").unwrap(),
+            Some((b"a1".to_vec(), b"1".to_vec()))
+        );
+        assert_eq!(store.seek_prev(Cf::Meta, b"a", b"a0").unwrap(), None);
+        assert_eq!(store.seek_prev(Cf::Meta, b"b", b"a9").unwrap(), None);
+        let all = store.scan(Cf::Meta, b"a", b"a", 10).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(store.scan(Cf::Meta, b"a", b"a2", 10).unwrap()[0].0, b"a3".to_vec());
+        assert_eq!(store.scan(Cf::Meta, b"", b"", 1).unwrap().len(), 1);
+        let mut w = WriteSet::new();
+        w.delete(Cf::Meta, b"a1".to_vec());
+        store.write(w).unwrap();
+        assert_eq!(store.get(Cf::Meta, b"a1").unwrap(), None);
+    }
+
+    #[test]
+    fn memory_store_semantics() {
+        exercise(&MemoryStore::new());
+    }
+
+    #[test]
+    fn rocks_store_semantics_and_persistence() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = RocksStore::open(dir.path(), false).unwrap();
+            exercise(&s);
+            s.flush().unwrap();
+        }
+        let s = RocksStore::open(dir.path(), false).unwrap();
+        assert_eq!(s.get(Cf::Meta, b"a3").unwrap(), Some(b"3".to_vec()));
+        let cp = dir.path().join("checkpoint");
+        s.checkpoint(&cp).unwrap();
+        drop(s);
+        let c = RocksStore::open(&cp, false).unwrap();
+        assert_eq!(c.get(Cf::Meta, b"b1").unwrap(), Some(b"x".to_vec()));
+    }
+}

@@ -1,0 +1,152 @@
+//! A development network's keys and genesis: one asset (`CNY`, 2 decimals),
+//! an issuer, a regulator, and two bank accounts (`bank-a`, `bank-b`) funded
+//! by confidential genesis mints. Keys are fresh for every data directory.
+
+use rand_core::{CryptoRng, RngCore};
+
+use crate::crypto::keys::AccountKeys;
+use crate::crypto::regulator::RegulatorSecretKey;
+use crate::crypto::signing::SigningKey;
+use crate::ledger::genesis::{GenesisAsset, GenesisConfig, GenesisMint, GenesisRegulator};
+use crate::tx::bundle::build::{BuildError, PlannedOutput};
+use crate::tx::mint::MintPlan;
+use crate::tx::{AssetId, Transaction};
+
+/// The dev asset.
+pub const DEV_ASSET: &str = "CNY";
+/// Outputs minted to each bank at genesis (also the decoys of the first rings).
+pub const DEV_OUTPUTS_PER_BANK: usize = 16;
+/// Amount of each genesis output, in minor units (1,000,000.00 CNY).
+pub const DEV_OUTPUT_AMOUNT: u64 = 100_000_000;
+
+/// Everything a dev network is made of.
+pub struct DevNetwork {
+    /// The genesis file.
+    pub genesis: GenesisConfig,
+    /// The asset issuer.
+    pub issuer: SigningKey,
+    /// The regulator's key.
+    pub regulator_seed: [u8; 32],
+    /// Bank A's account seed.
+    pub bank_a_seed: [u8; 32],
+    /// Bank B's account seed.
+    pub bank_b_seed: [u8; 32],
+}
+
+impl DevNetwork {
+    /// Generates fresh keys and the genesis that funds both banks.
+    pub fn generate<R: RngCore + CryptoRng>(rng: &mut R, timestamp_ms: u64) -> Result<Self, BuildError> {
+        let mut seed = || {
+            let mut s = [0u8; 32];
+            rng.fill_bytes(&mut s);
+            s
+        };
+        let regulator_seed = seed();
+        let bank_a_seed = seed();
+        let bank_b_seed = seed();
+        let issuer = SigningKey::from_seed(&seed());
+        let mut tag = [0u8; 2];
+        rng.fill_bytes(&mut tag);
+        let regulator = RegulatorSecretKey::from_seed(&regulator_seed);
+        let asset = AssetId::new(DEV_ASSET).map_err(|_| BuildError::OutputCount(0))?;
+        let mut mints = Vec::new();
+        for (name, seed) in [("bank-a", &bank_a_seed), ("bank-b", &bank_b_seed)] {
+            let account = AccountKeys::from_seed(seed);
+            let plan = MintPlan {
+                asset: asset.clone(),
+                issuer: &issuer,
+                regulator_key: *regulator.public(),
+                outputs: (0..DEV_OUTPUTS_PER_BANK)
+                    .map(|_| PlannedOutput {
+                        to: *account.address(),
+                        amount: DEV_OUTPUT_AMOUNT,
+                        memo: b"genesis".to_vec(),
+                    })
+                    .collect(),
+            };
+            let tx = Transaction::Mint(plan.build(rng)?);
+            mints.push(GenesisMint {
+                tx: hex::encode(tx.encode()),
+                note: format!("{DEV_OUTPUTS_PER_BANK} × 1,000,000.00 CNY to {name}"),
+            });
+        }
+        let genesis = GenesisConfig {
+            chain_id: format!("veil-dev-{}", hex::encode(tag)),
+            timestamp_ms,
+            assets: vec![GenesisAsset {
+                id: DEV_ASSET.into(),
+                name: "Chinese yuan (digital, development)".into(),
+                decimals: 2,
+                issuer: hex::encode(issuer.public().as_bytes()),
+            }],
+            regulators: vec![GenesisRegulator {
+                label: "dev-regulator".into(),
+                key: hex::encode(regulator.public().as_bytes()),
+            }],
+            mints,
+        };
+        Ok(Self {
+            genesis,
+            issuer,
+            regulator_seed,
+            bank_a_seed,
+            bank_b_seed,
+        })
+    }
+}
+
+/// The passphrase of every dev keystore. Development only.
+pub const DEV_PASSPHRASE: &str = "dev";
+
+/// Where a dev network's files are.
+#[derive(Clone, Debug)]
+pub struct DevFiles {
+    /// `dev/genesis.toml`.
+    pub genesis: std::path::PathBuf,
+    /// `dev/bank-a.wallet`.
+    pub bank_a: std::path::PathBuf,
+    /// `dev/bank-b.wallet`.
+    pub bank_b: std::path::PathBuf,
+    /// `dev/regulator.keystore`.
+    pub regulator: std::path::PathBuf,
+    /// `dev/issuer.keystore`.
+    pub issuer: std::path::PathBuf,
+}
+
+impl DevFiles {
+    /// The paths under `data_dir/dev`.
+    pub fn under(data_dir: &std::path::Path) -> Self {
+        let d = data_dir.join("dev");
+        Self {
+            genesis: d.join("genesis.toml"),
+            bank_a: d.join("bank-a.wallet"),
+            bank_b: d.join("bank-b.wallet"),
+            regulator: d.join("regulator.keystore"),
+            issuer: d.join("issuer.keystore"),
+        }
+    }
+}
+
+impl DevNetwork {
+    /// Writes the genesis file and the encrypted wallets and keys
+    /// (passphrase [`DEV_PASSPHRASE`]).
+    pub fn write(&self, files: &DevFiles, kdf: crate::wallet::keystore::KdfParams) -> Result<(), crate::wallet::WalletError> {
+        use crate::wallet::{keystore, Wallet};
+        if let Some(dir) = files.genesis.parent() {
+            std::fs::create_dir_all(dir).map_err(keystore::KeystoreError::Io)?;
+        }
+        keystore::write_private(&files.genesis, self.genesis.to_toml().as_bytes()).map_err(keystore::KeystoreError::Io)?;
+        Wallet::from_seed(&self.bank_a_seed, "bank-a").save(&files.bank_a, DEV_PASSPHRASE, kdf)?;
+        Wallet::from_seed(&self.bank_b_seed, "bank-b").save(&files.bank_b, DEV_PASSPHRASE, kdf)?;
+        keystore::save_seed(&files.regulator, keystore::REGULATOR_KIND, &self.regulator_seed, "dev-regulator", DEV_PASSPHRASE, kdf)?;
+        keystore::save_seed(
+            &files.issuer,
+            keystore::ISSUER_KIND,
+            self.issuer.seed().expose(),
+            DEV_ASSET,
+            DEV_PASSPHRASE,
+            kdf,
+        )?;
+        Ok(())
+    }
+}

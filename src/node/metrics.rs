@@ -1,0 +1,84 @@
+//! Prometheus metrics (`GET /metrics`, text exposition format).
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+/// Label of rejection counters.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Reason {
+    /// The problem code (e.g. `double-spend`).
+    pub reason: String,
+}
+
+/// The node's metrics.
+pub struct Metrics {
+    registry: Registry,
+    /// Tip height.
+    pub height: Gauge,
+    /// Transactions waiting.
+    pub mempool_txs: Gauge,
+    /// Bytes waiting.
+    pub mempool_bytes: Gauge,
+    /// Transactions admitted to the mempool.
+    pub accepted: Counter,
+    /// Transactions refused, by reason.
+    pub rejected: Family<Reason, Counter>,
+    /// Blocks committed.
+    pub blocks: Counter,
+    /// Transactions committed.
+    pub committed_txs: Counter,
+    /// Verification time per admitted batch, per transaction.
+    pub verify_seconds: Histogram,
+    /// Block execution and commit time.
+    pub block_seconds: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("veil");
+        let m = Self {
+            height: Gauge::default(),
+            mempool_txs: Gauge::default(),
+            mempool_bytes: Gauge::default(),
+            accepted: Counter::default(),
+            rejected: Family::default(),
+            blocks: Counter::default(),
+            committed_txs: Counter::default(),
+            verify_seconds: Histogram::new(exponential_buckets(0.0002, 2.0, 14)),
+            block_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 14)),
+            registry: Registry::default(),
+        };
+        registry.register("block_height", "Height of the last committed block", m.height.clone());
+        registry.register("mempool_transactions", "Transactions waiting in the mempool", m.mempool_txs.clone());
+        registry.register("mempool_bytes", "Bytes waiting in the mempool", m.mempool_bytes.clone());
+        registry.register("transactions_accepted", "Transactions admitted to the mempool", m.accepted.clone());
+        registry.register("transactions_rejected", "Transactions refused, by reason", m.rejected.clone());
+        registry.register("blocks_committed", "Blocks committed", m.blocks.clone());
+        registry.register("transactions_committed", "Transactions committed", m.committed_txs.clone());
+        registry.register("tx_verify_seconds", "Proof verification time per transaction", m.verify_seconds.clone());
+        registry.register("block_seconds", "Block execution and commit time", m.block_seconds.clone());
+        Self { registry, ..m }
+    }
+}
+
+impl Metrics {
+    /// The exposition text.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+
+    /// Counts a refusal.
+    pub fn reject(&self, reason: &str) {
+        self.rejected
+            .get_or_create(&Reason {
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+}

@@ -1,0 +1,448 @@
+//! The node: a ledger in RocksDB, a mempool fed by a batching admission
+//! verifier, a block producer, and the HTTP API.
+//!
+//! Admission: the API decodes a transaction, refuses duplicates and spent
+//! or pending key images at once, reads its rings, and queues it for the
+//! verifier thread, which verifies everything queued at that moment in one
+//! batch across the rayon pool, then re-checks state and inserts into the
+//! mempool under the mempool lock. Production: on an interval, or as soon
+//! as `block_trigger` transactions wait, the producer executes the oldest
+//! waiting transactions (already verified, so only the stateful pass and
+//! the writes remain), commits the block atomically and removes what it
+//! included — under the same lock, so admission never sees half a block.
+
+pub mod dev;
+pub mod metrics;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::{mpsc, oneshot, Notify};
+
+
+use crate::ledger::execute::{execute, BlockContext, ExecError, Mode, RegistryUpdates};
+use crate::ledger::genesis::{self, GenesisConfig, GenesisError};
+use crate::ledger::mempool::{Mempool, MempoolError, MempoolLimits};
+use crate::ledger::store::{RocksStore, Store, StoreError};
+use crate::ledger::Ledger;
+use crate::tx::codec::DecodeError;
+use crate::tx::limits::MAX_TX_BYTES;
+use crate::tx::{verify_batch_parallel, LedgerView, Rings, Transaction, TxError, TxHash};
+
+use metrics::Metrics;
+
+/// Node settings.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    /// Where RocksDB lives (`<data_dir>/db`).
+    pub data_dir: PathBuf,
+    /// The genesis this node runs.
+    pub genesis: GenesisConfig,
+    /// Longest wait before waiting transactions go into a block.
+    pub block_interval: Duration,
+    /// Waiting transactions that trigger a block at once.
+    pub block_trigger: usize,
+    /// Most transactions per block.
+    pub max_block_txs: usize,
+    /// Mempool bounds.
+    pub mempool: MempoolLimits,
+    /// fsync every block before acknowledging it.
+    pub sync_writes: bool,
+    /// This node's key (zero for a single dev node).
+    pub proposer: [u8; 32],
+}
+
+impl NodeConfig {
+    /// Defaults for a single node.
+    pub fn new(data_dir: PathBuf, genesis: GenesisConfig) -> Self {
+        Self {
+            data_dir,
+            genesis,
+            block_interval: Duration::from_millis(500),
+            block_trigger: 10_000,
+            max_block_txs: 10_000,
+            mempool: MempoolLimits::default(),
+            sync_writes: true,
+            proposer: [0; 32],
+        }
+    }
+}
+
+/// Why a submitted transaction was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// Over 64 KiB.
+    #[error("transaction is {0} bytes; the limit is 65536")]
+    TooLarge(usize),
+    /// Not a canonical transaction.
+    #[error("malformed transaction: {0}")]
+    Malformed(DecodeError),
+    /// Already waiting or already committed.
+    #[error("transaction {0} is already known")]
+    Duplicate(TxHash),
+    /// A waiting transaction spends the same output.
+    #[error("double spend: a pending transaction ({0}) already spends one of these inputs")]
+    DoubleSpend(TxHash),
+    /// Invalid.
+    #[error("{0}")]
+    Invalid(TxError),
+    /// The mempool is full of larger... (or the transaction exceeds it).
+    #[error("mempool cannot take the transaction")]
+    Full,
+    /// The node is shutting down or failed internally.
+    #[error("node unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl SubmitError {
+    /// The stable problem code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::TooLarge(_) => "too-large",
+            Self::Malformed(_) => "malformed",
+            Self::Duplicate(_) => "duplicate",
+            Self::DoubleSpend(_) => "double-spend",
+            Self::Invalid(e) => e.code(),
+            Self::Full => "mempool-full",
+            Self::Unavailable(_) => "unavailable",
+        }
+    }
+}
+
+/// Why the node could not start or work.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Genesis failed.
+    #[error(transparent)]
+    Genesis(#[from] GenesisError),
+    /// Block execution failed.
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+    /// I/O.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+struct Admission {
+    tx: Arc<Transaction>,
+    hash: TxHash,
+    bytes: usize,
+    rings: Rings,
+    reply: oneshot::Sender<Result<TxHash, SubmitError>>,
+}
+
+/// A summary of a committed block.
+#[derive(Clone, Debug)]
+pub struct BlockSummary {
+    /// Height.
+    pub height: u64,
+    /// Transactions included.
+    pub txs: usize,
+    /// Transactions dropped as invalid.
+    pub rejected: usize,
+}
+
+/// A running node's shared state.
+pub struct Node {
+    /// The ledger.
+    pub ledger: Arc<Ledger>,
+    store: Arc<RocksStore>,
+    mempool: Mutex<Mempool>,
+    /// Metrics.
+    pub metrics: Metrics,
+    config: NodeConfig,
+    admissions: mpsc::Sender<Admission>,
+    /// Woken when enough transactions wait for a block.
+    pub block_wake: Notify,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+impl Node {
+    /// Opens the database under `config.data_dir`, creates or checks the
+    /// genesis block, and starts the admission verifier thread.
+    pub fn open(config: NodeConfig) -> Result<Arc<Self>, NodeError> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let store = Arc::new(RocksStore::open(&config.data_dir.join("db"), config.sync_writes)?);
+        let dyn_store: Arc<dyn Store> = store.clone();
+        let ledger = Arc::new(Ledger::open(dyn_store)?);
+        genesis::initialize(&ledger, &config.genesis)?;
+        let (tx, rx) = mpsc::channel::<Admission>(4096);
+        let node = Arc::new(Self {
+            ledger,
+            store,
+            mempool: Mutex::new(Mempool::new(config.mempool)),
+            metrics: Metrics::default(),
+            config,
+            admissions: tx,
+            block_wake: Notify::new(),
+        });
+        node.metrics.height.set(i64::try_from(node.ledger.tip().height).unwrap_or(i64::MAX));
+        let weak = Arc::downgrade(&node);
+        std::thread::Builder::new()
+            .name("veil-admission".into())
+            .spawn(move || admission_loop(weak, rx))?;
+        Ok(node)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &NodeConfig {
+        &self.config
+    }
+
+    /// Locks the mempool.
+    pub fn mempool(&self) -> MutexGuard<'_, Mempool> {
+        self.mempool.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn reject<T>(&self, e: SubmitError) -> Result<T, SubmitError> {
+        self.metrics.reject(e.code());
+        Err(e)
+    }
+
+    /// Submits encoded transaction bytes; resolves when the transaction is
+    /// in the mempool or refused.
+    pub async fn submit(&self, bytes: &[u8]) -> Result<TxHash, SubmitError> {
+        if bytes.len() > MAX_TX_BYTES {
+            return self.reject(SubmitError::TooLarge(bytes.len()));
+        }
+        let tx = match Transaction::decode(bytes) {
+            Ok(tx) => tx,
+            Err(e) => return self.reject(SubmitError::Malformed(e)),
+        };
+        let hash = tx.hash();
+        {
+            let pool = self.mempool();
+            if pool.contains(&hash) {
+                return self.reject(SubmitError::Duplicate(hash));
+            }
+            if let Some(other) = tx.key_images().iter().find_map(|i| pool.spender(i)) {
+                return self.reject(SubmitError::DoubleSpend(other));
+            }
+        }
+        if matches!(self.ledger.tx_location(&hash), Ok(Some(_))) {
+            return self.reject(SubmitError::Duplicate(hash));
+        }
+        for (i, image) in tx.key_images().iter().enumerate() {
+            if self.ledger.is_spent(image) {
+                return self.reject(SubmitError::Invalid(TxError::KeyImageSpent { input: i }));
+            }
+        }
+        let rings = match tx.resolve_rings(self.ledger.as_ref()) {
+            Ok(r) => r,
+            Err(e) => return self.reject(SubmitError::Invalid(e)),
+        };
+        let (reply, answer) = oneshot::channel();
+        let job = Admission {
+            tx: Arc::new(tx),
+            hash,
+            bytes: bytes.len(),
+            rings,
+            reply,
+        };
+        self.admissions
+            .send(job)
+            .await
+            .map_err(|_| SubmitError::Unavailable("admission stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| SubmitError::Unavailable("admission stopped".into()))?
+    }
+
+    /// Final stateful check and insertion, under the mempool lock.
+    fn admit(&self, job: &Admission) -> Result<TxHash, SubmitError> {
+        let mut pool = self.mempool();
+        if let Err(e) = job.tx.check_stateful(self.ledger.as_ref()) {
+            return Err(SubmitError::Invalid(e));
+        }
+        match pool.insert(job.hash, Arc::clone(&job.tx), job.bytes) {
+            Ok(evicted) => {
+                if !evicted.is_empty() {
+                    tracing::warn!(count = evicted.len(), "mempool full: evicted oldest transactions");
+                }
+            }
+            Err(MempoolError::Duplicate) => return Err(SubmitError::Duplicate(job.hash)),
+            Err(MempoolError::DoubleSpend(other)) => return Err(SubmitError::DoubleSpend(other)),
+            Err(MempoolError::TooLarge) => return Err(SubmitError::Full),
+        }
+        self.metrics.mempool_txs.set(i64::try_from(pool.len()).unwrap_or(i64::MAX));
+        self.metrics.mempool_bytes.set(i64::try_from(pool.bytes()).unwrap_or(i64::MAX));
+        if pool.len() >= self.config.block_trigger {
+            self.block_wake.notify_one();
+        }
+        Ok(job.hash)
+    }
+
+    /// Executes and commits a block of waiting transactions, if any.
+    pub fn produce_block(&self) -> Result<Option<BlockSummary>, NodeError> {
+        let batch = self.mempool().oldest(self.config.max_block_txs);
+        if batch.is_empty() {
+            return Ok(None);
+        }
+        let started = Instant::now();
+        let tip = self.ledger.tip();
+        let parent_ts = self.ledger.header(tip.height)?.map_or(0, |h| h.timestamp_ms);
+        let ctx = BlockContext {
+            chain_id: self.ledger.chain_id()?,
+            height: tip.height + 1,
+            parent: tip.hash,
+            timestamp_ms: now_ms().max(parent_ts + 1),
+            proposer: self.config.proposer,
+        };
+        let hashes: std::collections::HashSet<TxHash> = batch.iter().map(|(h, _)| *h).collect();
+        let txs: Vec<Transaction> = batch.iter().map(|(_, t)| Transaction::clone(t)).collect();
+        let block = execute(
+            &self.ledger,
+            ctx,
+            RegistryUpdates::default(),
+            txs,
+            &|h| hashes.contains(h),
+            Mode::Propose,
+        )?;
+        let summary = BlockSummary {
+            height: block.header.height,
+            txs: block.txs.len(),
+            rejected: block.rejected.len(),
+        };
+        let included = block.hashes.clone();
+        let rejected: Vec<(TxHash, TxError)> = block.rejected.clone();
+        {
+            let mut pool = self.mempool();
+            self.ledger.commit(block)?;
+            for h in included.iter().chain(rejected.iter().map(|(h, _)| h)) {
+                pool.remove(h);
+            }
+            self.metrics.mempool_txs.set(i64::try_from(pool.len()).unwrap_or(i64::MAX));
+            self.metrics.mempool_bytes.set(i64::try_from(pool.bytes()).unwrap_or(i64::MAX));
+        }
+        for (h, e) in &rejected {
+            tracing::warn!(tx = %h, error = %e, "dropped from block");
+            self.metrics.reject(e.code());
+        }
+        self.metrics.height.set(i64::try_from(summary.height).unwrap_or(i64::MAX));
+        self.metrics.blocks.inc();
+        self.metrics.committed_txs.inc_by(u64::try_from(summary.txs).unwrap_or(0));
+        self.metrics.block_seconds.observe(started.elapsed().as_secs_f64());
+        tracing::info!(height = summary.height, txs = summary.txs, ms = started.elapsed().as_millis(), "block committed");
+        Ok(Some(summary))
+    }
+
+    /// Flushes the database (at shutdown).
+    pub fn flush(&self) -> Result<(), NodeError> {
+        self.store.flush()?;
+        Ok(())
+    }
+
+    /// Writes a consistent RocksDB checkpoint to `path`.
+    pub fn checkpoint(&self, path: &std::path::Path) -> Result<(), NodeError> {
+        self.store.checkpoint(path)?;
+        Ok(())
+    }
+}
+
+/// The admission verifier: drains everything queued, verifies it as one
+/// batch, admits what passed.
+fn admission_loop(node: std::sync::Weak<Node>, mut rx: mpsc::Receiver<Admission>) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < 512 {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let Some(node) = node.upgrade() else { return };
+        let started = Instant::now();
+        let items: Vec<(&Transaction, &Rings)> = jobs.iter().map(|j| (j.tx.as_ref(), &j.rings)).collect();
+        let results = verify_batch_parallel(&items);
+        let per_tx = started.elapsed().as_secs_f64() / f64::from(u32::try_from(jobs.len()).unwrap_or(1));
+        for (job, result) in jobs.into_iter().zip(results) {
+            node.metrics.verify_seconds.observe(per_tx);
+            let outcome = result
+                .map_err(SubmitError::Invalid)
+                .and_then(|()| node.admit(&job));
+            match &outcome {
+                Ok(_) => node.metrics.accepted.inc(),
+                Err(e) => node.metrics.reject(e.code()),
+            }
+            let _ = job.reply.send(outcome);
+        }
+    }
+}
+
+/// A node serving its API and producing blocks.
+pub struct Running {
+    /// The node.
+    pub node: Arc<Node>,
+    /// The API's bound address.
+    pub api_addr: std::net::SocketAddr,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Starts the API on `api_addr` (port 0 for an ephemeral port) and the
+/// block producer.
+pub async fn start(node: Arc<Node>, api_addr: std::net::SocketAddr) -> std::io::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(api_addr).await?;
+    let api_addr = listener.local_addr()?;
+    let (shutdown, watch) = tokio::sync::watch::channel(false);
+    let mut server_watch = watch.clone();
+    let app = crate::api::router(Arc::clone(&node));
+    let server = tokio::spawn(async move {
+        let stop = async move {
+            let _ = server_watch.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+            tracing::error!(error = %e, "API server failed");
+        }
+    });
+    let producer = tokio::spawn(run_producer(Arc::clone(&node), watch));
+    Ok(Running {
+        node,
+        api_addr,
+        shutdown,
+        tasks: vec![server, producer],
+    })
+}
+
+impl Running {
+    /// Stops serving, lets the block in progress finish, flushes the
+    /// database.
+    pub async fn stop(self) -> Result<(), NodeError> {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        self.node.flush()
+    }
+}
+
+/// Runs the block producer until `shutdown` turns true.
+pub async fn run_producer(node: Arc<Node>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let interval = node.config.block_interval;
+    loop {
+        tokio::select! {
+            _ = shutdown.wait_for(|s| *s) => break,
+            _ = tokio::time::sleep(interval) => {}
+            _ = node.block_wake.notified() => {}
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+        let n = Arc::clone(&node);
+        match tokio::task::spawn_blocking(move || n.produce_block()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "block production failed"),
+            Err(e) => tracing::error!(error = %e, "block producer panicked"),
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The ledger on real RocksDB and in memory: genesis, blocks, first spend
+//! wins, refused blocks change nothing, state proofs, determinism, restart.
+
+use std::sync::Arc;
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use veil::ledger::execute::{execute, BlockContext, ExecError, Mode, RegistryUpdates};
+use veil::ledger::genesis::{self, GenesisError};
+use veil::ledger::store::{Cf, MemoryStore, RocksStore, Store};
+use veil::ledger::{tree, Ledger};
+use veil::node::dev::{DevNetwork, DEV_ASSET, DEV_OUTPUTS_PER_BANK, DEV_OUTPUT_AMOUNT};
+use veil::tx::{AssetId, Transaction, TxError};
+use veil::wallet::source::{LedgerSource, TxStatus};
+use veil::wallet::Wallet;
+
+struct Chain {
+    ledger: Arc<Ledger>,
+    network: DevNetwork,
+}
+
+fn network() -> DevNetwork {
+    DevNetwork::generate(&mut ChaCha20Rng::seed_from_u64(42), 1_700_000_000_000).unwrap()
+}
+
+fn chain(store: Arc<dyn Store>, network: DevNetwork) -> Chain {
+    let ledger = Arc::new(Ledger::open(store).unwrap());
+    genesis::initialize(&ledger, &network.genesis).unwrap();
+    Chain { ledger, network }
+}
+
+fn source(ledger: &Arc<Ledger>) -> LedgerSource {
+    LedgerSource {
+        ledger: Arc::clone(ledger),
+        submit: Box::new(|_| anyhow::bail!("not in this test")),
+        status: Box::new(|_| Ok(TxStatus::NotFound)),
+    }
+}
+
+fn ctx(l: &Ledger) -> BlockContext {
+    let tip = l.tip();
+    BlockContext {
+        chain_id: l.chain_id().unwrap(),
+        height: tip.height + 1,
+        parent: tip.hash,
+        timestamp_ms: 1_700_000_000_000 + tip.height + 1,
+        proposer: [0; 32],
+    }
+}
+
+fn asset() -> AssetId {
+    AssetId::new(DEV_ASSET).unwrap()
+}
+
+fn pay(c: &Chain, from: &mut Wallet, to: &Wallet, amount: u64, seed: u64) -> Transaction {
+    let src = source(&c.ledger);
+    from.scan(&src, 10, &mut |_, _| {}).unwrap();
+    from.prepare_transfer(&src, &asset(), to.address(), amount, b"memo", 1, 16, &mut ChaCha20Rng::seed_from_u64(seed))
+        .unwrap()
+}
+
+#[test]
+fn genesis_funds_both_banks_and_a_transfer_commits() {
+    let c = chain(Arc::new(MemoryStore::new()), network());
+    assert_eq!(c.ledger.tip().height, 0);
+    assert_eq!(c.ledger.output_count(&asset()).unwrap(), 2 * u64::try_from(DEV_OUTPUTS_PER_BANK).unwrap());
+    let mut a = Wallet::from_seed(&c.network.bank_a_seed, "a");
+    let mut b = Wallet::from_seed(&c.network.bank_b_seed, "b");
+    let src = source(&c.ledger);
+    a.scan(&src, 10, &mut |_, _| {}).unwrap();
+    b.scan(&src, 10, &mut |_, _| {}).unwrap();
+    let each = DEV_OUTPUT_AMOUNT * u64::try_from(DEV_OUTPUTS_PER_BANK).unwrap();
+    assert_eq!(a.balance(&asset()).confirmed, each);
+
+    let tx = pay(&c, &mut a, &b, 12_345, 1);
+    let block = execute(&c.ledger, ctx(&c.ledger), RegistryUpdates::default(), vec![tx.clone()], &|_| false, Mode::Validate).unwrap();
+    assert_eq!(block.txs.len(), 1);
+    let header = block.header.clone();
+    c.ledger.commit(block).unwrap();
+    assert_eq!(c.ledger.tip().height, 1);
+    assert_eq!(c.ledger.header(1).unwrap().unwrap(), header);
+    a.scan(&src, 10, &mut |_, _| {}).unwrap();
+    b.scan(&src, 10, &mut |_, _| {}).unwrap();
+    assert_eq!(a.balance(&asset()).confirmed, each - 12_345 - 1);
+    assert_eq!(b.balance(&asset()).confirmed, each + 12_345);
+    assert_eq!(b.state.history.last().unwrap().memo, "memo");
+
+    // Every key image of the transfer is provably spent under the header's root.
+    for image in tx.key_images() {
+        let (tip, value, proof) = c.ledger.prove(Cf::KeyImages, image.as_bytes()).unwrap();
+        assert_eq!(tip.state_root, header.state_root);
+        assert!(value.is_some());
+        assert!(tree::verify(header.state_root, tree::key_hash(Cf::KeyImages, image.as_bytes()), value.as_deref(), &proof));
+    }
+    // An unspent key image is provably absent.
+    let (_, value, proof) = c.ledger.prove(Cf::KeyImages, &[9u8; 32]).unwrap();
+    assert!(value.is_none());
+    assert!(tree::verify(header.state_root, tree::key_hash(Cf::KeyImages, &[9u8; 32]), None, &proof));
+}
+
+#[test]
+fn first_spend_wins_and_a_refused_block_changes_nothing() {
+    let c = chain(Arc::new(MemoryStore::new()), network());
+    let mut a = Wallet::from_seed(&c.network.bank_a_seed, "a");
+    let b = Wallet::from_seed(&c.network.bank_b_seed, "b");
+    let snapshot = {
+        a.scan(&source(&c.ledger), 10, &mut |_, _| {}).unwrap();
+        a.state.clone()
+    };
+    let t1 = pay(&c, &mut a, &b, 100, 1);
+    a.state = snapshot;
+    let t2 = pay(&c, &mut a, &b, 200, 2);
+    assert_eq!(t1.key_images(), t2.key_images());
+
+    // A validator refuses the block; nothing is written.
+    let root = c.ledger.tip();
+    let err = execute(&c.ledger, ctx(&c.ledger), RegistryUpdates::default(), vec![t1.clone(), t2.clone()], &|_| false, Mode::Validate)
+        .unwrap_err();
+    assert!(matches!(err, ExecError::InvalidTx { position: 1, error: TxError::KeyImageSpent { input: 0 }, .. }), "{err}");
+    assert_eq!(c.ledger.tip(), root);
+
+    // A proposer keeps the first and drops the second.
+    let block = execute(&c.ledger, ctx(&c.ledger), RegistryUpdates::default(), vec![t1.clone(), t2.clone()], &|_| false, Mode::Propose).unwrap();
+    assert_eq!(block.hashes, vec![t1.hash()]);
+    assert_eq!(block.rejected[0].0, t2.hash());
+    c.ledger.commit(block).unwrap();
+    // Next block: both are now refused (replay and double spend).
+    let block = execute(&c.ledger, ctx(&c.ledger), RegistryUpdates::default(), vec![t1, t2], &|_| false, Mode::Propose).unwrap();
+    assert!(block.txs.is_empty());
+    assert_eq!(block.rejected.len(), 2);
+}
+
+#[test]
+fn invalid_transactions_are_refused_by_validators() {
+    let c = chain(Arc::new(MemoryStore::new()), network());
+    let mut a = Wallet::from_seed(&c.network.bank_a_seed, "a");
+    let b = Wallet::from_seed(&c.network.bank_b_seed, "b");
+    let Transaction::Transfer(mut t) = pay(&c, &mut a, &b, 100, 1) else { unreachable!() };
+    t.fee += 1;
+    let err = execute(&c.ledger, ctx(&c.ledger), RegistryUpdates::default(), vec![Transaction::Transfer(t)], &|_| false, Mode::Validate)
+        .unwrap_err();
+    assert!(matches!(err, ExecError::InvalidTx { error: TxError::Unbalanced, .. }));
+}
+
+#[test]
+fn rocksdb_and_memory_agree_and_rocksdb_persists() {
+    let dir = tempfile::tempdir().unwrap();
+    let rocks: Arc<dyn Store> = Arc::new(RocksStore::open(dir.path(), true).unwrap());
+    let on_disk = chain(rocks, network());
+    let in_mem = chain(Arc::new(MemoryStore::new()), network());
+    assert_eq!(on_disk.ledger.tip(), in_mem.ledger.tip());
+    let mut a = Wallet::from_seed(&on_disk.network.bank_a_seed, "a");
+    let b = Wallet::from_seed(&on_disk.network.bank_b_seed, "b");
+    let tx = pay(&on_disk, &mut a, &b, 777, 5);
+    for c in [&on_disk, &in_mem] {
+        let block = execute(&c.ledger, ctx(&c.ledger), RegistryUpdates::default(), vec![tx.clone()], &|_| false, Mode::Validate).unwrap();
+        c.ledger.commit(block).unwrap();
+    }
+    let tip = on_disk.ledger.tip();
+    assert_eq!(tip, in_mem.ledger.tip());
+    drop(on_disk);
+    let reopened = Ledger::open(Arc::new(RocksStore::open(dir.path(), true).unwrap())).unwrap();
+    assert_eq!(reopened.tip(), tip);
+    assert_eq!(reopened.tx(&tx.hash()).unwrap().unwrap().0, tx);
+    // The same genesis is accepted again; another is refused.
+    genesis::initialize(&reopened, &network().genesis).unwrap();
+    let other = DevNetwork::generate(&mut ChaCha20Rng::seed_from_u64(7), 1).unwrap();
+    assert!(matches!(genesis::initialize(&reopened, &other.genesis), Err(GenesisError::Mismatch)));
+}

@@ -1,0 +1,296 @@
+//! End to end on a real node: RocksDB in a temporary directory, the HTTP
+//! API on an ephemeral port, wallets talking HTTP.
+
+mod common;
+
+use std::time::Duration;
+
+use common::node::TestNode;
+use rand_core::OsRng;
+use serde_json::Value;
+use veil::api::types::{ProofJson, StatusJson};
+use veil::crypto::keys::Address;
+use veil::ledger::tree;
+use veil::tx::{AssetId, Transaction};
+use veil::wallet::source::ChainSource;
+use veil::wallet::{submit_and_wait, Wallet};
+
+fn cny() -> AssetId {
+    AssetId::new("CNY").unwrap()
+}
+
+fn scan(w: &mut Wallet, n: &TestNode) {
+    w.scan(&n.source(), 50, &mut |_, _| {}).unwrap();
+}
+
+fn send(n: &TestNode, from: &mut Wallet, to: &Address, amount: u64, memo: &str) -> (Transaction, u64) {
+    scan(from, n);
+    let tx = from
+        .prepare_transfer(&n.source(), &cny(), to, amount, memo.as_bytes(), 3, 16, &mut OsRng)
+        .unwrap();
+    let (_, h) = submit_and_wait(&n.source(), &tx, Duration::from_secs(60)).unwrap();
+    (tx, h)
+}
+
+fn post(url: &str, content_type: &str, body: &[u8]) -> (u16, Value) {
+    match ureq::post(url).set("Content-Type", content_type).send_bytes(body) {
+        Ok(r) => (r.status(), r.into_json().unwrap_or(Value::Null)),
+        Err(ureq::Error::Status(code, r)) => {
+            assert_eq!(r.content_type(), "application/problem+json", "error without problem+json");
+            (code, r.into_json().unwrap())
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn get(url: &str) -> (u16, Value) {
+    match ureq::get(url).call() {
+        Ok(r) => (r.status(), r.into_json().unwrap_or(Value::Null)),
+        Err(ureq::Error::Status(code, r)) => {
+            assert_eq!(r.content_type(), "application/problem+json");
+            (code, r.into_json().unwrap())
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn status(n: &TestNode) -> StatusJson {
+    n.source().status().unwrap()
+}
+
+#[test]
+fn two_banks_transfer_both_ways_and_survive_a_restart() {
+    let mut n = TestNode::start(1);
+    let mut a = n.bank_a();
+    let mut b = n.bank_b();
+    scan(&mut a, &n);
+    scan(&mut b, &n);
+    let (a0, b0) = (a.balance(&cny()).confirmed, b.balance(&cny()).confirmed);
+
+    let (t1, h1) = send(&n, &mut a, &b.address().clone(), 123_456_789, "first");
+    let (_, h2) = send(&n, &mut b, &a.address().clone(), 1_000, "back");
+    assert!(h2 >= h1);
+    scan(&mut a, &n);
+    scan(&mut b, &n);
+    assert_eq!(a.balance(&cny()).confirmed, a0 - 123_456_789 - 3 + 1_000);
+    assert_eq!(b.balance(&cny()).confirmed, b0 + 123_456_789 - 1_000 - 3);
+    assert_eq!(a.balance(&cny()).pending, 0);
+    let got = b.state.history.iter().find(|h| h.direction == "in" && h.memo == "first").unwrap();
+    assert_eq!(got.amount, 123_456_789);
+
+    // The key images are spent, provably, against the state root.
+    for image in t1.key_images() {
+        let hex_image = hex::encode(image.as_bytes());
+        let (code, ki) = get(&format!("{}/v1/key-images/{hex_image}", n.url()));
+        assert_eq!(code, 200);
+        assert_eq!(ki["spent"], true);
+        let (_, proof) = get(&format!("{}/v1/state/proof/key-image/{hex_image}", n.url()));
+        let proof: ProofJson = serde_json::from_value(proof).unwrap();
+        let root: [u8; 32] = hex::decode(&proof.state_root).unwrap().try_into().unwrap();
+        let header = n.node().ledger.header(proof.height).unwrap().unwrap();
+        assert_eq!(header.state_root, root, "proof root is the header's");
+        let p: jmt::proof::SparseMerkleProof<sha2::Sha256> = serde_json::from_value(proof.proof).unwrap();
+        let value = proof.value.map(|v| hex::decode(v).unwrap());
+        assert!(tree::verify(root, tree::key_hash(veil::ledger::store::Cf::KeyImages, image.as_bytes()), value.as_deref(), &p));
+    }
+
+    // Restart: same tip, same balances.
+    let before = status(&n);
+    n.restart();
+    let after = status(&n);
+    assert_eq!((before.height, before.state_root.clone()), (after.height, after.state_root.clone()));
+    let mut a2 = n.bank_a();
+    scan(&mut a2, &n);
+    assert_eq!(a2.balance(&cny()).confirmed, a.balance(&cny()).confirmed);
+}
+
+#[test]
+fn double_spends_are_refused_at_the_mempool_and_after_commit() {
+    let n = TestNode::start(2);
+    let mut a = n.bank_a();
+    let b = n.bank_b();
+    scan(&mut a, &n);
+    let snapshot = a.state.clone();
+    let t1 = a.prepare_transfer(&n.source(), &cny(), b.address(), 10, b"", 0, 16, &mut OsRng).unwrap();
+    a.state = snapshot.clone();
+    let t2 = a.prepare_transfer(&n.source(), &cny(), b.address(), 20, b"", 0, 16, &mut OsRng).unwrap();
+    assert_eq!(t1.key_images(), t2.key_images());
+    // Stop blocks from being made while both arrive.
+    let url = format!("{}/v1/transactions", n.url());
+    let (c1, _) = post(&url, "application/octet-stream", &t1.encode());
+    let (c2, p2) = post(&url, "application/octet-stream", &t2.encode());
+    assert_eq!(c1, 202);
+    if c2 == 409 {
+        assert_eq!(p2["type"], "urn:veil:problem:double-spend");
+    } else {
+        panic!("second spend got {c2} {p2}");
+    }
+    // Once committed, the same input is still refused, and a replay too.
+    let src = n.source();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !matches!(src.tx_status(&t1.hash()).unwrap(), veil::wallet::source::TxStatus::Committed(_)) {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (c, p) = post(&url, "application/octet-stream", &t2.encode());
+    assert_eq!((c, p["type"].as_str().unwrap()), (409, "urn:veil:problem:double-spend"));
+    let (c, p) = post(&url, "application/octet-stream", &t1.encode());
+    assert_eq!((c, p["type"].as_str().unwrap()), (409, "urn:veil:problem:duplicate"));
+}
+
+#[test]
+fn bad_input_gets_problem_json_and_changes_nothing() {
+    let n = TestNode::start(3);
+    let mut a = n.bank_a();
+    let b = n.bank_b();
+    scan(&mut a, &n);
+    let good = a.prepare_transfer(&n.source(), &cny(), b.address(), 10, b"", 0, 16, &mut OsRng).unwrap().encode();
+    let root = status(&n).state_root;
+    let url = format!("{}/v1/transactions", n.url());
+    let cases: Vec<(&str, &str, Vec<u8>, u16, &str)> = vec![
+        ("garbage", "application/octet-stream", b"hello, ledger".to_vec(), 400, "malformed"),
+        ("empty", "application/octet-stream", vec![], 400, "malformed"),
+        ("truncated", "application/octet-stream", good[..good.len() / 2].to_vec(), 400, "malformed"),
+        ("trailing byte", "application/octet-stream", [good.clone(), vec![0]].concat(), 400, "malformed"),
+        ("oversized tx", "application/octet-stream", vec![1u8; 70_000], 413, "too-large"),
+        ("oversized body", "application/octet-stream", vec![1u8; 2 * 1024 * 1024], 413, "too-large"),
+        ("bad json", "application/json", b"{\"tx\":".to_vec(), 400, "malformed-json"),
+        ("json not hex", "application/json", b"{\"tx\":\"zz\"}".to_vec(), 400, "malformed"),
+        ("json extra field", "application/json", b"{\"tx\":\"00\",\"x\":1}".to_vec(), 400, "malformed-json"),
+        ("text", "text/plain", good.clone(), 415, "unsupported-media-type"),
+    ];
+    for (what, ct, body, code, kind) in cases {
+        let (c, p) = post(&url, ct, &body);
+        assert_eq!(c, code, "{what}: {p}");
+        assert_eq!(p["type"], format!("urn:veil:problem:{kind}"), "{what}");
+        assert!(p["detail"].as_str().is_some_and(|d| !d.is_empty()), "{what}: no detail");
+    }
+    // A tampered signature: 422 with the precise problem.
+    let Transaction::Transfer(mut t) = Transaction::decode(&good).unwrap() else { unreachable!() };
+    t.signatures[0].rounds[0].s += curve25519_dalek::scalar::Scalar::ONE;
+    let (c, p) = post(&url, "application/octet-stream", &Transaction::Transfer(t).encode());
+    assert_eq!((c, p["type"].as_str().unwrap()), (422, "urn:veil:problem:bad-signature"));
+    // Routes, methods, parameters.
+    for (path, code) in [
+        ("/v1/nope", 404),
+        ("/v1/blocks/abc", 400),
+        ("/v1/blocks/99999", 404),
+        ("/v1/transactions/xyz", 400),
+        (&format!("/v1/transactions/{}", "00".repeat(32)), 404),
+        ("/v1/key-images/00", 400),
+        ("/v1/outputs", 400),
+        ("/v1/outputs?asset=cny", 400),
+        ("/v1/outputs?asset=CNY&indices=1,x", 400),
+        ("/v1/outputs?asset=CNY&indices=999999", 404),
+        ("/v1/state/proof/what/ever", 400),
+        ("/v1/blocks?from=x", 400),
+    ] {
+        let (c, p) = get(&format!("{}{path}", n.url()));
+        assert_eq!(c, code, "{path}: {p}");
+    }
+    let (c, _) = match ureq::delete(&format!("{}/v1/status", n.url())).call() {
+        Err(ureq::Error::Status(c, r)) => (c, r.content_type().to_owned()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(c, 405);
+    // Nothing changed; the good transaction still goes through afterwards.
+    std::thread::sleep(Duration::from_millis(150));
+    assert_eq!(status(&n).state_root, root);
+    let (c, _) = post(&url, "application/json", format!("{{\"tx\":\"{}\"}}", hex::encode(&good)).as_bytes());
+    assert_eq!(c, 202);
+    let metrics = ureq::get(&format!("{}/metrics", n.url())).call().unwrap().into_string().unwrap();
+    assert!(metrics.contains("veil_block_height"));
+    assert!(metrics.contains("veil_transactions_rejected_total{reason=\"malformed\"}"));
+}
+
+#[test]
+fn openapi_document_is_served_and_checked_in() {
+    let n = TestNode::start(4);
+    let (c, doc) = get(&format!("{}/openapi.json", n.url()));
+    assert_eq!(c, 200);
+    for path in [
+        "/v1/transactions",
+        "/v1/transactions/{hash}",
+        "/v1/blocks/latest",
+        "/v1/blocks/{height}",
+        "/v1/blocks",
+        "/v1/outputs",
+        "/v1/key-images/{key_image}",
+        "/v1/status",
+        "/v1/state/proof/{key}",
+        "/metrics",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing from OpenAPI");
+    }
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/openapi.json");
+    let pretty = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+    if std::env::var_os("VEIL_REGENERATE_OPENAPI").is_some() {
+        std::fs::write(&file, &pretty).unwrap();
+    }
+    let checked_in = std::fs::read_to_string(&file).expect("docs/openapi.json (regenerate with VEIL_REGENERATE_OPENAPI=1)");
+    assert_eq!(checked_in, pretty, "docs/openapi.json is stale: VEIL_REGENERATE_OPENAPI=1 cargo test --release --test node");
+}
+
+#[test]
+fn nothing_in_clear_on_disk_or_in_api_responses() {
+    let mut n = TestNode::start(5);
+    let mut a = n.bank_a();
+    let b = n.bank_b();
+    let amount = 987_654_321_012u64;
+    let memo = "PRIVATE-MEMO-8c1f-settlement-batch";
+    // Pay enough to need several inputs of 1,000,000.00.
+    let (tx, height) = send(&n, &mut a, &b.address().clone(), amount % 500_000_000 + 100_000_000, memo);
+    let paid = amount % 500_000_000 + 100_000_000;
+    let mut needles: Vec<(String, Vec<u8>)> = vec![
+        ("memo".into(), memo.as_bytes().to_vec()),
+        ("amount LE".into(), paid.to_le_bytes().to_vec()),
+        ("amount BE".into(), paid.to_be_bytes().to_vec()),
+        ("amount decimal".into(), paid.to_string().into_bytes()),
+    ];
+    for w in [&a, &b] {
+        needles.push(("address".into(), w.address().to_string().into_bytes()));
+        needles.push(("address bytes".into(), w.address().to_bytes().to_vec()));
+    }
+    // API responses.
+    let mut api = String::new();
+    for path in [
+        "/v1/status".to_string(),
+        format!("/v1/blocks/{height}"),
+        "/v1/blocks?from=0&limit=100".into(),
+        "/v1/outputs?asset=CNY&from=0&limit=1000".into(),
+        format!("/v1/transactions/{}", tx.hash()),
+    ] {
+        api.push_str(&ureq::get(&format!("{}{path}", n.url())).call().unwrap().into_string().unwrap());
+    }
+    for (what, needle) in &needles {
+        assert!(!contains(api.as_bytes(), needle), "{what} appears in an API response");
+    }
+    // Raw RocksDB files (uncompressed: Veil stores no compressible plaintext).
+    n.stop();
+    let mut files = 0;
+    for entry in walk(n.dir.path().join("db")) {
+        let bytes = std::fs::read(&entry).unwrap();
+        files += 1;
+        for (what, needle) in &needles {
+            assert!(!contains(&bytes, needle), "{what} found in {}", entry.display());
+        }
+    }
+    assert!(files > 3, "no database files found");
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn walk(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
