@@ -23,7 +23,11 @@ use veil::wallet::source::{ChainSource, TxStatus};
 use veil::wallet::Wallet;
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn spawn(genesis: &std::path::Path, data: &std::path::Path, port: u16) -> Child {
@@ -32,7 +36,12 @@ fn spawn(genesis: &std::path::Path, data: &std::path::Path, port: u16) -> Child 
         .arg(genesis)
         .arg("--data-dir")
         .arg(data)
-        .args(["--api", &format!("127.0.0.1:{port}"), "--block-interval-ms", "60"])
+        .args([
+            "--api",
+            &format!("127.0.0.1:{port}"),
+            "--block-interval-ms",
+            "60",
+        ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -54,7 +63,8 @@ fn hex32(s: &str) -> [u8; 32] {
 
 #[test]
 fn sigkill_mid_stream_loses_nothing_committed() {
-    let network = DevNetwork::generate(&mut ChaCha20Rng::seed_from_u64(77), 1_700_000_000_000).unwrap();
+    let network =
+        DevNetwork::generate(&mut ChaCha20Rng::seed_from_u64(77), 1_700_000_000_000).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let genesis_file = dir.path().join("genesis.toml");
     std::fs::write(&genesis_file, network.genesis.to_toml()).unwrap();
@@ -72,8 +82,14 @@ fn sigkill_mid_stream_loses_nothing_committed() {
     b.scan(&src, 50, &mut |_, _| {}).unwrap();
     let mut txs = Vec::new();
     for i in 0..16u64 {
-        txs.push(a.prepare_transfer(&src, &asset, b.address(), 1_000 + i, b"", 0, 16, &mut OsRng).unwrap());
-        txs.push(b.prepare_transfer(&src, &asset, a.address(), 2_000 + i, b"", 0, 16, &mut OsRng).unwrap());
+        txs.push(
+            a.prepare_transfer(&src, &asset, b.address(), 1_000 + i, b"", 0, 16, &mut OsRng)
+                .unwrap(),
+        );
+        txs.push(
+            b.prepare_transfer(&src, &asset, a.address(), 2_000 + i, b"", 0, 16, &mut OsRng)
+                .unwrap(),
+        );
     }
 
     // Stream them; SIGKILL once a few blocks have committed, mid-stream.
@@ -92,12 +108,12 @@ fn sigkill_mid_stream_loses_nothing_committed() {
         }
         let heights: std::collections::BTreeSet<u64> = committed.values().copied().collect();
         if heights.len() >= 3 && submitted.len() < txs.len() - 4 {
-            child.kill().unwrap(); // SIGKILL
-            child.wait().unwrap();
             killed = true;
             break;
         }
     }
+    child.kill().unwrap(); // SIGKILL, mid-stream
+    child.wait().unwrap();
     assert!(killed, "the stream ended before the kill");
     assert!(!committed.is_empty());
 
@@ -105,7 +121,11 @@ fn sigkill_mid_stream_loses_nothing_committed() {
     let mut child = spawn(&genesis_file, &data, port);
     wait_ready(&src);
     for (h, height) in &committed {
-        assert_eq!(src.tx_status(h).unwrap(), TxStatus::Committed(*height), "lost committed tx {h}");
+        assert_eq!(
+            src.tx_status(h).unwrap(),
+            TxStatus::Committed(*height),
+            "lost committed tx {h}"
+        );
     }
 
     // Replay every block from genesis in memory: identical headers, same root.
@@ -114,7 +134,11 @@ fn sigkill_mid_stream_loses_nothing_committed() {
     genesis::initialize(&replayed, &network.genesis).unwrap();
     let mut from = 1;
     while from <= status.height {
-        let blocks: BlocksJson = serde_json::from_value(src.get_json(&format!("/v1/blocks?from={from}&limit=100")).unwrap()).unwrap();
+        let blocks: BlocksJson = serde_json::from_value(
+            src.get_json(&format!("/v1/blocks?from={from}&limit=100"))
+                .unwrap(),
+        )
+        .unwrap();
         for b in blocks.blocks {
             let h = &b.header;
             let header = Header {
@@ -128,7 +152,11 @@ fn sigkill_mid_stream_loses_nothing_committed() {
                 tx_count: h.tx_count,
             };
             assert_eq!(header.hash().to_string(), h.hash);
-            let txs = b.txs.iter().map(|t| Transaction::decode(&hex::decode(&t.hex).unwrap()).unwrap()).collect();
+            let txs = b
+                .txs
+                .iter()
+                .map(|t| Transaction::decode(&hex::decode(&t.hex).unwrap()).unwrap())
+                .collect();
             replay::replay_block(&replayed, StoredBlock { header, txs }).unwrap();
             from = h.height + 1;
         }
@@ -139,7 +167,18 @@ fn sigkill_mid_stream_loses_nothing_committed() {
     // The restarted node keeps working.
     let mut a2 = Wallet::from_seed(&network.bank_a_seed, "a");
     a2.scan(&src, 50, &mut |_, _| {}).unwrap();
-    let tx = a2.prepare_transfer(&src, &asset, b.address(), 5, b"after crash", 0, 16, &mut OsRng).unwrap();
+    let tx = a2
+        .prepare_transfer(
+            &src,
+            &asset,
+            b.address(),
+            5,
+            b"after crash",
+            0,
+            16,
+            &mut OsRng,
+        )
+        .unwrap();
     veil::wallet::submit_and_wait(&src, &tx, Duration::from_secs(30)).unwrap();
     unsafe_free_terminate(&mut child);
 }

@@ -55,15 +55,27 @@ fn asset() -> AssetId {
 fn pay(c: &Chain, from: &mut Wallet, to: &Wallet, amount: u64, seed: u64) -> Transaction {
     let src = source(&c.ledger);
     from.scan(&src, 10, &mut |_, _| {}).unwrap();
-    from.prepare_transfer(&src, &asset(), to.address(), amount, b"memo", 1, 16, &mut ChaCha20Rng::seed_from_u64(seed))
-        .unwrap()
+    from.prepare_transfer(
+        &src,
+        &asset(),
+        to.address(),
+        amount,
+        b"memo",
+        1,
+        16,
+        &mut ChaCha20Rng::seed_from_u64(seed),
+    )
+    .unwrap()
 }
 
 #[test]
 fn genesis_funds_both_banks_and_a_transfer_commits() {
     let c = chain(Arc::new(MemoryStore::new()), network());
     assert_eq!(c.ledger.tip().height, 0);
-    assert_eq!(c.ledger.output_count(&asset()).unwrap(), 2 * u64::try_from(DEV_OUTPUTS_PER_BANK).unwrap());
+    assert_eq!(
+        c.ledger.output_count(&asset()).unwrap(),
+        2 * u64::try_from(DEV_OUTPUTS_PER_BANK).unwrap()
+    );
     let mut a = Wallet::from_seed(&c.network.bank_a_seed, "a");
     let mut b = Wallet::from_seed(&c.network.bank_b_seed, "b");
     let src = source(&c.ledger);
@@ -73,7 +85,15 @@ fn genesis_funds_both_banks_and_a_transfer_commits() {
     assert_eq!(a.balance(&asset()).confirmed, each);
 
     let tx = pay(&c, &mut a, &b, 12_345, 1);
-    let block = execute(&c.ledger, ctx(&c.ledger), RegistryUpdates::default(), vec![tx.clone()], &|_| false, Mode::Validate).unwrap();
+    let block = execute(
+        &c.ledger,
+        ctx(&c.ledger),
+        RegistryUpdates::default(),
+        vec![tx.clone()],
+        &|_| false,
+        Mode::Validate,
+    )
+    .unwrap();
     assert_eq!(block.txs.len(), 1);
     let header = block.header.clone();
     c.ledger.commit(block).unwrap();
@@ -90,12 +110,22 @@ fn genesis_funds_both_banks_and_a_transfer_commits() {
         let (tip, value, proof) = c.ledger.prove(Cf::KeyImages, image.as_bytes()).unwrap();
         assert_eq!(tip.state_root, header.state_root);
         assert!(value.is_some());
-        assert!(tree::verify(header.state_root, tree::key_hash(Cf::KeyImages, image.as_bytes()), value.as_deref(), &proof));
+        assert!(tree::verify(
+            header.state_root,
+            tree::key_hash(Cf::KeyImages, image.as_bytes()),
+            value.as_deref(),
+            &proof
+        ));
     }
     // An unspent key image is provably absent.
     let (_, value, proof) = c.ledger.prove(Cf::KeyImages, &[9u8; 32]).unwrap();
     assert!(value.is_none());
-    assert!(tree::verify(header.state_root, tree::key_hash(Cf::KeyImages, &[9u8; 32]), None, &proof));
+    assert!(tree::verify(
+        header.state_root,
+        tree::key_hash(Cf::KeyImages, &[9u8; 32]),
+        None,
+        &proof
+    ));
 }
 
 #[test]
@@ -114,18 +144,51 @@ fn first_spend_wins_and_a_refused_block_changes_nothing() {
 
     // A validator refuses the block; nothing is written.
     let root = c.ledger.tip();
-    let err = execute(&c.ledger, ctx(&c.ledger), RegistryUpdates::default(), vec![t1.clone(), t2.clone()], &|_| false, Mode::Validate)
-        .unwrap_err();
-    assert!(matches!(err, ExecError::InvalidTx { position: 1, error: TxError::KeyImageSpent { input: 0 }, .. }), "{err}");
+    let err = execute(
+        &c.ledger,
+        ctx(&c.ledger),
+        RegistryUpdates::default(),
+        vec![t1.clone(), t2.clone()],
+        &|_| false,
+        Mode::Validate,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ExecError::InvalidTx {
+                position: 1,
+                error: TxError::KeyImageSpent { input: 0 },
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert_eq!(c.ledger.tip(), root);
 
     // A proposer keeps the first and drops the second.
-    let block = execute(&c.ledger, ctx(&c.ledger), RegistryUpdates::default(), vec![t1.clone(), t2.clone()], &|_| false, Mode::Propose).unwrap();
+    let block = execute(
+        &c.ledger,
+        ctx(&c.ledger),
+        RegistryUpdates::default(),
+        vec![t1.clone(), t2.clone()],
+        &|_| false,
+        Mode::Propose,
+    )
+    .unwrap();
     assert_eq!(block.hashes, vec![t1.hash()]);
     assert_eq!(block.rejected[0].0, t2.hash());
     c.ledger.commit(block).unwrap();
     // Next block: both are now refused (replay and double spend).
-    let block = execute(&c.ledger, ctx(&c.ledger), RegistryUpdates::default(), vec![t1, t2], &|_| false, Mode::Propose).unwrap();
+    let block = execute(
+        &c.ledger,
+        ctx(&c.ledger),
+        RegistryUpdates::default(),
+        vec![t1, t2],
+        &|_| false,
+        Mode::Propose,
+    )
+    .unwrap();
     assert!(block.txs.is_empty());
     assert_eq!(block.rejected.len(), 2);
 }
@@ -135,11 +198,26 @@ fn invalid_transactions_are_refused_by_validators() {
     let c = chain(Arc::new(MemoryStore::new()), network());
     let mut a = Wallet::from_seed(&c.network.bank_a_seed, "a");
     let b = Wallet::from_seed(&c.network.bank_b_seed, "b");
-    let Transaction::Transfer(mut t) = pay(&c, &mut a, &b, 100, 1) else { unreachable!() };
+    let Transaction::Transfer(mut t) = pay(&c, &mut a, &b, 100, 1) else {
+        unreachable!()
+    };
     t.fee += 1;
-    let err = execute(&c.ledger, ctx(&c.ledger), RegistryUpdates::default(), vec![Transaction::Transfer(t)], &|_| false, Mode::Validate)
-        .unwrap_err();
-    assert!(matches!(err, ExecError::InvalidTx { error: TxError::Unbalanced, .. }));
+    let err = execute(
+        &c.ledger,
+        ctx(&c.ledger),
+        RegistryUpdates::default(),
+        vec![Transaction::Transfer(t)],
+        &|_| false,
+        Mode::Validate,
+    )
+    .unwrap_err();
+    assert!(matches!(
+        err,
+        ExecError::InvalidTx {
+            error: TxError::Unbalanced,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -153,7 +231,15 @@ fn rocksdb_and_memory_agree_and_rocksdb_persists() {
     let b = Wallet::from_seed(&on_disk.network.bank_b_seed, "b");
     let tx = pay(&on_disk, &mut a, &b, 777, 5);
     for c in [&on_disk, &in_mem] {
-        let block = execute(&c.ledger, ctx(&c.ledger), RegistryUpdates::default(), vec![tx.clone()], &|_| false, Mode::Validate).unwrap();
+        let block = execute(
+            &c.ledger,
+            ctx(&c.ledger),
+            RegistryUpdates::default(),
+            vec![tx.clone()],
+            &|_| false,
+            Mode::Validate,
+        )
+        .unwrap();
         c.ledger.commit(block).unwrap();
     }
     let tip = on_disk.ledger.tip();
@@ -165,5 +251,8 @@ fn rocksdb_and_memory_agree_and_rocksdb_persists() {
     // The same genesis is accepted again; another is refused.
     genesis::initialize(&reopened, &network().genesis).unwrap();
     let other = DevNetwork::generate(&mut ChaCha20Rng::seed_from_u64(7), 1).unwrap();
-    assert!(matches!(genesis::initialize(&reopened, &other.genesis), Err(GenesisError::Mismatch)));
+    assert!(matches!(
+        genesis::initialize(&reopened, &other.genesis),
+        Err(GenesisError::Mismatch)
+    ));
 }

@@ -23,20 +23,42 @@ fn scan(w: &mut Wallet, n: &TestNode) {
     w.scan(&n.source(), 50, &mut |_, _| {}).unwrap();
 }
 
-fn send(n: &TestNode, from: &mut Wallet, to: &Address, amount: u64, memo: &str) -> (Transaction, u64) {
+fn send(
+    n: &TestNode,
+    from: &mut Wallet,
+    to: &Address,
+    amount: u64,
+    memo: &str,
+) -> (Transaction, u64) {
     scan(from, n);
     let tx = from
-        .prepare_transfer(&n.source(), &cny(), to, amount, memo.as_bytes(), 3, 16, &mut OsRng)
+        .prepare_transfer(
+            &n.source(),
+            &cny(),
+            to,
+            amount,
+            memo.as_bytes(),
+            3,
+            16,
+            &mut OsRng,
+        )
         .unwrap();
     let (_, h) = submit_and_wait(&n.source(), &tx, Duration::from_secs(60)).unwrap();
     (tx, h)
 }
 
 fn post(url: &str, content_type: &str, body: &[u8]) -> (u16, Value) {
-    match ureq::post(url).set("Content-Type", content_type).send_bytes(body) {
+    match ureq::post(url)
+        .set("Content-Type", content_type)
+        .send_bytes(body)
+    {
         Ok(r) => (r.status(), r.into_json().unwrap_or(Value::Null)),
         Err(ureq::Error::Status(code, r)) => {
-            assert_eq!(r.content_type(), "application/problem+json", "error without problem+json");
+            assert_eq!(
+                r.content_type(),
+                "application/problem+json",
+                "error without problem+json"
+            );
             (code, r.into_json().unwrap())
         }
         Err(e) => panic!("{e}"),
@@ -75,7 +97,12 @@ fn two_banks_transfer_both_ways_and_survive_a_restart() {
     assert_eq!(a.balance(&cny()).confirmed, a0 - 123_456_789 - 3 + 1_000);
     assert_eq!(b.balance(&cny()).confirmed, b0 + 123_456_789 - 1_000 - 3);
     assert_eq!(a.balance(&cny()).pending, 0);
-    let got = b.state.history.iter().find(|h| h.direction == "in" && h.memo == "first").unwrap();
+    let got = b
+        .state
+        .history
+        .iter()
+        .find(|h| h.direction == "in" && h.memo == "first")
+        .unwrap();
     assert_eq!(got.amount, 123_456_789);
 
     // The key images are spent, provably, against the state root.
@@ -89,16 +116,25 @@ fn two_banks_transfer_both_ways_and_survive_a_restart() {
         let root: [u8; 32] = hex::decode(&proof.state_root).unwrap().try_into().unwrap();
         let header = n.node().ledger.header(proof.height).unwrap().unwrap();
         assert_eq!(header.state_root, root, "proof root is the header's");
-        let p: jmt::proof::SparseMerkleProof<sha2::Sha256> = serde_json::from_value(proof.proof).unwrap();
+        let p: jmt::proof::SparseMerkleProof<sha2::Sha256> =
+            serde_json::from_value(proof.proof).unwrap();
         let value = proof.value.map(|v| hex::decode(v).unwrap());
-        assert!(tree::verify(root, tree::key_hash(veil::ledger::store::Cf::KeyImages, image.as_bytes()), value.as_deref(), &p));
+        assert!(tree::verify(
+            root,
+            tree::key_hash(veil::ledger::store::Cf::KeyImages, image.as_bytes()),
+            value.as_deref(),
+            &p
+        ));
     }
 
     // Restart: same tip, same balances.
     let before = status(&n);
     n.restart();
     let after = status(&n);
-    assert_eq!((before.height, before.state_root.clone()), (after.height, after.state_root.clone()));
+    assert_eq!(
+        (before.height, before.state_root.clone()),
+        (after.height, after.state_root.clone())
+    );
     let mut a2 = n.bank_a();
     scan(&mut a2, &n);
     assert_eq!(a2.balance(&cny()).confirmed, a.balance(&cny()).confirmed);
@@ -111,9 +147,13 @@ fn double_spends_are_refused_at_the_mempool_and_after_commit() {
     let b = n.bank_b();
     scan(&mut a, &n);
     let snapshot = a.state.clone();
-    let t1 = a.prepare_transfer(&n.source(), &cny(), b.address(), 10, b"", 0, 16, &mut OsRng).unwrap();
+    let t1 = a
+        .prepare_transfer(&n.source(), &cny(), b.address(), 10, b"", 0, 16, &mut OsRng)
+        .unwrap();
     a.state = snapshot.clone();
-    let t2 = a.prepare_transfer(&n.source(), &cny(), b.address(), 20, b"", 0, 16, &mut OsRng).unwrap();
+    let t2 = a
+        .prepare_transfer(&n.source(), &cny(), b.address(), 20, b"", 0, 16, &mut OsRng)
+        .unwrap();
     assert_eq!(t1.key_images(), t2.key_images());
     // Stop blocks from being made while both arrive.
     let url = format!("{}/v1/transactions", n.url());
@@ -128,14 +168,23 @@ fn double_spends_are_refused_at_the_mempool_and_after_commit() {
     // Once committed, the same input is still refused, and a replay too.
     let src = n.source();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !matches!(src.tx_status(&t1.hash()).unwrap(), veil::wallet::source::TxStatus::Committed(_)) {
+    while !matches!(
+        src.tx_status(&t1.hash()).unwrap(),
+        veil::wallet::source::TxStatus::Committed(_)
+    ) {
         assert!(std::time::Instant::now() < deadline);
         std::thread::sleep(Duration::from_millis(20));
     }
     let (c, p) = post(&url, "application/octet-stream", &t2.encode());
-    assert_eq!((c, p["type"].as_str().unwrap()), (409, "urn:veil:problem:double-spend"));
+    assert_eq!(
+        (c, p["type"].as_str().unwrap()),
+        (409, "urn:veil:problem:double-spend")
+    );
     let (c, p) = post(&url, "application/octet-stream", &t1.encode());
-    assert_eq!((c, p["type"].as_str().unwrap()), (409, "urn:veil:problem:duplicate"));
+    assert_eq!(
+        (c, p["type"].as_str().unwrap()),
+        (409, "urn:veil:problem:duplicate")
+    );
 }
 
 #[test]
@@ -144,32 +193,113 @@ fn bad_input_gets_problem_json_and_changes_nothing() {
     let mut a = n.bank_a();
     let b = n.bank_b();
     scan(&mut a, &n);
-    let good = a.prepare_transfer(&n.source(), &cny(), b.address(), 10, b"", 0, 16, &mut OsRng).unwrap().encode();
+    let good = a
+        .prepare_transfer(&n.source(), &cny(), b.address(), 10, b"", 0, 16, &mut OsRng)
+        .unwrap()
+        .encode();
     let root = status(&n).state_root;
     let url = format!("{}/v1/transactions", n.url());
     let cases: Vec<(&str, &str, Vec<u8>, u16, &str)> = vec![
-        ("garbage", "application/octet-stream", b"hello, ledger".to_vec(), 400, "malformed"),
-        ("empty", "application/octet-stream", vec![], 400, "malformed"),
-        ("truncated", "application/octet-stream", good[..good.len() / 2].to_vec(), 400, "malformed"),
-        ("trailing byte", "application/octet-stream", [good.clone(), vec![0]].concat(), 400, "malformed"),
-        ("oversized tx", "application/octet-stream", vec![1u8; 70_000], 413, "too-large"),
-        ("oversized body", "application/octet-stream", vec![1u8; 2 * 1024 * 1024], 413, "too-large"),
-        ("bad json", "application/json", b"{\"tx\":".to_vec(), 400, "malformed-json"),
-        ("json not hex", "application/json", b"{\"tx\":\"zz\"}".to_vec(), 400, "malformed"),
-        ("json extra field", "application/json", b"{\"tx\":\"00\",\"x\":1}".to_vec(), 400, "malformed-json"),
-        ("text", "text/plain", good.clone(), 415, "unsupported-media-type"),
+        (
+            "garbage",
+            "application/octet-stream",
+            b"hello, ledger".to_vec(),
+            400,
+            "malformed",
+        ),
+        (
+            "empty",
+            "application/octet-stream",
+            vec![],
+            400,
+            "malformed",
+        ),
+        (
+            "truncated",
+            "application/octet-stream",
+            good[..good.len() / 2].to_vec(),
+            400,
+            "malformed",
+        ),
+        (
+            "trailing byte",
+            "application/octet-stream",
+            [good.clone(), vec![0]].concat(),
+            400,
+            "malformed",
+        ),
+        (
+            "oversized tx",
+            "application/octet-stream",
+            vec![1u8; 70_000],
+            413,
+            "too-large",
+        ),
+        (
+            "bad json",
+            "application/json",
+            b"{\"tx\":".to_vec(),
+            400,
+            "malformed-json",
+        ),
+        (
+            "json not hex",
+            "application/json",
+            b"{\"tx\":\"zz\"}".to_vec(),
+            400,
+            "malformed",
+        ),
+        (
+            "json extra field",
+            "application/json",
+            b"{\"tx\":\"00\",\"x\":1}".to_vec(),
+            400,
+            "malformed-json",
+        ),
+        (
+            "text",
+            "text/plain",
+            good.clone(),
+            415,
+            "unsupported-media-type",
+        ),
     ];
     for (what, ct, body, code, kind) in cases {
         let (c, p) = post(&url, ct, &body);
         assert_eq!(c, code, "{what}: {p}");
         assert_eq!(p["type"], format!("urn:veil:problem:{kind}"), "{what}");
-        assert!(p["detail"].as_str().is_some_and(|d| !d.is_empty()), "{what}: no detail");
+        assert!(
+            p["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{what}: no detail"
+        );
     }
+    // A body declared over 1 MiB is refused from its Content-Length, before
+    // it is read (so read the answer without sending the body).
+    let (code, problem) = declare_oversized_body(&n.url());
+    assert_eq!(code, 413, "{problem}");
+    assert!(
+        problem.contains("urn:veil:problem:too-large")
+            && problem.contains("application/problem+json"),
+        "{problem}"
+    );
+    // Without a length (chunked), the body is cut at the limit.
+    let (code, problem) = chunked_oversized_body(&n.url());
+    assert_eq!(code, 413, "{problem}");
+    assert!(problem.contains("urn:veil:problem:too-large"), "{problem}");
     // A tampered signature: 422 with the precise problem.
-    let Transaction::Transfer(mut t) = Transaction::decode(&good).unwrap() else { unreachable!() };
+    let Transaction::Transfer(mut t) = Transaction::decode(&good).unwrap() else {
+        unreachable!()
+    };
     t.signatures[0].rounds[0].s += curve25519_dalek::scalar::Scalar::ONE;
-    let (c, p) = post(&url, "application/octet-stream", &Transaction::Transfer(t).encode());
-    assert_eq!((c, p["type"].as_str().unwrap()), (422, "urn:veil:problem:bad-signature"));
+    let (c, p) = post(
+        &url,
+        "application/octet-stream",
+        &Transaction::Transfer(t).encode(),
+    );
+    assert_eq!(
+        (c, p["type"].as_str().unwrap()),
+        (422, "urn:veil:problem:bad-signature")
+    );
     // Routes, methods, parameters.
     for (path, code) in [
         ("/v1/nope", 404),
@@ -196,9 +326,17 @@ fn bad_input_gets_problem_json_and_changes_nothing() {
     // Nothing changed; the good transaction still goes through afterwards.
     std::thread::sleep(Duration::from_millis(150));
     assert_eq!(status(&n).state_root, root);
-    let (c, _) = post(&url, "application/json", format!("{{\"tx\":\"{}\"}}", hex::encode(&good)).as_bytes());
+    let (c, _) = post(
+        &url,
+        "application/json",
+        format!("{{\"tx\":\"{}\"}}", hex::encode(&good)).as_bytes(),
+    );
     assert_eq!(c, 202);
-    let metrics = ureq::get(&format!("{}/metrics", n.url())).call().unwrap().into_string().unwrap();
+    let metrics = ureq::get(&format!("{}/metrics", n.url()))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
     assert!(metrics.contains("veil_block_height"));
     assert!(metrics.contains("veil_transactions_rejected_total{reason=\"malformed\"}"));
 }
@@ -220,15 +358,22 @@ fn openapi_document_is_served_and_checked_in() {
         "/v1/state/proof/{key}",
         "/metrics",
     ] {
-        assert!(doc["paths"].get(path).is_some(), "{path} missing from OpenAPI");
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from OpenAPI"
+        );
     }
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/openapi.json");
     let pretty = serde_json::to_string_pretty(&doc).unwrap() + "\n";
     if std::env::var_os("VEIL_REGENERATE_OPENAPI").is_some() {
         std::fs::write(&file, &pretty).unwrap();
     }
-    let checked_in = std::fs::read_to_string(&file).expect("docs/openapi.json (regenerate with VEIL_REGENERATE_OPENAPI=1)");
-    assert_eq!(checked_in, pretty, "docs/openapi.json is stale: VEIL_REGENERATE_OPENAPI=1 cargo test --release --test node");
+    let checked_in = std::fs::read_to_string(&file)
+        .expect("docs/openapi.json (regenerate with VEIL_REGENERATE_OPENAPI=1)");
+    assert_eq!(
+        checked_in, pretty,
+        "docs/openapi.json is stale: VEIL_REGENERATE_OPENAPI=1 cargo test --release --test node"
+    );
 }
 
 #[test]
@@ -239,7 +384,13 @@ fn nothing_in_clear_on_disk_or_in_api_responses() {
     let amount = 987_654_321_012u64;
     let memo = "PRIVATE-MEMO-8c1f-settlement-batch";
     // Pay enough to need several inputs of 1,000,000.00.
-    let (tx, height) = send(&n, &mut a, &b.address().clone(), amount % 500_000_000 + 100_000_000, memo);
+    let (tx, height) = send(
+        &n,
+        &mut a,
+        &b.address().clone(),
+        amount % 500_000_000 + 100_000_000,
+        memo,
+    );
     let paid = amount % 500_000_000 + 100_000_000;
     let mut needles: Vec<(String, Vec<u8>)> = vec![
         ("memo".into(), memo.as_bytes().to_vec()),
@@ -260,10 +411,19 @@ fn nothing_in_clear_on_disk_or_in_api_responses() {
         "/v1/outputs?asset=CNY&from=0&limit=1000".into(),
         format!("/v1/transactions/{}", tx.hash()),
     ] {
-        api.push_str(&ureq::get(&format!("{}{path}", n.url())).call().unwrap().into_string().unwrap());
+        api.push_str(
+            &ureq::get(&format!("{}{path}", n.url()))
+                .call()
+                .unwrap()
+                .into_string()
+                .unwrap(),
+        );
     }
     for (what, needle) in &needles {
-        assert!(!contains(api.as_bytes(), needle), "{what} appears in an API response");
+        assert!(
+            !contains(api.as_bytes(), needle),
+            "{what} appears in an API response"
+        );
     }
     // Raw RocksDB files (uncompressed: Veil stores no compressible plaintext).
     n.stop();
@@ -272,10 +432,69 @@ fn nothing_in_clear_on_disk_or_in_api_responses() {
         let bytes = std::fs::read(&entry).unwrap();
         files += 1;
         for (what, needle) in &needles {
-            assert!(!contains(&bytes, needle), "{what} found in {}", entry.display());
+            assert!(
+                !contains(&bytes, needle),
+                "{what} found in {}",
+                entry.display()
+            );
         }
     }
     assert!(files > 3, "no database files found");
+}
+
+/// Sends only the head of a 2 MiB POST and returns the status and the raw
+/// response.
+fn declare_oversized_body(url: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let addr = url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST /v1/transactions HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/octet-stream\r\nContent-Length: 2097152\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    s.write_all(&[1u8; 1024]).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let code = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (code, text)
+}
+
+/// Streams 1.5 MiB in chunks without a Content-Length.
+fn chunked_oversized_body(url: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let addr = url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let _ = write!(
+        s,
+        "POST /v1/transactions HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    let chunk = vec![1u8; 64 * 1024];
+    for _ in 0..24 {
+        if write!(s, "{:x}\r\n", chunk.len()).is_err()
+            || s.write_all(&chunk).is_err()
+            || s.write_all(b"\r\n").is_err()
+        {
+            break;
+        }
+    }
+    let _ = s.write_all(b"0\r\n\r\n");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let code = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (code, text)
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
@@ -293,4 +512,30 @@ fn walk(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+#[test]
+fn a_transaction_is_always_pending_or_committed_once_accepted() {
+    // Regression: status was read from the ledger, then the mempool, and a
+    // block committing in between made an accepted transaction look unknown.
+    let n = TestNode::start(6);
+    let mut a = n.bank_a();
+    let b = n.bank_b();
+    scan(&mut a, &n);
+    let src = n.source();
+    for i in 0..6u64 {
+        let tx = a
+            .prepare_transfer(&src, &cny(), b.address(), 10 + i, b"", 0, 16, &mut OsRng)
+            .unwrap();
+        let hash = src.submit(&tx).unwrap();
+        loop {
+            match src.tx_status(&hash).unwrap() {
+                veil::wallet::source::TxStatus::Committed(_) => break,
+                veil::wallet::source::TxStatus::Pending => {}
+                veil::wallet::source::TxStatus::NotFound => {
+                    panic!("accepted transaction {hash} reported unknown")
+                }
+            }
+        }
+    }
 }

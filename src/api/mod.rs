@@ -25,7 +25,7 @@ use crate::ledger::block::Header;
 use crate::ledger::records::output_key;
 use crate::ledger::store::Cf;
 use crate::ledger::tree;
-use crate::node::{Node, SubmitError};
+use crate::node::{Node, SubmitError, TxState};
 use crate::tx::{AssetId, Transaction, TxHash};
 
 use types::*;
@@ -47,7 +47,12 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+    fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             code,
@@ -61,7 +66,12 @@ impl ApiError {
     }
 
     fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Bad request",
+            detail,
+        )
     }
 
     fn internal(e: impl std::fmt::Display) -> Self {
@@ -99,7 +109,9 @@ impl From<SubmitError> for ApiError {
             SubmitError::Malformed(_) => (StatusCode::BAD_REQUEST, "Malformed transaction"),
             SubmitError::Duplicate(_) => (StatusCode::CONFLICT, "Duplicate transaction"),
             SubmitError::DoubleSpend(_) => (StatusCode::CONFLICT, "Double spend"),
-            SubmitError::Invalid(crate::tx::TxError::KeyImageSpent { .. }) => (StatusCode::CONFLICT, "Double spend"),
+            SubmitError::Invalid(crate::tx::TxError::KeyImageSpent { .. }) => {
+                (StatusCode::CONFLICT, "Double spend")
+            }
             SubmitError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid transaction"),
             SubmitError::Full => (StatusCode::SERVICE_UNAVAILABLE, "Mempool full"),
             SubmitError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "Node unavailable"),
@@ -124,9 +136,40 @@ fn hex32(s: &str, what: &str) -> Result<[u8; 32], ApiError> {
 /// The API's OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Veil node API", description = "Confidential ledger node: transactions, blocks, outputs, state proofs."),
-    paths(submit_tx, tx_status, block_latest, block_at, blocks_range, outputs, key_image, status, state_proof, metrics),
-    components(schemas(SubmitRequest, SubmitResponse, TxStatusResponse, HeaderJson, BlockTxJson, BlockJson, BlocksJson, OutputJson, OutputsJson, KeyImageJson, AssetJson, RegulatorJson, MempoolJson, StatusJson, ProofJson, Problem))
+    info(
+        title = "Veil node API",
+        description = "Confidential ledger node: transactions, blocks, outputs, state proofs."
+    ),
+    paths(
+        submit_tx,
+        tx_status,
+        block_latest,
+        block_at,
+        blocks_range,
+        outputs,
+        key_image,
+        status,
+        state_proof,
+        metrics
+    ),
+    components(schemas(
+        SubmitRequest,
+        SubmitResponse,
+        TxStatusResponse,
+        HeaderJson,
+        BlockTxJson,
+        BlockJson,
+        BlocksJson,
+        OutputJson,
+        OutputsJson,
+        KeyImageJson,
+        AssetJson,
+        RegulatorJson,
+        MempoolJson,
+        StatusJson,
+        ProofJson,
+        Problem
+    ))
 )]
 pub struct ApiDoc;
 
@@ -147,7 +190,32 @@ pub fn router(node: Arc<Node>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(refuse_declared_oversize))
         .with_state(node)
+}
+
+/// Refuses a body whose declared `Content-Length` is over the limit before
+/// reading any of it (bodies without a length are cut at the limit by
+/// [`DefaultBodyLimit`]).
+async fn refuse_declared_oversize(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > u64::try_from(MAX_BODY).unwrap_or(u64::MAX)) {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            "Request too large",
+            format!("request bodies are limited to {MAX_BODY} bytes"),
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 async fn not_found() -> ApiError {
@@ -179,7 +247,12 @@ async fn submit_tx(
 ) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Request too large", format!("request bodies are limited to {MAX_BODY} bytes"))
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "Request too large",
+                format!("request bodies are limited to {MAX_BODY} bytes"),
+            )
         } else {
             ApiError::bad_request(e.body_text())
         }
@@ -196,17 +269,32 @@ async fn submit_tx(
     let bytes = match content_type.as_str() {
         "application/octet-stream" => body.to_vec(),
         "application/json" => {
-            let req: SubmitRequest = serde_json::from_slice(&body)
-                .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON", e.to_string()))?;
-            hex::decode(req.tx.trim())
-                .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed", "Malformed transaction", format!("tx is not hex: {e}")))?
+            let req: SubmitRequest = serde_json::from_slice(&body).map_err(|e| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed-json",
+                    "Malformed JSON",
+                    e.to_string(),
+                )
+            })?;
+            hex::decode(req.tx.trim()).map_err(|e| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed",
+                    "Malformed transaction",
+                    format!("tx is not hex: {e}"),
+                )
+            })?
         }
         other => {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported-media-type",
                 "Unsupported media type",
-                format!("send application/octet-stream or application/json, not {:?}", other),
+                format!(
+                    "send application/octet-stream or application/json, not {:?}",
+                    other
+                ),
             ))
         }
     };
@@ -223,25 +311,26 @@ async fn submit_tx(
 /// Status of a transaction.
 #[utoipa::path(get, path = "/v1/transactions/{hash}", params(("hash" = String, Path, description = "transaction hash, hex")),
     responses((status = 200, body = TxStatusResponse), (status = 404, body = Problem)))]
-async fn tx_status(State(node): State<Arc<Node>>, Path(hash): Path<String>) -> ApiResult<TxStatusResponse> {
+async fn tx_status(
+    State(node): State<Arc<Node>>,
+    Path(hash): Path<String>,
+) -> ApiResult<TxStatusResponse> {
     let hash = TxHash(hex32(&hash, "hash")?);
-    if let Some(loc) = node.ledger.tx_location(&hash).map_err(ApiError::internal)? {
-        return Ok(Json(TxStatusResponse {
-            hash: hash.to_string(),
-            status: "committed".into(),
-            height: Some(loc.height),
-            position: Some(loc.position),
-        }));
-    }
-    if node.mempool().contains(&hash) {
-        return Ok(Json(TxStatusResponse {
-            hash: hash.to_string(),
-            status: "pending".into(),
-            height: None,
-            position: None,
-        }));
-    }
-    Err(ApiError::not_found(format!("transaction {hash} is neither pending nor committed")))
+    let (status, height, position) = match node.tx_status(&hash).map_err(ApiError::internal)? {
+        TxState::Committed(h, p) => ("committed", Some(h), Some(p)),
+        TxState::Pending => ("pending", None, None),
+        TxState::Unknown => {
+            return Err(ApiError::not_found(format!(
+                "transaction {hash} is neither pending nor committed"
+            )))
+        }
+    };
+    Ok(Json(TxStatusResponse {
+        hash: hash.to_string(),
+        status: status.into(),
+        height,
+        position,
+    }))
 }
 
 fn header_json(h: &Header) -> HeaderJson {
@@ -279,7 +368,11 @@ fn block_json(node: &Node, height: u64) -> Result<Option<BlockJson>, ApiError> {
             asset: tx.asset().to_string(),
             first_output: first,
             outputs: u32::try_from(bundle.outputs.len()).unwrap_or(0),
-            key_images: tx.key_images().iter().map(|i| hex::encode(i.as_bytes())).collect(),
+            key_images: tx
+                .key_images()
+                .iter()
+                .map(|i| hex::encode(i.as_bytes()))
+                .collect(),
             hex: hex::encode(tx.encode()),
         });
     }
@@ -293,13 +386,18 @@ fn block_json(node: &Node, height: u64) -> Result<Option<BlockJson>, ApiError> {
 #[utoipa::path(get, path = "/v1/blocks/latest", responses((status = 200, body = BlockJson)))]
 async fn block_latest(State(node): State<Arc<Node>>) -> ApiResult<BlockJson> {
     let h = node.ledger.tip().height;
-    block_json(&node, h)?.map(Json).ok_or_else(|| ApiError::not_found("no blocks"))
+    block_json(&node, h)?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("no blocks"))
 }
 
 /// The block at a height.
 #[utoipa::path(get, path = "/v1/blocks/{height}", params(("height" = u64, Path, description = "block height")),
     responses((status = 200, body = BlockJson), (status = 404, body = Problem)))]
-async fn block_at(State(node): State<Arc<Node>>, Path(height): Path<String>) -> ApiResult<BlockJson> {
+async fn block_at(
+    State(node): State<Arc<Node>>,
+    Path(height): Path<String>,
+) -> ApiResult<BlockJson> {
     let height: u64 = height
         .parse()
         .map_err(|_| ApiError::bad_request("height must be a non-negative integer or `latest`"))?;
@@ -311,7 +409,10 @@ async fn block_at(State(node): State<Arc<Node>>, Path(height): Path<String>) -> 
 /// Consecutive blocks (for wallet scanning).
 #[utoipa::path(get, path = "/v1/blocks", params(("from" = u64, Query, description = "first height"), ("limit" = Option<usize>, Query, description = "at most 100")),
     responses((status = 200, body = BlocksJson), (status = 400, body = Problem)))]
-async fn blocks_range(State(node): State<Arc<Node>>, Query(q): Query<HashMap<String, String>>) -> ApiResult<BlocksJson> {
+async fn blocks_range(
+    State(node): State<Arc<Node>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<BlocksJson> {
     let from: u64 = q
         .get("from")
         .ok_or_else(|| ApiError::bad_request("`from` is required"))?
@@ -319,7 +420,9 @@ async fn blocks_range(State(node): State<Arc<Node>>, Query(q): Query<HashMap<Str
         .map_err(|_| ApiError::bad_request("`from` must be an integer"))?;
     let limit: usize = match q.get("limit") {
         None => 10,
-        Some(l) => l.parse().map_err(|_| ApiError::bad_request("`limit` must be an integer"))?,
+        Some(l) => l
+            .parse()
+            .map_err(|_| ApiError::bad_request("`limit` must be an integer"))?,
     };
     let limit = limit.min(MAX_BLOCKS);
     let tip = node.ledger.tip().height;
@@ -341,10 +444,19 @@ async fn blocks_range(State(node): State<Arc<Node>>, Query(q): Query<HashMap<Str
     params(("asset" = String, Query, description = "asset ticker"), ("from" = Option<u64>, Query, description = "first global index"),
            ("limit" = Option<usize>, Query, description = "at most 1000"), ("indices" = Option<String>, Query, description = "comma-separated global indices, at most 1000")),
     responses((status = 200, body = OutputsJson), (status = 400, body = Problem), (status = 404, body = Problem)))]
-async fn outputs(State(node): State<Arc<Node>>, Query(q): Query<HashMap<String, String>>) -> ApiResult<OutputsJson> {
-    let asset = AssetId::new(q.get("asset").ok_or_else(|| ApiError::bad_request("`asset` is required"))?)
-        .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let count = node.ledger.output_count(&asset).map_err(ApiError::internal)?;
+async fn outputs(
+    State(node): State<Arc<Node>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<OutputsJson> {
+    let asset = AssetId::new(
+        q.get("asset")
+            .ok_or_else(|| ApiError::bad_request("`asset` is required"))?,
+    )
+    .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let count = node
+        .ledger
+        .output_count(&asset)
+        .map_err(ApiError::internal)?;
     let to_json = |index: u64, o: crate::ledger::records::OutputRecord| OutputJson {
         index,
         key: hex::encode(o.key.as_bytes()),
@@ -362,7 +474,9 @@ async fn outputs(State(node): State<Arc<Node>>, Query(q): Query<HashMap<String, 
             .collect::<Result<_, _>>()
             .map_err(|_| ApiError::bad_request("`indices` must be comma-separated integers"))?;
         if indices.len() > MAX_OUTPUTS {
-            return Err(ApiError::bad_request(format!("at most {MAX_OUTPUTS} indices")));
+            return Err(ApiError::bad_request(format!(
+                "at most {MAX_OUTPUTS} indices"
+            )));
         }
         let mut out = Vec::with_capacity(indices.len());
         for i in indices {
@@ -370,13 +484,21 @@ async fn outputs(State(node): State<Arc<Node>>, Query(q): Query<HashMap<String, 
                 .ledger
                 .output_record(&asset, i)
                 .map_err(ApiError::internal)?
-                .ok_or_else(|| ApiError::not_found(format!("output {i} of {asset} does not exist")))?;
+                .ok_or_else(|| {
+                    ApiError::not_found(format!("output {i} of {asset} does not exist"))
+                })?;
             out.push(to_json(i, rec));
         }
         out
     } else {
-        let from: u64 = q.get("from").map_or(Ok(0), |s| s.parse()).map_err(|_| ApiError::bad_request("`from` must be an integer"))?;
-        let limit: usize = q.get("limit").map_or(Ok(100), |s| s.parse()).map_err(|_| ApiError::bad_request("`limit` must be an integer"))?;
+        let from: u64 = q
+            .get("from")
+            .map_or(Ok(0), |s| s.parse())
+            .map_err(|_| ApiError::bad_request("`from` must be an integer"))?;
+        let limit: usize = q
+            .get("limit")
+            .map_or(Ok(100), |s| s.parse())
+            .map_err(|_| ApiError::bad_request("`limit` must be an integer"))?;
         node.ledger
             .outputs(&asset, from, limit.min(MAX_OUTPUTS))
             .map_err(ApiError::internal)?
@@ -394,7 +516,10 @@ async fn outputs(State(node): State<Arc<Node>>, Query(q): Query<HashMap<String, 
 /// Whether a key image is spent.
 #[utoipa::path(get, path = "/v1/key-images/{key_image}", params(("key_image" = String, Path, description = "key image, hex")),
     responses((status = 200, body = KeyImageJson), (status = 400, body = Problem)))]
-async fn key_image(State(node): State<Arc<Node>>, Path(hex_image): Path<String>) -> ApiResult<KeyImageJson> {
+async fn key_image(
+    State(node): State<Arc<Node>>,
+    Path(hex_image): Path<String>,
+) -> ApiResult<KeyImageJson> {
     let image = KeyImage::from_bytes(&hex32(&hex_image, "key image")?)
         .map_err(|e| ApiError::bad_request(format!("not a key image: {e}")))?;
     let spend = node.ledger.spend(&image).map_err(ApiError::internal)?;
@@ -403,7 +528,9 @@ async fn key_image(State(node): State<Arc<Node>>, Path(hex_image): Path<String>)
         key_image: hex::encode(image.as_bytes()),
         spent: spend.is_some(),
         pending: pending.is_some(),
-        tx: spend.map(|s| s.tx.to_string()).or(pending.map(|p| p.to_string())),
+        tx: spend
+            .map(|s| s.tx.to_string())
+            .or(pending.map(|p| p.to_string())),
         height: spend.map(|s| s.height),
     }))
 }
@@ -442,7 +569,10 @@ async fn status(State(node): State<Arc<Node>>) -> ApiResult<StatusJson> {
     Ok(Json(StatusJson {
         version: env!("CARGO_PKG_VERSION").into(),
         chain_id: l.chain_id().map_err(ApiError::internal)?,
-        genesis: genesis.as_ref().map(|h| h.hash().to_string()).unwrap_or_default(),
+        genesis: genesis
+            .as_ref()
+            .map(|h| h.hash().to_string())
+            .unwrap_or_default(),
         genesis_timestamp_ms: genesis.map_or(0, |h| h.timestamp_ms),
         height: tip.height,
         hash: tip.hash.to_string(),
@@ -460,7 +590,10 @@ async fn status(State(node): State<Arc<Node>>) -> ApiResult<StatusJson> {
 /// `regulator/<hex>`.
 #[utoipa::path(get, path = "/v1/state/proof/{key}", params(("key" = String, Path, description = "record key, e.g. key-image/<hex>")),
     responses((status = 200, body = ProofJson), (status = 400, body = Problem)))]
-async fn state_proof(State(node): State<Arc<Node>>, Path(key): Path<String>) -> ApiResult<ProofJson> {
+async fn state_proof(
+    State(node): State<Arc<Node>>,
+    Path(key): Path<String>,
+) -> ApiResult<ProofJson> {
     let parts: Vec<&str> = key.split('/').collect();
     let (cf, raw): (Cf, Vec<u8>) = match parts.as_slice() {
         ["key-image", h] => (Cf::KeyImages, hex32(h, "key image")?.to_vec()),
@@ -493,7 +626,10 @@ async fn state_proof(State(node): State<Arc<Node>>, Path(key): Path<String>) -> 
 #[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain")))]
 async fn metrics(State(node): State<Arc<Node>>) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         node.metrics.encode(),
     )
 }

@@ -8,17 +8,32 @@ use anyhow::{bail, Context};
 pub fn parse(s: &str, decimals: u8) -> anyhow::Result<u64> {
     let s = s.trim().replace('_', "");
     match s.split_once('.') {
-        None => s.parse::<u64>().with_context(|| format!("{s:?} is not an amount")),
+        None => s
+            .parse::<u64>()
+            .with_context(|| format!("{s:?} is not an amount")),
         Some((whole, frac)) => {
             if decimals == 0 {
                 bail!("this asset has no decimals: give the amount as an integer number of units");
             }
-            if frac.is_empty() || frac.len() > usize::from(decimals) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            if frac.is_empty()
+                || frac.len() > usize::from(decimals)
+                || !frac.bytes().all(|b| b.is_ascii_digit())
+            {
                 bail!("{s:?}: at most {decimals} digits after the point");
             }
-            let whole: u64 = if whole.is_empty() { 0 } else { whole.parse().with_context(|| format!("{s:?} is not an amount"))? };
-            let scale = 10u64.checked_pow(u32::from(decimals)).context("too many decimals")?;
-            let mut frac_v: u64 = frac.parse().with_context(|| format!("{s:?} is not an amount"))?;
+            let whole: u64 = if whole.is_empty() {
+                0
+            } else {
+                whole
+                    .parse()
+                    .with_context(|| format!("{s:?} is not an amount"))?
+            };
+            let scale = 10u64
+                .checked_pow(u32::from(decimals))
+                .context("too many decimals")?;
+            let mut frac_v: u64 = frac
+                .parse()
+                .with_context(|| format!("{s:?} is not an amount"))?;
             for _ in frac.len()..usize::from(decimals) {
                 frac_v *= 10;
             }
@@ -36,7 +51,12 @@ pub fn format(v: u64, decimals: u8) -> String {
         return v.to_string();
     }
     let scale = 10u64.pow(u32::from(decimals.min(19)));
-    format!("{}.{:0width$}", v / scale, v % scale, width = usize::from(decimals))
+    format!(
+        "{}.{:0width$}",
+        v / scale,
+        v % scale,
+        width = usize::from(decimals)
+    )
 }
 
 #[cfg(test)]

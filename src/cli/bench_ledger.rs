@@ -87,7 +87,14 @@ pub fn block(args: &BlockArgs) -> anyhow::Result<serde_json::Value> {
         .collect::<Result<_, _>>()?;
     for chunk in mints.chunks(500) {
         let ctx = next_block(&ledger, network.genesis.timestamp_ms)?;
-        let b = execute(&ledger, ctx, RegistryUpdates::default(), chunk.to_vec(), &|_| false, Mode::Validate)?;
+        let b = execute(
+            &ledger,
+            ctx,
+            RegistryUpdates::default(),
+            chunk.to_vec(),
+            &|_| false,
+            Mode::Validate,
+        )?;
         ledger.commit(b)?;
     }
     let source = LedgerSource {
@@ -105,7 +112,11 @@ pub fn block(args: &BlockArgs) -> anyhow::Result<serde_json::Value> {
         .take(needed)
         .cloned()
         .collect();
-    ensure!(owned.len() == needed, "funding produced {} outputs, need {needed}", owned.len());
+    ensure!(
+        owned.len() == needed,
+        "funding produced {} outputs, need {needed}",
+        owned.len()
+    );
     let count = source.output_count(&asset)?;
     let reg_key = source.regulator_key()?;
 
@@ -153,18 +164,31 @@ pub fn block(args: &BlockArgs) -> anyhow::Result<serde_json::Value> {
     let build = t_build.elapsed();
 
     // Verify-only throughput on all cores (rings resolved first).
-    let rings: Vec<_> = txs.iter().map(|t| t.resolve_rings(ledger.as_ref())).collect::<Result<_, _>>()?;
+    let rings: Vec<_> = txs
+        .iter()
+        .map(|t| t.resolve_rings(ledger.as_ref()))
+        .collect::<Result<_, _>>()?;
     let items: Vec<_> = txs.iter().zip(&rings).collect();
     let t_verify = Instant::now();
     let ok = verify_batch_parallel(&items);
     let verify = t_verify.elapsed();
-    ensure!(ok.iter().all(Result::is_ok), "benchmark transfers do not verify");
+    ensure!(
+        ok.iter().all(Result::is_ok),
+        "benchmark transfers do not verify"
+    );
 
     // Execute (verifying again, as for a block received from a peer) and commit.
     let ctx = next_block(&ledger, network.genesis.timestamp_ms)?;
     let t_exec = Instant::now();
-    let block = execute(&ledger, ctx, RegistryUpdates::default(), txs, &|_| false, Mode::Validate)
-        .context("executing the block")?;
+    let block = execute(
+        &ledger,
+        ctx,
+        RegistryUpdates::default(),
+        txs,
+        &|_| false,
+        Mode::Validate,
+    )
+    .context("executing the block")?;
     let exec = t_exec.elapsed();
     let n = block.txs.len();
     let t_commit = Instant::now();
@@ -190,13 +214,19 @@ pub fn block(args: &BlockArgs) -> anyhow::Result<serde_json::Value> {
     }))
 }
 
-fn wallet_owned(w: &Wallet, rec: &crate::wallet::state::OwnedRecord) -> anyhow::Result<crate::tx::transfer::plan::OwnedOutput> {
+fn wallet_owned(
+    w: &Wallet,
+    rec: &crate::wallet::state::OwnedRecord,
+) -> anyhow::Result<crate::tx::transfer::plan::OwnedOutput> {
     w.owned_output_of(rec).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Writes `ops` records in atomic batches, then reads them back at random.
 pub fn storage(args: &StorageArgs) -> anyhow::Result<serde_json::Value> {
-    ensure!(args.ops >= 1 && args.batch >= 1, "--ops and --batch must be positive");
+    ensure!(
+        args.ops >= 1 && args.batch >= 1,
+        "--ops and --batch must be positive"
+    );
     let dir = std::env::temp_dir().join(format!("veil-bench-storage-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let store = RocksStore::open(&dir, false)?;

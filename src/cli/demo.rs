@@ -39,7 +39,11 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
             println!("{s}");
         }
     };
-    let now = u64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis())?;
+    let now = u64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_millis(),
+    )?;
     let network = DevNetwork::generate(&mut OsRng, now)?;
     let genesis = network.genesis.clone();
     let asset = AssetId::new(DEV_ASSET)?;
@@ -47,7 +51,10 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
     let node = Node::open(config(dir.path(), genesis.clone()))?;
     let running = rt.block_on(node::start(Arc::clone(&node), "127.0.0.1:0".parse()?))?;
     let api = format!("http://{}", running.api_addr);
-    say(format!("Veil demo — dev node in {}, API {api}", dir.path().display()));
+    say(format!(
+        "Veil demo — dev node in {}, API {api}",
+        dir.path().display()
+    ));
     let source = HttpSource::new(&api);
     let mut a = Wallet::from_seed(&network.bank_a_seed, "bank-a");
     let mut b = Wallet::from_seed(&network.bank_b_seed, "bank-b");
@@ -56,16 +63,34 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
     b.scan(&source, 50, &mut quiet)?;
     let a0 = a.balance(&asset).confirmed;
     let b0 = b.balance(&asset).confirmed;
-    say(format!("  bank-a {}  balance {}", a.address(), crate::cli::amount::format(a0, 2)));
-    say(format!("  bank-b {}  balance {}", b.address(), crate::cli::amount::format(b0, 2)));
+    say(format!(
+        "  bank-a {}  balance {}",
+        a.address(),
+        crate::cli::amount::format(a0, 2)
+    ));
+    say(format!(
+        "  bank-b {}  balance {}",
+        b.address(),
+        crate::cli::amount::format(b0, 2)
+    ));
 
     // 1. Bank A pays bank B.
-    let amount = 250_000_00u64;
+    let amount = 25_000_000u64; // 250,000.00 CNY
     let fee = 10u64;
     let memo = b"invoice 2026-117".to_vec();
     let before_pay = a.state.clone();
-    let tx = a.prepare_transfer(&source, &asset, b.address(), amount, &memo, fee, 16, &mut OsRng)?;
-    let (hash, height) = submit_and_wait(&source, &tx, Duration::from_secs(60)).context("submitting the payment")?;
+    let tx = a.prepare_transfer(
+        &source,
+        &asset,
+        b.address(),
+        amount,
+        &memo,
+        fee,
+        16,
+        &mut OsRng,
+    )?;
+    let (hash, height) =
+        submit_and_wait(&source, &tx, Duration::from_secs(60)).context("submitting the payment")?;
     say(format!("1. bank-a paid 250,000.00 CNY to bank-b: tx {hash} ({} bytes, ring 16), committed at height {height}", tx.encode().len()));
 
     // 2. Balances check out exactly; bank B reads the memo.
@@ -73,10 +98,27 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
     b.scan(&source, 50, &mut quiet)?;
     let a1 = a.balance(&asset).confirmed;
     let b1 = b.balance(&asset).confirmed;
-    ensure!(a1 == a0 - amount - fee, "bank-a balance {a1}, expected {}", a0 - amount - fee);
-    ensure!(b1 == b0 + amount, "bank-b balance {b1}, expected {}", b0 + amount);
-    let incoming = b.state.history.iter().rev().find(|h| h.direction == "in" && h.tx == hash.to_string()).context("bank-b has no history entry")?;
-    ensure!(incoming.memo.as_bytes() == memo.as_slice(), "bank-b read a wrong memo");
+    ensure!(
+        a1 == a0 - amount - fee,
+        "bank-a balance {a1}, expected {}",
+        a0 - amount - fee
+    );
+    ensure!(
+        b1 == b0 + amount,
+        "bank-b balance {b1}, expected {}",
+        b0 + amount
+    );
+    let incoming = b
+        .state
+        .history
+        .iter()
+        .rev()
+        .find(|h| h.direction == "in" && h.tx == hash.to_string())
+        .context("bank-b has no history entry")?;
+    ensure!(
+        incoming.memo.as_bytes() == memo.as_slice(),
+        "bank-b read a wrong memo"
+    );
     say(format!(
         "2. balances: bank-a {} → {}, bank-b {} → {} (exact); bank-b read memo {:?}",
         crate::cli::amount::format(a0, 2),
@@ -96,25 +138,52 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
     let view = open_for_regulator(&regulator, &[(committed.tx.asset(), committed.tx.bundle())])
         .remove(0)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let to_b = view.outputs.iter().find(|o| o.receiver == Some(b.address().into())).context("regulator sees no payment to bank-b")?;
+    let to_b = view
+        .outputs
+        .iter()
+        .find(|o| o.receiver == Some(b.address().into()))
+        .context("regulator sees no payment to bank-b")?;
     let amounts_match = to_b.amount == amount && view.outputs.iter().all(|o| o.payload_matches);
-    ensure!(amounts_match, "the regulator's view disagrees with what moved");
-    say(format!("3. the regulator decrypted the proven amount: {} CNY bank-a → bank-b", crate::cli::amount::format(to_b.amount, 2)));
+    ensure!(
+        amounts_match,
+        "the regulator's view disagrees with what moved"
+    );
+    say(format!(
+        "3. the regulator decrypted the proven amount: {} CNY bank-a → bank-b",
+        crate::cli::amount::format(to_b.amount, 2)
+    ));
 
     // 4. Spending the same input again is refused.
     let mut replay = Wallet::from_seed(&network.bank_a_seed, "bank-a");
     replay.state = before_pay;
-    let again = replay.prepare_transfer(&source, &asset, b.address(), amount, b"again", fee, 16, &mut OsRng)?;
+    let again = replay.prepare_transfer(
+        &source,
+        &asset,
+        b.address(),
+        amount,
+        b"again",
+        fee,
+        16,
+        &mut OsRng,
+    )?;
     ensure!(
-        again.key_images().iter().any(|k| tx.key_images().contains(k)),
+        again
+            .key_images()
+            .iter()
+            .any(|k| tx.key_images().contains(k)),
         "the second transfer does not reuse the input"
     );
     let refusal = match source.submit(&again) {
         Ok(h) => anyhow::bail!("double spend {h} was accepted"),
         Err(e) => e.to_string(),
     };
-    ensure!(refusal.to_lowercase().contains("double spend"), "unexpected refusal: {refusal}");
-    say(format!("4. spending the same input again: refused ({refusal})"));
+    ensure!(
+        refusal.to_lowercase().contains("double spend"),
+        "unexpected refusal: {refusal}"
+    );
+    say(format!(
+        "4. spending the same input again: refused ({refusal})"
+    ));
 
     // 5. Restart: same state root.
     let tip = node.ledger.tip();
@@ -122,8 +191,15 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
     drop(node);
     let node = Node::open(config(dir.path(), genesis))?;
     let tip2 = node.ledger.tip();
-    ensure!(tip2 == tip, "state after restart differs: {tip:?} vs {tip2:?}");
-    say(format!("5. node restarted at height {}: state root {} unchanged", tip2.height, hex::encode(tip2.state_root)));
+    ensure!(
+        tip2 == tip,
+        "state after restart differs: {tip:?} vs {tip2:?}"
+    );
+    say(format!(
+        "5. node restarted at height {}: state root {} unchanged",
+        tip2.height,
+        hex::encode(tip2.state_root)
+    ));
     node.flush()?;
 
     if json_out {
@@ -146,7 +222,11 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
 }
 
 fn tempfile_dir() -> anyhow::Result<TempDir> {
-    let base = std::env::temp_dir().join(format!("veil-demo-{}-{}", std::process::id(), rand_core::RngCore::next_u32(&mut OsRng)));
+    let base = std::env::temp_dir().join(format!(
+        "veil-demo-{}-{}",
+        std::process::id(),
+        rand_core::RngCore::next_u32(&mut OsRng)
+    ));
     std::fs::create_dir_all(&base)?;
     Ok(TempDir(base))
 }
@@ -165,4 +245,3 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
-

@@ -58,7 +58,12 @@ pub fn run(args: IssuerArgs, json: bool) -> anyhow::Result<()> {
     let issuer = SigningKey::from_seed(&seed);
     let source = HttpSource::new(&args.api);
     match args.command {
-        IssuerCommand::Mint { to, amount, asset, memo } => {
+        IssuerCommand::Mint {
+            to,
+            amount,
+            asset,
+            memo,
+        } => {
             let to: Address = to.parse().context("--to")?;
             let asset = AssetId::new(&asset)?;
             let info = source.asset(&asset)?;
@@ -78,7 +83,10 @@ pub fn run(args: IssuerArgs, json: bool) -> anyhow::Result<()> {
             if json {
                 super::print_json(&json!({"tx": hash.to_string(), "height": height}));
             } else {
-                println!("minted {} {asset} to {to}\n  tx {hash} at height {height}", super::amount::format(value, info.decimals));
+                println!(
+                    "minted {} {asset} to {to}\n  tx {hash} at height {height}",
+                    super::amount::format(value, info.decimals)
+                );
             }
         }
     }

@@ -40,9 +40,15 @@ pub struct NodeArgs {
 /// Loads or creates the genesis; returns it and, in dev mode, the dev files.
 pub fn prepare_genesis(args: &NodeArgs) -> anyhow::Result<(GenesisConfig, Option<DevFiles>)> {
     if let Some(path) = &args.genesis {
-        return Ok((GenesisConfig::load(path).with_context(|| format!("loading {}", path.display()))?, None));
+        return Ok((
+            GenesisConfig::load(path).with_context(|| format!("loading {}", path.display()))?,
+            None,
+        ));
     }
-    anyhow::ensure!(args.dev, "give --dev for a development network, or --genesis FILE");
+    anyhow::ensure!(
+        args.dev,
+        "give --dev for a development network, or --genesis FILE"
+    );
     let files = DevFiles::under(&args.data_dir);
     if files.genesis.exists() {
         return Ok((GenesisConfig::load(&files.genesis)?, Some(files)));
@@ -73,7 +79,10 @@ pub fn run(args: NodeArgs, json: bool) -> anyhow::Result<()> {
         tracing::info!("shutting down");
         running.stop().await?;
         if !json {
-            eprintln!("node stopped cleanly at height {}", node.ledger.tip().height);
+            eprintln!(
+                "node stopped cleanly at height {}",
+                node.ledger.tip().height
+            );
         }
         anyhow::Ok(())
     })
@@ -82,13 +91,14 @@ pub fn run(args: NodeArgs, json: bool) -> anyhow::Result<()> {
 async fn wait_for_signal() {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
@@ -100,7 +110,13 @@ async fn wait_for_signal() {
     }
 }
 
-fn banner(node: &Node, api: SocketAddr, args: &NodeArgs, dev: Option<&DevFiles>, json: bool) -> anyhow::Result<()> {
+fn banner(
+    node: &Node,
+    api: SocketAddr,
+    args: &NodeArgs,
+    dev: Option<&DevFiles>,
+    json: bool,
+) -> anyhow::Result<()> {
     let tip = node.ledger.tip();
     let chain = node.ledger.chain_id()?;
     if json {
@@ -119,7 +135,11 @@ fn banner(node: &Node, api: SocketAddr, args: &NodeArgs, dev: Option<&DevFiles>,
     }
     println!("Veil node — chain {chain}, height {}", tip.height);
     println!("  API    http://{api}   (OpenAPI /openapi.json, metrics /metrics)");
-    println!("  data   {} (RocksDB in {})", args.data_dir.display(), args.data_dir.join("db").display());
+    println!(
+        "  data   {} (RocksDB in {})",
+        args.data_dir.display(),
+        args.data_dir.join("db").display()
+    );
     if let Some(f) = dev {
         let addr = |p: &std::path::Path| {
             crate::wallet::Wallet::load(p, DEV_PASSPHRASE)
@@ -144,7 +164,11 @@ fn banner(node: &Node, api: SocketAddr, args: &NodeArgs, dev: Option<&DevFiles>,
         println!("  alias veil='cargo run -q --release --'   # or use target/release/veil");
         println!("  export VEIL_PASSPHRASE={DEV_PASSPHRASE}");
         println!("  {} balance", w(&f.bank_a));
-        println!("  {} transfer --to $({} address) --amount 250.00 --memo \"first payment\"", w(&f.bank_a), w(&f.bank_b));
+        println!(
+            "  {} transfer --to $({} address) --amount 250.00 --memo \"first payment\"",
+            w(&f.bank_a),
+            w(&f.bank_b)
+        );
         println!("  {} balance", w(&f.bank_b));
         println!("  {} history", w(&f.bank_b));
     }

@@ -94,7 +94,10 @@ pub enum TxCommand {
 }
 
 fn passphrase_for(path: &Path) -> anyhow::Result<zeroize::Zeroizing<String>> {
-    Ok(keystore::passphrase(&format!("passphrase for {}: ", path.display()))?)
+    Ok(keystore::passphrase(&format!(
+        "passphrase for {}: ",
+        path.display()
+    ))?)
 }
 
 fn scan(w: &mut Wallet, source: &dyn ChainSource, json: bool) -> anyhow::Result<u64> {
@@ -121,7 +124,10 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
     match args.command {
         WalletCommand::New { label } => {
             if args.wallet.exists() {
-                bail!("{} already exists; not overwriting a wallet", args.wallet.display());
+                bail!(
+                    "{} already exists; not overwriting a wallet",
+                    args.wallet.display()
+                );
             }
             let pass = passphrase_for(&args.wallet)?;
             if std::env::var_os("VEIL_PASSPHRASE").is_none() {
@@ -133,10 +139,15 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
             let w = Wallet::generate(&mut OsRng, &label);
             w.save(&args.wallet, &pass, KdfParams::default())?;
             if json {
-                super::print_json(&json!({"address": w.address().to_string(), "wallet": args.wallet}));
+                super::print_json(
+                    &json!({"address": w.address().to_string(), "wallet": args.wallet}),
+                );
             } else {
                 println!("{}", w.address());
-                eprintln!("wallet written to {} (encrypted; keep the passphrase safe)", args.wallet.display());
+                eprintln!(
+                    "wallet written to {} (encrypted; keep the passphrase safe)",
+                    args.wallet.display()
+                );
             }
         }
         WalletCommand::Address => {
@@ -156,7 +167,9 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
             w.save(&args.wallet, &pass, KdfParams::default())?;
             let b = w.balance(&asset);
             if json {
-                super::print_json(&json!({"asset": asset.to_string(), "confirmed": b.confirmed, "pending": b.pending, "height": height}));
+                super::print_json(
+                    &json!({"asset": asset.to_string(), "confirmed": b.confirmed, "pending": b.pending, "height": height}),
+                );
             } else {
                 println!(
                     "{} {asset} confirmed, {} {asset} pending (height {height})",
@@ -187,15 +200,32 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
             let pass = passphrase_for(&args.wallet)?;
             let mut w = Wallet::load(&args.wallet, &pass)?;
             scan(&mut w, &source, json)?;
-            let tx = w.prepare_transfer(&source, &asset, &to, value, memo.as_bytes(), fee, ring, &mut OsRng)?;
+            let tx = w.prepare_transfer(
+                &source,
+                &asset,
+                &to,
+                value,
+                memo.as_bytes(),
+                fee,
+                ring,
+                &mut OsRng,
+            )?;
             let hash = tx.hash();
             w.save(&args.wallet, &pass, KdfParams::default())?;
             if let Some(out) = offline {
-                keystore::write_private(&out, format!("{}\n", hex::encode(tx.encode())).as_bytes())?;
+                keystore::write_private(
+                    &out,
+                    format!("{}\n", hex::encode(tx.encode())).as_bytes(),
+                )?;
                 if json {
-                    super::print_json(&json!({"tx": hash.to_string(), "file": out, "bytes": tx.encode().len()}));
+                    super::print_json(
+                        &json!({"tx": hash.to_string(), "file": out, "bytes": tx.encode().len()}),
+                    );
                 } else {
-                    println!("signed transaction {hash} written to {} (submit with `veil tx submit`)", out.display());
+                    println!(
+                        "signed transaction {hash} written to {} (submit with `veil tx submit`)",
+                        out.display()
+                    );
                 }
                 return Ok(());
             }
@@ -206,12 +236,18 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
                     if json {
                         super::print_json(&json!({"tx": hash.to_string(), "height": height}));
                     } else {
-                        println!("sent {} {asset} to {to}\n  tx {hash}\n  committed at height {height}", amount::format(value, info.decimals));
+                        println!(
+                            "sent {} {asset} to {to}\n  tx {hash}\n  committed at height {height}",
+                            amount::format(value, info.decimals)
+                        );
                     }
                 }
                 Err(e) => {
                     // A refused transaction releases its inputs.
-                    if !matches!(source.tx_status(&hash), Ok(crate::wallet::source::TxStatus::Pending)) {
+                    if !matches!(
+                        source.tx_status(&hash),
+                        Ok(crate::wallet::source::TxStatus::Pending)
+                    ) {
                         w.abandon(&hash);
                         w.save(&args.wallet, &pass, KdfParams::default())?;
                     }
@@ -225,7 +261,9 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
             let height = scan(&mut w, &source, json)?;
             w.save(&args.wallet, &pass, KdfParams::default())?;
             if json {
-                super::print_json(&json!({"height": height, "entries": w.state.history, "pending": w.state.pending}));
+                super::print_json(
+                    &json!({"height": height, "entries": w.state.history, "pending": w.state.pending}),
+                );
             } else {
                 for h in &w.state.history {
                     println!(
@@ -239,7 +277,14 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
                     );
                 }
                 for p in &w.state.pending {
-                    println!("{:>8}  out  {:>16} {}  {}  {}", "pending", p.amount, p.asset, &p.tx[..16], p.memo);
+                    println!(
+                        "{:>8}  out  {:>16} {}  {}  {}",
+                        "pending",
+                        p.amount,
+                        p.asset,
+                        &p.tx[..16],
+                        p.memo
+                    );
                 }
             }
         }
@@ -251,12 +296,18 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
 pub fn run_tx(cmd: TxCommand, json: bool) -> anyhow::Result<()> {
     match cmd {
         TxCommand::Submit { file, api, no_wait } => {
-            let raw = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let bytes = match std::str::from_utf8(&raw).ok().map(str::trim).and_then(|s| hex::decode(s).ok()) {
+            let raw =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes = match std::str::from_utf8(&raw)
+                .ok()
+                .map(str::trim)
+                .and_then(|s| hex::decode(s).ok())
+            {
                 Some(b) => b,
                 None => raw,
             };
-            let tx = Transaction::decode(&bytes).context("the file does not hold a valid transaction")?;
+            let tx = Transaction::decode(&bytes)
+                .context("the file does not hold a valid transaction")?;
             let source = HttpSource::new(&api);
             if no_wait {
                 let hash = source.submit(&tx)?;

@@ -68,7 +68,11 @@ impl Header {
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer::new();
         w.u8(HEADER_VERSION);
-        w.bytes(&u32::try_from(self.chain_id.len()).unwrap_or(u32::MAX).to_le_bytes());
+        w.bytes(
+            &u32::try_from(self.chain_id.len())
+                .unwrap_or(u32::MAX)
+                .to_le_bytes(),
+        );
         w.bytes(self.chain_id.as_bytes());
         w.u64(self.height);
         w.bytes(&self.parent.0);
@@ -87,7 +91,8 @@ impl Header {
         if v != HEADER_VERSION {
             return Err(DecodeError::Version(v));
         }
-        let n = usize::try_from(u32::from_le_bytes(r.array("chain id length")?)).unwrap_or(usize::MAX);
+        let n =
+            usize::try_from(u32::from_le_bytes(r.array("chain id length")?)).unwrap_or(usize::MAX);
         crate::tx::codec::check_range("chain id length", n, 1, MAX_CHAIN_ID)?;
         let chain_id = std::str::from_utf8(r.bytes(n, "chain id")?)
             .map_err(|_| DecodeError::Invalid {
@@ -163,7 +168,10 @@ mod tests {
         let hs: Vec<TxHash> = (0..5u8).map(|i| TxHash([i; 32])).collect();
         let leaf = |h: &TxHash| hash256(b"veil/tx-leaf/v1", &[&h.0]);
         let node = |l: [u8; 32], r: [u8; 32]| hash256(b"veil/tx-node/v1", &[&l, &r]);
-        let left4 = node(node(leaf(&hs[0]), leaf(&hs[1])), node(leaf(&hs[2]), leaf(&hs[3])));
+        let left4 = node(
+            node(leaf(&hs[0]), leaf(&hs[1])),
+            node(leaf(&hs[2]), leaf(&hs[3])),
+        );
         assert_eq!(tx_root(&hs), node(left4, leaf(&hs[4])));
         assert_eq!(tx_root(&hs[..2]), node(leaf(&hs[0]), leaf(&hs[1])));
         assert_ne!(tx_root(&[]), tx_root(&hs[..1]));

@@ -32,6 +32,13 @@ pub struct StoredBlock {
     pub txs: Vec<Transaction>,
 }
 
+/// A record (or its absence) with its proof, at a tip.
+pub type StateProof = (
+    Tip,
+    Option<Vec<u8>>,
+    jmt::proof::SparseMerkleProof<sha2::Sha256>,
+);
+
 /// The committed ledger.
 pub struct Ledger {
     store: Arc<dyn Store>,
@@ -50,7 +57,10 @@ impl Ledger {
     /// Opens the ledger in `store` (which may be empty: see
     /// [`Ledger::has_genesis`]).
     pub fn open(store: Arc<dyn Store>) -> Result<Self, StoreError> {
-        let tip = store.get(Cf::Meta, META_TIP)?.map(|b| Tip::decode(&b)).transpose()?;
+        let tip = store
+            .get(Cf::Meta, META_TIP)?
+            .map(|b| Tip::decode(&b))
+            .transpose()?;
         Ok(Self {
             store,
             tip: RwLock::new(tip),
@@ -69,7 +79,10 @@ impl Ledger {
     }
 
     fn tip_opt(&self) -> Option<Tip> {
-        *self.tip.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+        *self
+            .tip
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The chain tip (genesis must exist).
@@ -169,7 +182,11 @@ impl Ledger {
     }
 
     /// An output's record.
-    pub fn output_record(&self, asset: &AssetId, index: u64) -> Result<Option<OutputRecord>, StoreError> {
+    pub fn output_record(
+        &self,
+        asset: &AssetId,
+        index: u64,
+    ) -> Result<Option<OutputRecord>, StoreError> {
         self.store
             .get(Cf::Outputs, &output_key(asset, index))?
             .map(|b| OutputRecord::decode(&b))
@@ -185,9 +202,19 @@ impl Ledger {
     }
 
     /// Up to `limit` outputs of `asset` from global index `from`.
-    pub fn outputs(&self, asset: &AssetId, from: u64, limit: usize) -> Result<Vec<(u64, OutputRecord)>, StoreError> {
+    pub fn outputs(
+        &self,
+        asset: &AssetId,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, OutputRecord)>, StoreError> {
         self.store
-            .scan(Cf::Outputs, &output_prefix(asset), &output_key(asset, from), limit)?
+            .scan(
+                Cf::Outputs,
+                &output_prefix(asset),
+                &output_key(asset, from),
+                limit,
+            )?
             .into_iter()
             .map(|(k, v)| Ok((decode_output_key(&k)?.1, OutputRecord::decode(&v)?)))
             .collect()
@@ -216,9 +243,11 @@ impl Ledger {
             .scan(Cf::Assets, b"", b"", usize::MAX)?
             .into_iter()
             .map(|(k, v)| {
-                let id = AssetId::new(&String::from_utf8_lossy(&k)).map_err(|e| StoreError::Corrupt {
-                    cf: "assets",
-                    why: e.to_string(),
+                let id = AssetId::new(&String::from_utf8_lossy(&k)).map_err(|e| {
+                    StoreError::Corrupt {
+                        cf: "assets",
+                        why: e.to_string(),
+                    }
                 })?;
                 Ok((id, AssetRecord::decode(&v)?))
             })
@@ -253,11 +282,7 @@ impl Ledger {
 
     /// A proof of the record `(cf, key)` (or of its absence) against the
     /// current state root.
-    pub fn prove(
-        &self,
-        cf: Cf,
-        key: &[u8],
-    ) -> Result<(Tip, Option<Vec<u8>>, jmt::proof::SparseMerkleProof<sha2::Sha256>), StoreError> {
+    pub fn prove(&self, cf: Cf, key: &[u8]) -> Result<StateProof, StoreError> {
         let tip = self.tip();
         let (value, proof) = tree::prove(self.store.as_ref(), tip.height, tree::key_hash(cf, key))?;
         Ok((tip, value, proof))
@@ -271,7 +296,10 @@ impl Ledger {
             state_root: block.header.state_root,
         };
         self.store.write(block.writes)?;
-        *self.tip.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(tip);
+        *self
+            .tip
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(tip);
         Ok(())
     }
 }
@@ -282,7 +310,9 @@ impl LedgerView for Ledger {
         if let Some(m) = self.ring_cache.get(&key) {
             return Some(m);
         }
-        let rec = self.output_record(asset, index).unwrap_or_else(log_and(None))?;
+        let rec = self
+            .output_record(asset, index)
+            .unwrap_or_else(log_and(None))?;
         let member = RingMember::new(rec.key, rec.commitment);
         self.ring_cache.insert(key, member);
         Some(member)
@@ -312,6 +342,8 @@ impl LedgerView for Ledger {
     }
 
     fn asset_issuer(&self, asset: &AssetId) -> Option<VerifyingKey> {
-        self.asset(asset).unwrap_or_else(log_and(None)).map(|a| a.issuer)
+        self.asset(asset)
+            .unwrap_or_else(log_and(None))
+            .map(|a| a.issuer)
     }
 }

@@ -134,7 +134,13 @@ impl Pending<'_> {
         Ok(c)
     }
 
-    fn apply(&mut self, tx: &Transaction, hash: TxHash, height: u64, position: u32) -> Result<(), StoreError> {
+    fn apply(
+        &mut self,
+        tx: &Transaction,
+        hash: TxHash,
+        height: u64,
+        position: u32,
+    ) -> Result<(), StoreError> {
         let loc = TxLocation { height, position };
         let stored = [&loc.encode()[..], &tx.encode()].concat();
         self.put_auth(Cf::Txs, hash.0.to_vec(), loc.encode().to_vec(), stored);
@@ -157,7 +163,12 @@ impl Pending<'_> {
             .encode();
             let key = output_key(&asset, next);
             self.put_auth(Cf::Outputs, key.clone(), rec.clone(), rec);
-            self.put_auth(Cf::OutputKeys, o.one_time_key.as_bytes().to_vec(), key.clone(), key);
+            self.put_auth(
+                Cf::OutputKeys,
+                o.one_time_key.as_bytes().to_vec(),
+                key.clone(),
+                key,
+            );
             self.new_keys.insert(o.one_time_key);
             next += 1;
         }
@@ -223,12 +234,22 @@ pub fn execute(
     };
     for (id, rec) in registry.assets {
         let bytes = rec.encode();
-        pending.put_auth(Cf::Assets, id.as_str().as_bytes().to_vec(), bytes.clone(), bytes);
+        pending.put_auth(
+            Cf::Assets,
+            id.as_str().as_bytes().to_vec(),
+            bytes.clone(),
+            bytes,
+        );
         pending.assets.insert(id, rec);
     }
     for (key, rec) in registry.regulators {
         let bytes = rec.encode();
-        pending.put_auth(Cf::Regulators, key.as_bytes().to_vec(), bytes.clone(), bytes);
+        pending.put_auth(
+            Cf::Regulators,
+            key.as_bytes().to_vec(),
+            bytes.clone(),
+            bytes,
+        );
         pending.regulators.insert(key, rec);
     }
 
@@ -251,7 +272,8 @@ pub fn execute(
     let to_verify: Vec<usize> = (0..txs.len())
         .filter(|&i| results[i].is_ok() && !preverified(&hashes[i]))
         .collect();
-    let items: Vec<(&Transaction, &Rings)> = to_verify.iter().map(|&i| (&txs[i], &rings[i])).collect();
+    let items: Vec<(&Transaction, &Rings)> =
+        to_verify.iter().map(|&i| (&txs[i], &rings[i])).collect();
     for (&i, r) in to_verify.iter().zip(verify_batch_parallel(&items)) {
         results[i] = r;
     }
@@ -282,7 +304,12 @@ pub fn execute(
         }
     }
     let height_bytes = ctx.height.to_be_bytes().to_vec();
-    pending.put_auth(Cf::Meta, META_HEIGHT.to_vec(), height_bytes.clone(), height_bytes);
+    pending.put_auth(
+        Cf::Meta,
+        META_HEIGHT.to_vec(),
+        height_bytes.clone(),
+        height_bytes,
+    );
     let updates: Vec<_> = std::mem::take(&mut pending.tree).into_iter().collect();
     let state_root = tree::update(ledger.store(), ctx.height, updates, &mut pending.writes)?;
     let header = Header {
@@ -299,7 +326,14 @@ pub fn execute(
     let h = ctx.height.to_be_bytes();
     let mut w = pending.writes;
     w.put(Cf::Headers, h.to_vec(), header.encode());
-    w.put(Cf::Blocks, h.to_vec(), accepted_hashes.iter().flat_map(|t| t.0).collect::<Vec<u8>>());
+    w.put(
+        Cf::Blocks,
+        h.to_vec(),
+        accepted_hashes
+            .iter()
+            .flat_map(|t| t.0)
+            .collect::<Vec<u8>>(),
+    );
     w.put(Cf::BlockHashes, hash.0.to_vec(), h.to_vec());
     w.put(
         Cf::Meta,
@@ -313,7 +347,11 @@ pub fn execute(
     );
     if genesis {
         w.put(Cf::Meta, META_GENESIS.to_vec(), hash.0.to_vec());
-        w.put(Cf::Meta, META_CHAIN.to_vec(), ctx.chain_id.as_bytes().to_vec());
+        w.put(
+            Cf::Meta,
+            META_CHAIN.to_vec(),
+            ctx.chain_id.as_bytes().to_vec(),
+        );
     }
     Ok(ExecutedBlock {
         header,

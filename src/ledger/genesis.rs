@@ -145,7 +145,10 @@ impl GenesisConfig {
 
     /// A hash identifying this configuration.
     pub fn digest(&self) -> [u8; 32] {
-        hash256(b"veil/genesis/v1", &[serde_json::to_string(self).unwrap_or_default().as_bytes()])
+        hash256(
+            b"veil/genesis/v1",
+            &[serde_json::to_string(self).unwrap_or_default().as_bytes()],
+        )
     }
 
     /// The registry records it creates.
@@ -220,8 +223,17 @@ pub fn initialize(ledger: &Ledger, config: &GenesisConfig) -> Result<BlockHash, 
         timestamp_ms: config.timestamp_ms,
         proposer: [0; 32],
     };
-    let mut block = execute(ledger, ctx, config.registry()?, config.mint_txs()?, &|_| false, Mode::Validate)?;
-    block.writes.put(Cf::Meta, META_GENESIS_CONFIG.to_vec(), digest.to_vec());
+    let mut block = execute(
+        ledger,
+        ctx,
+        config.registry()?,
+        config.mint_txs()?,
+        &|_| false,
+        Mode::Validate,
+    )?;
+    block
+        .writes
+        .put(Cf::Meta, META_GENESIS_CONFIG.to_vec(), digest.to_vec());
     let hash = block.header.hash();
     ledger.commit(block)?;
     Ok(hash)

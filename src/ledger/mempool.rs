@@ -98,7 +98,12 @@ impl Mempool {
 
     /// Adds a verified transaction, evicting the oldest if full. Returns
     /// the hashes evicted.
-    pub fn insert(&mut self, hash: TxHash, tx: Arc<Transaction>, bytes: usize) -> Result<Vec<TxHash>, MempoolError> {
+    pub fn insert(
+        &mut self,
+        hash: TxHash,
+        tx: Arc<Transaction>,
+        bytes: usize,
+    ) -> Result<Vec<TxHash>, MempoolError> {
         if self.by_hash.contains_key(&hash) {
             return Err(MempoolError::Duplicate);
         }
@@ -110,7 +115,9 @@ impl Mempool {
             return Err(MempoolError::DoubleSpend(*other));
         }
         let mut evicted = Vec::new();
-        while self.by_hash.len() + 1 > self.limits.max_count || self.bytes + bytes > self.limits.max_bytes {
+        while self.by_hash.len() + 1 > self.limits.max_count
+            || self.bytes + bytes > self.limits.max_bytes
+        {
             let Some((_, oldest)) = self.order.iter().next().map(|(s, h)| (*s, *h)) else {
                 break;
             };

@@ -202,19 +202,26 @@ impl AssetRecord {
     pub fn decode(bytes: &[u8]) -> Result<Self, StoreError> {
         let c = corrupt("assets");
         let mut r = Reader::new(bytes);
-        let issuer = VerifyingKey::from_bytes(&r.array("issuer").map_err(&c)?).map_err(|_| StoreError::Corrupt {
-            cf: "assets",
-            why: "issuer key".into(),
-        })?;
-        let decimals = r.u8("decimals").map_err(&c)?;
-        let name = String::from_utf8(r.bytes_u16("name", 0, 128).map_err(&c)?.to_vec()).map_err(|_| {
+        let issuer = VerifyingKey::from_bytes(&r.array("issuer").map_err(&c)?).map_err(|_| {
             StoreError::Corrupt {
                 cf: "assets",
-                why: "name not UTF-8".into(),
+                why: "issuer key".into(),
             }
         })?;
+        let decimals = r.u8("decimals").map_err(&c)?;
+        let name =
+            String::from_utf8(r.bytes_u16("name", 0, 128).map_err(&c)?.to_vec()).map_err(|_| {
+                StoreError::Corrupt {
+                    cf: "assets",
+                    why: "name not UTF-8".into(),
+                }
+            })?;
         r.finish().map_err(&c)?;
-        Ok(Self { issuer, decimals, name })
+        Ok(Self {
+            issuer,
+            decimals,
+            name,
+        })
     }
 }
 
@@ -241,12 +248,12 @@ impl RegulatorRecord {
         let c = corrupt("regulators");
         let mut r = Reader::new(bytes);
         let active = r.u8("active").map_err(&c)? == 1;
-        let label = String::from_utf8(r.bytes_u16("label", 0, 128).map_err(&c)?.to_vec()).map_err(|_| {
-            StoreError::Corrupt {
+        let label = String::from_utf8(r.bytes_u16("label", 0, 128).map_err(&c)?.to_vec()).map_err(
+            |_| StoreError::Corrupt {
                 cf: "regulators",
                 why: "label not UTF-8".into(),
-            }
-        })?;
+            },
+        )?;
         r.finish().map_err(&c)?;
         Ok(Self { label, active })
     }
@@ -266,7 +273,12 @@ pub struct Tip {
 impl Tip {
     /// `height_be ‖ hash ‖ root`.
     pub fn encode(&self) -> Vec<u8> {
-        [&self.height.to_be_bytes()[..], &self.hash.0, &self.state_root].concat()
+        [
+            &self.height.to_be_bytes()[..],
+            &self.hash.0,
+            &self.state_root,
+        ]
+        .concat()
     }
 
     /// Decodes.

@@ -43,8 +43,15 @@ pub fn replay_block(ledger: &Ledger, block: StoredBlock) -> Result<Tip, ReplayEr
         timestamp_ms: h.timestamp_ms,
         proposer: h.proposer,
     };
-    let executed = execute(ledger, ctx, RegistryUpdates::default(), block.txs, &|_| false, Mode::Validate)
-        .map_err(|source| ReplayError::Exec { height, source })?;
+    let executed = execute(
+        ledger,
+        ctx,
+        RegistryUpdates::default(),
+        block.txs,
+        &|_| false,
+        Mode::Validate,
+    )
+    .map_err(|source| ReplayError::Exec { height, source })?;
     if executed.header != block.header {
         return Err(ReplayError::Mismatch {
             height,
@@ -52,8 +59,9 @@ pub fn replay_block(ledger: &Ledger, block: StoredBlock) -> Result<Tip, ReplayEr
             recorded: block.header.hash().to_string(),
         });
     }
-    ledger
-        .commit(executed)
-        .map_err(|e| ReplayError::Exec { height, source: e.into() })?;
+    ledger.commit(executed).map_err(|e| ReplayError::Exec {
+        height,
+        source: e.into(),
+    })?;
     Ok(ledger.tip())
 }

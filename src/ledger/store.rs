@@ -96,8 +96,11 @@ pub enum StoreError {
     },
 }
 
+/// A key and its value.
+pub type Pair = (Vec<u8>, Vec<u8>);
 /// Key–value pairs.
-pub type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+pub type Pairs = Vec<Pair>;
+type Map = BTreeMap<(Cf, Vec<u8>), Vec<u8>>;
 
 /// Read access.
 pub trait StateRead: Send + Sync {
@@ -105,7 +108,7 @@ pub trait StateRead: Send + Sync {
     fn get(&self, cf: Cf, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// The entry with the greatest key `≤ key` among keys starting with
     /// `prefix`.
-    fn seek_prev(&self, cf: Cf, prefix: &[u8], key: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>, StoreError>;
+    fn seek_prev(&self, cf: Cf, prefix: &[u8], key: &[u8]) -> Result<Option<Pair>, StoreError>;
     /// Up to `limit` entries with key `≥ from` among keys starting with
     /// `prefix`, in key order.
     fn scan(&self, cf: Cf, prefix: &[u8], from: &[u8], limit: usize) -> Result<Pairs, StoreError>;
@@ -146,9 +149,7 @@ impl WriteSet {
 
     /// The pending operation on `key`: `Some(None)` for a delete.
     pub fn get(&self, cf: Cf, key: &[u8]) -> Option<Option<&[u8]>> {
-        self.ops
-            .get(&(cf, key.to_vec()))
-            .map(|v| v.as_deref())
+        self.ops.get(&(cf, key.to_vec())).map(|v| v.as_deref())
     }
 
     /// Operations in key order.
@@ -202,7 +203,7 @@ impl<'a, S: StateRead + ?Sized> Overlay<'a, S> {
 /// An in-memory store.
 #[derive(Default)]
 pub struct MemoryStore {
-    map: RwLock<BTreeMap<(Cf, Vec<u8>), Vec<u8>>>,
+    map: RwLock<Map>,
 }
 
 impl MemoryStore {
@@ -211,8 +212,10 @@ impl MemoryStore {
         Self::default()
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<(Cf, Vec<u8>), Vec<u8>>> {
-        self.map.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Map> {
+        self.map
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -221,7 +224,7 @@ impl StateRead for MemoryStore {
         Ok(self.read().get(&(cf, key.to_vec())).cloned())
     }
 
-    fn seek_prev(&self, cf: Cf, prefix: &[u8], key: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn seek_prev(&self, cf: Cf, prefix: &[u8], key: &[u8]) -> Result<Option<Pair>, StoreError> {
         let map = self.read();
         Ok(map
             .range((cf, Vec::new())..=(cf, key.to_vec()))
@@ -243,7 +246,10 @@ impl StateRead for MemoryStore {
 
 impl StateWrite for MemoryStore {
     fn write(&self, set: WriteSet) -> Result<(), StoreError> {
-        let mut map = self.map.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self
+            .map
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for ((cf, k), v) in set.ops {
             match v {
                 Some(v) => {
@@ -314,7 +320,7 @@ impl StateRead for RocksStore {
         Ok(self.db.get_cf(self.cf(cf)?, key)?)
     }
 
-    fn seek_prev(&self, cf: Cf, prefix: &[u8], key: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn seek_prev(&self, cf: Cf, prefix: &[u8], key: &[u8]) -> Result<Option<Pair>, StoreError> {
         let mut it = self.db.raw_iterator_cf(self.cf(cf)?);
         it.seek_for_prev(key);
         if it.valid() {
@@ -383,7 +389,10 @@ mod tests {
         assert_eq!(store.seek_prev(Cf::Meta, b"b", b"a9").unwrap(), None);
         let all = store.scan(Cf::Meta, b"a", b"a", 10).unwrap();
         assert_eq!(all.len(), 2);
-        assert_eq!(store.scan(Cf::Meta, b"a", b"a2", 10).unwrap()[0].0, b"a3".to_vec());
+        assert_eq!(
+            store.scan(Cf::Meta, b"a", b"a2", 10).unwrap()[0].0,
+            b"a3".to_vec()
+        );
         assert_eq!(store.scan(Cf::Meta, b"", b"", 1).unwrap().len(), 1);
         let mut w = WriteSet::new();
         w.delete(Cf::Meta, b"a1".to_vec());

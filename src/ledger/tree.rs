@@ -34,7 +34,10 @@ pub const AUTHENTICATED: [Cf; 7] = [
 
 /// The tree key of a record.
 pub fn key_hash(cf: Cf, key: &[u8]) -> KeyHash {
-    KeyHash(hash256(b"veil/state-key/v1", &[cf.name().as_bytes(), &[0], key]))
+    KeyHash(hash256(
+        b"veil/state-key/v1",
+        &[cf.name().as_bytes(), &[0], key],
+    ))
 }
 
 struct Reader<'a, S: StateRead + ?Sized>(&'a S);
@@ -52,7 +55,11 @@ impl<S: StateRead + ?Sized> TreeReader for Reader<'_, S> {
         }
     }
 
-    fn get_value_option(&self, max_version: Version, key_hash: KeyHash) -> anyhow::Result<Option<OwnedValue>> {
+    fn get_value_option(
+        &self,
+        max_version: Version,
+        key_hash: KeyHash,
+    ) -> anyhow::Result<Option<OwnedValue>> {
         let mut seek = key_hash.0.to_vec();
         seek.extend_from_slice(&max_version.to_be_bytes());
         match self.0.seek_prev(Cf::JmtValues, &key_hash.0, &seek)? {
@@ -122,7 +129,12 @@ pub fn prove(
 }
 
 /// Checks a proof against a state root.
-pub fn verify(root: [u8; 32], key_hash: KeyHash, value: Option<&[u8]>, proof: &SparseMerkleProof<Sha256>) -> bool {
+pub fn verify(
+    root: [u8; 32],
+    key_hash: KeyHash,
+    value: Option<&[u8]>,
+    proof: &SparseMerkleProof<Sha256>,
+) -> bool {
     proof.verify(RootHash(root), key_hash, value).is_ok()
 }
 
@@ -159,6 +171,9 @@ mod tests {
         // Same updates in a fresh store give the same root (determinism).
         let other = MemoryStore::new();
         let mut w = WriteSet::new();
-        assert_eq!(update(&other, 0, vec![(k1, Some(b"a".to_vec()))], &mut w).unwrap(), r0);
+        assert_eq!(
+            update(&other, 0, vec![(k1, Some(b"a".to_vec()))], &mut w).unwrap(),
+            r0
+        );
     }
 }

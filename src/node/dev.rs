@@ -35,7 +35,10 @@ pub struct DevNetwork {
 
 impl DevNetwork {
     /// Generates fresh keys and the genesis that funds both banks.
-    pub fn generate<R: RngCore + CryptoRng>(rng: &mut R, timestamp_ms: u64) -> Result<Self, BuildError> {
+    pub fn generate<R: RngCore + CryptoRng>(
+        rng: &mut R,
+        timestamp_ms: u64,
+    ) -> Result<Self, BuildError> {
         let mut seed = || {
             let mut s = [0u8; 32];
             rng.fill_bytes(&mut s);
@@ -130,15 +133,27 @@ impl DevFiles {
 impl DevNetwork {
     /// Writes the genesis file and the encrypted wallets and keys
     /// (passphrase [`DEV_PASSPHRASE`]).
-    pub fn write(&self, files: &DevFiles, kdf: crate::wallet::keystore::KdfParams) -> Result<(), crate::wallet::WalletError> {
+    pub fn write(
+        &self,
+        files: &DevFiles,
+        kdf: crate::wallet::keystore::KdfParams,
+    ) -> Result<(), crate::wallet::WalletError> {
         use crate::wallet::{keystore, Wallet};
         if let Some(dir) = files.genesis.parent() {
             std::fs::create_dir_all(dir).map_err(keystore::KeystoreError::Io)?;
         }
-        keystore::write_private(&files.genesis, self.genesis.to_toml().as_bytes()).map_err(keystore::KeystoreError::Io)?;
+        keystore::write_private(&files.genesis, self.genesis.to_toml().as_bytes())
+            .map_err(keystore::KeystoreError::Io)?;
         Wallet::from_seed(&self.bank_a_seed, "bank-a").save(&files.bank_a, DEV_PASSPHRASE, kdf)?;
         Wallet::from_seed(&self.bank_b_seed, "bank-b").save(&files.bank_b, DEV_PASSPHRASE, kdf)?;
-        keystore::save_seed(&files.regulator, keystore::REGULATOR_KIND, &self.regulator_seed, "dev-regulator", DEV_PASSPHRASE, kdf)?;
+        keystore::save_seed(
+            &files.regulator,
+            keystore::REGULATOR_KIND,
+            &self.regulator_seed,
+            "dev-regulator",
+            DEV_PASSPHRASE,
+            kdf,
+        )?;
         keystore::save_seed(
             &files.issuer,
             keystore::ISSUER_KIND,

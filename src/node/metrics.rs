@@ -52,15 +52,47 @@ impl Default for Metrics {
             block_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 14)),
             registry: Registry::default(),
         };
-        registry.register("block_height", "Height of the last committed block", m.height.clone());
-        registry.register("mempool_transactions", "Transactions waiting in the mempool", m.mempool_txs.clone());
-        registry.register("mempool_bytes", "Bytes waiting in the mempool", m.mempool_bytes.clone());
-        registry.register("transactions_accepted", "Transactions admitted to the mempool", m.accepted.clone());
-        registry.register("transactions_rejected", "Transactions refused, by reason", m.rejected.clone());
+        registry.register(
+            "block_height",
+            "Height of the last committed block",
+            m.height.clone(),
+        );
+        registry.register(
+            "mempool_transactions",
+            "Transactions waiting in the mempool",
+            m.mempool_txs.clone(),
+        );
+        registry.register(
+            "mempool_bytes",
+            "Bytes waiting in the mempool",
+            m.mempool_bytes.clone(),
+        );
+        registry.register(
+            "transactions_accepted",
+            "Transactions admitted to the mempool",
+            m.accepted.clone(),
+        );
+        registry.register(
+            "transactions_rejected",
+            "Transactions refused, by reason",
+            m.rejected.clone(),
+        );
         registry.register("blocks_committed", "Blocks committed", m.blocks.clone());
-        registry.register("transactions_committed", "Transactions committed", m.committed_txs.clone());
-        registry.register("tx_verify_seconds", "Proof verification time per transaction", m.verify_seconds.clone());
-        registry.register("block_seconds", "Block execution and commit time", m.block_seconds.clone());
+        registry.register(
+            "transactions_committed",
+            "Transactions committed",
+            m.committed_txs.clone(),
+        );
+        registry.register(
+            "tx_verify_seconds",
+            "Proof verification time per transaction",
+            m.verify_seconds.clone(),
+        );
+        registry.register(
+            "block_seconds",
+            "Block execution and commit time",
+            m.block_seconds.clone(),
+        );
         Self { registry, ..m }
     }
 }

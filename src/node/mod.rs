@@ -20,7 +20,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{mpsc, oneshot, Notify};
 
-
 use crate::ledger::execute::{execute, BlockContext, ExecError, Mode, RegistryUpdates};
 use crate::ledger::genesis::{self, GenesisConfig, GenesisError};
 use crate::ledger::mempool::{Mempool, MempoolError, MempoolLimits};
@@ -135,6 +134,17 @@ struct Admission {
     reply: oneshot::Sender<Result<TxHash, SubmitError>>,
 }
 
+/// Where a transaction is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxState {
+    /// In a block: height and position.
+    Committed(u64, u32),
+    /// In the mempool.
+    Pending,
+    /// Neither.
+    Unknown,
+}
+
 /// A summary of a committed block.
 #[derive(Clone, Debug)]
 pub struct BlockSummary {
@@ -172,7 +182,10 @@ impl Node {
     /// genesis block, and starts the admission verifier thread.
     pub fn open(config: NodeConfig) -> Result<Arc<Self>, NodeError> {
         std::fs::create_dir_all(&config.data_dir)?;
-        let store = Arc::new(RocksStore::open(&config.data_dir.join("db"), config.sync_writes)?);
+        let store = Arc::new(RocksStore::open(
+            &config.data_dir.join("db"),
+            config.sync_writes,
+        )?);
         let dyn_store: Arc<dyn Store> = store.clone();
         let ledger = Arc::new(Ledger::open(dyn_store)?);
         genesis::initialize(&ledger, &config.genesis)?;
@@ -186,7 +199,9 @@ impl Node {
             admissions: tx,
             block_wake: Notify::new(),
         });
-        node.metrics.height.set(i64::try_from(node.ledger.tip().height).unwrap_or(i64::MAX));
+        node.metrics
+            .height
+            .set(i64::try_from(node.ledger.tip().height).unwrap_or(i64::MAX));
         let weak = Arc::downgrade(&node);
         std::thread::Builder::new()
             .name("veil-admission".into())
@@ -201,7 +216,9 @@ impl Node {
 
     /// Locks the mempool.
     pub fn mempool(&self) -> MutexGuard<'_, Mempool> {
-        self.mempool.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.mempool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn reject<T>(&self, e: SubmitError) -> Result<T, SubmitError> {
@@ -258,6 +275,22 @@ impl Node {
             .map_err(|_| SubmitError::Unavailable("admission stopped".into()))?
     }
 
+    /// Where a transaction is: committed `(height, position)`, pending, or
+    /// unknown. Read under the mempool lock, which block commits also hold,
+    /// so a transaction moving from the mempool into a block is never seen
+    /// in neither.
+    pub fn tx_status(&self, hash: &TxHash) -> Result<TxState, StoreError> {
+        let pool = self.mempool();
+        if let Some(loc) = self.ledger.tx_location(hash)? {
+            return Ok(TxState::Committed(loc.height, loc.position));
+        }
+        Ok(if pool.contains(hash) {
+            TxState::Pending
+        } else {
+            TxState::Unknown
+        })
+    }
+
     /// Final stateful check and insertion, under the mempool lock.
     fn admit(&self, job: &Admission) -> Result<TxHash, SubmitError> {
         let mut pool = self.mempool();
@@ -267,15 +300,22 @@ impl Node {
         match pool.insert(job.hash, Arc::clone(&job.tx), job.bytes) {
             Ok(evicted) => {
                 if !evicted.is_empty() {
-                    tracing::warn!(count = evicted.len(), "mempool full: evicted oldest transactions");
+                    tracing::warn!(
+                        count = evicted.len(),
+                        "mempool full: evicted oldest transactions"
+                    );
                 }
             }
             Err(MempoolError::Duplicate) => return Err(SubmitError::Duplicate(job.hash)),
             Err(MempoolError::DoubleSpend(other)) => return Err(SubmitError::DoubleSpend(other)),
             Err(MempoolError::TooLarge) => return Err(SubmitError::Full),
         }
-        self.metrics.mempool_txs.set(i64::try_from(pool.len()).unwrap_or(i64::MAX));
-        self.metrics.mempool_bytes.set(i64::try_from(pool.bytes()).unwrap_or(i64::MAX));
+        self.metrics
+            .mempool_txs
+            .set(i64::try_from(pool.len()).unwrap_or(i64::MAX));
+        self.metrics
+            .mempool_bytes
+            .set(i64::try_from(pool.bytes()).unwrap_or(i64::MAX));
         if pool.len() >= self.config.block_trigger {
             self.block_wake.notify_one();
         }
@@ -290,7 +330,10 @@ impl Node {
         }
         let started = Instant::now();
         let tip = self.ledger.tip();
-        let parent_ts = self.ledger.header(tip.height)?.map_or(0, |h| h.timestamp_ms);
+        let parent_ts = self
+            .ledger
+            .header(tip.height)?
+            .map_or(0, |h| h.timestamp_ms);
         let ctx = BlockContext {
             chain_id: self.ledger.chain_id()?,
             height: tip.height + 1,
@@ -321,18 +364,33 @@ impl Node {
             for h in included.iter().chain(rejected.iter().map(|(h, _)| h)) {
                 pool.remove(h);
             }
-            self.metrics.mempool_txs.set(i64::try_from(pool.len()).unwrap_or(i64::MAX));
-            self.metrics.mempool_bytes.set(i64::try_from(pool.bytes()).unwrap_or(i64::MAX));
+            self.metrics
+                .mempool_txs
+                .set(i64::try_from(pool.len()).unwrap_or(i64::MAX));
+            self.metrics
+                .mempool_bytes
+                .set(i64::try_from(pool.bytes()).unwrap_or(i64::MAX));
         }
         for (h, e) in &rejected {
             tracing::warn!(tx = %h, error = %e, "dropped from block");
             self.metrics.reject(e.code());
         }
-        self.metrics.height.set(i64::try_from(summary.height).unwrap_or(i64::MAX));
+        self.metrics
+            .height
+            .set(i64::try_from(summary.height).unwrap_or(i64::MAX));
         self.metrics.blocks.inc();
-        self.metrics.committed_txs.inc_by(u64::try_from(summary.txs).unwrap_or(0));
-        self.metrics.block_seconds.observe(started.elapsed().as_secs_f64());
-        tracing::info!(height = summary.height, txs = summary.txs, ms = started.elapsed().as_millis(), "block committed");
+        self.metrics
+            .committed_txs
+            .inc_by(u64::try_from(summary.txs).unwrap_or(0));
+        self.metrics
+            .block_seconds
+            .observe(started.elapsed().as_secs_f64());
+        tracing::info!(
+            height = summary.height,
+            txs = summary.txs,
+            ms = started.elapsed().as_millis(),
+            "block committed"
+        );
         Ok(Some(summary))
     }
 
@@ -362,16 +420,20 @@ fn admission_loop(node: std::sync::Weak<Node>, mut rx: mpsc::Receiver<Admission>
         }
         let Some(node) = node.upgrade() else { return };
         let started = Instant::now();
-        let items: Vec<(&Transaction, &Rings)> = jobs.iter().map(|j| (j.tx.as_ref(), &j.rings)).collect();
+        let items: Vec<(&Transaction, &Rings)> =
+            jobs.iter().map(|j| (j.tx.as_ref(), &j.rings)).collect();
         let results = verify_batch_parallel(&items);
-        let per_tx = started.elapsed().as_secs_f64() / f64::from(u32::try_from(jobs.len()).unwrap_or(1));
+        let per_tx =
+            started.elapsed().as_secs_f64() / f64::from(u32::try_from(jobs.len()).unwrap_or(1));
         for (job, result) in jobs.into_iter().zip(results) {
             node.metrics.verify_seconds.observe(per_tx);
             let outcome = result
                 .map_err(SubmitError::Invalid)
                 .and_then(|()| node.admit(&job));
             match &outcome {
-                Ok(_) => node.metrics.accepted.inc(),
+                Ok(_) => {
+                    node.metrics.accepted.inc();
+                }
                 Err(e) => node.metrics.reject(e.code()),
             }
             let _ = job.reply.send(outcome);
@@ -401,7 +463,10 @@ pub async fn start(node: Arc<Node>, api_addr: std::net::SocketAddr) -> std::io::
         let stop = async move {
             let _ = server_watch.wait_for(|s| *s).await;
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+        {
             tracing::error!(error = %e, "API server failed");
         }
     });

@@ -124,8 +124,16 @@ impl ChainSource for HttpSource {
             .collect()
     }
 
-    fn outputs_at(&self, asset: &AssetId, indices: &[u64]) -> anyhow::Result<Vec<(u64, RingMember)>> {
-        let list = indices.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
+    fn outputs_at(
+        &self,
+        asset: &AssetId,
+        indices: &[u64],
+    ) -> anyhow::Result<Vec<(u64, RingMember)>> {
+        let list = indices
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
         let o: OutputsJson = self.get(&format!("/v1/outputs?asset={asset}&indices={list}"))?;
         o.outputs
             .into_iter()

@@ -63,7 +63,12 @@ impl DecoyPicker {
     }
 
     /// `n` distinct decoys, never `real`.
-    pub fn pick<R: Rng + ?Sized>(&self, rng: &mut R, real: u64, n: usize) -> anyhow::Result<Vec<u64>> {
+    pub fn pick<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        real: u64,
+        n: usize,
+    ) -> anyhow::Result<Vec<u64>> {
         let available = self.count.saturating_sub(1);
         if u64::try_from(n).unwrap_or(u64::MAX) > available {
             anyhow::bail!(
@@ -73,7 +78,8 @@ impl DecoyPicker {
                 self.count
             );
         }
-        let gamma = Gamma::new(GAMMA_SHAPE, 1.0 / GAMMA_RATE).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let gamma =
+            Gamma::new(GAMMA_SHAPE, 1.0 / GAMMA_RATE).map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut chosen = BTreeSet::new();
         let mut attempts = 0usize;
         while chosen.len() < n {
@@ -111,7 +117,10 @@ mod tests {
             assert!(d.windows(2).all(|w| w[0] < w[1]));
             recent_half += d.iter().filter(|&&i| i >= 500_000).count();
         }
-        assert!(recent_half > 50 * 15 * 7 / 10, "decoys are not recency-biased: {recent_half}");
+        assert!(
+            recent_half > 50 * 15 * 7 / 10,
+            "decoys are not recency-biased: {recent_half}"
+        );
     }
 
     #[test]

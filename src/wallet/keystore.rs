@@ -84,7 +84,11 @@ pub enum KeystoreError {
     Decrypt,
 }
 
-fn derive_key(passphrase: &str, salt: &[u8], p: KdfParams) -> Result<Zeroizing<[u8; 32]>, KeystoreError> {
+fn derive_key(
+    passphrase: &str,
+    salt: &[u8],
+    p: KdfParams,
+) -> Result<Zeroizing<[u8; 32]>, KeystoreError> {
     if p.m_cost_kib > 4 * 1024 * 1024 || p.t_cost > 64 || p.p_cost > 16 {
         return Err(KeystoreError::Format("KDF parameters out of range".into()));
     }
@@ -98,17 +102,28 @@ fn derive_key(passphrase: &str, salt: &[u8], p: KdfParams) -> Result<Zeroizing<[
 }
 
 fn ad(kind: &str, p: &KdfParams) -> Vec<u8> {
-    format!("veil/keystore/v1\0{kind}\0{}/{}/{}", p.m_cost_kib, p.t_cost, p.p_cost).into_bytes()
+    format!(
+        "veil/keystore/v1\0{kind}\0{}/{}/{}",
+        p.m_cost_kib, p.t_cost, p.p_cost
+    )
+    .into_bytes()
 }
 
 /// Encrypts `plaintext` as a keystore of `kind` and writes it to `path`.
-pub fn save(path: &Path, kind: &str, plaintext: &[u8], passphrase: &str, params: KdfParams) -> Result<(), KeystoreError> {
+pub fn save(
+    path: &Path,
+    kind: &str,
+    plaintext: &[u8],
+    passphrase: &str,
+    params: KdfParams,
+) -> Result<(), KeystoreError> {
     let mut salt = [0u8; 16];
     let mut nonce = [0u8; 24];
     OsRng.fill_bytes(&mut salt);
     OsRng.fill_bytes(&mut nonce);
     let key = derive_key(passphrase, &salt, params)?;
-    let cipher = XChaCha20Poly1305::new_from_slice(key.as_ref()).map_err(|_| KeystoreError::Decrypt)?;
+    let cipher =
+        XChaCha20Poly1305::new_from_slice(key.as_ref()).map_err(|_| KeystoreError::Decrypt)?;
     let ciphertext = cipher
         .encrypt(
             XNonce::from_slice(&nonce),
@@ -129,7 +144,8 @@ pub fn save(path: &Path, kind: &str, plaintext: &[u8], passphrase: &str, params:
         nonce: hex::encode(nonce),
         ciphertext: hex::encode(ciphertext),
     };
-    let json = serde_json::to_vec_pretty(&file).map_err(|e| KeystoreError::Format(e.to_string()))?;
+    let json =
+        serde_json::to_vec_pretty(&file).map_err(|e| KeystoreError::Format(e.to_string()))?;
     write_private(path, &json)?;
     Ok(())
 }
@@ -153,12 +169,17 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Reads and decrypts a keystore of `kind`.
-pub fn load(path: &Path, kind: &str, passphrase: &str) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
+pub fn load(
+    path: &Path,
+    kind: &str,
+    passphrase: &str,
+) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
     let meta = std::fs::metadata(path)?;
     if meta.len() > 64 * 1024 * 1024 {
         return Err(KeystoreError::Format("file too large".into()));
     }
-    let file: File = serde_json::from_slice(&std::fs::read(path)?).map_err(|e| KeystoreError::Format(e.to_string()))?;
+    let file: File = serde_json::from_slice(&std::fs::read(path)?)
+        .map_err(|e| KeystoreError::Format(e.to_string()))?;
     if file.version != VERSION || file.kdf.algorithm != "argon2id" {
         return Err(KeystoreError::Format("unsupported version or KDF".into()));
     }
@@ -176,7 +197,8 @@ pub fn load(path: &Path, kind: &str, passphrase: &str) -> Result<Zeroizing<Vec<u
         return Err(KeystoreError::Format("bad nonce or salt".into()));
     }
     let key = derive_key(passphrase, &salt, file.kdf.params)?;
-    let cipher = XChaCha20Poly1305::new_from_slice(key.as_ref()).map_err(|_| KeystoreError::Decrypt)?;
+    let cipher =
+        XChaCha20Poly1305::new_from_slice(key.as_ref()).map_err(|_| KeystoreError::Decrypt)?;
     cipher
         .decrypt(
             XNonce::from_slice(&nonce),
@@ -217,28 +239,47 @@ mod tests {
         let path = dir.path().join("w.wallet");
         save(&path, "wallet", b"secret seed", "pw", fast()).unwrap();
         assert_eq!(&load(&path, "wallet", "pw").unwrap()[..], b"secret seed");
-        assert!(matches!(load(&path, "wallet", "nope"), Err(KeystoreError::Decrypt)));
-        assert!(matches!(load(&path, "regulator", "pw"), Err(KeystoreError::Kind { .. })));
+        assert!(matches!(
+            load(&path, "wallet", "nope"),
+            Err(KeystoreError::Decrypt)
+        ));
+        assert!(matches!(
+            load(&path, "regulator", "pw"),
+            Err(KeystoreError::Kind { .. })
+        ));
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("secret seed") && !text.contains(&hex::encode("secret seed")));
         // Relabelling the kind or editing the ciphertext fails authentication.
         let relabelled = text.replace("\"wallet\"", "\"issuer\"");
         std::fs::write(&path, relabelled).unwrap();
-        assert!(matches!(load(&path, "issuer", "pw"), Err(KeystoreError::Decrypt)));
+        assert!(matches!(
+            load(&path, "issuer", "pw"),
+            Err(KeystoreError::Decrypt)
+        ));
         save(&path, "wallet", b"secret seed", "pw", fast()).unwrap();
-        let mut file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let mut file: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let ct = file["ciphertext"].as_str().unwrap().to_owned();
         let flipped = format!("{}{}", if &ct[..1] == "0" { "1" } else { "0" }, &ct[1..]);
         file["ciphertext"] = serde_json::Value::String(flipped);
         std::fs::write(&path, file.to_string()).unwrap();
-        assert!(matches!(load(&path, "wallet", "pw"), Err(KeystoreError::Decrypt)));
+        assert!(matches!(
+            load(&path, "wallet", "pw"),
+            Err(KeystoreError::Decrypt)
+        ));
         std::fs::write(&path, b"not json").unwrap();
-        assert!(matches!(load(&path, "wallet", "pw"), Err(KeystoreError::Format(_))));
+        assert!(matches!(
+            load(&path, "wallet", "pw"),
+            Err(KeystoreError::Format(_))
+        ));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             save(&path, "wallet", b"x", "pw", fast()).unwrap();
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
     }
 }
@@ -255,19 +296,33 @@ struct SeedFile {
 }
 
 /// Saves a 32-byte secret seed (regulator or issuer key) with a label.
-pub fn save_seed(path: &Path, kind: &str, seed: &[u8; 32], label: &str, passphrase: &str, kdf: KdfParams) -> Result<(), KeystoreError> {
+pub fn save_seed(
+    path: &Path,
+    kind: &str,
+    seed: &[u8; 32],
+    label: &str,
+    passphrase: &str,
+    kdf: KdfParams,
+) -> Result<(), KeystoreError> {
     let file = SeedFile {
         seed: super::state::SecretHex::new(seed),
         label: label.to_owned(),
     };
-    let plain = Zeroizing::new(serde_json::to_vec(&file).map_err(|e| KeystoreError::Format(e.to_string()))?);
+    let plain = Zeroizing::new(
+        serde_json::to_vec(&file).map_err(|e| KeystoreError::Format(e.to_string()))?,
+    );
     save(path, kind, &plain, passphrase, kdf)
 }
 
 /// Loads a seed saved by [`save_seed`]: `(seed, label)`.
-pub fn load_seed(path: &Path, kind: &str, passphrase: &str) -> Result<(Zeroizing<[u8; 32]>, String), KeystoreError> {
+pub fn load_seed(
+    path: &Path,
+    kind: &str,
+    passphrase: &str,
+) -> Result<(Zeroizing<[u8; 32]>, String), KeystoreError> {
     let plain = load(path, kind, passphrase)?;
-    let file: SeedFile = serde_json::from_slice(&plain).map_err(|e| KeystoreError::Format(e.to_string()))?;
+    let file: SeedFile =
+        serde_json::from_slice(&plain).map_err(|e| KeystoreError::Format(e.to_string()))?;
     let seed = file
         .seed
         .bytes32()

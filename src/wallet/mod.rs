@@ -106,8 +106,13 @@ impl Wallet {
     /// Opens a wallet file.
     pub fn load(path: &Path, passphrase: &str) -> Result<Self, WalletError> {
         let plain = keystore::load(path, WALLET_KIND, passphrase)?;
-        let file: WalletFile = serde_json::from_slice(&plain).map_err(|e| WalletError::Data(e.to_string()))?;
-        let seed = Zeroizing::new(file.seed.bytes32().ok_or_else(|| WalletError::Data("seed".into()))?);
+        let file: WalletFile =
+            serde_json::from_slice(&plain).map_err(|e| WalletError::Data(e.to_string()))?;
+        let seed = Zeroizing::new(
+            file.seed
+                .bytes32()
+                .ok_or_else(|| WalletError::Data("seed".into()))?,
+        );
         Ok(Self {
             keys: AccountKeys::from_seed(&seed),
             seed: file.seed.clone(),
@@ -123,7 +128,9 @@ impl Wallet {
             label: self.label.clone(),
             state: self.state.clone(),
         };
-        let plain = Zeroizing::new(serde_json::to_vec(&file).map_err(|e| WalletError::Data(e.to_string()))?);
+        let plain = Zeroizing::new(
+            serde_json::to_vec(&file).map_err(|e| WalletError::Data(e.to_string()))?,
+        );
         keystore::save(path, WALLET_KIND, &plain, passphrase, kdf)?;
         Ok(())
     }
@@ -187,7 +194,12 @@ impl Wallet {
         let hash_hex = ctx.hash.to_string();
         let asset = ctx.tx.asset().as_str().to_owned();
         // Inputs: our outputs being spent.
-        let images: Vec<String> = ctx.tx.key_images().iter().map(|i| hex::encode(i.as_bytes())).collect();
+        let images: Vec<String> = ctx
+            .tx
+            .key_images()
+            .iter()
+            .map(|i| hex::encode(i.as_bytes()))
+            .collect();
         let mut spent_ours = 0u64;
         for o in self.state.outputs.iter_mut() {
             if images.contains(&o.key_image) {
@@ -275,10 +287,13 @@ impl Wallet {
     }
 
     fn owned_output(&self, rec: &OwnedRecord) -> Result<OwnedOutput, WalletError> {
-        let bad = |what: &str| WalletError::Data(format!("owned output {}: {what}", rec.global_index));
-        let key = OneTimeKey::from_bytes(&hex32(&rec.key).ok_or_else(|| bad("key"))?).map_err(|_| bad("key"))?;
+        let bad =
+            |what: &str| WalletError::Data(format!("owned output {}: {what}", rec.global_index));
+        let key = OneTimeKey::from_bytes(&hex32(&rec.key).ok_or_else(|| bad("key"))?)
+            .map_err(|_| bad("key"))?;
         let commitment =
-            Commitment::from_bytes(&hex32(&rec.commitment).ok_or_else(|| bad("commitment"))?).map_err(|_| bad("commitment"))?;
+            Commitment::from_bytes(&hex32(&rec.commitment).ok_or_else(|| bad("commitment"))?)
+                .map_err(|_| bad("commitment"))?;
         let blinding = rec
             .blinding
             .bytes32()
@@ -321,7 +336,7 @@ impl Wallet {
             .filter(|o| o.asset == asset.as_str() && o.spent.is_none())
             .collect();
         // Largest first: fewest inputs, smallest transaction.
-        candidates.sort_by(|a, b| b.amount.cmp(&a.amount));
+        candidates.sort_by_key(|c| std::cmp::Reverse(c.amount));
         let mut chosen = Vec::new();
         let mut total = 0u64;
         for c in candidates {
@@ -368,7 +383,11 @@ impl Wallet {
         let transfer = plan.build(rng)?;
         let tx = Transaction::Transfer(transfer);
         let hash = tx.hash();
-        let images: Vec<String> = tx.key_images().iter().map(|i| hex::encode(i.as_bytes())).collect();
+        let images: Vec<String> = tx
+            .key_images()
+            .iter()
+            .map(|i| hex::encode(i.as_bytes()))
+            .collect();
         for o in self.state.outputs.iter_mut() {
             if images.contains(&o.key_image) {
                 o.spent = Some(Spent {
@@ -395,7 +414,10 @@ impl Wallet {
         let hex = hash.to_string();
         self.state.pending.retain(|p| p.tx != hex);
         for o in self.state.outputs.iter_mut() {
-            if o.spent.as_ref().is_some_and(|s| s.tx == hex && s.height.is_none()) {
+            if o.spent
+                .as_ref()
+                .is_some_and(|s| s.tx == hex && s.height.is_none())
+            {
                 o.spent = None;
             }
         }
@@ -429,5 +451,7 @@ fn hex32(s: &str) -> Option<[u8; 32]> {
 
 /// A scalar from a hex secret, for callers that need the raw value.
 pub fn secret_scalar(s: &SecretHex) -> Option<Secret<Scalar>> {
-    s.bytes32().and_then(|b| scalar_from_canonical(&b)).map(Secret::new)
+    s.bytes32()
+        .and_then(|b| scalar_from_canonical(&b))
+        .map(Secret::new)
 }

@@ -61,7 +61,11 @@ pub trait ChainSource {
     /// Up to `limit` blocks from `from`.
     fn blocks(&self, from: u64, limit: usize) -> anyhow::Result<Vec<ChainBlock>>;
     /// The outputs at these global indices.
-    fn outputs_at(&self, asset: &AssetId, indices: &[u64]) -> anyhow::Result<Vec<(u64, RingMember)>>;
+    fn outputs_at(
+        &self,
+        asset: &AssetId,
+        indices: &[u64],
+    ) -> anyhow::Result<Vec<(u64, RingMember)>>;
     /// Number of outputs of `asset`.
     fn output_count(&self, asset: &AssetId) -> anyhow::Result<u64>;
     /// Facts about `asset`.
@@ -104,7 +108,11 @@ impl ChainSource for LedgerSource {
         chain_blocks(&self.ledger, from, limit)
     }
 
-    fn outputs_at(&self, asset: &AssetId, indices: &[u64]) -> anyhow::Result<Vec<(u64, RingMember)>> {
+    fn outputs_at(
+        &self,
+        asset: &AssetId,
+        indices: &[u64],
+    ) -> anyhow::Result<Vec<(u64, RingMember)>> {
         indices
             .iter()
             .map(|&i| {
@@ -169,7 +177,11 @@ pub fn chain_blocks(ledger: &Ledger, from: u64, limit: usize) -> anyhow::Result<
                 .output_location(&first_key)?
                 .map(|(_, i)| i)
                 .ok_or_else(|| anyhow::anyhow!("output of {hash} not indexed"))?;
-            txs.push(ChainTx { hash, tx, first_output });
+            txs.push(ChainTx {
+                hash,
+                tx,
+                first_output,
+            });
         }
         out.push(ChainBlock {
             height: h,

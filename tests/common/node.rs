@@ -20,10 +20,20 @@ pub struct TestNode {
 
 impl TestNode {
     pub fn start(seed: u64) -> Self {
-        let network = DevNetwork::generate(&mut ChaCha20Rng::seed_from_u64(seed), 1_700_000_000_000).unwrap();
+        let network =
+            DevNetwork::generate(&mut ChaCha20Rng::seed_from_u64(seed), 1_700_000_000_000).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let mut n = Self { rt, dir, network, running: None };
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut n = Self {
+            rt,
+            dir,
+            network,
+            running: None,
+        };
         n.boot();
         n
     }
@@ -37,7 +47,11 @@ impl TestNode {
 
     pub fn boot(&mut self) {
         let node = Node::open(self.config()).unwrap();
-        self.running = Some(self.rt.block_on(node::start(node, "127.0.0.1:0".parse().unwrap())).unwrap());
+        self.running = Some(
+            self.rt
+                .block_on(node::start(node, "127.0.0.1:0".parse().unwrap()))
+                .unwrap(),
+        );
     }
 
     pub fn stop(&mut self) {
