@@ -586,7 +586,7 @@ async fn status(State(node): State<Arc<Node>>) -> ApiResult<StatusJson> {
 }
 
 /// A state record with a proof against the current state root. Keys:
-/// `key-image/<hex>`, `output/<asset>/<index>`, `tx/<hash>`, `asset/<id>`,
+/// `key-image/<hex>`, `output/<asset>/<index>`, `asset/<id>`,
 /// `regulator/<hex>`.
 #[utoipa::path(get, path = "/v1/state/proof/{key}", params(("key" = String, Path, description = "record key, e.g. key-image/<hex>")),
     responses((status = 200, body = ProofJson), (status = 400, body = Problem)))]
@@ -597,19 +597,25 @@ async fn state_proof(
     let parts: Vec<&str> = key.split('/').collect();
     let (cf, raw): (Cf, Vec<u8>) = match parts.as_slice() {
         ["key-image", h] => (Cf::KeyImages, hex32(h, "key image")?.to_vec()),
-        ["tx", h] => (Cf::Txs, hex32(h, "transaction hash")?.to_vec()),
         ["regulator", h] => (Cf::Regulators, hex32(h, "regulator key")?.to_vec()),
-        ["asset", id] => (Cf::Assets, AssetId::new(id).map_err(|e| ApiError::bad_request(e.to_string()))?.as_str().as_bytes().to_vec()),
+        ["asset", id] => (
+            Cf::Assets,
+            AssetId::new(id)
+                .map_err(|e| ApiError::bad_request(e.to_string()))?
+                .as_str()
+                .as_bytes()
+                .to_vec(),
+        ),
         ["output", asset, index] => {
             let asset = AssetId::new(asset).map_err(|e| ApiError::bad_request(e.to_string()))?;
-            let index: u64 = index.parse().map_err(|_| ApiError::bad_request("output index must be an integer"))?;
+            let index: u64 = index
+                .parse()
+                .map_err(|_| ApiError::bad_request("output index must be an integer"))?;
             (Cf::Outputs, output_key(&asset, index))
         }
-        _ => {
-            return Err(ApiError::bad_request(
-                "key must be key-image/<hex>, output/<asset>/<index>, tx/<hash>, asset/<id> or regulator/<hex>",
-            ))
-        }
+        _ => return Err(ApiError::bad_request(
+            "key must be key-image/<hex>, output/<asset>/<index>, asset/<id> or regulator/<hex>",
+        )),
     };
     let (tip, value, proof) = node.ledger.prove(cf, &raw).map_err(ApiError::internal)?;
     Ok(Json(ProofJson {

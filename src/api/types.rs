@@ -206,7 +206,7 @@ pub struct StatusJson {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct ProofJson {
     /// The key as requested (`key-image/<hex>`, `output/<asset>/<index>`,
-    /// `tx/<hash>`, `asset/<id>`, `regulator/<hex>`).
+    /// `asset/<id>`, `regulator/<hex>`).
     pub key: String,
     /// Height the proof is for.
     pub height: u64,

@@ -191,6 +191,7 @@ pub fn block(args: &BlockArgs) -> anyhow::Result<serde_json::Value> {
     .context("executing the block")?;
     let exec = t_exec.elapsed();
     let n = block.txs.len();
+    let timings = block.timings;
     let t_commit = Instant::now();
     ledger.commit(block)?;
     let commit = t_commit.elapsed();
@@ -208,6 +209,10 @@ pub fn block(args: &BlockArgs) -> anyhow::Result<serde_json::Value> {
         "verify_only_txs_per_s": verify_tps,
         "verify_ms_per_tx": ms(verify / u32::try_from(n).unwrap_or(1)),
         "execute_ms": ms(exec),
+        "execute_rings_ms": ms(timings.rings),
+        "execute_verify_ms": ms(timings.verify),
+        "execute_stateful_ms": ms(timings.stateful),
+        "execute_tree_ms": ms(timings.tree),
         "commit_ms": ms(commit),
         "txs_per_s": committed_tps,
         "committed_vs_verify_only": (committed_tps / verify_tps * 1000.0).round() / 1000.0,
@@ -265,6 +270,29 @@ pub fn storage(args: &StorageArgs) -> anyhow::Result<serde_json::Value> {
     }
     let read = t.elapsed();
     ensure!(found == args.ops, "reads missed records");
+    // The same reads from every core (the node reads from API, admission
+    // and execution threads at once).
+    let t = Instant::now();
+    let threads = rayon::current_num_threads().max(1);
+    let per = args.ops / threads;
+    let found_par: usize = (0..threads)
+        .into_par_iter()
+        .map(|w| -> anyhow::Result<usize> {
+            let mut rng = ChaCha20Rng::seed_from_u64(100 + u64::try_from(w)?);
+            let mut f = 0;
+            for _ in 0..per {
+                if store
+                    .get(Cf::Outputs, &key(rng.gen_range(0..total)))?
+                    .is_some()
+                {
+                    f += 1;
+                }
+            }
+            Ok(f)
+        })
+        .sum::<anyhow::Result<usize>>()?;
+    let read_par = t.elapsed();
+    ensure!(found_par == per * threads, "parallel reads missed records");
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(json!({
@@ -272,6 +300,8 @@ pub fn storage(args: &StorageArgs) -> anyhow::Result<serde_json::Value> {
         "batch": args.batch,
         "write_ops_per_s": rate(args.ops, write),
         "read_ops_per_s": rate(args.ops, read),
+        "read_ops_per_s_all_cores": rate(per * threads, read_par),
+        "threads": threads,
         "write_s": (write.as_secs_f64() * 1000.0).round() / 1000.0,
         "read_s": (read.as_secs_f64() * 1000.0).round() / 1000.0,
     }))

@@ -282,9 +282,19 @@ impl RocksStore {
         opts.set_compression_type(rocksdb::DBCompressionType::None);
         opts.set_max_open_files(512);
         opts.increase_parallelism(2);
+        // Point lookups dominate (key images, outputs, one-time keys):
+        // bloom filters skip SST files that cannot hold a key, and one
+        // shared block cache keeps hot index and data blocks in memory.
+        let cache = rocksdb::Cache::new_lru_cache(256 * 1024 * 1024);
         let cfs = Cf::ALL.iter().map(|cf| {
+            let mut table = rocksdb::BlockBasedOptions::default();
+            table.set_bloom_filter(10.0, false);
+            table.set_block_cache(&cache);
+            table.set_cache_index_and_filter_blocks(true);
+            table.set_pin_l0_filter_and_index_blocks_in_cache(true);
             let mut o = rocksdb::Options::default();
             o.set_compression_type(rocksdb::DBCompressionType::None);
+            o.set_block_based_table_factory(&table);
             rocksdb::ColumnFamilyDescriptor::new(cf.name(), o)
         });
         let db = rocksdb::DB::open_cf_descriptors(&opts, path, cfs)?;

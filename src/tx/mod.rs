@@ -222,6 +222,15 @@ impl Transaction {
         }
     }
 
+    /// [`Self::check_stateful`] without re-reading rings (which never
+    /// change once resolved: outputs are immutable).
+    pub fn check_spends(&self, view: &impl LedgerView) -> Result<(), TxError> {
+        match self {
+            Self::Transfer(t) => t.check_spends(view),
+            Self::Mint(m) => m.check_stateful(view),
+        }
+    }
+
     /// Finds and decrypts the outputs paying `view`'s account.
     pub fn scan(&self, view: &crate::crypto::keys::ViewKey) -> Vec<bundle::view::ReceivedOutput> {
         self.bundle().scan(self.asset(), view)

@@ -221,6 +221,13 @@ impl Transfer {
             return Err(TxError::RegulatorKey);
         }
         self.resolve_rings(view)?;
+        self.check_spends(view)
+    }
+
+    /// The part of [`Self::check_stateful`] that can change between blocks
+    /// (key images unspent, one-time keys new, regulator key in force), for
+    /// callers that already resolved the rings.
+    pub fn check_spends(&self, view: &impl LedgerView) -> Result<(), TxError> {
         for (i, input) in self.inputs.iter().enumerate() {
             if view.is_spent(&input.key_image) {
                 return Err(TxError::KeyImageSpent { input: i });
