@@ -19,5 +19,6 @@ pub mod cli;
 pub mod crypto;
 pub mod ledger;
 pub mod node;
+pub mod regulator;
 pub mod tx;
 pub mod wallet;

@@ -153,17 +153,6 @@ pub struct AssetJson {
     pub outputs: u64,
 }
 
-/// A regulator key.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct RegulatorJson {
-    /// Holder.
-    pub label: String,
-    /// Public key.
-    pub key: String,
-    /// In force?
-    pub active: bool,
-}
-
 /// Mempool occupancy.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct MempoolJson {
@@ -198,8 +187,11 @@ pub struct StatusJson {
     pub mempool: MempoolJson,
     /// Assets.
     pub assets: Vec<AssetJson>,
-    /// Regulator keys.
-    pub regulators: Vec<RegulatorJson>,
+    /// Epoch of the next block.
+    pub epoch: u64,
+    /// The regulator key new transfers should encrypt to (in force for the
+    /// next block; see `/v1/regulator-keys` for all).
+    pub regulator_key: Option<String>,
 }
 
 /// A state record with its proof against the current state root.
@@ -233,4 +225,136 @@ pub struct Problem {
     pub status: u16,
     /// What happened, for humans.
     pub detail: String,
+}
+
+/// Which published key a transaction's handles are encrypted to.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct KeySlotJson {
+    /// Jurisdiction.
+    pub jurisdiction: String,
+    /// Epoch.
+    pub epoch: u64,
+    /// Version.
+    pub version: u32,
+}
+
+/// A transaction served to a regulator (ciphertexts only).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct RegulatorTxJson {
+    /// Hash.
+    pub hash: String,
+    /// Height.
+    pub height: u64,
+    /// Block time.
+    pub timestamp_ms: u64,
+    /// `transfer` or `mint`.
+    pub kind: String,
+    /// Asset.
+    pub asset: String,
+    /// The regulator key the handles are for, if published.
+    pub key: Option<KeySlotJson>,
+    /// The encoded transaction, hex.
+    pub hex: String,
+}
+
+/// `GET /v1/regulator/transfers`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct RegulatorTransfersJson {
+    /// First height served.
+    pub from: u64,
+    /// Last height served.
+    pub to: u64,
+    /// The access record this request left (it is in the mempool, and
+    /// durably journalled, before this response is sent).
+    pub access_record: String,
+    /// Transfers and mints in the range.
+    pub transactions: Vec<RegulatorTxJson>,
+}
+
+/// A published regulator key.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct RegulatorKeyJson {
+    /// Jurisdiction.
+    pub jurisdiction: String,
+    /// Epoch.
+    pub epoch: u64,
+    /// Version.
+    pub version: u32,
+    /// The public key.
+    pub key: String,
+    /// False once revoked.
+    pub active: bool,
+}
+
+/// A regulator identity.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct RegulatorIdentityJson {
+    /// Who.
+    pub label: String,
+    /// Ed25519 identity key.
+    pub identity: String,
+    /// Jurisdictions.
+    pub jurisdictions: Vec<String>,
+    /// Sequence of its last registry transaction.
+    pub sequence: u64,
+}
+
+/// `GET /v1/regulator-keys`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct RegulatorRegistryJson {
+    /// Blocks per epoch.
+    pub epoch_length: u64,
+    /// Epochs a key stays accepted after its own.
+    pub grace_epochs: u64,
+    /// Whose keys transfers encrypt to.
+    pub transfer_jurisdiction: Option<String>,
+    /// Epoch of the next block.
+    pub current_epoch: u64,
+    /// Identities.
+    pub identities: Vec<RegulatorIdentityJson>,
+    /// Every published key.
+    pub keys: Vec<RegulatorKeyJson>,
+}
+
+/// A participant: its name and the digest of its address
+/// (`SHA-256("veil/participant/v1" ‖ 0x00 ‖ A ‖ B)`) — the ledger never
+/// holds an address in clear.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ParticipantJson {
+    /// Name.
+    pub name: String,
+    /// Address digest, hex.
+    pub address_digest: String,
+}
+
+/// An access-audit entry.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntryJson {
+    /// Height of the block recording it.
+    pub height: u64,
+    /// That block's time.
+    pub timestamp_ms: u64,
+    /// The access record's transaction hash.
+    pub tx: String,
+    /// Who asked (Ed25519 key).
+    pub requester: String,
+    /// The requester's label, or `auditor delegated by <label>`.
+    pub requester_label: String,
+    /// Delegated epoch, for auditors.
+    pub delegated_epoch: Option<u64>,
+    /// What was asked: method and target.
+    pub method: String,
+    /// Path and query.
+    pub target: String,
+    /// SHA-256 of the query.
+    pub query_hash: String,
+    /// Until when the request was valid.
+    pub expires_ms: u64,
+}
+
+/// `GET /v1/audit-log`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuditLogJson {
+    /// Entries in height order.
+    pub entries: Vec<AuditEntryJson>,
 }

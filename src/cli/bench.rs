@@ -277,7 +277,7 @@ pub fn transfer(args: &TransferArgs) -> anyhow::Result<serde_json::Value> {
 
     // Scan: outputs not owned by the scanner (Carol), view tags first.
     let transfers: Vec<(&AssetId, &crate::tx::OutputBundle)> =
-        decoded.iter().map(|tx| (tx.asset(), tx.bundle())).collect();
+        decoded.iter().filter_map(Transaction::outputs).collect();
     let rounds = (args.scan_outputs / (transfers.len() * args.outputs)).max(1);
     let mut found = 0usize;
     let scan = best_of(args.repeat, || {

@@ -11,7 +11,6 @@ use rayon::prelude::*;
 use serde_json::json;
 
 use crate::crypto::keys::AccountKeys;
-use crate::crypto::regulator::RegulatorSecretKey;
 use crate::ledger::execute::{execute, BlockContext, Mode, RegistryUpdates};
 use crate::ledger::genesis;
 use crate::ledger::store::{Cf, RocksStore, StateRead, StateWrite, Store, WriteSet};
@@ -58,7 +57,8 @@ pub fn block(args: &BlockArgs) -> anyhow::Result<serde_json::Value> {
     let network = DevNetwork::generate(&mut rng, 1_700_000_000_000)?;
     genesis::initialize(&ledger, &network.genesis)?;
     let asset = AssetId::new(DEV_ASSET)?;
-    let regulator = RegulatorSecretKey::from_seed(&network.regulator_seed);
+    let epoch_key = network.regulator_epoch_key(0);
+    let regulator = epoch_key.key();
     let payer = AccountKeys::from_seed(&[7; 32]);
     let payee = AccountKeys::from_seed(&[8; 32]);
 

@@ -14,11 +14,15 @@ use anyhow::{ensure, Context};
 use rand_core::OsRng;
 use serde_json::json;
 
-use crate::crypto::regulator::RegulatorSecretKey;
+use crate::api::types::AuditLogJson;
+use crate::crypto::keys::AddressBytes;
 use crate::ledger::genesis::GenesisConfig;
-use crate::node::dev::{DevNetwork, DEV_ASSET};
+use crate::node::dev::{DevNetwork, DEV_ASSET, DEV_JURISDICTION};
 use crate::node::{self, Node, NodeConfig};
-use crate::tx::bundle::view::open_for_regulator;
+use crate::regulator::fetch_transactions;
+use crate::regulator::keystore::Credentials;
+use crate::regulator::view::{decrypt, Directory};
+use crate::tx::registry::Jurisdiction;
 use crate::tx::AssetId;
 use crate::wallet::client::HttpSource;
 use crate::wallet::source::ChainSource;
@@ -128,29 +132,66 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
         incoming.memo
     ));
 
-    // 3. The regulator reads the amount from the handles in the block.
-    let regulator = RegulatorSecretKey::from_seed(&network.regulator_seed);
-    let blocks = source.blocks(height, 1)?;
-    let committed = blocks
-        .first()
-        .and_then(|blk| blk.txs.iter().find(|t| t.hash == hash))
-        .context("the payment is not in its block")?;
-    let view = open_for_regulator(&regulator, &[(committed.tx.asset(), committed.tx.bundle())])
-        .remove(0)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let to_b = view
+    // 3. The regulator asks the API (authenticated; the node records the
+    // access on the ledger before serving) and decrypts locally.
+    let creds = Credentials::Regulator {
+        master: network.regulator(),
+        label: "dev-regulator".into(),
+        jurisdiction: Jurisdiction::new(DEV_JURISDICTION)?,
+    };
+    let (served, records) = fetch_transactions(&api, &creds, 0, None, "")?;
+    let names: Directory = [
+        (
+            AddressBytes::from(a.address()).digest(),
+            "bank-a".to_owned(),
+        ),
+        (
+            AddressBytes::from(b.address()).digest(),
+            "bank-b".to_owned(),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let rows = decrypt(&creds, &served, &names)?;
+    let row = rows
+        .iter()
+        .find(|r| r.tx == hash.to_string())
+        .context("the regulator does not see the payment")?;
+    let to_b = row
         .outputs
         .iter()
-        .find(|o| o.receiver == Some(b.address().into()))
+        .find(|o| o.to == "bank-b")
         .context("regulator sees no payment to bank-b")?;
-    let amounts_match = to_b.amount == amount && view.outputs.iter().all(|o| o.payload_matches);
+    let amounts_match = row.from == "bank-a"
+        && to_b.amount == amount
+        && row.fee == fee
+        && row.outputs.iter().all(|o| o.payload_matches);
     ensure!(
         amounts_match,
         "the regulator's view disagrees with what moved"
     );
+    // The access is on the ledger once the next block is made.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let audit_entries = loop {
+        let log: AuditLogJson = serde_json::from_value(source.get_json("/v1/audit-log?from=0")?)?;
+        let n = log
+            .entries
+            .iter()
+            .filter(|e| records.contains(&e.tx))
+            .count();
+        if n == records.len() || std::time::Instant::now() > deadline {
+            break n;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    ensure!(
+        audit_entries == records.len(),
+        "a served regulator query left no audit entry"
+    );
     say(format!(
-        "3. the regulator decrypted the proven amount: {} CNY bank-a → bank-b",
-        crate::cli::amount::format(to_b.amount, 2)
+        "3. the regulator decrypted the proven amount ({} CNY bank-a → bank-b, memo {:?}); its query is on the ledger's audit trail ({audit_entries} entry)",
+        crate::cli::amount::format(to_b.amount, 2),
+        to_b.memo
     ));
 
     // 4. Spending the same input again is refused.
@@ -211,7 +252,7 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
                 "bank_b": {"before": b0, "after": b1},
             },
             "double_spend_refused": true,
-            "regulator": {"amounts_match": amounts_match},
+            "regulator": {"amounts_match": amounts_match, "audit_entries": audit_entries},
             "restart": {"height": tip2.height, "state_root_unchanged": true},
             "state_root": hex::encode(tip2.state_root),
         }));

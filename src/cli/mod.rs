@@ -10,6 +10,7 @@ pub mod bench_ledger;
 pub mod demo;
 pub mod issuer;
 pub mod node;
+pub mod regulator;
 pub mod wallet;
 
 use std::process::ExitCode;
@@ -43,6 +44,28 @@ pub enum Command {
     },
     /// An asset issuer: mint after genesis.
     Issuer(issuer::IssuerArgs),
+    /// A regulator (or delegated auditor): views, reports, delegation, key registry.
+    Regulator(regulator::RegulatorArgs),
+    /// List the access-audit trail: every regulator query the API served.
+    AuditLog {
+        /// First height.
+        #[arg(long, default_value_t = 0)]
+        from_height: u64,
+        /// Last height.
+        #[arg(long)]
+        to_height: Option<u64>,
+        /// The node's API.
+        #[arg(long, default_value = "http://127.0.0.1:8700")]
+        api: String,
+    },
+    /// Check a disclosure file against the ledger.
+    VerifyDisclosure {
+        /// The disclosure (JSON).
+        file: std::path::PathBuf,
+        /// The node's API.
+        #[arg(long, default_value = "http://127.0.0.1:8700")]
+        api: String,
+    },
     /// Measure Veil's performance on this machine.
     Bench {
         /// What to measure.
@@ -73,6 +96,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Wallet(args) => wallet::run(args, cli.json),
         Command::Tx { command } => wallet::run_tx(command, cli.json),
         Command::Issuer(args) => issuer::run(args, cli.json),
+        Command::Regulator(args) => regulator::run(args, cli.json),
+        Command::AuditLog {
+            from_height,
+            to_height,
+            api,
+        } => regulator::audit_log(&api, from_height, to_height, cli.json),
+        Command::VerifyDisclosure { file, api } => {
+            regulator::verify_disclosure_file(&api, &file, cli.json)
+        }
         Command::Bench { what } => bench::run(what, cli.json),
         Command::Demo => demo::run(cli.json),
     }

@@ -75,6 +75,19 @@ pub enum WalletCommand {
     },
     /// Scan new blocks and list incoming and outgoing transfers.
     History,
+    /// Disclose one output to a third party (as its receiver, or as the
+    /// sender of the transaction), without giving away any key.
+    Disclose {
+        /// Transaction hash.
+        #[arg(long)]
+        tx: String,
+        /// Output position.
+        #[arg(long)]
+        output: u32,
+        /// Write the disclosure here (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// `veil tx …`.
@@ -253,6 +266,30 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
                     }
                     return Err(e);
                 }
+            }
+        }
+        WalletCommand::Disclose { tx, output, out } => {
+            let w = Wallet::load(&args.wallet, &passphrase_for(&args.wallet)?)?;
+            let txn = super::regulator::fetch_committed_tx(&args.api, &tx)?;
+            let d = w.disclose(&txn, output, &mut OsRng)?;
+            let text = serde_json::to_string_pretty(&d)?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, text + "\n")
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    if json {
+                        super::print_json(
+                            &json!({"disclosure": path, "kind": d.kind, "amount": d.amount}),
+                        );
+                    } else {
+                        println!(
+                            "{} disclosure of output {output} written to {}",
+                            d.kind,
+                            path.display()
+                        );
+                    }
+                }
+                None => super::print_json(&serde_json::to_value(&d)?),
             }
         }
         WalletCommand::History => {

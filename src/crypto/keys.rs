@@ -139,6 +139,12 @@ impl FromStr for Address {
 pub struct AddressBytes(pub [u8; 64]);
 
 impl AddressBytes {
+    /// `SHA-256("veil/participant/v1" ‖ 0x00 ‖ A ‖ B)`: how the on-ledger
+    /// participant directory names an address without storing it.
+    pub fn digest(&self) -> [u8; 32] {
+        super::hash::hash256(b"veil/participant/v1", &[&self.0])
+    }
+
     /// Validates the bytes as an address.
     pub fn to_address(&self) -> Result<Address, AddressError> {
         Address::from_bytes(&self.0)

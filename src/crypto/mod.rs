@@ -29,12 +29,14 @@
 pub mod batch;
 pub mod clsag;
 pub mod commitment;
+pub mod dleq;
 pub mod generators;
 pub mod hash;
 pub mod keys;
 pub mod payload;
 pub mod point;
 pub mod range;
+pub mod regkeys;
 pub mod regulator;
 pub mod rng;
 pub mod secret;

@@ -28,14 +28,43 @@ pub const TAG_LEN: usize = 16;
 #[error("payload does not decrypt under this key and context")]
 pub struct OpenError;
 
-fn cipher(shared: &[u8; 32], info: &[u8]) -> (XChaCha20Poly1305, XNonce) {
+/// The key and nonce of one payload: `HKDF(S, info)[0..56]`. Disclosing
+/// them opens that one payload and nothing else.
+pub fn payload_key(shared: &[u8; 32], info: &[u8]) -> Zeroizing<[u8; 56]> {
     let hk = Hkdf::<Sha256>::new(Some(SALT), shared);
     let mut okm = Zeroizing::new([0u8; 56]);
     // 56 bytes is far below HKDF-SHA256's 8160-byte limit.
     hk.expand(info, okm.as_mut())
         .expect("56 bytes of HKDF output");
+    okm
+}
+
+fn cipher_from_key(okm: &[u8; 56]) -> (XChaCha20Poly1305, XNonce) {
     let cipher = XChaCha20Poly1305::new_from_slice(&okm[..32]).expect("32-byte key");
     (cipher, *XNonce::from_slice(&okm[32..]))
+}
+
+fn cipher(shared: &[u8; 32], info: &[u8]) -> (XChaCha20Poly1305, XNonce) {
+    cipher_from_key(&payload_key(shared, info))
+}
+
+/// Decrypts with a disclosed payload key (see [`payload_key`]).
+pub fn open_with_key(
+    okm: &[u8; 56],
+    ad: &[u8],
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+    let (cipher, nonce) = cipher_from_key(okm);
+    cipher
+        .decrypt(
+            &nonce,
+            Payload {
+                msg: ciphertext,
+                aad: ad,
+            },
+        )
+        .map(Zeroizing::new)
+        .map_err(|_| OpenError)
 }
 
 /// Encrypts `plaintext` under the key derived from `shared` and `info`.

@@ -54,6 +54,16 @@ impl TxSecret {
         Self(Secret::new(random_scalar(rng)))
     }
 
+    /// Rebuilds `r` (e.g. from an encrypted wallet, for a payment proof).
+    pub fn from_scalar(r: Scalar) -> Self {
+        Self(Secret::new(r))
+    }
+
+    /// `r`.
+    pub fn expose(&self) -> &Secret<Scalar> {
+        &self.0
+    }
+
     /// `R = r·G`.
     pub fn public(&self) -> TxPublicKey {
         TxPublicKey(Point::from_point(mul_g(self.0.expose())))
@@ -92,6 +102,11 @@ impl SharedSecret {
             .into_iter()
             .map(|c| Self(Secret::new(c.to_bytes())))
             .collect()
+    }
+
+    /// A shared secret disclosed by a sender in a payment proof.
+    pub fn from_disclosed(bytes: Secret<[u8; 32]>) -> Self {
+        Self(bytes)
     }
 
     /// The encoding of `S`, for key derivation.

@@ -9,16 +9,55 @@ use crate::crypto::clsag::{KeyImage, RingMember};
 use crate::crypto::regulator::RegulatorPublicKey;
 use crate::crypto::signing::VerifyingKey;
 use crate::crypto::stealth::OneTimeKey;
+use crate::tx::registry::{IdentityRecord, Jurisdiction, KeyRecord, Slot};
 use crate::tx::{AssetId, LedgerView, Transaction, TxHash};
 
 use super::block::{BlockHash, Header};
 use super::execute::ExecutedBlock;
 use super::records::{
-    decode_output_key, output_count_key, output_key, output_prefix, AssetRecord, OutputRecord,
-    RegulatorRecord, SpendRecord, Tip, TxLocation, META_CHAIN, META_GENESIS, META_TIP,
+    decode_identity, decode_key_record, decode_output_key, decode_slot_key, output_count_key,
+    output_key, output_prefix, slot_key, AssetRecord, OutputRecord, SpendRecord, Tip, TxLocation,
+    META_CHAIN, META_EPOCH_LENGTH, META_GENESIS, META_GRACE, META_TIP, META_TRANSFER_JURISDICTION,
 };
 use super::store::{Cf, Store, StoreError};
 use super::tree;
+
+/// Blocks per epoch when genesis does not say.
+pub const DEFAULT_EPOCH_LENGTH: u64 = 10_000;
+
+/// Chain parameters fixed at genesis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainParams {
+    /// Blocks per regulator-key epoch.
+    pub epoch_length: u64,
+    /// Epochs a key stays accepted after its own (0 or more).
+    pub grace_epochs: u64,
+    /// The jurisdiction whose keys transfers encrypt to.
+    pub transfer_jurisdiction: Option<Jurisdiction>,
+}
+
+/// Whether `key` may be used by a transfer in the block at `height`: it is
+/// an active key of the transfer jurisdiction, for the block's epoch or (up
+/// to the grace) an earlier one.
+pub fn key_in_force(
+    view: &impl LedgerView,
+    p: &ChainParams,
+    key: &RegulatorPublicKey,
+    height: u64,
+) -> bool {
+    let Some((j, slot)) = view.regulator_key_info(key) else {
+        return false;
+    };
+    if p.transfer_jurisdiction.as_ref() != Some(&j) {
+        return false;
+    }
+    let cur = height / p.epoch_length.max(1);
+    slot.epoch <= cur
+        && slot.epoch + p.grace_epochs >= cur
+        && view
+            .regulator_key_slot(&j, slot)
+            .is_some_and(|r| r.active && r.key == *key)
+}
 
 /// Ring members kept decoded (points decompressed, `H_p(P)` computed).
 const RING_CACHE_ENTRIES: usize = 1 << 20;
@@ -44,6 +83,7 @@ pub struct Ledger {
     store: Arc<dyn Store>,
     tip: RwLock<Option<Tip>>,
     ring_cache: Cache<(AssetId, u64), RingMember>,
+    params: std::sync::OnceLock<ChainParams>,
 }
 
 fn log_and<T>(default: T) -> impl FnOnce(StoreError) -> T {
@@ -65,6 +105,7 @@ impl Ledger {
             store,
             tip: RwLock::new(tip),
             ring_cache: Cache::new(RING_CACHE_ENTRIES),
+            params: std::sync::OnceLock::new(),
         })
     }
 
@@ -262,20 +303,160 @@ impl Ledger {
             .transpose()
     }
 
-    /// Every registered regulator key.
-    pub fn regulators(&self) -> Result<Vec<(RegulatorPublicKey, RegulatorRecord)>, StoreError> {
+    /// Chain parameters set at genesis (read once, then cached).
+    pub fn params(&self) -> Result<ChainParams, StoreError> {
+        if let Some(p) = self.params.get() {
+            return Ok(p.clone());
+        }
+        let p = self.read_params()?;
+        if self.has_genesis() {
+            let _ = self.params.set(p.clone());
+        }
+        Ok(p)
+    }
+
+    fn read_params(&self) -> Result<ChainParams, StoreError> {
+        let u64_at = |k: &[u8]| -> Result<Option<u64>, StoreError> {
+            Ok(self
+                .store
+                .get(Cf::Meta, k)?
+                .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+                .map(u64::from_be_bytes))
+        };
+        let transfer_jurisdiction = match self.store.get(Cf::Meta, META_TRANSFER_JURISDICTION)? {
+            Some(b) => Some(
+                Jurisdiction::new(&String::from_utf8_lossy(&b)).map_err(|e| {
+                    StoreError::Corrupt {
+                        cf: "meta",
+                        why: e.to_string(),
+                    }
+                })?,
+            ),
+            None => None,
+        };
+        Ok(ChainParams {
+            epoch_length: u64_at(META_EPOCH_LENGTH)?
+                .unwrap_or(DEFAULT_EPOCH_LENGTH)
+                .max(1),
+            grace_epochs: u64_at(META_GRACE)?.unwrap_or(1),
+            transfer_jurisdiction,
+        })
+    }
+
+    /// Every published regulator key: jurisdiction, slot, record.
+    pub fn regulator_keys(&self) -> Result<Vec<(Jurisdiction, Slot, KeyRecord)>, StoreError> {
         self.store
             .scan(Cf::Regulators, b"", b"", usize::MAX)?
             .into_iter()
             .map(|(k, v)| {
-                let key = <[u8; 32]>::try_from(k.as_slice())
+                let (j, slot) = decode_slot_key(&k)?;
+                Ok((j, slot, decode_key_record(&v)?))
+            })
+            .collect()
+    }
+
+    /// The keys in force for transfers in the block at `height`, newest
+    /// epoch first.
+    pub fn keys_in_force(
+        &self,
+        height: u64,
+    ) -> Result<Vec<(Slot, RegulatorPublicKey)>, StoreError> {
+        let p = self.params()?;
+        let Some(j) = p.transfer_jurisdiction.as_ref() else {
+            return Ok(Vec::new());
+        };
+        let cur = height / p.epoch_length;
+        let mut out: Vec<(Slot, RegulatorPublicKey)> = self
+            .regulator_keys()?
+            .into_iter()
+            .filter(|(jj, s, r)| {
+                jj == j && r.active && s.epoch <= cur && s.epoch + p.grace_epochs >= cur
+            })
+            .map(|(_, s, r)| (s, r.key))
+            .collect();
+        out.sort_by_key(|e| std::cmp::Reverse(e.0));
+        Ok(out)
+    }
+
+    /// Every regulator identity.
+    pub fn regulator_identities(&self) -> Result<Vec<(VerifyingKey, IdentityRecord)>, StoreError> {
+        self.store
+            .scan(Cf::RegulatorIdentities, b"", b"", usize::MAX)?
+            .into_iter()
+            .map(|(k, v)| {
+                let id = <[u8; 32]>::try_from(k.as_slice())
                     .ok()
-                    .and_then(|b| RegulatorPublicKey::from_bytes(&b).ok())
+                    .and_then(|b| VerifyingKey::from_bytes(&b).ok())
                     .ok_or(StoreError::Corrupt {
-                        cf: "regulators",
+                        cf: "regulator_identities",
                         why: "key".into(),
                     })?;
-                Ok((key, RegulatorRecord::decode(&v)?))
+                Ok((id, decode_identity(&v)?))
+            })
+            .collect()
+    }
+
+    /// The participant directory: name → address digest.
+    pub fn participants(&self) -> Result<Vec<(String, [u8; 32])>, StoreError> {
+        self.store
+            .scan(Cf::Participants, b"", b"", usize::MAX)?
+            .into_iter()
+            .map(|(k, v)| {
+                let digest =
+                    <[u8; 32]>::try_from(v.as_slice()).map_err(|_| StoreError::Corrupt {
+                        cf: "participants",
+                        why: "digest".into(),
+                    })?;
+                Ok((String::from_utf8_lossy(&k).into_owned(), digest))
+            })
+            .collect()
+    }
+
+    /// Access records committed in `from..=to`: (height, position, tx hash).
+    pub fn audit_log(
+        &self,
+        from: u64,
+        to: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, u32, TxHash)>, StoreError> {
+        let mut out = Vec::new();
+        for (k, v) in self
+            .store
+            .scan(Cf::AuditIndex, b"", &from.to_be_bytes(), limit)?
+        {
+            let bad = || StoreError::Corrupt {
+                cf: "audit_index",
+                why: "entry".into(),
+            };
+            let height =
+                u64::from_be_bytes(k.get(..8).and_then(|b| b.try_into().ok()).ok_or_else(bad)?);
+            if height > to {
+                break;
+            }
+            let position = u32::from_be_bytes(
+                k.get(8..12)
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(bad)?,
+            );
+            out.push((
+                height,
+                position,
+                TxHash(v.as_slice().try_into().map_err(|_| bad())?),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Served regulator requests not yet committed (the durable journal).
+    pub fn audit_journal(&self) -> Result<Vec<Transaction>, StoreError> {
+        self.store
+            .scan(Cf::AuditJournal, b"", b"", usize::MAX)?
+            .into_iter()
+            .map(|(_, v)| {
+                Transaction::decode(&v).map_err(|e| StoreError::Corrupt {
+                    cf: "audit_journal",
+                    why: e.to_string(),
+                })
             })
             .collect()
     }
@@ -333,12 +514,51 @@ impl LedgerView for Ledger {
     }
 
     fn regulator_key_in_force(&self, key: &RegulatorPublicKey) -> bool {
+        let height = self.next_height();
+        match self.params() {
+            Ok(p) => key_in_force(self, &p, key, height),
+            Err(e) => log_and(false)(e),
+        }
+    }
+
+    fn next_height(&self) -> u64 {
+        self.tip_opt().map_or(0, |t| t.height + 1)
+    }
+
+    fn epoch_of(&self, height: u64) -> u64 {
+        height
+            / self
+                .params()
+                .map_or(DEFAULT_EPOCH_LENGTH, |p| p.epoch_length)
+    }
+
+    fn regulator_identity(&self, id: &VerifyingKey) -> Option<IdentityRecord> {
         self.store
-            .get(Cf::Regulators, key.as_bytes())
-            .ok()
-            .flatten()
-            .and_then(|b| RegulatorRecord::decode(&b).ok())
-            .is_some_and(|r| r.active)
+            .get(Cf::RegulatorIdentities, id.as_bytes())
+            .unwrap_or_else(log_and(None))
+            .and_then(|b| decode_identity(&b).ok())
+    }
+
+    fn regulator_key_slot(&self, jurisdiction: &Jurisdiction, slot: Slot) -> Option<KeyRecord> {
+        self.store
+            .get(Cf::Regulators, &slot_key(jurisdiction, slot))
+            .unwrap_or_else(log_and(None))
+            .and_then(|b| decode_key_record(&b).ok())
+    }
+
+    fn regulator_key_info(&self, key: &RegulatorPublicKey) -> Option<(Jurisdiction, Slot)> {
+        self.store
+            .get(Cf::RegulatorKeyIndex, key.as_bytes())
+            .unwrap_or_else(log_and(None))
+            .and_then(|b| decode_slot_key(&b).ok())
+    }
+
+    fn access_nonce_used(&self, requester: &VerifyingKey, nonce: &[u8; 16]) -> bool {
+        let key = [&requester.as_bytes()[..], nonce].concat();
+        self.store
+            .get(Cf::AccessNonces, &key)
+            .map(|v| v.is_some())
+            .unwrap_or_else(log_and(true))
     }
 
     fn asset_issuer(&self, asset: &AssetId) -> Option<VerifyingKey> {

@@ -23,13 +23,16 @@ use crate::crypto::clsag::{KeyImage, RingMember};
 use crate::crypto::regulator::RegulatorPublicKey;
 use crate::crypto::signing::VerifyingKey;
 use crate::crypto::stealth::OneTimeKey;
+use crate::tx::registry::{IdentityRecord, Jurisdiction, KeyRecord, Slot};
 use crate::tx::{verify_batch_parallel, AssetId, LedgerView, Rings, Transaction, TxError, TxHash};
 
 use super::block::{tx_root, BlockHash, Header};
 use super::chain::Ledger;
+use super::chain::{key_in_force, ChainParams};
 use super::records::{
-    output_count_key, output_key, AssetRecord, OutputRecord, RegulatorRecord, SpendRecord, Tip,
-    TxLocation, META_CHAIN, META_GENESIS, META_HEIGHT, META_TIP,
+    encode_identity, encode_key_record, output_count_key, output_key, slot_key, AssetRecord,
+    OutputRecord, SpendRecord, Tip, TxLocation, META_CHAIN, META_EPOCH_LENGTH, META_GENESIS,
+    META_GRACE, META_HEIGHT, META_TIP, META_TRANSFER_JURISDICTION,
 };
 use super::store::{Cf, StoreError, WriteSet};
 use super::tree;
@@ -63,8 +66,15 @@ pub struct BlockContext {
 pub struct RegistryUpdates {
     /// Assets to register.
     pub assets: Vec<(AssetId, AssetRecord)>,
-    /// Regulator keys to register.
-    pub regulators: Vec<(RegulatorPublicKey, RegulatorRecord)>,
+    /// Regulator identities.
+    pub identities: Vec<(VerifyingKey, IdentityRecord)>,
+    /// Published regulator keys.
+    pub regulator_keys: Vec<(Jurisdiction, Slot, RegulatorPublicKey)>,
+    /// Participant directory entries: name and address digest
+    /// (`AddressBytes::digest`).
+    pub participants: Vec<(String, [u8; 32])>,
+    /// Chain parameters (genesis only).
+    pub params: Option<ChainParams>,
 }
 
 /// Where execution time went.
@@ -137,7 +147,12 @@ struct Pending<'a> {
     new_keys: HashSet<OneTimeKey>,
     counts: BTreeMap<AssetId, u64>,
     assets: BTreeMap<AssetId, AssetRecord>,
-    regulators: BTreeMap<RegulatorPublicKey, RegulatorRecord>,
+    identities: BTreeMap<VerifyingKey, IdentityRecord>,
+    slots: BTreeMap<(Jurisdiction, Slot), KeyRecord>,
+    key_index: BTreeMap<RegulatorPublicKey, (Jurisdiction, Slot)>,
+    nonces: HashSet<(VerifyingKey, [u8; 16])>,
+    params: ChainParams,
+    height: u64,
 }
 
 impl Pending<'_> {
@@ -145,6 +160,27 @@ impl Pending<'_> {
     fn put_auth(&mut self, cf: Cf, key: Vec<u8>, tree_value: Vec<u8>, stored: Vec<u8>) {
         self.tree.insert(tree::key_hash(cf, &key), Some(tree_value));
         self.writes.put(cf, key, stored);
+    }
+
+    fn put_slot(&mut self, j: &Jurisdiction, slot: Slot, record: KeyRecord) {
+        let key = slot_key(j, slot);
+        let bytes = encode_key_record(&record);
+        self.put_auth(Cf::Regulators, key.clone(), bytes.clone(), bytes);
+        self.writes
+            .put(Cf::RegulatorKeyIndex, record.key.as_bytes().to_vec(), key);
+        self.key_index.insert(record.key, (j.clone(), slot));
+        self.slots.insert((j.clone(), slot), record);
+    }
+
+    fn put_identity(&mut self, id: VerifyingKey, record: IdentityRecord) {
+        let bytes = encode_identity(&record);
+        self.put_auth(
+            Cf::RegulatorIdentities,
+            id.as_bytes().to_vec(),
+            bytes.clone(),
+            bytes,
+        );
+        self.identities.insert(id, record);
     }
 
     fn count(&mut self, asset: &AssetId) -> Result<u64, StoreError> {
@@ -178,15 +214,49 @@ impl Pending<'_> {
             self.put_auth(Cf::KeyImages, image.as_bytes().to_vec(), rec.clone(), rec);
             self.spent.insert(image);
         }
-        let asset = tx.asset().clone();
+        match tx {
+            Transaction::RegulatorKeys(k) => {
+                for e in &k.register {
+                    self.put_slot(
+                        &k.jurisdiction,
+                        e.slot,
+                        KeyRecord {
+                            key: e.key,
+                            active: true,
+                        },
+                    );
+                }
+                for s in &k.revoke {
+                    if let Some(mut r) = self.regulator_key_slot(&k.jurisdiction, *s) {
+                        r.active = false;
+                        self.put_slot(&k.jurisdiction, *s, r);
+                    }
+                }
+                if let Some(mut id) = self.regulator_identity(&k.identity) {
+                    id.sequence = k.sequence;
+                    self.put_identity(k.identity, id);
+                }
+            }
+            Transaction::Access(a) => {
+                let rec = SpendRecord { tx: hash, height }.encode();
+                self.put_auth(Cf::AccessNonces, a.state_key(), rec.clone(), rec);
+                self.writes.put(
+                    Cf::AuditIndex,
+                    [&height.to_be_bytes()[..], &position.to_be_bytes()].concat(),
+                    hash.0.to_vec(),
+                );
+                self.writes.delete(Cf::AuditJournal, a.state_key());
+                self.nonces.insert((a.requester, a.nonce));
+            }
+            _ => {}
+        }
+        let Some((asset, _)) = tx.outputs() else {
+            return Ok(());
+        };
+        let asset = asset.clone();
         let mut next = self.count(&asset)?;
-        for (position, (o, commitment)) in tx
-            .bundle()
-            .outputs
-            .iter()
-            .zip(&prep.commitments)
-            .enumerate()
-        {
+        let outputs = tx.outputs().map_or(&[][..], |(_, b)| b.outputs.as_slice());
+        for (position, (o, commitment)) in outputs.iter().zip(&prep.commitments).enumerate() {
             let rec = OutputRecord {
                 key: o.one_time_key,
                 commitment: *commitment,
@@ -228,10 +298,7 @@ impl LedgerView for Pending<'_> {
     }
 
     fn regulator_key_in_force(&self, key: &RegulatorPublicKey) -> bool {
-        match self.regulators.get(key) {
-            Some(r) => r.active,
-            None => self.ledger.regulator_key_in_force(key),
-        }
+        key_in_force(self, &self.params, key, self.height)
     }
 
     fn asset_issuer(&self, asset: &AssetId) -> Option<VerifyingKey> {
@@ -239,6 +306,40 @@ impl LedgerView for Pending<'_> {
             Some(a) => Some(a.issuer),
             None => self.ledger.asset_issuer(asset),
         }
+    }
+
+    fn next_height(&self) -> u64 {
+        self.height
+    }
+
+    fn epoch_of(&self, height: u64) -> u64 {
+        height / self.params.epoch_length.max(1)
+    }
+
+    fn regulator_identity(&self, id: &VerifyingKey) -> Option<IdentityRecord> {
+        match self.identities.get(id) {
+            Some(r) => Some(r.clone()),
+            None => self.ledger.regulator_identity(id),
+        }
+    }
+
+    fn regulator_key_slot(&self, jurisdiction: &Jurisdiction, slot: Slot) -> Option<KeyRecord> {
+        match self.slots.get(&(jurisdiction.clone(), slot)) {
+            Some(r) => Some(*r),
+            None => self.ledger.regulator_key_slot(jurisdiction, slot),
+        }
+    }
+
+    fn regulator_key_info(&self, key: &RegulatorPublicKey) -> Option<(Jurisdiction, Slot)> {
+        match self.key_index.get(key) {
+            Some(v) => Some(v.clone()),
+            None => self.ledger.regulator_key_info(key),
+        }
+    }
+
+    fn access_nonce_used(&self, requester: &VerifyingKey, nonce: &[u8; 16]) -> bool {
+        self.nonces.contains(&(*requester, *nonce))
+            || self.ledger.access_nonce_used(requester, nonce)
     }
 }
 
@@ -265,8 +366,36 @@ pub fn execute(
         new_keys: HashSet::new(),
         counts: BTreeMap::new(),
         assets: BTreeMap::new(),
-        regulators: BTreeMap::new(),
+        identities: BTreeMap::new(),
+        slots: BTreeMap::new(),
+        key_index: BTreeMap::new(),
+        nonces: HashSet::new(),
+        params: match &registry.params {
+            Some(p) => p.clone(),
+            None => ledger.params()?,
+        },
+        height: ctx.height,
     };
+    if let Some(p) = &registry.params {
+        let put = |w: &mut WriteSet, k: &[u8], v: Vec<u8>| w.put(Cf::Meta, k.to_vec(), v);
+        put(
+            &mut pending.writes,
+            META_EPOCH_LENGTH,
+            p.epoch_length.to_be_bytes().to_vec(),
+        );
+        put(
+            &mut pending.writes,
+            META_GRACE,
+            p.grace_epochs.to_be_bytes().to_vec(),
+        );
+        if let Some(j) = &p.transfer_jurisdiction {
+            put(
+                &mut pending.writes,
+                META_TRANSFER_JURISDICTION,
+                j.as_str().as_bytes().to_vec(),
+            );
+        }
+    }
     for (id, rec) in registry.assets {
         let bytes = rec.encode();
         pending.put_auth(
@@ -277,15 +406,19 @@ pub fn execute(
         );
         pending.assets.insert(id, rec);
     }
-    for (key, rec) in registry.regulators {
-        let bytes = rec.encode();
+    for (id, rec) in registry.identities {
+        pending.put_identity(id, rec);
+    }
+    for (j, slot, key) in registry.regulator_keys {
+        pending.put_slot(&j, slot, KeyRecord { key, active: true });
+    }
+    for (name, digest) in registry.participants {
         pending.put_auth(
-            Cf::Regulators,
-            key.as_bytes().to_vec(),
-            bytes.clone(),
-            bytes,
+            Cf::Participants,
+            name.into_bytes(),
+            digest.to_vec(),
+            digest.to_vec(),
         );
-        pending.regulators.insert(key, rec);
     }
 
     // 1 + 2: rings from committed state, then one parallel batch.
@@ -337,7 +470,9 @@ pub fn execute(
         .par_iter()
         .map(|tx| Prepared {
             bytes: tx.encode(),
-            commitments: tx.bundle().outputs.iter().map(|o| o.commitment()).collect(),
+            commitments: tx.outputs().map_or_else(Vec::new, |(_, b)| {
+                b.outputs.iter().map(|o| o.commitment()).collect()
+            }),
         })
         .collect();
     timings.verify = started.elapsed();

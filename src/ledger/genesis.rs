@@ -10,9 +10,24 @@
 //! decimals = 2
 //! issuer = "<Ed25519 public key, hex>"
 //!
+//! epoch_length = 10000            # blocks per regulator-key epoch
+//! grace_epochs = 1                # a previous epoch's key stays accepted this long
+//! transfer_jurisdiction = "cn"    # whose keys transfers encrypt to (default: the first)
+//!
 //! [[regulator]]
 //! label = "PBoC"
+//! identity = "<Ed25519 public key, hex>"   # signs registry updates and API requests
+//! jurisdictions = ["cn"]
+//!
+//! [[regulator_key]]                # epoch keys published at genesis (more later,
+//! jurisdiction = "cn"              # by registry transactions)
+//! epoch = 0
+//! version = 0
 //! key = "<ristretto255 public key, hex>"
+//!
+//! [[participant]]                  # the directory regulators name banks with
+//! name = "bank-a"
+//! address = "veil1…"
 //!
 //! [[mint]]
 //! tx = "<an encoded, issuer-signed mint transaction, hex>"
@@ -32,10 +47,13 @@ use crate::crypto::signing::VerifyingKey;
 use crate::tx::{AssetId, Transaction};
 
 use super::block::BlockHash;
+use super::chain::ChainParams;
 use super::chain::Ledger;
 use super::execute::{execute, BlockContext, ExecError, Mode, RegistryUpdates};
-use super::records::{AssetRecord, RegulatorRecord};
+use super::records::AssetRecord;
 use super::store::{Cf, StoreError};
+use crate::crypto::keys::{Address, AddressBytes};
+use crate::tx::registry::{IdentityRecord, Jurisdiction, Slot};
 
 /// `meta` key of the hash of the genesis configuration.
 const META_GENESIS_CONFIG: &[u8] = b"genesis_config";
@@ -53,13 +71,46 @@ pub struct GenesisAsset {
     pub issuer: String,
 }
 
-/// A regulator key in force from genesis.
+/// A regulator identity.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct GenesisRegulator {
-    /// Who holds it.
+    /// Who.
     pub label: String,
+    /// Its Ed25519 identity key, hex.
+    pub identity: String,
+    /// Jurisdictions it may publish keys for.
+    pub jurisdictions: Vec<String>,
+}
+
+/// An epoch key published at genesis.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct GenesisRegulatorKey {
+    /// Jurisdiction.
+    pub jurisdiction: String,
+    /// Epoch.
+    pub epoch: u64,
+    /// Version.
+    #[serde(default)]
+    pub version: u32,
     /// The ristretto255 public key, hex.
     pub key: String,
+}
+
+/// A participant directory entry.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct GenesisParticipant {
+    /// Name (e.g. a bank).
+    pub name: String,
+    /// Its address.
+    pub address: String,
+}
+
+fn default_epoch_length() -> u64 {
+    super::chain::DEFAULT_EPOCH_LENGTH
+}
+
+fn default_grace() -> u64 {
+    1
 }
 
 /// An initial mint.
@@ -79,12 +130,27 @@ pub struct GenesisConfig {
     pub chain_id: String,
     /// Genesis block time, milliseconds since the Unix epoch.
     pub timestamp_ms: u64,
+    /// Blocks per regulator-key epoch.
+    #[serde(default = "default_epoch_length")]
+    pub epoch_length: u64,
+    /// Epochs a key stays accepted after its own.
+    #[serde(default = "default_grace")]
+    pub grace_epochs: u64,
+    /// The jurisdiction transfers encrypt to (default: the first listed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_jurisdiction: Option<String>,
     /// Assets.
     #[serde(default, rename = "asset")]
     pub assets: Vec<GenesisAsset>,
-    /// Regulator keys.
+    /// Regulator identities.
     #[serde(default, rename = "regulator")]
     pub regulators: Vec<GenesisRegulator>,
+    /// Epoch keys published at genesis.
+    #[serde(default, rename = "regulator_key")]
+    pub regulator_keys: Vec<GenesisRegulatorKey>,
+    /// Participant directory.
+    #[serde(default, rename = "participant")]
+    pub participants: Vec<GenesisParticipant>,
     /// Initial mints.
     #[serde(default, rename = "mint")]
     pub mints: Vec<GenesisMint>,
@@ -173,20 +239,74 @@ impl GenesisConfig {
                 },
             ));
         }
+        let jur = |s: &str| Jurisdiction::new(s).map_err(|e| invalid("jurisdiction", e));
         for r in &self.regulators {
-            let key = RegulatorPublicKey::from_bytes(&hex32("regulator key", &r.key)?)
-                .map_err(|e| invalid("regulator key", e))?;
-            if r.label.len() > 128 {
-                return Err(invalid("regulator label", "at most 128 bytes"));
+            let identity = VerifyingKey::from_bytes(&hex32("regulator identity", &r.identity)?)
+                .map_err(|e| invalid("regulator identity", e))?;
+            if r.label.len() > 128 || r.jurisdictions.is_empty() || r.jurisdictions.len() > 64 {
+                return Err(invalid(
+                    "regulator",
+                    "label ≤ 128 bytes, 1 to 64 jurisdictions",
+                ));
             }
-            updates.regulators.push((
-                key,
-                RegulatorRecord {
+            updates.identities.push((
+                identity,
+                IdentityRecord {
                     label: r.label.clone(),
-                    active: true,
+                    jurisdictions: r
+                        .jurisdictions
+                        .iter()
+                        .map(|j| jur(j))
+                        .collect::<Result<_, _>>()?,
+                    sequence: 0,
                 },
             ));
         }
+        let mut seen = std::collections::BTreeSet::new();
+        let mut keys = std::collections::BTreeSet::new();
+        for k in &self.regulator_keys {
+            let key = RegulatorPublicKey::from_bytes(&hex32("regulator key", &k.key)?)
+                .map_err(|e| invalid("regulator key", e))?;
+            let slot = Slot {
+                epoch: k.epoch,
+                version: k.version,
+            };
+            let j = jur(&k.jurisdiction)?;
+            if !seen.insert((j.clone(), slot)) || !keys.insert(key) {
+                return Err(invalid(
+                    "regulator key",
+                    "two keys for one slot, or one key in two slots",
+                ));
+            }
+            updates.regulator_keys.push((j, slot, key));
+        }
+        for p in &self.participants {
+            let addr: Address = p
+                .address
+                .parse()
+                .map_err(|e| invalid("participant address", e))?;
+            if p.name.is_empty() || p.name.len() > 64 {
+                return Err(invalid("participant name", "1 to 64 bytes"));
+            }
+            updates
+                .participants
+                .push((p.name.clone(), AddressBytes::from(addr).digest()));
+        }
+        let transfer_jurisdiction = match &self.transfer_jurisdiction {
+            Some(j) => Some(jur(j)?),
+            None => updates
+                .identities
+                .first()
+                .and_then(|(_, r)| r.jurisdictions.first().cloned()),
+        };
+        if self.epoch_length == 0 {
+            return Err(invalid("epoch_length", "must be positive"));
+        }
+        updates.params = Some(ChainParams {
+            epoch_length: self.epoch_length,
+            grace_epochs: self.grace_epochs,
+            transfer_jurisdiction,
+        });
         Ok(updates)
     }
 

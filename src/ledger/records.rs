@@ -299,3 +299,102 @@ impl Tip {
 pub fn regulator_key(key: &RegulatorPublicKey) -> Vec<u8> {
     key.as_bytes().to_vec()
 }
+
+/// `meta` key of the epoch length (blocks per epoch).
+pub const META_EPOCH_LENGTH: &[u8] = b"epoch_length";
+/// `meta` key of the grace (epochs a previous epoch's key stays accepted).
+pub const META_GRACE: &[u8] = b"grace_epochs";
+/// `meta` key of the jurisdiction whose keys transfers encrypt to.
+pub const META_TRANSFER_JURISDICTION: &[u8] = b"transfer_jurisdiction";
+
+/// `regulators` key of a slot: `jurisdiction ‖ 0x00 ‖ epoch_be ‖ version_be`.
+pub fn slot_key(j: &crate::tx::registry::Jurisdiction, slot: crate::tx::registry::Slot) -> Vec<u8> {
+    [
+        j.as_str().as_bytes(),
+        &[0],
+        &slot.epoch.to_be_bytes(),
+        &slot.version.to_be_bytes(),
+    ]
+    .concat()
+}
+
+/// Decodes [`slot_key`].
+pub fn decode_slot_key(
+    bytes: &[u8],
+) -> Result<(crate::tx::registry::Jurisdiction, crate::tx::registry::Slot), StoreError> {
+    let bad = || StoreError::Corrupt {
+        cf: "regulators",
+        why: "slot key".into(),
+    };
+    let zero = bytes.iter().position(|b| *b == 0).ok_or_else(bad)?;
+    let j = crate::tx::registry::Jurisdiction::new(
+        std::str::from_utf8(&bytes[..zero]).map_err(|_| bad())?,
+    )
+    .map_err(|_| bad())?;
+    let rest = &bytes[zero + 1..];
+    if rest.len() != 12 {
+        return Err(bad());
+    }
+    let epoch = u64::from_be_bytes(rest[..8].try_into().map_err(|_| bad())?);
+    let version = u32::from_be_bytes(rest[8..].try_into().map_err(|_| bad())?);
+    Ok((j, crate::tx::registry::Slot { epoch, version }))
+}
+
+/// `PK 32 ‖ active u8`.
+pub fn encode_key_record(r: &crate::tx::registry::KeyRecord) -> Vec<u8> {
+    [&r.key.as_bytes()[..], &[u8::from(r.active)]].concat()
+}
+
+/// Decodes [`encode_key_record`].
+pub fn decode_key_record(bytes: &[u8]) -> Result<crate::tx::registry::KeyRecord, StoreError> {
+    let bad = || StoreError::Corrupt {
+        cf: "regulators",
+        why: "key record".into(),
+    };
+    if bytes.len() != 33 {
+        return Err(bad());
+    }
+    let key = RegulatorPublicKey::from_bytes(&bytes[..32].try_into().map_err(|_| bad())?)
+        .map_err(|_| bad())?;
+    Ok(crate::tx::registry::KeyRecord {
+        key,
+        active: bytes[32] == 1,
+    })
+}
+
+/// `label (u16 len) ‖ n u8 ‖ n × jurisdiction ‖ sequence u64`.
+pub fn encode_identity(r: &crate::tx::registry::IdentityRecord) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.bytes_u16(r.label.as_bytes());
+    w.count_u8(r.jurisdictions.len());
+    for j in &r.jurisdictions {
+        j.encode(&mut w);
+    }
+    w.u64(r.sequence);
+    w.into_bytes()
+}
+
+/// Decodes [`encode_identity`].
+pub fn decode_identity(bytes: &[u8]) -> Result<crate::tx::registry::IdentityRecord, StoreError> {
+    let c = corrupt("regulator_identities");
+    let mut r = Reader::new(bytes);
+    let label =
+        String::from_utf8(r.bytes_u16("label", 0, 128).map_err(&c)?.to_vec()).map_err(|_| {
+            StoreError::Corrupt {
+                cf: "regulator_identities",
+                why: "label".into(),
+            }
+        })?;
+    let n = r.count_u8("jurisdictions", 0, 64).map_err(&c)?;
+    let mut jurisdictions = Vec::with_capacity(n);
+    for _ in 0..n {
+        jurisdictions.push(crate::tx::registry::Jurisdiction::decode(&mut r).map_err(&c)?);
+    }
+    let sequence = r.u64("sequence").map_err(&c)?;
+    r.finish().map_err(&c)?;
+    Ok(crate::tx::registry::IdentityRecord {
+        label,
+        jurisdictions,
+        sequence,
+    })
+}

@@ -36,8 +36,20 @@ pub enum Cf {
     KeyImages,
     /// Asset registry.
     Assets,
-    /// Regulator key registry.
+    /// Regulator epoch keys by (jurisdiction, epoch, version).
     Regulators,
+    /// Where each regulator key was published: key → slot.
+    RegulatorKeyIndex,
+    /// Regulator identities.
+    RegulatorIdentities,
+    /// Recorded regulator requests: requester ‖ nonce → tx ‖ height.
+    AccessNonces,
+    /// Access records by (height, position), for listing.
+    AuditIndex,
+    /// Served regulator requests not yet in a block (durable journal).
+    AuditJournal,
+    /// Participant directory: name → address.
+    Participants,
     /// Jellyfish Merkle tree nodes.
     JmtNodes,
     /// Jellyfish Merkle tree values by (key hash, version).
@@ -46,7 +58,7 @@ pub enum Cf {
 
 impl Cf {
     /// Every column family.
-    pub const ALL: [Cf; 12] = [
+    pub const ALL: [Cf; 18] = [
         Cf::Meta,
         Cf::Headers,
         Cf::Blocks,
@@ -57,6 +69,12 @@ impl Cf {
         Cf::KeyImages,
         Cf::Assets,
         Cf::Regulators,
+        Cf::RegulatorKeyIndex,
+        Cf::RegulatorIdentities,
+        Cf::AccessNonces,
+        Cf::AuditIndex,
+        Cf::AuditJournal,
+        Cf::Participants,
         Cf::JmtNodes,
         Cf::JmtValues,
     ];
@@ -74,6 +92,12 @@ impl Cf {
             Cf::KeyImages => "key_images",
             Cf::Assets => "assets",
             Cf::Regulators => "regulators",
+            Cf::RegulatorKeyIndex => "regulator_key_index",
+            Cf::RegulatorIdentities => "regulator_identities",
+            Cf::AccessNonces => "access_nonces",
+            Cf::AuditIndex => "audit_index",
+            Cf::AuditJournal => "audit_journal",
+            Cf::Participants => "participants",
             Cf::JmtNodes => "jmt_nodes",
             Cf::JmtValues => "jmt_values",
         }
@@ -118,6 +142,11 @@ pub trait StateRead: Send + Sync {
 pub trait StateWrite {
     /// Applies every put and delete of `set`, or none of them.
     fn write(&self, set: WriteSet) -> Result<(), StoreError>;
+    /// As [`StateWrite::write`], durable (fsynced) before it returns,
+    /// whatever the store's default.
+    fn write_durable(&self, set: WriteSet) -> Result<(), StoreError> {
+        self.write(set)
+    }
 }
 
 /// A store: both.
@@ -360,8 +389,8 @@ impl StateRead for RocksStore {
     }
 }
 
-impl StateWrite for RocksStore {
-    fn write(&self, set: WriteSet) -> Result<(), StoreError> {
+impl RocksStore {
+    fn write_with(&self, set: WriteSet, sync: bool) -> Result<(), StoreError> {
         let mut batch = rocksdb::WriteBatch::default();
         for ((cf, k), v) in set.ops {
             let handle = self.cf(cf)?;
@@ -371,10 +400,20 @@ impl StateWrite for RocksStore {
             }
         }
         let mut opts = rocksdb::WriteOptions::default();
-        opts.set_sync(self.sync);
+        opts.set_sync(sync);
         opts.disable_wal(false);
         self.db.write_opt(batch, &opts)?;
         Ok(())
+    }
+}
+
+impl StateWrite for RocksStore {
+    fn write(&self, set: WriteSet) -> Result<(), StoreError> {
+        self.write_with(set, self.sync)
+    }
+
+    fn write_durable(&self, set: WriteSet) -> Result<(), StoreError> {
+        self.write_with(set, true)
     }
 }
 

@@ -25,11 +25,14 @@ use super::store::{Cf, StateRead, StoreError, WriteSet};
 /// the height and the per-asset output counters). Transaction bodies are
 /// proven through the header's `tx_root`; the one-time-key index is
 /// derivable from the outputs.
-pub const AUTHENTICATED: [Cf; 5] = [
+pub const AUTHENTICATED: [Cf; 8] = [
     Cf::Outputs,
     Cf::KeyImages,
     Cf::Assets,
     Cf::Regulators,
+    Cf::RegulatorIdentities,
+    Cf::AccessNonces,
+    Cf::Participants,
     Cf::Meta,
 ];
 

@@ -5,9 +5,12 @@
 use rand_core::{CryptoRng, RngCore};
 
 use crate::crypto::keys::AccountKeys;
-use crate::crypto::regulator::RegulatorSecretKey;
+use crate::crypto::regkeys::{EpochKey, RegulatorMaster};
 use crate::crypto::signing::SigningKey;
-use crate::ledger::genesis::{GenesisAsset, GenesisConfig, GenesisMint, GenesisRegulator};
+use crate::ledger::genesis::{
+    GenesisAsset, GenesisConfig, GenesisMint, GenesisParticipant, GenesisRegulator,
+    GenesisRegulatorKey,
+};
 use crate::tx::bundle::build::{BuildError, PlannedOutput};
 use crate::tx::mint::MintPlan;
 use crate::tx::{AssetId, Transaction};
@@ -18,6 +21,12 @@ pub const DEV_ASSET: &str = "CNY";
 pub const DEV_OUTPUTS_PER_BANK: usize = 16;
 /// Amount of each genesis output, in minor units (1,000,000.00 CNY).
 pub const DEV_OUTPUT_AMOUNT: u64 = 100_000_000;
+/// The dev regulator's jurisdiction.
+pub const DEV_JURISDICTION: &str = "dev";
+/// Epochs whose keys genesis publishes.
+pub const DEV_EPOCHS: u64 = 100;
+/// Blocks per epoch on a dev network.
+pub const DEV_EPOCH_LENGTH: u64 = 10_000;
 
 /// Everything a dev network is made of.
 pub struct DevNetwork {
@@ -25,7 +34,7 @@ pub struct DevNetwork {
     pub genesis: GenesisConfig,
     /// The asset issuer.
     pub issuer: SigningKey,
-    /// The regulator's key.
+    /// The regulator's master seed.
     pub regulator_seed: [u8; 32],
     /// Bank A's account seed.
     pub bank_a_seed: [u8; 32],
@@ -39,6 +48,28 @@ impl DevNetwork {
         rng: &mut R,
         timestamp_ms: u64,
     ) -> Result<Self, BuildError> {
+        Self::generate_with(rng, timestamp_ms, DEV_EPOCH_LENGTH)
+    }
+
+    /// The regulator's master key.
+    pub fn regulator(&self) -> RegulatorMaster {
+        RegulatorMaster::from_seed(&self.regulator_seed)
+    }
+
+    /// The regulator's decryption key for `epoch` (version 0).
+    pub fn regulator_epoch_key(&self, epoch: u64) -> EpochKey {
+        self.regulator()
+            .jurisdiction(DEV_JURISDICTION)
+            .epoch(epoch, 0)
+    }
+
+    /// As [`DevNetwork::generate`], with another epoch length (tests cross
+    /// epochs quickly).
+    pub fn generate_with<R: RngCore + CryptoRng>(
+        rng: &mut R,
+        timestamp_ms: u64,
+        epoch_length: u64,
+    ) -> Result<Self, BuildError> {
         let mut seed = || {
             let mut s = [0u8; 32];
             rng.fill_bytes(&mut s);
@@ -50,7 +81,10 @@ impl DevNetwork {
         let issuer = SigningKey::from_seed(&seed());
         let mut tag = [0u8; 2];
         rng.fill_bytes(&mut tag);
-        let regulator = RegulatorSecretKey::from_seed(&regulator_seed);
+        let master = RegulatorMaster::from_seed(&regulator_seed);
+        let jurisdiction = master.jurisdiction(DEV_JURISDICTION);
+        let epoch0 = jurisdiction.epoch(0, 0);
+        let regulator = epoch0.key();
         let asset = AssetId::new(DEV_ASSET).map_err(|_| BuildError::OutputCount(0))?;
         let mut mints = Vec::new();
         for (name, seed) in [("bank-a", &bank_a_seed), ("bank-b", &bank_b_seed)] {
@@ -73,9 +107,19 @@ impl DevNetwork {
                 note: format!("{DEV_OUTPUTS_PER_BANK} × 1,000,000.00 CNY to {name}"),
             });
         }
+        let participants = [("bank-a", &bank_a_seed), ("bank-b", &bank_b_seed)]
+            .iter()
+            .map(|(name, seed)| GenesisParticipant {
+                name: (*name).into(),
+                address: AccountKeys::from_seed(seed).address().to_string(),
+            })
+            .collect();
         let genesis = GenesisConfig {
             chain_id: format!("veil-dev-{}", hex::encode(tag)),
             timestamp_ms,
+            epoch_length,
+            grace_epochs: 1,
+            transfer_jurisdiction: Some(DEV_JURISDICTION.into()),
             assets: vec![GenesisAsset {
                 id: DEV_ASSET.into(),
                 name: "Chinese yuan (digital, development)".into(),
@@ -84,8 +128,18 @@ impl DevNetwork {
             }],
             regulators: vec![GenesisRegulator {
                 label: "dev-regulator".into(),
-                key: hex::encode(regulator.public().as_bytes()),
+                identity: hex::encode(master.identity().public().as_bytes()),
+                jurisdictions: vec![DEV_JURISDICTION.into()],
             }],
+            regulator_keys: (0..DEV_EPOCHS)
+                .map(|e| GenesisRegulatorKey {
+                    jurisdiction: DEV_JURISDICTION.into(),
+                    epoch: e,
+                    version: 0,
+                    key: hex::encode(jurisdiction.epoch(e, 0).key().public().as_bytes()),
+                })
+                .collect(),
+            participants,
             mints,
         };
         Ok(Self {
@@ -146,11 +200,12 @@ impl DevNetwork {
             .map_err(keystore::KeystoreError::Io)?;
         Wallet::from_seed(&self.bank_a_seed, "bank-a").save(&files.bank_a, DEV_PASSPHRASE, kdf)?;
         Wallet::from_seed(&self.bank_b_seed, "bank-b").save(&files.bank_b, DEV_PASSPHRASE, kdf)?;
-        keystore::save_seed(
+        crate::regulator::keystore::Credentials::save_regulator(
             &files.regulator,
-            keystore::REGULATOR_KIND,
-            &self.regulator_seed,
+            &self.regulator(),
             "dev-regulator",
+            &crate::tx::registry::Jurisdiction::new(DEV_JURISDICTION)
+                .map_err(|e| keystore::KeystoreError::Format(e.to_string()))?,
             DEV_PASSPHRASE,
             kdf,
         )?;

@@ -23,8 +23,9 @@ use tokio::sync::{mpsc, oneshot, Notify};
 use crate::ledger::execute::{execute, BlockContext, ExecError, Mode, RegistryUpdates};
 use crate::ledger::genesis::{self, GenesisConfig, GenesisError};
 use crate::ledger::mempool::{Mempool, MempoolError, MempoolLimits};
-use crate::ledger::store::{RocksStore, Store, StoreError};
+use crate::ledger::store::{Cf, RocksStore, StateRead, StateWrite, Store, StoreError, WriteSet};
 use crate::ledger::Ledger;
+use crate::tx::access::RegulatorRequest;
 use crate::tx::codec::DecodeError;
 use crate::tx::limits::MAX_TX_BYTES;
 use crate::tx::{verify_batch_parallel, LedgerView, Rings, Transaction, TxError, TxHash};
@@ -134,6 +135,23 @@ struct Admission {
     reply: oneshot::Sender<Result<TxHash, SubmitError>>,
 }
 
+/// Longest a signed regulator request stays valid, ms.
+pub const MAX_REQUEST_LIFETIME_MS: u64 = 5 * 60 * 1000;
+
+/// Why a regulator request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    /// Missing, malformed, expired, replayed or unauthorized credentials (401).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// A delegated auditor asking outside its epoch (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request could not be recorded; nothing was served (503).
+    #[error("the access could not be recorded: {0}")]
+    Unrecorded(String),
+}
+
 /// Where a transaction is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TxState {
@@ -202,6 +220,13 @@ impl Node {
         node.metrics
             .height
             .set(i64::try_from(node.ledger.tip().height).unwrap_or(i64::MAX));
+        let replayed = node.replay_journal()?;
+        if replayed > 0 {
+            tracing::info!(
+                count = replayed,
+                "re-queued access records from the audit journal"
+            );
+        }
         let weak = Arc::downgrade(&node);
         std::thread::Builder::new()
             .name("veil-admission".into())
@@ -289,6 +314,98 @@ impl Node {
         } else {
             TxState::Unknown
         })
+    }
+
+    /// Authenticates a regulator API read and records it *durably* (an
+    /// fsynced journal entry, then the mempool, so the next block carries
+    /// it) before the caller serves anything. `heights` is the requested
+    /// range, checked against a delegated auditor's epoch.
+    pub fn authorize_and_record(
+        &self,
+        req: RegulatorRequest,
+        heights: (u64, u64),
+    ) -> Result<(), AccessError> {
+        let now = now_ms();
+        if req.expires_ms <= now || req.expires_ms > now + MAX_REQUEST_LIFETIME_MS {
+            return Err(AccessError::Unauthenticated(format!(
+                "request expired or expires more than {} s ahead",
+                MAX_REQUEST_LIFETIME_MS / 1000
+            )));
+        }
+        req.check_stateless()
+            .map_err(|e| AccessError::Unauthenticated(e.to_string()))?;
+        if let Some(d) = &req.delegation {
+            if d.expires_ms <= now {
+                return Err(AccessError::Unauthenticated(
+                    "delegation certificate expired".into(),
+                ));
+            }
+            let len = self
+                .ledger
+                .params()
+                .map_err(|e| AccessError::Unrecorded(e.to_string()))?
+                .epoch_length;
+            let (lo, hi) = (
+                d.epoch.saturating_mul(len),
+                d.epoch.saturating_mul(len).saturating_add(len - 1),
+            );
+            if heights.0 < lo || heights.1 > hi {
+                return Err(AccessError::Forbidden(format!(
+                    "this auditor is delegated epoch {} of {} (heights {lo}..={hi}) only",
+                    d.epoch, d.jurisdiction
+                )));
+            }
+        }
+        let key = req.state_key();
+        let tx = Transaction::Access(req);
+        let bytes = tx.encode();
+        let hash = tx.hash();
+        let mut pool = self.mempool();
+        tx.check_stateful(self.ledger.as_ref())
+            .map_err(|e| AccessError::Unauthenticated(e.to_string()))?;
+        let journal = self
+            .store
+            .get(Cf::AuditJournal, &key)
+            .map_err(|e| AccessError::Unrecorded(e.to_string()))?;
+        if journal.is_some() || pool.contains(&hash) {
+            return Err(AccessError::Unauthenticated(
+                "request nonce already used".into(),
+            ));
+        }
+        let mut w = WriteSet::new();
+        w.put(Cf::AuditJournal, key, bytes.clone());
+        self.store
+            .write_durable(w)
+            .map_err(|e| AccessError::Unrecorded(e.to_string()))?;
+        pool.insert(hash, Arc::new(tx), bytes.len())
+            .map_err(|e| AccessError::Unrecorded(e.to_string()))?;
+        self.metrics
+            .mempool_txs
+            .set(i64::try_from(pool.len()).unwrap_or(i64::MAX));
+        Ok(())
+    }
+
+    /// Puts journalled access records that are not yet committed back into
+    /// the mempool (after a restart).
+    fn replay_journal(&self) -> Result<usize, NodeError> {
+        let mut pool = self.mempool();
+        let mut n = 0;
+        for tx in self.ledger.audit_journal()? {
+            let Transaction::Access(req) = &tx else {
+                continue;
+            };
+            if self.ledger.access_nonce_used(&req.requester, &req.nonce) {
+                let mut w = WriteSet::new();
+                w.delete(Cf::AuditJournal, req.state_key());
+                self.store.write(w)?;
+                continue;
+            }
+            let bytes = tx.encode().len();
+            if pool.insert(tx.hash(), Arc::new(tx), bytes).is_ok() {
+                n += 1;
+            }
+        }
+        Ok(n)
     }
 
     /// Final stateful check and insertion, under the mempool lock.

@@ -33,6 +33,7 @@ pub fn verify_batch(items: &[(&Transaction, &Rings)]) -> Vec<Result<(), TxError>
         .map(|(tx, _)| match tx {
             Transaction::Transfer(t) => t.batch_terms(),
             Transaction::Mint(m) => m.bundle.batch_terms(),
+            _ => 0,
         })
         .sum();
     let mut batch = BatchVerifier::with_capacity(terms);
@@ -43,9 +44,10 @@ pub fn verify_batch(items: &[(&Transaction, &Rings)]) -> Vec<Result<(), TxError>
         let r = match tx {
             Transaction::Transfer(t) => t.add_to_batch(rings, &mut batch, &mut rng),
             Transaction::Mint(m) => m.add_to_batch(&mut batch, &mut rng),
+            // Signatures only: nothing to batch.
+            other => other.check_stateless(rings),
         };
-        if r.is_ok() {
-            let bundle = tx.bundle();
+        if let (Ok(()), Some((_, bundle))) = (&r, tx.outputs()) {
             limbs.push(bundle.limb_commitments());
             proofs.push(&bundle.range_proof);
         }
@@ -68,6 +70,7 @@ pub fn verify_batch(items: &[(&Transaction, &Rings)]) -> Vec<Result<(), TxError>
             match tx {
                 Transaction::Transfer(t) => t.locate_failure(rings, &mut rng),
                 Transaction::Mint(m) => m.locate_failure(),
+                other => other.check_stateless(rings),
             }
         })
         .collect()

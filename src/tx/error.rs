@@ -84,6 +84,41 @@ pub enum TxError {
     /// A mint signed by a key that is not the asset's registered issuer.
     #[error("signer is not the asset's registered issuer")]
     NotIssuer,
+    /// A registry transaction's signature does not verify.
+    #[error("registry signature does not verify")]
+    RegistrySignature,
+    /// The signer is not a regulator (for that jurisdiction).
+    #[error("signer is not a registered regulator for this jurisdiction")]
+    NotRegulator,
+    /// A registry transaction out of sequence (replayed or skipped).
+    #[error("registry sequence {found}, expected {expected}")]
+    RegistrySequence {
+        /// The next sequence.
+        expected: u64,
+        /// The one found.
+        found: u64,
+    },
+    /// A key registered for a past epoch.
+    #[error("epoch {0} has already begun or passed; keys are registered ahead of time")]
+    RegistryEpoch(u64),
+    /// A slot already holds a key, or the key was registered before.
+    #[error("a key is already registered for epoch {0} (or this key was registered before)")]
+    RegistrySlotTaken(u64),
+    /// Revoking a slot that holds no key.
+    #[error("no key is registered for epoch {0} at that version")]
+    RegistryUnknownSlot(u64),
+    /// A delegation certificate does not verify or names another auditor.
+    #[error("delegation certificate does not verify")]
+    DelegationSignature,
+    /// A regulator request's signature does not verify.
+    #[error("request signature does not verify")]
+    RequestSignature,
+    /// An access record outside the regulator API.
+    #[error("access record is not a regulator API read")]
+    AccessScope,
+    /// An access record whose nonce was used before.
+    #[error("request nonce already used")]
+    AccessReplay,
 }
 
 impl TxError {
@@ -105,6 +140,16 @@ impl TxError {
             Self::RegulatorKey => "wrong-regulator-key",
             Self::IssuerSignature => "bad-issuer-signature",
             Self::NotIssuer => "not-issuer",
+            Self::RegistrySignature => "bad-registry-signature",
+            Self::NotRegulator => "not-regulator",
+            Self::RegistrySequence { .. } => "registry-sequence",
+            Self::RegistryEpoch(_) => "registry-epoch",
+            Self::RegistrySlotTaken(_) => "registry-slot-taken",
+            Self::RegistryUnknownSlot(_) => "registry-unknown-slot",
+            Self::DelegationSignature => "bad-delegation",
+            Self::RequestSignature => "bad-request-signature",
+            Self::AccessScope => "access-scope",
+            Self::AccessReplay => "access-replay",
         }
     }
 }

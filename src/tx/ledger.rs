@@ -8,6 +8,7 @@ use crate::crypto::regulator::RegulatorPublicKey;
 use crate::crypto::signing::VerifyingKey;
 use crate::crypto::stealth::OneTimeKey;
 
+use super::registry::{IdentityRecord, Jurisdiction, KeyRecord, Slot};
 use super::{AssetId, Transaction};
 
 /// The ring members of each input, in ring order.
@@ -21,10 +22,24 @@ pub trait LedgerView {
     fn is_spent(&self, image: &KeyImage) -> bool;
     /// Whether an output with one-time key `key` was committed.
     fn output_key_exists(&self, key: &OneTimeKey) -> bool;
-    /// Whether transfers may currently be encrypted to `key`.
+    /// Whether transfers in the block being validated may be encrypted to
+    /// `key` (the key of the block's epoch, or of the epoch before within
+    /// the grace).
     fn regulator_key_in_force(&self, key: &RegulatorPublicKey) -> bool;
     /// The registered issuer of `asset`, if the asset exists.
     fn asset_issuer(&self, asset: &AssetId) -> Option<VerifyingKey>;
+    /// Height of the block being validated.
+    fn next_height(&self) -> u64;
+    /// The epoch of `height`.
+    fn epoch_of(&self, height: u64) -> u64;
+    /// A regulator identity.
+    fn regulator_identity(&self, id: &VerifyingKey) -> Option<IdentityRecord>;
+    /// The key published in a slot.
+    fn regulator_key_slot(&self, jurisdiction: &Jurisdiction, slot: Slot) -> Option<KeyRecord>;
+    /// Where a key was published.
+    fn regulator_key_info(&self, key: &RegulatorPublicKey) -> Option<(Jurisdiction, Slot)>;
+    /// Whether `requester` already used `nonce` in a recorded request.
+    fn access_nonce_used(&self, requester: &VerifyingKey, nonce: &[u8; 16]) -> bool;
 }
 
 /// An in-memory ledger: ordered maps, nothing persisted.
@@ -35,14 +50,30 @@ pub struct MemoryLedger {
     spent: BTreeSet<KeyImage>,
     regulator_keys: BTreeSet<RegulatorPublicKey>,
     issuers: BTreeMap<AssetId, VerifyingKey>,
+    identities: BTreeMap<VerifyingKey, IdentityRecord>,
+    slots: BTreeMap<(Jurisdiction, Slot), KeyRecord>,
+    nonces: BTreeSet<(VerifyingKey, [u8; 16])>,
+    /// Height of the next block (tests set it to move between epochs).
+    pub height: u64,
+    /// Blocks per epoch.
+    pub epoch_length: u64,
 }
 
 impl MemoryLedger {
     /// An empty ledger accepting transfers to `regulator`.
     pub fn new(regulator: RegulatorPublicKey) -> Self {
-        let mut l = Self::default();
+        let mut l = Self {
+            height: 1,
+            epoch_length: 10_000,
+            ..Self::default()
+        };
         l.regulator_keys.insert(regulator);
         l
+    }
+
+    /// Registers a regulator identity.
+    pub fn add_regulator_identity(&mut self, id: VerifyingKey, record: IdentityRecord) {
+        self.identities.insert(id, record);
     }
 
     /// Registers `issuer` as the issuer of `asset`.
@@ -71,10 +102,40 @@ impl MemoryLedger {
         for image in tx.key_images() {
             self.spent.insert(image);
         }
-        tx.bundle()
+        match tx {
+            Transaction::RegulatorKeys(k) => {
+                for e in &k.register {
+                    self.slots.insert(
+                        (k.jurisdiction.clone(), e.slot),
+                        KeyRecord {
+                            key: e.key,
+                            active: true,
+                        },
+                    );
+                }
+                for s in &k.revoke {
+                    if let Some(r) = self.slots.get_mut(&(k.jurisdiction.clone(), *s)) {
+                        r.active = false;
+                        self.regulator_keys.remove(&r.key);
+                    }
+                }
+                if let Some(id) = self.identities.get_mut(&k.identity) {
+                    id.sequence = k.sequence;
+                }
+            }
+            Transaction::Access(a) => {
+                self.nonces.insert((a.requester, a.nonce));
+            }
+            _ => {}
+        }
+        let Some((asset, bundle)) = tx.outputs() else {
+            return Vec::new();
+        };
+        let asset = asset.clone();
+        bundle
             .outputs
             .iter()
-            .map(|o| self.push_output(tx.asset(), RingMember::new(o.one_time_key, o.commitment())))
+            .map(|o| self.push_output(&asset, RingMember::new(o.one_time_key, o.commitment())))
             .collect()
     }
 }
@@ -99,5 +160,32 @@ impl LedgerView for MemoryLedger {
 
     fn asset_issuer(&self, asset: &AssetId) -> Option<VerifyingKey> {
         self.issuers.get(asset).copied()
+    }
+
+    fn next_height(&self) -> u64 {
+        self.height
+    }
+
+    fn epoch_of(&self, height: u64) -> u64 {
+        height / self.epoch_length.max(1)
+    }
+
+    fn regulator_identity(&self, id: &VerifyingKey) -> Option<IdentityRecord> {
+        self.identities.get(id).cloned()
+    }
+
+    fn regulator_key_slot(&self, jurisdiction: &Jurisdiction, slot: Slot) -> Option<KeyRecord> {
+        self.slots.get(&(jurisdiction.clone(), slot)).copied()
+    }
+
+    fn regulator_key_info(&self, key: &RegulatorPublicKey) -> Option<(Jurisdiction, Slot)> {
+        self.slots
+            .iter()
+            .find(|(_, r)| r.key == *key)
+            .map(|((j, s), _)| (j.clone(), *s))
+    }
+
+    fn access_nonce_used(&self, requester: &VerifyingKey, nonce: &[u8; 16]) -> bool {
+        self.nonces.contains(&(*requester, *nonce))
     }
 }

@@ -14,6 +14,7 @@
 //! 3. [`Transaction::check_stateful`] checks what can change: key images
 //!    unspent, one-time keys new, the regulator key in force.
 
+pub mod access;
 pub mod batch;
 pub mod bundle;
 pub mod codec;
@@ -21,6 +22,7 @@ pub mod error;
 pub mod ledger;
 pub mod limits;
 pub mod mint;
+pub mod registry;
 pub mod testing;
 pub mod transfer;
 
@@ -45,6 +47,10 @@ pub const TX_VERSION: u8 = 1;
 pub const KIND_TRANSFER: u8 = 1;
 /// Transaction kind byte of a mint.
 pub const KIND_MINT: u8 = 2;
+/// Transaction kind byte of a regulator key registry update.
+pub const KIND_REGISTRY: u8 = 3;
+/// Transaction kind byte of an access-audit record.
+pub const KIND_ACCESS: u8 = 4;
 
 /// A transaction identifier: `SHA-256("veil/tx/v1" ‖ 0x00 ‖ encoding)`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -130,6 +136,10 @@ pub enum Transaction {
     Transfer(Transfer),
     /// New confidential outputs created by an asset's issuer.
     Mint(Mint),
+    /// A regulator publishes or revokes epoch keys.
+    RegulatorKeys(registry::RegulatorKeys),
+    /// A served regulator query, recorded.
+    Access(access::RegulatorRequest),
 }
 
 impl Transaction {
@@ -145,6 +155,14 @@ impl Transaction {
             Self::Mint(m) => {
                 w.u8(KIND_MINT);
                 m.encode(&mut w);
+            }
+            Self::RegulatorKeys(k) => {
+                w.u8(KIND_REGISTRY);
+                k.encode(&mut w);
+            }
+            Self::Access(a) => {
+                w.u8(KIND_ACCESS);
+                a.encode(&mut w);
             }
         }
         w.into_bytes()
@@ -163,6 +181,8 @@ impl Transaction {
         let tx = match r.u8("kind")? {
             KIND_TRANSFER => Self::Transfer(Transfer::decode(&mut r)?),
             KIND_MINT => Self::Mint(Mint::decode(&mut r)?),
+            KIND_REGISTRY => Self::RegulatorKeys(registry::RegulatorKeys::decode(&mut r)?),
+            KIND_ACCESS => Self::Access(access::RegulatorRequest::decode(&mut r)?),
             k => return Err(DecodeError::Kind(k)),
         };
         r.finish()?;
@@ -174,35 +194,39 @@ impl Transaction {
         TxHash(hash256(b"veil/tx/v1", &[&self.encode()]))
     }
 
-    /// The asset the transaction moves or issues.
-    pub fn asset(&self) -> &AssetId {
+    /// The kind's name, as the API reports it.
+    pub fn kind(&self) -> &'static str {
         match self {
-            Self::Transfer(t) => &t.asset,
-            Self::Mint(m) => &m.asset,
+            Self::Transfer(_) => "transfer",
+            Self::Mint(_) => "mint",
+            Self::RegulatorKeys(_) => "regulator-keys",
+            Self::Access(_) => "access",
         }
     }
 
-    /// The outputs the transaction creates.
-    pub fn bundle(&self) -> &OutputBundle {
+    /// The outputs the transaction creates, with their asset (transfers and
+    /// mints).
+    pub fn outputs(&self) -> Option<(&AssetId, &OutputBundle)> {
         match self {
-            Self::Transfer(t) => &t.bundle,
-            Self::Mint(m) => &m.bundle,
+            Self::Transfer(t) => Some((&t.asset, &t.bundle)),
+            Self::Mint(m) => Some((&m.asset, &m.bundle)),
+            Self::RegulatorKeys(_) | Self::Access(_) => None,
         }
     }
 
-    /// The key images the transaction spends (none for a mint).
+    /// The key images the transaction spends (transfers only).
     pub fn key_images(&self) -> Vec<crate::crypto::clsag::KeyImage> {
         match self {
             Self::Transfer(t) => t.inputs.iter().map(|i| i.key_image).collect(),
-            Self::Mint(_) => Vec::new(),
+            _ => Vec::new(),
         }
     }
 
-    /// Reads the ring members this transaction references (none for a mint).
+    /// Reads the ring members this transaction references (transfers only).
     pub fn resolve_rings(&self, view: &impl LedgerView) -> Result<Rings, TxError> {
         match self {
             Self::Transfer(t) => t.resolve_rings(view),
-            Self::Mint(_) => Ok(Vec::new()),
+            _ => Ok(Vec::new()),
         }
     }
 
@@ -211,6 +235,8 @@ impl Transaction {
         match self {
             Self::Transfer(t) => t.check_stateless(rings),
             Self::Mint(m) => m.check_stateless(),
+            Self::RegulatorKeys(k) => k.check_stateless(),
+            Self::Access(a) => a.check_stateless(),
         }
     }
 
@@ -218,7 +244,7 @@ impl Transaction {
     pub fn check_stateful(&self, view: &impl LedgerView) -> Result<(), TxError> {
         match self {
             Self::Transfer(t) => t.check_stateful(view),
-            Self::Mint(m) => m.check_stateful(view),
+            _ => self.check_spends(view),
         }
     }
 
@@ -228,11 +254,14 @@ impl Transaction {
         match self {
             Self::Transfer(t) => t.check_spends(view),
             Self::Mint(m) => m.check_stateful(view),
+            Self::RegulatorKeys(k) => k.check_stateful(view),
+            Self::Access(a) => a.check_stateful(view),
         }
     }
 
     /// Finds and decrypts the outputs paying `view`'s account.
     pub fn scan(&self, view: &crate::crypto::keys::ViewKey) -> Vec<bundle::view::ReceivedOutput> {
-        self.bundle().scan(self.asset(), view)
+        self.outputs()
+            .map_or_else(Vec::new, |(asset, b)| b.scan(asset, view))
     }
 }

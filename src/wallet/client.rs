@@ -168,12 +168,10 @@ impl ChainSource for HttpSource {
 
     fn regulator_key(&self) -> anyhow::Result<RegulatorPublicKey> {
         let s = self.status()?;
-        let r = s
-            .regulators
-            .iter()
-            .find(|r| r.active)
-            .ok_or_else(|| anyhow!("no regulator key in force"))?;
-        Ok(RegulatorPublicKey::from_bytes(&hex32(&r.key)?)?)
+        let k = s
+            .regulator_key
+            .ok_or_else(|| anyhow!("no regulator key is in force for the next block"))?;
+        Ok(RegulatorPublicKey::from_bytes(&hex32(&k)?)?)
     }
 
     fn submit(&self, tx: &Transaction) -> anyhow::Result<TxHash> {

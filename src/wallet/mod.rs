@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod decoys;
+pub mod disclose;
 pub mod keystore;
 pub mod source;
 pub mod state;
@@ -192,7 +193,10 @@ impl Wallet {
 
     fn scan_tx(&mut self, ctx: &source::ChainTx, height: u64) -> Result<(), WalletError> {
         let hash_hex = ctx.hash.to_string();
-        let asset = ctx.tx.asset().as_str().to_owned();
+        let Some((asset, _)) = ctx.tx.outputs() else {
+            return Ok(());
+        };
+        let asset = asset.as_str().to_owned();
         // Inputs: our outputs being spent.
         let images: Vec<String> = ctx
             .tx
@@ -254,7 +258,7 @@ impl Wallet {
         } else if spent_ours > 0 {
             let fee = match &ctx.tx {
                 Transaction::Transfer(t) => t.fee,
-                Transaction::Mint(_) => 0,
+                _ => 0,
             };
             self.state.history.push(HistoryEntry {
                 tx: hash_hex,
@@ -380,9 +384,16 @@ impl Wallet {
             sender: Some(*self.address()),
             include_return_address: true,
         };
-        let transfer = plan.build(rng)?;
+        let (transfer, tx_secret) = plan.build_with_secret(rng)?;
         let tx = Transaction::Transfer(transfer);
         let hash = tx.hash();
+        self.state.sent.insert(
+            hash.to_string(),
+            state::SentRecord {
+                tx_secret: SecretHex::new(tx_secret.expose().expose().as_bytes()),
+                to: to.to_string(),
+            },
+        );
         let images: Vec<String> = tx
             .key_images()
             .iter()

@@ -140,12 +140,12 @@ impl ChainSource for LedgerSource {
     }
 
     fn regulator_key(&self) -> anyhow::Result<RegulatorPublicKey> {
+        let next = self.ledger.next_height();
         self.ledger
-            .regulators()?
-            .into_iter()
-            .find(|(_, r)| r.active)
-            .map(|(k, _)| k)
-            .ok_or_else(|| anyhow::anyhow!("no regulator key in force"))
+            .keys_in_force(next)?
+            .first()
+            .map(|(_, k)| *k)
+            .ok_or_else(|| anyhow::anyhow!("no regulator key is in force for the next block"))
     }
 
     fn submit(&self, tx: &Transaction) -> anyhow::Result<TxHash> {
@@ -167,16 +167,13 @@ pub fn chain_blocks(ledger: &Ledger, from: u64, limit: usize) -> anyhow::Result<
         let mut txs = Vec::with_capacity(block.txs.len());
         for tx in block.txs {
             let hash = tx.hash();
-            let first_key = tx
-                .bundle()
-                .outputs
-                .first()
-                .map(|o| o.one_time_key)
-                .ok_or_else(|| anyhow::anyhow!("transaction without outputs"))?;
-            let first_output = ledger
-                .output_location(&first_key)?
-                .map(|(_, i)| i)
-                .ok_or_else(|| anyhow::anyhow!("output of {hash} not indexed"))?;
+            let first_output = match tx.outputs().and_then(|(_, b)| b.outputs.first()) {
+                None => 0,
+                Some(o) => ledger
+                    .output_location(&o.one_time_key)?
+                    .map(|(_, i)| i)
+                    .ok_or_else(|| anyhow::anyhow!("output of {hash} not indexed"))?,
+            };
             txs.push(ChainTx {
                 hash,
                 tx,

@@ -119,9 +119,21 @@ pub struct PendingTx {
     pub key_images: Vec<String>,
 }
 
+/// What a sender keeps of a transfer it made, for payment proofs.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SentRecord {
+    /// The transaction secret `r`.
+    pub tx_secret: SecretHex,
+    /// The receiver's address.
+    pub to: String,
+}
+
 /// The wallet's persistent state.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct WalletState {
+    /// Secrets of transfers this wallet sent, by transaction hash.
+    #[serde(default)]
+    pub sent: std::collections::BTreeMap<String, SentRecord>,
     /// Next block height to scan.
     pub next_height: u64,
     /// Owned outputs.

@@ -86,6 +86,8 @@ pub struct BuiltBundle {
     pub bundle: OutputBundle,
     /// `γ` of each output, in order.
     pub blindings: Vec<Secret<Scalar>>,
+    /// The transaction secret `r` (kept by a sender for payment proofs).
+    pub tx_secret: TxSecret,
 }
 
 /// Builds the outputs `planned` (in that order) for `asset`, encrypted to
@@ -192,5 +194,6 @@ pub fn build_bundle<R: RngCore + CryptoRng>(
             regulator_payload,
         },
         blindings,
+        tx_secret: r,
     })
 }

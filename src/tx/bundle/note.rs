@@ -170,6 +170,24 @@ impl OutputNote {
         payload::seal(shared, &Self::info(index), &ad, &self.encode())
     }
 
+    /// The payload key of output `index` (what a receiver discloses: it
+    /// opens this one note and nothing else).
+    pub fn payload_key(shared: &[u8; 32], index: u32) -> Zeroizing<[u8; 56]> {
+        payload::payload_key(shared, &Self::info(index))
+    }
+
+    /// Decrypts with a disclosed payload key.
+    pub fn open_with_key(
+        payload_key: &[u8; 56],
+        key: &[u8; 32],
+        commitment: &[u8; 32],
+        ciphertext: &[u8],
+    ) -> Result<Self, NoteError> {
+        let ad = [key.as_slice(), commitment].concat();
+        let plain = payload::open_with_key(payload_key, &ad, ciphertext)?;
+        Ok(Self::decode(&plain)?)
+    }
+
     /// Decrypts and parses.
     pub fn open(
         shared: &[u8; 32],

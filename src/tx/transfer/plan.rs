@@ -89,6 +89,15 @@ pub struct TransferPlan {
 impl TransferPlan {
     /// Builds and signs the transfer.
     pub fn build<R: RngCore + CryptoRng>(&self, rng: &mut R) -> Result<Transfer, BuildError> {
+        self.build_with_secret(rng).map(|(t, _)| t)
+    }
+
+    /// Builds and signs the transfer, returning also its secret `r` (for
+    /// payment proofs).
+    pub fn build_with_secret<R: RngCore + CryptoRng>(
+        &self,
+        rng: &mut R,
+    ) -> Result<(Transfer, crate::crypto::stealth::TxSecret), BuildError> {
         let n_in = self.spends.len();
         if n_in == 0 || n_in > MAX_INPUTS {
             return Err(BuildError::InputCount(n_in));
@@ -154,6 +163,7 @@ impl TransferPlan {
             rng,
         )?;
         let output_blindings = built.blindings;
+        let tx_secret = built.tx_secret;
 
         // Pseudo-output blindings: random, the last one closing the sum.
         let total_out: Scalar = output_blindings.iter().map(|b| b.expose()).sum();
@@ -212,6 +222,6 @@ impl TransferPlan {
             .map_err(|source| BuildError::Signature { input: i, source })?;
             transfer.signatures.push(sig);
         }
-        Ok(transfer)
+        Ok((transfer, tx_secret))
     }
 }

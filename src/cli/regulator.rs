@@ -1,0 +1,519 @@
+//! `veil regulator …`, `veil audit-log`, `veil verify-disclosure`.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::Subcommand;
+use rand_core::OsRng;
+use serde_json::json;
+
+use crate::api::types::{AuditLogJson, ParticipantJson, RegulatorRegistryJson};
+use crate::crypto::signing::SigningKey;
+use crate::regulator::fetch_transactions;
+use crate::regulator::keystore::Credentials;
+use crate::regulator::view::{decrypt, report, to_csv, Directory, TransferRow};
+use crate::tx::access::Delegation;
+use crate::tx::registry::{Jurisdiction, KeyEntry, RegulatorKeys, Slot};
+use crate::tx::Transaction;
+use crate::wallet::client::HttpSource;
+use crate::wallet::disclose::{verify_disclosure, Disclosure};
+use crate::wallet::keystore::{self, KdfParams};
+
+/// Options of `veil regulator`.
+#[derive(Debug, clap::Args)]
+pub struct RegulatorArgs {
+    /// A regulator keystore, or an auditor key made by `delegate`.
+    #[arg(long)]
+    pub keystore: PathBuf,
+    /// The node's API.
+    #[arg(long, default_value = "http://127.0.0.1:8700")]
+    pub api: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: RegulatorCommand,
+}
+
+/// Output formats of `view`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    /// A table for humans.
+    Table,
+    /// One JSON object.
+    Json,
+    /// CSV, one line per output.
+    Csv,
+}
+
+/// Regulator commands.
+#[derive(Debug, Subcommand)]
+pub enum RegulatorCommand {
+    /// Decrypt every transfer in a height range (amounts from the proven
+    /// handles; a flag where the sender's note disagrees).
+    View {
+        /// First height.
+        #[arg(long, default_value_t = 0)]
+        from_height: u64,
+        /// Last height, or `latest`.
+        #[arg(long, default_value = "latest")]
+        to_height: String,
+        /// Only transfers from or to this participant.
+        #[arg(long)]
+        bank: Option<String>,
+        /// Only this asset.
+        #[arg(long)]
+        asset: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Day-end clearing report: per participant and asset, inflow, outflow,
+    /// net, counts, and the largest transfers.
+    Report {
+        /// First height.
+        #[arg(long, default_value_t = 0)]
+        from_height: u64,
+        /// Last height, or `latest`.
+        #[arg(long, default_value = "latest")]
+        to_height: String,
+        /// Only this asset.
+        #[arg(long)]
+        asset: Option<String>,
+        /// How many of the largest transfers to list.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+    },
+    /// Hand an external auditor the key of one epoch (and nothing else).
+    Delegate {
+        /// The epoch.
+        #[arg(long)]
+        epoch: u64,
+        /// Where to write the auditor's keystore (encrypted with
+        /// `VEIL_AUDITOR_PASSPHRASE`, else the regulator's passphrase).
+        #[arg(long)]
+        out: PathBuf,
+        /// Days the delegation stays valid.
+        #[arg(long, default_value_t = 30)]
+        expires_days: u64,
+    },
+    /// Publish or revoke epoch keys on the ledger.
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+/// Registry commands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Publish the keys of epochs `from..=to` (version 0).
+    Publish {
+        /// First epoch.
+        #[arg(long)]
+        from_epoch: u64,
+        /// Last epoch.
+        #[arg(long)]
+        to_epoch: u64,
+    },
+    /// Revoke a compromised epoch key, optionally publishing a replacement
+    /// (the next version) in the same transaction.
+    Revoke {
+        /// The epoch.
+        #[arg(long)]
+        epoch: u64,
+        /// The version revoked.
+        #[arg(long, default_value_t = 0)]
+        version: u32,
+        /// Also publish version + 1.
+        #[arg(long)]
+        replace: bool,
+    },
+}
+
+fn height_arg(s: &str) -> anyhow::Result<Option<u64>> {
+    if s == "latest" {
+        Ok(None)
+    } else {
+        Ok(Some(s.parse().with_context(|| {
+            format!("{s:?} is not a height or `latest`")
+        })?))
+    }
+}
+
+fn directory(api: &str) -> anyhow::Result<Directory> {
+    let list: Vec<ParticipantJson> =
+        serde_json::from_value(HttpSource::new(api).get_json("/v1/participants")?)?;
+    let mut dir = HashMap::new();
+    for p in list {
+        let d: [u8; 32] = hex::decode(&p.address_digest)
+            .ok()
+            .and_then(|d| d.try_into().ok())
+            .with_context(|| format!("participant {}", p.name))?;
+        dir.insert(d, p.name);
+    }
+    Ok(dir)
+}
+
+fn load(args: &RegulatorArgs) -> anyhow::Result<Credentials> {
+    let pass = keystore::passphrase(&format!("passphrase for {}: ", args.keystore.display()))?;
+    Ok(Credentials::load(&args.keystore, &pass)?)
+}
+
+fn rows(
+    args: &RegulatorArgs,
+    creds: &Credentials,
+    from: u64,
+    to: &str,
+    filters: String,
+    asset: Option<&str>,
+    bank: Option<&str>,
+) -> anyhow::Result<(Vec<TransferRow>, Vec<String>, u64)> {
+    let to = height_arg(to)?;
+    let (served, records) = fetch_transactions(&args.api, creds, from, to, &filters)?;
+    let dir = directory(&args.api)?;
+    let mut rows = decrypt(creds, &served, &dir)?;
+    if let Some(a) = asset {
+        rows.retain(|r| r.asset == a);
+    }
+    if let Some(b) = bank {
+        rows.retain(|r| r.involves(b));
+    }
+    let last = to.unwrap_or_else(|| {
+        HttpSource::new(&args.api)
+            .status()
+            .map_or(from, |s| s.height)
+    });
+    Ok((rows, records, last))
+}
+
+/// Runs `veil regulator`.
+pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
+    let creds = load(&args)?;
+    match &args.command {
+        RegulatorCommand::View {
+            from_height,
+            to_height,
+            bank,
+            asset,
+            format,
+        } => {
+            let mut filters = String::new();
+            if let Some(b) = bank {
+                filters.push_str(&format!("&bank={b}"));
+            }
+            if let Some(a) = asset {
+                filters.push_str(&format!("&asset={a}"));
+            }
+            let (rows, records, last) = rows(
+                &args,
+                &creds,
+                *from_height,
+                to_height,
+                filters,
+                asset.as_deref(),
+                bank.as_deref(),
+            )?;
+            let format = if json { Format::Json } else { *format };
+            match format {
+                Format::Json => super::print_json(&json!({
+                    "from_height": from_height,
+                    "to_height": last,
+                    "viewer": creds.describe(),
+                    "access_records": records,
+                    "transfers": rows,
+                })),
+                Format::Csv => print!("{}", to_csv(&rows)),
+                Format::Table => {
+                    println!("{} transfers, heights {from_height}..={last} ({} access record(s) left on the ledger)", rows.len(), records.len());
+                    for r in &rows {
+                        for o in r.outputs.iter().filter(|o| !o.change) {
+                            println!(
+                                "{:>7}  {}  {:<10} → {:<10} {:>16} {}  {}{}",
+                                r.height,
+                                &r.tx[..12],
+                                r.from,
+                                o.to,
+                                o.amount,
+                                r.asset,
+                                o.memo,
+                                if o.payload_matches {
+                                    ""
+                                } else {
+                                    "  [NOTE DISAGREES WITH PROVEN AMOUNT]"
+                                }
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        RegulatorCommand::Report {
+            from_height,
+            to_height,
+            asset,
+            top,
+        } => {
+            let filters = asset
+                .as_ref()
+                .map(|a| format!("&asset={a}&report=1"))
+                .unwrap_or_else(|| "&report=1".into());
+            let (rows, records, last) = rows(
+                &args,
+                &creds,
+                *from_height,
+                to_height,
+                filters,
+                asset.as_deref(),
+                None,
+            )?;
+            let rep = report(&rows, *from_height, last, *top);
+            if json {
+                super::print_json(&json!({"report": rep, "access_records": records}));
+            } else {
+                println!(
+                    "Clearing report, heights {from_height}..={last}: {} transactions",
+                    rep.transactions
+                );
+                println!(
+                    "{:<14} {:<6} {:>18} {:>18} {:>10} {:>18} {:>6} {:>6}",
+                    "participant", "asset", "inflow", "outflow", "fees", "net", "in", "out"
+                );
+                for (party, assets) in &rep.totals {
+                    for (a, t) in assets {
+                        println!(
+                            "{party:<14} {a:<6} {:>18} {:>18} {:>10} {:>18} {:>6} {:>6}",
+                            t.inflow, t.outflow, t.fees, t.net, t.received, t.sent
+                        );
+                    }
+                }
+                println!("largest transfers:");
+                for l in &rep.largest {
+                    println!(
+                        "  {:>16} {} {} → {} (height {}, {})",
+                        l.amount,
+                        l.asset,
+                        l.from,
+                        l.to,
+                        l.height,
+                        &l.tx[..12]
+                    );
+                }
+                if !rep.flagged.is_empty() {
+                    println!(
+                        "outputs whose note disagrees with the proven amount: {}",
+                        rep.flagged.join(", ")
+                    );
+                }
+            }
+        }
+        RegulatorCommand::Delegate {
+            epoch,
+            out,
+            expires_days,
+        } => {
+            let Credentials::Regulator {
+                master,
+                jurisdiction,
+                ..
+            } = &creds
+            else {
+                bail!(
+                    "only a regulator can delegate; this keystore is {}",
+                    creds.describe()
+                );
+            };
+            let reg: RegulatorRegistryJson =
+                serde_json::from_value(HttpSource::new(&args.api).get_json("/v1/regulator-keys")?)?;
+            let mut versions: Vec<u32> = reg
+                .keys
+                .iter()
+                .filter(|k| k.jurisdiction == jurisdiction.as_str() && k.epoch == *epoch)
+                .map(|k| k.version)
+                .collect();
+            if versions.is_empty() {
+                versions.push(0);
+            }
+            let jkey = master.jurisdiction(jurisdiction.as_str());
+            let keys: Vec<_> = versions.iter().map(|v| jkey.epoch(*epoch, *v)).collect();
+            let auditor = SigningKey::generate(&mut OsRng);
+            let now = u64::try_from(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)?
+                    .as_millis(),
+            )?;
+            let expires = now + expires_days * 24 * 3600 * 1000;
+            let cert = Delegation::issue(
+                &master.identity(),
+                *auditor.public(),
+                jurisdiction.clone(),
+                *epoch,
+                expires,
+            );
+            let pass = match std::env::var("VEIL_AUDITOR_PASSPHRASE") {
+                Ok(p) => zeroize::Zeroizing::new(p),
+                Err(_) => keystore::passphrase("passphrase for the auditor's key: ")?,
+            };
+            Credentials::save_auditor(out, &keys, &auditor, &cert, &pass, KdfParams::default())?;
+            if json {
+                super::print_json(
+                    &json!({"auditor_key": out, "jurisdiction": jurisdiction.to_string(), "epoch": epoch, "versions": versions, "expires_ms": expires}),
+                );
+            } else {
+                println!("auditor key for epoch {epoch} of {jurisdiction} written to {} (valid {expires_days} days)", out.display());
+            }
+        }
+        RegulatorCommand::Keys { command } => {
+            let Credentials::Regulator {
+                master,
+                jurisdiction,
+                ..
+            } = &creds
+            else {
+                bail!("only a regulator can publish keys");
+            };
+            let identity = master.identity();
+            let src = HttpSource::new(&args.api);
+            let reg: RegulatorRegistryJson =
+                serde_json::from_value(src.get_json("/v1/regulator-keys")?)?;
+            let me = identity.public().to_string();
+            let seq = reg
+                .identities
+                .iter()
+                .find(|i| i.identity == me)
+                .map(|i| i.sequence)
+                .context("this regulator identity is not registered on the ledger")?;
+            let j = Jurisdiction::new(jurisdiction.as_str())?;
+            let jkey = master.jurisdiction(jurisdiction.as_str());
+            let (register, revoke) = match command {
+                KeysCommand::Publish {
+                    from_epoch,
+                    to_epoch,
+                } => {
+                    if to_epoch < from_epoch || to_epoch - from_epoch >= 64 {
+                        bail!("publish 1 to 64 epochs at a time");
+                    }
+                    let entries = (*from_epoch..=*to_epoch)
+                        .map(|e| KeyEntry {
+                            slot: Slot {
+                                epoch: e,
+                                version: 0,
+                            },
+                            key: *jkey.epoch(e, 0).key().public(),
+                        })
+                        .collect();
+                    (entries, vec![])
+                }
+                KeysCommand::Revoke {
+                    epoch,
+                    version,
+                    replace,
+                } => {
+                    let slot = Slot {
+                        epoch: *epoch,
+                        version: *version,
+                    };
+                    let reg_entries = if *replace {
+                        vec![KeyEntry {
+                            slot: Slot {
+                                epoch: *epoch,
+                                version: version + 1,
+                            },
+                            key: *jkey.epoch(*epoch, version + 1).key().public(),
+                        }]
+                    } else {
+                        vec![]
+                    };
+                    (reg_entries, vec![slot])
+                }
+            };
+            let tx = Transaction::RegulatorKeys(RegulatorKeys::sign(
+                &identity,
+                seq + 1,
+                j,
+                register,
+                revoke,
+            ));
+            let (hash, height) =
+                crate::wallet::submit_and_wait(&src, &tx, Duration::from_secs(60))?;
+            if json {
+                super::print_json(&json!({"tx": hash.to_string(), "height": height}));
+            } else {
+                println!("registry updated: tx {hash} at height {height}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `veil audit-log`.
+pub fn audit_log(api: &str, from: u64, to: Option<u64>, json: bool) -> anyhow::Result<()> {
+    let path = match to {
+        Some(t) => format!("/v1/audit-log?from={from}&to={t}"),
+        None => format!("/v1/audit-log?from={from}"),
+    };
+    let log: AuditLogJson = serde_json::from_value(HttpSource::new(api).get_json(&path)?)?;
+    if json {
+        super::print_json(&serde_json::to_value(&log)?);
+    } else {
+        println!("{} access record(s)", log.entries.len());
+        for e in &log.entries {
+            println!(
+                "{:>7}  {}  {:<36} {} {}",
+                e.height,
+                &e.tx[..12],
+                e.requester_label,
+                e.method,
+                e.target
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs `veil verify-disclosure`.
+pub fn verify_disclosure_file(api: &str, file: &PathBuf, json: bool) -> anyhow::Result<()> {
+    let d: Disclosure = serde_json::from_slice(
+        &std::fs::read(file).with_context(|| format!("reading {}", file.display()))?,
+    )
+    .context("not a Veil disclosure file")?;
+    let tx = fetch_committed_tx(api, &d.tx)?;
+    let v = verify_disclosure(&d, &tx)?;
+    if json {
+        super::print_json(&json!({"verified": true, "disclosure": v}));
+    } else {
+        println!(
+            "verified: output {} of {} carries {} {} (memo {:?}){}",
+            v.output,
+            v.tx,
+            v.amount,
+            v.asset,
+            v.memo,
+            v.receiver
+                .map(|r| format!(", paid to {r}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// A committed transaction, fetched through the API.
+pub fn fetch_committed_tx(api: &str, hash: &str) -> anyhow::Result<Transaction> {
+    let src = HttpSource::new(api);
+    let status = src.get_json(&format!("/v1/transactions/{hash}"))?;
+    let height = status["height"]
+        .as_u64()
+        .context("the transaction is not committed")?;
+    let block = src.get_json(&format!("/v1/blocks/{height}"))?;
+    let hex_tx = block["txs"]
+        .as_array()
+        .and_then(|txs| txs.iter().find(|t| t["hash"] == hash))
+        .and_then(|t| t["hex"].as_str())
+        .context("the block does not hold the transaction")?;
+    let tx = Transaction::decode(&hex::decode(hex_tx)?)?;
+    if tx.hash().to_string() != hash {
+        bail!("the node sent a transaction with another hash");
+    }
+    Ok(tx)
+}

@@ -1,0 +1,190 @@
+//! The `veil` binary's wallet commands against a real node: every command
+//! with `--json` prints exactly one JSON object of the documented shape.
+
+mod common;
+
+use std::process::Command;
+
+use common::node::TestNode;
+use serde_json::Value;
+use veil::node::dev::DEV_PASSPHRASE;
+use veil::wallet::keystore::KdfParams;
+
+fn veil(args: &[&str]) -> (bool, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_veil"))
+        .args(args)
+        .env("VEIL_PASSPHRASE", DEV_PASSPHRASE)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    let json = if out.status.success() {
+        assert_eq!(
+            lines.len(),
+            1,
+            "--json must print exactly one line: {stdout}"
+        );
+        serde_json::from_str(lines[0]).unwrap()
+    } else {
+        Value::Null
+    };
+    (out.status.success(), json, stderr)
+}
+
+#[test]
+fn wallet_commands_print_one_json_object() {
+    let n = TestNode::start(21);
+    let dir = tempfile::tempdir().unwrap();
+    let a_file = dir.path().join("a.wallet");
+    let b_file = dir.path().join("b.wallet");
+    n.bank_a()
+        .save(&a_file, DEV_PASSPHRASE, KdfParams::default())
+        .unwrap();
+    n.bank_b()
+        .save(&b_file, DEV_PASSPHRASE, KdfParams::default())
+        .unwrap();
+    let api = n.url();
+    let a = a_file.to_str().unwrap();
+    let b = b_file.to_str().unwrap();
+
+    let (ok, addr, _) = veil(&["--json", "wallet", "--wallet", b, "--api", &api, "address"]);
+    assert!(ok);
+    let b_addr = addr["address"].as_str().unwrap().to_owned();
+    assert!(b_addr.starts_with("veil1"));
+
+    let (ok, bal, _) = veil(&["--json", "wallet", "--wallet", a, "--api", &api, "balance"]);
+    assert!(ok);
+    assert_eq!(bal["asset"], "CNY");
+    assert_eq!(bal["confirmed"], 1_600_000_000u64);
+    assert_eq!(bal["pending"], 0);
+    assert_eq!(bal["height"], 0);
+
+    let (ok, sent, err) = veil(&[
+        "--json", "wallet", "--wallet", a, "--api", &api, "transfer", "--to", &b_addr, "--amount",
+        "12.34", "--memo", "cli",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(sent["tx"].as_str().unwrap().len(), 64);
+    assert!(sent["height"].as_u64().unwrap() >= 1);
+
+    let (_, bal, _) = veil(&["--json", "wallet", "--wallet", b, "--api", &api, "balance"]);
+    assert_eq!(bal["confirmed"], 1_600_000_000u64 + 1234);
+    let (_, hist, _) = veil(&["--json", "wallet", "--wallet", b, "--api", &api, "history"]);
+    let last = hist["entries"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (
+            last["direction"].as_str(),
+            last["amount"].as_u64(),
+            last["memo"].as_str()
+        ),
+        (Some("in"), Some(1234), Some("cli"))
+    );
+
+    // Offline signing, then submission.
+    let tx_file = dir.path().join("out.tx");
+    let t = tx_file.to_str().unwrap();
+    let (ok, off, err) = veil(&[
+        "--json",
+        "wallet",
+        "--wallet",
+        a,
+        "--api",
+        &api,
+        "transfer",
+        "--to",
+        &b_addr,
+        "--amount",
+        "5",
+        "--offline",
+        t,
+    ]);
+    assert!(ok, "{err}");
+    let (ok, sub, err) = veil(&["--json", "tx", "submit", t, "--api", &api]);
+    assert!(ok, "{err}");
+    assert_eq!(sub["tx"], off["tx"]);
+    // Submitting it again is refused with a clear message and a failure code.
+    let (ok, _, err) = veil(&["--json", "tx", "submit", t, "--api", &api]);
+    assert!(!ok);
+    assert!(
+        err.contains("Duplicate transaction") || err.contains("Double spend"),
+        "{err}"
+    );
+
+    // Bad input is refused clearly.
+    for (args, needle) in [
+        (
+            vec![
+                "wallet",
+                "--wallet",
+                a,
+                "--api",
+                &api,
+                "transfer",
+                "--to",
+                "veil1nope",
+                "--amount",
+                "1",
+            ],
+            "--to",
+        ),
+        (
+            vec![
+                "wallet", "--wallet", a, "--api", &api, "transfer", "--to", &b_addr, "--amount",
+                "1.234",
+            ],
+            "at most 2 digits",
+        ),
+        (
+            vec![
+                "wallet",
+                "--wallet",
+                a,
+                "--api",
+                &api,
+                "transfer",
+                "--to",
+                &b_addr,
+                "--amount",
+                "99999999999",
+            ],
+            "insufficient funds",
+        ),
+        (
+            vec![
+                "wallet",
+                "--wallet",
+                a,
+                "--api",
+                "http://127.0.0.1:1",
+                "balance",
+            ],
+            "cannot reach the node",
+        ),
+    ] {
+        let (ok, _, err) = veil(&args);
+        assert!(!ok, "{args:?} succeeded");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    // A wrong passphrase never reveals anything.
+    let out = Command::new(env!("CARGO_BIN_EXE_veil"))
+        .args(["wallet", "--wallet", a, "--api", &api, "address"])
+        .env("VEIL_PASSPHRASE", "wrong")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong passphrase"));
+}
+
+#[test]
+fn new_wallet_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("new.wallet");
+    let p = f.to_str().unwrap();
+    let (ok, v, _) = veil(&["--json", "wallet", "--wallet", p, "new"]);
+    assert!(ok);
+    assert!(v["address"].as_str().unwrap().starts_with("veil1"));
+    let (ok, _, err) = veil(&["--json", "wallet", "--wallet", p, "new"]);
+    assert!(!ok);
+    assert!(err.contains("not overwriting"), "{err}");
+}
