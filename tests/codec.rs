@@ -47,6 +47,22 @@ fn samples_round_trip() {
 }
 
 #[test]
+fn the_regulators_partial_decoder_agrees_with_the_full_one() {
+    for b in samples() {
+        let full = Transaction::decode(b).unwrap();
+        let view = Transaction::decode_outputs(b).unwrap().unwrap();
+        let (asset, bundle) = full.outputs().unwrap();
+        assert_eq!((&view.asset, &view.bundle), (asset, bundle));
+        for cut in [0, 1, b.len() / 2, b.len() - 1] {
+            assert!(Transaction::decode_outputs(&b[..cut]).is_err());
+        }
+        let mut longer = b.clone();
+        longer.push(0);
+        assert!(Transaction::decode_outputs(&longer).is_err());
+    }
+}
+
+#[test]
 fn every_truncation_is_refused() {
     let b = &samples()[0];
     for cut in 0..b.len() {
@@ -84,6 +100,7 @@ proptest! {
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
         check_canonical(&bytes);
+        let _ = Transaction::decode_outputs(&bytes);
         let mut framed = vec![1u8, 1];
         framed.extend(&bytes);
         check_canonical(&framed);
@@ -105,5 +122,6 @@ proptest! {
             b.truncate(cut.index(b.len()));
         }
         check_canonical(&b);
+        let _ = Transaction::decode_outputs(&b);
     }
 }

@@ -28,6 +28,19 @@ pub enum BenchCommand {
     Block(BlockArgs),
     /// RocksDB state operations with the node's batching.
     Storage(StorageArgs),
+    /// Regulator decryption and reports.
+    Regulator(RegulatorBenchArgs),
+}
+
+/// Options of `veil bench regulator`.
+#[derive(Debug, clap::Args)]
+pub struct RegulatorBenchArgs {
+    /// Distinct transfers built (2 inputs at ring 16, 2 outputs).
+    #[arg(long, default_value_t = 256)]
+    pub transfers: usize,
+    /// Transfers in the report (the built ones, repeated).
+    #[arg(long, default_value_t = 100_000)]
+    pub report_transfers: usize,
 }
 
 /// Options of `veil bench block`.
@@ -100,6 +113,11 @@ pub fn run(cmd: BenchCommand, json: bool) -> anyhow::Result<()> {
         BenchCommand::Block(args) => {
             let r = super::bench_ledger::block(&args)?;
             print("veil bench block (one block on RocksDB; all cores)", &r);
+            Ok(())
+        }
+        BenchCommand::Regulator(args) => {
+            let r = super::bench_ledger::regulator(&args)?;
+            print("veil bench regulator (2-output transfers)", &r);
             Ok(())
         }
         BenchCommand::Storage(args) => {

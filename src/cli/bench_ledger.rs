@@ -306,3 +306,156 @@ pub fn storage(args: &StorageArgs) -> anyhow::Result<serde_json::Value> {
         "read_s": (read.as_secs_f64() * 1000.0).round() / 1000.0,
     }))
 }
+
+/// Regulator decryption rates and a report over many transfers.
+pub fn regulator(args: &super::bench::RegulatorBenchArgs) -> anyhow::Result<serde_json::Value> {
+    use crate::crypto::regkeys::RegulatorMaster;
+    use crate::regulator::keystore::Credentials;
+    use crate::regulator::view::{decrypt_served, report, Served};
+    use crate::tx::bundle::view::{open_for_regulator, open_from_handles};
+    use crate::tx::registry::Jurisdiction;
+    use crate::tx::testing::{add_decoys, fund, spend_of};
+
+    ensure!(
+        args.transfers >= 1 && args.report_transfers >= 1,
+        "counts must be positive"
+    );
+    let master = RegulatorMaster::from_seed(&[0x44; 32]);
+    let epoch_key = master.jurisdiction("bench").epoch(0, 0);
+    let creds = Credentials::Regulator {
+        master: RegulatorMaster::from_seed(&[0x44; 32]),
+        label: "bench".into(),
+        jurisdiction: Jurisdiction::new("bench")?,
+    };
+    let asset = AssetId::new("CNY")?;
+    let mut rng = ChaCha20Rng::seed_from_u64(77);
+    let mut ledger = crate::tx::MemoryLedger::new(*epoch_key.key().public());
+    add_decoys(&mut ledger, &asset, 256, &mut rng);
+    let alice = AccountKeys::from_seed(&[1; 32]);
+    let bob = AccountKeys::from_seed(&[2; 32]);
+    let mut plans = Vec::with_capacity(args.transfers);
+    for _ in 0..args.transfers {
+        let owned: Vec<_> = (0..2)
+            .map(|_| fund(&mut ledger, &asset, &alice, 5_000, &mut rng))
+            .collect();
+        let spends = owned
+            .into_iter()
+            .map(|o| spend_of(&ledger, &asset, o, 16, &mut rng))
+            .collect();
+        plans.push(TransferPlan {
+            asset: asset.clone(),
+            fee: 1,
+            regulator_key: *epoch_key.key().public(),
+            spends,
+            payments: vec![Payment {
+                to: *bob.address(),
+                amount: 7_000,
+                memo: b"bench".to_vec(),
+            }],
+            change_address: *alice.address(),
+            sender: Some(*alice.address()),
+            include_return_address: false,
+        });
+    }
+    let txs: Vec<Transaction> = plans
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            p.build(&mut ChaCha20Rng::seed_from_u64(
+                u64::try_from(i).unwrap_or(0),
+            ))
+            .map(Transaction::Transfer)
+        })
+        .collect::<Result<_, _>>()?;
+    let bundles: Vec<_> = txs.iter().filter_map(Transaction::outputs).collect();
+    let outputs = bundles.iter().map(|(_, b)| b.outputs.len()).sum::<usize>();
+    crate::crypto::regulator::warm_up();
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+
+    // Fast path (note + batched check), one core.
+    let t = Instant::now();
+    let views = one.install(|| open_for_regulator(epoch_key.key(), &bundles));
+    let fast = t.elapsed();
+    ensure!(
+        views
+            .iter()
+            .all(|v| v.as_ref().is_ok_and(|v| v.total() == 9_999)),
+        "wrong amounts"
+    );
+    // Fast path on every core.
+    let t = Instant::now();
+    let chunk = bundles
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
+    let ok: usize = bundles
+        .par_chunks(chunk)
+        .map(|part| {
+            open_for_regulator(epoch_key.key(), part)
+                .iter()
+                .filter(|v| v.is_ok())
+                .count()
+        })
+        .sum();
+    let fast_all = t.elapsed();
+    ensure!(ok == bundles.len(), "parallel decryption failed");
+    // Handles only (every limb by table lookup), one core.
+    let t = Instant::now();
+    for (a, b) in &bundles {
+        open_from_handles(epoch_key.key(), a, b).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let slow = t.elapsed();
+
+    // A report over `report_transfers` transfers, from encoded bytes.
+    let encoded: Vec<(String, Vec<u8>)> = txs
+        .iter()
+        .map(|t| (t.hash().to_string(), t.encode()))
+        .collect();
+    let served: Vec<Served<'_>> = (0..args.report_transfers)
+        .map(|i| {
+            let (h, b) = &encoded[i % encoded.len()];
+            Served {
+                hash: h,
+                height: u64::try_from(i).unwrap_or(0),
+                timestamp_ms: 0,
+                key: Some(("bench", 0, 0)),
+                bytes: b,
+            }
+        })
+        .collect();
+    let dir: crate::regulator::view::Directory = [
+        (
+            crate::crypto::keys::AddressBytes::from(alice.address()).digest(),
+            "bank-a".to_owned(),
+        ),
+        (
+            crate::crypto::keys::AddressBytes::from(bob.address()).digest(),
+            "bank-b".to_owned(),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let t = Instant::now();
+    let rows = decrypt_served(&creds, &served, &dir)?;
+    let rep = report(&rows, 0, u64::try_from(args.report_transfers)?, 10);
+    let report_time = t.elapsed();
+    ensure!(
+        rep.transactions == args.report_transfers,
+        "report missed transfers"
+    );
+    ensure!(
+        rep.totals["bank-b"]["CNY"].inflow == 7_000 * u128::try_from(args.report_transfers)?,
+        "report totals wrong"
+    );
+    Ok(json!({
+        "transfers": args.transfers,
+        "outputs": outputs,
+        "decrypt_outputs_per_s": rate(outputs, fast),
+        "decrypt_outputs_per_s_all_cores": rate(outputs, fast_all),
+        "decrypt_from_handles_outputs_per_s": rate(outputs, slow),
+        "threads": rayon::current_num_threads(),
+        "report_transfers": args.report_transfers,
+        "report_s": (report_time.as_secs_f64() * 100.0).round() / 100.0,
+        "report_transfers_per_s": rate(args.report_transfers, report_time),
+    }))
+}

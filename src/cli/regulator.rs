@@ -156,6 +156,13 @@ fn directory(api: &str) -> anyhow::Result<Directory> {
     Ok(dir)
 }
 
+fn decimals(api: &str) -> HashMap<String, u8> {
+    HttpSource::new(api)
+        .status()
+        .map(|s| s.assets.into_iter().map(|a| (a.id, a.decimals)).collect())
+        .unwrap_or_default()
+}
+
 fn load(args: &RegulatorArgs) -> anyhow::Result<Credentials> {
     let pass = keystore::passphrase(&format!("passphrase for {}: ", args.keystore.display()))?;
     Ok(Credentials::load(&args.keystore, &pass)?)
@@ -226,6 +233,10 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
                 })),
                 Format::Csv => print!("{}", to_csv(&rows)),
                 Format::Table => {
+                    let dec = decimals(&args.api);
+                    let fmt = |v: u64, asset: &str| {
+                        super::amount::format(v, dec.get(asset).copied().unwrap_or(0))
+                    };
                     println!("{} transfers, heights {from_height}..={last} ({} access record(s) left on the ledger)", rows.len(), records.len());
                     for r in &rows {
                         for o in r.outputs.iter().filter(|o| !o.change) {
@@ -235,7 +246,7 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
                                 &r.tx[..12],
                                 r.from,
                                 o.to,
-                                o.amount,
+                                fmt(o.amount, &r.asset),
                                 r.asset,
                                 o.memo,
                                 if o.payload_matches {
@@ -272,6 +283,21 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
             if json {
                 super::print_json(&json!({"report": rep, "access_records": records}));
             } else {
+                let dec = decimals(&args.api);
+                let f = |v: u128, asset: &str| {
+                    super::amount::format(
+                        u64::try_from(v).unwrap_or(u64::MAX),
+                        dec.get(asset).copied().unwrap_or(0),
+                    )
+                };
+                let fi = |v: i128, asset: &str| {
+                    let s = f(v.unsigned_abs(), asset);
+                    if v < 0 {
+                        format!("-{s}")
+                    } else {
+                        s
+                    }
+                };
                 println!(
                     "Clearing report, heights {from_height}..={last}: {} transactions",
                     rep.transactions
@@ -284,7 +310,12 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
                     for (a, t) in assets {
                         println!(
                             "{party:<14} {a:<6} {:>18} {:>18} {:>10} {:>18} {:>6} {:>6}",
-                            t.inflow, t.outflow, t.fees, t.net, t.received, t.sent
+                            f(t.inflow, a),
+                            f(t.outflow, a),
+                            f(t.fees, a),
+                            fi(t.net, a),
+                            t.received,
+                            t.sent
                         );
                     }
                 }
@@ -292,7 +323,7 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
                 for l in &rep.largest {
                     println!(
                         "  {:>16} {} {} → {} (height {}, {})",
-                        l.amount,
+                        f(u128::from(l.amount), &l.asset),
                         l.asset,
                         l.from,
                         l.to,

@@ -81,6 +81,9 @@ pub fn fetch_transactions(
     filters: &str,
 ) -> anyhow::Result<(Vec<RegulatorTxJson>, Vec<String>)> {
     let tip = crate::wallet::client::HttpSource::new(api).status()?.height;
+    if from > tip {
+        anyhow::bail!("from-height {from} is beyond the chain tip ({tip})");
+    }
     let to = to.unwrap_or(tip).min(tip);
     let mut txs = Vec::new();
     let mut records = Vec::new();

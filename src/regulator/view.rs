@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::api::types::RegulatorTxJson;
 use crate::crypto::keys::AddressBytes;
 use crate::tx::bundle::view::open_for_regulator;
-use crate::tx::{AssetId, OutputBundle, Transaction};
+use crate::tx::{AssetId, OutputBundle, OutputsView, Transaction};
 
 use super::keystore::Credentials;
 
@@ -84,74 +84,151 @@ fn name(dir: &Directory, a: Option<AddressBytes>) -> String {
     }
 }
 
-/// Decrypts served transactions with `creds`. Fails, naming the epoch, on
-/// a transaction these credentials cannot open (e.g. an auditor outside its
-/// epoch).
+/// A transaction as served to a regulator, borrowed.
+pub struct Served<'a> {
+    /// Hash, hex.
+    pub hash: &'a str,
+    /// Height.
+    pub height: u64,
+    /// Block time.
+    pub timestamp_ms: u64,
+    /// Published key slot: jurisdiction, epoch, version.
+    pub key: Option<(&'a str, u64, u32)>,
+    /// The encoded transaction.
+    pub bytes: &'a [u8],
+}
+
+/// Decrypts served transactions (JSON form) with `creds`.
 pub fn decrypt(
     creds: &Credentials,
     served: &[RegulatorTxJson],
     dir: &Directory,
 ) -> anyhow::Result<Vec<TransferRow>> {
-    let mut decoded = Vec::with_capacity(served.len());
-    for s in served {
-        let tx = Transaction::decode(&hex::decode(&s.hex)?)
-            .with_context(|| format!("transaction {}", s.hash))?;
+    let bytes: Vec<Vec<u8>> = served
+        .iter()
+        .map(|s| hex::decode(&s.hex).with_context(|| format!("transaction {}", s.hash)))
+        .collect::<anyhow::Result<_>>()?;
+    let items: Vec<Served<'_>> = served
+        .iter()
+        .zip(&bytes)
+        .map(|(s, b)| Served {
+            hash: &s.hash,
+            height: s.height,
+            timestamp_ms: s.timestamp_ms,
+            key: s
+                .key
+                .as_ref()
+                .map(|k| (k.jurisdiction.as_str(), k.epoch, k.version)),
+            bytes: b,
+        })
+        .collect();
+    decrypt_served(creds, &items, dir)
+}
+
+/// Decrypts served transactions with `creds`, in parallel. Fails, naming
+/// the epoch, on a transaction these credentials cannot open (e.g. an
+/// auditor outside its epoch).
+pub fn decrypt_served(
+    creds: &Credentials,
+    served: &[Served<'_>],
+    dir: &Directory,
+) -> anyhow::Result<Vec<TransferRow>> {
+    use rayon::prelude::*;
+    let decoded: Vec<(usize, OutputsView)> = served
+        .par_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            Transaction::decode_outputs(s.bytes)
+                .with_context(|| format!("transaction {}", s.hash))
+                .map(|v| v.map(|v| (i, v)))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    // Group by key so each group opens in batches with one derived key.
+    let mut groups: BTreeMap<(&str, u64, u32), Vec<usize>> = BTreeMap::new();
+    for (d, (i, _)) in decoded.iter().enumerate() {
+        let s = &served[*i];
         let slot = s
             .key
-            .as_ref()
             .with_context(|| format!("transaction {} uses an unpublished regulator key", s.hash))?;
-        decoded.push((s, tx, (slot.jurisdiction.clone(), slot.epoch, slot.version)));
-    }
-    // Group by key so each group opens in one batch.
-    let mut groups: BTreeMap<(String, u64, u32), Vec<usize>> = BTreeMap::new();
-    for (i, (_, _, slot)) in decoded.iter().enumerate() {
-        groups.entry(slot.clone()).or_default().push(i);
+        groups.entry(slot).or_default().push(d);
     }
     let mut rows: Vec<Option<TransferRow>> = vec![None; decoded.len()];
     for ((j, epoch, version), idx) in groups {
-        let Some(key) = creds.epoch_key(&j, epoch, version) else {
+        let Some(key) = creds.epoch_key(j, epoch, version) else {
             bail!(
                 "transaction {} is encrypted to epoch {epoch} (v{version}) of {j}; these credentials ({}) cannot open it",
-                decoded[idx[0]].0.hash,
+                served[decoded[idx[0]].0].hash,
                 creds.describe()
             );
         };
-        let bundles: Vec<(&AssetId, &OutputBundle)> =
-            idx.iter().filter_map(|&i| decoded[i].1.outputs()).collect();
-        let views = open_for_regulator(key.key(), &bundles);
-        for (&i, view) in idx.iter().zip(views) {
-            let (s, tx, _) = &decoded[i];
-            let view = view.map_err(|e| anyhow::anyhow!("transaction {}: {e}", s.hash))?;
-            let (from, fee) = match tx {
-                Transaction::Mint(_) => ("issuer".to_owned(), 0),
-                Transaction::Transfer(t) => (name(dir, view.sender), t.fee),
-                _ => continue,
-            };
-            let outputs = view
-                .outputs
-                .iter()
-                .map(|o| {
-                    let to = name(dir, o.receiver);
-                    OutputRow {
-                        index: o.index,
-                        change: to == from,
-                        to,
-                        amount: o.amount,
-                        memo: String::from_utf8_lossy(&o.memo).into_owned(),
-                        payload_matches: o.payload_matches,
-                    }
-                })
-                .collect();
-            rows[i] = Some(TransferRow {
-                tx: s.hash.clone(),
-                height: s.height,
-                timestamp_ms: s.timestamp_ms,
-                kind: s.kind.clone(),
-                asset: s.asset.clone(),
-                fee,
-                from,
-                outputs,
-            });
+        let chunk = idx
+            .len()
+            .div_ceil(rayon::current_num_threads().max(1))
+            .clamp(1, 512);
+        let opened: Vec<(usize, TransferRow)> = idx
+            .par_chunks(chunk)
+            .map(|part| {
+                let bundles: Vec<(&AssetId, &OutputBundle)> = part
+                    .iter()
+                    .map(|&d| (&decoded[d].1.asset, &decoded[d].1.bundle))
+                    .collect();
+                let views = open_for_regulator(key.key(), &bundles);
+                part.iter()
+                    .zip(views)
+                    .map(|(&d, view)| {
+                        let (i, v) = &decoded[d];
+                        let s = &served[*i];
+                        let view =
+                            view.map_err(|e| anyhow::anyhow!("transaction {}: {e}", s.hash))?;
+                        let from = if v.kind == crate::tx::KIND_MINT {
+                            "issuer".to_owned()
+                        } else {
+                            name(dir, view.sender)
+                        };
+                        let outputs = view
+                            .outputs
+                            .iter()
+                            .map(|o| {
+                                let to = name(dir, o.receiver);
+                                OutputRow {
+                                    index: o.index,
+                                    change: to == from,
+                                    to,
+                                    amount: o.amount,
+                                    memo: String::from_utf8_lossy(&o.memo).into_owned(),
+                                    payload_matches: o.payload_matches,
+                                }
+                            })
+                            .collect();
+                        Ok((
+                            d,
+                            TransferRow {
+                                tx: s.hash.to_owned(),
+                                height: s.height,
+                                timestamp_ms: s.timestamp_ms,
+                                kind: if v.kind == crate::tx::KIND_MINT {
+                                    "mint".into()
+                                } else {
+                                    "transfer".into()
+                                },
+                                asset: v.asset.to_string(),
+                                fee: v.fee,
+                                from,
+                                outputs,
+                            },
+                        ))
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        for (d, row) in opened {
+            rows[d] = Some(row);
         }
     }
     Ok(rows.into_iter().flatten().collect())
@@ -248,36 +325,39 @@ pub fn report(rows: &[TransferRow], from_height: u64, to_height: u64, top: usize
     let mut payments = Vec::new();
     let mut flagged = Vec::new();
     for r in rows {
-        let mut sent_any = false;
+        // One payment per (transaction, receiver), however many outputs.
+        let mut per_receiver: BTreeMap<&str, u64> = BTreeMap::new();
         for o in &r.outputs {
             if !o.payload_matches {
                 flagged.push(format!("{}#{}", r.tx, o.index));
             }
-            if o.change {
-                continue;
+            if !o.change {
+                let e = per_receiver.entry(o.to.as_str()).or_default();
+                *e = e.saturating_add(o.amount);
             }
-            sent_any = true;
-            let amount = u128::from(o.amount);
+        }
+        let sent_any = !per_receiver.is_empty();
+        for (to_name, amount) in per_receiver {
             let to = totals
-                .entry(o.to.clone())
+                .entry(to_name.to_owned())
                 .or_default()
                 .entry(r.asset.clone())
                 .or_default();
-            to.inflow += amount;
+            to.inflow += u128::from(amount);
             to.received += 1;
             let from = totals
                 .entry(r.from.clone())
                 .or_default()
                 .entry(r.asset.clone())
                 .or_default();
-            from.outflow += amount;
+            from.outflow += u128::from(amount);
             payments.push(LargeTransfer {
                 tx: r.tx.clone(),
                 height: r.height,
                 asset: r.asset.clone(),
                 from: r.from.clone(),
-                to: o.to.clone(),
-                amount: o.amount,
+                to: to_name.to_owned(),
+                amount,
             });
         }
         let from = totals
@@ -351,5 +431,18 @@ mod tests {
         assert_eq!(r.largest.len(), 2);
         let csv = to_csv(&rows);
         assert_eq!(csv.lines().count(), 5);
+    }
+
+    #[test]
+    fn several_outputs_to_one_receiver_are_one_payment() {
+        let rows = vec![row("issuer", &[("b", 10), ("b", 20), ("c", 5)], 0)];
+        let r = report(&rows, 0, 0, 10);
+        assert_eq!(
+            (r.totals["b"]["CNY"].inflow, r.totals["b"]["CNY"].received),
+            (30, 1)
+        );
+        assert_eq!(r.totals["issuer"]["CNY"].sent, 1);
+        assert_eq!(r.largest.len(), 2);
+        assert_eq!(r.largest[0].amount, 30);
     }
 }

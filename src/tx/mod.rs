@@ -129,6 +129,19 @@ impl fmt::Debug for AssetId {
     }
 }
 
+/// What [`Transaction::decode_outputs`] reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputsView {
+    /// [`KIND_TRANSFER`] or [`KIND_MINT`].
+    pub kind: u8,
+    /// The asset.
+    pub asset: AssetId,
+    /// The public fee (0 for a mint).
+    pub fee: u64,
+    /// The outputs.
+    pub bundle: OutputBundle,
+}
+
 /// A transaction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Transaction {
@@ -187,6 +200,58 @@ impl Transaction {
         };
         r.finish()?;
         Ok(tx)
+    }
+
+    /// Decodes only what a regulator reads: the kind, the asset, the fee
+    /// and the output bundle, skipping (but length-checking) inputs and
+    /// signatures without decompressing their points. For reading
+    /// transactions that validators already verified; never for
+    /// validation. `None` for kinds without outputs.
+    pub fn decode_outputs(bytes: &[u8]) -> Result<Option<OutputsView>, DecodeError> {
+        codec::check_range("transaction size", bytes.len(), 1, limits::MAX_TX_BYTES)?;
+        let mut r = Reader::new(bytes);
+        let version = r.u8("version")?;
+        if version != TX_VERSION {
+            return Err(DecodeError::Version(version));
+        }
+        let view = match r.u8("kind")? {
+            KIND_TRANSFER => {
+                let asset = AssetId::decode(&mut r)?;
+                let fee = r.u64("fee")?;
+                let n_in = r.count_u8("input count", 1, limits::MAX_INPUTS)?;
+                let ring = r.count_u8("ring size", limits::MIN_RING, limits::MAX_RING)?;
+                for _ in 0..n_in {
+                    for _ in 0..ring {
+                        r.varint("ring index")?;
+                    }
+                    r.bytes(64, "key image and pseudo-output")?;
+                }
+                let bundle = OutputBundle::decode(&mut r)?;
+                r.bytes(n_in * (32 + ring * 96), "signatures")?;
+                OutputsView {
+                    kind: KIND_TRANSFER,
+                    asset,
+                    fee,
+                    bundle,
+                }
+            }
+            KIND_MINT => {
+                let asset = AssetId::decode(&mut r)?;
+                r.bytes(32, "issuer key")?;
+                let bundle = OutputBundle::decode(&mut r)?;
+                r.bytes(64, "issuer signature")?;
+                OutputsView {
+                    kind: KIND_MINT,
+                    asset,
+                    fee: 0,
+                    bundle,
+                }
+            }
+            KIND_REGISTRY | KIND_ACCESS => return Ok(None),
+            k => return Err(DecodeError::Kind(k)),
+        };
+        r.finish()?;
+        Ok(Some(view))
     }
 
     /// The transaction's identifier.
