@@ -188,3 +188,70 @@ fn new_wallet_refuses_to_overwrite() {
     assert!(!ok);
     assert!(err.contains("not overwriting"), "{err}");
 }
+
+#[test]
+fn regulator_view_on_a_dev_network_lists_every_transfer_with_its_amount() {
+    let n = TestNode::start(22);
+    let dir = tempfile::tempdir().unwrap();
+    let files = veil::node::dev::DevFiles::under(dir.path());
+    n.network.write(&files, KdfParams::default()).unwrap();
+    let api = n.url();
+    let a = files.bank_a.to_str().unwrap();
+    let b = files.bank_b.to_str().unwrap();
+    let (_, addr, _) = veil(&["--json", "wallet", "--wallet", b, "address"]);
+    let b_addr = addr["address"].as_str().unwrap().to_owned();
+    let (ok, sent, err) = veil(&[
+        "--json", "wallet", "--wallet", a, "--api", &api, "transfer", "--to", &b_addr, "--amount",
+        "7.77", "--memo", "seen",
+    ]);
+    assert!(ok, "{err}");
+    let (ok, view, err) = veil(&[
+        "regulator",
+        "--keystore",
+        files.regulator.to_str().unwrap(),
+        "--api",
+        &api,
+        "view",
+        "--from-height",
+        "0",
+        "--to-height",
+        "latest",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let transfers = view["transfers"].as_array().unwrap();
+    let t = transfers
+        .iter()
+        .find(|t| t["tx"] == sent["tx"])
+        .expect("the transfer is listed");
+    let paid: Vec<&Value> = t["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["change"] == false)
+        .collect();
+    assert_eq!(paid.len(), 1);
+    assert_eq!(
+        (
+            paid[0]["to"].as_str(),
+            paid[0]["amount"].as_u64(),
+            paid[0]["memo"].as_str()
+        ),
+        (Some("bank-b"), Some(777), Some("seen"))
+    );
+    assert_eq!(t["from"], "bank-a");
+    // Genesis mints are listed too: every transfer so far.
+    assert_eq!(transfers.iter().filter(|t| t["kind"] == "mint").count(), 2);
+    // The query left an audit entry.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (ok, log, _) = veil(&["--json", "audit-log", "--api", &api]);
+        assert!(ok);
+        if !log["entries"].as_array().unwrap().is_empty() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no audit entry");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
