@@ -17,6 +17,7 @@
 pub mod api;
 pub mod cli;
 pub mod crypto;
+pub mod identity;
 pub mod ledger;
 pub mod node;
 pub mod regulator;

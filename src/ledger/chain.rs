@@ -34,7 +34,13 @@ pub struct ChainParams {
     pub grace_epochs: u64,
     /// The jurisdiction whose keys transfers encrypt to.
     pub transfer_jurisdiction: Option<Jurisdiction>,
+    /// How long (ms) a replaced issuer-tree root stays acceptable in
+    /// credential presentations.
+    pub root_window_ms: u64,
 }
+
+/// The root window when genesis does not say: 10 minutes.
+pub const DEFAULT_ROOT_WINDOW_MS: u64 = 600_000;
 
 /// Whether `key` may be used by a transfer in the block at `height`: it is
 /// an active key of the transfer jurisdiction, for the block's epoch or (up
@@ -340,6 +346,8 @@ impl Ledger {
                 .max(1),
             grace_epochs: u64_at(META_GRACE)?.unwrap_or(1),
             transfer_jurisdiction,
+            root_window_ms: u64_at(super::records::META_ROOT_WINDOW)?
+                .unwrap_or(DEFAULT_ROOT_WINDOW_MS),
         })
     }
 

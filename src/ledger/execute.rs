@@ -75,6 +75,10 @@ pub struct RegistryUpdates {
     pub participants: Vec<(String, [u8; 32])>,
     /// Chain parameters (genesis only).
     pub params: Option<ChainParams>,
+    /// The root authority of the credential trust list (genesis only).
+    pub root_authority: Option<crate::identity::DidId>,
+    /// Credential types defined at genesis.
+    pub credential_types: Vec<crate::identity::schema::CredentialType>,
 }
 
 /// Where execution time went.
@@ -151,8 +155,19 @@ struct Pending<'a> {
     slots: BTreeMap<(Jurisdiction, Slot), KeyRecord>,
     key_index: BTreeMap<RegulatorPublicKey, (Jurisdiction, Slot)>,
     nonces: HashSet<(VerifyingKey, [u8; 16])>,
+    identity: crate::identity::state::Overlay<'a>,
     params: ChainParams,
     height: u64,
+}
+
+impl super::identity::EffectSink for Pending<'_> {
+    fn put_auth(&mut self, cf: Cf, key: Vec<u8>, value: Vec<u8>) {
+        Pending::put_auth(self, cf, key, value.clone(), value);
+    }
+
+    fn put(&mut self, cf: Cf, key: Vec<u8>, value: Vec<u8>) {
+        self.writes.put(cf, key, value);
+    }
 }
 
 impl Pending<'_> {
@@ -370,6 +385,7 @@ pub fn execute(
         slots: BTreeMap::new(),
         key_index: BTreeMap::new(),
         nonces: HashSet::new(),
+        identity: crate::identity::state::Overlay::new(ledger),
         params: match &registry.params {
             Some(p) => p.clone(),
             None => ledger.params()?,
@@ -387,6 +403,11 @@ pub fn execute(
             &mut pending.writes,
             META_GRACE,
             p.grace_epochs.to_be_bytes().to_vec(),
+        );
+        put(
+            &mut pending.writes,
+            super::records::META_ROOT_WINDOW,
+            p.root_window_ms.to_be_bytes().to_vec(),
         );
         if let Some(j) = &p.transfer_jurisdiction {
             put(
@@ -411,6 +432,16 @@ pub fn execute(
     }
     for (j, slot, key) in registry.regulator_keys {
         pending.put_slot(&j, slot, KeyRecord { key, active: true });
+    }
+    {
+        use crate::identity::state::Effect;
+        let mut effects = Vec::new();
+        if let Some(id) = registry.root_authority {
+            effects.push(Effect::Authority { id, sequence: 0 });
+        }
+        effects.extend(registry.credential_types.into_iter().map(Effect::Type));
+        super::identity::write_effects(&mut pending, &effects);
+        pending.identity.absorb(&effects);
     }
     for (name, digest) in registry.participants {
         pending.put_auth(
@@ -488,11 +519,17 @@ pub fn execute(
         .zip(prepared)
         .enumerate()
     {
-        let verdict = result.and_then(|()| tx.check_spends(&pending));
+        let verdict = result
+            .and_then(|()| tx.check_spends(&pending))
+            .and_then(|()| tx.check_identity(&pending.identity, ctx.timestamp_ms));
         match verdict {
-            Ok(()) => {
+            Ok(effects) => {
                 let position = u32::try_from(accepted.len()).unwrap_or(u32::MAX);
                 pending.apply(&tx, &prep, hash, ctx.height, position)?;
+                if !effects.is_empty() {
+                    super::identity::write_effects(&mut pending, &effects);
+                    pending.identity.absorb(&effects);
+                }
                 accepted.push(tx);
                 accepted_hashes.push(hash);
             }

@@ -31,11 +31,22 @@
 //!
 //! [[mint]]
 //! tx = "<an encoded, issuer-signed mint transaction, hex>"
+//!
+//! root_authority = "did:veil:…"     # signs the credential trust list
+//! credential_root_window_ms = 600000 # how long a replaced issuer-tree root stays accepted
+//!
+//! [[credential_type]]
+//! name = "KycCredential"
+//! attributes = [{ name = "birth_date", kind = "date" }, { name = "country", kind = "string" }]
+//!
+//! [[identity_tx]]                  # DID creations, accreditations, … (executed first)
+//! tx = "<an encoded, signed identity transaction, hex>"
 //! ```
 //!
 //! The initial confidential mints are ordinary signed mint transactions
-//! (amounts hidden, regulator ciphertexts included), so every node that
-//! loads the same file verifies and executes the same genesis block.
+//! (amounts hidden, regulator ciphertexts included), and the initial DIDs
+//! and accreditations ordinary signed identity transactions, so every node
+//! that loads the same file verifies and executes the same genesis block.
 
 use std::path::Path;
 
@@ -53,6 +64,7 @@ use super::execute::{execute, BlockContext, ExecError, Mode, RegistryUpdates};
 use super::records::AssetRecord;
 use super::store::{Cf, StoreError};
 use crate::crypto::keys::{Address, AddressBytes};
+use crate::identity::schema::{Attribute, AttributeKind, CredentialType};
 use crate::tx::registry::{IdentityRecord, Jurisdiction, Slot};
 
 /// `meta` key of the hash of the genesis configuration.
@@ -123,6 +135,28 @@ pub struct GenesisMint {
     pub note: String,
 }
 
+/// An attribute of a credential type.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct GenesisAttribute {
+    /// Name.
+    pub name: String,
+    /// `integer`, `date` or `string`.
+    pub kind: String,
+}
+
+/// A credential type defined at genesis.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct GenesisCredentialType {
+    /// Name.
+    pub name: String,
+    /// Attributes, in circuit order.
+    pub attributes: Vec<GenesisAttribute>,
+}
+
+fn default_root_window() -> u64 {
+    super::chain::DEFAULT_ROOT_WINDOW_MS
+}
+
 /// A genesis file.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct GenesisConfig {
@@ -154,6 +188,18 @@ pub struct GenesisConfig {
     /// Initial mints.
     #[serde(default, rename = "mint")]
     pub mints: Vec<GenesisMint>,
+    /// The root authority of the credential trust list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_authority: Option<String>,
+    /// How long a replaced issuer-tree root stays acceptable, in ms.
+    #[serde(default = "default_root_window")]
+    pub credential_root_window_ms: u64,
+    /// Credential types.
+    #[serde(default, rename = "credential_type")]
+    pub credential_types: Vec<GenesisCredentialType>,
+    /// Initial identity transactions (executed before the mints).
+    #[serde(default, rename = "identity_tx")]
+    pub identity_txs: Vec<GenesisMint>,
 }
 
 /// Why a genesis file is unusable.
@@ -306,22 +352,52 @@ impl GenesisConfig {
             epoch_length: self.epoch_length,
             grace_epochs: self.grace_epochs,
             transfer_jurisdiction,
+            root_window_ms: self.credential_root_window_ms,
         });
+        if let Some(did) = &self.root_authority {
+            updates.root_authority = Some(did.parse().map_err(|e| invalid("root_authority", e))?);
+        }
+        for t in &self.credential_types {
+            let attributes = t
+                .attributes
+                .iter()
+                .map(|a| {
+                    Ok(Attribute {
+                        name: a.name.clone(),
+                        kind: AttributeKind::parse(&a.kind).ok_or_else(|| {
+                            invalid("credential type", "attribute kinds: integer, date, string")
+                        })?,
+                    })
+                })
+                .collect::<Result<Vec<_>, GenesisError>>()?;
+            updates.credential_types.push(
+                CredentialType::new(&t.name, attributes)
+                    .map_err(|e| invalid("credential type", e))?,
+            );
+        }
         Ok(updates)
     }
 
-    /// The initial mint transactions.
-    pub fn mint_txs(&self) -> Result<Vec<Transaction>, GenesisError> {
-        self.mints
-            .iter()
-            .map(|m| {
-                let bytes = hex::decode(&m.tx).map_err(|e| invalid("mint tx", e))?;
-                match Transaction::decode(&bytes).map_err(|e| invalid("mint tx", e))? {
-                    tx @ Transaction::Mint(_) => Ok(tx),
-                    _ => Err(invalid("mint tx", "not a mint")),
+    /// The genesis block's transactions: identity transactions, then
+    /// mints.
+    pub fn genesis_txs(&self) -> Result<Vec<Transaction>, GenesisError> {
+        let identity = self.identity_txs.iter().map(|m| {
+            let bytes = hex::decode(&m.tx).map_err(|e| invalid("identity tx", e))?;
+            match Transaction::decode(&bytes).map_err(|e| invalid("identity tx", e))? {
+                tx @ (Transaction::Did(_) | Transaction::Trust(_) | Transaction::Credential(_)) => {
+                    Ok(tx)
                 }
-            })
-            .collect()
+                _ => Err(invalid("identity tx", "not an identity transaction")),
+            }
+        });
+        let mints = self.mints.iter().map(|m| {
+            let bytes = hex::decode(&m.tx).map_err(|e| invalid("mint tx", e))?;
+            match Transaction::decode(&bytes).map_err(|e| invalid("mint tx", e))? {
+                tx @ Transaction::Mint(_) => Ok(tx),
+                _ => Err(invalid("mint tx", "not a mint")),
+            }
+        });
+        identity.chain(mints).collect()
     }
 }
 
@@ -347,7 +423,7 @@ pub fn initialize(ledger: &Ledger, config: &GenesisConfig) -> Result<BlockHash, 
         ledger,
         ctx,
         config.registry()?,
-        config.mint_txs()?,
+        config.genesis_txs()?,
         &|_| false,
         Mode::Validate,
     )?;

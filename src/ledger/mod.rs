@@ -9,6 +9,7 @@ pub mod block;
 pub mod chain;
 pub mod execute;
 pub mod genesis;
+pub mod identity;
 pub mod mempool;
 pub mod records;
 pub mod replay;

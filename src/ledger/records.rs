@@ -31,6 +31,8 @@ pub const META_GENESIS: &[u8] = b"genesis";
 pub const META_CHAIN: &[u8] = b"chain";
 /// `meta` key prefix of per-asset output counters.
 pub const META_OUTPUT_COUNT: &[u8] = b"count/";
+/// `meta` key of the credential root window (ms, big-endian).
+pub const META_ROOT_WINDOW: &[u8] = b"root_window_ms";
 /// `meta` key of the height, authenticated in the state tree so that every
 /// block changes the state.
 pub const META_HEIGHT: &[u8] = b"height";

@@ -50,6 +50,25 @@ pub enum Cf {
     AuditJournal,
     /// Participant directory: name → address.
     Participants,
+    /// Current DID records by DID.
+    Dids,
+    /// Every DID version: DID ‖ version → record.
+    DidHistory,
+    /// Credential types by name.
+    CredentialTypes,
+    /// Accreditations: issuer ‖ type name → record.
+    Accreditations,
+    /// Issuer trees by issuer.
+    IssuerTrees,
+    /// Issuer tree nodes: issuer ‖ level ‖ index → node.
+    TreeNodes,
+    /// Issued commitments: issuer ‖ commitment → leaf index.
+    IssuedCommitments,
+    /// Every root an issuer's tree had: issuer ‖ root → record.
+    IssuerRoots,
+    /// Nullifiers this node's verifier consumed: scope ‖ nullifier → time
+    /// (node-local, not consensus state).
+    Nullifiers,
     /// Jellyfish Merkle tree nodes.
     JmtNodes,
     /// Jellyfish Merkle tree values by (key hash, version).
@@ -58,7 +77,7 @@ pub enum Cf {
 
 impl Cf {
     /// Every column family.
-    pub const ALL: [Cf; 18] = [
+    pub const ALL: [Cf; 27] = [
         Cf::Meta,
         Cf::Headers,
         Cf::Blocks,
@@ -75,6 +94,15 @@ impl Cf {
         Cf::AuditIndex,
         Cf::AuditJournal,
         Cf::Participants,
+        Cf::Dids,
+        Cf::DidHistory,
+        Cf::CredentialTypes,
+        Cf::Accreditations,
+        Cf::IssuerTrees,
+        Cf::TreeNodes,
+        Cf::IssuedCommitments,
+        Cf::IssuerRoots,
+        Cf::Nullifiers,
         Cf::JmtNodes,
         Cf::JmtValues,
     ];
@@ -98,6 +126,15 @@ impl Cf {
             Cf::AuditIndex => "audit_index",
             Cf::AuditJournal => "audit_journal",
             Cf::Participants => "participants",
+            Cf::Dids => "dids",
+            Cf::DidHistory => "did_history",
+            Cf::CredentialTypes => "credential_types",
+            Cf::Accreditations => "accreditations",
+            Cf::IssuerTrees => "issuer_trees",
+            Cf::TreeNodes => "tree_nodes",
+            Cf::IssuedCommitments => "issued_commitments",
+            Cf::IssuerRoots => "issuer_roots",
+            Cf::Nullifiers => "nullifiers",
             Cf::JmtNodes => "jmt_nodes",
             Cf::JmtValues => "jmt_values",
         }

@@ -22,10 +22,13 @@ use crate::crypto::hash::hash256;
 use super::store::{Cf, StateRead, StoreError, WriteSet};
 
 /// Column families whose records are in the state tree (for `meta`, only
-/// the height and the per-asset output counters). Transaction bodies are
-/// proven through the header's `tx_root`; the one-time-key index is
-/// derivable from the outputs.
-pub const AUTHENTICATED: [Cf; 8] = [
+/// the height, the per-asset output counters and the root authority).
+/// Transaction bodies are proven through the header's `tx_root`; the
+/// one-time-key index is derivable from the outputs; DID history, issuer
+/// tree nodes and the issued-commitment index are derivable from the
+/// transactions and checked against the authenticated DID records and
+/// issuer-tree roots.
+pub const AUTHENTICATED: [Cf; 13] = [
     Cf::Outputs,
     Cf::KeyImages,
     Cf::Assets,
@@ -33,6 +36,11 @@ pub const AUTHENTICATED: [Cf; 8] = [
     Cf::RegulatorIdentities,
     Cf::AccessNonces,
     Cf::Participants,
+    Cf::Dids,
+    Cf::CredentialTypes,
+    Cf::Accreditations,
+    Cf::IssuerTrees,
+    Cf::IssuerRoots,
     Cf::Meta,
 ];
 

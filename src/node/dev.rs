@@ -115,6 +115,10 @@ impl DevNetwork {
             })
             .collect();
         let genesis = GenesisConfig {
+            root_authority: None,
+            credential_root_window_ms: crate::ledger::chain::DEFAULT_ROOT_WINDOW_MS,
+            credential_types: Vec::new(),
+            identity_txs: Vec::new(),
             chain_id: format!("veil-dev-{}", hex::encode(tag)),
             timestamp_ms,
             epoch_length,

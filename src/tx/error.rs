@@ -119,6 +119,9 @@ pub enum TxError {
     /// An access record whose nonce was used before.
     #[error("request nonce already used")]
     AccessReplay,
+    /// An identity transaction breaks an identity rule.
+    #[error(transparent)]
+    Identity(crate::identity::IdentityError),
 }
 
 impl TxError {
@@ -150,6 +153,7 @@ impl TxError {
             Self::RequestSignature => "bad-request-signature",
             Self::AccessScope => "access-scope",
             Self::AccessReplay => "access-replay",
+            Self::Identity(e) => e.code(),
         }
     }
 }

@@ -51,6 +51,7 @@ pub const KIND_MINT: u8 = 2;
 pub const KIND_REGISTRY: u8 = 3;
 /// Transaction kind byte of an access-audit record.
 pub const KIND_ACCESS: u8 = 4;
+pub use crate::identity::tx::{KIND_CREDENTIAL, KIND_DID, KIND_TRUST};
 
 /// A transaction identifier: `SHA-256("veil/tx/v1" ‖ 0x00 ‖ encoding)`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -153,6 +154,12 @@ pub enum Transaction {
     RegulatorKeys(registry::RegulatorKeys),
     /// A served regulator query, recorded.
     Access(access::RegulatorRequest),
+    /// A DID operation.
+    Did(crate::identity::tx::DidTx),
+    /// A trust-list operation of the root authority.
+    Trust(crate::identity::tx::TrustTx),
+    /// An issuer's credential operation.
+    Credential(crate::identity::tx::CredentialTx),
 }
 
 impl Transaction {
@@ -177,6 +184,18 @@ impl Transaction {
                 w.u8(KIND_ACCESS);
                 a.encode(&mut w);
             }
+            Self::Did(d) => {
+                w.u8(KIND_DID);
+                d.encode(&mut w);
+            }
+            Self::Trust(t) => {
+                w.u8(KIND_TRUST);
+                t.encode(&mut w);
+            }
+            Self::Credential(c) => {
+                w.u8(KIND_CREDENTIAL);
+                c.encode(&mut w);
+            }
         }
         w.into_bytes()
     }
@@ -196,6 +215,9 @@ impl Transaction {
             KIND_MINT => Self::Mint(Mint::decode(&mut r)?),
             KIND_REGISTRY => Self::RegulatorKeys(registry::RegulatorKeys::decode(&mut r)?),
             KIND_ACCESS => Self::Access(access::RegulatorRequest::decode(&mut r)?),
+            KIND_DID => Self::Did(crate::identity::tx::DidTx::decode(&mut r)?),
+            KIND_TRUST => Self::Trust(crate::identity::tx::TrustTx::decode(&mut r)?),
+            KIND_CREDENTIAL => Self::Credential(crate::identity::tx::CredentialTx::decode(&mut r)?),
             k => return Err(DecodeError::Kind(k)),
         };
         r.finish()?;
@@ -247,7 +269,9 @@ impl Transaction {
                     bundle,
                 }
             }
-            KIND_REGISTRY | KIND_ACCESS => return Ok(None),
+            KIND_REGISTRY | KIND_ACCESS | KIND_DID | KIND_TRUST | KIND_CREDENTIAL => {
+                return Ok(None)
+            }
             k => return Err(DecodeError::Kind(k)),
         };
         r.finish()?;
@@ -266,6 +290,9 @@ impl Transaction {
             Self::Mint(_) => "mint",
             Self::RegulatorKeys(_) => "regulator-keys",
             Self::Access(_) => "access",
+            Self::Did(_) => "did",
+            Self::Trust(_) => "trust",
+            Self::Credential(_) => "credential",
         }
     }
 
@@ -275,7 +302,7 @@ impl Transaction {
         match self {
             Self::Transfer(t) => Some((&t.asset, &t.bundle)),
             Self::Mint(m) => Some((&m.asset, &m.bundle)),
-            Self::RegulatorKeys(_) | Self::Access(_) => None,
+            _ => None,
         }
     }
 
@@ -302,6 +329,9 @@ impl Transaction {
             Self::Mint(m) => m.check_stateless(),
             Self::RegulatorKeys(k) => k.check_stateless(),
             Self::Access(a) => a.check_stateless(),
+            // Identity signatures are checked against the signer's DID
+            // document, which is state: see `check_identity`.
+            Self::Did(_) | Self::Trust(_) | Self::Credential(_) => Ok(()),
         }
     }
 
@@ -321,7 +351,26 @@ impl Transaction {
             Self::Mint(m) => m.check_stateful(view),
             Self::RegulatorKeys(k) => k.check_stateful(view),
             Self::Access(a) => a.check_stateful(view),
+            Self::Did(_) | Self::Trust(_) | Self::Credential(_) => Ok(()),
         }
+    }
+
+    /// The identity rules (signatures included) against identity state at
+    /// block time `now_ms`: the effects of an identity transaction, nothing
+    /// for other kinds.
+    pub fn check_identity(
+        &self,
+        state: &dyn crate::identity::IdentityState,
+        now_ms: u64,
+    ) -> Result<Vec<crate::identity::state::Effect>, TxError> {
+        use crate::identity::state::{apply_credential, apply_did, apply_trust};
+        match self {
+            Self::Did(d) => apply_did(state, d, now_ms),
+            Self::Trust(t) => apply_trust(state, t, now_ms),
+            Self::Credential(c) => apply_credential(state, c, now_ms),
+            _ => Ok(Vec::new()),
+        }
+        .map_err(TxError::Identity)
     }
 
     /// Finds and decrypts the outputs paying `view`'s account.
