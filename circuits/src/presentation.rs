@@ -63,7 +63,8 @@ use crate::poseidon;
 /// Attributes per credential.
 pub const ATTRIBUTES: usize = 8;
 /// The predicate index meaning "no predicate" (the selected value is 0).
-pub const NO_PREDICATE: u8 = ATTRIBUTES as u8;
+pub const NO_PREDICATE: u8 = 8;
+const _: () = assert!(ATTRIBUTES == 8, "NO_PREDICATE must equal ATTRIBUTES");
 /// Bits of a predicate's range checks: bounds and the differences they
 /// bound are below `2⁶⁴`.
 pub const RANGE_BITS: usize = 64;
@@ -240,7 +241,7 @@ pub enum CheckError {
 
 fn below_2_64(x: Fr) -> bool {
     let bits = x.into_bigint();
-    bits.num_bits() as usize <= RANGE_BITS
+    usize::try_from(bits.num_bits()).is_ok_and(|n| n <= RANGE_BITS)
 }
 
 /// The selected attribute `a_k` (0 when `k ≥ 8`), as the circuit computes
@@ -382,8 +383,8 @@ impl ConstraintSynthesizer<Fr> for PresentationCircuit {
 
         // 4. Predicate lo ≤ a_k ≤ hi.
         let mut chosen = FpVar::zero();
-        for (i, a) in attrs.iter().enumerate() {
-            let is_k = k.is_eq(&FpVar::constant(Fr::from(i as u64)))?;
+        for (i, a) in (0u64..).zip(attrs.iter()) {
+            let is_k = k.is_eq(&FpVar::constant(Fr::from(i)))?;
             chosen += FpVar::conditionally_select(&is_k, a, &FpVar::zero())?;
         }
         // Each call enforces that the remainder above bit 64 is zero.

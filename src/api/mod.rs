@@ -6,6 +6,7 @@
 //! request never gets a bare 500 or a panic. The OpenAPI document is served
 //! at `/openapi.json` and checked in as `docs/openapi.json`.
 
+pub mod identity;
 pub mod types;
 
 use std::collections::HashMap;
@@ -139,7 +140,7 @@ fn hex32(s: &str, what: &str) -> Result<[u8; 32], ApiError> {
 #[openapi(
     info(
         title = "Veil node API",
-        description = "Confidential ledger node: transactions, blocks, outputs, state proofs."
+        description = "Confidential ledger node: transactions, blocks, outputs, state proofs, regulator views, DIDs and credential presentations."
     ),
     paths(
         submit_tx,
@@ -155,7 +156,14 @@ fn hex32(s: &str, what: &str) -> Result<[u8; 32], ApiError> {
         regulator_keys,
         participants,
         audit_log,
-        metrics
+        metrics,
+        identity::resolve_did,
+        identity::trust_list,
+        identity::issuer,
+        identity::issuer_path,
+        identity::issuer_commitment,
+        identity::verify_presentation,
+        identity::verify_presentations
     ),
     components(schemas(
         SubmitRequest,
@@ -181,7 +189,19 @@ fn hex32(s: &str, what: &str) -> Result<[u8; 32], ApiError> {
         RegulatorRegistryJson,
         ParticipantJson,
         AuditEntryJson,
-        AuditLogJson
+        AuditLogJson,
+        identity::DidResolutionJson,
+        identity::TrustListJson,
+        identity::AccreditationJson,
+        identity::IssuerTreeJson,
+        identity::IssuerJson,
+        identity::PathJson,
+        identity::CommitmentJson,
+        identity::VerifyRequest,
+        identity::VerifiedJson,
+        identity::VerifyBatchRequest,
+        identity::BatchItemJson,
+        identity::VerifyBatchJson
     ))
 )]
 pub struct ApiDoc;
@@ -202,6 +222,25 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/v1/regulator-keys", get(regulator_keys))
         .route("/v1/participants", get(participants))
         .route("/v1/audit-log", get(audit_log))
+        .route("/v1/dids/{did}", get(identity::resolve_did))
+        .route("/v1/trust-list", get(identity::trust_list))
+        .route("/v1/issuers/{did}", get(identity::issuer))
+        .route(
+            "/v1/issuers/{did}/paths/{index}",
+            get(identity::issuer_path),
+        )
+        .route(
+            "/v1/issuers/{did}/commitments/{commitment}",
+            get(identity::issuer_commitment),
+        )
+        .route(
+            "/v1/presentations/verify",
+            post(identity::verify_presentation),
+        )
+        .route(
+            "/v1/presentations/verify-batch",
+            post(identity::verify_presentations),
+        )
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)

@@ -8,6 +8,7 @@ pub mod amount;
 pub mod bench;
 pub mod bench_ledger;
 pub mod demo;
+pub mod identity;
 pub mod issuer;
 pub mod node;
 pub mod regulator;
@@ -58,6 +59,15 @@ pub enum Command {
         #[arg(long, default_value = "http://127.0.0.1:8700")]
         api: String,
     },
+    /// Generate the credential circuit's proving and verifying keys
+    /// (development ceremony).
+    Setup(identity::SetupArgs),
+    /// DIDs: create, update, rotate, deactivate, resolve.
+    Did(identity::DidArgs),
+    /// The root authority's trust list: credential types, accreditations.
+    Trust(identity::TrustArgs),
+    /// Credentials: issue, revoke, request, present, verify.
+    Credential(identity::CredentialArgs),
     /// Check a disclosure file against the ledger.
     VerifyDisclosure {
         /// The disclosure (JSON).
@@ -106,6 +116,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             regulator::verify_disclosure_file(&api, &file, cli.json)
         }
         Command::Bench { what } => bench::run(what, cli.json),
+        Command::Setup(args) => identity::setup(&args, cli.json),
+        Command::Did(args) => identity::run_did(args, cli.json),
+        Command::Trust(args) => identity::run_trust(args, cli.json),
+        Command::Credential(args) => identity::run_credential(args, cli.json),
         Command::Demo => demo::run(cli.json),
     }
 }

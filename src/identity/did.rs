@@ -423,6 +423,110 @@ impl DidDocument {
         w.into_bytes()
     }
 
+    /// Reads the DID Core JSON that [`Self::to_json`] writes (as a resolver
+    /// client does). Returns the DID and its document.
+    pub fn from_json(v: &Value) -> Result<(DidId, Self), DecodeError> {
+        let bad = |why| DecodeError::Invalid {
+            what: "DID document",
+            why,
+        };
+        let did: DidId = v
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok())
+            .ok_or(bad("id"))?;
+        let fragment_of = |url: &str| -> Result<Fragment, DecodeError> {
+            let (d, f) = url
+                .split_once('#')
+                .ok_or(bad("a method id without #fragment"))?;
+            if d != did.to_string() {
+                return Err(bad("a method of another DID"));
+            }
+            Fragment::new(f)
+        };
+        let list = |key: &str| -> Vec<&Value> {
+            v.get(key)
+                .and_then(Value::as_array)
+                .map(|a| a.iter().take(MAX_METHODS + 1).collect())
+                .unwrap_or_default()
+        };
+        let refs = |key: &str| -> Result<Vec<Fragment>, DecodeError> {
+            list(key)
+                .into_iter()
+                .map(|r| fragment_of(r.as_str().ok_or(bad("a relationship entry"))?))
+                .collect()
+        };
+        let (auth, assert, agree) = (
+            refs("authentication")?,
+            refs("assertionMethod")?,
+            refs("keyAgreement")?,
+        );
+        let mut methods = Vec::new();
+        for m in list("verificationMethod") {
+            let fragment = fragment_of(
+                m.get("id")
+                    .and_then(Value::as_str)
+                    .ok_or(bad("method id"))?,
+            )?;
+            let key = PublicKey::from_multibase(
+                m.get("publicKeyMultibase")
+                    .and_then(Value::as_str)
+                    .ok_or(bad("publicKeyMultibase"))?,
+            )
+            .map_err(|_| bad("publicKeyMultibase"))?;
+            let mut relationships = 0;
+            for (list, bit) in [
+                (&auth, AUTHENTICATION),
+                (&assert, ASSERTION),
+                (&agree, KEY_AGREEMENT),
+            ] {
+                if list.contains(&fragment) {
+                    relationships |= bit;
+                }
+            }
+            methods.push(Method {
+                fragment,
+                key,
+                relationships,
+            });
+        }
+        let mut services = Vec::new();
+        for s in list("service") {
+            let text = |k: &str| s.get(k).and_then(Value::as_str).ok_or(bad("service"));
+            services.push(Service::new(
+                fragment_of(text("id")?)?,
+                text("type")?,
+                text("serviceEndpoint")?,
+            )?);
+        }
+        let controllers: Vec<DidId> = match v.get("controller") {
+            Some(Value::String(c)) => vec![c.parse().map_err(|_| bad("controller"))?],
+            Some(Value::Array(a)) => a
+                .iter()
+                .take(MAX_CONTROLLERS + 1)
+                .map(|c| {
+                    c.as_str()
+                        .and_then(|s| s.parse().ok())
+                        .ok_or(bad("controller"))
+                })
+                .collect::<Result<_, _>>()?,
+            _ => vec![],
+        };
+        let controllers = if controllers == [did] {
+            vec![]
+        } else {
+            controllers
+        };
+        Ok((
+            did,
+            Self {
+                controllers,
+                methods,
+                services,
+            },
+        ))
+    }
+
     /// The DID Core JSON representation of `did`'s document.
     pub fn to_json(&self, did: DidId) -> Value {
         let id = did.to_string();

@@ -203,6 +203,37 @@ impl CredentialType {
         Self::new(&name, attributes)
     }
 
+    /// Reads [`Self::to_json`]'s output.
+    pub fn from_json(v: &Value) -> Result<Self, DecodeError> {
+        let bad = |why| DecodeError::Invalid {
+            what: "credential type",
+            why,
+        };
+        let name = v.get("name").and_then(Value::as_str).ok_or(bad("name"))?;
+        let attributes = v
+            .get("attributes")
+            .and_then(Value::as_array)
+            .ok_or(bad("attributes"))?
+            .iter()
+            .take(ATTRIBUTES + 1)
+            .map(|a| {
+                Ok(Attribute {
+                    name: a
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .ok_or(bad("attribute name"))?
+                        .to_owned(),
+                    kind: a
+                        .get("kind")
+                        .and_then(Value::as_str)
+                        .and_then(AttributeKind::parse)
+                        .ok_or(bad("attribute kind"))?,
+                })
+            })
+            .collect::<Result<Vec<_>, DecodeError>>()?;
+        Self::new(name, attributes)
+    }
+
     /// The JSON form the API shows.
     pub fn to_json(&self) -> Value {
         serde_json::json!({
@@ -273,9 +304,11 @@ impl AttributeValue {
         }
     }
 
-    /// The JSON form.
+    /// The JSON form (integers above 2⁵³ − 1 as decimal strings, which
+    /// JSON numbers cannot carry exactly everywhere).
     pub fn to_json(&self) -> Value {
         match self {
+            Self::Integer(v) if *v > (1 << 53) - 1 => Value::from(v.to_string()),
             Self::Integer(v) => Value::from(*v),
             Self::Date(d) => Value::from(d.to_string()),
             Self::String(s) => Value::from(s.clone()),
@@ -313,7 +346,7 @@ impl Date {
         if !(1..=9999).contains(&y) || !(1..=12).contains(&m) || d == 0 {
             return None;
         }
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
         let days_in = [
             31,
             if leap { 29 } else { 28 },
@@ -328,13 +361,14 @@ impl Date {
             30,
             31,
         ];
-        if d > days_in[(m - 1) as usize] {
+        let month = usize::try_from(m - 1).ok()?;
+        if d > days_in[month] {
             return None;
         }
         // Days before year y, then before month m, then d.
         let yy = y - 1;
         let before_year = yy * 365 + yy / 4 - yy / 100 + yy / 400;
-        let before_month: u32 = days_in[..(m - 1) as usize].iter().sum();
+        let before_month: u32 = days_in[..month].iter().sum();
         Some(Self(before_year + before_month + d))
     }
 

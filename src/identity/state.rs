@@ -772,7 +772,7 @@ pub fn apply_credential(
                 {
                     return Err(IdentityError::DuplicateCommitment(field::to_hex(c)));
                 }
-                let index = tree.leaves + i as u64;
+                let index = tree.leaves + u64::try_from(i).unwrap_or(u64::MAX);
                 issued.push((
                     *c,
                     u32::try_from(index).map_err(|_| IdentityError::TreeFull)?,

@@ -36,14 +36,14 @@ pub fn update(
     }
     level_changes.sort_unstable();
     level_changes.dedup();
-    for level in 0..DEPTH {
+    for (level, zero_level) in zero.iter().enumerate().take(DEPTH) {
         let level_u8 = u8::try_from(level).unwrap_or(u8::MAX);
         let get = |changed: &BTreeMap<NodeId, Fr>, index: u64| -> Fr {
             changed
                 .get(&(level_u8, index))
                 .copied()
                 .or_else(|| read((level_u8, index)))
-                .unwrap_or(zero[level])
+                .unwrap_or(*zero_level)
         };
         let mut parents = Vec::with_capacity(level_changes.len() / 2 + 1);
         for index in &level_changes {
@@ -91,9 +91,9 @@ mod tests {
         let mut leaves = Vec::new();
         let mut root = merkle::empty_root();
         for batch in [1usize, 3, 7, 1, 20] {
-            let start = leaves.len() as u64;
+            let start = u64::try_from(leaves.len()).unwrap();
             let writes: Vec<(u64, Fr)> = (0..batch)
-                .map(|i| (start + i as u64, Fr::rand(&mut rng)))
+                .map(|i| (start + u64::try_from(i).unwrap(), Fr::rand(&mut rng)))
                 .collect();
             leaves.extend(writes.iter().map(|(_, v)| *v));
             let (changed, r) = update(&|id| store.get(&id).copied(), &writes);
@@ -101,7 +101,7 @@ mod tests {
             root = r;
         }
         for (i, leaf) in leaves.iter().enumerate() {
-            let p = path(&|id| store.get(&id).copied(), i as u32);
+            let p = path(&|id| store.get(&id).copied(), u32::try_from(i).unwrap());
             assert_eq!(p.root(*leaf), root, "leaf {i}");
         }
         // Revoke leaf 5: its path no longer reaches the new root; others do.

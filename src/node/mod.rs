@@ -414,6 +414,11 @@ impl Node {
         if let Err(e) = job.tx.check_stateful(self.ledger.as_ref()) {
             return Err(SubmitError::Invalid(e));
         }
+        // Identity rules against committed state (the block re-checks them
+        // against the block's earlier transactions).
+        if let Err(e) = job.tx.check_identity(self.ledger.as_ref(), now_ms()) {
+            return Err(SubmitError::Invalid(e));
+        }
         match pool.insert(job.hash, Arc::clone(&job.tx), job.bytes) {
             Ok(evicted) => {
                 if !evicted.is_empty() {

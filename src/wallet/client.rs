@@ -71,6 +71,26 @@ impl HttpSource {
     pub fn get_json(&self, path: &str) -> anyhow::Result<serde_json::Value> {
         self.get(path)
     }
+
+    /// `POST` of a JSON body: the response, or the node's problem (so
+    /// callers can tell refusals apart by their `type`).
+    pub fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> anyhow::Result<Result<serde_json::Value, Problem>> {
+        let url = format!("{}{}", self.base, path);
+        match self.agent.post(&url).send_json(body) {
+            Ok(r) => Ok(Ok(r
+                .into_json()
+                .with_context(|| format!("decoding {url}"))?)),
+            Err(ureq::Error::Status(code, resp)) => match resp.into_json::<Problem>() {
+                Ok(p) => Ok(Err(p)),
+                Err(_) => Err(anyhow!("{url}: HTTP {code}")),
+            },
+            Err(e) => Err(problem(e, &url)),
+        }
+    }
 }
 
 /// Turns an HTTP error into a readable error, using the problem body.
