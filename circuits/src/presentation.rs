@@ -64,6 +64,8 @@ use crate::poseidon;
 pub const ATTRIBUTES: usize = 8;
 /// The predicate index meaning "no predicate" (the selected value is 0).
 pub const NO_PREDICATE: u8 = 8;
+/// R1CS constraints of the presentation circuit (pinned by a test).
+pub const CONSTRAINTS: usize = 9_238;
 const _: () = assert!(ATTRIBUTES == 8, "NO_PREDICATE must equal ATTRIBUTES");
 /// Bits of a predicate's range checks: bounds and the differences they
 /// bound are below `2⁶⁴`.
@@ -456,7 +458,7 @@ mod tests {
         assert_eq!(check(&st, &w), Ok(()));
         let (ok, constraints) = satisfied(st, w);
         assert!(ok);
-        assert_eq!(constraints, 9_238);
+        assert_eq!(constraints, CONSTRAINTS);
     }
 
     /// Edge cases of the predicate: bounds met exactly, missed by one, the

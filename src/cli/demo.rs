@@ -4,8 +4,12 @@
 //! ephemeral port), then: bank A pays bank B over the API; both balances
 //! check out exactly; bank B finds the memo; the regulator reads the amount
 //! from the verifiable ciphertexts; spending the same input again is
-//! refused; the node restarts and the state root is unchanged. Any failed
-//! step makes the command fail.
+//! refused; a KYC issuer gives a holder a credential, the holder proves in
+//! zero knowledge that they are at least 18 and discloses only their
+//! country, the verifier checks it against the ledger's trust list, a
+//! replay is refused, and after the issuer revokes the credential even a
+//! proof against the old tree root is refused; the node restarts and the
+//! state root is unchanged. Any failed step makes the command fail.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,8 +20,14 @@ use serde_json::json;
 
 use crate::api::types::AuditLogJson;
 use crate::crypto::keys::AddressBytes;
+use std::collections::BTreeMap;
+
+use crate::cli::identity::{build_request, IdentityClient};
+use crate::identity::keys_dir;
+use crate::identity::presentation::Holder;
+use crate::identity::timestamp;
 use crate::ledger::genesis::GenesisConfig;
-use crate::node::dev::{DevNetwork, DEV_ASSET, DEV_JURISDICTION};
+use crate::node::dev::{DevNetwork, DEV_ASSET, DEV_CREDENTIAL_TYPE, DEV_JURISDICTION};
 use crate::node::{self, Node, NodeConfig};
 use crate::regulator::fetch_transactions;
 use crate::regulator::keystore::Credentials;
@@ -226,7 +236,10 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
         "4. spending the same input again: refused ({refusal})"
     ));
 
-    // 5. Restart: same state root.
+    // 5. Credentials.
+    let credential = credential_step(&source, &network, &say)?;
+
+    // 6. Restart: same state root.
     let tip = node.ledger.tip();
     rt.block_on(running.stop())?;
     drop(node);
@@ -237,7 +250,7 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
         "state after restart differs: {tip:?} vs {tip2:?}"
     );
     say(format!(
-        "5. node restarted at height {}: state root {} unchanged",
+        "6. node restarted at height {}: state root {} unchanged",
         tip2.height,
         hex::encode(tip2.state_root)
     ));
@@ -253,6 +266,7 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
             },
             "double_spend_refused": true,
             "regulator": {"amounts_match": amounts_match, "audit_entries": audit_entries},
+            "credential": credential,
             "restart": {"height": tip2.height, "state_root_unchanged": true},
             "state_root": hex::encode(tip2.state_root),
         }));
@@ -260,6 +274,120 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
         println!("ok");
     }
     Ok(())
+}
+
+/// A KYC credential, a selective-disclosure presentation with an age
+/// predicate, a refused replay, a revocation and a refused stale proof.
+fn credential_step(
+    source: &HttpSource,
+    network: &DevNetwork,
+    say: &dyn Fn(String),
+) -> anyhow::Result<serde_json::Value> {
+    let client = IdentityClient { source };
+    let attributes: BTreeMap<String, serde_json::Value> = [
+        ("birth_date", "1990-04-01"),
+        ("country", "CN"),
+        ("given_name", "Li"),
+        ("family_name", "Wei"),
+        ("document_number", "E12345678"),
+        ("level", "2"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), json!(v)))
+    .collect();
+    let envelope = client.issue(
+        &network.kyc_issuer,
+        DEV_CREDENTIAL_TYPE,
+        network.holder.holder_commitment(),
+        &attributes,
+    )?;
+    let (held, ty) = client.accept(&network.holder, &envelope)?;
+    let request = build_request(
+        &ty,
+        "demo-bank/onboarding",
+        "country",
+        &[],
+        None,
+        None,
+        None,
+        Some(18),
+    )?;
+    let started = std::time::Instant::now();
+    let presentation = client.present(&network.holder, &envelope, &request)?;
+    let prove_ms = started.elapsed().as_secs_f64() * 1e3;
+    let p_json = presentation.to_json();
+    let verified = client
+        .verify(&p_json, &request.to_json())?
+        .map_err(|p| anyhow::anyhow!("presentation refused: {}", p.detail))?;
+    ensure!(
+        verified["verified"] == json!(true)
+            && verified["disclosed"] == json!({"country": "CN"})
+            && verified["issuer"] == json!(network.kyc_issuer.did.to_string()),
+        "unexpected verification result {verified}"
+    );
+    let proof_bytes = p_json.to_string().len();
+    say(format!(
+        "5. kyc-issuer {} issued a KycCredential to the holder (leaf {}); the holder proved age ≥ 18 and disclosed only country=CN in {:.0} ms ({proof_bytes} bytes of JSON, 128-byte Groth16 proof); the verifier accepted it",
+        network.kyc_issuer.did, held.leaf_index, prove_ms
+    ));
+    // Replaying the same presentation reuses its nullifier.
+    let replay = client.verify(&p_json, &request.to_json())?;
+    let replay_code = match replay {
+        Ok(_) => anyhow::bail!("a replayed presentation was accepted"),
+        Err(p) => p.kind,
+    };
+    ensure!(
+        replay_code.ends_with("nullifier-reused"),
+        "unexpected replay refusal {replay_code}"
+    );
+    // The issuer revokes; a proof against the tree as it was is refused.
+    let (old_path, old_root) = client.path(&held.issuer, held.leaf_index)?;
+    client.revoke(&network.kyc_issuer, vec![held.leaf_index])?;
+    let fresh = build_request(
+        &ty,
+        "demo-bank/onboarding",
+        "country",
+        &[],
+        None,
+        None,
+        None,
+        Some(18),
+    )?;
+    let key = keys_dir::proving_key(keys_dir::default_dir().as_deref())?;
+    let stale = Holder {
+        key: &key,
+        secret: network.holder.holder_secret(),
+        credential: &held,
+        credential_type: &ty,
+        path: old_path,
+        root: old_root,
+    }
+    .present(&fresh, &timestamp(crate::identity::now_ms()))?;
+    let revoked_code = match client.verify(&stale.to_json(), &fresh.to_json())? {
+        Ok(_) => anyhow::bail!("a revoked credential was accepted"),
+        Err(p) => p.kind,
+    };
+    ensure!(
+        revoked_code.ends_with("credential-revoked"),
+        "unexpected revocation refusal {revoked_code}"
+    );
+    // And the holder cannot prove against the current tree at all.
+    ensure!(
+        client.present(&network.holder, &envelope, &fresh).is_err(),
+        "the holder proved membership of a revoked credential"
+    );
+    say(format!(
+        "   the replay was refused (nullifier-reused); the issuer revoked leaf {}, and a proof against the old root was refused (credential-revoked)",
+        held.leaf_index
+    ));
+    Ok(json!({
+        "verified": true,
+        "disclosed": verified["disclosed"],
+        "replay_refused": true,
+        "revoked_refused": true,
+        "constraints": veil_circuits::presentation::CONSTRAINTS,
+        "prove_ms": prove_ms,
+    }))
 }
 
 fn tempfile_dir() -> anyhow::Result<TempDir> {

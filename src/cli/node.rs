@@ -129,6 +129,8 @@ fn banner(
                 "passphrase": DEV_PASSPHRASE,
                 "bank_a": f.bank_a, "bank_b": f.bank_b,
                 "regulator": f.regulator, "issuer": f.issuer, "genesis": f.genesis,
+                "root_authority": f.root_authority, "kyc_issuer": f.kyc_issuer,
+                "holder": f.holder,
             })),
         }));
         return Ok(());
@@ -152,6 +154,20 @@ fn banner(
         println!("  bank-b     {}  {}", f.bank_b.display(), addr(&f.bank_b));
         println!("  regulator  {}", f.regulator.display());
         println!("  issuer     {}", f.issuer.display());
+        let identity = |p: &std::path::Path| {
+            crate::identity::keystore::Identity::load(p, DEV_PASSPHRASE)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+        };
+        let root = identity(&f.root_authority)?;
+        let kyc = identity(&f.kyc_issuer)?;
+        let holder = identity(&f.holder)?;
+        println!(
+            "  root authority  {}  {}",
+            f.root_authority.display(),
+            root.did
+        );
+        println!("  kyc-issuer      {}  {}", f.kyc_issuer.display(), kyc.did);
+        println!("  holder          {}  {}", f.holder.display(), holder.did);
         println!("  genesis    {}", f.genesis.display());
         let api_flag = if api.port() == 8700 && api.ip().is_loopback() {
             String::new()
@@ -171,6 +187,35 @@ fn banner(
         );
         println!("  {} balance", w(&f.bank_b));
         println!("  {} history", w(&f.bank_b));
+        println!();
+        println!("The regulator sees it:");
+        println!(
+            "  veil regulator --keystore {}{api_flag} view",
+            f.regulator.display()
+        );
+        println!();
+        println!("A holder proves age ≥ 18 and discloses only the country (the first");
+        println!("`present` writes keys/presentation.pk, about 2 s):");
+        println!(
+            "  veil credential{api_flag} issue --keystore {} --type KycCredential \\",
+            f.kyc_issuer.display()
+        );
+        println!(
+            "      --holder-commitment {} \\",
+            veil_circuits::field::to_hex(&holder.holder_commitment())
+        );
+        println!("      --attr birth_date=1990-04-01 --attr country=CN --attr given_name=Li \\");
+        println!("      --attr family_name=Wei --attr document_number=E1234567 --attr level=2 --out kyc.json");
+        println!(
+            "  veil credential{api_flag} request --type KycCredential --scope onboarding --disclose country --min-age 18 --out request.json"
+        );
+        println!(
+            "  veil credential{api_flag} present --keystore {} --credential kyc.json --request request.json --out presentation.json",
+            f.holder.display()
+        );
+        println!(
+            "  veil credential{api_flag} verify --presentation presentation.json --request request.json"
+        );
     }
     println!();
     println!("Ctrl-C stops the node; starting it again continues the same chain.");

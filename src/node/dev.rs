@@ -1,15 +1,20 @@
 //! A development network's keys and genesis: one asset (`CNY`, 2 decimals),
 //! an issuer, a regulator, and two bank accounts (`bank-a`, `bank-b`) funded
-//! by confidential genesis mints. Keys are fresh for every data directory.
+//! by confidential genesis mints; for credentials, a root authority (which
+//! signs the trust list), a KYC issuer accredited for `KycCredential`, and a
+//! holder, each with a `did:veil` created at genesis. Keys are fresh for
+//! every data directory.
 
 use rand_core::{CryptoRng, RngCore};
 
 use crate::crypto::keys::AccountKeys;
 use crate::crypto::regkeys::{EpochKey, RegulatorMaster};
 use crate::crypto::signing::SigningKey;
+use crate::identity::keystore::{Identity, KeyType};
+use crate::identity::tx::{TrustOp, TrustTx};
 use crate::ledger::genesis::{
-    GenesisAsset, GenesisConfig, GenesisMint, GenesisParticipant, GenesisRegulator,
-    GenesisRegulatorKey,
+    GenesisAsset, GenesisAttribute, GenesisConfig, GenesisCredentialType, GenesisMint,
+    GenesisParticipant, GenesisRegulator, GenesisRegulatorKey,
 };
 use crate::tx::bundle::build::{BuildError, PlannedOutput};
 use crate::tx::mint::MintPlan;
@@ -28,8 +33,27 @@ pub const DEV_EPOCHS: u64 = 100;
 /// Blocks per epoch on a dev network.
 pub const DEV_EPOCH_LENGTH: u64 = 10_000;
 
+/// The dev network's credential type.
+pub const DEV_CREDENTIAL_TYPE: &str = "KycCredential";
+
+/// `KycCredential`'s attributes, in circuit order.
+pub const DEV_KYC_ATTRIBUTES: [(&str, &str); 6] = [
+    ("birth_date", "date"),
+    ("country", "string"),
+    ("given_name", "string"),
+    ("family_name", "string"),
+    ("document_number", "string"),
+    ("level", "integer"),
+];
+
 /// Everything a dev network is made of.
 pub struct DevNetwork {
+    /// The credential root authority (signs the trust list).
+    pub root_authority: Identity,
+    /// The KYC issuer, accredited for [`DEV_CREDENTIAL_TYPE`].
+    pub kyc_issuer: Identity,
+    /// A credential holder.
+    pub holder: Identity,
     /// The genesis file.
     pub genesis: GenesisConfig,
     /// The asset issuer.
@@ -114,11 +138,52 @@ impl DevNetwork {
                 address: AccountKeys::from_seed(seed).address().to_string(),
             })
             .collect();
+        // Credentials: three DIDs, then the accreditation (trust sequence 1).
+        let (root_authority, root_tx) = Identity::create("root-authority", KeyType::Ed25519, rng);
+        let (kyc_issuer, issuer_tx) = Identity::create("kyc-issuer", KeyType::Ed25519, rng);
+        let (holder, holder_tx) = Identity::create("holder", KeyType::Ed25519, rng);
+        let (root_fragment, root_key) = root_authority
+            .first_key()
+            .ok_or(BuildError::OutputCount(0))?;
+        let accredit = TrustTx::signed(
+            root_authority.did,
+            1,
+            TrustOp::Accredit {
+                issuer: kyc_issuer.did,
+                credential_type: DEV_CREDENTIAL_TYPE.into(),
+            },
+            root_fragment.clone(),
+            root_key,
+        );
+        let identity_txs = [
+            (Transaction::Did(root_tx), "did:veil of the root authority"),
+            (Transaction::Did(issuer_tx), "did:veil of the KYC issuer"),
+            (Transaction::Did(holder_tx), "did:veil of the holder"),
+            (
+                Transaction::Trust(accredit),
+                "accredit the KYC issuer for KycCredential",
+            ),
+        ]
+        .into_iter()
+        .map(|(tx, note)| GenesisMint {
+            tx: hex::encode(tx.encode()),
+            note: note.into(),
+        })
+        .collect();
         let genesis = GenesisConfig {
-            root_authority: None,
+            root_authority: Some(root_authority.did.to_string()),
             credential_root_window_ms: crate::ledger::chain::DEFAULT_ROOT_WINDOW_MS,
-            credential_types: Vec::new(),
-            identity_txs: Vec::new(),
+            credential_types: vec![GenesisCredentialType {
+                name: DEV_CREDENTIAL_TYPE.into(),
+                attributes: DEV_KYC_ATTRIBUTES
+                    .iter()
+                    .map(|(name, kind)| GenesisAttribute {
+                        name: (*name).into(),
+                        kind: (*kind).into(),
+                    })
+                    .collect(),
+            }],
+            identity_txs,
             chain_id: format!("veil-dev-{}", hex::encode(tag)),
             timestamp_ms,
             epoch_length,
@@ -147,6 +212,9 @@ impl DevNetwork {
             mints,
         };
         Ok(Self {
+            root_authority,
+            kyc_issuer,
+            holder,
             genesis,
             issuer,
             regulator_seed,
@@ -172,6 +240,12 @@ pub struct DevFiles {
     pub regulator: std::path::PathBuf,
     /// `dev/issuer.keystore`.
     pub issuer: std::path::PathBuf,
+    /// `dev/root-authority.identity`.
+    pub root_authority: std::path::PathBuf,
+    /// `dev/kyc-issuer.identity`.
+    pub kyc_issuer: std::path::PathBuf,
+    /// `dev/holder.identity`.
+    pub holder: std::path::PathBuf,
 }
 
 impl DevFiles {
@@ -184,6 +258,9 @@ impl DevFiles {
             bank_b: d.join("bank-b.wallet"),
             regulator: d.join("regulator.keystore"),
             issuer: d.join("issuer.keystore"),
+            root_authority: d.join("root-authority.identity"),
+            kyc_issuer: d.join("kyc-issuer.identity"),
+            holder: d.join("holder.identity"),
         }
     }
 }
@@ -221,6 +298,13 @@ impl DevNetwork {
             DEV_PASSPHRASE,
             kdf,
         )?;
+        for (id, path) in [
+            (&self.root_authority, &files.root_authority),
+            (&self.kyc_issuer, &files.kyc_issuer),
+            (&self.holder, &files.holder),
+        ] {
+            id.save(path, DEV_PASSPHRASE, kdf)?;
+        }
         Ok(())
     }
 }
