@@ -255,3 +255,129 @@ fn regulator_view_on_a_dev_network_lists_every_transfer_with_its_amount() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+#[test]
+fn credential_commands_issue_present_and_verify_once() {
+    let n = TestNode::start(23);
+    let dir = tempfile::tempdir().unwrap();
+    let files = veil::node::dev::DevFiles::under(dir.path());
+    n.network.write(&files, KdfParams::default()).unwrap();
+    let api = n.url();
+    let file = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let (ok, shown, err) = veil(&[
+        "--json",
+        "did",
+        "show",
+        "--keystore",
+        files.holder.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(shown["did"], n.network.holder.did.to_string());
+    let hc = shown["holder_commitment"].as_str().unwrap().to_owned();
+
+    let (ok, _, err) = veil(&[
+        "--json",
+        "credential",
+        "--api",
+        &api,
+        "issue",
+        "--keystore",
+        files.kyc_issuer.to_str().unwrap(),
+        "--type",
+        "KycCredential",
+        "--holder-commitment",
+        &hc,
+        "--attr",
+        "birth_date=1980-02-29",
+        "--attr",
+        "country=JP",
+        "--attr",
+        "given_name=Aiko",
+        "--attr",
+        "family_name=Sato",
+        "--attr",
+        "document_number=TK0000001",
+        "--attr",
+        "level=1",
+        "--out",
+        &file("kyc.json"),
+    ]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = veil(&[
+        "--json",
+        "credential",
+        "--api",
+        &api,
+        "request",
+        "--type",
+        "KycCredential",
+        "--scope",
+        "exchange/signup",
+        "--disclose",
+        "country",
+        "--min-age",
+        "21",
+        "--out",
+        &file("request.json"),
+    ]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = veil(&[
+        "--json",
+        "credential",
+        "--api",
+        &api,
+        "present",
+        "--keystore",
+        files.holder.to_str().unwrap(),
+        "--credential",
+        &file("kyc.json"),
+        "--request",
+        &file("request.json"),
+        "--out",
+        &file("presentation.json"),
+    ]);
+    assert!(ok, "{err}");
+    let presentation = std::fs::read_to_string(file("presentation.json")).unwrap();
+    assert!(!presentation.contains("Sato") && !presentation.contains("1980"));
+    let verify = [
+        "--json",
+        "credential",
+        "--api",
+        &api,
+        "verify",
+        "--presentation",
+        &file("presentation.json"),
+        "--request",
+        &file("request.json"),
+    ];
+    let (ok, v, err) = veil(&verify);
+    assert!(ok, "{err}");
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["disclosed"]["country"], "JP");
+    let (ok, _, err) = veil(&verify);
+    assert!(!ok, "a replayed presentation verified");
+    assert!(err.contains("nullifier-reused"), "{err}");
+
+    // Resolution through the CLI.
+    let did = n.network.kyc_issuer.did.to_string();
+    let (ok, r, err) = veil(&["--json", "did", "--api", &api, "resolve", &did]);
+    assert!(ok, "{err}");
+    assert_eq!(r["didDocument"]["id"], did);
+}
+
+#[test]
+fn demo_tells_the_whole_story() {
+    let (ok, out, err) = veil(&["--json", "demo"]);
+    assert!(ok, "{err}");
+    assert_eq!(out["ok"], true);
+    assert_eq!(out["double_spend_refused"], true);
+    assert_eq!(out["regulator"]["amounts_match"], true);
+    assert_eq!(out["credential"]["verified"], true);
+    assert_eq!(
+        out["credential"]["disclosed"],
+        serde_json::json!({"country": "CN"})
+    );
+    assert_eq!(out["credential"]["replay_refused"], true);
+    assert_eq!(out["credential"]["revoked_refused"], true);
+    assert_eq!(out["restart"]["state_root_unchanged"], true);
+}
