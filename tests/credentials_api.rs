@@ -80,6 +80,9 @@ fn verify(url: &str, presentation: &Value, request: &Value) -> (u16, Value) {
     )
 }
 
+/// Edits a presentation's JSON.
+type Tamper = Box<dyn Fn(&mut Value)>;
+
 fn code(problem: &Value) -> &str {
     problem["type"]
         .as_str()
@@ -223,7 +226,7 @@ fn presentations_verify_once_and_every_refusal_is_problem_json() {
 
     // Tampering: every field that matters, each refused, none recording a
     // nullifier (a fresh request per attempt so only the tamper differs).
-    let tampers: Vec<(&str, Box<dyn Fn(&mut Value)>, &str)> = vec![
+    let tampers: Vec<(&str, Tamper, &str)> = vec![
         (
             "proofValue",
             Box::new(|p: &mut Value| {

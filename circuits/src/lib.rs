@@ -21,5 +21,6 @@ pub mod groth;
 pub mod merkle;
 pub mod poseidon;
 pub mod presentation;
+pub mod testing;
 
 pub use ark_bn254::Fr;

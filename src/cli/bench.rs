@@ -30,6 +30,19 @@ pub enum BenchCommand {
     Storage(StorageArgs),
     /// Regulator decryption and reports.
     Regulator(RegulatorBenchArgs),
+    /// Groth16 credential presentations: prove, verify, batch-verify.
+    Credential(CredentialBenchArgs),
+}
+
+/// Options of `veil bench credential`.
+#[derive(Debug, clap::Args)]
+pub struct CredentialBenchArgs {
+    /// Proofs made for the proving figures (best and median).
+    #[arg(long, default_value_t = 5)]
+    pub proofs: usize,
+    /// Presentations per verification batch.
+    #[arg(long, default_value_t = 64)]
+    pub batch: usize,
 }
 
 /// Options of `veil bench regulator`.
@@ -120,6 +133,14 @@ pub fn run(cmd: BenchCommand, json: bool) -> anyhow::Result<()> {
             print("veil bench regulator (2-output transfers)", &r);
             Ok(())
         }
+        BenchCommand::Credential(args) => {
+            let r = credential(&args)?;
+            print(
+                "veil bench credential (Groth16 over BN254, presentation circuit)",
+                &r,
+            );
+            Ok(())
+        }
         BenchCommand::Storage(args) => {
             let r = super::bench_ledger::storage(&args)?;
             print("veil bench storage (RocksDB, atomic write batches)", &r);
@@ -141,6 +162,76 @@ pub fn run(cmd: BenchCommand, json: bool) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `veil bench credential`.
+pub fn credential(args: &CredentialBenchArgs) -> anyhow::Result<serde_json::Value> {
+    use veil_circuits::{groth, presentation, testing};
+    ensure!(
+        args.proofs >= 1 && args.batch >= 1,
+        "--proofs and --batch ≥ 1"
+    );
+    let started = Instant::now();
+    let key = crate::identity::keys_dir::proving_key(
+        crate::identity::keys_dir::default_dir().as_deref(),
+    )?;
+    let key_ms = ms(started.elapsed(), 1);
+    let vk = crate::identity::keys_dir::verifying_key()?;
+    let n = args.batch.max(args.proofs);
+    let samples = testing::sample(n, 7);
+    let mut prove_times = Vec::with_capacity(args.proofs);
+    let mut items = Vec::with_capacity(n);
+    for (i, (statement, witness)) in samples.iter().enumerate() {
+        let t = Instant::now();
+        let proof = groth::prove(&key, statement, witness)?;
+        if i < args.proofs {
+            prove_times.push(t.elapsed());
+        }
+        items.push((*statement, proof));
+    }
+    prove_times.sort_unstable();
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    let prove_one_thread = one.install(|| {
+        best_of(2, || {
+            let t = Instant::now();
+            groth::prove(&key, &samples[0].0, &samples[0].1)?;
+            Ok(t.elapsed())
+        })
+    })?;
+    let batch = &items[..args.batch];
+    let verify_one = best_of(3, || {
+        let t = Instant::now();
+        for (s, p) in batch {
+            ensure!(groth::verify(vk, s, p), "a proof did not verify");
+        }
+        Ok(t.elapsed())
+    })?;
+    let verify_batched = best_of(3, || {
+        let t = Instant::now();
+        ensure!(groth::verify_batch(vk, batch), "the batch did not verify");
+        Ok(t.elapsed())
+    })?;
+    let verify_batched_one_thread = one.install(|| {
+        best_of(3, || {
+            let t = Instant::now();
+            ensure!(groth::verify_batch(vk, batch), "the batch did not verify");
+            Ok(t.elapsed())
+        })
+    })?;
+    Ok(json!({
+        "constraints": presentation::CONSTRAINTS,
+        "public_inputs": 10,
+        "proof_bytes": groth::PROOF_BYTES,
+        "threads": rayon::current_num_threads(),
+        "proving_key_load_ms": round3(key_ms),
+        "prove_ms_best": round3(ms(prove_times[0], 1)),
+        "prove_ms_median": round3(ms(prove_times[prove_times.len() / 2], 1)),
+        "prove_ms_one_thread": round3(ms(prove_one_thread, 1)),
+        "verify_ms": round3(ms(verify_one, batch.len())),
+        "verify_batch": batch.len(),
+        "verify_batched_ms_per_proof": round3(ms(verify_batched, batch.len())),
+        "verify_batched_ms_per_proof_one_thread": round3(ms(verify_batched_one_thread, batch.len())),
+    }))
 }
 
 fn ms(d: std::time::Duration, n: usize) -> f64 {
