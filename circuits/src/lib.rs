@@ -18,6 +18,7 @@
 
 pub mod field;
 pub mod groth;
+pub mod hook;
 pub mod merkle;
 pub mod poseidon;
 pub mod presentation;
