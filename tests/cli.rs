@@ -358,6 +358,27 @@ fn credential_commands_issue_present_and_verify_once() {
     assert!(!ok, "a replayed presentation verified");
     assert!(err.contains("nullifier-reused"), "{err}");
 
+    // The regulator identifies the holder from the presentation the
+    // verifier kept (the dev accreditation has the regulator hook).
+    let regulator = files.regulator.to_str().unwrap();
+    let (ok, id, err) = veil(&[
+        "--json",
+        "regulator",
+        "--keystore",
+        regulator,
+        "--api",
+        &api,
+        "identify",
+        "--presentation",
+        &file("presentation.json"),
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(id["holder_commitment"], hc.as_str());
+    assert_eq!(id["issuer"], n.network.kyc_issuer.did.to_string());
+    let (ok, hk, err) = veil(&["--json", "regulator", "--keystore", regulator, "hook-key"]);
+    assert!(ok, "{err}");
+    assert_eq!(hk["hook_key"].as_str().unwrap().len(), 64);
+
     // Resolution through the CLI.
     let did = n.network.kyc_issuer.did.to_string();
     let (ok, r, err) = veil(&["--json", "did", "--api", &api, "resolve", &did]);
@@ -379,5 +400,75 @@ fn demo_tells_the_whole_story() {
     );
     assert_eq!(out["credential"]["replay_refused"], true);
     assert_eq!(out["credential"]["revoked_refused"], true);
+    assert_eq!(out["credential"]["regulator_identified"], true);
+    assert_eq!(out["credential"]["constraints"], 14_000);
     assert_eq!(out["restart"]["state_root_unchanged"], true);
+}
+
+#[test]
+fn did_lifecycle_through_the_cli() {
+    let n = TestNode::start(24);
+    let dir = tempfile::tempdir().unwrap();
+    let api = n.url();
+    let ks = dir.path().join("me.identity");
+    let ks = ks.to_str().unwrap();
+    let did_cmd = |args: &[&str]| {
+        let mut all = vec!["--json", "did", "--api", &api];
+        all.extend_from_slice(args);
+        veil(&all)
+    };
+    let (ok, created, err) = did_cmd(&["create", "--keystore", ks, "--label", "me"]);
+    assert!(ok, "{err}");
+    let did = created["did"].as_str().unwrap().to_owned();
+    assert!(did.starts_with("did:veil:"));
+    // Refuses to overwrite the keystore.
+    assert!(!did_cmd(&["create", "--keystore", ks]).0);
+
+    let (ok, _, err) = did_cmd(&[
+        "update",
+        "--keystore",
+        ks,
+        "--add-key",
+        "phone",
+        "--key-type",
+        "secp256k1",
+    ]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = did_cmd(&[
+        "update",
+        "--keystore",
+        ks,
+        "--add-service",
+        "hub=LinkedDomains=https://bank.example",
+    ]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = did_cmd(&["rotate", "--keystore", ks, "--method", "key-1"]);
+    assert!(ok, "{err}");
+
+    let (ok, now, err) = did_cmd(&["resolve", &did]);
+    assert!(ok, "{err}");
+    assert_eq!(now["didDocumentMetadata"]["versionId"], "4");
+    let methods = now["didDocument"]["verificationMethod"].as_array().unwrap();
+    assert_eq!(methods.len(), 2);
+    assert_eq!(
+        now["didDocument"]["service"][0]["serviceEndpoint"],
+        "https://bank.example"
+    );
+    // Version 1 still shows the original key, which rotation replaced.
+    let (ok, v1, err) = did_cmd(&["resolve", &did, "--version-id", "1"]);
+    assert!(ok, "{err}");
+    let key = |r: &Value| {
+        r["didDocument"]["verificationMethod"][0]["publicKeyMultibase"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_ne!(key(&v1), key(&now));
+
+    let (ok, _, err) = did_cmd(&["deactivate", "--keystore", ks]);
+    assert!(ok, "{err}");
+    let (_, last, _) = did_cmd(&["resolve", &did]);
+    assert_eq!(last["didDocumentMetadata"]["deactivated"], true);
+    // A deactivated DID takes no more updates.
+    assert!(!did_cmd(&["rotate", "--keystore", ks]).0);
 }

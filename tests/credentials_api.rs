@@ -157,6 +157,17 @@ fn dids_resolve_at_every_version_and_errors_are_problem_json() {
         DEV_CREDENTIAL_TYPE
     );
     assert_eq!(issuer["accreditations"][0]["active"], true);
+    assert_eq!(
+        issuer["accreditations"][0]["regulator_hook_key"],
+        hex::encode(
+            n.network
+                .regulator()
+                .jurisdiction(veil::node::dev::DEV_JURISDICTION)
+                .credential_hook()
+                .public()
+                .to_bytes()
+        )
+    );
     let (status, p) = get(&format!(
         "{url}/v1/issuers/{}/paths/0",
         n.network.kyc_issuer.did
@@ -215,6 +226,30 @@ fn presentations_verify_once_and_every_refusal_is_problem_json() {
     assert_eq!(v["verified"], true);
     assert_eq!(v["disclosed"], json!({"country": "DE"}));
     assert_eq!(v["issuer"], issuer.did.to_string());
+    // The dev accreditation has the regulator hook: the verifier keeps a
+    // ciphertext that only the regulator opens, to the holder commitment.
+    let c = veil::identity::presentation::ciphertext_from_json(&v["regulator_ciphertext"])
+        .expect("a regulator ciphertext");
+    let hook = n
+        .network
+        .regulator()
+        .jurisdiction(veil::node::dev::DEV_JURISDICTION)
+        .credential_hook();
+    assert_eq!(hook.decrypt(&c), holder.holder_commitment());
+
+    // Without the ciphertext the presentation is refused.
+    let (fresh, _) = adult_request(&client, "bank-a/nohook");
+    let mut stripped = client.present(holder, &envelope, &fresh).unwrap().to_json();
+    stripped["proof"]
+        .as_object_mut()
+        .unwrap()
+        .remove("regulatorCiphertext");
+    let (status, problem) = verify(&url, &stripped, &fresh.to_json());
+    assert_eq!(
+        (status, code(&problem)),
+        (422, "regulator-hook-mismatch"),
+        "{problem}"
+    );
 
     // The same presentation again: the nullifier is spent.
     let (status, problem) = verify(&url, &p, &r);
@@ -339,7 +374,11 @@ fn presentations_verify_once_and_every_refusal_is_problem_json() {
     assert_eq!(status, 200);
     assert_ne!(at["root"], json!(veil_circuits::field::to_hex(&old_root)));
     let (fresh, _) = adult_request(&client, "after/revocation");
-    let key = keys_dir::proving_key(keys_dir::default_dir().as_deref()).unwrap();
+    let key = keys_dir::proving_key_for(
+        veil_circuits::presentation::Circuit::Hooked,
+        keys_dir::default_dir().as_deref(),
+    )
+    .unwrap();
     let stale = Holder {
         key: &key,
         secret: holder.holder_secret(),
@@ -347,6 +386,7 @@ fn presentations_verify_once_and_every_refusal_is_problem_json() {
         credential_type: &ty,
         path: old_path,
         root: old_root,
+        hook: client.hook_key(&issuer.did, DEV_CREDENTIAL_TYPE).unwrap(),
     }
     .present(&fresh, "2026-11-21T00:00:00Z")
     .unwrap();

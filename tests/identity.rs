@@ -25,6 +25,8 @@ use veil::identity::tx::{Change, CredentialOp, CredentialTx, DidOp, DidTx, Trust
 use veil::identity::vc;
 use veil::tx::Transaction;
 use veil_circuits::groth::ProvingKey;
+use veil_circuits::hook::HookSecret;
+use veil_circuits::presentation::Circuit;
 use veil_circuits::Fr;
 
 static EMPTY: EmptyState = EmptyState;
@@ -249,6 +251,7 @@ impl World {
             credential_type: ty,
             path: tree::path(&read, c.leaf_index),
             root: self.state.issuer_tree(&c.issuer).unwrap().root,
+            hook: None,
         }
     }
 
@@ -256,6 +259,7 @@ impl World {
         Verifier {
             state: &self.state,
             key: keys_dir::verifying_key().unwrap(),
+            hook_key: keys_dir::verifying_key_for(Circuit::Hooked).unwrap(),
             now_ms: self.now,
             root_window_ms: 60_000,
         }
@@ -974,4 +978,97 @@ fn malformed_presentations_and_requests_are_refused() {
             Err(PresentationError::Malformed { .. })
         ));
     }
+}
+
+/// The regulator hook: an accreditation naming a regulator key makes every
+/// presentation carry the holder commitment encrypted to it; the regulator
+/// recovers it, the verifier cannot, and presentations without it, with a
+/// tampered ciphertext or from the plain circuit are refused.
+#[test]
+fn regulator_hook_lets_the_regulator_identify_the_holder() {
+    let mut w = World::new();
+    let issuer = w.new_party();
+    let regulator = HookSecret::from_wide(&[7; 64]);
+    let y = regulator.public();
+    // An invalid key is refused on the ledger.
+    assert_eq!(
+        w.trust(TrustOp::AccreditWithHook {
+            issuer: issuer.did,
+            credential_type: "KycCredential".into(),
+            regulator_key: [0xff; 32],
+        }),
+        Err(IdentityError::InvalidHookKey)
+    );
+    w.trust(TrustOp::AccreditWithHook {
+        issuer: issuer.did,
+        credential_type: "KycCredential".into(),
+        regulator_key: y.to_bytes(),
+    })
+    .unwrap();
+    let ty = kyc_type();
+    let s = secret();
+    let cred = w.issue(&issuer, s, "1990-05-01");
+    let hooked_pk =
+        keys_dir::proving_key_for(Circuit::Hooked, keys_dir::default_dir().as_deref()).unwrap();
+
+    let req = request("bank-a/onboarding");
+    let mut holder = w.holder(&hooked_pk, s, &cred, &ty);
+    holder.hook = Some(y);
+    let p = holder.present(&req, "now").unwrap();
+    let c = p
+        .regulator_ciphertext
+        .expect("a hooked presentation carries the ciphertext");
+    // Round trip through JSON.
+    let parsed =
+        Presentation::from_json(&p.to_json(), &|n| (n == "KycCredential").then(kyc_type)).unwrap();
+    assert_eq!(parsed, p);
+    let v = w.verifier().check(&parsed, &req).unwrap();
+    assert_eq!(v.regulator_ciphertext, Some(c));
+    assert_eq!(
+        regulator.decrypt(&c),
+        veil_circuits::presentation::holder_commitment(s)
+    );
+    // Another key decrypts to noise.
+    assert_ne!(
+        HookSecret::from_wide(&[8; 64]).decrypt(&c),
+        veil_circuits::presentation::holder_commitment(s)
+    );
+
+    // Tampered ciphertext: c₂, then C₁.
+    let mut t = p.clone();
+    t.regulator_ciphertext = Some(veil_circuits::hook::Ciphertext {
+        c2: c.c2 + Fr::from(1u64),
+        ..c
+    });
+    assert_eq!(
+        w.verifier().check(&t, &req),
+        Err(PresentationError::InvalidProof)
+    );
+    let mut t = p.clone();
+    t.regulator_ciphertext = Some(veil_circuits::hook::Ciphertext { c1: y.0, ..c });
+    assert_eq!(
+        w.verifier().check(&t, &req),
+        Err(PresentationError::InvalidProof)
+    );
+    // Stripped ciphertext.
+    let mut t = p.clone();
+    t.regulator_ciphertext = None;
+    assert!(matches!(
+        w.verifier().check(&t, &req),
+        Err(PresentationError::HookMismatch(_))
+    ));
+    // A plain-circuit presentation for a hooked accreditation.
+    let pk = proving_key();
+    let plain = w.holder(&pk, s, &cred, &ty).present(&req, "now").unwrap();
+    assert!(plain.regulator_ciphertext.is_none());
+    assert!(matches!(
+        w.verifier().check(&plain, &req),
+        Err(PresentationError::HookMismatch(_))
+    ));
+    // Batch: the hooked one verifies alongside a refused one.
+    let results = w
+        .verifier()
+        .check_many(&[(p.clone(), req.clone()), (plain, req.clone())]);
+    assert!(results[0].is_ok());
+    assert!(results[1].is_err());
 }

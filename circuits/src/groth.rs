@@ -56,7 +56,7 @@ use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::presentation::{self, CheckError, PresentationCircuit, Statement, Witness};
+use crate::presentation::{self, CheckError, Circuit, PresentationCircuit, Statement, Witness};
 
 /// Bytes of an encoded proof: compressed `A` (32), `B` (64), `C` (32).
 pub const PROOF_BYTES: usize = 128;
@@ -131,7 +131,8 @@ impl VerifyingKey {
                     what: "verifying key",
                 }
             })?;
-        if vk.gamma_abc_g1.len() != presentation::PUBLIC_INPUTS + 1 {
+        let inputs = vk.gamma_abc_g1.len().saturating_sub(1);
+        if inputs != presentation::PUBLIC_INPUTS && inputs != presentation::HOOKED_PUBLIC_INPUTS {
             return Err(GrothError::Encoding {
                 what: "verifying key (wrong number of public inputs)",
             });
@@ -147,6 +148,15 @@ impl VerifyingKey {
     /// SHA-256 of [`Self::to_bytes`].
     pub fn digest(&self) -> [u8; 32] {
         self.digest
+    }
+
+    /// Which circuit it verifies (told apart by the public-input count).
+    pub fn circuit(&self) -> Circuit {
+        if self.prepared.vk.gamma_abc_g1.len() == presentation::HOOKED_PUBLIC_INPUTS + 1 {
+            Circuit::Hooked
+        } else {
+            Circuit::Presentation
+        }
     }
 
     fn prepared_inputs(&self, inputs: &[Fr]) -> G1Projective {
@@ -205,9 +215,20 @@ impl ProvingKey {
 /// The development ceremony (see the module docs): deterministic, public,
 /// insecure by design.
 pub fn dev_setup() -> Result<ProvingKey, GrothError> {
-    let mut rng = ChaCha20Rng::from_seed(digest(DEV_CEREMONY_SEED));
-    let (pk, _) = Groth16::<Bn254>::circuit_specific_setup(PresentationCircuit::blank(), &mut rng)
-        .map_err(|e| GrothError::Synthesis(e.to_string()))?;
+    dev_setup_for(Circuit::Presentation)
+}
+
+/// The development ceremony for either circuit (the hooked one's seed is
+/// [`DEV_CEREMONY_SEED`] followed by `/hook`).
+pub fn dev_setup_for(circuit: Circuit) -> Result<ProvingKey, GrothError> {
+    let seed = match circuit {
+        Circuit::Presentation => digest(DEV_CEREMONY_SEED),
+        Circuit::Hooked => digest(&[DEV_CEREMONY_SEED, b"/hook"].concat()),
+    };
+    let mut rng = ChaCha20Rng::from_seed(seed);
+    let (pk, _) =
+        Groth16::<Bn254>::circuit_specific_setup(PresentationCircuit::blank_for(circuit), &mut rng)
+            .map_err(|e| GrothError::Synthesis(e.to_string()))?;
     Ok(ProvingKey(pk))
 }
 
@@ -246,6 +267,11 @@ pub fn prove(
     witness: &Witness,
 ) -> Result<Proof, GrothError> {
     presentation::check(statement, witness)?;
+    if pk.0.vk.gamma_abc_g1.len() != statement.circuit().public_inputs() + 1 {
+        return Err(GrothError::Encoding {
+            what: "proving key (for the other circuit)",
+        });
+    }
     let mut rng = ChaCha20Rng::from_entropy();
     let circuit = PresentationCircuit {
         statement: *statement,
@@ -258,6 +284,9 @@ pub fn prove(
 
 /// Verifies one proof.
 pub fn verify(vk: &VerifyingKey, statement: &Statement, proof: &Proof) -> bool {
+    if vk.circuit() != statement.circuit() {
+        return false;
+    }
     let x = vk.prepared_inputs(&statement.public_inputs());
     Groth16::<Bn254>::verify_proof_with_prepared_inputs(&vk.prepared, &proof.0, &x).unwrap_or(false)
 }
@@ -270,6 +299,9 @@ pub fn verify_batch(vk: &VerifyingKey, items: &[(Statement, Proof)]) -> bool {
         [(s, p)] => return verify(vk, s, p),
         _ => {}
     }
+    if items.iter().any(|(s, _)| s.circuit() != vk.circuit()) {
+        return false;
+    }
     let mut rng = ChaCha20Rng::from_entropy();
     let r: Vec<Fr> = items
         .iter()
@@ -280,7 +312,7 @@ pub fn verify_batch(vk: &VerifyingKey, items: &[(Statement, Proof)]) -> bool {
         })
         .collect();
     // Σ_j r_j·X_j through the combined input scalars.
-    let mut combined = vec![Fr::zero(); presentation::PUBLIC_INPUTS + 1];
+    let mut combined = vec![Fr::zero(); vk.circuit().public_inputs() + 1];
     for ((statement, _), rj) in items.iter().zip(&r) {
         combined[0] += rj;
         for (c, x) in combined[1..].iter_mut().zip(statement.public_inputs()) {
@@ -344,6 +376,7 @@ mod tests {
                 index: rng.next_u32(),
                 siblings: std::array::from_fn(|_| Fr::rand(&mut rng)),
             },
+            hook: None,
         };
         let st = Statement::for_credential(
             &w.credential,

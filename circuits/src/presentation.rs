@@ -57,6 +57,7 @@ use ark_r1cs_std::fields::FieldVar;
 use ark_r1cs_std::select::CondSelectGadget;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
+use crate::hook;
 use crate::merkle::{self, MerklePath, DEPTH};
 use crate::poseidon;
 
@@ -72,6 +73,38 @@ const _: () = assert!(ATTRIBUTES == 8, "NO_PREDICATE must equal ATTRIBUTES");
 pub const RANGE_BITS: usize = 64;
 /// Number of public inputs.
 pub const PUBLIC_INPUTS: usize = 10;
+/// Public inputs of the circuit with the regulator hook.
+pub const HOOKED_PUBLIC_INPUTS: usize = PUBLIC_INPUTS + hook::PUBLIC_INPUTS;
+/// Constraints of the circuit with the regulator hook (pinned by a test).
+pub const HOOKED_CONSTRAINTS: usize = CONSTRAINTS + hook::HOOK_CONSTRAINTS;
+
+/// Which of the two circuits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Circuit {
+    /// The presentation circuit.
+    Presentation,
+    /// The presentation circuit with the regulator hook.
+    Hooked,
+}
+
+impl Circuit {
+    /// Its public-input count.
+    pub fn public_inputs(self) -> usize {
+        match self {
+            Self::Presentation => PUBLIC_INPUTS,
+            Self::Hooked => HOOKED_PUBLIC_INPUTS,
+        }
+    }
+}
+
+/// The hook's part of a statement: the regulator's key and the ciphertext.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HookStatement {
+    /// `Y`.
+    pub key: hook::HookKey,
+    /// `(C₁, c₂)`.
+    pub ciphertext: hook::Ciphertext,
+}
 
 /// What the holder keeps: the credential's opening.
 #[derive(Clone, PartialEq, Eq)]
@@ -173,11 +206,30 @@ pub struct Statement {
     pub scope: Fr,
     /// `N`.
     pub nullifier: Fr,
+    /// With the regulator hook: `Y, C₁, c₂`.
+    pub hook: Option<HookStatement>,
 }
 
 impl Statement {
-    /// The public inputs, in the circuit's order.
-    pub fn public_inputs(&self) -> [Fr; PUBLIC_INPUTS] {
+    /// Which circuit proves it.
+    pub fn circuit(&self) -> Circuit {
+        if self.hook.is_some() {
+            Circuit::Hooked
+        } else {
+            Circuit::Presentation
+        }
+    }
+
+    /// The public inputs, in the circuit's order (the hook's five last).
+    pub fn public_inputs(&self) -> Vec<Fr> {
+        let mut v = self.base_inputs().to_vec();
+        if let Some(h) = &self.hook {
+            v.extend(hook::public_inputs(&h.key, &h.ciphertext));
+        }
+        v
+    }
+
+    fn base_inputs(&self) -> [Fr; PUBLIC_INPUTS] {
         [
             self.root,
             self.credential_type,
@@ -211,7 +263,18 @@ impl Statement {
             nonce,
             scope,
             nullifier: nullifier(credential.secret, scope),
+            hook: None,
         }
+    }
+
+    /// The same statement with the holder commitment encrypted to `key`
+    /// under randomness `r` (the witness must then carry `r`).
+    pub fn with_hook(mut self, key: hook::HookKey, secret: Fr, r: &hook::Randomness) -> Self {
+        self.hook = Some(HookStatement {
+            key,
+            ciphertext: hook::encrypt(&key, holder_commitment(secret), r),
+        });
+        self
     }
 }
 
@@ -222,6 +285,8 @@ pub struct Witness {
     pub credential: Credential,
     /// Its authentication path.
     pub path: MerklePath,
+    /// The hook's encryption randomness (with the regulator hook).
+    pub hook: Option<hook::Randomness>,
 }
 
 /// Which part of the relation a witness fails.
@@ -239,6 +304,10 @@ pub enum CheckError {
     /// The predicate does not hold.
     #[error("the credential does not satisfy the predicate")]
     Predicate,
+    /// The hook ciphertext is not the holder commitment's encryption
+    /// under the witness's randomness.
+    #[error("the regulator ciphertext does not encrypt the holder commitment")]
+    Hook,
 }
 
 fn below_2_64(x: Fr) -> bool {
@@ -279,6 +348,12 @@ pub fn check(statement: &Statement, witness: &Witness) -> Result<(), CheckError>
     if !below_2_64(a - Fr::from(p.lo)) || !below_2_64(Fr::from(p.hi) - a) {
         return Err(CheckError::Predicate);
     }
+    if let Some(h) = &statement.hook {
+        let r = witness.hook.as_ref().ok_or(CheckError::Hook)?;
+        if hook::encrypt(&h.key, holder_commitment(c.secret), r) != h.ciphertext {
+            return Err(CheckError::Hook);
+        }
+    }
     Ok(())
 }
 
@@ -316,8 +391,24 @@ impl PresentationCircuit {
                 Fr::zero(),
                 Fr::zero(),
             ),
-            witness: Witness { credential, path },
+            witness: Witness {
+                credential,
+                path,
+                hook: None,
+            },
         }
+    }
+
+    /// A placeholder circuit of either kind.
+    pub fn blank_for(circuit: Circuit) -> Self {
+        let mut c = Self::blank();
+        if circuit == Circuit::Hooked {
+            let r = hook::Randomness(ark_ed_on_bn254::Fr::from(1u64));
+            let key = hook::HookKey(ark_ec::AffineRepr::generator());
+            c.statement = c.statement.with_hook(key, Fr::zero(), &r);
+            c.witness.hook = Some(r);
+        }
+        c
     }
 }
 
@@ -326,7 +417,7 @@ impl ConstraintSynthesizer<Fr> for PresentationCircuit {
         let st = self.statement;
         let input = |v: Fr| FpVar::new_input(cs.clone(), || Ok(v));
         let [root, ctype, mask, disclosed, k, lo, hi, _nonce, scope, nullifier_in] =
-            st.public_inputs();
+            st.base_inputs();
         let root = input(root)?;
         let ctype = input(ctype)?;
         let mask = input(mask)?;
@@ -362,6 +453,7 @@ impl ConstraintSynthesizer<Fr> for PresentationCircuit {
 
         // 1. Membership of ℓ = Poseidon(τ, Poseidon(s), ρ, a).
         let holder = poseidon::hash_var(std::slice::from_ref(&secret))?;
+        let holder_var = holder.clone();
         let mut leaf_inputs = vec![ctype, holder, salt];
         leaf_inputs.extend(attrs.iter().cloned());
         let leaf = poseidon::hash_var(&leaf_inputs)?;
@@ -392,6 +484,13 @@ impl ConstraintSynthesizer<Fr> for PresentationCircuit {
         // Each call enforces that the remainder above bit 64 is zero.
         let _ = (&chosen - &lo).to_bits_le_with_top_bits_zero(RANGE_BITS)?;
         let _ = (&hi - &chosen).to_bits_le_with_top_bits_zero(RANGE_BITS)?;
+
+        // 5. The regulator hook: (C₁, c₂) encrypts the holder commitment.
+        if let Some(h) = &st.hook {
+            let zero = hook::Randomness(ark_ed_on_bn254::Fr::from(0u64));
+            let r = self.witness.hook.as_ref().unwrap_or(&zero);
+            hook::enforce(cs.clone(), &holder_var, &h.key, &h.ciphertext, r)?;
+        }
         Ok(())
     }
 }
@@ -429,6 +528,7 @@ mod tests {
                 index: u32::rand(&mut rng),
                 siblings: std::array::from_fn(|_| Fr::rand(&mut rng)),
             },
+            hook: None,
         }
     }
 
@@ -459,6 +559,37 @@ mod tests {
         let (ok, constraints) = satisfied(st, w);
         assert!(ok);
         assert_eq!(constraints, CONSTRAINTS);
+    }
+
+    /// With the hook: satisfied and costing what the docs say; a
+    /// ciphertext for another holder, or under other randomness, is
+    /// refused by both twins.
+    #[test]
+    fn hooked_statement_binds_the_ciphertext_to_the_holder() {
+        let mut w = sample(2);
+        let r = hook::Randomness(ark_ed_on_bn254::Fr::from(77u64));
+        let secret = hook::HookSecret::from_wide(&[9; 64]);
+        let key = secret.public();
+        let st = honest(&w, 0b11, Predicate::NONE).with_hook(key, w.credential.secret, &r);
+        w.hook = Some(r.clone());
+        assert_eq!(check(&st, &w), Ok(()));
+        let (ok, constraints) = satisfied(st, w.clone());
+        assert!(ok);
+        assert_eq!(constraints, HOOKED_CONSTRAINTS);
+        assert_eq!(st.public_inputs().len(), HOOKED_PUBLIC_INPUTS);
+        assert_eq!(
+            secret.decrypt(&st.hook.unwrap().ciphertext),
+            holder_commitment(w.credential.secret)
+        );
+        // Another holder's commitment encrypted instead.
+        let other = honest(&w, 0b11, Predicate::NONE).with_hook(key, Fr::from(5u64), &r);
+        assert_eq!(check(&other, &w), Err(CheckError::Hook));
+        assert!(!satisfied(other, w.clone()).0);
+        // Other randomness in the witness.
+        let mut w2 = w.clone();
+        w2.hook = Some(hook::Randomness(ark_ed_on_bn254::Fr::from(78u64)));
+        assert_eq!(check(&st, &w2), Err(CheckError::Hook));
+        assert!(!satisfied(st, w2).0);
     }
 
     /// Edge cases of the predicate: bounds met exactly, missed by one, the

@@ -32,6 +32,7 @@ pub fn sample(n: usize, seed: u64) -> Vec<(Statement, Witness)> {
                     index: rng.next_u32(),
                     siblings: std::array::from_fn(|_| Fr::rand(&mut rng)),
                 },
+                hook: None,
             };
             let statement = Statement::for_credential(
                 &witness.credential,

@@ -71,6 +71,10 @@ pub struct AccreditationJson {
     pub since: String,
     /// Withdrawn (RFC 3339), if it was.
     pub revoked: Option<String>,
+    /// The regulator hook key presentations must encrypt the holder
+    /// commitment to (compressed Baby Jubjub, hex), if the accreditation
+    /// has the hook.
+    pub regulator_hook_key: Option<String>,
 }
 
 /// An issuer's tree.
@@ -151,6 +155,10 @@ pub struct VerifiedJson {
     pub scope: String,
     /// The nullifier recorded, hex.
     pub nullifier: String,
+    /// With the regulator hook: the holder commitment encrypted to the
+    /// regulator (`{"c1", "c2"}`), for the verifier to keep.
+    #[schema(value_type = Option<Object>)]
+    pub regulator_ciphertext: Option<Value>,
 }
 
 /// `POST /v1/presentations/verify-batch`.
@@ -276,6 +284,7 @@ pub async fn issuer(
             active: a.active,
             since: timestamp(a.since_ms),
             revoked: (!a.active).then(|| timestamp(a.revoked_ms)),
+            regulator_hook_key: a.hook_key.map(hex::encode),
         })
         .collect();
     let tree = node.ledger.issuer_tree(&id).map(|t| IssuerTreeJson {
@@ -379,6 +388,10 @@ fn verified_json(v: &Verified) -> VerifiedJson {
         }),
         scope: v.scope.clone(),
         nullifier: field::to_hex(&v.nullifier),
+        regulator_ciphertext: v
+            .regulator_ciphertext
+            .as_ref()
+            .map(crate::identity::presentation::ciphertext_json),
     }
 }
 
@@ -402,7 +415,9 @@ fn parse_item(
 /// Serializes nullifier check-and-record across requests.
 static NULLIFIERS: Mutex<()> = Mutex::new(());
 
-fn consume(node: &Node, v: &Verified) -> Result<(), PresentationError> {
+/// Records the nullifier: `Ok(Err(NullifierReused))` when it was seen
+/// before, `Err` when the store failed (a 500, not a refusal).
+fn consume(node: &Node, v: &Verified) -> Result<Result<(), PresentationError>, ApiError> {
     let _guard = NULLIFIERS
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -411,19 +426,25 @@ fn consume(node: &Node, v: &Verified) -> Result<(), PresentationError> {
         .ledger
         .consume_nullifier(&scope, &v.nullifier, crate::identity::now_ms())
     {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(PresentationError::NullifierReused),
+        Ok(true) => Ok(Ok(())),
+        Ok(false) => Ok(Err(PresentationError::NullifierReused)),
         Err(e) => {
             tracing::error!(error = %e, "recording a nullifier failed");
-            Err(PresentationError::NullifierReused)
+            Err(ApiError::internal(e))
         }
     }
 }
 
-fn verifier_parts(
-    node: &Node,
-) -> Result<(&'static veil_circuits::groth::VerifyingKey, u64), ApiError> {
+type Keys = (
+    &'static veil_circuits::groth::VerifyingKey,
+    &'static veil_circuits::groth::VerifyingKey,
+);
+
+fn verifier_parts(node: &Node) -> Result<(Keys, u64), ApiError> {
     let key = keys_dir::verifying_key().map_err(ApiError::internal)?;
+    let hook_key = keys_dir::verifying_key_for(veil_circuits::presentation::Circuit::Hooked)
+        .map_err(ApiError::internal)?;
+    let key = (key, hook_key);
     let window = node
         .ledger
         .params()
@@ -467,18 +488,19 @@ pub async fn verify_presentation(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<VerifiedJson> {
     let item: VerifyRequest = body_json(body)?;
-    let (key, window) = verifier_parts(&node)?;
+    let ((key, hook_key), window) = verifier_parts(&node)?;
     let n = Arc::clone(&node);
     tokio::task::spawn_blocking(move || {
         let (p, r) = parse_item(&n, &item).map_err(|e| presentation_error(&e))?;
         let verifier = Verifier {
             state: n.ledger.as_ref(),
             key,
+            hook_key,
             now_ms: crate::identity::now_ms(),
             root_window_ms: window,
         };
         let v = verifier.check(&p, &r).map_err(|e| presentation_error(&e))?;
-        consume(&n, &v).map_err(|e| presentation_error(&e))?;
+        consume(&n, &v)?.map_err(|e| presentation_error(&e))?;
         Ok(Json(verified_json(&v)))
     })
     .await
@@ -498,7 +520,7 @@ pub async fn verify_presentations(
             "at most {MAX_BATCH} presentations per batch"
         )));
     }
-    let (key, window) = verifier_parts(&node)?;
+    let ((key, hook_key), window) = verifier_parts(&node)?;
     let n = Arc::clone(&node);
     let results = tokio::task::spawn_blocking(move || {
         let mut parsed = Vec::new();
@@ -515,6 +537,7 @@ pub async fn verify_presentations(
         let verifier = Verifier {
             state: n.ledger.as_ref(),
             key,
+            hook_key,
             now_ms: crate::identity::now_ms(),
             root_window_ms: window,
         };
@@ -523,8 +546,11 @@ pub async fn verify_presentations(
             .into_iter()
             .map(|slot| {
                 let outcome = slot.and_then(|i| checked[i].clone());
-                let outcome = outcome.and_then(|v| consume(&n, &v).map(|()| v));
-                match outcome {
+                let outcome = match outcome {
+                    Ok(v) => consume(&n, &v)?.map(|()| v),
+                    Err(e) => Err(e),
+                };
+                Ok(match outcome {
                     Ok(v) => BatchItemJson {
                         verified: true,
                         result: Some(verified_json(&v)),
@@ -537,11 +563,11 @@ pub async fn verify_presentations(
                         error: Some(format!("urn:veil:problem:{}", e.code())),
                         detail: Some(e.to_string()),
                     },
-                }
+                })
             })
-            .collect()
+            .collect::<Result<Vec<_>, ApiError>>()
     })
     .await
-    .map_err(ApiError::internal)?;
+    .map_err(ApiError::internal)??;
     Ok(Json(VerifyBatchJson { results }))
 }

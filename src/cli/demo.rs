@@ -23,7 +23,6 @@ use crate::crypto::keys::AddressBytes;
 use std::collections::BTreeMap;
 
 use crate::cli::identity::{build_request, IdentityClient};
-use crate::identity::keys_dir;
 use crate::identity::presentation::Holder;
 use crate::identity::timestamp;
 use crate::ledger::genesis::GenesisConfig;
@@ -330,6 +329,30 @@ fn credential_step(
         "5. kyc-issuer {} issued a KycCredential to the holder (leaf {}); the holder proved age ≥ 18 and disclosed only country=CN in {:.0} ms ({proof_bytes} bytes of JSON, 128-byte Groth16 proof); the verifier accepted it",
         network.kyc_issuer.did, held.leaf_index, prove_ms
     ));
+    // The accreditation has the regulator hook: the verifier keeps a
+    // ciphertext only the regulator opens, to the holder's commitment.
+    let hooked = presentation.regulator_ciphertext.is_some();
+    let identified = match crate::identity::presentation::ciphertext_from_json(
+        &verified["regulator_ciphertext"],
+    ) {
+        Some(c) => {
+            let h = network
+                .regulator()
+                .jurisdiction(DEV_JURISDICTION)
+                .credential_hook()
+                .decrypt(&c);
+            ensure!(
+                h == network.holder.holder_commitment(),
+                "the regulator decrypted another holder commitment"
+            );
+            say(format!(
+                "   the verifier learned nothing else; the regulator decrypted the holder commitment {}… from the ciphertext the proof binds (the issuer knows whom it belongs to)",
+                &veil_circuits::field::to_hex(&h)[..16]
+            ));
+            true
+        }
+        None => false,
+    };
     // Replaying the same presentation reuses its nullifier.
     let replay = client.verify(&p_json, &request.to_json())?;
     let replay_code = match replay {
@@ -353,7 +376,7 @@ fn credential_step(
         None,
         Some(18),
     )?;
-    let key = keys_dir::proving_key(keys_dir::default_dir().as_deref())?;
+    let (key, hook) = client.proving_key(&held.issuer, &held.credential_type)?;
     let stale = Holder {
         key: &key,
         secret: network.holder.holder_secret(),
@@ -361,6 +384,7 @@ fn credential_step(
         credential_type: &ty,
         path: old_path,
         root: old_root,
+        hook,
     }
     .present(&fresh, &timestamp(crate::identity::now_ms()))?;
     let revoked_code = match client.verify(&stale.to_json(), &fresh.to_json())? {
@@ -385,7 +409,13 @@ fn credential_step(
         "disclosed": verified["disclosed"],
         "replay_refused": true,
         "revoked_refused": true,
-        "constraints": veil_circuits::presentation::CONSTRAINTS,
+        "constraints": if hooked {
+            veil_circuits::presentation::HOOKED_CONSTRAINTS
+        } else {
+            veil_circuits::presentation::CONSTRAINTS
+        },
+        "regulator_hook": hooked,
+        "regulator_identified": identified,
         "prove_ms": prove_ms,
     }))
 }

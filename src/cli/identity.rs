@@ -272,6 +272,51 @@ impl IdentityClient<'_> {
         Ok((held, ty))
     }
 
+    /// The regulator hook key of an issuer's accreditation for a type.
+    pub fn hook_key(
+        &self,
+        issuer: &DidId,
+        credential_type: &str,
+    ) -> anyhow::Result<Option<veil_circuits::hook::HookKey>> {
+        let info = self.source.get_json(&format!("/v1/issuers/{issuer}"))?;
+        let Some(a) = info["accreditations"]
+            .as_array()
+            .and_then(|a| a.iter().find(|a| a["credential_type"] == credential_type))
+        else {
+            return Ok(None);
+        };
+        match a["regulator_hook_key"].as_str() {
+            None => Ok(None),
+            Some(h) => {
+                let bytes = hex::decode(h).context("node sent a malformed hook key")?;
+                Ok(Some(
+                    veil_circuits::hook::HookKey::from_bytes(&bytes)
+                        .map_err(|e| anyhow!("node sent an invalid hook key: {e}"))?,
+                ))
+            }
+        }
+    }
+
+    /// The proving key for presentations of `issuer`'s `credential_type`
+    /// and the hook key they must encrypt to.
+    pub fn proving_key(
+        &self,
+        issuer: &DidId,
+        credential_type: &str,
+    ) -> anyhow::Result<(
+        std::sync::Arc<veil_circuits::groth::ProvingKey>,
+        Option<veil_circuits::hook::HookKey>,
+    )> {
+        let hook = self.hook_key(issuer, credential_type)?;
+        let circuit = if hook.is_some() {
+            veil_circuits::presentation::Circuit::Hooked
+        } else {
+            veil_circuits::presentation::Circuit::Presentation
+        };
+        let key = keys_dir::proving_key_for(circuit, keys_dir::default_dir().as_deref())?;
+        Ok((key, hook))
+    }
+
     /// Proves what `request` asks with the holder's credential.
     pub fn present(
         &self,
@@ -281,7 +326,7 @@ impl IdentityClient<'_> {
     ) -> anyhow::Result<Presentation> {
         let (held, ty) = self.accept(holder, envelope)?;
         let (path, root) = self.path(&held.issuer, held.leaf_index)?;
-        let key = keys_dir::proving_key(keys_dir::default_dir().as_deref())?;
+        let (key, hook) = self.proving_key(&held.issuer, &held.credential_type)?;
         let h = Holder {
             key: &key,
             secret: holder.holder_secret(),
@@ -289,6 +334,7 @@ impl IdentityClient<'_> {
             credential_type: &ty,
             path,
             root,
+            hook,
         };
         Ok(h.present(request, &timestamp(crate::identity::now_ms()))?)
     }
@@ -311,7 +357,7 @@ impl IdentityClient<'_> {
 #[derive(Debug, clap::Args)]
 pub struct SetupArgs {
     /// Where to write the keys.
-    #[arg(long, default_value = "keys")]
+    #[arg(long, env = "VEIL_KEYS_DIR", default_value = "keys")]
     pub keys_dir: PathBuf,
 }
 
@@ -593,8 +639,9 @@ pub fn run_did(args: DidArgs, json: bool) -> anyhow::Result<()> {
                 bail!("the keystore has no key #{method}");
             }
             let key = key_type(&kt)?.generate(&mut OsRng);
-            // Sign with the key being rotated when it is the first one,
-            // else with the first key.
+            // Signed with the keystore's first key (which may be the one
+            // being rotated: the ledger checks it against the current
+            // version, before the rotation).
             let (hash, height) = client.did_op(
                 &id,
                 DidOp::Rotate {
@@ -663,6 +710,10 @@ pub enum TrustCommand {
         /// The type.
         #[arg(long = "type")]
         credential_type: String,
+        /// Require the regulator hook: presentations encrypt the holder
+        /// commitment to this key (hex, from `veil regulator … hook-key`).
+        #[arg(long)]
+        regulator_hook_key: Option<String>,
     },
     /// Withdraw an accreditation.
     Revoke {
@@ -700,10 +751,27 @@ pub fn run_trust(args: TrustArgs, json: bool) -> anyhow::Result<()> {
         TrustCommand::Accredit {
             issuer,
             credential_type,
+            regulator_hook_key: None,
         } => TrustOp::Accredit {
             issuer: issuer.parse()?,
             credential_type,
         },
+        TrustCommand::Accredit {
+            issuer,
+            credential_type,
+            regulator_hook_key: Some(key),
+        } => {
+            let mut k = [0u8; 32];
+            hex::decode_to_slice(&key, &mut k)
+                .map_err(|_| anyhow!("--regulator-hook-key: 64 hex digits"))?;
+            veil_circuits::hook::HookKey::from_bytes(&k)
+                .map_err(|e| anyhow!("--regulator-hook-key: {e}"))?;
+            TrustOp::AccreditWithHook {
+                issuer: issuer.parse()?,
+                credential_type,
+                regulator_key: k,
+            }
+        }
         TrustCommand::Revoke {
             issuer,
             credential_type,

@@ -97,6 +97,18 @@ pub enum RegulatorCommand {
         #[arg(long, default_value_t = 30)]
         expires_days: u64,
     },
+    /// Print the jurisdiction's credential-hook key (for the root
+    /// authority's `veil trust accredit --regulator-hook-key`).
+    HookKey,
+    /// Decrypt the holder commitment a presentation carries for the
+    /// regulator (credentials accredited with the regulator hook). The
+    /// issuer, who issued the credential to that commitment, names the
+    /// person under due process.
+    Identify {
+        /// The presentation (VC 2.0 JSON) a verifier kept.
+        #[arg(long)]
+        presentation: PathBuf,
+    },
     /// Publish or revoke epoch keys on the ledger.
     Keys {
         /// What to do.
@@ -393,6 +405,55 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
                 );
             } else {
                 println!("auditor key for epoch {epoch} of {jurisdiction} written to {} (valid {expires_days} days)", out.display());
+            }
+        }
+        RegulatorCommand::HookKey | RegulatorCommand::Identify { .. } => {
+            let Credentials::Regulator {
+                master,
+                jurisdiction,
+                ..
+            } = &creds
+            else {
+                bail!(
+                    "only the regulator holds the credential-hook key; this keystore is {}",
+                    creds.describe()
+                );
+            };
+            let secret = master.jurisdiction(jurisdiction.as_str()).credential_hook();
+            let key = hex::encode(secret.public().to_bytes());
+            if let RegulatorCommand::Identify { presentation } = &args.command {
+                let meta = std::fs::metadata(presentation)?;
+                if meta.len() > 1024 * 1024 {
+                    bail!("{} is too large", presentation.display());
+                }
+                let v: serde_json::Value = serde_json::from_slice(&std::fs::read(presentation)?)
+                    .with_context(|| format!("parsing {}", presentation.display()))?;
+                let c = v["proof"]
+                    .get("regulatorCiphertext")
+                    .and_then(crate::identity::presentation::ciphertext_from_json)
+                    .context("the presentation carries no regulator ciphertext")?;
+                let h = veil_circuits::field::to_hex(&secret.decrypt(&c));
+                let issuer = v["verifiableCredential"][0]["issuer"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned();
+                if json {
+                    super::print_json(&json!({
+                        "holder_commitment": h,
+                        "issuer": issuer,
+                        "hook_key": key,
+                    }));
+                } else {
+                    println!("holder commitment {h}");
+                    println!("  issued by {issuer}, which knows whom it issued it to");
+                    println!("  (meaningful only if the node verified the presentation: the proof binds the ciphertext to the credential's holder)");
+                }
+            } else if json {
+                super::print_json(
+                    &json!({ "jurisdiction": jurisdiction.as_str(), "hook_key": key }),
+                );
+            } else {
+                println!("{key}");
             }
         }
         RegulatorCommand::Keys { command } => {

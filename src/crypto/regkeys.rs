@@ -98,6 +98,26 @@ impl JurisdictionKey {
         &self.name
     }
 
+    /// The jurisdiction's credential-hook secret `y` (Baby Jubjub): holders
+    /// of credentials whose accreditation names `Y = y·G` encrypt their
+    /// holder commitment to it in every presentation.
+    pub fn credential_hook(&self) -> veil_circuits::hook::HookSecret {
+        let a = hkdf(
+            b"veil/regulator/credential-hook/v1",
+            self.seed.expose(),
+            b"a",
+        );
+        let b = hkdf(
+            b"veil/regulator/credential-hook/v1",
+            self.seed.expose(),
+            b"b",
+        );
+        let mut wide = zeroize::Zeroizing::new([0u8; 64]);
+        wide[..32].copy_from_slice(a.expose());
+        wide[32..].copy_from_slice(b.expose());
+        veil_circuits::hook::HookSecret::from_wide(&wide)
+    }
+
     /// The decryption key of `epoch`, `version` (0 unless rotated).
     pub fn epoch(&self, epoch: u64, version: u32) -> EpochKey {
         let info = [

@@ -3,8 +3,10 @@
 //! # Method
 //!
 //! `did:veil:<id>` where `<id>` is base58btc of the first 20 bytes of
-//! `SHA-256("veil/did/v1" ‖ 0x00 ‖ multicodec(K₀))`, `K₀` being the DID's
-//! initial signing key: the creator derives the identifier itself, no
+//! `SHA-256("veil/did/v1" ‖ 0x00 ‖ enc(K₀))`, `enc(K₀)` being the wire
+//! encoding of the DID's initial signing key `K₀` (a type byte, `01`
+//! Ed25519 or `02` secp256k1, then the key; see `docs/identity.md`):
+//! the creator derives the identifier itself, no
 //! registrar is involved, and a creation can only be signed by the holder
 //! of `K₀`. The ledger keeps the current document and every earlier
 //! version (`docs/identity.md` is the method specification).

@@ -1,14 +1,17 @@
-//! The presentation circuit's keys: the verifying key pinned by digest, the
-//! proving key cached on disk.
+//! The presentation circuits' keys: verifying keys pinned by digest,
+//! proving keys cached on disk.
 //!
-//! `keys/presentation.vk` and `keys/presentation.vk.sha256` are checked in
-//! and compiled into the binary: the node and every verifier use that key
-//! and refuse any other (a key loaded from disk must have the pinned
-//! digest). The proving key (4 MB) is not checked in: `veil setup`
-//! regenerates it with the deterministic development ceremony and caches
-//! it as `keys/presentation.pk`; holders that find no cache regenerate it
-//! in memory (≈ 2 s) and check that its verifying key has the pinned
-//! digest, so a proving key for another circuit is never used.
+//! Two circuits (`veil_circuits::presentation::Circuit`): the presentation
+//! circuit, and the same with the regulator hook. For each,
+//! `keys/<name>.vk` and `keys/<name>.vk.sha256` (`presentation`,
+//! `presentation-hook`) are checked in and compiled into the binary: the
+//! node and every verifier use those keys and refuse any other (a key
+//! loaded from disk must have the pinned digest). Proving keys (4–6 MB)
+//! are not checked in: `veil setup` regenerates them with the
+//! deterministic development ceremony and caches them as
+//! `keys/<name>.pk`; holders that find no cache regenerate the one they
+//! need in memory (≈ 2–3 s) and check that its verifying key has the
+//! pinned digest, so a proving key for another circuit is never used.
 //! `docs/credentials.md#ceremony` says how a multi-party ceremony replaces
 //! the development one.
 
@@ -16,11 +19,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use veil_circuits::groth::{self, GrothError, ProvingKey, VerifyingKey};
+use veil_circuits::presentation::Circuit;
 
 /// The pinned verifying key's bytes.
 pub const PINNED_VK: &[u8] = include_bytes!("../../keys/presentation.vk");
 /// The pinned digest file (`sha256sum` format).
 pub const PINNED_DIGEST_FILE: &str = include_str!("../../keys/presentation.vk.sha256");
+/// The hooked circuit's pinned verifying key.
+pub const PINNED_HOOK_VK: &[u8] = include_bytes!("../../keys/presentation-hook.vk");
+/// Its digest file.
+pub const PINNED_HOOK_DIGEST_FILE: &str = include_str!("../../keys/presentation-hook.vk.sha256");
 /// File names in a keys directory.
 pub const VK_FILE: &str = "presentation.vk";
 /// The digest file's name.
@@ -28,36 +36,57 @@ pub const DIGEST_FILE: &str = "presentation.vk.sha256";
 /// The proving-key cache's name.
 pub const PK_FILE: &str = "presentation.pk";
 
-/// The pinned SHA-256 of the verifying key.
-pub fn pinned_digest() -> [u8; 32] {
+/// The base file name of a circuit's keys.
+pub fn name(circuit: Circuit) -> &'static str {
+    match circuit {
+        Circuit::Presentation => "presentation",
+        Circuit::Hooked => "presentation-hook",
+    }
+}
+
+fn parse_digest(file: &str) -> [u8; 32] {
     let mut d = [0u8; 32];
-    let hex_part = PINNED_DIGEST_FILE.split_whitespace().next().unwrap_or("");
+    let hex_part = file.split_whitespace().next().unwrap_or("");
     // The file is checked in and tested; a malformed one pins nothing
     // and every key is refused.
     let _ = hex::decode_to_slice(hex_part, &mut d);
     d
 }
 
-/// The pinned verifying key.
+/// The pinned SHA-256 of the presentation circuit's verifying key.
+pub fn pinned_digest() -> [u8; 32] {
+    pinned_digest_for(Circuit::Presentation)
+}
+
+/// The pinned SHA-256 of a circuit's verifying key.
+pub fn pinned_digest_for(circuit: Circuit) -> [u8; 32] {
+    match circuit {
+        Circuit::Presentation => parse_digest(PINNED_DIGEST_FILE),
+        Circuit::Hooked => parse_digest(PINNED_HOOK_DIGEST_FILE),
+    }
+}
+
+/// The presentation circuit's pinned verifying key.
 pub fn verifying_key() -> Result<&'static VerifyingKey, GrothError> {
+    verifying_key_for(Circuit::Presentation)
+}
+
+/// A circuit's pinned verifying key.
+pub fn verifying_key_for(circuit: Circuit) -> Result<&'static VerifyingKey, GrothError> {
     static VK: OnceLock<VerifyingKey> = OnceLock::new();
-    if let Some(vk) = VK.get() {
+    static HOOK_VK: OnceLock<VerifyingKey> = OnceLock::new();
+    let (cell, bytes) = match circuit {
+        Circuit::Presentation => (&VK, PINNED_VK),
+        Circuit::Hooked => (&HOOK_VK, PINNED_HOOK_VK),
+    };
+    if let Some(vk) = cell.get() {
         return Ok(vk);
     }
-    let vk = VerifyingKey::from_bytes(PINNED_VK, &pinned_digest())?;
-    Ok(VK.get_or_init(|| vk))
+    let vk = VerifyingKey::from_bytes(bytes, &pinned_digest_for(circuit))?;
+    Ok(cell.get_or_init(|| vk))
 }
 
-/// Loads `dir/presentation.vk`, refusing it unless its digest is the
-/// pinned one.
-pub fn load_verifying_key(dir: &Path) -> Result<VerifyingKey, GrothError> {
-    let bytes = std::fs::read(dir.join(VK_FILE)).map_err(|_| GrothError::Encoding {
-        what: "verifying key file",
-    })?;
-    VerifyingKey::from_bytes(&bytes, &pinned_digest())
-}
-
-/// Where the proving key is cached: `$VEIL_KEYS_DIR`, else `./keys` if it
+/// Where proving keys are cached: `$VEIL_KEYS_DIR`, else `./keys` if it
 /// exists.
 pub fn default_dir() -> Option<PathBuf> {
     match std::env::var_os("VEIL_KEYS_DIR") {
@@ -72,24 +101,40 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-/// The proving key: from this process's memory, else the cache in `dir`,
-/// else regenerated by the development ceremony (and cached in `dir` when
-/// it is writable). Always checked against the pinned digest.
+/// The presentation circuit's proving key (see [`proving_key_for`]).
 pub fn proving_key(dir: Option<&Path>) -> Result<Arc<ProvingKey>, GrothError> {
+    proving_key_for(Circuit::Presentation, dir)
+}
+
+/// A circuit's proving key: from this process's memory, else the cache in
+/// `dir`, else regenerated by the development ceremony (and cached in
+/// `dir` when it is writable). Always checked against the pinned digest.
+pub fn proving_key_for(
+    circuit: Circuit,
+    dir: Option<&Path>,
+) -> Result<Arc<ProvingKey>, GrothError> {
     static PK: Mutex<Option<Arc<ProvingKey>>> = Mutex::new(None);
-    let mut slot = PK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    static HOOK_PK: Mutex<Option<Arc<ProvingKey>>> = Mutex::new(None);
+    let cell = match circuit {
+        Circuit::Presentation => &PK,
+        Circuit::Hooked => &HOOK_PK,
+    };
+    let mut slot = cell
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(pk) = slot.as_ref() {
         return Ok(pk.clone());
     }
-    let pinned = pinned_digest();
+    let pinned = pinned_digest_for(circuit);
+    let file = format!("{}.pk", name(circuit));
     let cached = dir
-        .map(|d| d.join(PK_FILE))
+        .map(|d| d.join(&file))
         .and_then(|p| std::fs::read(p).ok())
         .and_then(|b| ProvingKey::from_bytes(&b, &pinned).ok());
     let pk = match cached {
         Some(pk) => pk,
         None => {
-            let pk = groth::dev_setup()?;
+            let pk = groth::dev_setup_for(circuit)?;
             let digest = pk.verifying_key().digest();
             if digest != pinned {
                 return Err(GrothError::DigestMismatch {
@@ -98,7 +143,7 @@ pub fn proving_key(dir: Option<&Path>) -> Result<Arc<ProvingKey>, GrothError> {
                 });
             }
             if let Some(d) = dir {
-                if let Err(e) = write_atomic(&d.join(PK_FILE), &pk.to_bytes()) {
+                if let Err(e) = write_atomic(&d.join(&file), &pk.to_bytes()) {
                     tracing::debug!(error = %e, "proving key not cached");
                 }
             }
@@ -113,38 +158,53 @@ pub fn proving_key(dir: Option<&Path>) -> Result<Arc<ProvingKey>, GrothError> {
 /// What `veil setup` did.
 #[derive(Debug)]
 pub struct SetupReport {
-    /// The verifying key's digest.
+    /// The presentation verifying key's digest.
     pub digest: [u8; 32],
-    /// Whether it is the digest this binary pins.
+    /// The hooked circuit's verifying key's digest.
+    pub hook_digest: [u8; 32],
+    /// Whether both are the digests this binary pins.
     pub matches_pinned: bool,
     /// Files written.
     pub written: Vec<PathBuf>,
 }
 
-/// Runs the development ceremony and writes the proving key, the verifying
-/// key and its digest to `dir`. `progress` is told each stage.
+/// Runs the development ceremony for both circuits and writes the proving
+/// keys, the verifying keys and their digests to `dir`. `progress` is told
+/// each stage.
 pub fn setup(
     dir: &Path,
     progress: &dyn Fn(&str),
 ) -> Result<SetupReport, Box<dyn std::error::Error>> {
     std::fs::create_dir_all(dir)?;
-    progress("synthesizing the presentation circuit and running the development ceremony");
-    let pk = groth::dev_setup()?;
-    let vk = pk.verifying_key();
-    progress("writing keys");
-    let digest = vk.digest();
-    let pk_path = dir.join(PK_FILE);
-    let vk_path = dir.join(VK_FILE);
-    let digest_path = dir.join(DIGEST_FILE);
-    write_atomic(&pk_path, &pk.to_bytes())?;
-    write_atomic(&vk_path, vk.to_bytes())?;
-    write_atomic(
-        &digest_path,
-        format!("{}  {VK_FILE}\n", hex::encode(digest)).as_bytes(),
-    )?;
+    let mut written = Vec::new();
+    let mut digests = Vec::new();
+    let mut matches = true;
+    for circuit in [Circuit::Presentation, Circuit::Hooked] {
+        let n = name(circuit);
+        progress(&format!(
+            "synthesizing the {n} circuit and running the development ceremony"
+        ));
+        let pk = groth::dev_setup_for(circuit)?;
+        let vk = pk.verifying_key();
+        progress("writing keys");
+        let digest = vk.digest();
+        let pk_path = dir.join(format!("{n}.pk"));
+        let vk_path = dir.join(format!("{n}.vk"));
+        let digest_path = dir.join(format!("{n}.vk.sha256"));
+        write_atomic(&pk_path, &pk.to_bytes())?;
+        write_atomic(&vk_path, vk.to_bytes())?;
+        write_atomic(
+            &digest_path,
+            format!("{}  {n}.vk\n", hex::encode(digest)).as_bytes(),
+        )?;
+        matches &= digest == pinned_digest_for(circuit);
+        digests.push(digest);
+        written.extend([pk_path, vk_path, digest_path]);
+    }
     Ok(SetupReport {
-        digest,
-        matches_pinned: digest == pinned_digest(),
-        written: vec![pk_path, vk_path, digest_path],
+        digest: digests[0],
+        hook_digest: digests[1],
+        matches_pinned: matches,
+        written,
     })
 }

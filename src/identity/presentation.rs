@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Value};
 use veil_circuits::field;
 use veil_circuits::groth::{self, Proof, ProvingKey, VerifyingKey};
+use veil_circuits::hook::{self, Ciphertext, HookKey};
 use veil_circuits::merkle::MerklePath;
 use veil_circuits::presentation::{
     self as relation, Credential, Predicate, Statement, Witness, ATTRIBUTES, NO_PREDICATE,
@@ -109,8 +110,12 @@ pub enum PresentationError {
     #[error("the zero-knowledge proof does not verify")]
     InvalidProof,
     /// The nullifier was already used in this scope.
-    #[error("this credential was already presented in this scope (nullifier reused)")]
+    #[error("this holder already presented a credential in this scope (nullifier reused)")]
     NullifierReused,
+    /// The accreditation requires the regulator hook and the presentation
+    /// has none, or the other way round, or the key is the wrong circuit's.
+    #[error("regulator hook mismatch: {0}")]
+    HookMismatch(&'static str),
 }
 
 impl PresentationError {
@@ -132,6 +137,7 @@ impl PresentationError {
             Self::Revoked => "credential-revoked",
             Self::InvalidProof => "invalid-proof",
             Self::NullifierReused => "nullifier-reused",
+            Self::HookMismatch(_) => "regulator-hook-mismatch",
         }
     }
 }
@@ -387,6 +393,28 @@ pub struct Presentation {
     pub proof: Proof,
     /// When it was made (RFC 3339).
     pub created: String,
+    /// The holder commitment encrypted to the regulator (regulator hook).
+    pub regulator_ciphertext: Option<Ciphertext>,
+}
+
+/// The JSON form of a hook ciphertext: `{"c1": hex(compressed C₁), "c2":
+/// hex(c₂)}`.
+pub fn ciphertext_json(c: &Ciphertext) -> Value {
+    json!({
+        "c1": hex::encode(hook::point_to_bytes(&c.c1)),
+        "c2": field::to_hex(&c.c2),
+    })
+}
+
+/// Parses [`ciphertext_json`].
+pub fn ciphertext_from_json(v: &Value) -> Option<Ciphertext> {
+    let c1 = v.get("c1")?.as_str()?;
+    let mut b = [0u8; 32];
+    hex::decode_to_slice(c1, &mut b).ok()?;
+    Some(Ciphertext {
+        c1: hook::point_from_bytes(&b).ok()?,
+        c2: field::from_hex(v.get("c2")?.as_str()?)?,
+    })
 }
 
 impl Presentation {
@@ -407,6 +435,9 @@ impl Presentation {
         });
         if let Some(p) = &self.predicate {
             proof["predicate"] = p.to_json();
+        }
+        if let Some(c) = &self.regulator_ciphertext {
+            proof["regulatorCiphertext"] = ciphertext_json(c);
         }
         json!({
             "@context": [VC_CONTEXT, VEIL_CONTEXT],
@@ -508,6 +539,12 @@ impl Presentation {
             key_digest,
             proof: groth,
             created: s("created").unwrap_or_default().chars().take(64).collect(),
+            regulator_ciphertext: match proof.get("regulatorCiphertext") {
+                None | Some(Value::Null) => None,
+                Some(c) => {
+                    Some(ciphertext_from_json(c).ok_or_else(|| m("proof.regulatorCiphertext"))?)
+                }
+            },
         })
     }
 }
@@ -560,6 +597,9 @@ pub struct Holder<'a> {
     pub path: MerklePath,
     /// The issuer tree's current root.
     pub root: Fr,
+    /// The regulator hook key the accreditation names, if any (then `key`
+    /// must be the hooked circuit's proving key).
+    pub hook: Option<HookKey>,
 }
 
 impl Holder<'_> {
@@ -617,6 +657,7 @@ impl Holder<'_> {
                 attributes: attribute_fields(ty, &c.attributes),
             },
             path: self.path.clone(),
+            hook: None,
         };
         if witness.credential.leaf() != c.commitment {
             return Err(PresentError::Request(
@@ -626,7 +667,7 @@ impl Holder<'_> {
         if self.path.root(c.commitment) != self.root {
             return Err(PresentError::Revoked);
         }
-        let statement = Statement::for_credential(
+        let mut statement = Statement::for_credential(
             &witness.credential,
             &witness.path,
             mask,
@@ -634,6 +675,12 @@ impl Holder<'_> {
             request.nonce,
             scope_field(&request.scope),
         );
+        let mut witness = witness;
+        if let Some(key) = self.hook {
+            let r = hook::Randomness::random(&mut rand_core::OsRng);
+            statement = statement.with_hook(key, self.secret, &r);
+            witness.hook = Some(r);
+        }
         let proof = groth::prove(self.key, &statement, &witness).map_err(|e| match e {
             groth::GrothError::Unsatisfied(relation::CheckError::Predicate) => {
                 PresentError::PredicateUnsatisfied
@@ -656,6 +703,7 @@ impl Holder<'_> {
             key_digest: self.key.verifying_key().digest(),
             proof,
             created: created.to_owned(),
+            regulator_ciphertext: statement.hook.map(|h| h.ciphertext),
         })
     }
 }
@@ -675,6 +723,8 @@ pub struct Verified {
     pub scope: String,
     /// The nullifier (hex) to record.
     pub nullifier: Fr,
+    /// The regulator ciphertext the verifier keeps (regulator hook).
+    pub regulator_ciphertext: Option<Ciphertext>,
 }
 
 /// A verifier: ledger state, the pinned verifying key, the clock and the
@@ -684,6 +734,8 @@ pub struct Verifier<'a> {
     pub state: &'a dyn IdentityState,
     /// The pinned verifying key.
     pub key: &'a VerifyingKey,
+    /// The pinned verifying key of the circuit with the regulator hook.
+    pub hook_key: &'a VerifyingKey,
     /// Now (ms since the Unix epoch).
     pub now_ms: u64,
     /// How long a replaced root stays acceptable (ms).
@@ -706,7 +758,7 @@ impl Verifier<'_> {
         p: &Presentation,
         request: &PresentationRequest,
     ) -> Result<(Verified, Statement), PresentationError> {
-        if p.key_digest != self.key.digest() {
+        if p.key_digest != self.key.digest() && p.key_digest != self.hook_key.digest() {
             return Err(PresentationError::KeyMismatch(hex::encode(p.key_digest)));
         }
         if p.nonce != request.nonce {
@@ -764,16 +816,46 @@ impl Verifier<'_> {
                 .resolve(&ty)
                 .map_err(|_| PresentationError::PredicateMismatch)?,
         };
-        let accredited = self
+        let accreditation = self
             .state
             .accreditation(&p.issuer, &p.credential_type)
-            .is_some_and(|a| a.active)
-            && self.state.did(&p.issuer).is_some_and(|d| !d.deactivated);
-        if !accredited {
-            return Err(PresentationError::IssuerNotAccredited {
+            .filter(|a| a.active)
+            .filter(|_| self.state.did(&p.issuer).is_some_and(|d| !d.deactivated))
+            .ok_or_else(|| PresentationError::IssuerNotAccredited {
                 issuer: p.issuer,
                 credential_type: p.credential_type.clone(),
-            });
+            })?;
+        let hook = match (&accreditation.hook_key, &p.regulator_ciphertext) {
+            (None, None) => None,
+            (Some(k), Some(c)) => {
+                let key = HookKey::from_bytes(k).map_err(|_| {
+                    PresentationError::HookMismatch("the ledger's hook key is invalid")
+                })?;
+                if p.key_digest != self.hook_key.digest() {
+                    return Err(PresentationError::HookMismatch(
+                        "proved with the circuit without the hook",
+                    ));
+                }
+                Some(relation::HookStatement {
+                    key,
+                    ciphertext: *c,
+                })
+            }
+            (Some(_), None) => {
+                return Err(PresentationError::HookMismatch(
+                    "this issuer's accreditation requires the regulator ciphertext",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(PresentationError::HookMismatch(
+                    "this accreditation has no regulator hook",
+                ))
+            }
+        };
+        if hook.is_none() && p.key_digest != self.key.digest() {
+            return Err(PresentationError::HookMismatch(
+                "proved with the hooked circuit",
+            ));
         }
         let record = self
             .state
@@ -801,6 +883,7 @@ impl Verifier<'_> {
             nonce: p.nonce,
             scope: scope_field(&p.scope),
             nullifier: p.nullifier,
+            hook,
         };
         Ok((
             Verified {
@@ -810,6 +893,7 @@ impl Verifier<'_> {
                 predicate: p.predicate.clone(),
                 scope: p.scope.clone(),
                 nullifier: p.nullifier,
+                regulator_ciphertext: p.regulator_ciphertext,
             },
             statement,
         ))
@@ -822,7 +906,7 @@ impl Verifier<'_> {
         request: &PresentationRequest,
     ) -> Result<Verified, PresentationError> {
         let (verified, statement) = self.precheck(p, request)?;
-        if !groth::verify(self.key, &statement, &p.proof) {
+        if !groth::verify(self.key_for(&statement), &statement, &p.proof) {
             return Err(PresentationError::InvalidProof);
         }
         Ok(verified)
@@ -847,13 +931,33 @@ impl Verifier<'_> {
                 Err(e) => results.push(Err(e)),
             }
         }
-        if !groth::verify_batch(self.key, &batch) {
-            for ((st, proof), i) in batch.iter().zip(positions) {
-                if !groth::verify(self.key, st, proof) {
-                    results[i] = Err(PresentationError::InvalidProof);
+        // One batch per circuit.
+        for circuit in [relation::Circuit::Presentation, relation::Circuit::Hooked] {
+            let (group, at): (Vec<_>, Vec<usize>) = batch
+                .iter()
+                .zip(&positions)
+                .filter(|((st, _), _)| st.circuit() == circuit)
+                .map(|(item, i)| (item.clone(), *i))
+                .unzip();
+            let Some((first, _)) = group.first() else {
+                continue;
+            };
+            let key = self.key_for(first);
+            if !groth::verify_batch(key, &group) {
+                for ((st, proof), i) in group.iter().zip(at) {
+                    if !groth::verify(key, st, proof) {
+                        results[i] = Err(PresentationError::InvalidProof);
+                    }
                 }
             }
         }
         results
+    }
+
+    fn key_for(&self, statement: &Statement) -> &VerifyingKey {
+        match statement.circuit() {
+            relation::Circuit::Presentation => self.key,
+            relation::Circuit::Hooked => self.hook_key,
+        }
     }
 }

@@ -92,6 +92,8 @@ pub struct Accreditation {
     pub since_ms: u64,
     /// When it was withdrawn (0 while active).
     pub revoked_ms: u64,
+    /// The regulator hook key presentations must encrypt to, if any.
+    pub hook_key: Option<[u8; 32]>,
 }
 
 impl Accreditation {
@@ -101,6 +103,13 @@ impl Accreditation {
         w.u8(u8::from(self.active));
         w.u64(self.since_ms);
         w.u64(self.revoked_ms);
+        match &self.hook_key {
+            None => w.u8(0),
+            Some(k) => {
+                w.u8(1);
+                w.bytes(k);
+            }
+        }
         w.into_bytes()
     }
 
@@ -111,6 +120,16 @@ impl Accreditation {
             active: r.u8("active")? != 0,
             since_ms: r.u64("since")?,
             revoked_ms: r.u64("revoked")?,
+            hook_key: match r.u8("hook flag")? {
+                0 => None,
+                1 => Some(r.array("hook key")?),
+                _ => {
+                    return Err(DecodeError::Invalid {
+                        what: "hook flag",
+                        why: "must be 0 or 1",
+                    })
+                }
+            },
         };
         r.finish()?;
         Ok(a)
@@ -351,6 +370,9 @@ pub enum IdentityError {
     /// Revoking a revoked leaf.
     #[error("leaf {0} is already revoked")]
     AlreadyRevoked(u32),
+    /// The hook key is not a Baby Jubjub subgroup point.
+    #[error("the regulator hook key is not a valid Baby Jubjub subgroup point")]
+    InvalidHookKey,
 }
 
 impl IdentityError {
@@ -378,6 +400,7 @@ impl IdentityError {
             Self::TreeFull => "tree-full",
             Self::UnknownLeaf(_) => "unknown-leaf",
             Self::AlreadyRevoked(_) => "already-revoked",
+            Self::InvalidHookKey => "invalid-hook-key",
         }
     }
 }
@@ -660,7 +683,20 @@ pub fn apply_trust(
         TrustOp::Accredit {
             issuer,
             credential_type,
+        }
+        | TrustOp::AccreditWithHook {
+            issuer,
+            credential_type,
+            ..
         } => {
+            let hook_key = match &tx.op {
+                TrustOp::AccreditWithHook { regulator_key, .. } => {
+                    veil_circuits::hook::HookKey::from_bytes(regulator_key)
+                        .map_err(|_| IdentityError::InvalidHookKey)?;
+                    Some(*regulator_key)
+                }
+                _ => None,
+            };
             if state.credential_type(credential_type).is_none() {
                 return Err(IdentityError::UnknownType(credential_type.clone()));
             }
@@ -686,6 +722,7 @@ pub fn apply_trust(
                     active: true,
                     since_ms: now_ms,
                     revoked_ms: 0,
+                    hook_key,
                 },
             });
         }

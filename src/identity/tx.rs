@@ -310,6 +310,17 @@ pub enum TrustOp {
         /// The type's name.
         credential_type: String,
     },
+    /// Accredit an issuer for a type with the regulator hook: every
+    /// presentation of these credentials carries the holder commitment
+    /// encrypted to `regulator_key` (a compressed Baby Jubjub point).
+    AccreditWithHook {
+        /// The issuer.
+        issuer: DidId,
+        /// The type's name.
+        credential_type: String,
+        /// The regulator's hook key `Y`.
+        regulator_key: [u8; 32],
+    },
     /// Withdraw an accreditation.
     Revoke {
         /// The issuer.
@@ -376,6 +387,16 @@ impl TrustTx {
                 issuer.encode(w);
                 write_name(w, credential_type);
             }
+            TrustOp::AccreditWithHook {
+                issuer,
+                credential_type,
+                regulator_key,
+            } => {
+                w.u8(4);
+                issuer.encode(w);
+                write_name(w, credential_type);
+                w.bytes(regulator_key);
+            }
         }
         self.method.encode(w);
     }
@@ -423,6 +444,11 @@ impl TrustTx {
             3 => TrustOp::Revoke {
                 issuer: DidId::decode(r)?,
                 credential_type: read_type_name(r)?,
+            },
+            4 => TrustOp::AccreditWithHook {
+                issuer: DidId::decode(r)?,
+                credential_type: read_type_name(r)?,
+                regulator_key: r.array("regulator key")?,
             },
             _ => {
                 return Err(DecodeError::Invalid {

@@ -145,12 +145,16 @@ impl DevNetwork {
         let (root_fragment, root_key) = root_authority
             .first_key()
             .ok_or(BuildError::OutputCount(0))?;
+        // With the regulator hook: every KYC presentation carries the
+        // holder commitment encrypted to the dev regulator.
+        let hook_key = jurisdiction.credential_hook().public().to_bytes();
         let accredit = TrustTx::signed(
             root_authority.did,
             1,
-            TrustOp::Accredit {
+            TrustOp::AccreditWithHook {
                 issuer: kyc_issuer.did,
                 credential_type: DEV_CREDENTIAL_TYPE.into(),
+                regulator_key: hook_key,
             },
             root_fragment.clone(),
             root_key,
@@ -161,7 +165,7 @@ impl DevNetwork {
             (Transaction::Did(holder_tx), "did:veil of the holder"),
             (
                 Transaction::Trust(accredit),
-                "accredit the KYC issuer for KycCredential",
+                "accredit the KYC issuer for KycCredential (regulator hook: dev regulator)",
             ),
         ]
         .into_iter()
