@@ -218,8 +218,50 @@ pub fn credential(args: &CredentialBenchArgs) -> anyhow::Result<serde_json::Valu
             Ok(t.elapsed())
         })
     })?;
+    // The circuit with the regulator hook.
+    let hooked_key = crate::identity::keys_dir::proving_key_for(
+        presentation::Circuit::Hooked,
+        crate::identity::keys_dir::default_dir().as_deref(),
+    )?;
+    let hooked_vk = crate::identity::keys_dir::verifying_key_for(presentation::Circuit::Hooked)?;
+    let regulator = veil_circuits::hook::HookSecret::from_wide(&[3; 64]).public();
+    let hooked: Vec<_> = samples
+        .iter()
+        .take(args.proofs.max(1))
+        .enumerate()
+        .map(|(i, (s, w))| {
+            let r = veil_circuits::hook::Randomness::random(&mut ChaCha20Rng::seed_from_u64(
+                u64::try_from(i).unwrap_or(0),
+            ));
+            let mut w = w.clone();
+            w.hook = Some(r.clone());
+            (s.with_hook(regulator, w.credential.secret, &r), w)
+        })
+        .collect();
+    let mut hooked_times = Vec::with_capacity(hooked.len());
+    let mut hooked_items = Vec::with_capacity(hooked.len());
+    for (s, w) in &hooked {
+        let t = Instant::now();
+        let proof = groth::prove(&hooked_key, s, w)?;
+        hooked_times.push(t.elapsed());
+        hooked_items.push((*s, proof));
+    }
+    hooked_times.sort_unstable();
+    let verify_hooked = best_of(3, || {
+        let t = Instant::now();
+        for (s, p) in &hooked_items {
+            ensure!(
+                groth::verify(hooked_vk, s, p),
+                "a hooked proof did not verify"
+            );
+        }
+        Ok(t.elapsed())
+    })?;
     Ok(json!({
         "constraints": presentation::CONSTRAINTS,
+        "constraints_hooked": presentation::HOOKED_CONSTRAINTS,
+        "prove_ms_hooked": round3(ms(hooked_times[hooked_times.len() / 2], 1)),
+        "verify_ms_hooked": round3(ms(verify_hooked, hooked_items.len())),
         "public_inputs": 10,
         "proof_bytes": groth::PROOF_BYTES,
         "threads": rayon::current_num_threads(),
