@@ -246,7 +246,11 @@ impl IdentityClient<'_> {
 
     /// Reads an envelope as its holder: the commitment opens with the
     /// holder's secret, the issuer's signature verifies (at the DID version
-    /// it names), and the leaf is in the issuer's tree.
+    /// it names), and the ledger holds the commitment at the envelope's
+    /// leaf index, unrevoked. The last check is what makes an envelope
+    /// trustworthy: a signature by a key rotated away still verifies at
+    /// its old version, but only the issuer's current keys can put a
+    /// commitment on the ledger.
     pub fn accept(
         &self,
         holder: &Identity,
@@ -264,6 +268,20 @@ impl IdentityClient<'_> {
                 "the envelope is signed by {signer}, not its issuer {}",
                 held.issuer
             );
+        }
+        let at = self
+            .source
+            .get_json(&format!(
+                "/v1/issuers/{}/commitments/{}",
+                held.issuer,
+                field::to_hex(&held.commitment)
+            ))
+            .context("the credential's commitment is not on the ledger")?;
+        if at["leaf_index"].as_u64() != Some(u64::from(held.leaf_index)) {
+            bail!("the envelope's leaf index is not where the ledger has its commitment");
+        }
+        if at["revoked"].as_bool() != Some(false) {
+            bail!("the issuer revoked this credential");
         }
         let ty = types
             .get(&held.credential_type)
