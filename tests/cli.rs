@@ -472,3 +472,21 @@ fn did_lifecycle_through_the_cli() {
     // A deactivated DID takes no more updates.
     assert!(!did_cmd(&["rotate", "--keystore", ks]).0);
 }
+
+#[test]
+fn setup_writes_the_pinned_keys_of_both_circuits() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let (ok, out, err) = veil(&["--json", "setup", "--keys-dir", keys.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert_eq!(out["matches_pinned"], true);
+    for name in ["presentation", "presentation-hook"] {
+        let vk = std::fs::read(keys.join(format!("{name}.vk"))).unwrap();
+        let checked_in = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("keys/{name}.vk")),
+        )
+        .unwrap();
+        assert_eq!(vk, checked_in, "{name}.vk differs from the pinned one");
+        assert!(keys.join(format!("{name}.pk")).exists());
+    }
+}

@@ -399,6 +399,7 @@ pub fn setup(args: &SetupArgs, json: bool) -> anyhow::Result<()> {
         super::print_json(&json!({
             "ceremony": "development (deterministic, public: NOT for production)",
             "digest": digest,
+            "hook_digest": hex::encode(report.hook_digest),
             "matches_pinned": report.matches_pinned,
             "files": report.written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "seconds": started.elapsed().as_secs_f64(),
@@ -412,11 +413,20 @@ pub fn setup(args: &SetupArgs, json: bool) -> anyhow::Result<()> {
             println!("  wrote {}", p.display());
         }
         println!("  verifying key sha256 {digest}");
+        println!(
+            "  hooked verifying key sha256 {}",
+            hex::encode(report.hook_digest)
+        );
         if report.matches_pinned {
-            println!("  this is the key this binary pins: nodes and verifiers accept it");
+            println!("  these are the keys this binary pins: nodes and verifiers accept them");
         } else {
-            println!("  WARNING: this binary pins another key ({}); commit the new keys/ files and rebuild",
-                hex::encode(keys_dir::pinned_digest()));
+            println!(
+                "  WARNING: this binary pins other keys ({}, {}); commit the new keys/ files and rebuild",
+                hex::encode(keys_dir::pinned_digest()),
+                hex::encode(keys_dir::pinned_digest_for(
+                    veil_circuits::presentation::Circuit::Hooked
+                ))
+            );
         }
         println!("  {:.1} s", started.elapsed().as_secs_f64());
     }
