@@ -12,8 +12,8 @@ use veil::crypto::keys::AccountKeys;
 use veil::crypto::regulator::{self, RegulatorSecretKey};
 use veil::crypto::stealth::SharedSecret;
 use veil::tx::bundle::view::{open_for_regulator, open_from_handles};
-use veil::tx::testing::{add_decoys, fund, spend_of};
-use veil::tx::transfer::plan::{Payment, TransferPlan};
+use veil::tx::testing::{add_decoys, funded_plan, PlanShape};
+use veil::tx::transfer::plan::TransferPlan;
 use veil::tx::{verify_batch, AssetId, MemoryLedger, Rings, Transaction, Transfer};
 
 struct Fixture {
@@ -32,30 +32,21 @@ fn fixture(n: usize) -> Fixture {
     add_decoys(&mut ledger, &asset, 256, &mut rng);
     let alice = AccountKeys::from_seed(&[1; 32]);
     let bob = AccountKeys::from_seed(&[2; 32]);
-    let mut plans = Vec::new();
-    for _ in 0..n {
-        let owned: Vec<_> = (0..2)
-            .map(|_| fund(&mut ledger, &asset, &alice, 2_000, &mut rng))
-            .collect();
-        let spends = owned
-            .into_iter()
-            .map(|o| spend_of(&ledger, &asset, o, 16, &mut rng))
-            .collect();
-        plans.push(TransferPlan {
-            asset: asset.clone(),
-            fee: 0,
-            regulator_key: *regulator.public(),
-            spends,
-            payments: vec![Payment {
-                to: *bob.address(),
-                amount: 1_500,
-                memo: b"bench".to_vec(),
-            }],
-            change_address: *alice.address(),
-            sender: Some(*alice.address()),
-            include_return_address: false,
-        });
-    }
+    let shape = PlanShape {
+        asset: &asset,
+        from: &alice,
+        to: &bob,
+        inputs: 2,
+        input_amount: 2_000,
+        payments: 1,
+        amount: 1_500,
+        fee: 0,
+        ring: 16,
+        regulator_key: *regulator.public(),
+    };
+    let plans: Vec<TransferPlan> = (0..n)
+        .map(|_| funded_plan(&mut ledger, &shape, &mut rng))
+        .collect();
     let txs: Vec<Transaction> = plans
         .iter()
         .map(|p| Transaction::Transfer(p.build(&mut rng).unwrap()))

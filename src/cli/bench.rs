@@ -15,8 +15,8 @@ use crate::crypto::keys::AccountKeys;
 use crate::crypto::regulator::{self, RegulatorSecretKey};
 use crate::crypto::stealth::SharedSecret;
 use crate::tx::bundle::view::{open_for_regulator, open_from_handles};
-use crate::tx::testing::{add_decoys, fund, spend_of};
-use crate::tx::transfer::plan::{Payment, TransferPlan};
+use crate::tx::testing::{add_decoys, funded_plan, PlanShape};
+use crate::tx::transfer::plan::TransferPlan;
 use crate::tx::{verify_batch, verify_batch_parallel, AssetId, MemoryLedger, Transaction};
 
 /// What `veil bench` measures.
@@ -345,39 +345,23 @@ pub fn transfer(args: &TransferArgs) -> anyhow::Result<serde_json::Value> {
 
     let per_payment = 1_000u64;
     let payments = args.outputs - 1;
-    let plan_one =
-        |rng: &mut ChaCha20Rng, ledger: &mut MemoryLedger| -> anyhow::Result<TransferPlan> {
-            let input_amount = per_payment * u64::try_from(payments)? + 7;
-            let owned: Vec<_> = (0..args.inputs)
-                .map(|_| fund(ledger, &asset, &alice, input_amount, rng))
-                .collect();
-            let spends = owned
-                .into_iter()
-                .map(|o| spend_of(ledger, &asset, o, args.ring, rng))
-                .collect();
-            Ok(TransferPlan {
-                asset: asset.clone(),
-                fee: 0,
-                regulator_key: *regulator.public(),
-                spends,
-                payments: (0..payments)
-                    .map(|_| Payment {
-                        to: *bob.address(),
-                        amount: per_payment,
-                        memo: b"bench".to_vec(),
-                    })
-                    .collect(),
-                change_address: *alice.address(),
-                sender: Some(*alice.address()),
-                include_return_address: false,
-            })
-        };
+    let shape = PlanShape {
+        asset: &asset,
+        from: &alice,
+        to: &bob,
+        inputs: args.inputs,
+        input_amount: per_payment * u64::try_from(payments)? + 7,
+        payments,
+        amount: per_payment,
+        fee: 0,
+        ring: args.ring,
+        regulator_key: *regulator.public(),
+    };
 
     // Prove: build `batch` transfers (timed), which the rest reuses.
-    let mut plans = Vec::with_capacity(args.batch);
-    for _ in 0..args.batch {
-        plans.push(plan_one(&mut rng, &mut ledger)?);
-    }
+    let plans: Vec<TransferPlan> = (0..args.batch)
+        .map(|_| funded_plan(&mut ledger, &shape, &mut rng))
+        .collect();
     let t = Instant::now();
     let mut txs = Vec::with_capacity(args.batch);
     for p in &plans {

@@ -314,7 +314,7 @@ pub fn regulator(args: &super::bench::RegulatorBenchArgs) -> anyhow::Result<serd
     use crate::regulator::view::{decrypt_served, report, Served};
     use crate::tx::bundle::view::{open_for_regulator, open_from_handles};
     use crate::tx::registry::Jurisdiction;
-    use crate::tx::testing::{add_decoys, fund, spend_of};
+    use crate::tx::testing::{add_decoys, funded_plan, PlanShape};
 
     ensure!(
         args.transfers >= 1 && args.report_transfers >= 1,
@@ -333,30 +333,21 @@ pub fn regulator(args: &super::bench::RegulatorBenchArgs) -> anyhow::Result<serd
     add_decoys(&mut ledger, &asset, 256, &mut rng);
     let alice = AccountKeys::from_seed(&[1; 32]);
     let bob = AccountKeys::from_seed(&[2; 32]);
-    let mut plans = Vec::with_capacity(args.transfers);
-    for _ in 0..args.transfers {
-        let owned: Vec<_> = (0..2)
-            .map(|_| fund(&mut ledger, &asset, &alice, 5_000, &mut rng))
-            .collect();
-        let spends = owned
-            .into_iter()
-            .map(|o| spend_of(&ledger, &asset, o, 16, &mut rng))
-            .collect();
-        plans.push(TransferPlan {
-            asset: asset.clone(),
-            fee: 1,
-            regulator_key: *epoch_key.key().public(),
-            spends,
-            payments: vec![Payment {
-                to: *bob.address(),
-                amount: 7_000,
-                memo: b"bench".to_vec(),
-            }],
-            change_address: *alice.address(),
-            sender: Some(*alice.address()),
-            include_return_address: false,
-        });
-    }
+    let shape = PlanShape {
+        asset: &asset,
+        from: &alice,
+        to: &bob,
+        inputs: 2,
+        input_amount: 5_000,
+        payments: 1,
+        amount: 7_000,
+        fee: 1,
+        ring: 16,
+        regulator_key: *epoch_key.key().public(),
+    };
+    let plans: Vec<TransferPlan> = (0..args.transfers)
+        .map(|_| funded_plan(&mut ledger, &shape, &mut rng))
+        .collect();
     let txs: Vec<Transaction> = plans
         .par_iter()
         .enumerate()

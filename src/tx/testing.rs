@@ -14,7 +14,7 @@ use crate::crypto::secret::Secret;
 use crate::crypto::stealth::{one_time_secret, OneTimeKey, TxSecret};
 
 use super::ledger::MemoryLedger;
-use super::transfer::plan::{OwnedOutput, Spend};
+use super::transfer::plan::{OwnedOutput, Payment, Spend, TransferPlan};
 use super::AssetId;
 
 /// Appends an output of `amount` paying `owner` and returns it as the owner's
@@ -93,4 +93,62 @@ pub fn spend_of<R: RngCore>(
 ) -> Spend {
     let decoys = pick_decoys(ledger, asset, owned.global_index, ring_size - 1, rng);
     Spend { owned, decoys }
+}
+
+/// The shape of a transfer built by [`funded_plan`].
+#[derive(Clone, Copy, Debug)]
+pub struct PlanShape<'a> {
+    /// The asset.
+    pub asset: &'a AssetId,
+    /// The payer (funded with fresh outputs; change comes back here).
+    pub from: &'a AccountKeys,
+    /// The payee.
+    pub to: &'a AccountKeys,
+    /// Inputs, each a fresh output of `input_amount`.
+    pub inputs: usize,
+    /// Amount of each input.
+    pub input_amount: u64,
+    /// Payments to `to`, each of `amount`.
+    pub payments: usize,
+    /// Amount of each payment.
+    pub amount: u64,
+    /// Fee.
+    pub fee: u64,
+    /// Ring size.
+    pub ring: usize,
+    /// The regulator key the transfer encrypts to.
+    pub regulator_key: crate::crypto::regulator::RegulatorPublicKey,
+}
+
+/// Funds `shape.from` with `shape.inputs` fresh outputs, picks their rings,
+/// and plans a transfer paying `shape.to` (memo `bench`, no return
+/// address): the transfer benches and `veil bench` measure.
+pub fn funded_plan<R: RngCore + CryptoRng>(
+    ledger: &mut MemoryLedger,
+    shape: &PlanShape<'_>,
+    rng: &mut R,
+) -> TransferPlan {
+    let owned: Vec<_> = (0..shape.inputs)
+        .map(|_| fund(ledger, shape.asset, shape.from, shape.input_amount, rng))
+        .collect();
+    let spends = owned
+        .into_iter()
+        .map(|o| spend_of(ledger, shape.asset, o, shape.ring, rng))
+        .collect();
+    TransferPlan {
+        asset: shape.asset.clone(),
+        fee: shape.fee,
+        regulator_key: shape.regulator_key,
+        spends,
+        payments: (0..shape.payments)
+            .map(|_| Payment {
+                to: *shape.to.address(),
+                amount: shape.amount,
+                memo: b"bench".to_vec(),
+            })
+            .collect(),
+        change_address: *shape.from.address(),
+        sender: Some(*shape.from.address()),
+        include_return_address: false,
+    }
 }
