@@ -9,6 +9,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use common::http::{declare_oversized_body, get, post as post_as};
 use common::node::TestNode;
 use serde_json::{json, Value};
 use veil::cli::identity::{build_request, IdentityClient};
@@ -20,32 +21,7 @@ use veil::identity::tx::{Change, DidOp};
 use veil::node::dev::DEV_CREDENTIAL_TYPE;
 
 fn post(url: &str, body: &[u8]) -> (u16, Value) {
-    match ureq::post(url)
-        .set("Content-Type", "application/json")
-        .send_bytes(body)
-    {
-        Ok(r) => (r.status(), r.into_json().unwrap_or(Value::Null)),
-        Err(ureq::Error::Status(code, r)) => {
-            assert_eq!(
-                r.content_type(),
-                "application/problem+json",
-                "error without problem+json"
-            );
-            (code, r.into_json().unwrap())
-        }
-        Err(e) => panic!("{e}"),
-    }
-}
-
-fn get(url: &str) -> (u16, Value) {
-    match ureq::get(url).call() {
-        Ok(r) => (r.status(), r.into_json().unwrap_or(Value::Null)),
-        Err(ureq::Error::Status(code, r)) => {
-            assert_eq!(r.content_type(), "application/problem+json");
-            (code, r.into_json().unwrap())
-        }
-        Err(e) => panic!("{e}"),
-    }
+    post_as(url, "application/json", body)
 }
 
 fn attrs(birth_date: &str) -> BTreeMap<String, Value> {
@@ -334,7 +310,8 @@ fn presentations_verify_once_and_every_refusal_is_problem_json() {
     assert_eq!(status, 400, "{problem}");
     let (status, problem) = verify(&url, &json!({"type": ["Nope"]}), &r);
     assert_eq!((status, code(&problem)), (400, "malformed-presentation"));
-    let (status, text) = oversized(&url, "/v1/presentations/verify");
+    let (status, text) =
+        declare_oversized_body(&url, "/v1/presentations/verify", "application/json");
     assert_eq!(status, 413, "{text}");
     assert!(text.contains("application/problem+json"), "{text}");
 
@@ -404,27 +381,4 @@ fn presentations_verify_once_and_every_refusal_is_problem_json() {
     assert!(client.revoke(issuer, vec![held.leaf_index]).is_err());
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(tree(&url), before);
-}
-
-/// Declares a 2 MiB body and sends its start: the node answers 413.
-fn oversized(url: &str, path: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let addr = url.trim_start_matches("http://");
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 2097152\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    s.write_all(&[b' '; 1024]).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out).into_owned();
-    let code = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (code, text)
 }

@@ -5,9 +5,9 @@ mod common;
 
 use std::time::Duration;
 
+use common::http::{declare_oversized_body, get, post, raw};
 use common::node::TestNode;
 use rand_core::OsRng;
-use serde_json::Value;
 use veil::api::types::{ProofJson, StatusJson};
 use veil::crypto::keys::Address;
 use veil::ledger::tree;
@@ -45,35 +45,6 @@ fn send(
         .unwrap();
     let (_, h) = submit_and_wait(&n.source(), &tx, Duration::from_secs(60)).unwrap();
     (tx, h)
-}
-
-fn post(url: &str, content_type: &str, body: &[u8]) -> (u16, Value) {
-    match ureq::post(url)
-        .set("Content-Type", content_type)
-        .send_bytes(body)
-    {
-        Ok(r) => (r.status(), r.into_json().unwrap_or(Value::Null)),
-        Err(ureq::Error::Status(code, r)) => {
-            assert_eq!(
-                r.content_type(),
-                "application/problem+json",
-                "error without problem+json"
-            );
-            (code, r.into_json().unwrap())
-        }
-        Err(e) => panic!("{e}"),
-    }
-}
-
-fn get(url: &str) -> (u16, Value) {
-    match ureq::get(url).call() {
-        Ok(r) => (r.status(), r.into_json().unwrap_or(Value::Null)),
-        Err(ureq::Error::Status(code, r)) => {
-            assert_eq!(r.content_type(), "application/problem+json");
-            (code, r.into_json().unwrap())
-        }
-        Err(e) => panic!("{e}"),
-    }
 }
 
 fn status(n: &TestNode) -> StatusJson {
@@ -275,7 +246,8 @@ fn bad_input_gets_problem_json_and_changes_nothing() {
     }
     // A body declared over 1 MiB is refused from its Content-Length, before
     // it is read (so read the answer without sending the body).
-    let (code, problem) = declare_oversized_body(&n.url());
+    let (code, problem) =
+        declare_oversized_body(&n.url(), "/v1/transactions", "application/octet-stream");
     assert_eq!(code, 413, "{problem}");
     assert!(
         problem.contains("urn:veil:problem:too-large")
@@ -442,59 +414,25 @@ fn nothing_in_clear_on_disk_or_in_api_responses() {
     assert!(files > 3, "no database files found");
 }
 
-/// Sends only the head of a 2 MiB POST and returns the status and the raw
-/// response.
-fn declare_oversized_body(url: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let addr = url.trim_start_matches("http://");
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        s,
-        "POST /v1/transactions HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/octet-stream\r\nContent-Length: 2097152\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    s.write_all(&[1u8; 1024]).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out).into_owned();
-    let code = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (code, text)
-}
-
 /// Streams 1.5 MiB in chunks without a Content-Length.
 fn chunked_oversized_body(url: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let addr = url.trim_start_matches("http://");
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    let _ = write!(
-        s,
-        "POST /v1/transactions HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-    );
-    let chunk = vec![1u8; 64 * 1024];
-    for _ in 0..24 {
-        if write!(s, "{:x}\r\n", chunk.len()).is_err()
-            || s.write_all(&chunk).is_err()
-            || s.write_all(b"\r\n").is_err()
-        {
-            break;
-        }
-    }
-    let _ = s.write_all(b"0\r\n\r\n");
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out).into_owned();
-    let code = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (code, text)
+    use std::io::Write;
+    raw(
+        url,
+        "POST /v1/transactions HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        &mut |s| {
+            let chunk = vec![1u8; 64 * 1024];
+            for _ in 0..24 {
+                if write!(s, "{:x}\r\n", chunk.len()).is_err()
+                    || s.write_all(&chunk).is_err()
+                    || s.write_all(b"\r\n").is_err()
+                {
+                    break;
+                }
+            }
+            let _ = s.write_all(b"0\r\n\r\n");
+        },
+    )
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {

@@ -349,9 +349,6 @@ pub fn verify_batch(vk: &VerifyingKey, items: &[(Statement, Proof)]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::merkle::MerklePath;
-    use crate::presentation::{Credential, Predicate, ATTRIBUTES};
-    use ark_ff::UniformRand;
     use std::sync::OnceLock;
 
     fn pk() -> &'static ProvingKey {
@@ -359,38 +356,9 @@ mod tests {
         PK.get_or_init(|| dev_setup().unwrap())
     }
 
+    /// A satisfied statement and witness (the shared fixture).
     fn instance(seed: u64) -> (Statement, Witness) {
-        let mut rng = ChaCha20Rng::seed_from_u64(seed);
-        let mut attributes = [Fr::zero(); ATTRIBUTES];
-        for a in &mut attributes[..4] {
-            *a = Fr::from(rng.next_u32());
-        }
-        let w = Witness {
-            credential: Credential {
-                credential_type: Fr::rand(&mut rng),
-                secret: Fr::rand(&mut rng),
-                salt: Fr::rand(&mut rng),
-                attributes,
-            },
-            path: MerklePath {
-                index: rng.next_u32(),
-                siblings: std::array::from_fn(|_| Fr::rand(&mut rng)),
-            },
-            hook: None,
-        };
-        let st = Statement::for_credential(
-            &w.credential,
-            &w.path,
-            0b11,
-            Predicate {
-                index: 1,
-                lo: 0,
-                hi: u64::from(u32::MAX),
-            },
-            Fr::rand(&mut rng),
-            Fr::rand(&mut rng),
-        );
-        (st, w)
+        crate::testing::sample(1, seed).remove(0)
     }
 
     #[test]
