@@ -435,22 +435,21 @@ fn consume(node: &Node, v: &Verified) -> Result<Result<(), PresentationError>, A
     }
 }
 
-type Keys = (
-    &'static veil_circuits::groth::VerifyingKey,
-    &'static veil_circuits::groth::VerifyingKey,
-);
-
-fn verifier_parts(node: &Node) -> Result<(Keys, u64), ApiError> {
-    let key = keys_dir::verifying_key().map_err(ApiError::internal)?;
-    let hook_key = keys_dir::verifying_key_for(veil_circuits::presentation::Circuit::Hooked)
-        .map_err(ApiError::internal)?;
-    let key = (key, hook_key);
-    let window = node
-        .ledger
-        .params()
-        .map_err(ApiError::internal)?
-        .root_window_ms;
-    Ok((key, window))
+/// The node as a verifier: its ledger, both pinned keys, its clock and the
+/// chain's root window.
+fn verifier(node: &Node) -> Result<Verifier<'_>, ApiError> {
+    Ok(Verifier {
+        state: node.ledger.as_ref(),
+        key: keys_dir::verifying_key().map_err(ApiError::internal)?,
+        hook_key: keys_dir::verifying_key_for(veil_circuits::presentation::Circuit::Hooked)
+            .map_err(ApiError::internal)?,
+        now_ms: crate::identity::now_ms(),
+        root_window_ms: node
+            .ledger
+            .params()
+            .map_err(ApiError::internal)?
+            .root_window_ms,
+    })
 }
 
 fn body_json<T: serde::de::DeserializeOwned>(
@@ -488,17 +487,10 @@ pub async fn verify_presentation(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<VerifiedJson> {
     let item: VerifyRequest = body_json(body)?;
-    let ((key, hook_key), window) = verifier_parts(&node)?;
     let n = Arc::clone(&node);
     tokio::task::spawn_blocking(move || {
+        let verifier = verifier(&n)?;
         let (p, r) = parse_item(&n, &item).map_err(|e| presentation_error(&e))?;
-        let verifier = Verifier {
-            state: n.ledger.as_ref(),
-            key,
-            hook_key,
-            now_ms: crate::identity::now_ms(),
-            root_window_ms: window,
-        };
         let v = verifier.check(&p, &r).map_err(|e| presentation_error(&e))?;
         consume(&n, &v)?.map_err(|e| presentation_error(&e))?;
         Ok(Json(verified_json(&v)))
@@ -520,9 +512,9 @@ pub async fn verify_presentations(
             "at most {MAX_BATCH} presentations per batch"
         )));
     }
-    let ((key, hook_key), window) = verifier_parts(&node)?;
     let n = Arc::clone(&node);
     let results = tokio::task::spawn_blocking(move || {
+        let verifier = verifier(&n)?;
         let mut parsed = Vec::new();
         let mut slots: Vec<Result<usize, PresentationError>> = Vec::new();
         for item in &batch.items {
@@ -534,13 +526,6 @@ pub async fn verify_presentations(
                 Err(e) => slots.push(Err(e)),
             }
         }
-        let verifier = Verifier {
-            state: n.ledger.as_ref(),
-            key,
-            hook_key,
-            now_ms: crate::identity::now_ms(),
-            root_window_ms: window,
-        };
         let checked = verifier.check_many(&parsed);
         slots
             .into_iter()
