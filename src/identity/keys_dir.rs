@@ -29,14 +29,8 @@ pub const PINNED_DIGEST_FILE: &str = include_str!("../../keys/presentation.vk.sh
 pub const PINNED_HOOK_VK: &[u8] = include_bytes!("../../keys/presentation-hook.vk");
 /// Its digest file.
 pub const PINNED_HOOK_DIGEST_FILE: &str = include_str!("../../keys/presentation-hook.vk.sha256");
-/// File names in a keys directory.
-pub const VK_FILE: &str = "presentation.vk";
-/// The digest file's name.
-pub const DIGEST_FILE: &str = "presentation.vk.sha256";
-/// The proving-key cache's name.
-pub const PK_FILE: &str = "presentation.pk";
-
-/// The base file name of a circuit's keys.
+/// The base file name of a circuit's keys (`<name>.vk`, `<name>.vk.sha256`,
+/// `<name>.pk`).
 pub fn name(circuit: Circuit) -> &'static str {
     match circuit {
         Circuit::Presentation => "presentation",
