@@ -301,16 +301,20 @@ fn credential_step(
         &attributes,
     )?;
     let (held, ty) = client.accept(&network.holder, &envelope)?;
-    let request = build_request(
-        &ty,
-        "demo-bank/onboarding",
-        "country",
-        &[],
-        None,
-        None,
-        None,
-        Some(18),
-    )?;
+    // Age ≥ 18, country disclosed; each call draws a fresh nonce.
+    let adult_request = || {
+        build_request(
+            &ty,
+            "demo-bank/onboarding",
+            "country",
+            &[],
+            None,
+            None,
+            None,
+            Some(18),
+        )
+    };
+    let request = adult_request()?;
     let started = std::time::Instant::now();
     let presentation = client.present(&network.holder, &envelope, &request)?;
     let prove_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -366,16 +370,7 @@ fn credential_step(
     // The issuer revokes; a proof against the tree as it was is refused.
     let (old_path, old_root) = client.path(&held.issuer, held.leaf_index)?;
     client.revoke(&network.kyc_issuer, vec![held.leaf_index])?;
-    let fresh = build_request(
-        &ty,
-        "demo-bank/onboarding",
-        "country",
-        &[],
-        None,
-        None,
-        None,
-        Some(18),
-    )?;
+    let fresh = adult_request()?;
     let (key, hook) = client.proving_key(&held.issuer, &held.credential_type)?;
     let stale = Holder {
         key: &key,
