@@ -16,9 +16,11 @@
 
 pub mod api;
 pub mod cli;
+pub mod consensus;
 pub mod crypto;
 pub mod identity;
 pub mod ledger;
+pub mod net;
 pub mod node;
 pub mod regulator;
 pub mod tx;

@@ -420,6 +420,23 @@ impl Ledger {
             .collect()
     }
 
+    /// Validators and observers: node key and voting power (0 = observer).
+    pub fn validators(&self) -> Result<Vec<([u8; 32], u64)>, StoreError> {
+        self.store
+            .scan(Cf::Validators, b"", b"", 4_096)?
+            .into_iter()
+            .map(|(k, v)| {
+                let corrupt = || StoreError::Corrupt {
+                    cf: "validators",
+                    why: "record".into(),
+                };
+                let key = <[u8; 32]>::try_from(k.as_slice()).map_err(|_| corrupt())?;
+                let power = <[u8; 8]>::try_from(v.as_slice()).map_err(|_| corrupt())?;
+                Ok((key, u64::from_be_bytes(power)))
+            })
+            .collect()
+    }
+
     /// Access records committed in `from..=to`: (height, position, tx hash).
     pub fn audit_log(
         &self,

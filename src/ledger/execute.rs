@@ -73,6 +73,8 @@ pub struct RegistryUpdates {
     /// Participant directory entries: name and address digest
     /// (`AddressBytes::digest`).
     pub participants: Vec<(String, [u8; 32])>,
+    /// Validators and observers: node key and power (0 = observer).
+    pub validators: Vec<([u8; 32], u64)>,
     /// Chain parameters (genesis only).
     pub params: Option<ChainParams>,
     /// The root authority of the credential trust list (genesis only).
@@ -442,6 +444,10 @@ pub fn execute(
         effects.extend(registry.credential_types.into_iter().map(Effect::Type));
         super::identity::write_effects(&mut pending, &effects);
         pending.identity.absorb(&effects);
+    }
+    for (key, power) in registry.validators {
+        let v = power.to_be_bytes().to_vec();
+        pending.put_auth(Cf::Validators, key.to_vec(), v.clone(), v);
     }
     for (name, digest) in registry.participants {
         pending.put_auth(

@@ -117,6 +117,24 @@ pub struct GenesisParticipant {
     pub address: String,
 }
 
+/// A consensus node: a validator (power > 0) or an observer (power 0,
+/// may connect and sync but does not vote).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct GenesisValidator {
+    /// Display name (e.g. the bank operating it).
+    #[serde(default)]
+    pub name: String,
+    /// Node key, 32 bytes hex (Ed25519).
+    pub key: String,
+    /// Voting power.
+    #[serde(default = "default_power")]
+    pub power: u64,
+}
+
+fn default_power() -> u64 {
+    1
+}
+
 fn default_epoch_length() -> u64 {
     super::chain::DEFAULT_EPOCH_LENGTH
 }
@@ -185,6 +203,9 @@ pub struct GenesisConfig {
     /// Participant directory.
     #[serde(default, rename = "participant")]
     pub participants: Vec<GenesisParticipant>,
+    /// Validators and observers (empty: a single dev node without consensus).
+    #[serde(default, rename = "validator", skip_serializing_if = "Vec::is_empty")]
+    pub validators: Vec<GenesisValidator>,
     /// Initial mints.
     #[serde(default, rename = "mint")]
     pub mints: Vec<GenesisMint>,
@@ -269,6 +290,17 @@ impl GenesisConfig {
             return Err(invalid("chain_id", "must be 1 to 64 characters"));
         }
         let mut updates = RegistryUpdates::default();
+        for v in &self.validators {
+            let key = hex32("validator key", &v.key)?;
+            VerifyingKey::from_bytes(&key).map_err(|e| invalid("validator key", e))?;
+            if v.power > 1_000_000 {
+                return Err(invalid("validator power", "at most 1,000,000"));
+            }
+            if updates.validators.iter().any(|(k, _)| *k == key) {
+                return Err(invalid("validator key", "listed twice"));
+            }
+            updates.validators.push((key, v.power));
+        }
         for a in &self.assets {
             let id = AssetId::new(&a.id).map_err(|e| invalid("asset id", e))?;
             let issuer = VerifyingKey::from_bytes(&hex32("asset issuer", &a.issuer)?)

@@ -148,6 +148,11 @@ impl Mempool {
         Some(e.tx)
     }
 
+    /// A waiting transaction.
+    pub fn get(&self, hash: &TxHash) -> Option<Arc<Transaction>> {
+        self.by_hash.get(hash).map(|e| Arc::clone(&e.tx))
+    }
+
     /// Up to `max` transactions, oldest first (they stay until removed).
     pub fn oldest(&self, max: usize) -> Vec<(TxHash, Arc<Transaction>)> {
         self.order

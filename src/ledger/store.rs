@@ -69,6 +69,13 @@ pub enum Cf {
     /// Nullifiers this node's verifier consumed: scope ‖ nullifier → time
     /// (node-local, not consensus state).
     Nullifiers,
+    /// Validators and observers (the peer allow-list): node key → power
+    /// u64-be (0 = observer). Consensus state.
+    Validators,
+    /// Commit certificates by height (decided with the block; not state).
+    Certificates,
+    /// Consensus write-ahead log: height ‖ sequence → entry (node-local).
+    ConsensusWal,
     /// Jellyfish Merkle tree nodes.
     JmtNodes,
     /// Jellyfish Merkle tree values by (key hash, version).
@@ -77,7 +84,7 @@ pub enum Cf {
 
 impl Cf {
     /// Every column family.
-    pub const ALL: [Cf; 27] = [
+    pub const ALL: [Cf; 30] = [
         Cf::Meta,
         Cf::Headers,
         Cf::Blocks,
@@ -103,6 +110,9 @@ impl Cf {
         Cf::IssuedCommitments,
         Cf::IssuerRoots,
         Cf::Nullifiers,
+        Cf::Validators,
+        Cf::Certificates,
+        Cf::ConsensusWal,
         Cf::JmtNodes,
         Cf::JmtValues,
     ];
@@ -135,6 +145,9 @@ impl Cf {
             Cf::IssuedCommitments => "issued_commitments",
             Cf::IssuerRoots => "issuer_roots",
             Cf::Nullifiers => "nullifiers",
+            Cf::Validators => "validators",
+            Cf::Certificates => "certificates",
+            Cf::ConsensusWal => "consensus_wal",
             Cf::JmtNodes => "jmt_nodes",
             Cf::JmtValues => "jmt_values",
         }

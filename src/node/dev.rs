@@ -214,6 +214,7 @@ impl DevNetwork {
                 .collect(),
             participants,
             mints,
+            validators: Vec::new(),
         };
         Ok(Self {
             root_authority,

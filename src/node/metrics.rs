@@ -35,6 +35,8 @@ pub struct Metrics {
     pub verify_seconds: Histogram,
     /// Block execution and commit time.
     pub block_seconds: Histogram,
+    /// Equivocations (double votes, double proposals) seen in decided heights.
+    pub equivocations: Counter,
 }
 
 impl Default for Metrics {
@@ -50,6 +52,7 @@ impl Default for Metrics {
             committed_txs: Counter::default(),
             verify_seconds: Histogram::new(exponential_buckets(0.0002, 2.0, 14)),
             block_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 14)),
+            equivocations: Counter::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -92,6 +95,11 @@ impl Default for Metrics {
             "block_seconds",
             "Block execution and commit time",
             m.block_seconds.clone(),
+        );
+        registry.register(
+            "consensus_equivocations",
+            "Equivocations (double votes or proposals) recorded as evidence",
+            m.equivocations.clone(),
         );
         Self { registry, ..m }
     }

@@ -186,9 +186,27 @@ pub struct Node {
     admissions: mpsc::Sender<Admission>,
     /// Woken when enough transactions wait for a block.
     pub block_wake: Notify,
+    gossip: std::sync::OnceLock<GossipHook>,
+    /// Consensus state for `/v1/status` (multi-node networks only).
+    pub cluster: std::sync::OnceLock<ClusterView>,
 }
 
-fn now_ms() -> u64 {
+/// Called with every transaction this node admitted from its own API.
+pub type GossipHook = Box<dyn Fn(TxHash, &[u8]) + Send + Sync>;
+
+/// What `/v1/status` shows of consensus and the network.
+#[derive(Clone)]
+pub struct ClusterView {
+    /// The network.
+    pub net: crate::net::Network,
+    /// Height and round being decided.
+    pub engine: Arc<Mutex<crate::consensus::EngineStatus>>,
+    /// Peer tips and catch-up state.
+    pub sync: Arc<crate::consensus::sync::SyncState>,
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
@@ -216,6 +234,8 @@ impl Node {
             config,
             admissions: tx,
             block_wake: Notify::new(),
+            gossip: std::sync::OnceLock::new(),
+            cluster: std::sync::OnceLock::new(),
         });
         node.metrics
             .height
@@ -251,9 +271,23 @@ impl Node {
         Err(e)
     }
 
+    /// Installs the gossip hook (once).
+    pub fn set_gossip(&self, hook: GossipHook) {
+        let _ = self.gossip.set(hook);
+    }
+
     /// Submits encoded transaction bytes; resolves when the transaction is
-    /// in the mempool or refused.
+    /// in the mempool or refused. Admitted transactions are gossiped.
     pub async fn submit(&self, bytes: &[u8]) -> Result<TxHash, SubmitError> {
+        let hash = self.submit_from_peer(bytes).await?;
+        if let Some(g) = self.gossip.get() {
+            g(hash, bytes);
+        }
+        Ok(hash)
+    }
+
+    /// Submits a transaction a peer gossiped (not gossiped again).
+    pub async fn submit_from_peer(&self, bytes: &[u8]) -> Result<TxHash, SubmitError> {
         if bytes.len() > MAX_TX_BYTES {
             return self.reject(SubmitError::TooLarge(bytes.len()));
         }
@@ -446,12 +480,26 @@ impl Node {
 
     /// Executes and commits a block of waiting transactions, if any.
     pub fn produce_block(&self) -> Result<Option<BlockSummary>, NodeError> {
-        let batch = self.mempool().oldest(self.config.max_block_txs);
-        if batch.is_empty() {
+        if self.mempool().is_empty() {
             return Ok(None);
         }
-        let started = Instant::now();
+        let height = self.ledger.tip().height + 1;
+        let block = self.build_candidate(height, self.config.proposer)?;
+        self.commit_block(block, None).map(Some)
+    }
+
+    /// Executes the oldest waiting transactions on the tip as block
+    /// `height` proposed by `proposer` (invalid ones are left out).
+    pub fn build_candidate(
+        &self,
+        height: u64,
+        proposer: [u8; 32],
+    ) -> Result<crate::ledger::execute::ExecutedBlock, NodeError> {
+        let batch = self.mempool().oldest(self.config.max_block_txs);
         let tip = self.ledger.tip();
+        if tip.height + 1 != height {
+            return Err(NodeError::Exec(ExecError::NotNext { height }));
+        }
         let parent_ts = self
             .ledger
             .header(tip.height)?
@@ -461,7 +509,7 @@ impl Node {
             height: tip.height + 1,
             parent: tip.hash,
             timestamp_ms: now_ms().max(parent_ts + 1),
-            proposer: self.config.proposer,
+            proposer,
         };
         let hashes: std::collections::HashSet<TxHash> = batch.iter().map(|(h, _)| *h).collect();
         let txs: Vec<Transaction> = batch.iter().map(|(_, t)| Transaction::clone(t)).collect();
@@ -473,6 +521,25 @@ impl Node {
             &|h| hashes.contains(h),
             Mode::Propose,
         )?;
+        Ok(block)
+    }
+
+    /// Commits an executed block (with its commit certificate, in a
+    /// network) and drops its transactions from the mempool. Refuses a
+    /// block that no longer extends the tip (sync and consensus raced).
+    pub fn commit_block(
+        &self,
+        mut block: crate::ledger::execute::ExecutedBlock,
+        certificate: Option<Vec<u8>>,
+    ) -> Result<BlockSummary, NodeError> {
+        let started = Instant::now();
+        if let Some(cert) = certificate {
+            block.writes.put(
+                Cf::Certificates,
+                block.header.height.to_be_bytes().to_vec(),
+                cert,
+            );
+        }
         let summary = BlockSummary {
             height: block.header.height,
             txs: block.txs.len(),
@@ -482,6 +549,11 @@ impl Node {
         let rejected: Vec<(TxHash, TxError)> = block.rejected.clone();
         {
             let mut pool = self.mempool();
+            if self.ledger.tip().height + 1 != summary.height {
+                return Err(NodeError::Exec(ExecError::NotNext {
+                    height: summary.height,
+                }));
+            }
             self.ledger.commit(block)?;
             for h in included.iter().chain(rejected.iter().map(|(h, _)| h)) {
                 pool.remove(h);
@@ -513,7 +585,57 @@ impl Node {
             ms = started.elapsed().as_millis(),
             "block committed"
         );
-        Ok(Some(summary))
+        Ok(summary)
+    }
+
+    /// The commit certificate stored with block `height`.
+    pub fn certificate(&self, height: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        self.store.get(Cf::Certificates, &height.to_be_bytes())
+    }
+
+    /// Appends a consensus WAL entry, durably.
+    pub fn wal_append(&self, height: u64, seq: u64, entry: Vec<u8>) -> Result<(), StoreError> {
+        let mut key = height.to_be_bytes().to_vec();
+        key.extend_from_slice(&seq.to_be_bytes());
+        let mut w = WriteSet::new();
+        w.put(Cf::ConsensusWal, key, entry);
+        self.store.write_durable(w)
+    }
+
+    /// The WAL entries recorded for `height`, in order (undecodable ones
+    /// are skipped with an error log).
+    pub fn wal_entries(
+        &self,
+        height: u64,
+    ) -> Result<Vec<arc_malachitebft_core_consensus::Input<crate::consensus::context::Veil>>, StoreError>
+    {
+        let rows = self
+            .store
+            .scan(Cf::ConsensusWal, &height.to_be_bytes(), b"", 1 << 20)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(_, v)| match crate::consensus::codec::decode_wal(&v) {
+                Ok(i) => Some(i),
+                Err(e) => {
+                    tracing::error!(error = %e, "undecodable WAL entry skipped");
+                    None
+                }
+            })
+            .collect())
+    }
+
+    /// Deletes WAL entries of heights below `height`.
+    pub fn wal_prune(&self, height: u64) -> Result<(), StoreError> {
+        let rows = self.store.scan(Cf::ConsensusWal, b"", b"", 1 << 20)?;
+        let mut w = WriteSet::new();
+        for (k, _) in rows {
+            if k.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(u64::from_be_bytes)
+                < Some(height)
+            {
+                w.delete(Cf::ConsensusWal, k);
+            }
+        }
+        self.store.write(w)
     }
 
     /// Flushes the database (at shutdown).
