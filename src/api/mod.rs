@@ -614,6 +614,7 @@ async fn status(State(node): State<Arc<Node>>) -> ApiResult<StatusJson> {
         let pool = node.mempool();
         (pool.len(), pool.bytes())
     };
+    let cluster = node.cluster.get().cloned();
     Ok(Json(StatusJson {
         version: env!("CARGO_PKG_VERSION").into(),
         chain_id: l.chain_id().map_err(ApiError::internal)?,
@@ -626,11 +627,44 @@ async fn status(State(node): State<Arc<Node>>) -> ApiResult<StatusJson> {
         hash: tip.hash.to_string(),
         timestamp_ms: head.map_or(0, |h| h.timestamp_ms),
         state_root: hex::encode(tip.state_root),
-        syncing: false,
+        syncing: cluster.as_ref().is_some_and(|c| {
+            c.sync.syncing.load(std::sync::atomic::Ordering::Relaxed)
+        }),
         mempool: MempoolJson { count, bytes },
         assets,
         epoch: l.epoch_of(next),
         regulator_key,
+        node_key: cluster
+            .as_ref()
+            .map(|_| hex::encode(node.config().proposer)),
+        consensus: cluster.as_ref().map(|c| {
+            let s = c.engine.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            ConsensusJson {
+                height: s.height,
+                round: s.round,
+                equivocations: s.equivocations,
+            }
+        }),
+        peers: cluster.as_ref().map_or_else(Vec::new, |c| {
+            let tips = c.sync.tips.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            c.net
+                .peers()
+                .into_iter()
+                .map(|k| PeerJson {
+                    key: hex::encode(k),
+                    height: tips.get(&k).copied(),
+                })
+                .collect()
+        }),
+        validators: l
+            .validators()
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .map(|(k, power)| ValidatorJson {
+                key: hex::encode(k),
+                power,
+            })
+            .collect(),
     }))
 }
 

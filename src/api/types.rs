@@ -192,6 +192,47 @@ pub struct StatusJson {
     /// The regulator key new transfers should encrypt to (in force for the
     /// next block; see `/v1/regulator-keys` for all).
     pub regulator_key: Option<String>,
+    /// This node's key (absent on a single dev node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_key: Option<String>,
+    /// Height and round consensus is deciding (networks only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consensus: Option<ConsensusJson>,
+    /// Admitted peers.
+    #[serde(default)]
+    pub peers: Vec<PeerJson>,
+    /// Validators and observers from ledger state.
+    #[serde(default)]
+    pub validators: Vec<ValidatorJson>,
+}
+
+/// Consensus progress.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConsensusJson {
+    /// Height being decided.
+    pub height: u64,
+    /// Round (−1 before the first).
+    pub round: i64,
+    /// Equivocations recorded as evidence.
+    pub equivocations: u64,
+}
+
+/// An admitted peer.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct PeerJson {
+    /// Node key, hex.
+    pub key: String,
+    /// Last tip it announced.
+    pub height: Option<u64>,
+}
+
+/// A validator (power > 0) or observer (power 0).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ValidatorJson {
+    /// Node key, hex.
+    pub key: String,
+    /// Voting power.
+    pub power: u64,
 }
 
 /// A state record with its proof against the current state root.

@@ -12,6 +12,7 @@ pub mod identity;
 pub mod issuer;
 pub mod node;
 pub mod regulator;
+pub mod testnet;
 pub mod wallet;
 
 use std::process::ExitCode;
@@ -35,6 +36,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a node (`--dev` for a single-node development network).
     Node(node::NodeArgs),
+    /// Run a local network of validators as child processes.
+    Testnet(testnet::TestnetArgs),
     /// A bank's wallet: address, balance, transfers, history.
     Wallet(wallet::WalletArgs),
     /// Transaction files.
@@ -103,6 +106,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Node(args) => node::run(args, cli.json),
+        Command::Testnet(args) => testnet::run(args, cli.json),
         Command::Wallet(args) => wallet::run(args, cli.json),
         Command::Tx { command } => wallet::run_tx(command, cli.json),
         Command::Issuer(args) => issuer::run(args, cli.json),
@@ -129,7 +133,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 /// `RUST_LOG` overrides it.
 pub fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,gr1cs=off,r1cs=off,hyper=warn")
+        tracing_subscriber::EnvFilter::new("info,gr1cs=off,r1cs=off,hyper=warn,quinn=warn,rustls=warn,\
+             arc_malachitebft_core_consensus=warn,arc_malachitebft_core_driver=warn")
     });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -35,6 +35,82 @@ pub struct NodeArgs {
     /// Do not fsync each block (faster; survives a process crash, not a power loss).
     #[arg(long)]
     pub no_sync: bool,
+    /// Join a validator network with this config file (TOML: node key,
+    /// listen and API addresses, data dir, genesis, peers); see
+    /// `config/testnet/`.
+    #[arg(long, conflicts_with_all = ["dev", "genesis"])]
+    pub config: Option<PathBuf>,
+}
+
+/// Runs `veil node --config FILE`.
+pub fn run_config(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    use crate::node::config::{NodeFile, NODE_KEY_KIND};
+    super::init_logging(json);
+    let file = NodeFile::load(path)?;
+    let passphrase = match std::env::var("VEIL_NODE_PASSPHRASE") {
+        Ok(p) => zeroize::Zeroizing::new(p),
+        Err(_) => crate::wallet::keystore::passphrase("node key passphrase: ")?,
+    };
+    let (seed, _label) =
+        crate::wallet::keystore::load_seed(&file.node_key, NODE_KEY_KIND, &passphrase)
+            .with_context(|| format!("opening the node key {}", file.node_key.display()))?;
+    let key = Arc::new(crate::crypto::signing::SigningKey::from_seed(&seed));
+    let genesis = GenesisConfig::load(&file.genesis)
+        .with_context(|| format!("loading {}", file.genesis.display()))?;
+    anyhow::ensure!(
+        !genesis.validators.is_empty(),
+        "the genesis lists no validators; use `veil node --dev` for a single node"
+    );
+    let mut config = NodeConfig::new(file.data_dir.clone(), genesis);
+    config.sync_writes = !file.no_sync;
+    config.proposer = *key.public().as_bytes();
+    let peers = file.peer_addrs()?;
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        let node = Node::open(config).context("opening the node")?;
+        let settings = node::NetworkSettings {
+            key: Arc::clone(&key),
+            listen: file.listen,
+            peers,
+            engine: crate::consensus::EngineConfig::default(),
+        };
+        let running = node::start_network(Arc::clone(&node), file.api, settings)
+            .await
+            .with_context(|| format!("binding the API to {} or QUIC to {}", file.api, file.listen))?;
+        let validator = node
+            .ledger
+            .validators()?
+            .iter()
+            .any(|(k, p)| k == key.public().as_bytes() && *p > 0);
+        if json {
+            super::print_json(&serde_json::json!({
+                "api": format!("http://{}", running.api_addr),
+                "listen": file.listen,
+                "node_key": hex::encode(key.public().as_bytes()),
+                "validator": validator,
+                "chain_id": node.ledger.chain_id()?,
+                "height": node.ledger.tip().height,
+            }));
+        } else {
+            println!(
+                "Veil {} {} — chain {}, height {}",
+                if validator { "validator" } else { "observer" },
+                hex::encode(&key.public().as_bytes()[..8]),
+                node.ledger.chain_id()?,
+                node.ledger.tip().height
+            );
+            println!("  API   http://{}   (status /v1/status)", running.api_addr);
+            println!("  QUIC  {}   peers {}", file.listen, file.peers.len());
+            println!("  data  {}", file.data_dir.display());
+        }
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        running.stop().await?;
+        if !json {
+            eprintln!("node stopped cleanly at height {}", node.ledger.tip().height);
+        }
+        anyhow::Ok(())
+    })
 }
 
 /// Loads or creates the genesis; returns it and, in dev mode, the dev files.
@@ -63,6 +139,9 @@ pub fn prepare_genesis(args: &NodeArgs) -> anyhow::Result<(GenesisConfig, Option
 
 /// Runs `veil node`.
 pub fn run(args: NodeArgs, json: bool) -> anyhow::Result<()> {
+    if let Some(path) = &args.config {
+        return run_config(path, json);
+    }
     super::init_logging(json);
     let (genesis, dev) = prepare_genesis(&args)?;
     let mut config = NodeConfig::new(args.data_dir.clone(), genesis);
@@ -88,7 +167,8 @@ pub fn run(args: NodeArgs, json: bool) -> anyhow::Result<()> {
     })
 }
 
-async fn wait_for_signal() {
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn wait_for_signal() {
     #[cfg(unix)]
     {
         let mut term =

@@ -114,6 +114,9 @@ struct Env {
     finalized: bool,
     wal_seq: u64,
     status: Arc<Mutex<EngineStatus>>,
+    /// Proposals for later heights (the core buffers them; we check them
+    /// when their height starts).
+    future: Vec<Proposal>,
 }
 
 /// The engine task.
@@ -175,6 +178,7 @@ impl Engine {
             finalized: false,
             wal_seq: 0,
             status,
+            future: Vec::new(),
         };
         (Self { state, env, rx }, tx)
     }
@@ -224,6 +228,8 @@ impl Engine {
             Event::Message(ConsensusMessage::Proposal(p)) => {
                 if p.message.height.0 == self.env.height {
                     self.env.validate(p.message.clone());
+                } else if p.message.height.0 > self.env.height && self.env.future.len() < 64 {
+                    self.env.future.push(p.message.clone());
                 }
                 Input::Proposal(p)
             }
@@ -277,6 +283,14 @@ impl Engine {
             Vec::new()
         };
         let _ = self.env.node.wal_prune(height);
+        let future = std::mem::take(&mut self.env.future);
+        for p in future {
+            match p.height.0.cmp(&height) {
+                std::cmp::Ordering::Equal => self.env.validate(p),
+                std::cmp::Ordering::Greater => self.env.future.push(p),
+                std::cmp::Ordering::Less => {}
+            }
+        }
         self.env.wal_seq = u64::try_from(wal.len()).unwrap_or(0);
         self.input(Input::StartHeight(
             Height(height),

@@ -19,7 +19,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use crate::crypto::signing::SigningKey;
-use crate::net::{self, Channel, NetConfig, Network, PeerAddr};
+use crate::net::{self, NetConfig, Network, PeerAddr};
 use crate::node::Node;
 
 pub use engine::{EngineConfig, EngineStatus};
@@ -33,11 +33,15 @@ pub struct Consensus {
     /// Peer tips and catch-up state.
     pub sync: Arc<sync::SyncState>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    readers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Consensus {
     /// Waits for the tasks after shutdown was signalled.
     pub async fn join(self) {
+        for t in self.readers {
+            t.abort();
+        }
         self.net.shutdown();
         for t in self.tasks {
             let _ = t.await;
@@ -92,6 +96,7 @@ pub fn start(
     );
     let sync_state = Arc::new(sync::SyncState::default());
     let mut tasks = vec![tokio::spawn(engine.run(shutdown.clone()))];
+    let mut readers = Vec::new();
 
     // Consensus channels: decode, or drop the connection.
     for (mut inbox, name) in [
@@ -100,7 +105,7 @@ pub fn start(
     ] {
         let net = net.clone();
         let events = events.clone();
-        tasks.push(tokio::spawn(async move {
+        readers.push(tokio::spawn(async move {
             while let Some(m) = inbox.recv().await {
                 match codec::ConsensusMessage::decode(&m.payload) {
                     Ok(msg) => {
@@ -118,7 +123,7 @@ pub fn start(
         let net = net.clone();
         let node = Arc::clone(&node);
         let mut inbox = inboxes.txs;
-        tasks.push(tokio::spawn(async move {
+        readers.push(tokio::spawn(async move {
             while let Some(m) = inbox.recv().await {
                 let hash = match crate::tx::Transaction::decode(&m.payload) {
                     Ok(tx) => tx.hash(),
@@ -140,7 +145,7 @@ pub fn start(
         let net = net.clone();
         let state = Arc::clone(&sync_state);
         let mut inbox = inboxes.status;
-        tasks.push(tokio::spawn(async move {
+        readers.push(tokio::spawn(async move {
             while let Some(m) = inbox.recv().await {
                 match sync::decode_status(&m.payload) {
                     Ok((h, _)) => {
@@ -162,11 +167,18 @@ pub fn start(
         events,
         shutdown,
     )));
-    let _ = Channel::Status;
+    node.cluster
+        .set(crate::node::ClusterView {
+            net: net.clone(),
+            engine: Arc::clone(&status),
+            sync: Arc::clone(&sync_state),
+        })
+        .ok();
     Ok(Consensus {
         net,
         status,
         sync: sync_state,
         tasks,
+        readers,
     })
 }

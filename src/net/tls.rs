@@ -30,7 +30,10 @@
 //! [`quinn::Connection::export_keying_material`]); that is done elsewhere.
 //!
 //! Key material: the PKCS#8 encoding of the seed is built in a zeroizing
-//! buffer and never logged; only public keys are.
+//! buffer, the key DER this module loads is wiped after use, and nothing
+//! secret is logged (only peer public keys, at debug level). rcgen's
+//! `KeyPair` and ring's Ed25519 key pair hold copies of the seed that they
+//! do not zeroize; that is outside this module's reach.
 
 use std::fmt;
 use std::sync::Arc;

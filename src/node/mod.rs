@@ -11,6 +11,7 @@
 //! the writes remain), commits the block atomically and removes what it
 //! included — under the same lock, so admission never sees half a block.
 
+pub mod config;
 pub mod dev;
 pub mod metrics;
 
@@ -693,16 +694,30 @@ pub struct Running {
     pub api_addr: std::net::SocketAddr,
     shutdown: tokio::sync::watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    consensus: Option<crate::consensus::Consensus>,
 }
 
-/// Starts the API on `api_addr` (port 0 for an ephemeral port) and the
-/// block producer.
-pub async fn start(node: Arc<Node>, api_addr: std::net::SocketAddr) -> std::io::Result<Running> {
+/// How a node joins a network of validators.
+pub struct NetworkSettings {
+    /// The node key (the proposer key in `NodeConfig` must match it).
+    pub key: Arc<crate::crypto::signing::SigningKey>,
+    /// UDP address for QUIC.
+    pub listen: std::net::SocketAddr,
+    /// Peers to connect to.
+    pub peers: Vec<crate::net::PeerAddr>,
+    /// Consensus timeouts.
+    pub engine: crate::consensus::EngineConfig,
+}
+
+async fn serve_api(
+    node: &Arc<Node>,
+    api_addr: std::net::SocketAddr,
+    watch: tokio::sync::watch::Receiver<bool>,
+) -> std::io::Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(api_addr).await?;
     let api_addr = listener.local_addr()?;
-    let (shutdown, watch) = tokio::sync::watch::channel(false);
-    let mut server_watch = watch.clone();
-    let app = crate::api::router(Arc::clone(&node));
+    let mut server_watch = watch;
+    let app = crate::api::router(Arc::clone(node));
     let server = tokio::spawn(async move {
         let stop = async move {
             let _ = server_watch.wait_for(|s| *s).await;
@@ -714,12 +729,48 @@ pub async fn start(node: Arc<Node>, api_addr: std::net::SocketAddr) -> std::io::
             tracing::error!(error = %e, "API server failed");
         }
     });
+    Ok((api_addr, server))
+}
+
+/// Starts the API and joins a validator network: QUIC transport, gossip,
+/// sync and the consensus engine (no local block producer).
+pub async fn start_network(
+    node: Arc<Node>,
+    api_addr: std::net::SocketAddr,
+    settings: NetworkSettings,
+) -> std::io::Result<Running> {
+    let (shutdown, watch) = tokio::sync::watch::channel(false);
+    let consensus = crate::consensus::start(
+        Arc::clone(&node),
+        settings.key,
+        settings.listen,
+        settings.peers,
+        settings.engine,
+        watch.clone(),
+    )
+    .map_err(std::io::Error::other)?;
+    let (api_addr, server) = serve_api(&node, api_addr, watch).await?;
+    Ok(Running {
+        node,
+        api_addr,
+        shutdown,
+        tasks: vec![server],
+        consensus: Some(consensus),
+    })
+}
+
+/// Starts the API on `api_addr` (port 0 for an ephemeral port) and the
+/// block producer.
+pub async fn start(node: Arc<Node>, api_addr: std::net::SocketAddr) -> std::io::Result<Running> {
+    let (shutdown, watch) = tokio::sync::watch::channel(false);
+    let (api_addr, server) = serve_api(&node, api_addr, watch.clone()).await?;
     let producer = tokio::spawn(run_producer(Arc::clone(&node), watch));
     Ok(Running {
         node,
         api_addr,
         shutdown,
         tasks: vec![server, producer],
+        consensus: None,
     })
 }
 
@@ -730,6 +781,9 @@ impl Running {
         let _ = self.shutdown.send(true);
         for t in self.tasks {
             let _ = t.await;
+        }
+        if let Some(c) = self.consensus {
+            c.join().await;
         }
         self.node.flush()
     }

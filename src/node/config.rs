@@ -1,0 +1,94 @@
+//! `veil node --config FILE`: a validator's or observer's settings.
+//!
+//! ```toml
+//! node_key = "node.key"            # encrypted keystore (kind "node"); passphrase from
+//!                                  # $VEIL_NODE_PASSPHRASE
+//! listen = "127.0.0.1:9710"        # QUIC (UDP)
+//! api = "127.0.0.1:8710"           # HTTP API
+//! data_dir = "node0"               # RocksDB under <data_dir>/db
+//! genesis = "genesis.toml"
+//! no_sync = false                  # fsync each block (default)
+//!
+//! [[peer]]
+//! key = "<64 hex>"                 # its node key
+//! addr = "127.0.0.1:9711"
+//! ```
+//!
+//! Relative paths are relative to the config file.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::net::PeerAddr;
+
+/// Keystore kind of node keys.
+pub const NODE_KEY_KIND: &str = "node";
+
+/// A peer entry.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PeerEntry {
+    /// Node key, hex.
+    pub key: String,
+    /// UDP address.
+    pub addr: SocketAddr,
+}
+
+/// A node config file.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct NodeFile {
+    /// Path of the encrypted node key.
+    pub node_key: PathBuf,
+    /// QUIC listen address.
+    pub listen: SocketAddr,
+    /// API listen address.
+    pub api: SocketAddr,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Genesis file.
+    pub genesis: PathBuf,
+    /// Skip the per-block fsync.
+    #[serde(default)]
+    pub no_sync: bool,
+    /// Peers.
+    #[serde(default, rename = "peer")]
+    pub peers: Vec<PeerEntry>,
+}
+
+impl NodeFile {
+    /// Loads `path`, resolving relative paths against its directory.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+        let mut f: Self =
+            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for p in [&mut f.node_key, &mut f.data_dir, &mut f.genesis] {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        Ok(f)
+    }
+
+    /// The peers, decoded.
+    pub fn peer_addrs(&self) -> anyhow::Result<Vec<PeerAddr>> {
+        self.peers
+            .iter()
+            .map(|p| {
+                let key: [u8; 32] = hex::decode(&p.key)
+                    .ok()
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| anyhow::anyhow!("peer key {} is not 32 bytes of hex", p.key))?;
+                Ok(PeerAddr { key, addr: p.addr })
+            })
+            .collect()
+    }
+
+    /// The TOML text.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+}
