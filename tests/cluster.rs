@@ -1,0 +1,373 @@
+//! A real 4-validator network: `veil node --config` child processes on
+//! 127.0.0.1, QUIC between them, Malachite deciding every block.
+//!
+//! One scenario, in order (each step needs the previous one's state):
+//! agreement on a transfer submitted to one node; a SIGKILLed validator
+//! does not stop the other three; a stranger's key cannot connect; a peer
+//! sending garbage or oversized frames is disconnected; an equivocating
+//! validator (driven from this test with that validator's key: two
+//! proposals and two prevotes for one height) breaks nothing and is
+//! recorded; the killed node restarts, syncs and agrees; with two of four
+//! down nothing commits; with three back, blocks commit again.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::http::get;
+use serde_json::Value;
+use veil::cli::testnet::{self, TestnetArgs};
+use veil::consensus::codec::{self, ConsensusMessage};
+use veil::consensus::context::{BlockValue, Height, NodeId, NodeSignature, Proposal, Vote};
+use veil::crypto::signing::SigningKey;
+use veil::ledger::block::{tx_root, BlockHash, Header};
+use veil::net::{admission, tls};
+
+const EXE: &str = env!("CARGO_BIN_EXE_veil");
+
+struct Net {
+    dir: tempfile::TempDir,
+    configs: Vec<PathBuf>,
+    apis: Vec<String>,
+    quic: Vec<std::net::SocketAddr>,
+    children: Vec<Option<Child>>,
+}
+
+impl Drop for Net {
+    fn drop(&mut self) {
+        for c in self.children.iter_mut().flatten() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn base_port() -> u16 {
+    // Spread concurrent test binaries over the ephemeral range.
+    let n = std::process::id() % 200;
+    20_000 + u16::try_from(n).unwrap() * 100
+}
+
+impl Net {
+    fn start(n: usize) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let base = base_port();
+        let args = TestnetArgs {
+            validators: n,
+            data_dir: dir.path().to_path_buf(),
+            api_base_port: base,
+            p2p_base_port: base + 50,
+            init_only: true,
+        };
+        let configs = testnet::init(&args).unwrap();
+        let files: Vec<_> = configs
+            .iter()
+            .map(|c| veil::node::config::NodeFile::load(c).unwrap())
+            .collect();
+        let mut net = Self {
+            apis: files.iter().map(|f| format!("http://{}", f.api)).collect(),
+            quic: files.iter().map(|f| f.listen).collect(),
+            configs,
+            children: Vec::new(),
+            dir,
+        };
+        for i in 0..n {
+            let child = testnet::spawn(Path::new(EXE), &net.configs[i]).unwrap();
+            net.children.push(Some(child));
+        }
+        net
+    }
+
+    fn kill(&mut self, i: usize) {
+        let mut c = self.children[i].take().unwrap();
+        c.kill().unwrap(); // SIGKILL
+        c.wait().unwrap();
+    }
+
+    fn restart(&mut self, i: usize) {
+        self.children[i] = Some(testnet::spawn(Path::new(EXE), &self.configs[i]).unwrap());
+    }
+
+    fn status(&self, i: usize) -> Option<Value> {
+        // The node may not be listening yet (or any more).
+        let r = ureq::get(&format!("{}/v1/status", self.apis[i]))
+            .timeout(Duration::from_secs(5))
+            .call()
+            .ok()?;
+        r.into_json().ok()
+    }
+
+    fn height(&self, i: usize) -> u64 {
+        self.status(i).map_or(0, |s| s["height"].as_u64().unwrap())
+    }
+
+    fn wait_height(&self, i: usize, h: u64, within: Duration) {
+        let start = Instant::now();
+        while self.height(i) < h {
+            assert!(
+                start.elapsed() < within,
+                "node{i} did not reach height {h} within {within:?} (at {}); log:\n{}",
+                self.height(i),
+                self.log(i)
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn log(&self, i: usize) -> String {
+        let text = std::fs::read_to_string(self.configs[i].with_extension("log")).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+
+    fn block_hash(&self, i: usize, h: u64) -> String {
+        let (code, body) = get(&format!("{}/v1/blocks/{h}", self.apis[i]));
+        assert_eq!(code, 200, "node{i} block {h}: {body}");
+        format!("{}/{}", body["header"]["hash"], body["header"]["state_root"])
+    }
+
+    /// All `nodes` have the same block hash at `h` (and the same state root
+    /// in that header).
+    fn agree(&self, nodes: &[usize], h: u64) {
+        let hashes: Vec<String> = nodes.iter().map(|&i| self.block_hash(i, h)).collect();
+        assert!(hashes.windows(2).all(|w| w[0] == w[1]), "block {h} differs: {hashes:?}");
+    }
+
+    fn node_key(&self, i: usize) -> SigningKey {
+        let path = self.dir.path().join(format!("node{i}/node.key"));
+        let (seed, _) = veil::wallet::keystore::load_seed(&path, "node", "dev").unwrap();
+        SigningKey::from_seed(&seed)
+    }
+
+    fn wallet(&self, name: &str) -> String {
+        self.dir
+            .path()
+            .join(format!("dev/{name}.wallet"))
+            .display()
+            .to_string()
+    }
+
+    fn metric(&self, i: usize, name: &str) -> u64 {
+        let text = ureq::get(&format!("{}/metrics", self.apis[i]))
+            .call()
+            .unwrap()
+            .into_string()
+            .unwrap();
+        text.lines()
+            .filter(|l| l.starts_with(name))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    }
+}
+
+fn veil(args: &[&str]) -> String {
+    let out = Command::new(EXE)
+        .args(args)
+        .env("VEIL_PASSPHRASE", "dev")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "veil {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A QUIC connection to `addr` with `key`, admitted (or the error).
+async fn dial(
+    key: &SigningKey,
+    allow_any: bool,
+    addr: std::net::SocketAddr,
+    chain: &str,
+) -> Result<quinn::Connection, String> {
+    let allow: tls::AllowList = Arc::new(move |_| allow_any);
+    let mut ep = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
+    ep.set_default_client_config(tls::client_config(key, allow).unwrap());
+    let conn = ep
+        .connect(addr, "veil")
+        .map_err(|e| e.to_string())?
+        .await
+        .map_err(|e| e.to_string())?;
+    admission::dial(&conn, key, chain)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(conn)
+}
+
+async fn send_frame(conn: &quinn::Connection, channel: u8, frame: &[u8]) {
+    let mut s = conn.open_uni().await.unwrap();
+    s.write_all(&[channel]).await.unwrap();
+    s.write_all(frame).await.unwrap();
+    let _ = s.finish();
+}
+
+fn framed(payload: &[u8]) -> Vec<u8> {
+    let mut f = u32::try_from(payload.len()).unwrap().to_le_bytes().to_vec();
+    f.extend_from_slice(payload);
+    f
+}
+
+async fn closed_within(conn: &quinn::Connection, d: Duration) -> bool {
+    tokio::time::timeout(d, conn.closed()).await.is_ok()
+}
+
+fn bogus_value(chain: &str, height: u64, proposer: [u8; 32], stamp: u64) -> BlockValue {
+    let header = Header {
+        chain_id: chain.into(),
+        height,
+        parent: BlockHash([stamp as u8; 32]),
+        timestamp_ms: stamp,
+        tx_root: tx_root(&[]),
+        state_root: [0; 32],
+        proposer,
+        tx_count: 0,
+    };
+    BlockValue::new(&header, Vec::new())
+}
+
+/// Two proposals and two prevotes for the same height and round, signed by
+/// `key`, sent to every live node.
+async fn equivocate(conns: &[quinn::Connection], key: &SigningKey, chain: &str, height: u64) {
+    let me = NodeId(*key.public().as_bytes());
+    for round in 0..3u32 {
+        for stamp in [1u64, 2] {
+            let value = bogus_value(chain, height, me.0, stamp);
+            let p = Proposal {
+                height: Height(height),
+                round: arc_malachitebft_core_types::Round::new(round),
+                value: value.clone(),
+                pol_round: arc_malachitebft_core_types::Round::Nil,
+                proposer: me,
+            };
+            let sig = key.sign(&codec::proposal_sign_bytes(chain, &p));
+            let msg = ConsensusMessage::Proposal(arc_malachitebft_core_types::SignedMessage::new(
+                p,
+                NodeSignature(sig.0),
+            ));
+            let v = Vote {
+                kind: arc_malachitebft_core_types::VoteType::Prevote,
+                height: Height(height),
+                round: arc_malachitebft_core_types::Round::new(round),
+                value: arc_malachitebft_core_types::NilOrVal::Val(value.hash),
+                validator: me,
+            };
+            let sig = key.sign(&codec::vote_sign_bytes(chain, &v));
+            let vote = ConsensusMessage::Vote(arc_malachitebft_core_types::SignedMessage::new(
+                v,
+                NodeSignature(sig.0),
+            ));
+            for c in conns {
+                send_frame(c, 0, &framed(&msg.encode())).await;
+                send_frame(c, 1, &framed(&vote.encode())).await;
+            }
+        }
+    }
+}
+
+#[test]
+fn four_validators_agree_tolerate_one_fault_and_halt_without_quorum() {
+    let mut net = Net::start(4);
+    for i in 0..4 {
+        net.wait_height(i, 2, Duration::from_secs(60));
+    }
+    let chain = net.status(0).unwrap()["chain_id"].as_str().unwrap().to_owned();
+
+    // A transfer submitted to node2 commits on all four.
+    let bob = veil(&["wallet", "--wallet", &net.wallet("bank-b"), "address"]);
+    let out = veil(&[
+        "--json", "wallet", "--wallet", &net.wallet("bank-a"), "--api", &net.apis[2],
+        "transfer", "--to", bob.trim(), "--amount", "12.34",
+    ]);
+    let sent: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    let tx = sent["tx"].as_str().unwrap().to_owned();
+    let height = sent["height"].as_u64().expect("committed");
+    for i in 0..4 {
+        net.wait_height(i, height, Duration::from_secs(20));
+        let (code, st) = get(&format!("{}/v1/transactions/{tx}", net.apis[i]));
+        assert_eq!(code, 200);
+        assert_eq!(st["height"].as_u64(), Some(height), "node{i}: {st}");
+    }
+    net.agree(&[0, 1, 2, 3], height);
+    let s = net.status(1).unwrap();
+    assert_eq!(s["validators"].as_array().unwrap().len(), 4);
+    assert_eq!(s["peers"].as_array().unwrap().len(), 3);
+
+    // SIGKILL node3: the other three keep committing.
+    net.kill(3);
+    let h = net.height(0);
+    net.wait_height(0, h + 3, Duration::from_secs(30));
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        // A key not on the allow-list cannot connect.
+        let stranger = SigningKey::from_seed(&[0x5a; 32]);
+        assert!(dial(&stranger, true, net.quic[0], &chain).await.is_err());
+
+        // node3's key (it is down) connects; garbage closes the connection.
+        let key3 = net.node_key(3);
+        let conn = dial(&key3, true, net.quic[0], &chain).await.unwrap();
+        send_frame(&conn, 1, &framed(b"not a vote")).await;
+        assert!(closed_within(&conn, Duration::from_secs(5)).await, "garbage not refused");
+        let conn = dial(&key3, true, net.quic[1], &chain).await.unwrap();
+        send_frame(&conn, 1, &u32::MAX.to_le_bytes()).await;
+        assert!(closed_within(&conn, Duration::from_secs(5)).await, "oversized frame not refused");
+        let conn = dial(&key3, true, net.quic[2], &chain).await.unwrap();
+        send_frame(&conn, 9, &framed(b"x")).await;
+        assert!(closed_within(&conn, Duration::from_secs(5)).await, "unknown channel not refused");
+
+        // Equivocation: two proposals and two prevotes per round for the
+        // next heights, to every live node.
+        let mut conns = Vec::new();
+        for i in 0..3 {
+            conns.push(dial(&key3, true, net.quic[i], &chain).await.unwrap());
+        }
+        let next = net.status(0).unwrap()["consensus"]["height"].as_u64().unwrap();
+        for height in next..next + 3 {
+            equivocate(&conns, &key3, &chain, height).await;
+        }
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        for c in conns {
+            c.close(0u32.into(), b"done");
+        }
+    });
+    let after = net.height(0);
+    net.wait_height(0, after + 2, Duration::from_secs(30));
+    let recorded: u64 = (0..3)
+        .map(|i| net.status(i).unwrap()["consensus"]["equivocations"].as_u64().unwrap())
+        .sum();
+    assert!(recorded > 0, "equivocation evidence not recorded");
+    assert!(net.metric(0, "veil_peer_refusals_total") >= 1);
+    let top = net.height(0).min(net.height(1)).min(net.height(2));
+    net.agree(&[0, 1, 2], top);
+
+    // node3 restarts, syncs and agrees.
+    net.restart(3);
+    let target = net.height(0) + 1;
+    net.wait_height(3, target, Duration::from_secs(60));
+    net.agree(&[0, 1, 2, 3], target);
+
+    // Two of four down: no block commits.
+    net.kill(2);
+    net.kill(3);
+    std::thread::sleep(Duration::from_millis(2_000));
+    let stalled = net.height(0).max(net.height(1));
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(net.height(0).max(net.height(1)), stalled, "committed without a quorum");
+
+    // One comes back: progress resumes.
+    net.restart(2);
+    net.wait_height(0, stalled + 2, Duration::from_secs(90));
+    net.wait_height(2, stalled + 2, Duration::from_secs(90));
+    net.agree(&[0, 1, 2], stalled + 2);
+
+    // Clean shutdown on SIGTERM.
+    for i in 0..3 {
+        let mut c = net.children[i].take().unwrap();
+        testnet::stop(&mut c, Duration::from_secs(15));
+        assert!(c.wait().unwrap().success() || c.try_wait().is_ok());
+    }
+}
