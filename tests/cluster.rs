@@ -118,7 +118,8 @@ impl Net {
     }
 
     fn log(&self, i: usize) -> String {
-        let text = std::fs::read_to_string(self.configs[i].with_extension("log")).unwrap_or_default();
+        let text =
+            std::fs::read_to_string(self.configs[i].with_extension("log")).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
     }
@@ -126,14 +127,20 @@ impl Net {
     fn block_hash(&self, i: usize, h: u64) -> String {
         let (code, body) = get(&format!("{}/v1/blocks/{h}", self.apis[i]));
         assert_eq!(code, 200, "node{i} block {h}: {body}");
-        format!("{}/{}", body["header"]["hash"], body["header"]["state_root"])
+        format!(
+            "{}/{}",
+            body["header"]["hash"], body["header"]["state_root"]
+        )
     }
 
     /// All `nodes` have the same block hash at `h` (and the same state root
     /// in that header).
     fn agree(&self, nodes: &[usize], h: u64) {
         let hashes: Vec<String> = nodes.iter().map(|&i| self.block_hash(i, h)).collect();
-        assert!(hashes.windows(2).all(|w| w[0] == w[1]), "block {h} differs: {hashes:?}");
+        assert!(
+            hashes.windows(2).all(|w| w[0] == w[1]),
+            "block {h} differs: {hashes:?}"
+        );
     }
 
     fn node_key(&self, i: usize) -> SigningKey {
@@ -219,7 +226,7 @@ fn bogus_value(chain: &str, height: u64, proposer: [u8; 32], stamp: u64) -> Bloc
     let header = Header {
         chain_id: chain.into(),
         height,
-        parent: BlockHash([stamp as u8; 32]),
+        parent: BlockHash([u8::try_from(stamp).unwrap(); 32]),
         timestamp_ms: stamp,
         tx_root: tx_root(&[]),
         state_root: [0; 32],
@@ -274,13 +281,25 @@ fn four_validators_agree_tolerate_one_fault_and_halt_without_quorum() {
     for i in 0..4 {
         net.wait_height(i, 2, Duration::from_secs(60));
     }
-    let chain = net.status(0).unwrap()["chain_id"].as_str().unwrap().to_owned();
+    let chain = net.status(0).unwrap()["chain_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     // A transfer submitted to node2 commits on all four.
     let bob = veil(&["wallet", "--wallet", &net.wallet("bank-b"), "address"]);
     let out = veil(&[
-        "--json", "wallet", "--wallet", &net.wallet("bank-a"), "--api", &net.apis[2],
-        "transfer", "--to", bob.trim(), "--amount", "12.34",
+        "--json",
+        "wallet",
+        "--wallet",
+        &net.wallet("bank-a"),
+        "--api",
+        &net.apis[2],
+        "transfer",
+        "--to",
+        bob.trim(),
+        "--amount",
+        "12.34",
     ]);
     let sent: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
     let tx = sent["tx"].as_str().unwrap().to_owned();
@@ -311,13 +330,22 @@ fn four_validators_agree_tolerate_one_fault_and_halt_without_quorum() {
         let key3 = net.node_key(3);
         let conn = dial(&key3, true, net.quic[0], &chain).await.unwrap();
         send_frame(&conn, 1, &framed(b"not a vote")).await;
-        assert!(closed_within(&conn, Duration::from_secs(5)).await, "garbage not refused");
+        assert!(
+            closed_within(&conn, Duration::from_secs(5)).await,
+            "garbage not refused"
+        );
         let conn = dial(&key3, true, net.quic[1], &chain).await.unwrap();
         send_frame(&conn, 1, &u32::MAX.to_le_bytes()).await;
-        assert!(closed_within(&conn, Duration::from_secs(5)).await, "oversized frame not refused");
+        assert!(
+            closed_within(&conn, Duration::from_secs(5)).await,
+            "oversized frame not refused"
+        );
         let conn = dial(&key3, true, net.quic[2], &chain).await.unwrap();
         send_frame(&conn, 9, &framed(b"x")).await;
-        assert!(closed_within(&conn, Duration::from_secs(5)).await, "unknown channel not refused");
+        assert!(
+            closed_within(&conn, Duration::from_secs(5)).await,
+            "unknown channel not refused"
+        );
 
         // Equivocation: two proposals and two prevotes per round for the
         // next heights, to every live node.
@@ -325,7 +353,9 @@ fn four_validators_agree_tolerate_one_fault_and_halt_without_quorum() {
         for i in 0..3 {
             conns.push(dial(&key3, true, net.quic[i], &chain).await.unwrap());
         }
-        let next = net.status(0).unwrap()["consensus"]["height"].as_u64().unwrap();
+        let next = net.status(0).unwrap()["consensus"]["height"]
+            .as_u64()
+            .unwrap();
         for height in next..next + 3 {
             equivocate(&conns, &key3, &chain, height).await;
         }
@@ -337,7 +367,11 @@ fn four_validators_agree_tolerate_one_fault_and_halt_without_quorum() {
     let after = net.height(0);
     net.wait_height(0, after + 2, Duration::from_secs(30));
     let recorded: u64 = (0..3)
-        .map(|i| net.status(i).unwrap()["consensus"]["equivocations"].as_u64().unwrap())
+        .map(|i| {
+            net.status(i).unwrap()["consensus"]["equivocations"]
+                .as_u64()
+                .unwrap()
+        })
         .sum();
     assert!(recorded > 0, "equivocation evidence not recorded");
     assert!(net.metric(0, "veil_peer_refusals_total") >= 1);
@@ -356,7 +390,11 @@ fn four_validators_agree_tolerate_one_fault_and_halt_without_quorum() {
     std::thread::sleep(Duration::from_millis(2_000));
     let stalled = net.height(0).max(net.height(1));
     std::thread::sleep(Duration::from_secs(5));
-    assert_eq!(net.height(0).max(net.height(1)), stalled, "committed without a quorum");
+    assert_eq!(
+        net.height(0).max(net.height(1)),
+        stalled,
+        "committed without a quorum"
+    );
 
     // One comes back: progress resumes.
     net.restart(2);

@@ -627,9 +627,9 @@ async fn status(State(node): State<Arc<Node>>) -> ApiResult<StatusJson> {
         hash: tip.hash.to_string(),
         timestamp_ms: head.map_or(0, |h| h.timestamp_ms),
         state_root: hex::encode(tip.state_root),
-        syncing: cluster.as_ref().is_some_and(|c| {
-            c.sync.syncing.load(std::sync::atomic::Ordering::Relaxed)
-        }),
+        syncing: cluster
+            .as_ref()
+            .is_some_and(|c| c.sync.syncing.load(std::sync::atomic::Ordering::Relaxed)),
         mempool: MempoolJson { count, bytes },
         assets,
         epoch: l.epoch_of(next),
@@ -638,7 +638,10 @@ async fn status(State(node): State<Arc<Node>>) -> ApiResult<StatusJson> {
             .as_ref()
             .map(|_| hex::encode(node.config().proposer)),
         consensus: cluster.as_ref().map(|c| {
-            let s = c.engine.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let s = c
+                .engine
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             ConsensusJson {
                 height: s.height,
                 round: s.round,
@@ -646,7 +649,11 @@ async fn status(State(node): State<Arc<Node>>) -> ApiResult<StatusJson> {
             }
         }),
         peers: cluster.as_ref().map_or_else(Vec::new, |c| {
-            let tips = c.sync.tips.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let tips = c
+                .sync
+                .tips
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             c.net
                 .peers()
                 .into_iter()
@@ -975,7 +982,10 @@ fn net_metrics(net: &crate::net::Network) -> String {
     use std::sync::atomic::Ordering;
     let c = net.counters();
     let mut s = String::new();
-    let _ = writeln!(s, "# HELP veil_peers Admitted peers.\n# TYPE veil_peers gauge");
+    let _ = writeln!(
+        s,
+        "# HELP veil_peers Admitted peers.\n# TYPE veil_peers gauge"
+    );
     let _ = writeln!(s, "veil_peers {}", net.peers().len());
     let _ = writeln!(
         s,

@@ -133,8 +133,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 /// `RUST_LOG` overrides it.
 pub fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,gr1cs=off,r1cs=off,hyper=warn,quinn=warn,rustls=warn,\
-             arc_malachitebft_core_consensus=warn,arc_malachitebft_core_driver=warn")
+        tracing_subscriber::EnvFilter::new(
+            "info,gr1cs=off,r1cs=off,hyper=warn,quinn=warn,rustls=warn,\
+             arc_malachitebft_core_consensus=warn,arc_malachitebft_core_driver=warn",
+        )
     });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -76,7 +76,9 @@ pub fn run_config(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
         };
         let running = node::start_network(Arc::clone(&node), file.api, settings)
             .await
-            .with_context(|| format!("binding the API to {} or QUIC to {}", file.api, file.listen))?;
+            .with_context(|| {
+                format!("binding the API to {} or QUIC to {}", file.api, file.listen)
+            })?;
         let validator = node
             .ledger
             .validators()?
@@ -107,7 +109,10 @@ pub fn run_config(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
         tracing::info!("shutting down");
         running.stop().await?;
         if !json {
-            eprintln!("node stopped cleanly at height {}", node.ledger.tip().height);
+            eprintln!(
+                "node stopped cleanly at height {}",
+                node.ledger.tip().height
+            );
         }
         anyhow::Ok(())
     })

@@ -150,9 +150,11 @@ fn get_value(r: &mut Reader<'_>, height: Height) -> Result<BlockValue, DecodeErr
     if header.height != height.0 {
         return Err(invalid("header", "height differs from the proposal's"));
     }
-    if header.tx_root != tx_root(&txs) || usize::try_from(header.tx_count).ok() != Some(txs.len())
-    {
-        return Err(invalid("header", "transaction root does not match the hashes"));
+    if header.tx_root != tx_root(&txs) || usize::try_from(header.tx_count).ok() != Some(txs.len()) {
+        return Err(invalid(
+            "header",
+            "transaction root does not match the hashes",
+        ));
     }
     Ok(BlockValue {
         hash: header.hash(),
@@ -541,7 +543,10 @@ mod tests {
                 height: Height(4),
                 round: Round::new(0),
                 value_id: BlockHash([4; 32]),
-                polka_signatures: vec![PolkaSignature::new(NodeId([1; 32]), NodeSignature([2; 64]))],
+                polka_signatures: vec![PolkaSignature::new(
+                    NodeId([1; 32]),
+                    NodeSignature([2; 64]),
+                )],
             }),
         ]
     }
@@ -593,7 +598,10 @@ mod tests {
             height: Height(9),
             round: Round::new(0),
             value_id: BlockHash([3; 32]),
-            commit_signatures: vec![CommitSignature::new(NodeId([1; 32]), NodeSignature([2; 64]))],
+            commit_signatures: vec![CommitSignature::new(
+                NodeId([1; 32]),
+                NodeSignature([2; 64]),
+            )],
         };
         assert_eq!(decode_commit(&encode_commit(&c)).unwrap(), c);
     }

@@ -336,6 +336,8 @@ fn verify_vote(chain: &str, set: &ValidatorSet, v: &Vote, sig: &NodeSignature) -
 
 /// Checks a commit certificate: distinct known validators, valid
 /// precommit signatures for the value, more than 2/3 of the power.
+// The error type is the core's (`Resume::CertificateValidity`).
+#[allow(clippy::result_large_err)]
 pub fn verify_commit(
     chain: &str,
     cert: &CommitCertificate<Veil>,
@@ -374,6 +376,8 @@ pub fn verify_commit(
     Ok(())
 }
 
+// The error type is the core's (`Resume::CertificateValidity`).
+#[allow(clippy::result_large_err)]
 fn verify_polka(
     chain: &str,
     cert: &PolkaCertificate<Veil>,
@@ -412,6 +416,8 @@ fn verify_polka(
     Ok(())
 }
 
+// The error type is the core's (`Resume::CertificateValidity`).
+#[allow(clippy::result_large_err)]
 fn verify_round(
     chain: &str,
     cert: &RoundCertificate<Veil>,
@@ -489,7 +495,8 @@ impl Env {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
             let n = Arc::clone(&node);
-            let built = tokio::task::spawn_blocking(move || n.build_candidate(height, proposer)).await;
+            let built =
+                tokio::task::spawn_blocking(move || n.build_candidate(height, proposer)).await;
             match built {
                 Ok(Ok(block)) => {
                     let value = BlockValue::new(&block.header, block.hashes.clone());
@@ -582,7 +589,10 @@ impl Env {
             tracing::warn!(height, block = %cert.value_id, "decided block not executed here; leaving it to sync");
             return;
         };
-        match self.node.commit_block(block, Some(codec::encode_commit(&cert))) {
+        match self
+            .node
+            .commit_block(block, Some(codec::encode_commit(&cert)))
+        {
             Ok(summary) => {
                 tracing::info!(height, round = %cert.round, txs = summary.txs, block = %cert.value_id, "block finalized");
                 self.net.broadcast(

@@ -67,9 +67,8 @@ pub fn start(
             .unwrap_or(false)
     });
     let answer_node = Arc::clone(&node);
-    let handler: net::RequestHandler = Arc::new(move |_from, req| {
-        sync::answer(&answer_node, &req).unwrap_or_default()
-    });
+    let handler: net::RequestHandler =
+        Arc::new(move |_from, req| sync::answer(&answer_node, &req).unwrap_or_default());
     let chain_id = node.ledger.chain_id().unwrap_or_default();
     let (net, inboxes) = Network::start(
         NetConfig {
@@ -82,7 +81,9 @@ pub fn start(
         handler,
     )?;
     let gossip_net = net.clone();
-    node.set_gossip(Box::new(move |hash, bytes| gossip_net.gossip_tx(hash.0, bytes)));
+    node.set_gossip(Box::new(move |hash, bytes| {
+        gossip_net.gossip_tx(hash.0, bytes)
+    }));
 
     let candidates: engine::Candidates = Arc::default();
     let status = Arc::new(Mutex::new(EngineStatus::default()));

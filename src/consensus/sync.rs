@@ -190,7 +190,10 @@ pub enum CandidateError {
 
 fn context(node: &Node, header: &Header) -> Result<BlockContext, CandidateError> {
     let tip = node.ledger.tip();
-    let chain = node.ledger.chain_id().map_err(|e| CandidateError::Context(e.to_string()))?;
+    let chain = node
+        .ledger
+        .chain_id()
+        .map_err(|e| CandidateError::Context(e.to_string()))?;
     if header.chain_id != chain {
         return Err(CandidateError::Context("another chain".into()));
     }
@@ -207,7 +210,9 @@ fn context(node: &Node, header: &Header) -> Result<BlockContext, CandidateError>
         .flatten()
         .map_or(0, |h| h.timestamp_ms);
     if header.timestamp_ms <= parent_ts {
-        return Err(CandidateError::Context("timestamp not after the parent's".into()));
+        return Err(CandidateError::Context(
+            "timestamp not after the parent's".into(),
+        ));
     }
     Ok(BlockContext {
         chain_id: chain,
@@ -252,11 +257,15 @@ pub async fn check_candidate(
 ) -> Result<ExecutedBlock, CandidateError> {
     let header = Header::decode(&value.header)?;
     if header.proposer != *proposer {
-        return Err(CandidateError::Context("header names another proposer".into()));
+        return Err(CandidateError::Context(
+            "header names another proposer".into(),
+        ));
     }
     let now = crate::node::now_ms();
     if header.timestamp_ms > now + MAX_CLOCK_DRIFT_MS {
-        return Err(CandidateError::Context("timestamp too far in the future".into()));
+        return Err(CandidateError::Context(
+            "timestamp too far in the future".into(),
+        ));
     }
     let mut bodies: HashMap<TxHash, Transaction> = HashMap::new();
     let mut preverified = std::collections::HashSet::new();
@@ -316,7 +325,11 @@ pub async fn fetch_blocks(
     from: u64,
 ) -> Result<usize, CandidateError> {
     let answer = net
-        .request(peer, &blocks_request(from, MAX_BLOCKS), Duration::from_secs(20))
+        .request(
+            peer,
+            &blocks_request(from, MAX_BLOCKS),
+            Duration::from_secs(20),
+        )
         .await
         .map_err(|e| CandidateError::Missing(e.to_string()))?;
     let node = Arc::clone(node);
@@ -396,7 +409,11 @@ pub async fn run(
         state.syncing.store(true, Ordering::Relaxed);
         match fetch_blocks(&node, &net, &peer, tip.height + 1).await {
             Ok(n) if n > 0 => {
-                tracing::info!(blocks = n, tip = node.ledger.tip().height, "synced blocks from a peer");
+                tracing::info!(
+                    blocks = n,
+                    tip = node.ledger.tip().height,
+                    "synced blocks from a peer"
+                );
                 let _ = events.send(Event::Advanced).await;
             }
             Ok(_) => {}

@@ -125,7 +125,13 @@ pub async fn dial(
         send.write_all(&hello).await.map_err(io)?;
         let mut nonce = [0u8; 32];
         recv.read_exact(&mut nonce).await.map_err(io)?;
-        let digest = transcript(chain, &nonce, &exporter(conn)?, key.public().as_bytes(), &peer);
+        let digest = transcript(
+            chain,
+            &nonce,
+            &exporter(conn)?,
+            key.public().as_bytes(),
+            &peer,
+        );
         send.write_all(&key.sign(&digest).0).await.map_err(io)?;
         let mut ok = [0u8; 1];
         recv.read_exact(&mut ok)
@@ -161,7 +167,9 @@ pub async fn accept(
         let mut nonce = [0u8; 32];
         rand_core::OsRng.fill_bytes(&mut nonce);
         {
-            let mut seen = seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut seen = seen
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if seen.len() > 100_000 {
                 seen.clear();
             }
@@ -172,7 +180,13 @@ pub async fn accept(
         send.write_all(&nonce).await.map_err(io)?;
         let mut sig = [0u8; 64];
         recv.read_exact(&mut sig).await.map_err(io)?;
-        let digest = transcript(chain, &nonce, &exporter(conn)?, &peer, key.public().as_bytes());
+        let digest = transcript(
+            chain,
+            &nonce,
+            &exporter(conn)?,
+            &peer,
+            key.public().as_bytes(),
+        );
         VerifyingKey::from_bytes(&peer)
             .and_then(|k| k.verify(&digest, &Signature(sig)))
             .map_err(|_| AdmissionError::BadSignature)?;

@@ -202,11 +202,7 @@ impl Network {
         };
         tokio::spawn(net.clone().accept_loop());
         let own = *net.inner.key.public().as_bytes();
-        let dial: Vec<PeerAddr> = config
-            .peers
-            .into_iter()
-            .filter(|p| own < p.key)
-            .collect();
+        let dial: Vec<PeerAddr> = config.peers.into_iter().filter(|p| own < p.key).collect();
         tokio::spawn(net.clone().dial_loop(dial));
         Ok((
             net,
@@ -461,7 +457,12 @@ impl Network {
         }
     }
 
-    async fn writer(self, conn: quinn::Connection, channel: Channel, mut rx: mpsc::Receiver<Arc<[u8]>>) {
+    async fn writer(
+        self,
+        conn: quinn::Connection,
+        channel: Channel,
+        mut rx: mpsc::Receiver<Arc<[u8]>>,
+    ) {
         let Ok(mut stream) = conn.open_uni().await else {
             return;
         };
@@ -531,8 +532,7 @@ impl Network {
                     Err(_) => return,
                 };
                 let handler = Arc::clone(&net.inner.handler);
-                let Ok(answer) =
-                    tokio::task::spawn_blocking(move || handler(key, request)).await
+                let Ok(answer) = tokio::task::spawn_blocking(move || handler(key, request)).await
                 else {
                     return;
                 };

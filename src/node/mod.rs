@@ -608,8 +608,10 @@ impl Node {
     pub fn wal_entries(
         &self,
         height: u64,
-    ) -> Result<Vec<arc_malachitebft_core_consensus::Input<crate::consensus::context::Veil>>, StoreError>
-    {
+    ) -> Result<
+        Vec<arc_malachitebft_core_consensus::Input<crate::consensus::context::Veil>>,
+        StoreError,
+    > {
         let rows = self
             .store
             .scan(Cf::ConsensusWal, &height.to_be_bytes(), b"", 1 << 20)?;
@@ -630,7 +632,9 @@ impl Node {
         let rows = self.store.scan(Cf::ConsensusWal, b"", b"", 1 << 20)?;
         let mut w = WriteSet::new();
         for (k, _) in rows {
-            if k.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(u64::from_be_bytes)
+            if k.get(..8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_be_bytes)
                 < Some(height)
             {
                 w.delete(Cf::ConsensusWal, k);
