@@ -32,6 +32,9 @@ pub enum BenchCommand {
     Regulator(RegulatorBenchArgs),
     /// Groth16 credential presentations: prove, verify, batch-verify.
     Credential(CredentialBenchArgs),
+    /// A real N-validator network on 127.0.0.1 under load: committed TPS,
+    /// finality, gossip bytes; compared with one validator in the same run.
+    Cluster(super::bench_cluster::ClusterArgs),
 }
 
 /// Options of `veil bench credential`.
@@ -123,6 +126,16 @@ pub fn run(cmd: BenchCommand, json: bool) -> anyhow::Result<()> {
         }
     };
     match cmd {
+        BenchCommand::Cluster(args) => {
+            let r = super::bench_cluster::cluster(&args)?;
+            if json {
+                super::print_json(&r);
+            } else {
+                println!("veil bench cluster (real nodes on 127.0.0.1)");
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            }
+            Ok(())
+        }
         BenchCommand::Block(args) => {
             let r = super::bench_ledger::block(&args)?;
             print("veil bench block (one block on RocksDB; all cores)", &r);

@@ -57,34 +57,13 @@ pub fn block(args: &BlockArgs) -> anyhow::Result<serde_json::Value> {
     let network = DevNetwork::generate(&mut rng, 1_700_000_000_000)?;
     genesis::initialize(&ledger, &network.genesis)?;
     let asset = AssetId::new(DEV_ASSET)?;
-    let epoch_key = network.regulator_epoch_key(0);
-    let regulator = epoch_key.key();
     let payer = AccountKeys::from_seed(&[7; 32]);
     let payee = AccountKeys::from_seed(&[8; 32]);
 
     // Fund: 2 outputs per transfer, minted 16 to a transaction, committed
     // in setup blocks.
     let needed = 2 * args.txs;
-    let mints: Vec<Transaction> = (0..needed.div_ceil(16))
-        .into_par_iter()
-        .map(|i| {
-            let mut rng = ChaCha20Rng::seed_from_u64(1000 + u64::try_from(i).unwrap_or(0));
-            MintPlan {
-                asset: asset.clone(),
-                issuer: &network.issuer,
-                regulator_key: *regulator.public(),
-                outputs: (0..16)
-                    .map(|_| PlannedOutput {
-                        to: *payer.address(),
-                        amount: 10_000,
-                        memo: vec![],
-                    })
-                    .collect(),
-            }
-            .build(&mut rng)
-            .map(Transaction::Mint)
-        })
-        .collect::<Result<_, _>>()?;
+    let mints = build_mints(&network, &asset, &payer, needed)?;
     for chunk in mints.chunks(500) {
         let ctx = next_block(&ledger, network.genesis.timestamp_ms)?;
         let b = execute(
@@ -117,50 +96,9 @@ pub fn block(args: &BlockArgs) -> anyhow::Result<serde_json::Value> {
         "funding produced {} outputs, need {needed}",
         owned.len()
     );
-    let count = source.output_count(&asset)?;
-    let reg_key = source.regulator_key()?;
-
     // Build the transfers (not timed as part of the block).
     let t_build = Instant::now();
-    let txs: Vec<Transaction> = owned
-        .par_chunks(2)
-        .enumerate()
-        .map(|(i, pair)| -> anyhow::Result<Transaction> {
-            let mut rng = ChaCha20Rng::seed_from_u64(50_000 + u64::try_from(i)?);
-            let spends = pair
-                .iter()
-                .map(|rec| {
-                    let mut idx = std::collections::BTreeSet::new();
-                    while idx.len() < 15 {
-                        let j = rng.gen_range(0..count);
-                        if j != rec.global_index {
-                            idx.insert(j);
-                        }
-                    }
-                    let idx: Vec<u64> = idx.into_iter().collect();
-                    Ok(crate::tx::transfer::plan::Spend {
-                        owned: wallet_owned(&wallet, rec)?,
-                        decoys: source.outputs_at(&asset, &idx)?,
-                    })
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let plan = TransferPlan {
-                asset: asset.clone(),
-                fee: 0,
-                regulator_key: reg_key,
-                spends,
-                payments: vec![Payment {
-                    to: *payee.address(),
-                    amount: 15_000,
-                    memo: vec![],
-                }],
-                change_address: *payer.address(),
-                sender: Some(*payer.address()),
-                include_return_address: false,
-            };
-            Ok(Transaction::Transfer(plan.build(&mut rng)?))
-        })
-        .collect::<anyhow::Result<_>>()?;
+    let txs = build_transfers(&source, &wallet, &owned, &asset, &payer, &payee, 50_000)?;
     let build = t_build.elapsed();
 
     // Verify-only throughput on all cores (rings resolved first).
@@ -217,6 +155,95 @@ pub fn block(args: &BlockArgs) -> anyhow::Result<serde_json::Value> {
         "txs_per_s": committed_tps,
         "committed_vs_verify_only": (committed_tps / verify_tps * 1000.0).round() / 1000.0,
     }))
+}
+
+/// Mints at least `outputs` outputs of 10,000 to `to`, 16 per mint
+/// transaction, in parallel.
+pub(crate) fn build_mints(
+    network: &DevNetwork,
+    asset: &AssetId,
+    to: &AccountKeys,
+    outputs: usize,
+) -> anyhow::Result<Vec<Transaction>> {
+    let epoch_key = network.regulator_epoch_key(0);
+    let regulator = *epoch_key.key().public();
+    (0..outputs.div_ceil(16))
+        .into_par_iter()
+        .map(|i| {
+            let mut rng = ChaCha20Rng::seed_from_u64(1000 + u64::try_from(i)?);
+            Ok(MintPlan {
+                asset: asset.clone(),
+                issuer: &network.issuer,
+                regulator_key: regulator,
+                outputs: (0..16)
+                    .map(|_| PlannedOutput {
+                        to: *to.address(),
+                        amount: 10_000,
+                        memo: vec![],
+                    })
+                    .collect(),
+            }
+            .build(&mut rng)
+            .map(Transaction::Mint)?)
+        })
+        .collect()
+}
+
+/// Builds one transfer per pair of `owned` outputs, in parallel: 2 inputs
+/// at ring 16 (15 decoys drawn uniformly from `source`), a payment of
+/// 15,000 to `payee` and the change back to `payer`. Deterministic in
+/// `seed`.
+pub(crate) fn build_transfers<S: ChainSource + Sync>(
+    source: &S,
+    wallet: &Wallet,
+    owned: &[crate::wallet::state::OwnedRecord],
+    asset: &AssetId,
+    payer: &AccountKeys,
+    payee: &AccountKeys,
+    seed: u64,
+) -> anyhow::Result<Vec<Transaction>> {
+    let count = source.output_count(asset)?;
+    ensure!(count > 16, "too few outputs on the ledger for rings of 16");
+    let reg_key = source.regulator_key()?;
+    owned
+        .par_chunks(2)
+        .enumerate()
+        .map(|(i, pair)| -> anyhow::Result<Transaction> {
+            let mut rng = ChaCha20Rng::seed_from_u64(seed + u64::try_from(i)?);
+            let spends = pair
+                .iter()
+                .map(|rec| {
+                    let mut idx = std::collections::BTreeSet::new();
+                    while idx.len() < 15 {
+                        let j = rng.gen_range(0..count);
+                        if j != rec.global_index {
+                            idx.insert(j);
+                        }
+                    }
+                    let idx: Vec<u64> = idx.into_iter().collect();
+                    Ok(crate::tx::transfer::plan::Spend {
+                        owned: wallet_owned(wallet, rec)?,
+                        decoys: source.outputs_at(asset, &idx)?,
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let plan = TransferPlan {
+                asset: asset.clone(),
+                fee: 0,
+                regulator_key: reg_key,
+                spends,
+                payments: vec![Payment {
+                    to: *payee.address(),
+                    amount: 15_000,
+                    memo: vec![],
+                }],
+                change_address: *payer.address(),
+                sender: Some(*payer.address()),
+                include_return_address: false,
+            };
+            Ok(Transaction::Transfer(plan.build(&mut rng)?))
+        })
+        .collect()
 }
 
 fn wallet_owned(

@@ -6,6 +6,7 @@
 
 pub mod amount;
 pub mod bench;
+pub mod bench_cluster;
 pub mod bench_ledger;
 pub mod demo;
 pub mod identity;

@@ -72,7 +72,10 @@ pub fn run_config(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
             key: Arc::clone(&key),
             listen: file.listen,
             peers,
-            engine: crate::consensus::EngineConfig::default(),
+            engine: crate::consensus::EngineConfig {
+                state_sync_after: file.state_sync_after,
+                ..crate::consensus::EngineConfig::default()
+            },
         };
         let running = node::start_network(Arc::clone(&node), file.api, settings)
             .await
@@ -105,7 +108,10 @@ pub fn run_config(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
             println!("  QUIC  {}   peers {}", file.listen, file.peers.len());
             println!("  data  {}", file.data_dir.display());
         }
-        wait_for_signal().await;
+        let restart = tokio::select! {
+            () = wait_for_signal() => false,
+            () = node.restart_requested() => true,
+        };
         tracing::info!("shutting down");
         running.stop().await?;
         if !json {
@@ -114,8 +120,32 @@ pub fn run_config(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
                 node.ledger.tip().height
             );
         }
-        anyhow::Ok(())
+        anyhow::Ok(restart)
     })
+    .and_then(|restart| if restart { restart_self() } else { Ok(()) })
+}
+
+/// Replaces this process with a fresh `veil` run with the same arguments
+/// and environment (same PID, so supervisors keep tracking it); the new
+/// process installs the waiting state snapshot when it opens the node.
+fn restart_self() -> anyhow::Result<()> {
+    let exe = std::env::current_exe()?;
+    tracing::info!("restarting to install the state snapshot");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt as _;
+        let err = std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .exec();
+        Err(anyhow::anyhow!("restarting the node: {err}"))
+    }
+    #[cfg(not(unix))]
+    {
+        let status = std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .status()?;
+        std::process::exit(status.code().unwrap_or(1));
+    }
 }
 
 /// Loads or creates the genesis; returns it and, in dev mode, the dev files.

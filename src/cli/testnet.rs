@@ -67,13 +67,22 @@ pub fn init(args: &TestnetArgs) -> anyhow::Result<Vec<PathBuf>> {
         );
         return Ok(paths);
     }
-    std::fs::create_dir_all(dir)?;
     let now = u64::try_from(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)?
             .as_millis(),
     )?;
     let mut network = DevNetwork::generate(&mut OsRng, now)?;
+    init_with(args, &mut network)
+}
+
+/// Writes a new testnet around `network` (its genesis gains the
+/// validators) into `args.data_dir`; returns the config paths.
+pub fn init_with(args: &TestnetArgs, network: &mut DevNetwork) -> anyhow::Result<Vec<PathBuf>> {
+    let dir = &args.data_dir;
+    let files = DevFiles::under(dir);
+    let paths: Vec<PathBuf> = (0..args.validators).map(|i| config_path(dir, i)).collect();
+    std::fs::create_dir_all(dir)?;
     network.genesis.chain_id = format!("veil-testnet-{}", &network.genesis.chain_id[9..]);
     let keys: Vec<SigningKey> = (0..args.validators)
         .map(|_| SigningKey::generate(&mut OsRng))
@@ -121,6 +130,7 @@ pub fn init(args: &TestnetArgs) -> anyhow::Result<Vec<PathBuf>> {
             data_dir: PathBuf::from(format!("node{i}")),
             genesis: PathBuf::from("dev/genesis.toml"),
             no_sync: false,
+            state_sync_after: crate::consensus::engine::DEFAULT_STATE_SYNC_AFTER,
             peers,
         };
         keystore::write_private(&paths[i], file.to_toml().as_bytes())?;

@@ -61,6 +61,9 @@ pub enum Event {
 /// Executed candidates by block hash, waiting for a decision.
 pub type Candidates = Arc<Mutex<HashMap<BlockHash, ExecutedBlock>>>;
 
+/// Default of [`EngineConfig::state_sync_after`].
+pub const DEFAULT_STATE_SYNC_AFTER: u64 = 1_000;
+
 /// Consensus settings.
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
@@ -69,6 +72,9 @@ pub struct EngineConfig {
     /// Longest a proposer waits for transactions before proposing an
     /// empty block.
     pub empty_block_wait: Duration,
+    /// Blocks behind the best peer beyond which the node copies a
+    /// checked state snapshot instead of replaying blocks (0: never).
+    pub state_sync_after: u64,
 }
 
 impl Default for EngineConfig {
@@ -85,6 +91,7 @@ impl Default for EngineConfig {
                 max_timeout: Duration::from_secs(20),
             },
             empty_block_wait: Duration::from_millis(1_000),
+            state_sync_after: DEFAULT_STATE_SYNC_AFTER,
         }
     }
 }

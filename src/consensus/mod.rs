@@ -13,6 +13,7 @@
 pub mod codec;
 pub mod context;
 pub mod engine;
+pub mod snapshot;
 pub mod sync;
 
 use std::net::SocketAddr;
@@ -58,6 +59,7 @@ pub fn start(
     config: EngineConfig,
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> Result<Consensus, net::NetError> {
+    let state_sync_after = config.state_sync_after;
     let allow_node = Arc::clone(&node);
     let allow: net::tls::AllowList = Arc::new(move |k: &[u8; 32]| {
         allow_node
@@ -166,6 +168,7 @@ pub fn start(
         net.clone(),
         Arc::clone(&sync_state),
         events,
+        state_sync_after,
         shutdown,
     )));
     node.cluster

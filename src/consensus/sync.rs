@@ -7,6 +7,8 @@
 //! ```text
 //! request  = 0x01 ‖ u32 n ‖ n × tx hash 32          (bodies, n ≤ 10,000)
 //!          | 0x02 ‖ u64 from ‖ u16 max              (blocks, max ≤ 64)
+//!          | 0x03 | 0x04 …                          (state snapshots: see
+//!                                                    [`super::snapshot`])
 //! response = u32 n ‖ n × (u32 len ‖ tx)              (bodies it has)
 //!          | u32 n ‖ n × (u32 len ‖ header ‖ u32 len ‖ commit certificate ‖
 //!                         u32 m ‖ m × (u32 len ‖ tx)) (consecutive blocks)
@@ -18,7 +20,9 @@
 //! validators, valid precommit signatures, more than 2/3 of the power, for
 //! exactly this header's hash), re-executes the block in validator mode,
 //! requires the same header (hence the same state root), and commits; the
-//! engine then joins consensus at the new height.
+//! engine then joins consensus at the new height. A node more than
+//! `state_sync_after` blocks behind copies a checked state snapshot
+//! instead ([`super::snapshot`]) and restarts on it.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -151,6 +155,11 @@ pub fn answer(node: &Node, request: &[u8]) -> Result<Vec<u8>, DecodeError> {
                 }
             }
         }
+        3 => {
+            r.finish()?;
+            return Ok(super::snapshot::answer_manifest(node));
+        }
+        4 => return super::snapshot::answer_chunk(node, r),
         _ => {
             return Err(DecodeError::Invalid {
                 what: "request tag",
@@ -374,6 +383,7 @@ pub async fn run(
     net: Network,
     state: Arc<SyncState>,
     events: mpsc::Sender<Event>,
+    state_sync_after: u64,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut behind_since: Option<Instant> = None;
@@ -407,6 +417,24 @@ pub async fn run(
             continue;
         }
         state.syncing.store(true, Ordering::Relaxed);
+        if state_sync_after > 0 && height > tip.height + state_sync_after {
+            tracing::info!(
+                peer = %hex::encode(&peer[..6]),
+                ours = tip.height,
+                theirs = height,
+                "far behind: fetching a state snapshot"
+            );
+            match super::snapshot::fetch(&node, &net, &peer).await {
+                Ok(h) => {
+                    tracing::info!(height = h, "state snapshot checked; restarting to install it");
+                    node.request_restart();
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "state sync failed; replaying blocks instead");
+                }
+            }
+        }
         match fetch_blocks(&node, &net, &peer, tip.height + 1).await {
             Ok(n) if n > 0 => {
                 tracing::info!(

@@ -52,9 +52,17 @@ pub struct NodeFile {
     /// Skip the per-block fsync.
     #[serde(default)]
     pub no_sync: bool,
+    /// Blocks behind the best peer beyond which the node copies a checked
+    /// state snapshot instead of replaying blocks (0: never; default 1000).
+    #[serde(default = "default_state_sync_after")]
+    pub state_sync_after: u64,
     /// Peers.
     #[serde(default, rename = "peer")]
     pub peers: Vec<PeerEntry>,
+}
+
+fn default_state_sync_after() -> u64 {
+    crate::consensus::engine::DEFAULT_STATE_SYNC_AFTER
 }
 
 impl NodeFile {

@@ -126,6 +126,9 @@ pub enum NodeError {
     /// I/O.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// A downloaded state snapshot could not be installed.
+    #[error("installing the state snapshot: {0}")]
+    Snapshot(String),
 }
 
 struct Admission {
@@ -190,6 +193,7 @@ pub struct Node {
     gossip: std::sync::OnceLock<GossipHook>,
     /// Consensus state for `/v1/status` (multi-node networks only).
     pub cluster: std::sync::OnceLock<ClusterView>,
+    restart: Notify,
 }
 
 /// Called with every transaction this node admitted from its own API.
@@ -219,6 +223,11 @@ impl Node {
     /// genesis block, and starts the admission verifier thread.
     pub fn open(config: NodeConfig) -> Result<Arc<Self>, NodeError> {
         std::fs::create_dir_all(&config.data_dir)?;
+        if crate::consensus::snapshot::install_pending(&config.data_dir)
+            .map_err(|e| NodeError::Snapshot(e.to_string()))?
+        {
+            tracing::info!("installed a checked state snapshot");
+        }
         let store = Arc::new(RocksStore::open(
             &config.data_dir.join("db"),
             config.sync_writes,
@@ -237,6 +246,7 @@ impl Node {
             block_wake: Notify::new(),
             gossip: std::sync::OnceLock::new(),
             cluster: std::sync::OnceLock::new(),
+            restart: Notify::new(),
         });
         node.metrics
             .height
@@ -647,6 +657,22 @@ impl Node {
     pub fn flush(&self) -> Result<(), NodeError> {
         self.store.flush()?;
         Ok(())
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.config.data_dir
+    }
+
+    /// Asks whoever runs the node to stop and start it again (a state
+    /// snapshot waits to be installed).
+    pub fn request_restart(&self) {
+        self.restart.notify_one();
+    }
+
+    /// Resolves when a restart was requested.
+    pub async fn restart_requested(&self) {
+        self.restart.notified().await;
     }
 
     /// Writes a consistent RocksDB checkpoint to `path`.

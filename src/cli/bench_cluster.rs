@@ -1,0 +1,523 @@
+//! `veil bench cluster`: a real network under load.
+//!
+//! The network is the one `veil testnet` runs: N `veil node --config`
+//! child processes on 127.0.0.1, QUIC between them, Malachite deciding
+//! every block, fsync on every commit. The bench funds a payer with mints,
+//! builds `--txs` transfers (2 inputs at ring 16, 2 outputs) before any
+//! clock starts, then measures in two phases:
+//!
+//! * **light load**: `--light` transfers, one every `1/--light-rate`
+//!   seconds, round-robin over the nodes; the phase ends when all are
+//!   committed everywhere, so it sees no queueing;
+//! * **throughput**: the rest, submitted as fast as `--clients` threads can
+//!   (thread `k` submits to node `k mod N`).
+//!
+//! *Finality* of a transaction is the time from just before its `POST
+//! /v1/transactions` to the first poll of `/v1/status` at which every node
+//! reports a height at or above its block (a watcher polls all nodes in a
+//! loop, so figures carry up to one polling round of error, ≈5–15 ms).
+//! *Committed TPS* is the throughput phase's transactions over the time
+//! from its first submission to its last transaction committed on every
+//! node. Gossip cost comes from the nodes' own counters
+//! (`veil_net_sent_{bytes,frames}_total{channel="txs"}` in `/metrics`).
+//!
+//! The same procedure runs on a one-validator network first (same binary,
+//! same submission path, its own transfers), so the report carries the
+//! single-node throughput measured on the same machine in the same run.
+
+use std::path::PathBuf;
+use std::process::Child;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context};
+use rand_core::OsRng;
+use serde_json::json;
+
+use crate::crypto::keys::AccountKeys;
+use crate::node::config::NodeFile;
+use crate::node::dev::{DevNetwork, DEV_ASSET};
+use crate::tx::{AssetId, Transaction, TxHash};
+use crate::wallet::client::HttpSource;
+use crate::wallet::source::{ChainSource, TxStatus};
+use crate::wallet::Wallet;
+
+use super::bench_ledger::{build_mints, build_transfers};
+use super::testnet::{self, TestnetArgs};
+
+/// Options of `veil bench cluster`.
+#[derive(Debug, clap::Args)]
+pub struct ClusterArgs {
+    /// Validators in the measured network.
+    #[arg(long, default_value_t = 4)]
+    pub validators: usize,
+    /// Transfers submitted in all (2 inputs at ring 16, 2 outputs).
+    #[arg(long, default_value_t = 2000)]
+    pub txs: usize,
+    /// Of those, transfers submitted at light load first.
+    #[arg(long, default_value_t = 100)]
+    pub light: usize,
+    /// Submission rate of the light-load phase, transfers per second.
+    #[arg(long, default_value_t = 10)]
+    pub light_rate: u32,
+    /// Concurrent submitting clients in the throughput phase.
+    #[arg(long, default_value_t = 8)]
+    pub clients: usize,
+    /// Node i serves its API on this port + i (the single-node run uses
+    /// this port + 60).
+    #[arg(long, default_value_t = 18710)]
+    pub api_base_port: u16,
+    /// Node i listens for peers on this port + i (single node: + 60).
+    #[arg(long, default_value_t = 19710)]
+    pub p2p_base_port: u16,
+    /// Skip the single-node comparison run.
+    #[arg(long)]
+    pub no_single: bool,
+}
+
+/// Runs `veil bench cluster`.
+pub fn cluster(args: &ClusterArgs) -> anyhow::Result<serde_json::Value> {
+    ensure!(
+        (2..=16).contains(&args.validators),
+        "--validators must be 2 to 16"
+    );
+    ensure!(args.txs >= 1, "--txs must be positive");
+    ensure!(args.light < args.txs, "--light must be below --txs");
+    ensure!(args.light_rate >= 1, "--light-rate must be positive");
+    ensure!(args.clients >= 1, "--clients must be positive");
+    let single = if args.no_single {
+        None
+    } else {
+        Some(measure(
+            1,
+            args,
+            args.api_base_port + 60,
+            args.p2p_base_port + 60,
+        )?)
+    };
+    let cluster = measure(
+        args.validators,
+        args,
+        args.api_base_port,
+        args.p2p_base_port,
+    )?;
+    let ratio = single.as_ref().map(|s| {
+        let c = cluster.get("committed_txs_per_s").and_then(serde_json::Value::as_f64);
+        let s = s.get("committed_txs_per_s").and_then(serde_json::Value::as_f64);
+        match (c, s) {
+            (Some(c), Some(s)) if s > 0.0 => round3(c / s),
+            _ => f64::NAN,
+        }
+    });
+    Ok(json!({
+        "validators": args.validators,
+        "txs": args.txs,
+        "shape": "2 inputs (ring 16), 2 outputs",
+        "cluster": cluster,
+        "single_node": single,
+        "cluster_vs_single_tps": ratio,
+    }))
+}
+
+/// The child processes of one run; stopped (SIGTERM) and removed on drop.
+struct Running {
+    dir: PathBuf,
+    children: Vec<Child>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = std::process::Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
+        }
+        for c in &mut self.children {
+            testnet::stop(c, Duration::from_secs(15));
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn ms(d: Duration) -> f64 {
+    round3(d.as_secs_f64() * 1e3)
+}
+
+/// Nearest-rank percentile of sorted `v` (`q` in 0..=1).
+#[allow(
+    clippy::as_conversions,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss
+)]
+fn percentile(v: &[Duration], q: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let rank = (q * v.len() as f64).ceil() as usize;
+    ms(v[rank.clamp(1, v.len()) - 1])
+}
+
+fn latency_json(mut v: Vec<Duration>) -> serde_json::Value {
+    v.sort_unstable();
+    json!({
+        "count": v.len(),
+        "p50_ms": percentile(&v, 0.50),
+        "p90_ms": percentile(&v, 0.90),
+        "p99_ms": percentile(&v, 0.99),
+        "max_ms": v.last().map_or(f64::NAN, |d| ms(*d)),
+    })
+}
+
+/// Polls every node's height; `seen[i][h]` is the first instant node `i`
+/// was seen at height `h` or above.
+struct Watcher {
+    stop: Arc<AtomicBool>,
+    seen: Arc<Mutex<Vec<Vec<Instant>>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watcher {
+    fn start(apis: &[String]) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let seen = Arc::new(Mutex::new(vec![Vec::new(); apis.len()]));
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(5))
+            .build();
+        let urls: Vec<String> = apis.iter().map(|a| format!("{a}/v1/status")).collect();
+        let (s, v) = (Arc::clone(&stop), Arc::clone(&seen));
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                for (i, url) in urls.iter().enumerate() {
+                    let height = agent
+                        .get(url)
+                        .call()
+                        .ok()
+                        .and_then(|r| r.into_json::<serde_json::Value>().ok())
+                        .and_then(|j| j["height"].as_u64());
+                    let now = Instant::now();
+                    if let Some(h) = height.and_then(|h| usize::try_from(h).ok()) {
+                        let mut seen = v.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                        while seen[i].len() <= h {
+                            seen[i].push(now);
+                        }
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        Self {
+            stop,
+            seen,
+            thread: Some(thread),
+        }
+    }
+
+    /// When every node had reached `h`, if all have.
+    fn all_at(&self, h: u64) -> Option<Instant> {
+        let h = usize::try_from(h).ok()?;
+        let seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.iter().map(|s| s.get(h).copied()).max().flatten()
+    }
+
+    /// Waits until every node is at `h` or above.
+    fn wait_all_at(&self, h: u64, within: Duration) -> anyhow::Result<Instant> {
+        let start = Instant::now();
+        loop {
+            if let Some(t) = self.all_at(h) {
+                return Ok(t);
+            }
+            ensure!(
+                start.elapsed() < within,
+                "the nodes did not all reach height {h} within {within:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// `(txs channel bytes, txs channel frames, bytes of all channels)` sent by
+/// all nodes so far.
+fn sent_counters(apis: &[String]) -> anyhow::Result<(u64, u64, u64)> {
+    let mut totals = (0, 0, 0);
+    for a in apis {
+        let text = ureq::get(&format!("{a}/metrics"))
+            .timeout(Duration::from_secs(10))
+            .call()?
+            .into_string()?;
+        for line in text.lines() {
+            let Some((name, value)) = line.rsplit_once(' ') else {
+                continue;
+            };
+            let Ok(value) = value.parse::<u64>() else {
+                continue;
+            };
+            if name.starts_with("veil_net_sent_bytes_total{") {
+                totals.2 += value;
+                if name.contains("channel=\"txs\"") {
+                    totals.0 += value;
+                }
+            } else if name == "veil_net_sent_frames_total{channel=\"txs\"}" {
+                totals.1 += value;
+            }
+        }
+    }
+    Ok(totals)
+}
+
+/// Waits until node `api` has every transaction of `hashes` in a block;
+/// returns their heights.
+fn wait_committed(api: &HttpSource, hashes: &[TxHash], within: Duration) -> anyhow::Result<Vec<u64>> {
+    let start = Instant::now();
+    let mut heights = vec![None; hashes.len()];
+    let mut next = 0;
+    let mut missing_since: Option<Instant> = None;
+    while next < hashes.len() {
+        match api.tx_status(&hashes[next])? {
+            TxStatus::Committed(h) => {
+                heights[next] = Some(h);
+                next += 1;
+                missing_since = None;
+                continue;
+            }
+            // Submitted elsewhere and not gossiped here yet, or dropped.
+            TxStatus::NotFound => {
+                let since = *missing_since.get_or_insert_with(Instant::now);
+                ensure!(
+                    since.elapsed() < Duration::from_secs(30),
+                    "transaction {} is unknown to the node 30 s after submission",
+                    hashes[next]
+                );
+            }
+            TxStatus::Pending => missing_since = None,
+        }
+        ensure!(
+            start.elapsed() < within,
+            "{} of {} transactions still pending after {within:?}",
+            hashes.len() - next,
+            hashes.len()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(heights.into_iter().flatten().collect())
+}
+
+/// Starts an `n`-validator network, loads it, measures, stops it.
+#[allow(clippy::as_conversions, clippy::cast_precision_loss)] // counts to f64 for rates
+fn measure(
+    n: usize,
+    args: &ClusterArgs,
+    api_base_port: u16,
+    p2p_base_port: u16,
+) -> anyhow::Result<serde_json::Value> {
+    let t_setup = Instant::now();
+    let dir = std::env::temp_dir().join(format!(
+        "veil-bench-cluster-{}-{n}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut network = DevNetwork::generate(&mut OsRng, crate::node::now_ms())?;
+    let configs = testnet::init_with(
+        &TestnetArgs {
+            validators: n,
+            data_dir: dir.clone(),
+            api_base_port,
+            p2p_base_port,
+            init_only: true,
+        },
+        &mut network,
+    )?;
+    let exe = std::env::current_exe()?;
+    let mut running = Running {
+        dir,
+        children: Vec::new(),
+    };
+    for c in &configs {
+        running.children.push(testnet::spawn(&exe, c)?);
+    }
+    let apis: Vec<String> = configs
+        .iter()
+        .map(|c| NodeFile::load(c).map(|f| format!("http://{}", f.api)))
+        .collect::<anyhow::Result<_>>()?;
+    let sources: Vec<HttpSource> = apis.iter().map(|a| HttpSource::new(a)).collect();
+
+    // Ready: every node answers, has committed a block and sees its peers.
+    let start = Instant::now();
+    for (i, s) in sources.iter().enumerate() {
+        loop {
+            if let Ok(st) = s.status() {
+                if st.height >= 1 && st.peers.len() + 1 >= n {
+                    break;
+                }
+            }
+            for c in &mut running.children {
+                if let Ok(Some(code)) = c.try_wait() {
+                    bail!("a node exited ({code}); see the logs in {}", running.dir.display());
+                }
+            }
+            ensure!(
+                start.elapsed() < Duration::from_secs(90),
+                "node{i} was not ready within 90 s; see {}",
+                running.dir.display()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    // Fund the payer and build every transfer before any clock starts.
+    let asset = AssetId::new(DEV_ASSET)?;
+    let payer = AccountKeys::from_seed(&[7; 32]);
+    let payee = AccountKeys::from_seed(&[8; 32]);
+    let mints = build_mints(&network, &asset, &payer, 2 * args.txs)?;
+    let mint_hashes = mints
+        .iter()
+        .map(|m| sources[0].submit_bytes(&m.encode()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    wait_committed(&sources[0], &mint_hashes, Duration::from_secs(300))?;
+    let mut wallet = Wallet::from_seed(&[7; 32], "payer");
+    wallet.scan(&sources[0], 100, &mut |_, _| {})?;
+    let owned: Vec<_> = wallet
+        .state
+        .outputs
+        .iter()
+        .filter(|o| o.spent.is_none())
+        .take(2 * args.txs)
+        .cloned()
+        .collect();
+    ensure!(owned.len() == 2 * args.txs, "funding produced {} outputs", owned.len());
+    let txs = build_transfers(&sources[0], &wallet, &owned, &asset, &payer, &payee, 1 << 32)?;
+    let hashes: Vec<TxHash> = txs.iter().map(Transaction::hash).collect();
+    let encoded: Vec<Vec<u8>> = txs.iter().map(Transaction::encode).collect();
+    let mean_tx_bytes = encoded.iter().map(Vec::len).sum::<usize>() as f64 / encoded.len() as f64;
+    let setup = t_setup.elapsed();
+
+    let watcher = Watcher::start(&apis);
+    let before = sent_counters(&apis)?;
+    let within = Duration::from_secs(600);
+
+    // Light load: one at a time, round-robin, paced.
+    let light = args.light;
+    let interval = Duration::from_secs(1) / args.light_rate;
+    let mut submitted = Vec::with_capacity(args.txs);
+    let t_light = Instant::now();
+    for (k, bytes) in encoded[..light].iter().enumerate() {
+        let due = t_light + interval * u32::try_from(k)?;
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        submitted.push(Instant::now());
+        sources[k % n].submit_bytes(bytes).with_context(|| format!("submitting transfer {k}"))?;
+    }
+    let light_heights = wait_committed(&sources[0], &hashes[..light], within)?;
+    if let Some(&top) = light_heights.iter().max() {
+        watcher.wait_all_at(top, within)?;
+    }
+
+    // Throughput: `clients` threads, as fast as the nodes answer.
+    let t_load = Instant::now();
+    let load_submitted: Vec<(usize, Instant)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..args.clients)
+            .map(|c| {
+                let (sources, encoded) = (&sources, &encoded);
+                scope.spawn(move || -> anyhow::Result<Vec<(usize, Instant)>> {
+                    let mut out = Vec::new();
+                    for k in (light + c..encoded.len()).step_by(args.clients) {
+                        let at = Instant::now();
+                        sources[k % n]
+                            .submit_bytes(&encoded[k])
+                            .with_context(|| format!("submitting transfer {k}"))?;
+                        out.push((k, at));
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for w in workers {
+            all.extend(w.join().map_err(|_| anyhow::anyhow!("a client panicked"))??);
+        }
+        Ok::<_, anyhow::Error>(all)
+    })?;
+    let submit_time = t_load.elapsed();
+    let mut load_at = vec![t_load; encoded.len() - light];
+    for (k, at) in load_submitted {
+        load_at[k - light] = at;
+    }
+    submitted.extend(load_at);
+    let heights = wait_committed(&sources[0], &hashes, within)?;
+    let top = heights.iter().copied().max().unwrap_or(0);
+    let done = watcher.wait_all_at(top, within)?;
+    let after = sent_counters(&apis)?;
+
+    let finality: Vec<Duration> = heights
+        .iter()
+        .zip(&submitted)
+        .map(|(&h, &at)| {
+            watcher
+                .all_at(h)
+                .map_or(Duration::ZERO, |t| t.saturating_duration_since(at))
+        })
+        .collect();
+    let (light_f, load_f) = finality.split_at(light);
+    let load_n = encoded.len() - light;
+    let load_time = done.saturating_duration_since(t_load);
+    let first_height = heights.iter().copied().min().unwrap_or(0);
+    let blocks = top - first_height + 1;
+    let links = n * (n - 1) / 2;
+    let total = encoded.len() as f64;
+    let gossip = if n > 1 {
+        let tx_bytes = (after.0 - before.0) as f64;
+        let tx_frames = (after.1 - before.1) as f64;
+        let all_bytes = (after.2 - before.2) as f64;
+        json!({
+            "links": links,
+            "tx_frames_per_tx": round3(tx_frames / total),
+            "tx_frames_per_tx_ideal": n - 1,
+            "tx_channel_bytes_per_tx_per_link": (tx_bytes / total / links as f64).round(),
+            "tx_channel_bytes_per_tx_per_crossing": (tx_bytes / tx_frames.max(1.0)).round(),
+            "all_channels_bytes_per_tx_per_link": (all_bytes / total / links as f64).round(),
+        })
+    } else {
+        serde_json::Value::Null
+    };
+    drop(watcher);
+    drop(running);
+    Ok(json!({
+        "validators": n,
+        "setup_s": round3(setup.as_secs_f64()),
+        "mean_tx_bytes": mean_tx_bytes.round(),
+        "light_load": {
+            "rate_per_s": args.light_rate,
+            "finality": latency_json(light_f.to_vec()),
+        },
+        "throughput": {
+            "txs": load_n,
+            "clients": args.clients,
+            "submit_s": round3(submit_time.as_secs_f64()),
+            "commit_s": round3(load_time.as_secs_f64()),
+            "finality": latency_json(load_f.to_vec()),
+        },
+        "committed_txs_per_s": (load_n as f64 / load_time.as_secs_f64()).round(),
+        "blocks": blocks,
+        "mean_txs_per_block": round3(total / blocks as f64),
+        "gossip": gossip,
+    }))
+}
