@@ -384,8 +384,11 @@ fn four_validators_agree_tolerate_one_fault_and_halt_without_quorum() {
     net.wait_height(3, target, Duration::from_secs(60));
     net.agree(&[0, 1, 2, 3], target);
 
-    // Two of four down: no block commits.
+    // node2 goes down and falls behind while the others commit; then
+    // two of four are down: no block commits.
     net.kill(2);
+    let fell = net.height(0) + 5;
+    net.wait_height(0, fell, Duration::from_secs(30));
     net.kill(3);
     std::thread::sleep(Duration::from_millis(2_000));
     let stalled = net.height(0).max(net.height(1));
@@ -396,16 +399,149 @@ fn four_validators_agree_tolerate_one_fault_and_halt_without_quorum() {
         "committed without a quorum"
     );
 
-    // One comes back: progress resumes.
+    // node2 comes back more than `state_sync_after` blocks behind: it
+    // copies a checked state snapshot from a peer, restarts on it (same
+    // process id), rejoins, and progress resumes.
+    let config = std::fs::read_to_string(&net.configs[2]).unwrap();
+    let config = config.replace("state_sync_after = 1000", "state_sync_after = 3");
+    assert!(config.contains("state_sync_after = 3"), "{config}");
+    std::fs::write(&net.configs[2], config).unwrap();
     net.restart(2);
     net.wait_height(0, stalled + 2, Duration::from_secs(90));
     net.wait_height(2, stalled + 2, Duration::from_secs(90));
     net.agree(&[0, 1, 2], stalled + 2);
+    let log = std::fs::read_to_string(net.configs[2].with_extension("log")).unwrap();
+    assert!(
+        log.contains("state snapshot checked")
+            && log.contains("installed a checked state snapshot"),
+        "node2 did not state-sync:\n{}",
+        net.log(2)
+    );
+    assert!(net.children[2]
+        .as_mut()
+        .unwrap()
+        .try_wait()
+        .unwrap()
+        .is_none());
 
     // Clean shutdown on SIGTERM.
     for i in 0..3 {
         let mut c = net.children[i].take().unwrap();
         testnet::stop(&mut c, Duration::from_secs(15));
         assert!(c.wait().unwrap().success() || c.try_wait().is_ok());
+    }
+
+    snapshots_are_checked(&net);
+}
+
+/// A snapshot of node0 (stopped, ahead) checked by node3 (stopped,
+/// behind): accepted as made; refused after any tampering with the
+/// records, the tree, the certificate or the validator set.
+fn snapshots_are_checked(net: &Net) {
+    use veil::consensus::snapshot;
+    use veil::ledger::store::{Cf, RocksStore, StateRead, StateWrite, WriteSet};
+
+    let dir = net.dir.path();
+    let genesis =
+        veil::ledger::genesis::GenesisConfig::load(&dir.join("dev/genesis.toml")).unwrap();
+    let behind =
+        veil::node::Node::open(veil::node::NodeConfig::new(dir.join("node3"), genesis)).unwrap();
+    let source = RocksStore::open(&dir.join("node0/db"), false).unwrap();
+    let mut n = 0;
+    let mut copy = |tamper: &dyn Fn(&RocksStore)| {
+        n += 1;
+        let path = dir.join(format!("snap{n}"));
+        source.checkpoint(&path).unwrap();
+        {
+            let store = RocksStore::open(&path, false).unwrap();
+            tamper(&store);
+        }
+        snapshot::check(&behind, &path)
+    };
+    let top = copy(&|_| {}).expect("an untouched snapshot is accepted");
+    assert!(top > behind.ledger.tip().height);
+
+    let first = |s: &RocksStore, cf: Cf| s.scan(cf, b"", b"", 1).unwrap().remove(0);
+    let put = |s: &RocksStore, cf: Cf, k: Vec<u8>, v: Vec<u8>| {
+        let mut w = WriteSet::new();
+        w.put(cf, k, v);
+        s.write(w).unwrap();
+    };
+    type Tamper<'a> = Box<dyn Fn(&RocksStore) + 'a>;
+    let cases: Vec<(&str, Tamper<'_>)> = vec![
+        (
+            "an output changed",
+            Box::new(|s| {
+                let (k, mut v) = first(s, Cf::Outputs);
+                v[5] ^= 1;
+                put(s, Cf::Outputs, k, v);
+            }),
+        ),
+        (
+            "a key image added",
+            Box::new(|s| {
+                let (_, v) = first(s, Cf::Outputs);
+                put(s, Cf::KeyImages, vec![7; 32], v);
+            }),
+        ),
+        (
+            "an output removed",
+            Box::new(|s| {
+                let (k, _) = first(s, Cf::Outputs);
+                let mut w = WriteSet::new();
+                w.delete(Cf::Outputs, k);
+                s.write(w).unwrap();
+            }),
+        ),
+        (
+            "a tree leaf changed",
+            Box::new(|s| {
+                let (k, mut v) = first(s, Cf::JmtValues);
+                let last = v.len() - 1;
+                v[last] ^= 1;
+                put(s, Cf::JmtValues, k, v);
+            }),
+        ),
+        (
+            "the certificate altered",
+            Box::new(move |s| {
+                let k = top.to_be_bytes().to_vec();
+                let mut v = s.get(Cf::Certificates, &k).unwrap().unwrap();
+                let last = v.len() - 1;
+                v[last] ^= 1;
+                put(s, Cf::Certificates, k, v);
+            }),
+        ),
+        (
+            "the certificate removed",
+            Box::new(move |s| {
+                let mut w = WriteSet::new();
+                w.delete(Cf::Certificates, top.to_be_bytes().to_vec());
+                s.write(w).unwrap();
+            }),
+        ),
+        (
+            "the tip header altered",
+            Box::new(move |s| {
+                let k = top.to_be_bytes().to_vec();
+                let mut v = s.get(Cf::Headers, &k).unwrap().unwrap();
+                let last = v.len() - 1;
+                v[last] ^= 1;
+                put(s, Cf::Headers, k, v);
+            }),
+        ),
+        (
+            "a validator added",
+            Box::new(|s| {
+                put(s, Cf::Validators, vec![9; 32], 1u64.to_be_bytes().to_vec());
+            }),
+        ),
+    ];
+    for (what, tamper) in &cases {
+        let r = copy(tamper.as_ref());
+        assert!(
+            matches!(r, Err(snapshot::SnapshotError::Refused(_))),
+            "{what}: {r:?}"
+        );
     }
 }

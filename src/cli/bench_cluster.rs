@@ -103,8 +103,12 @@ pub fn cluster(args: &ClusterArgs) -> anyhow::Result<serde_json::Value> {
         args.p2p_base_port,
     )?;
     let ratio = single.as_ref().map(|s| {
-        let c = cluster.get("committed_txs_per_s").and_then(serde_json::Value::as_f64);
-        let s = s.get("committed_txs_per_s").and_then(serde_json::Value::as_f64);
+        let c = cluster
+            .get("committed_txs_per_s")
+            .and_then(serde_json::Value::as_f64);
+        let s = s
+            .get("committed_txs_per_s")
+            .and_then(serde_json::Value::as_f64);
         match (c, s) {
             (Some(c), Some(s)) if s > 0.0 => round3(c / s),
             _ => f64::NAN,
@@ -285,7 +289,11 @@ fn sent_counters(apis: &[String]) -> anyhow::Result<(u64, u64, u64)> {
 
 /// Waits until node `api` has every transaction of `hashes` in a block;
 /// returns their heights.
-fn wait_committed(api: &HttpSource, hashes: &[TxHash], within: Duration) -> anyhow::Result<Vec<u64>> {
+fn wait_committed(
+    api: &HttpSource,
+    hashes: &[TxHash],
+    within: Duration,
+) -> anyhow::Result<Vec<u64>> {
     let start = Instant::now();
     let mut heights = vec![None; hashes.len()];
     let mut next = 0;
@@ -329,10 +337,7 @@ fn measure(
     p2p_base_port: u16,
 ) -> anyhow::Result<serde_json::Value> {
     let t_setup = Instant::now();
-    let dir = std::env::temp_dir().join(format!(
-        "veil-bench-cluster-{}-{n}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("veil-bench-cluster-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let mut network = DevNetwork::generate(&mut OsRng, crate::node::now_ms())?;
     let configs = testnet::init_with(
@@ -370,7 +375,10 @@ fn measure(
             }
             for c in &mut running.children {
                 if let Ok(Some(code)) = c.try_wait() {
-                    bail!("a node exited ({code}); see the logs in {}", running.dir.display());
+                    bail!(
+                        "a node exited ({code}); see the logs in {}",
+                        running.dir.display()
+                    );
                 }
             }
             ensure!(
@@ -402,8 +410,20 @@ fn measure(
         .take(2 * args.txs)
         .cloned()
         .collect();
-    ensure!(owned.len() == 2 * args.txs, "funding produced {} outputs", owned.len());
-    let txs = build_transfers(&sources[0], &wallet, &owned, &asset, &payer, &payee, 1 << 32)?;
+    ensure!(
+        owned.len() == 2 * args.txs,
+        "funding produced {} outputs",
+        owned.len()
+    );
+    let txs = build_transfers(
+        &sources[0],
+        &wallet,
+        &owned,
+        &asset,
+        &payer,
+        &payee,
+        1 << 32,
+    )?;
     let hashes: Vec<TxHash> = txs.iter().map(Transaction::hash).collect();
     let encoded: Vec<Vec<u8>> = txs.iter().map(Transaction::encode).collect();
     let mean_tx_bytes = encoded.iter().map(Vec::len).sum::<usize>() as f64 / encoded.len() as f64;
@@ -424,7 +444,9 @@ fn measure(
             std::thread::sleep(wait);
         }
         submitted.push(Instant::now());
-        sources[k % n].submit_bytes(bytes).with_context(|| format!("submitting transfer {k}"))?;
+        sources[k % n]
+            .submit_bytes(bytes)
+            .with_context(|| format!("submitting transfer {k}"))?;
     }
     let light_heights = wait_committed(&sources[0], &hashes[..light], within)?;
     if let Some(&top) = light_heights.iter().max() {
@@ -452,7 +474,10 @@ fn measure(
             .collect();
         let mut all = Vec::new();
         for w in workers {
-            all.extend(w.join().map_err(|_| anyhow::anyhow!("a client panicked"))??);
+            all.extend(
+                w.join()
+                    .map_err(|_| anyhow::anyhow!("a client panicked"))??,
+            );
         }
         Ok::<_, anyhow::Error>(all)
     })?;

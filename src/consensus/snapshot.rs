@@ -237,7 +237,9 @@ fn list_files(dir: &Path) -> std::io::Result<Vec<(String, u64)>> {
 
 /// Answers a manifest request (tag already read).
 pub fn answer_manifest(node: &Node) -> Vec<u8> {
-    let _serving = SERVING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _serving = SERVING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = snapshots_dir(node);
     let tip = node.ledger.tip().height;
     let mut have = local_snapshots(&dir);
@@ -284,7 +286,9 @@ pub fn answer_chunk(node: &Node, mut r: Reader<'_>) -> Result<Vec<u8>, DecodeErr
             let mut f = std::fs::File::open(dir.join(name)).ok()?;
             f.seek(std::io::SeekFrom::Start(offset)).ok()?;
             let mut buf = Vec::with_capacity(CHUNK);
-            f.take(u64::try_from(CHUNK).ok()?).read_to_end(&mut buf).ok()?;
+            f.take(u64::try_from(CHUNK).ok()?)
+                .read_to_end(&mut buf)
+                .ok()?;
             Some(buf)
         })
         .unwrap_or_default();
@@ -327,9 +331,15 @@ pub async fn fetch(node: &Arc<Node>, net: &Network, peer: &[u8; 32]) -> Result<u
         let mut out = std::fs::File::create(dir.join(name))?;
         let mut offset = 0u64;
         while offset < *size {
-            let answer = ask(chunk_request(manifest.height, u16::try_from(i).unwrap_or(0), offset)).await?;
+            let answer = ask(chunk_request(
+                manifest.height,
+                u16::try_from(i).unwrap_or(0),
+                offset,
+            ))
+            .await?;
             let mut r = Reader::new(&answer);
-            let len = usize::try_from(u32::from_le_bytes(r.array("chunk length")?)).unwrap_or(usize::MAX);
+            let len =
+                usize::try_from(u32::from_le_bytes(r.array("chunk length")?)).unwrap_or(usize::MAX);
             crate::tx::codec::check_range("chunk length", len, 0, CHUNK)?;
             let bytes = r.bytes(len, "chunk")?;
             r.finish()?;
@@ -429,17 +439,28 @@ pub fn check(node: &Node, dir: &Path) -> Result<u64, SnapshotError> {
     let cert_bytes = store
         .get(Cf::Certificates, &top.to_be_bytes())?
         .ok_or_else(|| refused("no commit certificate for the tip"))?;
-    let cert = codec::decode_commit(&cert_bytes).map_err(|e| refused(format!("certificate: {e}")))?;
+    let cert =
+        codec::decode_commit(&cert_bytes).map_err(|e| refused(format!("certificate: {e}")))?;
     if cert.height.0 != top || cert.value_id != parent {
         return Err(refused("certificate is for another block"));
     }
     let chain = node.ledger.chain_id().map_err(|e| refused(e.to_string()))?;
-    engine::verify_commit(&chain, &cert, &engine::validator_set(node), ThresholdParams::default())
-        .map_err(|e| refused(format!("certificate: {e}")))?;
+    engine::verify_commit(
+        &chain,
+        &cert,
+        &engine::validator_set(node),
+        ThresholdParams::default(),
+    )
+    .map_err(|e| refused(format!("certificate: {e}")))?;
 
     // 3. Same validator set.
     let theirs = snap.validators().map_err(|e| refused(e.to_string()))?;
-    if theirs != node.ledger.validators().map_err(|e| refused(e.to_string()))? {
+    if theirs
+        != node
+            .ledger
+            .validators()
+            .map_err(|e| refused(e.to_string()))?
+    {
         return Err(refused("another validator set"));
     }
 
@@ -491,7 +512,10 @@ pub fn check(node: &Node, dir: &Path) -> Result<u64, SnapshotError> {
                     matched += 1;
                     Ok(())
                 }
-                _ => Err(refused(format!("{} record not in the state tree", cf.name()))),
+                _ => Err(refused(format!(
+                    "{} record not in the state tree",
+                    cf.name()
+                ))),
             }
         })?;
     }
@@ -550,4 +574,48 @@ pub fn install_pending(data_dir: &Path) -> Result<bool, SnapshotError> {
     let _ = std::fs::remove_dir_all(&old);
     let _ = std::fs::remove_dir_all(incoming_dir(data_dir));
     Ok(installed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_round_trip_and_hostile_names() {
+        let m = Manifest {
+            height: 42,
+            files: vec![("000012.sst".into(), 1 << 20), ("CURRENT".into(), 16)],
+        };
+        let b = m.encode();
+        assert_eq!(Manifest::decode(&b).unwrap(), m);
+        for cut in 0..b.len() {
+            assert!(Manifest::decode(&b[..cut]).is_err());
+        }
+        let mut extra = b.clone();
+        extra.push(0);
+        assert!(Manifest::decode(&extra).is_err());
+        for bad in ["../db/CURRENT", "a/b", ".hidden", "..", "x y", ""] {
+            let m = Manifest {
+                height: 1,
+                files: vec![(bad.into(), 1)],
+            };
+            assert!(Manifest::decode(&m.encode()).is_err(), "{bad:?} accepted");
+        }
+        let mut too_many = Writer::new();
+        too_many.u64(1);
+        too_many.u16(u16::MAX);
+        assert!(Manifest::decode(&too_many.into_bytes()).is_err());
+    }
+
+    #[test]
+    fn chunk_requests_are_bounded() {
+        let req = chunk_request(7, 3, 1 << 40);
+        let mut r = Reader::new(&req);
+        assert_eq!(r.u8("tag").unwrap(), 4);
+        assert_eq!(r.u64("h").unwrap(), 7);
+        assert_eq!(r.u16("f").unwrap(), 3);
+        assert_eq!(r.u64("o").unwrap(), 1 << 40);
+        r.finish().unwrap();
+        assert_eq!(manifest_request(), vec![3]);
+    }
 }

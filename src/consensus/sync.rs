@@ -387,6 +387,9 @@ pub async fn run(
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut behind_since: Option<Instant> = None;
+    // A failed state sync (a lying or slow peer) is not retried for a
+    // minute; blocks are replayed meanwhile.
+    let mut snapshot_failed: Option<Instant> = None;
     let mut last_announce = Instant::now() - Duration::from_secs(5);
     loop {
         tokio::select! {
@@ -417,7 +420,10 @@ pub async fn run(
             continue;
         }
         state.syncing.store(true, Ordering::Relaxed);
-        if state_sync_after > 0 && height > tip.height + state_sync_after {
+        if state_sync_after > 0
+            && height > tip.height + state_sync_after
+            && snapshot_failed.is_none_or(|t| t.elapsed() > Duration::from_secs(60))
+        {
             tracing::info!(
                 peer = %hex::encode(&peer[..6]),
                 ours = tip.height,
@@ -426,12 +432,16 @@ pub async fn run(
             );
             match super::snapshot::fetch(&node, &net, &peer).await {
                 Ok(h) => {
-                    tracing::info!(height = h, "state snapshot checked; restarting to install it");
+                    tracing::info!(
+                        height = h,
+                        "state snapshot checked; restarting to install it"
+                    );
                     node.request_restart();
                     return;
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "state sync failed; replaying blocks instead");
+                    snapshot_failed = Some(Instant::now());
                 }
             }
         }
