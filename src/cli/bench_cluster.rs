@@ -6,6 +6,9 @@
 //! builds `--txs` transfers (2 inputs at ring 16, 2 outputs) before any
 //! clock starts, then measures in two phases:
 //!
+//! After the setup the bench waits until every node has committed two more
+//! blocks (building the transfers starves the nodes of CPU), then:
+//!
 //! * **light load**: `--light` transfers, one every `1/--light-rate`
 //!   seconds, round-robin over the nodes; the phase ends when all are
 //!   committed everywhere, so it sees no queueing;
@@ -74,6 +77,9 @@ pub struct ClusterArgs {
     /// Skip the single-node comparison run.
     #[arg(long)]
     pub no_single: bool,
+    /// Keep each run's directory (configs, data, node logs) and print it.
+    #[arg(long)]
+    pub keep: bool,
 }
 
 /// Runs `veil bench cluster`.
@@ -128,6 +134,7 @@ pub fn cluster(args: &ClusterArgs) -> anyhow::Result<serde_json::Value> {
 struct Running {
     dir: PathBuf,
     children: Vec<Child>,
+    keep: bool,
 }
 
 impl Drop for Running {
@@ -141,7 +148,11 @@ impl Drop for Running {
         for c in &mut self.children {
             testnet::stop(c, Duration::from_secs(15));
         }
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if self.keep {
+            eprintln!("kept {}", self.dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
@@ -258,6 +269,24 @@ impl Drop for Watcher {
     }
 }
 
+/// CPU time (user + system) the processes have used so far, if the
+/// platform tells (Linux `/proc`).
+fn cpu_time(children: &[Child]) -> Option<Duration> {
+    let tick = 100.0; // USER_HZ on every Linux ABI Veil targets
+    let mut total = 0.0;
+    for c in children {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", c.id())).ok()?;
+        // Fields after the parenthesised command name; utime and stime are
+        // fields 14 and 15 of the whole line.
+        let rest = stat.rsplit_once(')')?.1;
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let user: f64 = f.get(11)?.parse().ok()?;
+        let system: f64 = f.get(12)?.parse().ok()?;
+        total += (user + system) / tick;
+    }
+    Some(Duration::from_secs_f64(total))
+}
+
 /// `(txs channel bytes, txs channel frames, bytes of all channels)` sent by
 /// all nodes so far.
 fn sent_counters(apis: &[String]) -> anyhow::Result<(u64, u64, u64)> {
@@ -354,6 +383,7 @@ fn measure(
     let mut running = Running {
         dir,
         children: Vec::new(),
+        keep: args.keep,
     };
     for c in &configs {
         running.children.push(testnet::spawn(&exe, c)?);
@@ -430,8 +460,12 @@ fn measure(
     let setup = t_setup.elapsed();
 
     let watcher = Watcher::start(&apis);
-    let before = sent_counters(&apis)?;
     let within = Duration::from_secs(600);
+    // Warm-up: building the transfers starved the nodes of CPU; start once
+    // every node has committed two fresh blocks (consensus back at round 0).
+    let now = sources[0].status()?.height;
+    watcher.wait_all_at(now + 2, within)?;
+    let before = sent_counters(&apis)?;
 
     // Light load: one at a time, round-robin, paced.
     let light = args.light;
@@ -454,6 +488,7 @@ fn measure(
     }
 
     // Throughput: `clients` threads, as fast as the nodes answer.
+    let cpu_before = cpu_time(&running.children);
     let t_load = Instant::now();
     let load_submitted: Vec<(usize, Instant)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..args.clients)
@@ -490,6 +525,7 @@ fn measure(
     let heights = wait_committed(&sources[0], &hashes, within)?;
     let top = heights.iter().copied().max().unwrap_or(0);
     let done = watcher.wait_all_at(top, within)?;
+    let cpu_after = cpu_time(&running.children);
     let after = sent_counters(&apis)?;
 
     let finality: Vec<Duration> = heights
@@ -504,6 +540,7 @@ fn measure(
     let (light_f, load_f) = finality.split_at(light);
     let load_n = encoded.len() - light;
     let load_time = done.saturating_duration_since(t_load);
+    let cpu = cpu_before.zip(cpu_after).map(|(b, a)| a.saturating_sub(b));
     let first_height = heights.iter().copied().min().unwrap_or(0);
     let blocks = top - first_height + 1;
     let links = n * (n - 1) / 2;
@@ -539,6 +576,9 @@ fn measure(
             "submit_s": round3(submit_time.as_secs_f64()),
             "commit_s": round3(load_time.as_secs_f64()),
             "finality": latency_json(load_f.to_vec()),
+            "nodes_cpu_s": cpu.map(|c| round3(c.as_secs_f64())),
+            "nodes_cpu_ms_per_tx": cpu.map(|c| round3(c.as_secs_f64() * 1e3 / load_n as f64)),
+            "nodes_cores_busy": cpu.map(|c| round3(c.as_secs_f64() / load_time.as_secs_f64())),
         },
         "committed_txs_per_s": (load_n as f64 / load_time.as_secs_f64()).round(),
         "blocks": blocks,

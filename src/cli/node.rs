@@ -108,19 +108,7 @@ pub fn run_config(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
             println!("  QUIC  {}   peers {}", file.listen, file.peers.len());
             println!("  data  {}", file.data_dir.display());
         }
-        let restart = tokio::select! {
-            () = wait_for_signal() => false,
-            () = node.restart_requested() => true,
-        };
-        tracing::info!("shutting down");
-        running.stop().await?;
-        if !json {
-            eprintln!(
-                "node stopped cleanly at height {}",
-                node.ledger.tip().height
-            );
-        }
-        anyhow::Ok(restart)
+        serve_until_stopped(&node, running, json).await
     })
     .and_then(|restart| if restart { restart_self() } else { Ok(()) })
 }
@@ -189,17 +177,30 @@ pub fn run(args: NodeArgs, json: bool) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("binding the API to {}", args.api))?;
         banner(&node, running.api_addr, &args, dev.as_ref(), json)?;
-        wait_for_signal().await;
-        tracing::info!("shutting down");
-        running.stop().await?;
-        if !json {
-            eprintln!(
-                "node stopped cleanly at height {}",
-                node.ledger.tip().height
-            );
-        }
-        anyhow::Ok(())
+        serve_until_stopped(&node, running, json).await.map(|_| ())
     })
+}
+
+/// Serves until Ctrl-C, SIGTERM or a restart request, then stops cleanly;
+/// returns whether a restart was requested.
+async fn serve_until_stopped(
+    node: &Node,
+    running: node::Running,
+    json: bool,
+) -> anyhow::Result<bool> {
+    let restart = tokio::select! {
+        () = wait_for_signal() => false,
+        () = node.restart_requested() => true,
+    };
+    tracing::info!("shutting down");
+    running.stop().await?;
+    if !json {
+        eprintln!(
+            "node stopped cleanly at height {}",
+            node.ledger.tip().height
+        );
+    }
+    Ok(restart)
 }
 
 /// Waits for Ctrl-C or SIGTERM.

@@ -43,11 +43,17 @@ pub const MAX_ROUND: i64 = 1 << 20;
 type SignedVote = SignedMessage<Veil, Vote>;
 type SignedProposal = SignedMessage<Veil, Proposal>;
 
-fn u32_len(n: usize) -> [u8; 4] {
+/// A `u32` little-endian length prefix.
+pub(crate) fn u32_len(n: usize) -> [u8; 4] {
     u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes()
 }
 
-fn read_len(r: &mut Reader<'_>, what: &'static str, max: usize) -> Result<usize, DecodeError> {
+/// Reads a `u32` little-endian length, at most `max`.
+pub(crate) fn read_len(
+    r: &mut Reader<'_>,
+    what: &'static str,
+    max: usize,
+) -> Result<usize, DecodeError> {
     let n = usize::try_from(u32::from_le_bytes(r.array(what)?)).unwrap_or(usize::MAX);
     crate::tx::codec::check_range(what, n, 0, max)?;
     Ok(n)
@@ -237,14 +243,12 @@ fn get_signed_proposal(r: &mut Reader<'_>) -> Result<SignedProposal, DecodeError
 /// Encodes a commit certificate.
 pub fn encode_commit(c: &CommitCertificate<Veil>) -> Vec<u8> {
     let mut w = Writer::new();
-    w.u64(c.height.0);
-    put_round(&mut w, c.round);
-    w.bytes(&c.value_id.0);
-    w.bytes(&u32_len(c.commit_signatures.len()));
-    for s in &c.commit_signatures {
-        w.bytes(&s.address.0);
-        put_sig(&mut w, &s.signature);
-    }
+    let sigs: Vec<_> = c
+        .commit_signatures
+        .iter()
+        .map(|s| (s.address, &s.signature))
+        .collect();
+    put_value_cert(&mut w, c.height, c.round, &c.value_id, &sigs);
     w.into_bytes()
 }
 
@@ -256,50 +260,72 @@ pub fn decode_commit(bytes: &[u8]) -> Result<CommitCertificate<Veil>, DecodeErro
     Ok(c)
 }
 
-fn get_commit(r: &mut Reader<'_>) -> Result<CommitCertificate<Veil>, DecodeError> {
+/// The layout commit and polka certificates share:
+/// `u64 height ‖ round ‖ block hash ‖ u32 n ‖ n × (validator ‖ signature)`.
+fn put_value_cert(
+    w: &mut Writer,
+    height: Height,
+    round: Round,
+    value_id: &BlockHash,
+    sigs: &[(NodeId, &NodeSignature)],
+) {
+    w.u64(height.0);
+    put_round(w, round);
+    w.bytes(&value_id.0);
+    w.bytes(&u32_len(sigs.len()));
+    for (address, sig) in sigs {
+        w.bytes(&address.0);
+        put_sig(w, sig);
+    }
+}
+
+type ValueCert = (Height, Round, BlockHash, Vec<(NodeId, NodeSignature)>);
+
+fn get_value_cert(r: &mut Reader<'_>) -> Result<ValueCert, DecodeError> {
     let height = Height(r.u64("height")?);
     let round = get_defined_round(r, "round")?;
     let value_id = BlockHash(r.array("block hash")?);
     let n = read_len(r, "signature count", MAX_SIGNATURES)?;
-    let mut commit_signatures = Vec::with_capacity(n);
+    let mut sigs = Vec::with_capacity(n);
     for _ in 0..n {
         let address = NodeId(r.array("validator")?);
-        commit_signatures.push(CommitSignature::new(address, get_sig(r)?));
+        sigs.push((address, get_sig(r)?));
     }
+    Ok((height, round, value_id, sigs))
+}
+
+fn get_commit(r: &mut Reader<'_>) -> Result<CommitCertificate<Veil>, DecodeError> {
+    let (height, round, value_id, sigs) = get_value_cert(r)?;
     Ok(CommitCertificate {
         height,
         round,
         value_id,
-        commit_signatures,
+        commit_signatures: sigs
+            .into_iter()
+            .map(|(a, s)| CommitSignature::new(a, s))
+            .collect(),
     })
 }
 
 fn put_polka(w: &mut Writer, c: &PolkaCertificate<Veil>) {
-    w.u64(c.height.0);
-    put_round(w, c.round);
-    w.bytes(&c.value_id.0);
-    w.bytes(&u32_len(c.polka_signatures.len()));
-    for s in &c.polka_signatures {
-        w.bytes(&s.address.0);
-        put_sig(w, &s.signature);
-    }
+    let sigs: Vec<_> = c
+        .polka_signatures
+        .iter()
+        .map(|s| (s.address, &s.signature))
+        .collect();
+    put_value_cert(w, c.height, c.round, &c.value_id, &sigs);
 }
 
 fn get_polka(r: &mut Reader<'_>) -> Result<PolkaCertificate<Veil>, DecodeError> {
-    let height = Height(r.u64("height")?);
-    let round = get_defined_round(r, "round")?;
-    let value_id = BlockHash(r.array("block hash")?);
-    let n = read_len(r, "signature count", MAX_SIGNATURES)?;
-    let mut polka_signatures = Vec::with_capacity(n);
-    for _ in 0..n {
-        let address = NodeId(r.array("validator")?);
-        polka_signatures.push(PolkaSignature::new(address, get_sig(r)?));
-    }
+    let (height, round, value_id, sigs) = get_value_cert(r)?;
     Ok(PolkaCertificate {
         height,
         round,
         value_id,
-        polka_signatures,
+        polka_signatures: sigs
+            .into_iter()
+            .map(|(a, s)| PolkaSignature::new(a, s))
+            .collect(),
     })
 }
 

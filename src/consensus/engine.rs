@@ -341,6 +341,44 @@ fn verify_vote(chain: &str, set: &ValidatorSet, v: &Vote, sig: &NodeSignature) -
     })
 }
 
+/// The check every certificate gets: each signer a known validator, each
+/// signature valid over the vote `vote_of(i)` rebuilds, and the distinct
+/// signers' power meeting `needed`. `bad(i)` is the error for signature `i`.
+// The error type is the core's (`Resume::CertificateValidity`).
+#[allow(clippy::result_large_err)]
+fn verify_signers(
+    chain: &str,
+    set: &ValidatorSet,
+    needed: mct::ThresholdParam,
+    signers: &[(NodeId, &NodeSignature)],
+    vote_of: impl Fn(usize) -> Vote,
+    bad: impl Fn(usize) -> CertificateError<Veil>,
+) -> Result<(), CertificateError<Veil>> {
+    use mct::ValidatorSet as _;
+    let mut seen = std::collections::HashSet::new();
+    let mut power = 0u64;
+    for (i, (address, signature)) in signers.iter().enumerate() {
+        let Some(val) = set.get_by_address(address) else {
+            return Err(CertificateError::UnknownValidator(*address));
+        };
+        if !verify_vote(chain, set, &vote_of(i), signature) {
+            return Err(bad(i));
+        }
+        if seen.insert(*address) {
+            power += val.power;
+        }
+    }
+    let total = set.total_voting_power();
+    if !needed.is_met(power, total) {
+        return Err(CertificateError::NotEnoughVotingPower {
+            signed: power,
+            total,
+            expected: needed.min_expected(total),
+        });
+    }
+    Ok(())
+}
+
 /// Checks a commit certificate: distinct known validators, valid
 /// precommit signatures for the value, more than 2/3 of the power.
 // The error type is the core's (`Resume::CertificateValidity`).
@@ -351,36 +389,22 @@ pub fn verify_commit(
     set: &ValidatorSet,
     thresholds: ThresholdParams,
 ) -> Result<(), CertificateError<Veil>> {
-    use mct::ValidatorSet as _;
-    let mut seen = std::collections::HashSet::new();
-    let mut power = 0u64;
-    for s in &cert.commit_signatures {
-        let Some(val) = set.get_by_address(&s.address) else {
-            return Err(CertificateError::UnknownValidator(s.address));
-        };
-        let vote = Vote {
+    let sigs = &cert.commit_signatures;
+    let signers: Vec<_> = sigs.iter().map(|s| (s.address, &s.signature)).collect();
+    verify_signers(
+        chain,
+        set,
+        thresholds.quorum,
+        &signers,
+        |i| Vote {
             kind: VoteType::Precommit,
             height: cert.height,
             round: cert.round,
             value: NilOrVal::Val(cert.value_id),
-            validator: s.address,
-        };
-        if !verify_vote(chain, set, &vote, &s.signature) {
-            return Err(CertificateError::InvalidCommitSignature(s.clone()));
-        }
-        if seen.insert(s.address) {
-            power += val.power;
-        }
-    }
-    let total = set.total_voting_power();
-    if !thresholds.quorum.is_met(power, total) {
-        return Err(CertificateError::NotEnoughVotingPower {
-            signed: power,
-            total,
-            expected: thresholds.quorum.min_expected(total),
-        });
-    }
-    Ok(())
+            validator: sigs[i].address,
+        },
+        |i| CertificateError::InvalidCommitSignature(sigs[i].clone()),
+    )
 }
 
 // The error type is the core's (`Resume::CertificateValidity`).
@@ -391,36 +415,22 @@ fn verify_polka(
     set: &ValidatorSet,
     thresholds: ThresholdParams,
 ) -> Result<(), CertificateError<Veil>> {
-    use mct::ValidatorSet as _;
-    let mut seen = std::collections::HashSet::new();
-    let mut power = 0u64;
-    for s in &cert.polka_signatures {
-        let Some(val) = set.get_by_address(&s.address) else {
-            return Err(CertificateError::UnknownValidator(s.address));
-        };
-        let vote = Vote {
+    let sigs = &cert.polka_signatures;
+    let signers: Vec<_> = sigs.iter().map(|s| (s.address, &s.signature)).collect();
+    verify_signers(
+        chain,
+        set,
+        thresholds.quorum,
+        &signers,
+        |i| Vote {
             kind: VoteType::Prevote,
             height: cert.height,
             round: cert.round,
             value: NilOrVal::Val(cert.value_id),
-            validator: s.address,
-        };
-        if !verify_vote(chain, set, &vote, &s.signature) {
-            return Err(CertificateError::InvalidPolkaSignature(s.clone()));
-        }
-        if seen.insert(s.address) {
-            power += val.power;
-        }
-    }
-    let total = set.total_voting_power();
-    if !thresholds.quorum.is_met(power, total) {
-        return Err(CertificateError::NotEnoughVotingPower {
-            signed: power,
-            total,
-            expected: thresholds.quorum.min_expected(total),
-        });
-    }
-    Ok(())
+            validator: sigs[i].address,
+        },
+        |i| CertificateError::InvalidPolkaSignature(sigs[i].clone()),
+    )
 }
 
 // The error type is the core's (`Resume::CertificateValidity`).
@@ -431,40 +441,26 @@ fn verify_round(
     set: &ValidatorSet,
     thresholds: ThresholdParams,
 ) -> Result<(), CertificateError<Veil>> {
-    use mct::ValidatorSet as _;
-    let mut seen = std::collections::HashSet::new();
-    let mut power = 0u64;
-    for s in &cert.round_signatures {
-        let Some(val) = set.get_by_address(&s.address) else {
-            return Err(CertificateError::UnknownValidator(s.address));
-        };
-        let vote = Vote {
-            kind: s.vote_type,
-            height: cert.height,
-            round: cert.round,
-            value: s.value_id,
-            validator: s.address,
-        };
-        if !verify_vote(chain, set, &vote, &s.signature) {
-            return Err(CertificateError::InvalidRoundSignature(s.clone()));
-        }
-        if seen.insert(s.address) {
-            power += val.power;
-        }
-    }
-    let total = set.total_voting_power();
+    let sigs = &cert.round_signatures;
+    let signers: Vec<_> = sigs.iter().map(|s| (s.address, &s.signature)).collect();
     let needed = match cert.cert_type {
         mct::RoundCertificateType::Precommit => thresholds.quorum,
         mct::RoundCertificateType::Skip => thresholds.honest,
     };
-    if !needed.is_met(power, total) {
-        return Err(CertificateError::NotEnoughVotingPower {
-            signed: power,
-            total,
-            expected: needed.min_expected(total),
-        });
-    }
-    Ok(())
+    verify_signers(
+        chain,
+        set,
+        needed,
+        &signers,
+        |i| Vote {
+            kind: sigs[i].vote_type,
+            height: cert.height,
+            round: cert.round,
+            value: sigs[i].value_id,
+            validator: sigs[i].address,
+        },
+        |i| CertificateError::InvalidRoundSignature(sigs[i].clone()),
+    )
 }
 
 impl Env {

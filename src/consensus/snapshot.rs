@@ -293,7 +293,7 @@ pub fn answer_chunk(node: &Node, mut r: Reader<'_>) -> Result<Vec<u8>, DecodeErr
         })
         .unwrap_or_default();
     let mut w = Writer::new();
-    w.bytes(&u32::try_from(bytes.len()).unwrap_or(0).to_le_bytes());
+    w.bytes(&codec::u32_len(bytes.len()));
     w.bytes(&bytes);
     Ok(w.into_bytes())
 }
@@ -338,9 +338,7 @@ pub async fn fetch(node: &Arc<Node>, net: &Network, peer: &[u8; 32]) -> Result<u
             ))
             .await?;
             let mut r = Reader::new(&answer);
-            let len =
-                usize::try_from(u32::from_le_bytes(r.array("chunk length")?)).unwrap_or(usize::MAX);
-            crate::tx::codec::check_range("chunk length", len, 0, CHUNK)?;
+            let len = codec::read_len(&mut r, "chunk length", CHUNK)?;
             let bytes = r.bytes(len, "chunk")?;
             r.finish()?;
             if bytes.is_empty() {

@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use arc_malachitebft_core_consensus::ThresholdParams;
 use tokio::sync::mpsc;
 
-use super::codec::{self, MAX_BLOCK_TXS};
+use super::codec::{self, read_len, u32_len, MAX_BLOCK_TXS};
 use super::context::BlockValue;
 use super::engine::{self, Event};
 use crate::ledger::block::{BlockHash, Header};
@@ -65,21 +65,11 @@ pub fn decode_status(b: &[u8]) -> Result<(u64, BlockHash), DecodeError> {
     Ok((h, hash))
 }
 
-fn len4(w: &mut Writer, n: usize) {
-    w.bytes(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
-}
-
-fn read_len(r: &mut Reader<'_>, what: &'static str, max: usize) -> Result<usize, DecodeError> {
-    let n = usize::try_from(u32::from_le_bytes(r.array(what)?)).unwrap_or(usize::MAX);
-    crate::tx::codec::check_range(what, n, 0, max)?;
-    Ok(n)
-}
-
 /// A bodies request.
 pub fn txs_request(hashes: &[TxHash]) -> Vec<u8> {
     let mut w = Writer::new();
     w.u8(1);
-    len4(&mut w, hashes.len());
+    w.bytes(&u32_len(hashes.len()));
     for h in hashes {
         w.bytes(&h.0);
     }
@@ -118,9 +108,9 @@ pub fn answer(node: &Node, request: &[u8]) -> Result<Vec<u8>, DecodeError> {
                     found.push(b);
                 }
             }
-            len4(&mut w, found.len());
+            w.bytes(&u32_len(found.len()));
             for b in found {
-                len4(&mut w, b.len());
+                w.bytes(&u32_len(b.len()));
                 w.bytes(&b);
             }
         }
@@ -142,15 +132,15 @@ pub fn answer(node: &Node, request: &[u8]) -> Result<Vec<u8>, DecodeError> {
                 blocks.push((block.header.encode(), cert, txs));
                 h += 1;
             }
-            len4(&mut w, blocks.len());
+            w.bytes(&u32_len(blocks.len()));
             for (header, cert, txs) in blocks {
-                len4(&mut w, header.len());
+                w.bytes(&u32_len(header.len()));
                 w.bytes(&header);
-                len4(&mut w, cert.len());
+                w.bytes(&u32_len(cert.len()));
                 w.bytes(&cert);
-                len4(&mut w, txs.len());
+                w.bytes(&u32_len(txs.len()));
                 for t in txs {
-                    len4(&mut w, t.len());
+                    w.bytes(&u32_len(t.len()));
                     w.bytes(&t);
                 }
             }
