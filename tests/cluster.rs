@@ -496,10 +496,13 @@ fn snapshots_are_checked(net: &Net) {
         (
             "a tree leaf changed",
             Box::new(|s| {
-                let (k, mut v) = first(s, Cf::JmtValues);
-                let last = v.len() - 1;
-                v[last] ^= 1;
-                put(s, Cf::JmtValues, k, v);
+                // Every version of one key, so the latest surely changes.
+                let (k, _) = first(s, Cf::JmtValues);
+                for (k, mut v) in s.scan(Cf::JmtValues, &k[..32], &k, 1 << 16).unwrap() {
+                    let last = v.len() - 1;
+                    v[last] ^= 1;
+                    put(s, Cf::JmtValues, k, v);
+                }
             }),
         ),
         (
