@@ -109,9 +109,12 @@ impl Net {
         while self.height(i) < h {
             assert!(
                 start.elapsed() < within,
-                "node{i} did not reach height {h} within {within:?} (at {}); log:\n{}",
+                "node{i} did not reach height {h} within {within:?} (at {}); logs:\n{}",
                 self.height(i),
-                self.log(i)
+                (0..self.configs.len())
+                    .map(|j| format!("--- node{j} ---\n{}", self.log(j)))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             );
             std::thread::sleep(Duration::from_millis(100));
         }

@@ -123,7 +123,7 @@ struct Env {
     status: Arc<Mutex<EngineStatus>>,
     /// Proposals for later heights (the core buffers them; we check them
     /// when their height starts).
-    future: Vec<Proposal>,
+    future: Vec<SignedMessage<Veil, Proposal>>,
 }
 
 /// The engine task.
@@ -233,10 +233,15 @@ impl Engine {
     fn on_event(&mut self, event: Event) {
         let input = match event {
             Event::Message(ConsensusMessage::Proposal(p)) => {
+                // Fetching bodies and re-executing is work; do it only for
+                // the designated proposer's signed proposal (the core
+                // checks everything again).
                 if p.message.height.0 == self.env.height {
-                    self.env.validate(p.message.clone());
+                    if self.env.is_from_proposer(&p) {
+                        self.env.validate(p.message.clone());
+                    }
                 } else if p.message.height.0 > self.env.height && self.env.future.len() < 64 {
-                    self.env.future.push(p.message.clone());
+                    self.env.future.push(p.clone());
                 }
                 Input::Proposal(p)
             }
@@ -292,8 +297,12 @@ impl Engine {
         let _ = self.env.node.wal_prune(height);
         let future = std::mem::take(&mut self.env.future);
         for p in future {
-            match p.height.0.cmp(&height) {
-                std::cmp::Ordering::Equal => self.env.validate(p),
+            match p.message.height.0.cmp(&height) {
+                std::cmp::Ordering::Equal => {
+                    if self.env.is_from_proposer(&p) {
+                        self.env.validate(p.message);
+                    }
+                }
                 std::cmp::Ordering::Greater => self.env.future.push(p),
                 std::cmp::Ordering::Less => {}
             }
@@ -519,6 +528,25 @@ impl Env {
                 Err(e) => tracing::error!(error = %e, "block builder panicked"),
             }
         });
+    }
+
+    /// Whether `p` is signed by the proposer our validator set designates
+    /// for its height and round.
+    fn is_from_proposer(&self, p: &SignedMessage<Veil, Proposal>) -> bool {
+        use mct::Context as _;
+        let set = validator_set(&self.node);
+        if set.validators.is_empty() {
+            return false;
+        }
+        let proposer = Veil.select_proposer(&set, p.message.height, p.message.round);
+        proposer.address == p.message.proposer
+            && proposer
+                .key
+                .verify(
+                    &codec::proposal_sign_bytes(&self.chain, &p.message),
+                    &Signature(p.signature.0),
+                )
+                .is_ok()
     }
 
     /// Checks a peer's candidate off the engine task.
