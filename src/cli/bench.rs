@@ -335,7 +335,8 @@ fn verify_encoded_batch(
     Ok(decoded)
 }
 
-fn round3(x: f64) -> f64 {
+/// `x` rounded to three decimals.
+pub(crate) fn round3(x: f64) -> f64 {
     (x * 1e3).round() / 1e3
 }
 

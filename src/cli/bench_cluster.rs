@@ -46,7 +46,8 @@ use crate::wallet::client::HttpSource;
 use crate::wallet::source::{ChainSource, TxStatus};
 use crate::wallet::Wallet;
 
-use super::bench_ledger::{build_mints, build_transfers};
+use super::bench::round3;
+use super::bench_ledger::{build_mints, build_transfers, ms};
 use super::testnet::{self, TestnetArgs};
 
 /// Options of `veil bench cluster`.
@@ -154,14 +155,6 @@ impl Drop for Running {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
-}
-
-fn ms(d: Duration) -> f64 {
-    round3(d.as_secs_f64() * 1e3)
 }
 
 /// Nearest-rank percentile of sorted `v` (`q` in 0..=1).

@@ -25,7 +25,8 @@ use crate::wallet::Wallet;
 
 use super::bench::{BlockArgs, StorageArgs};
 
-fn ms(d: std::time::Duration) -> f64 {
+/// Milliseconds, to the microsecond.
+pub(crate) fn ms(d: std::time::Duration) -> f64 {
     (d.as_secs_f64() * 1e6).round() / 1e3
 }
 

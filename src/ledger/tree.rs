@@ -21,21 +21,23 @@ use crate::crypto::hash::hash256;
 
 use super::store::{Cf, StateRead, StoreError, WriteSet};
 
-/// Column families whose records are in the state tree (for `meta`, only
-/// the height, the per-asset output counters and the root authority).
-/// Transaction bodies are proven through the header's `tx_root`; the
-/// one-time-key index is derivable from the outputs; DID history, issuer
-/// tree nodes and the issued-commitment index are derivable from the
-/// transactions and checked against the authenticated DID records and
-/// issuer-tree roots.
-pub const AUTHENTICATED: [Cf; 13] = [
+/// Column families whose records are in the state tree: every record of
+/// each, except [`Cf::Meta`], of which only the height, the per-asset
+/// output counters and the root authority are. Transaction bodies are
+/// proven through the header's `tx_root`; DID history, issuer tree nodes and
+/// the issued-commitment index are derivable from the transactions and
+/// checked against the authenticated DID records and issuer-tree roots.
+/// (State sync relies on this list being complete.)
+pub const AUTHENTICATED: [Cf; 15] = [
     Cf::Outputs,
+    Cf::OutputKeys,
     Cf::KeyImages,
     Cf::Assets,
     Cf::Regulators,
     Cf::RegulatorIdentities,
     Cf::AccessNonces,
     Cf::Participants,
+    Cf::Validators,
     Cf::Dids,
     Cf::CredentialTypes,
     Cf::Accreditations,
