@@ -7,7 +7,7 @@ use std::process::Command;
 
 use common::node::TestNode;
 use serde_json::Value;
-use veil::node::dev::DEV_PASSPHRASE;
+use veil::dev::DEV_PASSPHRASE;
 use veil::wallet::keystore::KdfParams;
 
 fn veil(args: &[&str]) -> (bool, Value, String) {
@@ -193,7 +193,7 @@ fn new_wallet_refuses_to_overwrite() {
 fn regulator_view_on_a_dev_network_lists_every_transfer_with_its_amount() {
     let n = TestNode::start(22);
     let dir = tempfile::tempdir().unwrap();
-    let files = veil::node::dev::DevFiles::under(dir.path());
+    let files = veil::dev::DevFiles::under(dir.path());
     n.network.write(&files, KdfParams::default()).unwrap();
     let api = n.url();
     let a = files.bank_a.to_str().unwrap();
@@ -260,7 +260,7 @@ fn regulator_view_on_a_dev_network_lists_every_transfer_with_its_amount() {
 fn credential_commands_issue_present_and_verify_once() {
     let n = TestNode::start(23);
     let dir = tempfile::tempdir().unwrap();
-    let files = veil::node::dev::DevFiles::under(dir.path());
+    let files = veil::dev::DevFiles::under(dir.path());
     n.network.write(&files, KdfParams::default()).unwrap();
     let api = n.url();
     let file = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();

@@ -65,7 +65,7 @@ impl Net {
         let configs = testnet::init(&args).unwrap();
         let files: Vec<_> = configs
             .iter()
-            .map(|c| veil::node::config::NodeFile::load(c).unwrap())
+            .map(|c| veil::node_config::NodeFile::load(c).unwrap())
             .collect();
         let mut net = Self {
             apis: files.iter().map(|f| format!("http://{}", f.api)).collect(),

@@ -13,12 +13,12 @@ use common::http::{declare_oversized_body, get, post as post_as};
 use common::node::TestNode;
 use serde_json::{json, Value};
 use veil::cli::identity::{build_request, IdentityClient};
+use veil::dev::DEV_CREDENTIAL_TYPE;
 use veil::identity::did::{Fragment, Method, AUTHENTICATION};
 use veil::identity::keys_dir;
 use veil::identity::keystore::KeyType;
 use veil::identity::presentation::{Holder, PresentationRequest};
 use veil::identity::tx::{Change, DidOp};
-use veil::node::dev::DEV_CREDENTIAL_TYPE;
 
 fn post(url: &str, body: &[u8]) -> (u16, Value) {
     post_as(url, "application/json", body)
@@ -138,7 +138,7 @@ fn dids_resolve_at_every_version_and_errors_are_problem_json() {
         hex::encode(
             n.network
                 .regulator()
-                .jurisdiction(veil::node::dev::DEV_JURISDICTION)
+                .jurisdiction(veil::dev::DEV_JURISDICTION)
                 .credential_hook()
                 .public()
                 .to_bytes()
@@ -209,7 +209,7 @@ fn presentations_verify_once_and_every_refusal_is_problem_json() {
     let hook = n
         .network
         .regulator()
-        .jurisdiction(veil::node::dev::DEV_JURISDICTION)
+        .jurisdiction(veil::dev::DEV_JURISDICTION)
         .credential_hook();
     assert_eq!(hook.decrypt(&c), holder.holder_commitment());
 

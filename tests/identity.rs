@@ -246,7 +246,7 @@ impl World {
         let read = |n| self.state.tree_node(&c.issuer, n);
         Holder {
             key: pk,
-            secret,
+            secret: veil::crypto::secret::Secret::new(secret),
             credential: c,
             credential_type: ty,
             path: tree::path(&read, c.leaf_index),

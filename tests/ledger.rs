@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
+use veil::dev::{DevNetwork, DEV_ASSET, DEV_OUTPUTS_PER_BANK, DEV_OUTPUT_AMOUNT};
 use veil::ledger::execute::{execute, BlockContext, ExecError, Mode, RegistryUpdates};
 use veil::ledger::genesis::{self, GenesisError};
 use veil::ledger::store::{Cf, MemoryStore, RocksStore, Store};
 use veil::ledger::{tree, Ledger};
-use veil::node::dev::{DevNetwork, DEV_ASSET, DEV_OUTPUTS_PER_BANK, DEV_OUTPUT_AMOUNT};
+use veil::ledger_source::LedgerSource;
 use veil::tx::{AssetId, Transaction, TxError};
-use veil::wallet::source::{LedgerSource, TxStatus};
+use veil::wallet::source::TxStatus;
 use veil::wallet::Wallet;
 
 struct Chain {

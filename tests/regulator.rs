@@ -12,10 +12,11 @@ use rand_core::{OsRng, SeedableRng};
 use veil::api::types::AuditLogJson;
 use veil::crypto::keys::AddressBytes;
 use veil::crypto::signing::SigningKey;
+use veil::dev::{DevNetwork, DEV_JURISDICTION};
 use veil::ledger::execute::{execute, BlockContext, Mode, RegistryUpdates};
 use veil::ledger::store::MemoryStore;
 use veil::ledger::{genesis, Ledger};
-use veil::node::dev::{DevNetwork, DEV_JURISDICTION};
+use veil::ledger_source::LedgerSource;
 use veil::regulator::keystore::Credentials;
 use veil::regulator::view::decrypt;
 use veil::regulator::{authenticated_get, fetch_transactions, signed_request};
@@ -24,7 +25,7 @@ use veil::tx::registry::{Jurisdiction, KeyEntry, RegulatorKeys, Slot};
 use veil::tx::transfer::plan::{Payment, TransferPlan};
 use veil::tx::{AssetId, LedgerView, Transaction, TxError};
 use veil::wallet::disclose::{verify_disclosure, DisclosureError};
-use veil::wallet::source::{LedgerSource, TxStatus};
+use veil::wallet::source::TxStatus;
 use veil::wallet::{submit_and_wait, Wallet};
 
 fn cny() -> AssetId {

@@ -43,6 +43,8 @@ use ark_r1cs_std::groups::CurveVar;
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
+use veil_secret::Secret;
+
 use crate::poseidon;
 use crate::Fr;
 
@@ -60,23 +62,9 @@ pub const HOOK_CONSTRAINTS: usize = 4_762;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HookKey(pub EdwardsAffine);
 
-/// The regulator's secret `y`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct HookSecret(JubjubScalar);
-
-impl std::fmt::Debug for HookSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("HookSecret(..)")
-    }
-}
-
-impl Drop for HookSecret {
-    fn drop(&mut self) {
-        // Overwrite the limbs; `JubjubScalar` has no zeroize impl.
-        self.0 = JubjubScalar::from(0u64);
-        std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
-    }
-}
+/// The regulator's secret `y` (wiped on drop, redacted in `Debug`).
+#[derive(Clone, Debug)]
+pub struct HookSecret(Secret<JubjubScalar>);
 
 /// Errors decoding hook values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -115,17 +103,17 @@ impl HookSecret {
     /// The secret derived from 64 uniformly random bytes (reduced mod ℓ_J;
     /// the bias is below 2⁻²⁵⁰).
     pub fn from_wide(bytes: &[u8; 64]) -> Self {
-        Self(JubjubScalar::from_le_bytes_mod_order(bytes))
+        Self(Secret::new(JubjubScalar::from_le_bytes_mod_order(bytes)))
     }
 
     /// `Y = y·G`.
     pub fn public(&self) -> HookKey {
-        HookKey((EdwardsProjective::generator() * self.0).into_affine())
+        HookKey((EdwardsProjective::generator() * *self.0.expose()).into_affine())
     }
 
     /// Recovers `h` from a ciphertext.
     pub fn decrypt(&self, c: &Ciphertext) -> Fr {
-        let k = (c.c1 * self.0).into_affine();
+        let k = (c.c1 * *self.0.expose()).into_affine();
         c.c2 - poseidon::hash2(k.x, k.y)
     }
 }

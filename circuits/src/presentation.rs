@@ -56,6 +56,7 @@ use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::fields::FieldVar;
 use ark_r1cs_std::select::CondSelectGadget;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use veil_secret::Secret;
 
 use crate::hook;
 use crate::merkle::{self, MerklePath, DEPTH};
@@ -107,12 +108,12 @@ pub struct HookStatement {
 }
 
 /// What the holder keeps: the credential's opening.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Credential {
     /// The credential type `τ` (a field element naming the type).
     pub credential_type: Fr,
-    /// The holder's secret `s`.
-    pub secret: Fr,
+    /// The holder's secret `s` (wiped on drop).
+    pub secret: Secret<Fr>,
     /// The issuer's salt `ρ` (hides the attributes in the commitment).
     pub salt: Fr,
     /// The attributes `a₀ … a₇` (0 where the type has fewer).
@@ -160,7 +161,7 @@ impl Credential {
     pub fn leaf(&self) -> Fr {
         leaf(
             self.credential_type,
-            holder_commitment(self.secret),
+            holder_commitment(*self.secret.expose()),
             self.salt,
             &self.attributes,
         )
@@ -262,7 +263,7 @@ impl Statement {
             predicate,
             nonce,
             scope,
-            nullifier: nullifier(credential.secret, scope),
+            nullifier: nullifier(*credential.secret.expose(), scope),
             hook: None,
         }
     }
@@ -279,7 +280,7 @@ impl Statement {
 }
 
 /// The private witness.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Witness {
     /// The credential's opening.
     pub credential: Credential,
@@ -330,14 +331,14 @@ pub fn check(statement: &Statement, witness: &Witness) -> Result<(), CheckError>
     let c = &witness.credential;
     let leaf = leaf(
         statement.credential_type,
-        holder_commitment(c.secret),
+        holder_commitment(*c.secret.expose()),
         c.salt,
         &c.attributes,
     );
     if witness.path.root(leaf) != statement.root {
         return Err(CheckError::NotMember);
     }
-    if nullifier(c.secret, statement.scope) != statement.nullifier {
+    if nullifier(*c.secret.expose(), statement.scope) != statement.nullifier {
         return Err(CheckError::Nullifier);
     }
     if disclosed_hash(statement.mask, &c.attributes) != statement.disclosed_hash {
@@ -350,7 +351,7 @@ pub fn check(statement: &Statement, witness: &Witness) -> Result<(), CheckError>
     }
     if let Some(h) = &statement.hook {
         let r = witness.hook.as_ref().ok_or(CheckError::Hook)?;
-        if hook::encrypt(&h.key, holder_commitment(c.secret), r) != h.ciphertext {
+        if hook::encrypt(&h.key, holder_commitment(*c.secret.expose()), r) != h.ciphertext {
             return Err(CheckError::Hook);
         }
     }
@@ -372,7 +373,7 @@ impl PresentationCircuit {
     pub fn blank() -> Self {
         let credential = Credential {
             credential_type: Fr::zero(),
-            secret: Fr::zero(),
+            secret: Secret::new(Fr::zero()),
             salt: Fr::zero(),
             attributes: [Fr::zero(); ATTRIBUTES],
         };
@@ -432,7 +433,7 @@ impl ConstraintSynthesizer<Fr> for PresentationCircuit {
 
         let c = &self.witness.credential;
         let witness = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
-        let secret = witness(c.secret)?;
+        let secret = witness(*c.secret.expose())?;
         let salt = witness(c.salt)?;
         let attrs = c
             .attributes
@@ -520,7 +521,7 @@ mod tests {
         Witness {
             credential: Credential {
                 credential_type: Fr::rand(&mut rng),
-                secret: Fr::rand(&mut rng),
+                secret: Secret::new(Fr::rand(&mut rng)),
                 salt: Fr::rand(&mut rng),
                 attributes,
             },
@@ -570,7 +571,8 @@ mod tests {
         let r = hook::Randomness(ark_ed_on_bn254::Fr::from(77u64));
         let secret = hook::HookSecret::from_wide(&[9; 64]);
         let key = secret.public();
-        let st = honest(&w, 0b11, Predicate::NONE).with_hook(key, w.credential.secret, &r);
+        let st =
+            honest(&w, 0b11, Predicate::NONE).with_hook(key, *w.credential.secret.expose(), &r);
         w.hook = Some(r.clone());
         assert_eq!(check(&st, &w), Ok(()));
         let (ok, constraints) = satisfied(st, w.clone());
@@ -579,7 +581,7 @@ mod tests {
         assert_eq!(st.public_inputs().len(), HOOKED_PUBLIC_INPUTS);
         assert_eq!(
             secret.decrypt(&st.hook.unwrap().ciphertext),
-            holder_commitment(w.credential.secret)
+            holder_commitment(*w.credential.secret.expose())
         );
         // Another holder's commitment encrypted instead.
         let other = honest(&w, 0b11, Predicate::NONE).with_hook(key, Fr::from(5u64), &r);
@@ -681,7 +683,7 @@ mod tests {
                 Tamper::Disclosed => st.disclosed_hash += one,
                 Tamper::Nullifier => st.nullifier += one,
                 Tamper::Scope => st.scope += one,
-                Tamper::Secret => w.credential.secret += one,
+                Tamper::Secret => w.credential.secret = Secret::new(*w.credential.secret.expose() + one),
                 Tamper::Salt => w.credential.salt += one,
                 Tamper::Attribute(i) => w.credential.attributes[i] += one,
                 Tamper::Sibling(i) => w.path.siblings[i] += one,

@@ -24,7 +24,7 @@ pub fn sample(n: usize, seed: u64) -> Vec<(Statement, Witness)> {
             let witness = Witness {
                 credential: Credential {
                     credential_type: Fr::rand(&mut rng),
-                    secret: Fr::rand(&mut rng),
+                    secret: veil_secret::Secret::new(Fr::rand(&mut rng)),
                     salt: Fr::rand(&mut rng),
                     attributes,
                 },

@@ -248,7 +248,7 @@ pub fn credential(args: &CredentialBenchArgs) -> anyhow::Result<serde_json::Valu
             ));
             let mut w = w.clone();
             w.hook = Some(r.clone());
-            (s.with_hook(regulator, w.credential.secret, &r), w)
+            (s.with_hook(regulator, *w.credential.secret.expose(), &r), w)
         })
         .collect();
     let mut hooked_times = Vec::with_capacity(hooked.len());

@@ -39,8 +39,8 @@ use rand_core::OsRng;
 use serde_json::json;
 
 use crate::crypto::keys::AccountKeys;
-use crate::node::config::NodeFile;
-use crate::node::dev::{DevNetwork, DEV_ASSET};
+use crate::dev::{DevNetwork, DEV_ASSET};
+use crate::node_config::NodeFile;
 use crate::tx::{AssetId, Transaction, TxHash};
 use crate::wallet::client::HttpSource;
 use crate::wallet::source::{ChainSource, TxStatus};
@@ -361,7 +361,7 @@ fn measure(
     let t_setup = Instant::now();
     let dir = std::env::temp_dir().join(format!("veil-bench-cluster-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let mut network = DevNetwork::generate(&mut OsRng, crate::node::now_ms())?;
+    let mut network = DevNetwork::generate(&mut OsRng, crate::clock::now_ms())?;
     let configs = testnet::init_with(
         &TestnetArgs {
             validators: n,
@@ -421,7 +421,7 @@ fn measure(
     let mint_hashes = mints
         .iter()
         .map(|m| sources[0].submit_bytes(&m.encode()))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
     wait_committed(&sources[0], &mint_hashes, Duration::from_secs(300))?;
     let mut wallet = Wallet::from_seed(&[7; 32], "payer");
     wallet.scan(&sources[0], 100, &mut |_, _| {})?;

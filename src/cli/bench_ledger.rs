@@ -11,16 +11,17 @@ use rayon::prelude::*;
 use serde_json::json;
 
 use crate::crypto::keys::AccountKeys;
+use crate::dev::{DevNetwork, DEV_ASSET};
 use crate::ledger::execute::{execute, BlockContext, Mode, RegistryUpdates};
 use crate::ledger::genesis;
 use crate::ledger::store::{Cf, RocksStore, StateRead, StateWrite, Store, WriteSet};
 use crate::ledger::Ledger;
-use crate::node::dev::{DevNetwork, DEV_ASSET};
+use crate::ledger_source::LedgerSource;
 use crate::tx::bundle::build::PlannedOutput;
 use crate::tx::mint::MintPlan;
 use crate::tx::transfer::plan::{Payment, TransferPlan};
 use crate::tx::{verify_batch_parallel, AssetId, Transaction};
-use crate::wallet::source::{ChainSource, LedgerSource, TxStatus};
+use crate::wallet::source::{ChainSource, TxStatus};
 use crate::wallet::Wallet;
 
 use super::bench::{BlockArgs, StorageArgs};

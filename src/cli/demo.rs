@@ -18,16 +18,16 @@ use anyhow::{ensure, Context};
 use rand_core::OsRng;
 use serde_json::json;
 
-use crate::api::types::AuditLogJson;
 use crate::crypto::keys::AddressBytes;
 use std::collections::BTreeMap;
+use veil_client::types::AuditLogJson;
 
 use crate::cli::identity::{build_request, IdentityClient};
+use crate::dev::{DevNetwork, DEV_ASSET, DEV_CREDENTIAL_TYPE, DEV_JURISDICTION};
 use crate::identity::presentation::Holder;
 use crate::identity::timestamp;
 use crate::ledger::genesis::GenesisConfig;
-use crate::node::dev::{DevNetwork, DEV_ASSET, DEV_CREDENTIAL_TYPE, DEV_JURISDICTION};
-use crate::node::{self, Node, NodeConfig};
+use crate::node::{Node, NodeConfig};
 use crate::regulator::fetch_transactions;
 use crate::regulator::keystore::Credentials;
 use crate::regulator::view::{decrypt, Directory};
@@ -52,17 +52,16 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
             println!("{s}");
         }
     };
-    let now = u64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)?
-            .as_millis(),
-    )?;
+    let now = crate::clock::now_ms();
     let network = DevNetwork::generate(&mut OsRng, now)?;
     let genesis = network.genesis.clone();
     let asset = AssetId::new(DEV_ASSET)?;
 
     let node = Node::open(config(dir.path(), genesis.clone()))?;
-    let running = rt.block_on(node::start(Arc::clone(&node), "127.0.0.1:0".parse()?))?;
+    let running = rt.block_on(crate::daemon::start(
+        Arc::clone(&node),
+        "127.0.0.1:0".parse()?,
+    ))?;
     let api = format!("http://{}", running.api_addr);
     say(format!(
         "Veil demo — dev node in {}, API {api}",
@@ -381,7 +380,7 @@ fn credential_step(
         root: old_root,
         hook,
     }
-    .present(&fresh, &timestamp(crate::identity::now_ms()))?;
+    .present(&fresh, &timestamp(crate::clock::now_ms()))?;
     let revoked_code = match client.verify(&stale.to_json(), &fresh.to_json())? {
         Ok(_) => anyhow::bail!("a revoked credential was accepted"),
         Err(p) => p.kind,

@@ -12,7 +12,6 @@ use veil_circuits::field;
 use veil_circuits::merkle::MerklePath;
 use veil_circuits::Fr;
 
-use crate::api::types::Problem;
 use crate::identity::credential::{self, HeldCredential};
 use crate::identity::did::{
     DidDocument, DidId, Fragment, Method, Service, ASSERTION, AUTHENTICATION,
@@ -28,8 +27,9 @@ use crate::identity::tx::{Change, CredentialOp, CredentialTx, DidOp, DidTx, Trus
 use crate::identity::{timestamp, vc};
 use crate::tx::{Transaction, TxHash};
 use crate::wallet::client::HttpSource;
-use crate::wallet::keystore::{self, KdfParams};
 use crate::wallet::submit_and_wait;
+use veil_client::types::Problem;
+use veil_keystore::{self as keystore, KdfParams};
 
 /// How long a command waits for its transaction to commit.
 const COMMIT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -93,7 +93,7 @@ impl IdentityClient<'_> {
     /// Resolves a DID (at a version): the resolution result JSON.
     pub fn resolve(&self, did: &DidId, version: Option<u64>) -> anyhow::Result<Value> {
         let q = version.map_or(String::new(), |v| format!("?versionId={v}"));
-        self.source.get_json(&format!("/v1/dids/{did}{q}"))
+        Ok(self.source.get_json(&format!("/v1/dids/{did}{q}"))?)
     }
 
     /// A DID's record at a version (for envelope verification).
@@ -224,7 +224,7 @@ impl IdentityClient<'_> {
             holder_commitment,
             salt,
             index,
-            &timestamp(crate::identity::now_ms()),
+            &timestamp(crate::clock::now_ms()),
         ))
     }
 
@@ -354,7 +354,7 @@ impl IdentityClient<'_> {
             root,
             hook,
         };
-        Ok(h.present(request, &timestamp(crate::identity::now_ms()))?)
+        Ok(h.present(request, &timestamp(crate::clock::now_ms()))?)
     }
 
     /// Asks the node to verify (and record the nullifier of) a
@@ -364,10 +364,10 @@ impl IdentityClient<'_> {
         presentation: &Value,
         request: &Value,
     ) -> anyhow::Result<Result<Value, Problem>> {
-        self.source.post_json(
+        Ok(self.source.post_json(
             "/v1/presentations/verify",
             &json!({ "presentation": presentation, "request": request }),
-        )
+        )?)
     }
 }
 
@@ -965,7 +965,7 @@ pub fn build_request(
         (None, None) => None,
         (attribute, Some(age)) => {
             let attribute = attribute.unwrap_or("birth_date").to_owned();
-            let cutoff = Date::today()
+            let cutoff = Date::today(&crate::clock::SystemClock)
                 .years_before(age)
                 .ok_or_else(|| anyhow!("--min-age too large"))?;
             Some(PredicateSpec {

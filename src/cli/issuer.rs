@@ -13,9 +13,9 @@ use crate::tx::bundle::build::PlannedOutput;
 use crate::tx::mint::MintPlan;
 use crate::tx::{AssetId, Transaction};
 use crate::wallet::client::HttpSource;
-use crate::wallet::keystore::{self, ISSUER_KIND};
 use crate::wallet::source::ChainSource;
 use crate::wallet::submit_and_wait;
+use veil_keystore::{self as keystore, ISSUER_KIND};
 
 /// Options of `veil issuer`.
 #[derive(Debug, clap::Args)]

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use anyhow::Context;
 use rand_core::OsRng;
 
+use crate::dev::{DevFiles, DevNetwork, DEV_PASSPHRASE};
 use crate::ledger::genesis::GenesisConfig;
-use crate::node::dev::{DevFiles, DevNetwork, DEV_PASSPHRASE};
-use crate::node::{self, Node, NodeConfig};
-use crate::wallet::keystore::KdfParams;
+use crate::node::{Node, NodeConfig};
+use veil_keystore::KdfParams;
 
 /// Options of `veil node`.
 #[derive(Debug, clap::Args)]
@@ -44,16 +44,15 @@ pub struct NodeArgs {
 
 /// Runs `veil node --config FILE`.
 pub fn run_config(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
-    use crate::node::config::{NodeFile, NODE_KEY_KIND};
+    use crate::node_config::{NodeFile, NODE_KEY_KIND};
     super::init_logging(json);
     let file = NodeFile::load(path)?;
     let passphrase = match std::env::var("VEIL_NODE_PASSPHRASE") {
         Ok(p) => zeroize::Zeroizing::new(p),
-        Err(_) => crate::wallet::keystore::passphrase("node key passphrase: ")?,
+        Err(_) => veil_keystore::passphrase("node key passphrase: ")?,
     };
-    let (seed, _label) =
-        crate::wallet::keystore::load_seed(&file.node_key, NODE_KEY_KIND, &passphrase)
-            .with_context(|| format!("opening the node key {}", file.node_key.display()))?;
+    let (seed, _label) = veil_keystore::load_seed(&file.node_key, NODE_KEY_KIND, &passphrase)
+        .with_context(|| format!("opening the node key {}", file.node_key.display()))?;
     let key = Arc::new(crate::crypto::signing::SigningKey::from_seed(&seed));
     let genesis = GenesisConfig::load(&file.genesis)
         .with_context(|| format!("loading {}", file.genesis.display()))?;
@@ -67,8 +66,8 @@ pub fn run_config(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
     let peers = file.peer_addrs()?;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
-        let node = Node::open(config).context("opening the node")?;
-        let settings = node::NetworkSettings {
+        let node = crate::daemon::open_validator(config).context("opening the node")?;
+        let settings = crate::daemon::NetworkSettings {
             key: Arc::clone(&key),
             listen: file.listen,
             peers,
@@ -77,7 +76,7 @@ pub fn run_config(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
                 ..crate::consensus::EngineConfig::default()
             },
         };
-        let running = node::start_network(Arc::clone(&node), file.api, settings)
+        let running = crate::daemon::start_network(Arc::clone(&node), file.api, settings)
             .await
             .with_context(|| {
                 format!("binding the API to {} or QUIC to {}", file.api, file.listen)
@@ -152,10 +151,7 @@ pub fn prepare_genesis(args: &NodeArgs) -> anyhow::Result<(GenesisConfig, Option
     if files.genesis.exists() {
         return Ok((GenesisConfig::load(&files.genesis)?, Some(files)));
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_millis();
-    let network = DevNetwork::generate(&mut OsRng, u64::try_from(now)?)?;
+    let network = DevNetwork::generate(&mut OsRng, crate::clock::now_ms())?;
     network.write(&files, KdfParams::default())?;
     Ok((network.genesis, Some(files)))
 }
@@ -173,7 +169,7 @@ pub fn run(args: NodeArgs, json: bool) -> anyhow::Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
         let node = Node::open(config).context("opening the node")?;
-        let running = node::start(Arc::clone(&node), args.api)
+        let running = crate::daemon::start(Arc::clone(&node), args.api)
             .await
             .with_context(|| format!("binding the API to {}", args.api))?;
         banner(&node, running.api_addr, &args, dev.as_ref(), json)?;
@@ -185,7 +181,7 @@ pub fn run(args: NodeArgs, json: bool) -> anyhow::Result<()> {
 /// returns whether a restart was requested.
 async fn serve_until_stopped(
     node: &Node,
-    running: node::Running,
+    running: crate::daemon::Running,
     json: bool,
 ) -> anyhow::Result<bool> {
     let restart = tokio::select! {

@@ -9,7 +9,6 @@ use clap::Subcommand;
 use rand_core::OsRng;
 use serde_json::json;
 
-use crate::api::types::{AuditLogJson, ParticipantJson, RegulatorRegistryJson};
 use crate::crypto::signing::SigningKey;
 use crate::regulator::fetch_transactions;
 use crate::regulator::keystore::Credentials;
@@ -19,7 +18,8 @@ use crate::tx::registry::{Jurisdiction, KeyEntry, RegulatorKeys, Slot};
 use crate::tx::Transaction;
 use crate::wallet::client::HttpSource;
 use crate::wallet::disclose::{verify_disclosure, Disclosure};
-use crate::wallet::keystore::{self, KdfParams};
+use veil_client::types::{AuditLogJson, ParticipantJson, RegulatorRegistryJson};
+use veil_keystore::{self as keystore, KdfParams};
 
 /// Options of `veil regulator`.
 #[derive(Debug, clap::Args)]
@@ -381,11 +381,7 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
             let jkey = master.jurisdiction(jurisdiction.as_str());
             let keys: Vec<_> = versions.iter().map(|v| jkey.epoch(*epoch, *v)).collect();
             let auditor = SigningKey::generate(&mut OsRng);
-            let now = u64::try_from(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)?
-                    .as_millis(),
-            )?;
+            let now = crate::clock::now_ms();
             let expires = now + expires_days * 24 * 3600 * 1000;
             let cert = Delegation::issue(
                 &master.identity(),

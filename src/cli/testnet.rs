@@ -19,10 +19,10 @@ use anyhow::Context;
 use rand_core::OsRng;
 
 use crate::crypto::signing::SigningKey;
+use crate::dev::{DevFiles, DevNetwork, DEV_PASSPHRASE};
 use crate::ledger::genesis::GenesisValidator;
-use crate::node::config::{NodeFile, PeerEntry, NODE_KEY_KIND};
-use crate::node::dev::{DevFiles, DevNetwork, DEV_PASSPHRASE};
-use crate::wallet::keystore::{self, KdfParams};
+use crate::node_config::{NodeFile, PeerEntry, NODE_KEY_KIND};
+use veil_keystore::{self as keystore, KdfParams};
 
 /// Options of `veil testnet`.
 #[derive(Debug, clap::Args)]
@@ -67,11 +67,7 @@ pub fn init(args: &TestnetArgs) -> anyhow::Result<Vec<PathBuf>> {
         );
         return Ok(paths);
     }
-    let now = u64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)?
-            .as_millis(),
-    )?;
+    let now = crate::clock::now_ms();
     let mut network = DevNetwork::generate(&mut OsRng, now)?;
     init_with(args, &mut network)
 }

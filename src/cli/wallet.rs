@@ -11,9 +11,9 @@ use serde_json::json;
 use crate::crypto::keys::Address;
 use crate::tx::{AssetId, Transaction};
 use crate::wallet::client::HttpSource;
-use crate::wallet::keystore::{self, KdfParams};
 use crate::wallet::source::ChainSource;
 use crate::wallet::{submit_and_wait, Wallet};
+use veil_keystore::{self as keystore, KdfParams};
 
 use super::amount;
 

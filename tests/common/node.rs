@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use veil::node::dev::DevNetwork;
-use veil::node::{self, Node, NodeConfig, Running};
+use veil::daemon::Running;
+use veil::dev::DevNetwork;
+use veil::node::{Node, NodeConfig};
 use veil::wallet::client::HttpSource;
 use veil::wallet::Wallet;
 
@@ -49,7 +50,7 @@ impl TestNode {
         let node = Node::open(self.config()).unwrap();
         self.running = Some(
             self.rt
-                .block_on(node::start(node, "127.0.0.1:0".parse().unwrap()))
+                .block_on(veil::daemon::start(node, "127.0.0.1:0".parse().unwrap()))
                 .unwrap(),
         );
     }

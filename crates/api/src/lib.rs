@@ -1,0 +1,1033 @@
+//! The HTTP/JSON API (axum).
+//!
+//! Errors are RFC 9457 `application/problem+json` bodies with a stable
+//! `type` (`urn:veil:problem:<code>`) and a human `detail`; malformed JSON,
+//! wrong content types, oversized bodies and unknown routes included — a
+//! request never gets a bare 500 or a panic. The OpenAPI document is served
+//! at `/openapi.json` and checked in as `docs/openapi.json`.
+
+pub mod identity;
+pub use veil_client::types;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use utoipa::OpenApi;
+
+use veil_consensus::ClusterView;
+use veil_crypto::clsag::KeyImage;
+use veil_ledger::block::Header;
+use veil_ledger::records::output_key;
+use veil_ledger::store::Cf;
+use veil_ledger::tree;
+use veil_node::{Node, SubmitError, TxState};
+use veil_tx::LedgerView;
+use veil_tx::{AssetId, TxHash};
+
+use types::*;
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 1024 * 1024;
+/// Most blocks per range request.
+pub const MAX_BLOCKS: usize = 100;
+/// Most outputs per request.
+pub const MAX_OUTPUTS: usize = 1000;
+
+/// An API error, rendered as problem+json.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    title: &'static str,
+    detail: String,
+}
+
+impl ApiError {
+    fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            title,
+            detail: detail.into(),
+        }
+    }
+
+    fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+    }
+
+    fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Bad request",
+            detail,
+        )
+    }
+
+    fn internal(e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "internal error serving a request");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "the node could not read its state; see its log",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Problem {
+            kind: format!("urn:veil:problem:{}", self.code),
+            title: self.title.into(),
+            status: self.status.as_u16(),
+            detail: self.detail,
+        };
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            serde_json::to_string(&body).unwrap_or_default(),
+        )
+            .into_response()
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(e: SubmitError) -> Self {
+        let (status, title) = match &e {
+            SubmitError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "Transaction too large"),
+            SubmitError::Malformed(_) => (StatusCode::BAD_REQUEST, "Malformed transaction"),
+            SubmitError::Duplicate(_) => (StatusCode::CONFLICT, "Duplicate transaction"),
+            SubmitError::DoubleSpend(_) => (StatusCode::CONFLICT, "Double spend"),
+            SubmitError::Invalid(veil_tx::TxError::KeyImageSpent { .. }) => {
+                (StatusCode::CONFLICT, "Double spend")
+            }
+            SubmitError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid transaction"),
+            SubmitError::Full => (StatusCode::SERVICE_UNAVAILABLE, "Mempool full"),
+            SubmitError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "Node unavailable"),
+        };
+        let code = match &e {
+            SubmitError::Invalid(veil_tx::TxError::KeyImageSpent { .. }) => "double-spend",
+            other => other.code(),
+        };
+        Self::new(status, code, title, e.to_string())
+    }
+}
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+fn hex32(s: &str, what: &str) -> Result<[u8; 32], ApiError> {
+    hex::decode(s)
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| ApiError::bad_request(format!("{what} must be 64 hex characters")))
+}
+
+/// The API's OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Veil node API",
+        description = "Confidential ledger node: transactions, blocks, outputs, state proofs, regulator views, DIDs and credential presentations."
+    ),
+    paths(
+        submit_tx,
+        tx_status,
+        block_latest,
+        block_at,
+        blocks_range,
+        outputs,
+        key_image,
+        status,
+        state_proof,
+        regulator_transfers,
+        regulator_keys,
+        participants,
+        audit_log,
+        metrics,
+        identity::resolve_did,
+        identity::trust_list,
+        identity::issuer,
+        identity::issuer_path,
+        identity::issuer_commitment,
+        identity::verify_presentation,
+        identity::verify_presentations
+    ),
+    components(schemas(
+        SubmitRequest,
+        SubmitResponse,
+        TxStatusResponse,
+        HeaderJson,
+        BlockTxJson,
+        BlockJson,
+        BlocksJson,
+        OutputJson,
+        OutputsJson,
+        KeyImageJson,
+        AssetJson,
+        MempoolJson,
+        StatusJson,
+        ProofJson,
+        Problem,
+        KeySlotJson,
+        RegulatorTxJson,
+        RegulatorTransfersJson,
+        RegulatorKeyJson,
+        RegulatorIdentityJson,
+        RegulatorRegistryJson,
+        ParticipantJson,
+        AuditEntryJson,
+        AuditLogJson,
+        identity::DidResolutionJson,
+        identity::TrustListJson,
+        identity::AccreditationJson,
+        identity::IssuerTreeJson,
+        identity::IssuerJson,
+        identity::PathJson,
+        identity::CommitmentJson,
+        identity::VerifyRequest,
+        identity::VerifiedJson,
+        identity::VerifyBatchRequest,
+        identity::BatchItemJson,
+        identity::VerifyBatchJson
+    ))
+)]
+pub struct ApiDoc;
+
+/// Consensus and network state, for networks of validators (none for a
+/// single dev node).
+#[derive(Clone)]
+struct Cluster(Option<ClusterView>);
+
+/// The router.
+pub fn router(node: Arc<Node>, cluster: Option<ClusterView>) -> Router {
+    Router::new()
+        .route("/v1/transactions", post(submit_tx))
+        .route("/v1/transactions/{hash}", get(tx_status))
+        .route("/v1/blocks/latest", get(block_latest))
+        .route("/v1/blocks/{height}", get(block_at))
+        .route("/v1/blocks", get(blocks_range))
+        .route("/v1/outputs", get(outputs))
+        .route("/v1/key-images/{key_image}", get(key_image))
+        .route("/v1/status", get(status))
+        .route("/v1/state/proof/{*key}", get(state_proof))
+        .route("/v1/regulator/transfers", get(regulator_transfers))
+        .route("/v1/regulator-keys", get(regulator_keys))
+        .route("/v1/participants", get(participants))
+        .route("/v1/audit-log", get(audit_log))
+        .route("/v1/dids/{did}", get(identity::resolve_did))
+        .route("/v1/trust-list", get(identity::trust_list))
+        .route("/v1/issuers/{did}", get(identity::issuer))
+        .route(
+            "/v1/issuers/{did}/paths/{index}",
+            get(identity::issuer_path),
+        )
+        .route(
+            "/v1/issuers/{did}/commitments/{commitment}",
+            get(identity::issuer_commitment),
+        )
+        .route(
+            "/v1/presentations/verify",
+            post(identity::verify_presentation),
+        )
+        .route(
+            "/v1/presentations/verify-batch",
+            post(identity::verify_presentations),
+        )
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(refuse_declared_oversize))
+        .layer(Extension(Cluster(cluster)))
+        .with_state(node)
+}
+
+/// Refuses a body whose declared `Content-Length` is over the limit before
+/// reading any of it (bodies without a length are cut at the limit by
+/// [`DefaultBodyLimit`]).
+async fn refuse_declared_oversize(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > u64::try_from(MAX_BODY).unwrap_or(u64::MAX)) {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            "Request too large",
+            format!("request bodies are limited to {MAX_BODY} bytes"),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint; see /openapi.json")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+        "this endpoint does not accept that method",
+    )
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// Submit a transaction (`application/octet-stream` bytes, or JSON `{"tx": hex}`).
+#[utoipa::path(post, path = "/v1/transactions",
+    request_body(content = SubmitRequest, description = "JSON with hex, or the raw bytes as application/octet-stream"),
+    responses((status = 202, body = SubmitResponse), (status = 400, body = Problem), (status = 409, body = Problem),
+              (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+async fn submit_tx(
+    State(node): State<Arc<Node>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "Request too large",
+                format!("request bodies are limited to {MAX_BODY} bytes"),
+            )
+        } else {
+            ApiError::bad_request(e.body_text())
+        }
+    })?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let bytes = match content_type.as_str() {
+        "application/octet-stream" => body.to_vec(),
+        "application/json" => {
+            let req: SubmitRequest = serde_json::from_slice(&body).map_err(|e| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed-json",
+                    "Malformed JSON",
+                    e.to_string(),
+                )
+            })?;
+            hex::decode(req.tx.trim()).map_err(|e| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed",
+                    "Malformed transaction",
+                    format!("tx is not hex: {e}"),
+                )
+            })?
+        }
+        other => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                format!(
+                    "send application/octet-stream or application/json, not {:?}",
+                    other
+                ),
+            ))
+        }
+    };
+    let hash = node.submit(&bytes).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(SubmitResponse {
+            hash: hash.to_string(),
+            status: "pending".into(),
+        }),
+    ))
+}
+
+/// Status of a transaction.
+#[utoipa::path(get, path = "/v1/transactions/{hash}", params(("hash" = String, Path, description = "transaction hash, hex")),
+    responses((status = 200, body = TxStatusResponse), (status = 404, body = Problem)))]
+async fn tx_status(
+    State(node): State<Arc<Node>>,
+    Path(hash): Path<String>,
+) -> ApiResult<TxStatusResponse> {
+    let hash = TxHash(hex32(&hash, "hash")?);
+    let (status, height, position) = match node.tx_status(&hash).map_err(ApiError::internal)? {
+        TxState::Committed(h, p) => ("committed", Some(h), Some(p)),
+        TxState::Pending => ("pending", None, None),
+        TxState::Unknown => {
+            return Err(ApiError::not_found(format!(
+                "transaction {hash} is neither pending nor committed"
+            )))
+        }
+    };
+    Ok(Json(TxStatusResponse {
+        hash: hash.to_string(),
+        status: status.into(),
+        height,
+        position,
+    }))
+}
+
+fn header_json(h: &Header) -> HeaderJson {
+    HeaderJson {
+        chain_id: h.chain_id.clone(),
+        height: h.height,
+        hash: h.hash().to_string(),
+        parent: h.parent.to_string(),
+        timestamp_ms: h.timestamp_ms,
+        tx_root: hex::encode(h.tx_root),
+        state_root: hex::encode(h.state_root),
+        proposer: hex::encode(h.proposer),
+        tx_count: h.tx_count,
+    }
+}
+
+fn block_json(node: &Node, height: u64) -> Result<Option<BlockJson>, ApiError> {
+    let Some(block) = node.ledger.block(height).map_err(ApiError::internal)? else {
+        return Ok(None);
+    };
+    let mut txs = Vec::with_capacity(block.txs.len());
+    for tx in &block.txs {
+        let outputs = tx.outputs().map_or(&[][..], |(_, b)| b.outputs.as_slice());
+        let first = outputs
+            .first()
+            .and_then(|o| node.ledger.output_location(&o.one_time_key).ok().flatten())
+            .map_or(0, |(_, i)| i);
+        txs.push(BlockTxJson {
+            hash: tx.hash().to_string(),
+            kind: tx.kind().into(),
+            asset: tx.outputs().map(|(a, _)| a.to_string()).unwrap_or_default(),
+            first_output: first,
+            outputs: u32::try_from(outputs.len()).unwrap_or(0),
+            key_images: tx
+                .key_images()
+                .iter()
+                .map(|i| hex::encode(i.as_bytes()))
+                .collect(),
+            hex: hex::encode(tx.encode()),
+        });
+    }
+    Ok(Some(BlockJson {
+        header: header_json(&block.header),
+        txs,
+    }))
+}
+
+/// The latest block.
+#[utoipa::path(get, path = "/v1/blocks/latest", responses((status = 200, body = BlockJson)))]
+async fn block_latest(State(node): State<Arc<Node>>) -> ApiResult<BlockJson> {
+    let h = node.ledger.tip().height;
+    block_json(&node, h)?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("no blocks"))
+}
+
+/// The block at a height.
+#[utoipa::path(get, path = "/v1/blocks/{height}", params(("height" = u64, Path, description = "block height")),
+    responses((status = 200, body = BlockJson), (status = 404, body = Problem)))]
+async fn block_at(
+    State(node): State<Arc<Node>>,
+    Path(height): Path<String>,
+) -> ApiResult<BlockJson> {
+    let height: u64 = height
+        .parse()
+        .map_err(|_| ApiError::bad_request("height must be a non-negative integer or `latest`"))?;
+    block_json(&node, height)?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no block at height {height}")))
+}
+
+/// Consecutive blocks (for wallet scanning).
+#[utoipa::path(get, path = "/v1/blocks", params(("from" = u64, Query, description = "first height"), ("limit" = Option<usize>, Query, description = "at most 100")),
+    responses((status = 200, body = BlocksJson), (status = 400, body = Problem)))]
+async fn blocks_range(
+    State(node): State<Arc<Node>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<BlocksJson> {
+    let from: u64 = q
+        .get("from")
+        .ok_or_else(|| ApiError::bad_request("`from` is required"))?
+        .parse()
+        .map_err(|_| ApiError::bad_request("`from` must be an integer"))?;
+    let limit: usize = match q.get("limit") {
+        None => 10,
+        Some(l) => l
+            .parse()
+            .map_err(|_| ApiError::bad_request("`limit` must be an integer"))?,
+    };
+    let limit = limit.min(MAX_BLOCKS);
+    let tip = node.ledger.tip().height;
+    let mut blocks = Vec::new();
+    let mut h = from;
+    while h <= tip && blocks.len() < limit {
+        match block_json(&node, h)? {
+            Some(b) => blocks.push(b),
+            None => break,
+        }
+        h += 1;
+    }
+    Ok(Json(BlocksJson { blocks }))
+}
+
+/// Outputs of an asset (for scanning and decoy selection): a range, or a
+/// list of indices.
+#[utoipa::path(get, path = "/v1/outputs",
+    params(("asset" = String, Query, description = "asset ticker"), ("from" = Option<u64>, Query, description = "first global index"),
+           ("limit" = Option<usize>, Query, description = "at most 1000"), ("indices" = Option<String>, Query, description = "comma-separated global indices, at most 1000")),
+    responses((status = 200, body = OutputsJson), (status = 400, body = Problem), (status = 404, body = Problem)))]
+async fn outputs(
+    State(node): State<Arc<Node>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<OutputsJson> {
+    let asset = AssetId::new(
+        q.get("asset")
+            .ok_or_else(|| ApiError::bad_request("`asset` is required"))?,
+    )
+    .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let count = node
+        .ledger
+        .output_count(&asset)
+        .map_err(ApiError::internal)?;
+    let to_json = |index: u64, o: veil_ledger::records::OutputRecord| OutputJson {
+        index,
+        key: hex::encode(o.key.as_bytes()),
+        commitment: hex::encode(o.commitment.as_bytes()),
+        view_tag: o.view_tag.0,
+        tx: o.tx.to_string(),
+        position: o.position,
+        height: o.height,
+    };
+    let outputs = if let Some(list) = q.get("indices") {
+        let indices: Vec<u64> = list
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.trim().parse::<u64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| ApiError::bad_request("`indices` must be comma-separated integers"))?;
+        if indices.len() > MAX_OUTPUTS {
+            return Err(ApiError::bad_request(format!(
+                "at most {MAX_OUTPUTS} indices"
+            )));
+        }
+        let mut out = Vec::with_capacity(indices.len());
+        for i in indices {
+            let rec = node
+                .ledger
+                .output_record(&asset, i)
+                .map_err(ApiError::internal)?
+                .ok_or_else(|| {
+                    ApiError::not_found(format!("output {i} of {asset} does not exist"))
+                })?;
+            out.push(to_json(i, rec));
+        }
+        out
+    } else {
+        let from: u64 = q
+            .get("from")
+            .map_or(Ok(0), |s| s.parse())
+            .map_err(|_| ApiError::bad_request("`from` must be an integer"))?;
+        let limit: usize = q
+            .get("limit")
+            .map_or(Ok(100), |s| s.parse())
+            .map_err(|_| ApiError::bad_request("`limit` must be an integer"))?;
+        node.ledger
+            .outputs(&asset, from, limit.min(MAX_OUTPUTS))
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .map(|(i, o)| to_json(i, o))
+            .collect()
+    };
+    Ok(Json(OutputsJson {
+        asset: asset.to_string(),
+        count,
+        outputs,
+    }))
+}
+
+/// Whether a key image is spent.
+#[utoipa::path(get, path = "/v1/key-images/{key_image}", params(("key_image" = String, Path, description = "key image, hex")),
+    responses((status = 200, body = KeyImageJson), (status = 400, body = Problem)))]
+async fn key_image(
+    State(node): State<Arc<Node>>,
+    Path(hex_image): Path<String>,
+) -> ApiResult<KeyImageJson> {
+    let image = KeyImage::from_bytes(&hex32(&hex_image, "key image")?)
+        .map_err(|e| ApiError::bad_request(format!("not a key image: {e}")))?;
+    let spend = node.ledger.spend(&image).map_err(ApiError::internal)?;
+    let pending = node.mempool().spender(&image);
+    Ok(Json(KeyImageJson {
+        key_image: hex::encode(image.as_bytes()),
+        spent: spend.is_some(),
+        pending: pending.is_some(),
+        tx: spend
+            .map(|s| s.tx.to_string())
+            .or(pending.map(|p| p.to_string())),
+        height: spend.map(|s| s.height),
+    }))
+}
+
+/// Node status.
+#[utoipa::path(get, path = "/v1/status", responses((status = 200, body = StatusJson)))]
+async fn status(
+    State(node): State<Arc<Node>>,
+    Extension(Cluster(cluster)): Extension<Cluster>,
+) -> ApiResult<StatusJson> {
+    let l = &node.ledger;
+    let tip = l.tip();
+    let head = l.header(tip.height).map_err(ApiError::internal)?;
+    let genesis = l.header(0).map_err(ApiError::internal)?;
+    let mut assets = Vec::new();
+    for (id, a) in l.assets().map_err(ApiError::internal)? {
+        assets.push(AssetJson {
+            outputs: l.output_count(&id).map_err(ApiError::internal)?,
+            id: id.to_string(),
+            name: a.name,
+            decimals: a.decimals,
+            issuer: a.issuer.to_string(),
+        });
+    }
+    let next = l.next_height();
+    let regulator_key = l
+        .keys_in_force(next)
+        .map_err(ApiError::internal)?
+        .first()
+        .map(|(_, k)| hex::encode(k.as_bytes()));
+    let (count, bytes) = {
+        let pool = node.mempool();
+        (pool.len(), pool.bytes())
+    };
+    Ok(Json(StatusJson {
+        version: env!("CARGO_PKG_VERSION").into(),
+        chain_id: l.chain_id().map_err(ApiError::internal)?,
+        genesis: genesis
+            .as_ref()
+            .map(|h| h.hash().to_string())
+            .unwrap_or_default(),
+        genesis_timestamp_ms: genesis.map_or(0, |h| h.timestamp_ms),
+        height: tip.height,
+        hash: tip.hash.to_string(),
+        timestamp_ms: head.map_or(0, |h| h.timestamp_ms),
+        state_root: hex::encode(tip.state_root),
+        syncing: cluster
+            .as_ref()
+            .is_some_and(|c| c.sync.syncing.load(std::sync::atomic::Ordering::Relaxed)),
+        mempool: MempoolJson { count, bytes },
+        assets,
+        epoch: l.epoch_of(next),
+        regulator_key,
+        node_key: cluster
+            .as_ref()
+            .map(|_| hex::encode(node.config().proposer)),
+        consensus: cluster.as_ref().map(|c| {
+            let s = c
+                .engine
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            ConsensusJson {
+                height: s.height,
+                round: s.round,
+                equivocations: s.equivocations,
+            }
+        }),
+        peers: cluster.as_ref().map_or_else(Vec::new, |c| {
+            let tips = c
+                .sync
+                .tips
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            c.net
+                .peers()
+                .into_iter()
+                .map(|k| PeerJson {
+                    key: hex::encode(k),
+                    height: tips.get(&k).copied(),
+                })
+                .collect()
+        }),
+        validators: l
+            .validators()
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .map(|(k, power)| ValidatorJson {
+                key: hex::encode(k),
+                power,
+            })
+            .collect(),
+    }))
+}
+
+/// A state record with a proof against the current state root. Keys:
+/// `key-image/<hex>`, `output/<asset>/<index>`, `asset/<id>`,
+/// `regulator/<hex>`.
+#[utoipa::path(get, path = "/v1/state/proof/{key}", params(("key" = String, Path, description = "record key, e.g. key-image/<hex>")),
+    responses((status = 200, body = ProofJson), (status = 400, body = Problem)))]
+async fn state_proof(
+    State(node): State<Arc<Node>>,
+    Path(key): Path<String>,
+) -> ApiResult<ProofJson> {
+    let parts: Vec<&str> = key.split('/').collect();
+    let (cf, raw): (Cf, Vec<u8>) = match parts.as_slice() {
+        ["key-image", h] => (Cf::KeyImages, hex32(h, "key image")?.to_vec()),
+        ["regulator", h] => (Cf::Regulators, hex32(h, "regulator key")?.to_vec()),
+        ["asset", id] => (
+            Cf::Assets,
+            AssetId::new(id)
+                .map_err(|e| ApiError::bad_request(e.to_string()))?
+                .as_str()
+                .as_bytes()
+                .to_vec(),
+        ),
+        ["output", asset, index] => {
+            let asset = AssetId::new(asset).map_err(|e| ApiError::bad_request(e.to_string()))?;
+            let index: u64 = index
+                .parse()
+                .map_err(|_| ApiError::bad_request("output index must be an integer"))?;
+            (Cf::Outputs, output_key(&asset, index))
+        }
+        _ => return Err(ApiError::bad_request(
+            "key must be key-image/<hex>, output/<asset>/<index>, asset/<id> or regulator/<hex>",
+        )),
+    };
+    let (tip, value, proof) = node.ledger.prove(cf, &raw).map_err(ApiError::internal)?;
+    Ok(Json(ProofJson {
+        key,
+        height: tip.height,
+        state_root: hex::encode(tip.state_root),
+        key_hash: hex::encode(tree::key_hash(cf, &raw).0),
+        value: value.map(hex::encode),
+        proof: serde_json::to_value(&proof).map_err(ApiError::internal)?,
+    }))
+}
+
+pub use veil_client::MAX_REGULATOR_BLOCKS;
+
+fn unauthorized(detail: impl Into<String>) -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "Regulator authentication required",
+        detail,
+    )
+}
+
+/// Transfers and mints in a height range, for a regulator to decrypt
+/// locally. Requires `Authorization: Veil-Regulator <hex credential>`
+/// (see `tx::access`); every served request is recorded on the ledger.
+#[utoipa::path(get, path = "/v1/regulator/transfers",
+    params(("from" = u64, Query, description = "first height"), ("to" = String, Query, description = "last height, or `latest`"),
+           ("bank" = Option<String>, Query, description = "participant filter (applied by the client; recorded in the audit entry)"),
+           ("asset" = Option<String>, Query, description = "asset filter (idem)")),
+    responses((status = 200, body = RegulatorTransfersJson), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn regulator_transfers(
+    State(node): State<Arc<Node>>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<RegulatorTransfersJson> {
+    let target = uri
+        .path_and_query()
+        .map_or(uri.path(), |pq| pq.as_str())
+        .to_owned();
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| unauthorized("send Authorization: Veil-Regulator <credential>"))?;
+    let cred = auth
+        .strip_prefix("Veil-Regulator ")
+        .and_then(|h| hex::decode(h.trim()).ok())
+        .ok_or_else(|| unauthorized("the Authorization header must be `Veil-Regulator <hex>`"))?;
+    let req = veil_tx::access::RegulatorRequest::from_credential(&cred, "GET", &target)
+        .map_err(|e| unauthorized(format!("malformed credential: {e}")))?;
+    let tip = node.ledger.tip().height;
+    let from: u64 = q
+        .get("from")
+        .ok_or_else(|| ApiError::bad_request("`from` is required"))?
+        .parse()
+        .map_err(|_| ApiError::bad_request("`from` must be an integer"))?;
+    let to: u64 = match q.get("to").map(String::as_str) {
+        None | Some("latest") => tip,
+        Some(t) => t
+            .parse()
+            .map_err(|_| ApiError::bad_request("`to` must be an integer or `latest`"))?,
+    };
+    if to < from || to - from >= MAX_REGULATOR_BLOCKS {
+        return Err(ApiError::bad_request(format!(
+            "need from ≤ to and at most {MAX_REGULATOR_BLOCKS} blocks per request"
+        )));
+    }
+    let hash = veil_tx::Transaction::Access(req.clone()).hash();
+    let n = Arc::clone(&node);
+    tokio::task::spawn_blocking(move || n.authorize_and_record(req, (from, to)))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| match e {
+            veil_node::AccessError::Unauthenticated(d) => unauthorized(d),
+            veil_node::AccessError::Forbidden(d) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Outside the delegated scope",
+                d,
+            ),
+            veil_node::AccessError::Unrecorded(d) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Access not recorded",
+                format!("{d}; nothing was served"),
+            ),
+        })?;
+    let mut transactions = Vec::new();
+    for h in from..=to.min(tip) {
+        let Some(block) = node.ledger.block(h).map_err(ApiError::internal)? else {
+            break;
+        };
+        for tx in &block.txs {
+            let Some((asset, bundle)) = tx.outputs() else {
+                continue;
+            };
+            let key = node
+                .ledger
+                .regulator_key_info(&bundle.regulator_key)
+                .map(|(j, s)| KeySlotJson {
+                    jurisdiction: j.to_string(),
+                    epoch: s.epoch,
+                    version: s.version,
+                });
+            transactions.push(RegulatorTxJson {
+                hash: tx.hash().to_string(),
+                height: h,
+                timestamp_ms: block.header.timestamp_ms,
+                kind: tx.kind().into(),
+                asset: asset.to_string(),
+                key,
+                hex: hex::encode(tx.encode()),
+            });
+        }
+    }
+    Ok(Json(RegulatorTransfersJson {
+        from,
+        to,
+        access_record: hash.to_string(),
+        transactions,
+    }))
+}
+
+/// Regulator identities and every published epoch key (public).
+#[utoipa::path(get, path = "/v1/regulator-keys", responses((status = 200, body = RegulatorRegistryJson)))]
+async fn regulator_keys(State(node): State<Arc<Node>>) -> ApiResult<RegulatorRegistryJson> {
+    let l = &node.ledger;
+    let p = l.params().map_err(ApiError::internal)?;
+    Ok(Json(RegulatorRegistryJson {
+        epoch_length: p.epoch_length,
+        grace_epochs: p.grace_epochs,
+        transfer_jurisdiction: p.transfer_jurisdiction.as_ref().map(ToString::to_string),
+        current_epoch: l.epoch_of(l.next_height()),
+        identities: l
+            .regulator_identities()
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .map(|(id, r)| RegulatorIdentityJson {
+                label: r.label,
+                identity: id.to_string(),
+                jurisdictions: r.jurisdictions.iter().map(ToString::to_string).collect(),
+                sequence: r.sequence,
+            })
+            .collect(),
+        keys: l
+            .regulator_keys()
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .map(|(j, s, r)| RegulatorKeyJson {
+                jurisdiction: j.to_string(),
+                epoch: s.epoch,
+                version: s.version,
+                key: hex::encode(r.key.as_bytes()),
+                active: r.active,
+            })
+            .collect(),
+    }))
+}
+
+/// The participant directory (public).
+#[utoipa::path(get, path = "/v1/participants", responses((status = 200, body = [ParticipantJson])))]
+async fn participants(State(node): State<Arc<Node>>) -> ApiResult<Vec<ParticipantJson>> {
+    Ok(Json(
+        node.ledger
+            .participants()
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .map(|(name, d)| ParticipantJson {
+                name,
+                address_digest: hex::encode(d),
+            })
+            .collect(),
+    ))
+}
+
+/// Access-audit entries in a height range (public: banks see who looked).
+#[utoipa::path(get, path = "/v1/audit-log",
+    params(("from" = Option<u64>, Query, description = "first height"), ("to" = Option<u64>, Query, description = "last height")),
+    responses((status = 200, body = AuditLogJson), (status = 400, body = Problem)))]
+async fn audit_log(
+    State(node): State<Arc<Node>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<AuditLogJson> {
+    let num = |k: &str, d: u64| -> Result<u64, ApiError> {
+        q.get(k).map_or(Ok(d), |s| {
+            s.parse()
+                .map_err(|_| ApiError::bad_request(format!("`{k}` must be an integer")))
+        })
+    };
+    let from = num("from", 0)?;
+    let to = num("to", u64::MAX)?;
+    let ids: HashMap<String, String> = node
+        .ledger
+        .regulator_identities()
+        .map_err(ApiError::internal)?
+        .into_iter()
+        .map(|(k, r)| (k.to_string(), r.label))
+        .collect();
+    let mut entries = Vec::new();
+    for (height, _, hash) in node
+        .ledger
+        .audit_log(from, to, 10_000)
+        .map_err(ApiError::internal)?
+    {
+        let Some((veil_tx::Transaction::Access(req), _)) =
+            node.ledger.tx(&hash).map_err(ApiError::internal)?
+        else {
+            continue;
+        };
+        let ts = node
+            .ledger
+            .header(height)
+            .map_err(ApiError::internal)?
+            .map_or(0, |h| h.timestamp_ms);
+        let requester_label = match &req.delegation {
+            None => ids
+                .get(&req.requester.to_string())
+                .cloned()
+                .unwrap_or_default(),
+            Some(d) => format!(
+                "auditor delegated by {}",
+                ids.get(&d.issuer.to_string())
+                    .cloned()
+                    .unwrap_or_else(|| d.issuer.to_string())
+            ),
+        };
+        entries.push(AuditEntryJson {
+            height,
+            timestamp_ms: ts,
+            tx: hash.to_string(),
+            requester: req.requester.to_string(),
+            requester_label,
+            delegated_epoch: req.delegation.as_ref().map(|d| d.epoch),
+            method: req.method.clone(),
+            target: req.target.clone(),
+            query_hash: hex::encode(req.query_hash()),
+            expires_ms: req.expires_ms,
+        });
+    }
+    Ok(Json(AuditLogJson { entries }))
+}
+
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain")))]
+async fn metrics(
+    State(node): State<Arc<Node>>,
+    Extension(Cluster(cluster)): Extension<Cluster>,
+) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        {
+            let mut text = node.metrics.encode();
+            if let Some(c) = &cluster {
+                let eof = text.ends_with("# EOF\n");
+                if eof {
+                    text.truncate(text.len() - "# EOF\n".len());
+                }
+                text.push_str(&net_metrics(&c.net));
+                if eof {
+                    text.push_str("# EOF\n");
+                }
+            }
+            text
+        },
+    )
+}
+
+/// The network's counters in the exposition format (appended to the
+/// registry's text, before its `# EOF`).
+fn net_metrics(net: &veil_net::Network) -> String {
+    use std::fmt::Write as _;
+    use std::sync::atomic::Ordering;
+    let c = net.counters();
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# HELP veil_peers Admitted peers.\n# TYPE veil_peers gauge"
+    );
+    let _ = writeln!(s, "veil_peers {}", net.peers().len());
+    let _ = writeln!(
+        s,
+        "# HELP veil_net_sent_bytes Bytes sent per channel (all peers).\n# TYPE veil_net_sent_bytes counter"
+    );
+    for ch in veil_net::Channel::ALL {
+        let i = usize::from(ch.id());
+        let _ = writeln!(
+            s,
+            "veil_net_sent_bytes_total{{channel=\"{}\"}} {}",
+            ch.name(),
+            c.sent_bytes[i].load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            s,
+            "veil_net_sent_frames_total{{channel=\"{}\"}} {}",
+            ch.name(),
+            c.sent_frames[i].load(Ordering::Relaxed)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "# HELP veil_peer_refusals Connections refused or closed, by reason.\n# TYPE veil_peer_refusals counter"
+    );
+    for (reason, n) in c.refusals() {
+        let _ = writeln!(s, "veil_peer_refusals_total{{reason=\"{reason}\"}} {n}");
+    }
+    let _ = writeln!(
+        s,
+        "veil_net_dropped_frames_total {}",
+        c.dropped_frames.load(Ordering::Relaxed)
+    );
+    s
+}

@@ -1,0 +1,187 @@
+//! A client of a Veil node's HTTP API: the JSON types of every request and
+//! response ([`types`], shared with the server so the two cannot drift) and
+//! a blocking HTTP [`Client`] (`ureq`) that turns refusals into the node's
+//! problem+json ([`ClientError::Problem`]).
+//!
+//! The wallet, the regulator tools and the SDKs use this crate; it needs no
+//! database, no async runtime and no server framework.
+
+pub mod types;
+
+use std::time::Duration;
+
+use types::{Problem, StatusJson, SubmitResponse};
+use veil_tx::TxHash;
+
+/// Most blocks one regulator view request may cover.
+pub const MAX_REGULATOR_BLOCKS: u64 = 1000;
+
+/// Why a request to a node failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The node could not be reached (connection refused, timeout, TLS…).
+    #[error("cannot reach the node at {url}: {source}")]
+    Transport {
+        /// The request's URL.
+        url: String,
+        /// What the transport said.
+        #[source]
+        source: Box<ureq::Transport>,
+    },
+    /// The node refused the request with a problem+json body.
+    #[error("{} ({}): {}", .problem.title, .problem.status, .problem.detail)]
+    Problem {
+        /// The request's URL.
+        url: String,
+        /// The node's problem body.
+        problem: Box<Problem>,
+    },
+    /// The node answered with an error status and no problem body.
+    #[error("{url}: HTTP {status}")]
+    Status {
+        /// The request's URL.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The response body was not what the API documents.
+    #[error("decoding the response of {url}: {source}")]
+    Decode {
+        /// The request's URL.
+        url: String,
+        /// The decoder's complaint.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ClientError {
+    /// The node's problem body, when it gave one.
+    pub fn problem(&self) -> Option<&Problem> {
+        match self {
+            Self::Problem { problem, .. } => Some(problem),
+            _ => None,
+        }
+    }
+}
+
+/// A blocking client of one node's API.
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("base", &self.base).finish()
+    }
+}
+
+impl Client {
+    /// A client of the API at `base` (e.g. `http://127.0.0.1:8700`).
+    pub fn new(base: &str) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            agent: ureq::AgentBuilder::new()
+                .timeout_connect(Duration::from_secs(5))
+                .timeout(Duration::from_secs(60))
+                .build(),
+        }
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// `GET` of an API path, decoded as `T`.
+    pub fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        let url = self.url(path);
+        match self.agent.get(&url).call() {
+            Ok(r) => r
+                .into_json()
+                .map_err(|source| ClientError::Decode { url, source }),
+            Err(e) => Err(error(e, url)),
+        }
+    }
+
+    /// `GET /v1/status`.
+    pub fn status(&self) -> Result<StatusJson, ClientError> {
+        self.get("/v1/status")
+    }
+
+    /// Submits raw transaction bytes; the hash the node computed.
+    pub fn submit_bytes(&self, bytes: &[u8]) -> Result<TxHash, ClientError> {
+        let url = self.url("/v1/transactions");
+        let resp: SubmitResponse = match self
+            .agent
+            .post(&url)
+            .set("Content-Type", "application/octet-stream")
+            .send_bytes(bytes)
+        {
+            Ok(r) => r.into_json().map_err(|source| ClientError::Decode {
+                url: url.clone(),
+                source,
+            })?,
+            Err(e) => return Err(error(e, url)),
+        };
+        hex32(&resp.hash)
+            .map(TxHash)
+            .ok_or_else(|| ClientError::Decode {
+                url,
+                source: std::io::Error::other("hash is not 32 bytes of hex"),
+            })
+    }
+
+    /// `GET` of any API path, as JSON.
+    pub fn get_json(&self, path: &str) -> Result<serde_json::Value, ClientError> {
+        self.get(path)
+    }
+
+    /// `POST` of a JSON body: the response, or the node's problem (so
+    /// callers can tell refusals apart by their `type`).
+    pub fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<Result<serde_json::Value, Problem>, ClientError> {
+        let url = self.url(path);
+        match self.agent.post(&url).send_json(body) {
+            Ok(r) => r
+                .into_json()
+                .map(Ok)
+                .map_err(|source| ClientError::Decode { url, source }),
+            Err(e) => match error(e, url) {
+                ClientError::Problem { problem, .. } => Ok(Err(*problem)),
+                other => Err(other),
+            },
+        }
+    }
+}
+
+/// Decodes 32 bytes of hex.
+pub fn hex32(s: &str) -> Option<[u8; 32]> {
+    hex::decode(s).ok()?.try_into().ok()
+}
+
+/// Turns an HTTP error into a [`ClientError`], keeping the problem body.
+fn error(e: ureq::Error, url: String) -> ClientError {
+    match e {
+        ureq::Error::Status(status, resp) => match resp.into_json::<Problem>() {
+            Ok(p) => ClientError::Problem {
+                url,
+                problem: Box::new(p),
+            },
+            Err(_) => ClientError::Status { url, status },
+        },
+        ureq::Error::Transport(t) => ClientError::Transport {
+            url,
+            source: Box::new(t),
+        },
+    }
+}

@@ -1,0 +1,763 @@
+//! The consensus engine: one task owns the Malachite core [`State`] and
+//! feeds it inputs (network messages, timeouts, our proposal, validation
+//! results); the effects the core yields are executed here — broadcast on
+//! our QUIC channels, timers on tokio, Ed25519 signing and verification,
+//! WAL appends to RocksDB, and commit of the decided block with its
+//! certificate.
+//!
+//! Values are block candidates ([`BlockValue`]): the proposer executes the
+//! oldest waiting transactions on its tip (dropping invalid ones) and
+//! proposes the resulting header plus hashes. A validator fetches any body
+//! it lacks from the proposer, re-executes in validator mode and reports
+//! the candidate valid only if its own header equals the proposed one; an
+//! invalid candidate earns a nil prevote.
+//!
+//! Safety across restarts: every vote and proposal this node signs is
+//! appended to the WAL (fsynced) before it is sent; after a restart the
+//! WAL of the current height is replayed through the core with
+//! [`State::index_wal_entries`], so a recorded vote is re-used, never
+//! re-signed differently.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use arc_malachitebft_core_consensus::{
+    self as mcc, Effect, Input, LocallyProposedValue, Params, ProposedValue, Resumable, Resume,
+    SignedConsensusMsg, State, ThresholdParams, ValuePayload,
+};
+use arc_malachitebft_core_types::{
+    self as mct, CertificateError, CommitCertificate, LinearTimeouts, NilOrVal, PolkaCertificate,
+    Round, RoundCertificate, SignedMessage, Timeout, Validity, ValueOrigin, VoteExtensionPolicy,
+    VoteType,
+};
+use tokio::sync::mpsc;
+
+use super::codec::{self, ConsensusMessage};
+use super::context::{
+    BlockValue, Height, NodeId, NodeSignature, Proposal, ValidatorSet, Veil, Vote,
+};
+use veil_crypto::signing::{Signature, SigningKey, VerifyingKey};
+use veil_ledger::block::BlockHash;
+use veil_ledger::execute::ExecutedBlock;
+use veil_net::{Channel, Network};
+use veil_node::Node;
+
+/// What wakes the engine.
+#[derive(Debug)]
+pub enum Event {
+    /// A decoded message from a peer.
+    Message(ConsensusMessage),
+    /// A timer fired (height, timeout).
+    Timeout(u64, Timeout),
+    /// Our block candidate is ready.
+    Proposed(LocallyProposedValue<Veil>),
+    /// A peer's candidate was checked.
+    Validated(ProposedValue<Veil>),
+    /// Sync moved the tip.
+    Advanced,
+}
+
+/// Executed candidates by block hash, waiting for a decision.
+pub type Candidates = Arc<Mutex<HashMap<BlockHash, ExecutedBlock>>>;
+
+/// Default of [`EngineConfig::state_sync_after`].
+pub const DEFAULT_STATE_SYNC_AFTER: u64 = 1_000;
+
+/// Consensus settings.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// Round timeouts.
+    pub timeouts: LinearTimeouts,
+    /// Longest a proposer waits for transactions before proposing an
+    /// empty block.
+    pub empty_block_wait: Duration,
+    /// Blocks behind the best peer beyond which the node copies a
+    /// checked state snapshot instead of replaying blocks (0: never).
+    pub state_sync_after: u64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            timeouts: LinearTimeouts {
+                propose: Duration::from_millis(2_500),
+                propose_delta: Duration::from_millis(500),
+                prevote: Duration::from_millis(500),
+                prevote_delta: Duration::from_millis(250),
+                precommit: Duration::from_millis(500),
+                precommit_delta: Duration::from_millis(250),
+                rebroadcast: Duration::from_millis(3_500),
+                max_timeout: Duration::from_secs(20),
+            },
+            empty_block_wait: Duration::from_millis(1_000),
+            state_sync_after: DEFAULT_STATE_SYNC_AFTER,
+        }
+    }
+}
+
+/// Shared view of the engine for status reporting.
+#[derive(Clone, Debug, Default)]
+pub struct EngineStatus {
+    /// Height being decided.
+    pub height: u64,
+    /// Current round.
+    pub round: i64,
+    /// Equivocations seen (double votes and double proposals).
+    pub equivocations: u64,
+}
+
+struct Env {
+    node: Arc<Node>,
+    net: Network,
+    key: Arc<SigningKey>,
+    chain: String,
+    events: mpsc::Sender<Event>,
+    timers: HashMap<Timeout, tokio::task::AbortHandle>,
+    config: EngineConfig,
+    candidates: Candidates,
+    height: u64,
+    replaying: bool,
+    finalized: bool,
+    wal_seq: u64,
+    status: Arc<Mutex<EngineStatus>>,
+    /// Proposals for later heights (the core buffers them; we check them
+    /// when their height starts).
+    future: Vec<SignedMessage<Veil, Proposal>>,
+}
+
+/// The engine task.
+pub struct Engine {
+    state: State<Veil>,
+    env: Env,
+    rx: mpsc::Receiver<Event>,
+}
+
+/// Reads the validator set that decides `height` from ledger state.
+pub fn validator_set(node: &Node) -> ValidatorSet {
+    let list = node.ledger.validators().unwrap_or_default();
+    ValidatorSet::new(
+        list.into_iter()
+            .filter(|(_, power)| *power > 0)
+            .filter_map(|(key, power)| {
+                Some(super::context::Validator {
+                    address: NodeId(key),
+                    key: VerifyingKey::from_bytes(&key).ok()?,
+                    power,
+                })
+            })
+            .collect(),
+    )
+}
+
+impl Engine {
+    /// An engine for `node`, sending on `net`.
+    pub fn new(
+        node: Arc<Node>,
+        net: Network,
+        key: Arc<SigningKey>,
+        config: EngineConfig,
+        candidates: Candidates,
+        status: Arc<Mutex<EngineStatus>>,
+    ) -> (Self, mpsc::Sender<Event>) {
+        let (tx, rx) = mpsc::channel(65_536);
+        let chain = node.ledger.chain_id().unwrap_or_default();
+        let height = node.ledger.tip().height + 1;
+        let set = validator_set(&node);
+        let params = Params {
+            address: NodeId(*key.public().as_bytes()),
+            threshold_params: ThresholdParams::default(),
+            value_payload: ValuePayload::ProposalAndParts,
+            enabled: true,
+        };
+        let state = State::new(Veil, Height(height), set, params, 4_096, 1_024);
+        let env = Env {
+            node,
+            net,
+            key,
+            chain,
+            events: tx.clone(),
+            timers: HashMap::new(),
+            config,
+            candidates,
+            height,
+            replaying: false,
+            finalized: false,
+            wal_seq: 0,
+            status,
+            future: Vec::new(),
+        };
+        (Self { state, env, rx }, tx)
+    }
+
+    /// Runs until `shutdown` turns true.
+    pub async fn run(mut self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        self.start_height(true);
+        loop {
+            let event = tokio::select! {
+                _ = shutdown.wait_for(|s| *s) => break,
+                e = self.rx.recv() => match e { Some(e) => e, None => break },
+            };
+            self.on_event(event);
+            let tip = self.env.node.ledger.tip().height;
+            if self.env.finalized || tip >= self.env.height {
+                self.env.finalized = false;
+                self.start_height(false);
+            }
+        }
+        for (_, t) in self.env.timers.drain() {
+            t.abort();
+        }
+    }
+
+    fn input(&mut self, input: Input<Veil>) {
+        let env = &mut self.env;
+        let result: Result<(), mcc::Error<Veil>> = mcc::process!(
+            input: input,
+            state: &mut self.state,
+            metrics: &(),
+            with: effect => env.effect(effect)
+        );
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "consensus input failed");
+        }
+        let mut s = self
+            .env
+            .status
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        s.height = self.state.height().0;
+        s.round = self.state.round().as_i64();
+    }
+
+    fn on_event(&mut self, event: Event) {
+        let input = match event {
+            Event::Message(ConsensusMessage::Proposal(p)) => {
+                // Fetching bodies and re-executing is work; do it only for
+                // the designated proposer's signed proposal (the core
+                // checks everything again).
+                if p.message.height.0 == self.env.height {
+                    if self.env.is_from_proposer(&p) {
+                        self.env.validate(p.message.clone());
+                    }
+                } else if p.message.height.0 > self.env.height && self.env.future.len() < 64 {
+                    self.env.future.push(p.clone());
+                }
+                Input::Proposal(p)
+            }
+            Event::Message(ConsensusMessage::Vote(v)) => Input::Vote(v),
+            Event::Message(ConsensusMessage::Polka(c)) => Input::PolkaCertificate(c),
+            Event::Message(ConsensusMessage::Round(c)) => Input::RoundCertificate(c),
+            Event::Timeout(h, t) => {
+                if h != self.env.height {
+                    return;
+                }
+                self.env.timers.remove(&t);
+                Input::TimeoutElapsed(t)
+            }
+            Event::Proposed(v) => {
+                if v.height.0 != self.env.height {
+                    return;
+                }
+                Input::Propose(v)
+            }
+            Event::Validated(v) => {
+                if v.height.0 != self.env.height {
+                    return;
+                }
+                Input::ProposedValue(v, ValueOrigin::Consensus)
+            }
+            Event::Advanced => return,
+        };
+        self.input(input);
+    }
+
+    /// Starts the height after the ledger tip, replaying its WAL.
+    fn start_height(&mut self, first: bool) {
+        let height = self.env.node.ledger.tip().height + 1;
+        for (_, t) in self.env.timers.drain() {
+            t.abort();
+        }
+        self.env.height = height;
+        self.env
+            .candidates
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|_, b| b.header.height >= height);
+        let set = validator_set(&self.env.node);
+        if set.validators.is_empty() {
+            tracing::error!("no validators in ledger state; consensus cannot start");
+            return;
+        }
+        let wal = if first {
+            wal_entries(&self.env.node, height)
+        } else {
+            Vec::new()
+        };
+        let _ = self.env.node.wal_prune(height);
+        let future = std::mem::take(&mut self.env.future);
+        for p in future {
+            match p.message.height.0.cmp(&height) {
+                std::cmp::Ordering::Equal => {
+                    if self.env.is_from_proposer(&p) {
+                        self.env.validate(p.message);
+                    }
+                }
+                std::cmp::Ordering::Greater => self.env.future.push(p),
+                std::cmp::Ordering::Less => {}
+            }
+        }
+        self.env.wal_seq = u64::try_from(wal.len()).unwrap_or(0);
+        self.input(Input::StartHeight(
+            Height(height),
+            set,
+            false,
+            None,
+            VoteExtensionPolicy::Disabled,
+        ));
+        if !wal.is_empty() {
+            tracing::info!(height, entries = wal.len(), "replaying the consensus WAL");
+            self.state.index_wal_entries(wal.iter());
+            self.env.replaying = true;
+            for entry in wal {
+                if let Input::ProposedValue(v, _) = &entry {
+                    // Re-execute our view of the candidate for commit.
+                    if v.validity.is_valid() {
+                        let p = Proposal {
+                            height: v.height,
+                            round: v.round,
+                            value: v.value.clone(),
+                            pol_round: v.valid_round,
+                            proposer: v.proposer,
+                        };
+                        self.env.validate(p);
+                    }
+                }
+                self.input(entry);
+            }
+            self.env.replaying = false;
+            self.state.reset_entries_index();
+        }
+    }
+}
+
+fn verify_vote(chain: &str, set: &ValidatorSet, v: &Vote, sig: &NodeSignature) -> bool {
+    use mct::ValidatorSet as _;
+    set.get_by_address(&v.validator).is_some_and(|val| {
+        val.key
+            .verify(&codec::vote_sign_bytes(chain, v), &Signature(sig.0))
+            .is_ok()
+    })
+}
+
+/// The check every certificate gets: each signer a known validator, each
+/// signature valid over the vote `vote_of(i)` rebuilds, and the distinct
+/// signers' power meeting `needed`. `bad(i)` is the error for signature `i`.
+// The error type is the core's (`Resume::CertificateValidity`).
+#[allow(clippy::result_large_err)]
+fn verify_signers(
+    chain: &str,
+    set: &ValidatorSet,
+    needed: mct::ThresholdParam,
+    signers: &[(NodeId, &NodeSignature)],
+    vote_of: impl Fn(usize) -> Vote,
+    bad: impl Fn(usize) -> CertificateError<Veil>,
+) -> Result<(), CertificateError<Veil>> {
+    use mct::ValidatorSet as _;
+    let mut seen = std::collections::HashSet::new();
+    let mut power = 0u64;
+    for (i, (address, signature)) in signers.iter().enumerate() {
+        let Some(val) = set.get_by_address(address) else {
+            return Err(CertificateError::UnknownValidator(*address));
+        };
+        if !verify_vote(chain, set, &vote_of(i), signature) {
+            return Err(bad(i));
+        }
+        if seen.insert(*address) {
+            power += val.power;
+        }
+    }
+    let total = set.total_voting_power();
+    if !needed.is_met(power, total) {
+        return Err(CertificateError::NotEnoughVotingPower {
+            signed: power,
+            total,
+            expected: needed.min_expected(total),
+        });
+    }
+    Ok(())
+}
+
+/// Checks a commit certificate: distinct known validators, valid
+/// precommit signatures for the value, more than 2/3 of the power.
+// The error type is the core's (`Resume::CertificateValidity`).
+#[allow(clippy::result_large_err)]
+pub fn verify_commit(
+    chain: &str,
+    cert: &CommitCertificate<Veil>,
+    set: &ValidatorSet,
+    thresholds: ThresholdParams,
+) -> Result<(), CertificateError<Veil>> {
+    let sigs = &cert.commit_signatures;
+    let signers: Vec<_> = sigs.iter().map(|s| (s.address, &s.signature)).collect();
+    verify_signers(
+        chain,
+        set,
+        thresholds.quorum,
+        &signers,
+        |i| Vote {
+            kind: VoteType::Precommit,
+            height: cert.height,
+            round: cert.round,
+            value: NilOrVal::Val(cert.value_id),
+            validator: sigs[i].address,
+        },
+        |i| CertificateError::InvalidCommitSignature(sigs[i].clone()),
+    )
+}
+
+// The error type is the core's (`Resume::CertificateValidity`).
+#[allow(clippy::result_large_err)]
+fn verify_polka(
+    chain: &str,
+    cert: &PolkaCertificate<Veil>,
+    set: &ValidatorSet,
+    thresholds: ThresholdParams,
+) -> Result<(), CertificateError<Veil>> {
+    let sigs = &cert.polka_signatures;
+    let signers: Vec<_> = sigs.iter().map(|s| (s.address, &s.signature)).collect();
+    verify_signers(
+        chain,
+        set,
+        thresholds.quorum,
+        &signers,
+        |i| Vote {
+            kind: VoteType::Prevote,
+            height: cert.height,
+            round: cert.round,
+            value: NilOrVal::Val(cert.value_id),
+            validator: sigs[i].address,
+        },
+        |i| CertificateError::InvalidPolkaSignature(sigs[i].clone()),
+    )
+}
+
+// The error type is the core's (`Resume::CertificateValidity`).
+#[allow(clippy::result_large_err)]
+fn verify_round(
+    chain: &str,
+    cert: &RoundCertificate<Veil>,
+    set: &ValidatorSet,
+    thresholds: ThresholdParams,
+) -> Result<(), CertificateError<Veil>> {
+    let sigs = &cert.round_signatures;
+    let signers: Vec<_> = sigs.iter().map(|s| (s.address, &s.signature)).collect();
+    let needed = match cert.cert_type {
+        mct::RoundCertificateType::Precommit => thresholds.quorum,
+        mct::RoundCertificateType::Skip => thresholds.honest,
+    };
+    verify_signers(
+        chain,
+        set,
+        needed,
+        &signers,
+        |i| Vote {
+            kind: sigs[i].vote_type,
+            height: cert.height,
+            round: cert.round,
+            value: sigs[i].value_id,
+            validator: sigs[i].address,
+        },
+        |i| CertificateError::InvalidRoundSignature(sigs[i].clone()),
+    )
+}
+
+impl Env {
+    fn publish(&self, msg: ConsensusMessage) {
+        let channel = match msg {
+            ConsensusMessage::Proposal(_) => Channel::Proposals,
+            _ => Channel::Votes,
+        };
+        self.net.broadcast(channel, &msg.encode());
+    }
+
+    fn schedule(&mut self, t: Timeout) {
+        let d = self.config.timeouts.duration_for(t);
+        let events = self.events.clone();
+        let h = self.height;
+        let handle = tokio::spawn(async move {
+            tokio::time::sleep(d).await;
+            let _ = events.send(Event::Timeout(h, t)).await;
+        });
+        if let Some(old) = self.timers.insert(t, handle.abort_handle()) {
+            old.abort();
+        }
+    }
+
+    /// Builds our candidate off the engine task.
+    fn build(&self, height: u64, round: Round) {
+        let node = Arc::clone(&self.node);
+        let events = self.events.clone();
+        let candidates = Arc::clone(&self.candidates);
+        let wait = self.config.empty_block_wait;
+        let proposer = *self.key.public().as_bytes();
+        tokio::spawn(async move {
+            let started = tokio::time::Instant::now();
+            while node.mempool().is_empty() && started.elapsed() < wait {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            let n = Arc::clone(&node);
+            let built =
+                tokio::task::spawn_blocking(move || n.build_candidate(height, proposer)).await;
+            match built {
+                Ok(Ok(block)) => {
+                    let value = BlockValue::new(&block.header, block.hashes.clone());
+                    candidates
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .insert(value.hash, block);
+                    let _ = events
+                        .send(Event::Proposed(LocallyProposedValue::new(
+                            Height(height),
+                            round,
+                            value,
+                        )))
+                        .await;
+                }
+                Ok(Err(e)) => tracing::warn!(height, error = %e, "could not build a block"),
+                Err(e) => tracing::error!(error = %e, "block builder panicked"),
+            }
+        });
+    }
+
+    /// Whether `p` is signed by the proposer our validator set designates
+    /// for its height and round.
+    fn is_from_proposer(&self, p: &SignedMessage<Veil, Proposal>) -> bool {
+        use mct::Context as _;
+        let set = validator_set(&self.node);
+        if set.validators.is_empty() {
+            return false;
+        }
+        let proposer = Veil.select_proposer(&set, p.message.height, p.message.round);
+        proposer.address == p.message.proposer
+            && proposer
+                .key
+                .verify(
+                    &codec::proposal_sign_bytes(&self.chain, &p.message),
+                    &Signature(p.signature.0),
+                )
+                .is_ok()
+    }
+
+    /// Checks a peer's candidate off the engine task.
+    fn validate(&self, p: Proposal) {
+        let node = Arc::clone(&self.node);
+        let net = self.net.clone();
+        let events = self.events.clone();
+        let candidates = Arc::clone(&self.candidates);
+        tokio::spawn(async move {
+            let hash = p.value.hash;
+            let known = candidates
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .contains_key(&hash);
+            let valid = if known {
+                true
+            } else {
+                match super::sync::check_candidate(&node, &net, &p.proposer.0, &p.value).await {
+                    Ok(block) => {
+                        candidates
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .insert(hash, block);
+                        true
+                    }
+                    Err(e) => {
+                        tracing::warn!(height = p.height.0, block = %hash, error = %e, "proposed block refused");
+                        false
+                    }
+                }
+            };
+            let _ = events
+                .send(Event::Validated(ProposedValue {
+                    height: p.height,
+                    round: p.round,
+                    valid_round: p.pol_round,
+                    proposer: p.proposer,
+                    value: p.value,
+                    validity: Validity::from_bool(valid),
+                }))
+                .await;
+        });
+    }
+
+    fn finalize(
+        &mut self,
+        cert: CommitCertificate<Veil>,
+        evidence: &mcc::MisbehaviorEvidence<Veil>,
+    ) {
+        if !evidence.is_empty() {
+            let mut s = self
+                .status
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let n = evidence.proposals.iter().count() + evidence.votes.iter().count();
+            s.equivocations += u64::try_from(n.max(1)).unwrap_or(1);
+            self.node.metrics.equivocations.inc();
+            tracing::error!(height = cert.height.0, evidence = ?evidence, "equivocation evidence");
+        }
+        let height = cert.height.0;
+        if self.node.ledger.tip().height >= height {
+            self.finalized = true;
+            return;
+        }
+        let block = self
+            .candidates
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&cert.value_id);
+        let Some(block) = block else {
+            tracing::warn!(height, block = %cert.value_id, "decided block not executed here; leaving it to sync");
+            return;
+        };
+        match self
+            .node
+            .commit_block(block, Some(codec::encode_commit(&cert)))
+        {
+            Ok(summary) => {
+                tracing::info!(height, round = %cert.round, txs = summary.txs, block = %cert.value_id, "block finalized");
+                self.net.broadcast(
+                    Channel::Status,
+                    &super::sync::status_bytes(height, &cert.value_id),
+                );
+                self.finalized = true;
+            }
+            Err(e) => tracing::error!(height, error = %e, "commit failed"),
+        }
+    }
+
+    fn effect(&mut self, effect: Effect<Veil>) -> Result<Resume<Veil>, String> {
+        Ok(match effect {
+            Effect::CancelAllTimeouts(r) => {
+                for (_, t) in self.timers.drain() {
+                    t.abort();
+                }
+                r.resume_with(())
+            }
+            Effect::CancelTimeout(t, r) => {
+                if let Some(h) = self.timers.remove(&t) {
+                    h.abort();
+                }
+                r.resume_with(())
+            }
+            Effect::ScheduleTimeout(t, r) => {
+                self.schedule(t);
+                r.resume_with(())
+            }
+            Effect::StartRound(h, round, proposer, _role, r) => {
+                tracing::debug!(height = h.0, %round, %proposer, "round started");
+                r.resume_with(())
+            }
+            Effect::PublishConsensusMsg(msg, r) => {
+                if !self.replaying {
+                    self.publish(match msg {
+                        SignedConsensusMsg::Vote(v) => ConsensusMessage::Vote(v),
+                        SignedConsensusMsg::Proposal(p) => ConsensusMessage::Proposal(p),
+                    });
+                }
+                r.resume_with(())
+            }
+            Effect::PublishLivenessMsg(msg, r) => {
+                self.publish(match msg {
+                    mcc::LivenessMsg::Vote(v) => ConsensusMessage::Vote(v),
+                    mcc::LivenessMsg::PolkaCertificate(c) => ConsensusMessage::Polka(c),
+                    mcc::LivenessMsg::SkipRoundCertificate(c) => ConsensusMessage::Round(c),
+                });
+                r.resume_with(())
+            }
+            Effect::RepublishVote(v, r) => {
+                self.publish(ConsensusMessage::Vote(v));
+                r.resume_with(())
+            }
+            Effect::RepublishRoundCertificate(c, r) => {
+                self.publish(ConsensusMessage::Round(c));
+                r.resume_with(())
+            }
+            Effect::GetValue(h, round, _timeout, r) => {
+                self.build(h.0, round);
+                r.resume_with(())
+            }
+            // Bodies travel by gossip and fetch; there are no parts to restream.
+            Effect::RestreamProposal(.., r) => r.resume_with(()),
+            Effect::CertVerifiedSyncValue(.., r) => r.resume_with(()),
+            Effect::CertRejectedSyncValue(.., r) => r.resume_with(()),
+            Effect::Decide(_, _, r) => r.resume_with(()),
+            Effect::Finalize(cert, _ext, evidence, r) => {
+                self.finalize(cert, &evidence);
+                r.resume_with(())
+            }
+            Effect::SignVote(v, r) => {
+                let sig = self.key.sign(&codec::vote_sign_bytes(&self.chain, &v));
+                r.resume_with(SignedMessage::new(v, NodeSignature(sig.0)))
+            }
+            Effect::SignProposal(p, r) => {
+                let sig = self.key.sign(&codec::proposal_sign_bytes(&self.chain, &p));
+                r.resume_with(SignedMessage::new(p, NodeSignature(sig.0)))
+            }
+            Effect::VerifySignature(msg, key, r) => {
+                let digest = match &msg.message {
+                    mcc::ConsensusMsg::Vote(v) => codec::vote_sign_bytes(&self.chain, v),
+                    mcc::ConsensusMsg::Proposal(p) => codec::proposal_sign_bytes(&self.chain, p),
+                };
+                r.resume_with(key.verify(&digest, &Signature(msg.signature.0)).is_ok())
+            }
+            Effect::VerifyCommitCertificate(cert, set, th, r) => {
+                r.resume_with(verify_commit(&self.chain, &cert, &set, th))
+            }
+            Effect::VerifyExtendedCommitCertificate(cert, _set, _th, _policy, r) => {
+                // Veil never feeds sync values to the core (sync commits
+                // blocks itself), so this is never asked; refuse.
+                r.resume_with(Err(CertificateError::NotEnoughVotingPower {
+                    signed: 0,
+                    total: 0,
+                    expected: u64::try_from(cert.commit_signatures.len()).unwrap_or(0) + 1,
+                }))
+            }
+            Effect::VerifyPolkaCertificate(cert, set, th, r) => {
+                r.resume_with(verify_polka(&self.chain, &cert, &set, th))
+            }
+            Effect::VerifyRoundCertificate(cert, set, th, r) => {
+                r.resume_with(verify_round(&self.chain, &cert, &set, th))
+            }
+            Effect::WalAppend(h, input, r) => {
+                if !self.replaying {
+                    if let Some(bytes) = crate::wal::encode_wal(&input) {
+                        if let Err(e) = self.node.wal_append(h.0, self.wal_seq, bytes) {
+                            return Err(format!("WAL append failed: {e}"));
+                        }
+                        self.wal_seq += 1;
+                    }
+                }
+                r.resume_with(())
+            }
+            Effect::ExtendVote(.., r) => r.resume_with(None),
+            Effect::VerifyVoteExtension(.., r) => r.resume_with(Ok(())),
+        })
+    }
+}
+
+/// The WAL entries recorded for `height`, in order (undecodable ones are
+/// skipped with an error log, unreadable storage yields none).
+fn wal_entries(node: &Node, height: u64) -> Vec<Input<Veil>> {
+    node.wal_rows(height)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|v| match crate::wal::decode_wal(&v) {
+            Ok(i) => Some(i),
+            Err(e) => {
+                tracing::error!(error = %e, "undecodable WAL entry skipped");
+                None
+            }
+        })
+        .collect()
+}

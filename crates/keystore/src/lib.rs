@@ -1,0 +1,365 @@
+//! Encrypted keystores: wallets, regulator keys and issuer keys on disk.
+//!
+//! ```text
+//!   key        = Argon2id(passphrase, salt 16 random bytes, m = 19 MiB, t = 2, p = 1)   (RFC 9106)
+//!   ciphertext = XChaCha20-Poly1305(key, nonce 24 random bytes,
+//!                                   ad = "veil/keystore/v1" ‖ kind ‖ kdf parameters, plaintext)
+//! ```
+//!
+//! The file is JSON: `{"version":1,"kind":…,"kdf":{…},"nonce":hex,"ciphertext":hex}`.
+//! Every save draws a fresh salt and nonce; files are written to a
+//! temporary name and renamed (never half-written) with mode 0600. A wrong
+//! passphrase, a swapped `kind` or an edited byte all fail authentication.
+
+use std::io::Write;
+use std::path::Path;
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rand_core::{OsRng, RngCore};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use zeroize::{Zeroize, Zeroizing};
+
+const VERSION: u8 = 1;
+
+/// Argon2id cost parameters.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct KdfParams {
+    /// Memory, KiB.
+    pub m_cost_kib: u32,
+    /// Iterations.
+    pub t_cost: u32,
+    /// Lanes.
+    pub p_cost: u32,
+}
+
+impl Default for KdfParams {
+    /// OWASP's recommended Argon2id setting (19 MiB, 2 passes, 1 lane).
+    fn default() -> Self {
+        Self {
+            m_cost_kib: 19_456,
+            t_cost: 2,
+            p_cost: 1,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Kdf {
+    algorithm: String,
+    #[serde(flatten)]
+    params: KdfParams,
+    salt: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct File {
+    version: u8,
+    kind: String,
+    kdf: Kdf,
+    nonce: String,
+    ciphertext: String,
+}
+
+/// Why a keystore could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum KeystoreError {
+    /// File system error.
+    #[error("keystore file: {0}")]
+    Io(#[from] std::io::Error),
+    /// Not a keystore file.
+    #[error("not a Veil keystore: {0}")]
+    Format(String),
+    /// A keystore of another kind (e.g. a regulator key given as a wallet).
+    #[error("this keystore holds a {found}, not a {expected}")]
+    Kind {
+        /// Expected kind.
+        expected: String,
+        /// Found kind.
+        found: String,
+    },
+    /// Wrong passphrase or modified file.
+    #[error("wrong passphrase, or the keystore was modified")]
+    Decrypt,
+}
+
+fn derive_key(
+    passphrase: &str,
+    salt: &[u8],
+    p: KdfParams,
+) -> Result<Zeroizing<[u8; 32]>, KeystoreError> {
+    if p.m_cost_kib > 4 * 1024 * 1024 || p.t_cost > 64 || p.p_cost > 16 {
+        return Err(KeystoreError::Format("KDF parameters out of range".into()));
+    }
+    let params = Params::new(p.m_cost_kib, p.t_cost, p.p_cost, Some(32))
+        .map_err(|e| KeystoreError::Format(e.to_string()))?;
+    let mut key = Zeroizing::new([0u8; 32]);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password_into(passphrase.as_bytes(), salt, key.as_mut())
+        .map_err(|e| KeystoreError::Format(e.to_string()))?;
+    Ok(key)
+}
+
+fn ad(kind: &str, p: &KdfParams) -> Vec<u8> {
+    format!(
+        "veil/keystore/v1\0{kind}\0{}/{}/{}",
+        p.m_cost_kib, p.t_cost, p.p_cost
+    )
+    .into_bytes()
+}
+
+/// Encrypts `plaintext` as a keystore of `kind` and writes it to `path`.
+pub fn save(
+    path: &Path,
+    kind: &str,
+    plaintext: &[u8],
+    passphrase: &str,
+    params: KdfParams,
+) -> Result<(), KeystoreError> {
+    let mut salt = [0u8; 16];
+    let mut nonce = [0u8; 24];
+    OsRng.fill_bytes(&mut salt);
+    OsRng.fill_bytes(&mut nonce);
+    let key = derive_key(passphrase, &salt, params)?;
+    let cipher =
+        XChaCha20Poly1305::new_from_slice(key.as_ref()).map_err(|_| KeystoreError::Decrypt)?;
+    let ciphertext = cipher
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: plaintext,
+                aad: &ad(kind, &params),
+            },
+        )
+        .map_err(|_| KeystoreError::Decrypt)?;
+    let file = File {
+        version: VERSION,
+        kind: kind.to_owned(),
+        kdf: Kdf {
+            algorithm: "argon2id".into(),
+            params,
+            salt: hex::encode(salt),
+        },
+        nonce: hex::encode(nonce),
+        ciphertext: hex::encode(ciphertext),
+    };
+    let json =
+        serde_json::to_vec_pretty(&file).map_err(|e| KeystoreError::Format(e.to_string()))?;
+    write_private(path, &json)?;
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically with owner-only permissions.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts.open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+}
+
+/// Reads and decrypts a keystore of `kind`.
+pub fn load(
+    path: &Path,
+    kind: &str,
+    passphrase: &str,
+) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
+    let meta = std::fs::metadata(path)?;
+    if meta.len() > 64 * 1024 * 1024 {
+        return Err(KeystoreError::Format("file too large".into()));
+    }
+    let file: File = serde_json::from_slice(&std::fs::read(path)?)
+        .map_err(|e| KeystoreError::Format(e.to_string()))?;
+    if file.version != VERSION || file.kdf.algorithm != "argon2id" {
+        return Err(KeystoreError::Format("unsupported version or KDF".into()));
+    }
+    if file.kind != kind {
+        return Err(KeystoreError::Kind {
+            expected: kind.into(),
+            found: file.kind,
+        });
+    }
+    let bad = |_| KeystoreError::Format("bad hex".into());
+    let salt = hex::decode(&file.kdf.salt).map_err(bad)?;
+    let nonce = hex::decode(&file.nonce).map_err(bad)?;
+    let ciphertext = hex::decode(&file.ciphertext).map_err(bad)?;
+    if nonce.len() != 24 || salt.len() < 8 {
+        return Err(KeystoreError::Format("bad nonce or salt".into()));
+    }
+    let key = derive_key(passphrase, &salt, file.kdf.params)?;
+    let cipher =
+        XChaCha20Poly1305::new_from_slice(key.as_ref()).map_err(|_| KeystoreError::Decrypt)?;
+    cipher
+        .decrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: &ciphertext,
+                aad: &ad(kind, &file.kdf.params),
+            },
+        )
+        .map(Zeroizing::new)
+        .map_err(|_| KeystoreError::Decrypt)
+}
+
+/// The passphrase from `VEIL_PASSPHRASE`, or asked for on the terminal.
+pub fn passphrase(prompt: &str) -> Result<Zeroizing<String>, KeystoreError> {
+    if let Ok(p) = std::env::var("VEIL_PASSPHRASE") {
+        return Ok(Zeroizing::new(p));
+    }
+    rpassword::prompt_password(prompt)
+        .map(Zeroizing::new)
+        .map_err(KeystoreError::Io)
+}
+
+/// A hex-encoded secret that is wiped on drop and never printed.
+#[derive(Clone, Serialize, Deserialize, Default)]
+#[serde(transparent)]
+pub struct SecretHex(String);
+
+impl SecretHex {
+    /// Wraps the hex of `bytes`.
+    pub fn new(bytes: &[u8]) -> Self {
+        Self(hex::encode(bytes))
+    }
+
+    /// The 32 bytes it encodes.
+    pub fn bytes32(&self) -> Option<[u8; 32]> {
+        let mut v = hex::decode(&self.0).ok()?;
+        let out = <[u8; 32]>::try_from(v.as_slice()).ok();
+        v.zeroize();
+        out
+    }
+}
+
+impl Drop for SecretHex {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl fmt::Debug for SecretHex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fast() -> KdfParams {
+        KdfParams {
+            m_cost_kib: 64,
+            t_cost: 1,
+            p_cost: 1,
+        }
+    }
+
+    #[test]
+    fn round_trip_and_refusals() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.wallet");
+        save(&path, "wallet", b"secret seed", "pw", fast()).unwrap();
+        assert_eq!(&load(&path, "wallet", "pw").unwrap()[..], b"secret seed");
+        assert!(matches!(
+            load(&path, "wallet", "nope"),
+            Err(KeystoreError::Decrypt)
+        ));
+        assert!(matches!(
+            load(&path, "regulator", "pw"),
+            Err(KeystoreError::Kind { .. })
+        ));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("secret seed") && !text.contains(&hex::encode("secret seed")));
+        // Relabelling the kind or editing the ciphertext fails authentication.
+        let relabelled = text.replace("\"wallet\"", "\"issuer\"");
+        std::fs::write(&path, relabelled).unwrap();
+        assert!(matches!(
+            load(&path, "issuer", "pw"),
+            Err(KeystoreError::Decrypt)
+        ));
+        save(&path, "wallet", b"secret seed", "pw", fast()).unwrap();
+        let mut file: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let ct = file["ciphertext"].as_str().unwrap().to_owned();
+        let flipped = format!("{}{}", if &ct[..1] == "0" { "1" } else { "0" }, &ct[1..]);
+        file["ciphertext"] = serde_json::Value::String(flipped);
+        std::fs::write(&path, file.to_string()).unwrap();
+        assert!(matches!(
+            load(&path, "wallet", "pw"),
+            Err(KeystoreError::Decrypt)
+        ));
+        std::fs::write(&path, b"not json").unwrap();
+        assert!(matches!(
+            load(&path, "wallet", "pw"),
+            Err(KeystoreError::Format(_))
+        ));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            save(&path, "wallet", b"x", "pw", fast()).unwrap();
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+    }
+}
+
+/// Keystore kind of regulator keys.
+pub const REGULATOR_KIND: &str = "regulator";
+/// Keystore kind of issuer keys.
+pub const ISSUER_KIND: &str = "issuer";
+
+#[derive(Serialize, Deserialize)]
+struct SeedFile {
+    seed: crate::SecretHex,
+    label: String,
+}
+
+/// Saves a 32-byte secret seed (regulator or issuer key) with a label.
+pub fn save_seed(
+    path: &Path,
+    kind: &str,
+    seed: &[u8; 32],
+    label: &str,
+    passphrase: &str,
+    kdf: KdfParams,
+) -> Result<(), KeystoreError> {
+    let file = SeedFile {
+        seed: crate::SecretHex::new(seed),
+        label: label.to_owned(),
+    };
+    let plain = Zeroizing::new(
+        serde_json::to_vec(&file).map_err(|e| KeystoreError::Format(e.to_string()))?,
+    );
+    save(path, kind, &plain, passphrase, kdf)
+}
+
+/// Loads a seed saved by [`save_seed`]: `(seed, label)`.
+pub fn load_seed(
+    path: &Path,
+    kind: &str,
+    passphrase: &str,
+) -> Result<(Zeroizing<[u8; 32]>, String), KeystoreError> {
+    let plain = load(path, kind, passphrase)?;
+    let file: SeedFile =
+        serde_json::from_slice(&plain).map_err(|e| KeystoreError::Format(e.to_string()))?;
+    let seed = file
+        .seed
+        .bytes32()
+        .ok_or_else(|| KeystoreError::Format("seed".into()))?;
+    Ok((Zeroizing::new(seed), file.label.clone()))
+}

@@ -1,0 +1,615 @@
+//! Block execution.
+//!
+//! 1. **Rings**: every ring member is read from *committed* state (outputs
+//!    are immutable once committed; a ring may not reference an output of
+//!    the same block).
+//! 2. **Stateless**: every proof and signature of every transaction not
+//!    already verified at mempool admission, in one batch split across the
+//!    rayon pool ([`veil_tx::verify_batch_parallel`]).
+//! 3. **Stateful**, one deterministic pass in block order against committed
+//!    state plus this block's earlier transactions: the first spend of a key
+//!    image wins, one-time keys are new, the regulator key is in force, a
+//!    mint's signer is the asset's issuer.
+//! 4. **Write**: the records of every accepted transaction, the state-tree
+//!    update, the header and the tip go into one [`WriteSet`], which
+//!    [`super::Ledger::commit`] applies atomically.
+//!
+//! A proposer drops invalid transactions ([`Mode::Propose`]); a validator
+//! refuses a block containing one ([`Mode::Validate`]).
+
+use std::collections::{BTreeMap, HashSet};
+
+use veil_crypto::clsag::{KeyImage, RingMember};
+use veil_crypto::regulator::RegulatorPublicKey;
+use veil_crypto::signing::VerifyingKey;
+use veil_crypto::stealth::OneTimeKey;
+use veil_tx::registry::{IdentityRecord, Jurisdiction, KeyRecord, Slot};
+use veil_tx::{verify_batch_parallel, AssetId, LedgerView, Rings, Transaction, TxError, TxHash};
+
+use super::block::{tx_root, BlockHash, Header};
+use super::chain::Ledger;
+use super::chain::{key_in_force, ChainParams};
+use super::records::{
+    encode_identity, encode_key_record, output_count_key, output_key, slot_key, AssetRecord,
+    OutputRecord, SpendRecord, Tip, TxLocation, META_CHAIN, META_EPOCH_LENGTH, META_GENESIS,
+    META_GRACE, META_HEIGHT, META_TIP, META_TRANSFER_JURISDICTION,
+};
+use super::store::{Cf, StoreError, WriteSet};
+use super::tree;
+
+/// What to do with an invalid transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Leave it out of the block (the proposer's choice).
+    Propose,
+    /// Refuse the whole block (a validator's duty).
+    Validate,
+}
+
+/// Where and when the block is made.
+#[derive(Clone, Debug)]
+pub struct BlockContext {
+    /// Chain identifier.
+    pub chain_id: String,
+    /// Height of the new block.
+    pub height: u64,
+    /// Hash of its parent.
+    pub parent: BlockHash,
+    /// Proposal time, milliseconds since the Unix epoch.
+    pub timestamp_ms: u64,
+    /// The proposer's node key.
+    pub proposer: [u8; 32],
+}
+
+/// Registry records written by genesis (and, later, governance).
+#[derive(Clone, Debug, Default)]
+pub struct RegistryUpdates {
+    /// Assets to register.
+    pub assets: Vec<(AssetId, AssetRecord)>,
+    /// Regulator identities.
+    pub identities: Vec<(VerifyingKey, IdentityRecord)>,
+    /// Published regulator keys.
+    pub regulator_keys: Vec<(Jurisdiction, Slot, RegulatorPublicKey)>,
+    /// Participant directory entries: name and address digest
+    /// (`AddressBytes::digest`).
+    pub participants: Vec<(String, [u8; 32])>,
+    /// Validators and observers: node key and power (0 = observer).
+    pub validators: Vec<([u8; 32], u64)>,
+    /// Chain parameters (genesis only).
+    pub params: Option<ChainParams>,
+    /// The root authority of the credential trust list (genesis only).
+    pub root_authority: Option<veil_identity::DidId>,
+    /// Credential types defined at genesis.
+    pub credential_types: Vec<veil_identity::schema::CredentialType>,
+}
+
+/// Where execution time went.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ExecTimings {
+    /// Reading ring members.
+    pub rings: std::time::Duration,
+    /// Batch verification of proofs and signatures.
+    pub verify: std::time::Duration,
+    /// Stateful checks and record writes.
+    pub stateful: std::time::Duration,
+    /// State-tree update.
+    pub tree: std::time::Duration,
+}
+
+/// An executed block, ready to commit.
+#[derive(Debug)]
+pub struct ExecutedBlock {
+    /// Time spent per stage.
+    pub timings: ExecTimings,
+    /// Its header.
+    pub header: Header,
+    /// The transactions it contains.
+    pub txs: Vec<Transaction>,
+    /// Their hashes.
+    pub hashes: Vec<TxHash>,
+    /// Every write of the block.
+    pub writes: WriteSet,
+    /// Transactions left out, with why (proposer mode only).
+    pub rejected: Vec<(TxHash, TxError)>,
+}
+
+/// Why a block could not be executed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A transaction is invalid (validator mode).
+    #[error("transaction {position} ({hash}) is invalid: {error}")]
+    InvalidTx {
+        /// Position in the block.
+        position: usize,
+        /// Its hash.
+        hash: TxHash,
+        /// Why.
+        error: TxError,
+    },
+    /// The block does not extend the tip.
+    #[error("block at height {height} does not extend the tip")]
+    NotNext {
+        /// The block's height.
+        height: u64,
+    },
+}
+
+/// What a transaction's writes need, computed in parallel ahead of the
+/// sequential pass.
+struct Prepared {
+    bytes: Vec<u8>,
+    commitments: Vec<veil_crypto::commitment::Commitment>,
+}
+
+/// Committed state plus this block's pending changes.
+struct Pending<'a> {
+    ledger: &'a Ledger,
+    writes: WriteSet,
+    tree: BTreeMap<jmt::KeyHash, Option<Vec<u8>>>,
+    spent: HashSet<KeyImage>,
+    new_keys: HashSet<OneTimeKey>,
+    counts: BTreeMap<AssetId, u64>,
+    assets: BTreeMap<AssetId, AssetRecord>,
+    identities: BTreeMap<VerifyingKey, IdentityRecord>,
+    slots: BTreeMap<(Jurisdiction, Slot), KeyRecord>,
+    key_index: BTreeMap<RegulatorPublicKey, (Jurisdiction, Slot)>,
+    nonces: HashSet<(VerifyingKey, [u8; 16])>,
+    identity: veil_identity::state::Overlay<'a>,
+    params: ChainParams,
+    height: u64,
+}
+
+impl super::identity::EffectSink for Pending<'_> {
+    fn put_auth(&mut self, cf: Cf, key: Vec<u8>, value: Vec<u8>) {
+        Pending::put_auth(self, cf, key, value.clone(), value);
+    }
+
+    fn put(&mut self, cf: Cf, key: Vec<u8>, value: Vec<u8>) {
+        self.writes.put(cf, key, value);
+    }
+}
+
+impl Pending<'_> {
+    /// A write that is also a leaf of the state tree.
+    fn put_auth(&mut self, cf: Cf, key: Vec<u8>, tree_value: Vec<u8>, stored: Vec<u8>) {
+        self.tree.insert(tree::key_hash(cf, &key), Some(tree_value));
+        self.writes.put(cf, key, stored);
+    }
+
+    fn put_slot(&mut self, j: &Jurisdiction, slot: Slot, record: KeyRecord) {
+        let key = slot_key(j, slot);
+        let bytes = encode_key_record(&record);
+        self.put_auth(Cf::Regulators, key.clone(), bytes.clone(), bytes);
+        self.writes
+            .put(Cf::RegulatorKeyIndex, record.key.as_bytes().to_vec(), key);
+        self.key_index.insert(record.key, (j.clone(), slot));
+        self.slots.insert((j.clone(), slot), record);
+    }
+
+    fn put_identity(&mut self, id: VerifyingKey, record: IdentityRecord) {
+        let bytes = encode_identity(&record);
+        self.put_auth(
+            Cf::RegulatorIdentities,
+            id.as_bytes().to_vec(),
+            bytes.clone(),
+            bytes,
+        );
+        self.identities.insert(id, record);
+    }
+
+    fn count(&mut self, asset: &AssetId) -> Result<u64, StoreError> {
+        if let Some(c) = self.counts.get(asset) {
+            return Ok(*c);
+        }
+        let c = self.ledger.output_count(asset)?;
+        self.counts.insert(asset.clone(), c);
+        Ok(c)
+    }
+
+    fn apply(
+        &mut self,
+        tx: &Transaction,
+        prep: &Prepared,
+        hash: TxHash,
+        height: u64,
+        position: u32,
+    ) -> Result<(), StoreError> {
+        let loc = TxLocation { height, position };
+        // Transaction bodies and the one-time-key index are plain records:
+        // inclusion is proven through the header's tx_root, and the index is
+        // derivable from the authenticated outputs.
+        self.writes.put(
+            Cf::Txs,
+            hash.0.to_vec(),
+            [&loc.encode()[..], &prep.bytes].concat(),
+        );
+        for image in tx.key_images() {
+            let rec = SpendRecord { tx: hash, height }.encode();
+            self.put_auth(Cf::KeyImages, image.as_bytes().to_vec(), rec.clone(), rec);
+            self.spent.insert(image);
+        }
+        match tx {
+            Transaction::RegulatorKeys(k) => {
+                for e in &k.register {
+                    self.put_slot(
+                        &k.jurisdiction,
+                        e.slot,
+                        KeyRecord {
+                            key: e.key,
+                            active: true,
+                        },
+                    );
+                }
+                for s in &k.revoke {
+                    if let Some(mut r) = self.regulator_key_slot(&k.jurisdiction, *s) {
+                        r.active = false;
+                        self.put_slot(&k.jurisdiction, *s, r);
+                    }
+                }
+                if let Some(mut id) = self.regulator_identity(&k.identity) {
+                    id.sequence = k.sequence;
+                    self.put_identity(k.identity, id);
+                }
+            }
+            Transaction::Access(a) => {
+                let rec = SpendRecord { tx: hash, height }.encode();
+                self.put_auth(Cf::AccessNonces, a.state_key(), rec.clone(), rec);
+                self.writes.put(
+                    Cf::AuditIndex,
+                    [&height.to_be_bytes()[..], &position.to_be_bytes()].concat(),
+                    hash.0.to_vec(),
+                );
+                self.writes.delete(Cf::AuditJournal, a.state_key());
+                self.nonces.insert((a.requester, a.nonce));
+            }
+            _ => {}
+        }
+        let Some((asset, _)) = tx.outputs() else {
+            return Ok(());
+        };
+        let asset = asset.clone();
+        let mut next = self.count(&asset)?;
+        let outputs = tx.outputs().map_or(&[][..], |(_, b)| b.outputs.as_slice());
+        for (position, (o, commitment)) in outputs.iter().zip(&prep.commitments).enumerate() {
+            let rec = OutputRecord {
+                key: o.one_time_key,
+                commitment: *commitment,
+                view_tag: o.view_tag,
+                tx: hash,
+                position: u8::try_from(position).unwrap_or(u8::MAX),
+                height,
+            }
+            .encode();
+            let key = output_key(&asset, next);
+            self.put_auth(Cf::Outputs, key.clone(), rec.clone(), rec);
+            self.put_auth(
+                Cf::OutputKeys,
+                o.one_time_key.as_bytes().to_vec(),
+                key.clone(),
+                key,
+            );
+            self.new_keys.insert(o.one_time_key);
+            next += 1;
+        }
+        self.counts.insert(asset.clone(), next);
+        let count = next.to_be_bytes().to_vec();
+        self.put_auth(Cf::Meta, output_count_key(&asset), count.clone(), count);
+        Ok(())
+    }
+}
+
+impl LedgerView for Pending<'_> {
+    fn output(&self, asset: &AssetId, index: u64) -> Option<RingMember> {
+        self.ledger.output(asset, index)
+    }
+
+    fn is_spent(&self, image: &KeyImage) -> bool {
+        self.spent.contains(image) || self.ledger.is_spent(image)
+    }
+
+    fn output_key_exists(&self, key: &OneTimeKey) -> bool {
+        self.new_keys.contains(key) || self.ledger.output_key_exists(key)
+    }
+
+    fn regulator_key_in_force(&self, key: &RegulatorPublicKey) -> bool {
+        key_in_force(self, &self.params, key, self.height)
+    }
+
+    fn asset_issuer(&self, asset: &AssetId) -> Option<VerifyingKey> {
+        match self.assets.get(asset) {
+            Some(a) => Some(a.issuer),
+            None => self.ledger.asset_issuer(asset),
+        }
+    }
+
+    fn next_height(&self) -> u64 {
+        self.height
+    }
+
+    fn epoch_of(&self, height: u64) -> u64 {
+        height / self.params.epoch_length.max(1)
+    }
+
+    fn regulator_identity(&self, id: &VerifyingKey) -> Option<IdentityRecord> {
+        match self.identities.get(id) {
+            Some(r) => Some(r.clone()),
+            None => self.ledger.regulator_identity(id),
+        }
+    }
+
+    fn regulator_key_slot(&self, jurisdiction: &Jurisdiction, slot: Slot) -> Option<KeyRecord> {
+        match self.slots.get(&(jurisdiction.clone(), slot)) {
+            Some(r) => Some(*r),
+            None => self.ledger.regulator_key_slot(jurisdiction, slot),
+        }
+    }
+
+    fn regulator_key_info(&self, key: &RegulatorPublicKey) -> Option<(Jurisdiction, Slot)> {
+        match self.key_index.get(key) {
+            Some(v) => Some(v.clone()),
+            None => self.ledger.regulator_key_info(key),
+        }
+    }
+
+    fn access_nonce_used(&self, requester: &VerifyingKey, nonce: &[u8; 16]) -> bool {
+        self.nonces.contains(&(*requester, *nonce))
+            || self.ledger.access_nonce_used(requester, nonce)
+    }
+}
+
+/// Executes a block of `txs` on top of the ledger's tip. `preverified`
+/// says which transactions already passed [`Transaction::check_stateless`]
+/// (at mempool admission) against rings that cannot have changed since.
+pub fn execute(
+    ledger: &Ledger,
+    ctx: BlockContext,
+    registry: RegistryUpdates,
+    txs: Vec<Transaction>,
+    preverified: &(dyn Fn(&TxHash) -> bool + Sync),
+    mode: Mode,
+) -> Result<ExecutedBlock, ExecError> {
+    let genesis = ctx.height == 0;
+    if genesis == ledger.has_genesis() || (!genesis && ctx.height != ledger.tip().height + 1) {
+        return Err(ExecError::NotNext { height: ctx.height });
+    }
+    let mut pending = Pending {
+        ledger,
+        writes: WriteSet::new(),
+        tree: BTreeMap::new(),
+        spent: HashSet::new(),
+        new_keys: HashSet::new(),
+        counts: BTreeMap::new(),
+        assets: BTreeMap::new(),
+        identities: BTreeMap::new(),
+        slots: BTreeMap::new(),
+        key_index: BTreeMap::new(),
+        nonces: HashSet::new(),
+        identity: veil_identity::state::Overlay::new(ledger),
+        params: match &registry.params {
+            Some(p) => p.clone(),
+            None => ledger.params()?,
+        },
+        height: ctx.height,
+    };
+    if let Some(p) = &registry.params {
+        let put = |w: &mut WriteSet, k: &[u8], v: Vec<u8>| w.put(Cf::Meta, k.to_vec(), v);
+        put(
+            &mut pending.writes,
+            META_EPOCH_LENGTH,
+            p.epoch_length.to_be_bytes().to_vec(),
+        );
+        put(
+            &mut pending.writes,
+            META_GRACE,
+            p.grace_epochs.to_be_bytes().to_vec(),
+        );
+        put(
+            &mut pending.writes,
+            super::records::META_ROOT_WINDOW,
+            p.root_window_ms.to_be_bytes().to_vec(),
+        );
+        if let Some(j) = &p.transfer_jurisdiction {
+            put(
+                &mut pending.writes,
+                META_TRANSFER_JURISDICTION,
+                j.as_str().as_bytes().to_vec(),
+            );
+        }
+    }
+    for (id, rec) in registry.assets {
+        let bytes = rec.encode();
+        pending.put_auth(
+            Cf::Assets,
+            id.as_str().as_bytes().to_vec(),
+            bytes.clone(),
+            bytes,
+        );
+        pending.assets.insert(id, rec);
+    }
+    for (id, rec) in registry.identities {
+        pending.put_identity(id, rec);
+    }
+    for (j, slot, key) in registry.regulator_keys {
+        pending.put_slot(&j, slot, KeyRecord { key, active: true });
+    }
+    {
+        use veil_identity::state::Effect;
+        let mut effects = Vec::new();
+        if let Some(id) = registry.root_authority {
+            effects.push(Effect::Authority { id, sequence: 0 });
+        }
+        effects.extend(registry.credential_types.into_iter().map(Effect::Type));
+        super::identity::write_effects(&mut pending, &effects);
+        pending.identity.absorb(&effects);
+    }
+    for (key, power) in registry.validators {
+        let v = power.to_be_bytes().to_vec();
+        pending.put_auth(Cf::Validators, key.to_vec(), v.clone(), v);
+    }
+    for (name, digest) in registry.participants {
+        pending.put_auth(
+            Cf::Participants,
+            name.into_bytes(),
+            digest.to_vec(),
+            digest.to_vec(),
+        );
+    }
+
+    // 1 + 2: rings from committed state, then one parallel batch.
+    let mut timings = ExecTimings::default();
+    let started = std::time::Instant::now();
+    use rayon::prelude::*;
+    let hashes: Vec<TxHash> = txs.par_iter().map(Transaction::hash).collect();
+    // Rings only for what must be verified here: transactions verified at
+    // admission resolved theirs then, and outputs never change.
+    let resolved: Vec<Result<Rings, TxError>> = txs
+        .par_iter()
+        .zip(hashes.par_iter())
+        .map(|(tx, h)| {
+            if preverified(h) {
+                Ok(Vec::new())
+            } else {
+                tx.resolve_rings(ledger)
+            }
+        })
+        .collect();
+    let mut results: Vec<Result<(), TxError>> = Vec::with_capacity(txs.len());
+    let mut rings: Vec<Rings> = Vec::with_capacity(txs.len());
+    for r in resolved {
+        match r {
+            Ok(r) => {
+                rings.push(r);
+                results.push(Ok(()));
+            }
+            Err(e) => {
+                rings.push(Vec::new());
+                results.push(Err(e));
+            }
+        }
+    }
+    timings.rings = started.elapsed();
+    let started = std::time::Instant::now();
+    let to_verify: Vec<usize> = (0..txs.len())
+        .filter(|&i| results[i].is_ok() && !preverified(&hashes[i]))
+        .collect();
+    let items: Vec<(&Transaction, &Rings)> =
+        to_verify.iter().map(|&i| (&txs[i], &rings[i])).collect();
+    for (&i, r) in to_verify.iter().zip(verify_batch_parallel(&items)) {
+        results[i] = r;
+    }
+
+    // Derived data the writes need, computed in parallel: each output's
+    // amount commitment and each transaction's encoding.
+    let prepared: Vec<Prepared> = txs
+        .par_iter()
+        .map(|tx| Prepared {
+            bytes: tx.encode(),
+            commitments: tx.outputs().map_or_else(Vec::new, |(_, b)| {
+                b.outputs.iter().map(|o| o.commitment()).collect()
+            }),
+        })
+        .collect();
+    timings.verify = started.elapsed();
+    let started = std::time::Instant::now();
+    // 3 + 4: stateful pass in block order, then writes.
+    let mut accepted = Vec::with_capacity(txs.len());
+    let mut accepted_hashes = Vec::with_capacity(txs.len());
+    let mut rejected = Vec::new();
+    for (i, (((tx, hash), result), prep)) in txs
+        .into_iter()
+        .zip(hashes)
+        .zip(results)
+        .zip(prepared)
+        .enumerate()
+    {
+        let verdict = result
+            .and_then(|()| tx.check_spends(&pending))
+            .and_then(|()| tx.check_identity(&pending.identity, ctx.timestamp_ms));
+        match verdict {
+            Ok(effects) => {
+                let position = u32::try_from(accepted.len()).unwrap_or(u32::MAX);
+                pending.apply(&tx, &prep, hash, ctx.height, position)?;
+                if !effects.is_empty() {
+                    super::identity::write_effects(&mut pending, &effects);
+                    pending.identity.absorb(&effects);
+                }
+                accepted.push(tx);
+                accepted_hashes.push(hash);
+            }
+            Err(error) => match mode {
+                Mode::Validate => {
+                    return Err(ExecError::InvalidTx {
+                        position: i,
+                        hash,
+                        error,
+                    })
+                }
+                Mode::Propose => rejected.push((hash, error)),
+            },
+        }
+    }
+    let height_bytes = ctx.height.to_be_bytes().to_vec();
+    pending.put_auth(
+        Cf::Meta,
+        META_HEIGHT.to_vec(),
+        height_bytes.clone(),
+        height_bytes,
+    );
+    timings.stateful = started.elapsed();
+    let started = std::time::Instant::now();
+    let updates: Vec<_> = std::mem::take(&mut pending.tree).into_iter().collect();
+    let state_root = tree::update(ledger.store(), ctx.height, updates, &mut pending.writes)?;
+    timings.tree = started.elapsed();
+    let header = Header {
+        chain_id: ctx.chain_id.clone(),
+        height: ctx.height,
+        parent: ctx.parent,
+        timestamp_ms: ctx.timestamp_ms,
+        tx_root: tx_root(&accepted_hashes),
+        state_root,
+        proposer: ctx.proposer,
+        tx_count: u32::try_from(accepted.len()).unwrap_or(u32::MAX),
+    };
+    let hash = header.hash();
+    let h = ctx.height.to_be_bytes();
+    let mut w = pending.writes;
+    w.put(Cf::Headers, h.to_vec(), header.encode());
+    w.put(
+        Cf::Blocks,
+        h.to_vec(),
+        accepted_hashes
+            .iter()
+            .flat_map(|t| t.0)
+            .collect::<Vec<u8>>(),
+    );
+    w.put(Cf::BlockHashes, hash.0.to_vec(), h.to_vec());
+    w.put(
+        Cf::Meta,
+        META_TIP.to_vec(),
+        Tip {
+            height: ctx.height,
+            hash,
+            state_root,
+        }
+        .encode(),
+    );
+    if genesis {
+        w.put(Cf::Meta, META_GENESIS.to_vec(), hash.0.to_vec());
+        w.put(
+            Cf::Meta,
+            META_CHAIN.to_vec(),
+            ctx.chain_id.as_bytes().to_vec(),
+        );
+    }
+    Ok(ExecutedBlock {
+        timings,
+        header,
+        txs: accepted,
+        hashes: accepted_hashes,
+        writes: w,
+        rejected,
+    })
+}

@@ -1,0 +1,19 @@
+//! The ledger: blocks, state in RocksDB column families, the state tree,
+//! execution, genesis and the mempool.
+//!
+//! Storage sits behind [`store::StateRead`] / [`store::StateWrite`], so the
+//! same execution runs on [`store::RocksStore`] and on
+//! [`store::MemoryStore`] (replays, tests).
+
+pub use veil_wire::block;
+pub mod chain;
+pub mod execute;
+pub mod genesis;
+pub mod identity;
+pub mod mempool;
+pub mod records;
+pub mod replay;
+pub mod store;
+pub mod tree;
+
+pub use chain::Ledger;

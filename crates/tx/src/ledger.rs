@@ -1,0 +1,191 @@
+//! What validation needs to read from the ledger, and an in-memory ledger
+//! for tests and benchmarks.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use veil_crypto::clsag::{KeyImage, RingMember};
+use veil_crypto::regulator::RegulatorPublicKey;
+use veil_crypto::signing::VerifyingKey;
+use veil_crypto::stealth::OneTimeKey;
+
+use super::registry::{IdentityRecord, Jurisdiction, KeyRecord, Slot};
+use super::{AssetId, Transaction};
+
+/// The ring members of each input, in ring order.
+pub type Rings = Vec<Vec<RingMember>>;
+
+/// Read access to ledger state, as validation needs it.
+pub trait LedgerView {
+    /// The output with global index `index` of `asset`, if committed.
+    fn output(&self, asset: &AssetId, index: u64) -> Option<RingMember>;
+    /// Whether `image` was spent by a committed transaction.
+    fn is_spent(&self, image: &KeyImage) -> bool;
+    /// Whether an output with one-time key `key` was committed.
+    fn output_key_exists(&self, key: &OneTimeKey) -> bool;
+    /// Whether transfers in the block being validated may be encrypted to
+    /// `key` (the key of the block's epoch, or of the epoch before within
+    /// the grace).
+    fn regulator_key_in_force(&self, key: &RegulatorPublicKey) -> bool;
+    /// The registered issuer of `asset`, if the asset exists.
+    fn asset_issuer(&self, asset: &AssetId) -> Option<VerifyingKey>;
+    /// Height of the block being validated.
+    fn next_height(&self) -> u64;
+    /// The epoch of `height`.
+    fn epoch_of(&self, height: u64) -> u64;
+    /// A regulator identity.
+    fn regulator_identity(&self, id: &VerifyingKey) -> Option<IdentityRecord>;
+    /// The key published in a slot.
+    fn regulator_key_slot(&self, jurisdiction: &Jurisdiction, slot: Slot) -> Option<KeyRecord>;
+    /// Where a key was published.
+    fn regulator_key_info(&self, key: &RegulatorPublicKey) -> Option<(Jurisdiction, Slot)>;
+    /// Whether `requester` already used `nonce` in a recorded request.
+    fn access_nonce_used(&self, requester: &VerifyingKey, nonce: &[u8; 16]) -> bool;
+}
+
+/// An in-memory ledger: ordered maps, nothing persisted.
+#[derive(Default, Clone)]
+pub struct MemoryLedger {
+    outputs: BTreeMap<AssetId, Vec<RingMember>>,
+    output_keys: BTreeSet<OneTimeKey>,
+    spent: BTreeSet<KeyImage>,
+    regulator_keys: BTreeSet<RegulatorPublicKey>,
+    issuers: BTreeMap<AssetId, VerifyingKey>,
+    identities: BTreeMap<VerifyingKey, IdentityRecord>,
+    slots: BTreeMap<(Jurisdiction, Slot), KeyRecord>,
+    nonces: BTreeSet<(VerifyingKey, [u8; 16])>,
+    /// Height of the next block (tests set it to move between epochs).
+    pub height: u64,
+    /// Blocks per epoch.
+    pub epoch_length: u64,
+}
+
+impl MemoryLedger {
+    /// An empty ledger accepting transfers to `regulator`.
+    pub fn new(regulator: RegulatorPublicKey) -> Self {
+        let mut l = Self {
+            height: 1,
+            epoch_length: 10_000,
+            ..Self::default()
+        };
+        l.regulator_keys.insert(regulator);
+        l
+    }
+
+    /// Registers a regulator identity.
+    pub fn add_regulator_identity(&mut self, id: VerifyingKey, record: IdentityRecord) {
+        self.identities.insert(id, record);
+    }
+
+    /// Registers `issuer` as the issuer of `asset`.
+    pub fn register_asset(&mut self, asset: &AssetId, issuer: VerifyingKey) {
+        self.issuers.insert(asset.clone(), issuer);
+    }
+
+    /// Appends an output; returns its global index.
+    pub fn push_output(&mut self, asset: &AssetId, member: RingMember) -> u64 {
+        let list = self.outputs.entry(asset.clone()).or_default();
+        list.push(member);
+        self.output_keys.insert(member.key);
+        u64::try_from(list.len() - 1).unwrap_or(u64::MAX)
+    }
+
+    /// Number of outputs of `asset`.
+    pub fn output_count(&self, asset: &AssetId) -> u64 {
+        self.outputs
+            .get(asset)
+            .map_or(0, |l| u64::try_from(l.len()).unwrap_or(u64::MAX))
+    }
+
+    /// Applies a validated transaction: marks key images spent, appends
+    /// outputs. Returns the new outputs' global indices.
+    pub fn apply(&mut self, tx: &Transaction) -> Vec<u64> {
+        for image in tx.key_images() {
+            self.spent.insert(image);
+        }
+        match tx {
+            Transaction::RegulatorKeys(k) => {
+                for e in &k.register {
+                    self.slots.insert(
+                        (k.jurisdiction.clone(), e.slot),
+                        KeyRecord {
+                            key: e.key,
+                            active: true,
+                        },
+                    );
+                }
+                for s in &k.revoke {
+                    if let Some(r) = self.slots.get_mut(&(k.jurisdiction.clone(), *s)) {
+                        r.active = false;
+                        self.regulator_keys.remove(&r.key);
+                    }
+                }
+                if let Some(id) = self.identities.get_mut(&k.identity) {
+                    id.sequence = k.sequence;
+                }
+            }
+            Transaction::Access(a) => {
+                self.nonces.insert((a.requester, a.nonce));
+            }
+            _ => {}
+        }
+        let Some((asset, bundle)) = tx.outputs() else {
+            return Vec::new();
+        };
+        let asset = asset.clone();
+        bundle
+            .outputs
+            .iter()
+            .map(|o| self.push_output(&asset, RingMember::new(o.one_time_key, o.commitment())))
+            .collect()
+    }
+}
+
+impl LedgerView for MemoryLedger {
+    fn output(&self, asset: &AssetId, index: u64) -> Option<RingMember> {
+        let i = usize::try_from(index).ok()?;
+        self.outputs.get(asset)?.get(i).copied()
+    }
+
+    fn is_spent(&self, image: &KeyImage) -> bool {
+        self.spent.contains(image)
+    }
+
+    fn output_key_exists(&self, key: &OneTimeKey) -> bool {
+        self.output_keys.contains(key)
+    }
+
+    fn regulator_key_in_force(&self, key: &RegulatorPublicKey) -> bool {
+        self.regulator_keys.contains(key)
+    }
+
+    fn asset_issuer(&self, asset: &AssetId) -> Option<VerifyingKey> {
+        self.issuers.get(asset).copied()
+    }
+
+    fn next_height(&self) -> u64 {
+        self.height
+    }
+
+    fn epoch_of(&self, height: u64) -> u64 {
+        height / self.epoch_length.max(1)
+    }
+
+    fn regulator_identity(&self, id: &VerifyingKey) -> Option<IdentityRecord> {
+        self.identities.get(id).cloned()
+    }
+
+    fn regulator_key_slot(&self, jurisdiction: &Jurisdiction, slot: Slot) -> Option<KeyRecord> {
+        self.slots.get(&(jurisdiction.clone(), slot)).copied()
+    }
+
+    fn regulator_key_info(&self, key: &RegulatorPublicKey) -> Option<(Jurisdiction, Slot)> {
+        self.slots
+            .iter()
+            .find(|(_, r)| r.key == *key)
+            .map(|((j, s), _)| (j.clone(), *s))
+    }
+
+    fn access_nonce_used(&self, requester: &VerifyingKey, nonce: &[u8; 16]) -> bool {
+        self.nonces.contains(&(*requester, *nonce))
+    }
+}

@@ -1,0 +1,383 @@
+//! Transactions: types, canonical codec, builder and validation.
+//!
+//! Pure: no storage, sockets or clock. Validation reads ledger state only
+//! through [`LedgerView`].
+//!
+//! Validation runs in three steps (Penumbra's `ActionHandler` shape):
+//!
+//! 1. [`Transaction::resolve_rings`] reads the ring members a transaction
+//!    references (outputs are immutable once committed, so this read has no
+//!    time-of-check/time-of-use hazard);
+//! 2. [`Transaction::check_stateless`] verifies every proof and signature
+//!    against those members, pure and parallel; [`verify_batch`] does a whole
+//!    block at once;
+//! 3. [`Transaction::check_stateful`] checks what can change: key images
+//!    unspent, one-time keys new, the regulator key in force.
+
+pub mod access;
+pub mod batch;
+pub mod bundle;
+pub use veil_codec as codec;
+pub mod error;
+pub mod ledger;
+pub mod limits;
+pub mod mint;
+pub mod registry;
+pub mod testing;
+pub mod transfer;
+
+use std::fmt;
+use std::str::FromStr;
+
+pub use batch::{verify_batch, verify_batch_parallel};
+pub use bundle::{Output, OutputBundle};
+pub use error::TxError;
+pub use ledger::{LedgerView, MemoryLedger, Rings};
+pub use mint::Mint;
+pub use transfer::Transfer;
+
+use codec::{DecodeError, Reader, Writer};
+
+use veil_crypto::hash::hash256;
+
+/// The only transaction format version.
+pub const TX_VERSION: u8 = 1;
+
+/// Transaction kind byte of a confidential transfer.
+pub const KIND_TRANSFER: u8 = 1;
+/// Transaction kind byte of a mint.
+pub const KIND_MINT: u8 = 2;
+/// Transaction kind byte of a regulator key registry update.
+pub const KIND_REGISTRY: u8 = 3;
+/// Transaction kind byte of an access-audit record.
+pub const KIND_ACCESS: u8 = 4;
+pub use veil_identity::tx::{KIND_CREDENTIAL, KIND_DID, KIND_TRUST};
+
+/// A transaction identifier: `SHA-256("veil/tx/v1" ‖ 0x00 ‖ encoding)`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TxHash(pub [u8; 32]);
+
+impl fmt::Debug for TxHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TxHash({})", hex::encode(self.0))
+    }
+}
+
+impl fmt::Display for TxHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+/// An asset's ticker, named in clear on every transfer: 1 to 16 characters,
+/// an upper-case ASCII letter then letters or digits.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AssetId(String);
+
+impl AssetId {
+    /// Validates a ticker.
+    pub fn new(s: &str) -> Result<Self, DecodeError> {
+        let invalid = |why| DecodeError::Invalid { what: "asset", why };
+        codec::check_range("asset length", s.len(), 1, limits::MAX_ASSET_LEN)?;
+        let mut chars = s.chars();
+        if !chars.next().is_some_and(|c| c.is_ascii_uppercase()) {
+            return Err(invalid("must start with an upper-case letter"));
+        }
+        if !chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+            return Err(invalid("only upper-case letters and digits"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The ticker.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Appends the canonical encoding.
+    pub fn encode(&self, w: &mut Writer) {
+        w.count_u8(self.0.len());
+        w.bytes(self.0.as_bytes());
+    }
+
+    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
+    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let n = r.count_u8("asset length", 1, limits::MAX_ASSET_LEN)?;
+        let bytes = r.bytes(n, "asset")?;
+        let s = std::str::from_utf8(bytes).map_err(|_| DecodeError::Invalid {
+            what: "asset",
+            why: "not ASCII",
+        })?;
+        Self::new(s)
+    }
+}
+
+impl FromStr for AssetId {
+    type Err = DecodeError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::new(s)
+    }
+}
+
+impl fmt::Display for AssetId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for AssetId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AssetId({})", self.0)
+    }
+}
+
+/// What [`Transaction::decode_outputs`] reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputsView {
+    /// [`KIND_TRANSFER`] or [`KIND_MINT`].
+    pub kind: u8,
+    /// The asset.
+    pub asset: AssetId,
+    /// The public fee (0 for a mint).
+    pub fee: u64,
+    /// The outputs.
+    pub bundle: OutputBundle,
+}
+
+/// A transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transaction {
+    /// A confidential transfer of one asset.
+    Transfer(Transfer),
+    /// New confidential outputs created by an asset's issuer.
+    Mint(Mint),
+    /// A regulator publishes or revokes epoch keys.
+    RegulatorKeys(registry::RegulatorKeys),
+    /// A served regulator query, recorded.
+    Access(access::RegulatorRequest),
+    /// A DID operation.
+    Did(veil_identity::tx::DidTx),
+    /// A trust-list operation of the root authority.
+    Trust(veil_identity::tx::TrustTx),
+    /// An issuer's credential operation.
+    Credential(veil_identity::tx::CredentialTx),
+}
+
+impl Transaction {
+    /// The canonical encoding.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.u8(TX_VERSION);
+        match self {
+            Self::Transfer(t) => {
+                w.u8(KIND_TRANSFER);
+                t.encode(&mut w);
+            }
+            Self::Mint(m) => {
+                w.u8(KIND_MINT);
+                m.encode(&mut w);
+            }
+            Self::RegulatorKeys(k) => {
+                w.u8(KIND_REGISTRY);
+                k.encode(&mut w);
+            }
+            Self::Access(a) => {
+                w.u8(KIND_ACCESS);
+                a.encode(&mut w);
+            }
+            Self::Did(d) => {
+                w.u8(KIND_DID);
+                d.encode(&mut w);
+            }
+            Self::Trust(t) => {
+                w.u8(KIND_TRUST);
+                t.encode(&mut w);
+            }
+            Self::Credential(c) => {
+                w.u8(KIND_CREDENTIAL);
+                c.encode(&mut w);
+            }
+        }
+        w.into_bytes()
+    }
+
+    /// Decodes a transaction. Refuses anything over
+    /// [`limits::MAX_TX_BYTES`] before reading it, and any encoding that is
+    /// not canonical.
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        codec::check_range("transaction size", bytes.len(), 1, limits::MAX_TX_BYTES)?;
+        let mut r = Reader::new(bytes);
+        let version = r.u8("version")?;
+        if version != TX_VERSION {
+            return Err(DecodeError::Version(version));
+        }
+        let tx = match r.u8("kind")? {
+            KIND_TRANSFER => Self::Transfer(Transfer::decode(&mut r)?),
+            KIND_MINT => Self::Mint(Mint::decode(&mut r)?),
+            KIND_REGISTRY => Self::RegulatorKeys(registry::RegulatorKeys::decode(&mut r)?),
+            KIND_ACCESS => Self::Access(access::RegulatorRequest::decode(&mut r)?),
+            KIND_DID => Self::Did(veil_identity::tx::DidTx::decode(&mut r)?),
+            KIND_TRUST => Self::Trust(veil_identity::tx::TrustTx::decode(&mut r)?),
+            KIND_CREDENTIAL => Self::Credential(veil_identity::tx::CredentialTx::decode(&mut r)?),
+            k => return Err(DecodeError::Kind(k)),
+        };
+        r.finish()?;
+        Ok(tx)
+    }
+
+    /// Decodes only what a regulator reads: the kind, the asset, the fee
+    /// and the output bundle, skipping (but length-checking) inputs and
+    /// signatures without decompressing their points. For reading
+    /// transactions that validators already verified; never for
+    /// validation. `None` for kinds without outputs.
+    pub fn decode_outputs(bytes: &[u8]) -> Result<Option<OutputsView>, DecodeError> {
+        codec::check_range("transaction size", bytes.len(), 1, limits::MAX_TX_BYTES)?;
+        let mut r = Reader::new(bytes);
+        let version = r.u8("version")?;
+        if version != TX_VERSION {
+            return Err(DecodeError::Version(version));
+        }
+        let view = match r.u8("kind")? {
+            KIND_TRANSFER => {
+                let asset = AssetId::decode(&mut r)?;
+                let fee = r.u64("fee")?;
+                let n_in = r.count_u8("input count", 1, limits::MAX_INPUTS)?;
+                let ring = r.count_u8("ring size", limits::MIN_RING, limits::MAX_RING)?;
+                for _ in 0..n_in {
+                    for _ in 0..ring {
+                        r.varint("ring index")?;
+                    }
+                    r.bytes(64, "key image and pseudo-output")?;
+                }
+                let bundle = OutputBundle::decode(&mut r)?;
+                r.bytes(n_in * (32 + ring * 96), "signatures")?;
+                OutputsView {
+                    kind: KIND_TRANSFER,
+                    asset,
+                    fee,
+                    bundle,
+                }
+            }
+            KIND_MINT => {
+                let asset = AssetId::decode(&mut r)?;
+                r.bytes(32, "issuer key")?;
+                let bundle = OutputBundle::decode(&mut r)?;
+                r.bytes(64, "issuer signature")?;
+                OutputsView {
+                    kind: KIND_MINT,
+                    asset,
+                    fee: 0,
+                    bundle,
+                }
+            }
+            KIND_REGISTRY | KIND_ACCESS | KIND_DID | KIND_TRUST | KIND_CREDENTIAL => {
+                return Ok(None)
+            }
+            k => return Err(DecodeError::Kind(k)),
+        };
+        r.finish()?;
+        Ok(Some(view))
+    }
+
+    /// The transaction's identifier.
+    pub fn hash(&self) -> TxHash {
+        TxHash(hash256(b"veil/tx/v1", &[&self.encode()]))
+    }
+
+    /// The kind's name, as the API reports it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Transfer(_) => "transfer",
+            Self::Mint(_) => "mint",
+            Self::RegulatorKeys(_) => "regulator-keys",
+            Self::Access(_) => "access",
+            Self::Did(_) => "did",
+            Self::Trust(_) => "trust",
+            Self::Credential(_) => "credential",
+        }
+    }
+
+    /// The outputs the transaction creates, with their asset (transfers and
+    /// mints).
+    pub fn outputs(&self) -> Option<(&AssetId, &OutputBundle)> {
+        match self {
+            Self::Transfer(t) => Some((&t.asset, &t.bundle)),
+            Self::Mint(m) => Some((&m.asset, &m.bundle)),
+            _ => None,
+        }
+    }
+
+    /// The key images the transaction spends (transfers only).
+    pub fn key_images(&self) -> Vec<veil_crypto::clsag::KeyImage> {
+        match self {
+            Self::Transfer(t) => t.inputs.iter().map(|i| i.key_image).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Reads the ring members this transaction references (transfers only).
+    pub fn resolve_rings(&self, view: &impl LedgerView) -> Result<Rings, TxError> {
+        match self {
+            Self::Transfer(t) => t.resolve_rings(view),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Verifies every proof and signature against the resolved rings.
+    pub fn check_stateless(&self, rings: &Rings) -> Result<(), TxError> {
+        match self {
+            Self::Transfer(t) => t.check_stateless(rings),
+            Self::Mint(m) => m.check_stateless(),
+            Self::RegulatorKeys(k) => k.check_stateless(),
+            Self::Access(a) => a.check_stateless(),
+            // Identity signatures are checked against the signer's DID
+            // document, which is state: see `check_identity`.
+            Self::Did(_) | Self::Trust(_) | Self::Credential(_) => Ok(()),
+        }
+    }
+
+    /// Checks the transaction against current ledger state.
+    pub fn check_stateful(&self, view: &impl LedgerView) -> Result<(), TxError> {
+        match self {
+            Self::Transfer(t) => t.check_stateful(view),
+            _ => self.check_spends(view),
+        }
+    }
+
+    /// [`Self::check_stateful`] without re-reading rings (which never
+    /// change once resolved: outputs are immutable).
+    pub fn check_spends(&self, view: &impl LedgerView) -> Result<(), TxError> {
+        match self {
+            Self::Transfer(t) => t.check_spends(view),
+            Self::Mint(m) => m.check_stateful(view),
+            Self::RegulatorKeys(k) => k.check_stateful(view),
+            Self::Access(a) => a.check_stateful(view),
+            Self::Did(_) | Self::Trust(_) | Self::Credential(_) => Ok(()),
+        }
+    }
+
+    /// The identity rules (signatures included) against identity state at
+    /// block time `now_ms`: the effects of an identity transaction, nothing
+    /// for other kinds.
+    pub fn check_identity(
+        &self,
+        state: &dyn veil_identity::IdentityState,
+        now_ms: u64,
+    ) -> Result<Vec<veil_identity::state::Effect>, TxError> {
+        use veil_identity::state::{apply_credential, apply_did, apply_trust};
+        match self {
+            Self::Did(d) => apply_did(state, d, now_ms),
+            Self::Trust(t) => apply_trust(state, t, now_ms),
+            Self::Credential(c) => apply_credential(state, c, now_ms),
+            _ => Ok(Vec::new()),
+        }
+        .map_err(TxError::Identity)
+    }
+
+    /// Finds and decrypts the outputs paying `view`'s account.
+    pub fn scan(&self, view: &veil_crypto::keys::ViewKey) -> Vec<bundle::view::ReceivedOutput> {
+        self.outputs()
+            .map_or_else(Vec::new, |(asset, b)| b.scan(asset, view))
+    }
+}

@@ -1,0 +1,149 @@
+//! The node's HTTP API as a [`ChainSource`]: [`HttpSource`] wraps the
+//! API client ([`veil_client::Client`]) and turns its JSON into chain data.
+
+use anyhow::anyhow;
+
+use veil_client::types::{BlocksJson, OutputsJson, TxStatusResponse};
+use veil_client::Client;
+use veil_crypto::clsag::RingMember;
+use veil_crypto::commitment::Commitment;
+use veil_crypto::regulator::RegulatorPublicKey;
+use veil_crypto::stealth::OneTimeKey;
+use veil_tx::{AssetId, Transaction, TxHash};
+
+use super::source::{AssetInfo, ChainBlock, ChainSource, ChainTx, TxStatus};
+
+/// A client of one node's API, read as a chain.
+#[derive(Clone, Debug)]
+pub struct HttpSource {
+    client: Client,
+}
+
+fn hex32(s: &str) -> anyhow::Result<[u8; 32]> {
+    veil_client::hex32(s).ok_or_else(|| anyhow!("expected 32 bytes of hex"))
+}
+
+impl HttpSource {
+    /// A client of the API at `base` (e.g. `http://127.0.0.1:8700`).
+    pub fn new(base: &str) -> Self {
+        Self {
+            client: Client::new(base),
+        }
+    }
+}
+
+impl std::ops::Deref for HttpSource {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl ChainSource for HttpSource {
+    fn tip(&self) -> anyhow::Result<(u64, u64)> {
+        let s = self.status()?;
+        Ok((s.height, s.timestamp_ms))
+    }
+
+    fn genesis_time(&self) -> anyhow::Result<u64> {
+        Ok(self.status()?.genesis_timestamp_ms)
+    }
+
+    fn blocks(&self, from: u64, limit: usize) -> anyhow::Result<Vec<ChainBlock>> {
+        let b: BlocksJson = self.get(&format!("/v1/blocks?from={from}&limit={limit}"))?;
+        b.blocks
+            .into_iter()
+            .map(|blk| {
+                let txs = blk
+                    .txs
+                    .into_iter()
+                    .map(|t| {
+                        let tx = Transaction::decode(&hex::decode(&t.hex)?)?;
+                        let hash = tx.hash();
+                        if hash.to_string() != t.hash {
+                            anyhow::bail!("node sent a transaction whose hash does not match");
+                        }
+                        Ok(ChainTx {
+                            hash,
+                            tx,
+                            first_output: t.first_output,
+                        })
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                Ok(ChainBlock {
+                    height: blk.header.height,
+                    timestamp_ms: blk.header.timestamp_ms,
+                    txs,
+                })
+            })
+            .collect()
+    }
+
+    fn outputs_at(
+        &self,
+        asset: &AssetId,
+        indices: &[u64],
+    ) -> anyhow::Result<Vec<(u64, RingMember)>> {
+        let list = indices
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let o: OutputsJson = self.get(&format!("/v1/outputs?asset={asset}&indices={list}"))?;
+        o.outputs
+            .into_iter()
+            .map(|o| {
+                Ok((
+                    o.index,
+                    RingMember::new(
+                        OneTimeKey::from_bytes(&hex32(&o.key)?)?,
+                        Commitment::from_bytes(&hex32(&o.commitment)?)?,
+                    ),
+                ))
+            })
+            .collect()
+    }
+
+    fn output_count(&self, asset: &AssetId) -> anyhow::Result<u64> {
+        let o: OutputsJson = self.get(&format!("/v1/outputs?asset={asset}&from=0&limit=0"))?;
+        Ok(o.count)
+    }
+
+    fn asset(&self, asset: &AssetId) -> anyhow::Result<AssetInfo> {
+        self.status()?
+            .assets
+            .into_iter()
+            .find(|a| a.id == asset.as_str())
+            .map(|a| AssetInfo {
+                id: asset.clone(),
+                decimals: a.decimals,
+            })
+            .ok_or_else(|| anyhow!("the node knows no asset {asset}"))
+    }
+
+    fn regulator_key(&self) -> anyhow::Result<RegulatorPublicKey> {
+        let s = self.status()?;
+        let k = s
+            .regulator_key
+            .ok_or_else(|| anyhow!("no regulator key is in force for the next block"))?;
+        Ok(RegulatorPublicKey::from_bytes(&hex32(&k)?)?)
+    }
+
+    fn submit(&self, tx: &Transaction) -> anyhow::Result<TxHash> {
+        Ok(self.submit_bytes(&tx.encode())?)
+    }
+
+    fn tx_status(&self, hash: &TxHash) -> anyhow::Result<TxStatus> {
+        match self.get::<TxStatusResponse>(&format!("/v1/transactions/{hash}")) {
+            Ok(s) => Ok(match (s.status.as_str(), s.height) {
+                ("committed", Some(h)) => TxStatus::Committed(h),
+                _ => TxStatus::Pending,
+            }),
+            Err(veil_client::ClientError::Problem { problem, .. }) if problem.status == 404 => {
+                Ok(TxStatus::NotFound)
+            }
+            Err(veil_client::ClientError::Status { status: 404, .. }) => Ok(TxStatus::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! Catch-up messages between peers: tip announcements, requests (one per
+//! bidirectional stream) and their answers. Layouts are in
+//! `docs/network.md` ("Sync" and "State sync"); every decoder is bounded
+//! and refuses trailing bytes.
+//!
+//! ```text
+//! status         = u64 height ‖ block hash 32
+//! request        = u8 1 ‖ u32 n ‖ n × tx hash 32                 (bodies)
+//!                | u8 2 ‖ u64 from ‖ u16 max                      (blocks)
+//!                | u8 3                                           (snapshot manifest)
+//!                | u8 4 ‖ u64 height ‖ u16 file ‖ u64 offset      (snapshot chunk)
+//! bodies answer  = u32 n ‖ n × (u32 len ‖ transaction)
+//! blocks answer  = u32 n ‖ n × (u32 len ‖ header ‖ u32 len ‖ commit certificate ‖ bodies answer)
+//! manifest       = u64 height ‖ u16 n ‖ n × (u16 len ‖ file name ‖ u64 size)
+//! chunk answer   = u32 len ‖ bytes
+//! ```
+
+use veil_codec::{check_range, DecodeError, Reader, Writer};
+use veil_tx::limits::MAX_TX_BYTES;
+use veil_tx::{Transaction, TxHash};
+
+use crate::block::{BlockHash, Header};
+use crate::consensus::{read_len, u32_len, MAX_BLOCK_TXS};
+
+/// Most blocks per blocks answer.
+pub const MAX_BLOCKS: u16 = 64;
+/// Longest encoded header accepted in a blocks answer.
+pub const MAX_HEADER_BYTES: usize = 256;
+/// Longest encoded commit certificate accepted in a blocks answer.
+pub const MAX_CERTIFICATE_BYTES: usize = 128 * 1024;
+/// Snapshot chunk size.
+pub const CHUNK: usize = 1 << 20;
+/// Most files in a snapshot manifest.
+pub const MAX_FILES: usize = 10_000;
+/// Longest file name in a snapshot manifest.
+pub const MAX_NAME: usize = 128;
+
+/// A tip announcement.
+pub fn status_bytes(height: u64, hash: &BlockHash) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.u64(height);
+    w.bytes(&hash.0);
+    w.into_bytes()
+}
+
+/// Decodes a tip announcement.
+pub fn decode_status(b: &[u8]) -> Result<(u64, BlockHash), DecodeError> {
+    let mut r = Reader::new(b);
+    let h = r.u64("height")?;
+    let hash = BlockHash(r.array("block hash")?);
+    r.finish()?;
+    Ok((h, hash))
+}
+
+/// What a peer asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// Transaction bodies by hash (from the mempool or committed blocks).
+    Txs(Vec<TxHash>),
+    /// Up to `max` committed blocks with certificates, from height `from`.
+    Blocks {
+        /// First height.
+        from: u64,
+        /// Most blocks (the answer holds at most [`MAX_BLOCKS`]).
+        max: u16,
+    },
+    /// The newest state snapshot's manifest.
+    Manifest,
+    /// A chunk of one snapshot file.
+    Chunk {
+        /// The snapshot's height.
+        height: u64,
+        /// Index of the file in the manifest.
+        file: u16,
+        /// Byte offset in the file.
+        offset: u64,
+    },
+}
+
+impl Request {
+    /// The request's bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        match self {
+            Self::Txs(hashes) => {
+                w.u8(1);
+                w.bytes(&u32_len(hashes.len()));
+                for h in hashes {
+                    w.bytes(&h.0);
+                }
+            }
+            Self::Blocks { from, max } => {
+                w.u8(2);
+                w.u64(*from);
+                w.u16(*max);
+            }
+            Self::Manifest => w.u8(3),
+            Self::Chunk {
+                height,
+                file,
+                offset,
+            } => {
+                w.u8(4);
+                w.u64(*height);
+                w.u16(*file);
+                w.u64(*offset);
+            }
+        }
+        w.into_bytes()
+    }
+
+    /// Decodes a request (bounded: at most [`MAX_BLOCK_TXS`] hashes).
+    pub fn decode(b: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(b);
+        let req = match r.u8("request tag")? {
+            1 => {
+                let n = read_len(&mut r, "hash count", MAX_BLOCK_TXS)?;
+                let mut hashes = Vec::with_capacity(n);
+                for _ in 0..n {
+                    hashes.push(TxHash(r.array("tx hash")?));
+                }
+                Self::Txs(hashes)
+            }
+            2 => Self::Blocks {
+                from: r.u64("from")?,
+                max: r.u16("max")?,
+            },
+            3 => Self::Manifest,
+            4 => Self::Chunk {
+                height: r.u64("snapshot height")?,
+                file: r.u16("file")?,
+                offset: r.u64("offset")?,
+            },
+            _ => {
+                return Err(DecodeError::Invalid {
+                    what: "request tag",
+                    why: "unknown",
+                })
+            }
+        };
+        r.finish()?;
+        Ok(req)
+    }
+}
+
+/// Appends a bodies answer: `u32 n ‖ n × (u32 len ‖ transaction)`.
+pub fn put_txs(w: &mut Writer, txs: &[Vec<u8>]) {
+    w.bytes(&u32_len(txs.len()));
+    for t in txs {
+        w.bytes(&u32_len(t.len()));
+        w.bytes(t);
+    }
+}
+
+/// Reads a bodies answer (each transaction decoded and bounded).
+pub fn get_txs(r: &mut Reader<'_>) -> Result<Vec<Transaction>, DecodeError> {
+    let n = read_len(r, "tx count", MAX_BLOCK_TXS)?;
+    let mut txs = Vec::with_capacity(n.min(1024));
+    for _ in 0..n {
+        let len = read_len(r, "tx length", MAX_TX_BYTES)?;
+        txs.push(Transaction::decode(r.bytes(len, "tx")?)?);
+    }
+    Ok(txs)
+}
+
+/// Decodes a whole bodies answer.
+pub fn decode_txs(b: &[u8]) -> Result<Vec<Transaction>, DecodeError> {
+    let mut r = Reader::new(b);
+    let txs = get_txs(&mut r)?;
+    r.finish()?;
+    Ok(txs)
+}
+
+/// One block of a blocks answer.
+#[derive(Clone, Debug)]
+pub struct SyncedBlock {
+    /// The header.
+    pub header: Header,
+    /// The commit certificate's bytes (checked by the receiver against its
+    /// own validator set).
+    pub certificate: Vec<u8>,
+    /// The bodies, in block order.
+    pub txs: Vec<Transaction>,
+}
+
+/// A block as stored: encoded header, encoded commit certificate, encoded
+/// transactions.
+pub type EncodedBlock = (Vec<u8>, Vec<u8>, Vec<Vec<u8>>);
+
+/// Encodes a blocks answer from encoded headers, certificates and bodies.
+pub fn encode_blocks(blocks: &[EncodedBlock]) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.bytes(&u32_len(blocks.len()));
+    for (header, cert, txs) in blocks {
+        w.bytes(&u32_len(header.len()));
+        w.bytes(header);
+        w.bytes(&u32_len(cert.len()));
+        w.bytes(cert);
+        put_txs(&mut w, txs);
+    }
+    w.into_bytes()
+}
+
+/// Decodes a blocks answer (at most [`MAX_BLOCKS`] blocks).
+pub fn decode_blocks(b: &[u8]) -> Result<Vec<SyncedBlock>, DecodeError> {
+    let mut r = Reader::new(b);
+    let n = read_len(&mut r, "block count", usize::from(MAX_BLOCKS))?;
+    let mut blocks = Vec::with_capacity(n);
+    for _ in 0..n {
+        let len = read_len(&mut r, "header length", MAX_HEADER_BYTES)?;
+        let header = Header::decode(r.bytes(len, "header")?)?;
+        let len = read_len(&mut r, "certificate length", MAX_CERTIFICATE_BYTES)?;
+        let certificate = r.bytes(len, "certificate")?.to_vec();
+        let txs = get_txs(&mut r)?;
+        blocks.push(SyncedBlock {
+            header,
+            certificate,
+            txs,
+        });
+    }
+    r.finish()?;
+    Ok(blocks)
+}
+
+/// What a peer offers as a state snapshot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Manifest {
+    /// Height of the snapshot's tip.
+    pub height: u64,
+    /// Files (name, size).
+    pub files: Vec<(String, u64)>,
+}
+
+/// Why a value cannot be encoded in its field.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{what} is {len}, at most {max} fit")]
+pub struct TooLong {
+    /// The field.
+    pub what: &'static str,
+    /// Its length.
+    pub len: usize,
+    /// The most the field holds.
+    pub max: usize,
+}
+
+fn fit_u16(what: &'static str, len: usize, max: usize) -> Result<u16, TooLong> {
+    if len > max {
+        return Err(TooLong { what, len, max });
+    }
+    u16::try_from(len).map_err(|_| TooLong { what, len, max })
+}
+
+impl Manifest {
+    /// Encodes the manifest; a manifest with more than [`MAX_FILES`] files
+    /// or a name longer than [`MAX_NAME`] is refused, never truncated.
+    pub fn encode(&self) -> Result<Vec<u8>, TooLong> {
+        let mut w = Writer::new();
+        w.u64(self.height);
+        w.u16(fit_u16("file count", self.files.len(), MAX_FILES)?);
+        for (name, size) in &self.files {
+            w.u16(fit_u16("file name length", name.len(), MAX_NAME)?);
+            w.bytes(name.as_bytes());
+            w.u64(*size);
+        }
+        Ok(w.into_bytes())
+    }
+
+    /// Decodes a manifest; names must be plain file names.
+    pub fn decode(b: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(b);
+        let height = r.u64("snapshot height")?;
+        let n = usize::from(r.u16("file count")?);
+        check_range("file count", n, 0, MAX_FILES)?;
+        let mut files = Vec::with_capacity(n);
+        for _ in 0..n {
+            let len = usize::from(r.u16("name length")?);
+            check_range("name length", len, 1, MAX_NAME)?;
+            let name = std::str::from_utf8(r.bytes(len, "file name")?)
+                .map_err(|_| DecodeError::Invalid {
+                    what: "file name",
+                    why: "not UTF-8",
+                })?
+                .to_owned();
+            if !plain_name(&name) {
+                return Err(DecodeError::Invalid {
+                    what: "file name",
+                    why: "not a plain file name",
+                });
+            }
+            files.push((name, r.u64("file size")?));
+        }
+        r.finish()?;
+        Ok(Self { height, files })
+    }
+}
+
+/// Whether `name` is a plain file name: no separators, no leading dot.
+pub fn plain_name(name: &str) -> bool {
+    !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'_' || c == b'-')
+}
+
+/// Encodes a chunk answer.
+pub fn encode_chunk(bytes: &[u8]) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.bytes(&u32_len(bytes.len()));
+    w.bytes(bytes);
+    w.into_bytes()
+}
+
+/// Decodes a chunk answer (at most [`CHUNK`] bytes).
+pub fn decode_chunk(b: &[u8]) -> Result<&[u8], DecodeError> {
+    let mut r = Reader::new(b);
+    let len = read_len(&mut r, "chunk length", CHUNK)?;
+    let bytes = r.bytes(len, "chunk")?;
+    r.finish()?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_round_trip_and_refuse_garbage() {
+        let reqs = [
+            Request::Txs(vec![TxHash([1; 32]), TxHash([2; 32])]),
+            Request::Blocks { from: 7, max: 64 },
+            Request::Manifest,
+            Request::Chunk {
+                height: 100,
+                file: 3,
+                offset: 1 << 20,
+            },
+        ];
+        for r in &reqs {
+            let b = r.encode();
+            assert_eq!(&Request::decode(&b).unwrap(), r);
+            for cut in 0..b.len() {
+                assert!(Request::decode(&b[..cut]).is_err());
+            }
+            let mut long = b.clone();
+            long.push(0);
+            assert!(Request::decode(&long).is_err());
+        }
+        assert!(Request::decode(&[9]).is_err());
+        // A hash count above the bound is refused before allocating.
+        assert!(Request::decode(&[1, 0xff, 0xff, 0xff, 0xff]).is_err());
+    }
+
+    #[test]
+    fn manifest_refuses_what_does_not_fit() {
+        let m = Manifest {
+            height: 5,
+            files: vec![("CURRENT".into(), 16), ("000012.sst".into(), 1 << 30)],
+        };
+        assert_eq!(Manifest::decode(&m.encode().unwrap()).unwrap(), m);
+        let long = Manifest {
+            height: 5,
+            files: vec![("x".repeat(MAX_NAME + 1), 1)],
+        };
+        assert!(long.encode().is_err());
+        let many = Manifest {
+            height: 5,
+            files: vec![("a".into(), 1); MAX_FILES + 1],
+        };
+        assert!(many.encode().is_err());
+        for bad in ["../etc", ".hidden", "a/b"] {
+            let m = Manifest {
+                height: 1,
+                files: vec![(bad.into(), 1)],
+            };
+            assert!(Manifest::decode(&m.encode().unwrap()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn answers_round_trip() {
+        assert_eq!(decode_chunk(&encode_chunk(b"abc")).unwrap(), b"abc");
+        assert!(decode_chunk(&[0xff, 0xff, 0xff, 0x7f]).is_err());
+        assert!(decode_txs(&[0, 0, 0, 0]).unwrap().is_empty());
+        assert!(decode_blocks(&encode_blocks(&[])).unwrap().is_empty());
+        assert!(decode_blocks(&[65, 0, 0, 0]).is_err());
+    }
+}
