@@ -6,12 +6,12 @@
 #![allow(missing_docs)] // criterion_group! generates undocumented functions
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use veil::identity::keys_dir;
+use veil::identity::pinned_keys;
 use veil_circuits::{groth, testing};
 
 fn benches(c: &mut Criterion) {
-    let key = keys_dir::proving_key(keys_dir::default_dir().as_deref()).unwrap();
-    let vk = keys_dir::verifying_key().unwrap();
+    let key = pinned_keys::proving_key(pinned_keys::default_dir().as_deref()).unwrap();
+    let vk = pinned_keys::verifying_key().unwrap();
     let samples = testing::sample(64, 11);
     let items: Vec<_> = samples
         .iter()

@@ -9,7 +9,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use veil::crypto::keys::AccountKeys;
-use veil::crypto::regulator::{self, RegulatorSecretKey};
+use veil::crypto::regulator_ciphertext::{self, RegulatorSecretKey};
 use veil::crypto::stealth::SharedSecret;
 use veil::tx::bundle::view::{open_for_regulator, open_from_handles};
 use veil::tx::testing::{add_decoys, funded_plan, PlanShape};
@@ -55,7 +55,7 @@ fn fixture(n: usize) -> Fixture {
         .iter()
         .map(|t| t.resolve_rings(&ledger).unwrap())
         .collect();
-    regulator::warm_up();
+    regulator_ciphertext::warm_up();
     Fixture {
         ledger,
         regulator,

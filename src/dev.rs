@@ -8,9 +8,9 @@
 use rand_core::{CryptoRng, RngCore};
 
 use crate::crypto::keys::AccountKeys;
-use crate::crypto::regkeys::{EpochKey, RegulatorMaster};
+use crate::crypto::regulator_keys::{EpochKey, RegulatorMaster};
 use crate::crypto::signing::SigningKey;
-use crate::identity::keystore::{Identity, KeyType};
+use crate::identity::local_identity::{Identity, KeyType};
 use crate::identity::tx::{TrustOp, TrustTx};
 use crate::ledger::genesis::{
     GenesisAsset, GenesisAttribute, GenesisConfig, GenesisCredentialType, GenesisMint,
@@ -286,7 +286,7 @@ impl DevNetwork {
             .map_err(keystore::KeystoreError::Io)?;
         Wallet::from_seed(&self.bank_a_seed, "bank-a").save(&files.bank_a, DEV_PASSPHRASE, kdf)?;
         Wallet::from_seed(&self.bank_b_seed, "bank-b").save(&files.bank_b, DEV_PASSPHRASE, kdf)?;
-        crate::regulator::keystore::Credentials::save_regulator(
+        crate::regulator::credentials::Credentials::save_regulator(
             &files.regulator,
             &self.regulator(),
             "dev-regulator",

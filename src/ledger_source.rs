@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::crypto::clsag::RingMember;
-use crate::crypto::regulator::RegulatorPublicKey;
+use crate::crypto::regulator_ciphertext::RegulatorPublicKey;
 use crate::ledger::Ledger;
 use crate::tx::{AssetId, LedgerView, Transaction, TxHash};
 use crate::wallet::source::{AssetInfo, ChainBlock, ChainSource, ChainTx, TxStatus};

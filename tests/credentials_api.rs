@@ -15,8 +15,8 @@ use serde_json::{json, Value};
 use veil::cli::identity::{build_request, IdentityClient};
 use veil::dev::DEV_CREDENTIAL_TYPE;
 use veil::identity::did::{Fragment, Method, AUTHENTICATION};
-use veil::identity::keys_dir;
-use veil::identity::keystore::KeyType;
+use veil::identity::local_identity::KeyType;
+use veil::identity::pinned_keys;
 use veil::identity::presentation::{Holder, PresentationRequest};
 use veil::identity::tx::{Change, DidOp};
 
@@ -351,9 +351,9 @@ fn presentations_verify_once_and_every_refusal_is_problem_json() {
     assert_eq!(status, 200);
     assert_ne!(at["root"], json!(veil_circuits::field::to_hex(&old_root)));
     let (fresh, _) = adult_request(&client, "after/revocation");
-    let key = keys_dir::proving_key_for(
+    let key = pinned_keys::proving_key_for(
         veil_circuits::presentation::Circuit::Hooked,
-        keys_dir::default_dir().as_deref(),
+        pinned_keys::default_dir().as_deref(),
     )
     .unwrap();
     let stale = Holder {

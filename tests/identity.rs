@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use veil::identity::credential::{self, HeldCredential};
 use veil::identity::did::{DidDocument, DidId, Fragment, Method, ASSERTION, AUTHENTICATION};
 use veil::identity::keys::SecretKey;
-use veil::identity::keys_dir;
+use veil::identity::pinned_keys;
 use veil::identity::presentation::{
     random_nonce, Holder, PredicateSpec, PresentError, Presentation, PresentationError,
     PresentationRequest, Verifier,
@@ -258,8 +258,8 @@ impl World {
     fn verifier(&self) -> Verifier<'_> {
         Verifier {
             state: &self.state,
-            key: keys_dir::verifying_key().unwrap(),
-            hook_key: keys_dir::verifying_key_for(Circuit::Hooked).unwrap(),
+            key: pinned_keys::verifying_key().unwrap(),
+            hook_key: pinned_keys::verifying_key_for(Circuit::Hooked).unwrap(),
             now_ms: self.now,
             root_window_ms: 60_000,
         }
@@ -267,7 +267,7 @@ impl World {
 }
 
 fn proving_key() -> Arc<ProvingKey> {
-    keys_dir::proving_key(keys_dir::default_dir().as_deref()).unwrap()
+    pinned_keys::proving_key(pinned_keys::default_dir().as_deref()).unwrap()
 }
 
 fn request(scope: &str) -> PresentationRequest {
@@ -1009,7 +1009,8 @@ fn regulator_hook_lets_the_regulator_identify_the_holder() {
     let s = secret();
     let cred = w.issue(&issuer, s, "1990-05-01");
     let hooked_pk =
-        keys_dir::proving_key_for(Circuit::Hooked, keys_dir::default_dir().as_deref()).unwrap();
+        pinned_keys::proving_key_for(Circuit::Hooked, pinned_keys::default_dir().as_deref())
+            .unwrap();
 
     let req = request("bank-a/onboarding");
     let mut holder = w.holder(&hooked_pk, s, &cred, &ty);

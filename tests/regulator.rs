@@ -17,7 +17,7 @@ use veil::ledger::execute::{execute, BlockContext, Mode, RegistryUpdates};
 use veil::ledger::store::MemoryStore;
 use veil::ledger::{genesis, Ledger};
 use veil::ledger_source::LedgerSource;
-use veil::regulator::keystore::Credentials;
+use veil::regulator::credentials::Credentials;
 use veil::regulator::view::decrypt;
 use veil::regulator::{authenticated_get, fetch_transactions, signed_request};
 use veil::tx::access::{Delegation, RegulatorRequest};

@@ -10,7 +10,7 @@ use veil::crypto::commitment::Commitment;
 use veil::crypto::generators::G;
 use veil::crypto::point::Point;
 use veil::crypto::range::RangeError;
-use veil::crypto::regulator::{
+use veil::crypto::regulator_ciphertext::{
     Handle, RegulatorProofError, RegulatorPublicKey, RegulatorSecretKey,
 };
 use veil::tx::bundle::build::BuildError;
@@ -296,11 +296,13 @@ fn every_tampered_field_is_rejected_with_its_error() {
         Err(sig0(ClsagError::Invalid))
     );
     assert_eq!(
-        tampered(&s, &tx, |t| t.bundle.regulator_ephemeral =
-            veil::crypto::regulator::RegulatorEphemeral::from_bytes(&bump(
-                t.bundle.regulator_ephemeral.as_point()
-            ))
-            .unwrap()),
+        tampered(&s, &tx, |t| {
+            t.bundle.regulator_ephemeral =
+                veil::crypto::regulator_ciphertext::RegulatorEphemeral::from_bytes(&bump(
+                    t.bundle.regulator_ephemeral.as_point(),
+                ))
+                .unwrap()
+        }),
         Err(sig0(ClsagError::Invalid))
     );
     // Structure: duplicate key images, unsorted ring, dropped signature.

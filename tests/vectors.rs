@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use veil::crypto::clsag::RingMember;
 use veil::crypto::commitment::Commitment;
 use veil::crypto::keys::AccountKeys;
-use veil::crypto::regulator::RegulatorSecretKey;
+use veil::crypto::regulator_ciphertext::RegulatorSecretKey;
 use veil::crypto::stealth::OneTimeKey;
 use veil::tx::bundle::view::open_for_regulator;
 use veil::tx::testing::{add_decoys, fund, spend_of};

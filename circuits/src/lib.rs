@@ -22,6 +22,7 @@ pub mod hook;
 pub mod merkle;
 pub mod poseidon;
 pub mod presentation;
+#[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 
 pub use ark_bn254::Fr;

@@ -12,7 +12,7 @@ use rand_core::SeedableRng;
 use serde_json::json;
 
 use crate::crypto::keys::AccountKeys;
-use crate::crypto::regulator::{self, RegulatorSecretKey};
+use crate::crypto::regulator_ciphertext::{self, RegulatorSecretKey};
 use crate::crypto::stealth::SharedSecret;
 use crate::tx::bundle::view::{open_for_regulator, open_from_handles};
 use crate::tx::testing::{add_decoys, funded_plan, PlanShape};
@@ -185,11 +185,11 @@ pub fn credential(args: &CredentialBenchArgs) -> anyhow::Result<serde_json::Valu
         "--proofs and --batch ≥ 1"
     );
     let started = Instant::now();
-    let key = crate::identity::keys_dir::proving_key(
-        crate::identity::keys_dir::default_dir().as_deref(),
+    let key = crate::identity::pinned_keys::proving_key(
+        crate::identity::pinned_keys::default_dir().as_deref(),
     )?;
     let key_ms = ms(started.elapsed(), 1);
-    let vk = crate::identity::keys_dir::verifying_key()?;
+    let vk = crate::identity::pinned_keys::verifying_key()?;
     let n = args.batch.max(args.proofs);
     let samples = testing::sample(n, 7);
     let mut prove_times = Vec::with_capacity(args.proofs);
@@ -232,11 +232,11 @@ pub fn credential(args: &CredentialBenchArgs) -> anyhow::Result<serde_json::Valu
         })
     })?;
     // The circuit with the regulator hook.
-    let hooked_key = crate::identity::keys_dir::proving_key_for(
+    let hooked_key = crate::identity::pinned_keys::proving_key_for(
         presentation::Circuit::Hooked,
-        crate::identity::keys_dir::default_dir().as_deref(),
+        crate::identity::pinned_keys::default_dir().as_deref(),
     )?;
-    let hooked_vk = crate::identity::keys_dir::verifying_key_for(presentation::Circuit::Hooked)?;
+    let hooked_vk = crate::identity::pinned_keys::verifying_key_for(presentation::Circuit::Hooked)?;
     let regulator = veil_circuits::hook::HookSecret::from_wide(&[3; 64]).public();
     let hooked: Vec<_> = samples
         .iter()
@@ -355,7 +355,7 @@ pub fn transfer(args: &TransferArgs) -> anyhow::Result<serde_json::Value> {
     let alice = AccountKeys::from_seed(&[1; 32]);
     let bob = AccountKeys::from_seed(&[2; 32]);
     let carol = AccountKeys::from_seed(&[3; 32]);
-    regulator::warm_up();
+    regulator_ciphertext::warm_up();
 
     let per_payment = 1_000u64;
     let payments = args.outputs - 1;

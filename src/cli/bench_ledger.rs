@@ -338,8 +338,8 @@ pub fn storage(args: &StorageArgs) -> anyhow::Result<serde_json::Value> {
 
 /// Regulator decryption rates and a report over many transfers.
 pub fn regulator(args: &super::bench::RegulatorBenchArgs) -> anyhow::Result<serde_json::Value> {
-    use crate::crypto::regkeys::RegulatorMaster;
-    use crate::regulator::keystore::Credentials;
+    use crate::crypto::regulator_keys::RegulatorMaster;
+    use crate::regulator::credentials::Credentials;
     use crate::regulator::view::{decrypt_served, report, Served};
     use crate::tx::bundle::view::{open_for_regulator, open_from_handles};
     use crate::tx::registry::Jurisdiction;
@@ -389,7 +389,7 @@ pub fn regulator(args: &super::bench::RegulatorBenchArgs) -> anyhow::Result<serd
         .collect::<Result<_, _>>()?;
     let bundles: Vec<_> = txs.iter().filter_map(Transaction::outputs).collect();
     let outputs = bundles.iter().map(|(_, b)| b.outputs.len()).sum::<usize>();
-    crate::crypto::regulator::warm_up();
+    crate::crypto::regulator_ciphertext::warm_up();
     let one = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
 
     // Fast path (note + batched check), one core.

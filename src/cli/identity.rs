@@ -16,8 +16,8 @@ use crate::identity::credential::{self, HeldCredential};
 use crate::identity::did::{
     DidDocument, DidId, Fragment, Method, Service, ASSERTION, AUTHENTICATION,
 };
-use crate::identity::keys_dir;
-use crate::identity::keystore::{Identity, KeyType};
+use crate::identity::local_identity::{Identity, KeyType};
+use crate::identity::pinned_keys;
 use crate::identity::presentation::{
     random_nonce, Holder, PredicateSpec, Presentation, PresentationRequest,
 };
@@ -331,7 +331,7 @@ impl IdentityClient<'_> {
         } else {
             veil_circuits::presentation::Circuit::Presentation
         };
-        let key = keys_dir::proving_key_for(circuit, keys_dir::default_dir().as_deref())?;
+        let key = pinned_keys::proving_key_for(circuit, pinned_keys::default_dir().as_deref())?;
         Ok((key, hook))
     }
 
@@ -391,7 +391,7 @@ pub fn setup(args: &SetupArgs, json: bool) -> anyhow::Result<()> {
     }
     bar.enable_steady_tick(Duration::from_millis(120));
     let started = std::time::Instant::now();
-    let report = keys_dir::setup(&args.keys_dir, &|stage| bar.set_message(stage.to_owned()))
+    let report = pinned_keys::setup(&args.keys_dir, &|stage| bar.set_message(stage.to_owned()))
         .map_err(|e| anyhow!("{e}"))?;
     bar.finish_and_clear();
     let digest = hex::encode(report.digest);
@@ -422,8 +422,8 @@ pub fn setup(args: &SetupArgs, json: bool) -> anyhow::Result<()> {
         } else {
             println!(
                 "  WARNING: this binary pins other keys ({}, {}); commit the new keys/ files and rebuild",
-                hex::encode(keys_dir::pinned_digest()),
-                hex::encode(keys_dir::pinned_digest_for(
+                hex::encode(pinned_keys::pinned_digest()),
+                hex::encode(pinned_keys::pinned_digest_for(
                     veil_circuits::presentation::Circuit::Hooked
                 ))
             );

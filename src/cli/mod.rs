@@ -5,8 +5,11 @@
 //! Errors go to stderr and make the exit code non-zero.
 
 pub mod amount;
+#[cfg(feature = "bench")]
 pub mod bench;
+#[cfg(feature = "bench")]
 pub mod bench_cluster;
+#[cfg(feature = "bench")]
 pub mod bench_ledger;
 pub mod demo;
 pub mod identity;
@@ -81,6 +84,7 @@ pub enum Command {
         api: String,
     },
     /// Measure Veil's performance on this machine.
+    #[cfg(feature = "bench")]
     Bench {
         /// What to measure.
         #[command(subcommand)]
@@ -120,6 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::VerifyDisclosure { file, api } => {
             regulator::verify_disclosure_file(&api, &file, cli.json)
         }
+        #[cfg(feature = "bench")]
         Command::Bench { what } => bench::run(what, cli.json),
         Command::Setup(args) => identity::setup(&args, cli.json),
         Command::Did(args) => identity::run_did(args, cli.json),

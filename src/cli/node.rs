@@ -267,7 +267,7 @@ fn banner(
         println!("  regulator  {}", f.regulator.display());
         println!("  issuer     {}", f.issuer.display());
         let identity = |p: &std::path::Path| {
-            crate::identity::keystore::Identity::load(p, DEV_PASSPHRASE)
+            crate::identity::local_identity::Identity::load(p, DEV_PASSPHRASE)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
         };
         let root = identity(&f.root_authority)?;

@@ -10,8 +10,8 @@ use rand_core::OsRng;
 use serde_json::json;
 
 use crate::crypto::signing::SigningKey;
+use crate::regulator::credentials::Credentials;
 use crate::regulator::fetch_transactions;
-use crate::regulator::keystore::Credentials;
 use crate::regulator::view::{decrypt, report, to_csv, Directory, TransferRow};
 use crate::tx::access::Delegation;
 use crate::tx::registry::{Jurisdiction, KeyEntry, RegulatorKeys, Slot};

@@ -7,7 +7,7 @@ pub mod node;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use veil::crypto::keys::AccountKeys;
-use veil::crypto::regulator::RegulatorSecretKey;
+use veil::crypto::regulator_ciphertext::RegulatorSecretKey;
 use veil::tx::testing::{add_decoys, fund, spend_of};
 use veil::tx::transfer::plan::{OwnedOutput, Payment, TransferPlan};
 use veil::tx::{AssetId, MemoryLedger, Transaction, Transfer};

@@ -25,7 +25,7 @@ use veil_identity::presentation::{
     Presentation, PresentationError, PresentationRequest, Verified, Verifier, MAX_JSON_BYTES,
 };
 use veil_identity::state::IdentityState;
-use veil_identity::{keys_dir, timestamp, tree};
+use veil_identity::{pinned_keys, timestamp, tree};
 use veil_node::Node;
 
 /// Most presentations per batch request.
@@ -440,8 +440,8 @@ fn consume(node: &Node, v: &Verified) -> Result<Result<(), PresentationError>, A
 fn verifier(node: &Node) -> Result<Verifier<'_>, ApiError> {
     Ok(Verifier {
         state: node.ledger.as_ref(),
-        key: keys_dir::verifying_key().map_err(ApiError::internal)?,
-        hook_key: keys_dir::verifying_key_for(veil_circuits::presentation::Circuit::Hooked)
+        key: pinned_keys::verifying_key().map_err(ApiError::internal)?,
+        hook_key: pinned_keys::verifying_key_for(veil_circuits::presentation::Circuit::Hooked)
             .map_err(ApiError::internal)?,
         now_ms: node.now_ms(),
         root_window_ms: node

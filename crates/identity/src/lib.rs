@@ -10,15 +10,15 @@
 //! * [`credential`], [`vc`]: issuance and VC 2.0 envelopes with Data
 //!   Integrity proofs;
 //! * [`presentation`]: requests, Groth16 presentations and verification;
-//! * [`keys_dir`]: the pinned verifying key and the proving-key cache;
-//! * [`keystore`]: the encrypted identity keystore of issuers, holders and
+//! * [`pinned_keys`]: the pinned verifying key and the proving-key cache;
+//! * [`local_identity`]: the encrypted identity keystore of issuers, holders and
 //!   the root authority.
 
 pub mod credential;
 pub mod did;
 pub mod keys;
-pub mod keys_dir;
-pub mod keystore;
+pub mod local_identity;
+pub mod pinned_keys;
 pub mod presentation;
 pub mod schema;
 pub mod state;

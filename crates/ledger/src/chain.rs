@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use quick_cache::sync::Cache;
 
 use veil_crypto::clsag::{KeyImage, RingMember};
-use veil_crypto::regulator::RegulatorPublicKey;
+use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
 use veil_crypto::signing::VerifyingKey;
 use veil_crypto::stealth::OneTimeKey;
 use veil_tx::registry::{IdentityRecord, Jurisdiction, KeyRecord, Slot};

@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use veil_crypto::clsag::{KeyImage, RingMember};
-use veil_crypto::regulator::RegulatorPublicKey;
+use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
 use veil_crypto::signing::VerifyingKey;
 use veil_crypto::stealth::OneTimeKey;
 use veil_tx::registry::{IdentityRecord, Jurisdiction, KeyRecord, Slot};

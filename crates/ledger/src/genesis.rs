@@ -53,7 +53,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use veil_crypto::hash::hash256;
-use veil_crypto::regulator::RegulatorPublicKey;
+use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
 use veil_crypto::signing::VerifyingKey;
 use veil_tx::{AssetId, Transaction};
 

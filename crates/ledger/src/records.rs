@@ -15,7 +15,7 @@
 
 use veil_codec::{DecodeError, Reader, Writer};
 use veil_crypto::commitment::Commitment;
-use veil_crypto::regulator::RegulatorPublicKey;
+use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
 use veil_crypto::signing::VerifyingKey;
 use veil_crypto::stealth::{OneTimeKey, ViewTag};
 use veil_tx::{AssetId, TxHash};

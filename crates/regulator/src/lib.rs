@@ -6,7 +6,7 @@
 //! records the access); this module decrypts them on the regulator's (or
 //! auditor's) own machine.
 
-pub mod keystore;
+pub mod credentials;
 pub mod view;
 
 use std::time::Duration;
@@ -17,7 +17,7 @@ use rand_core::{OsRng, RngCore};
 use veil_client::types::{Problem, RegulatorTransfersJson, RegulatorTxJson};
 use veil_tx::access::RegulatorRequest;
 
-use keystore::Credentials;
+use credentials::Credentials;
 
 /// How long a signed request stays valid.
 pub const REQUEST_LIFETIME: Duration = Duration::from_secs(120);

@@ -15,7 +15,7 @@ use veil_crypto::keys::AddressBytes;
 use veil_tx::bundle::view::open_for_regulator;
 use veil_tx::{AssetId, OutputBundle, OutputsView, Transaction};
 
-use super::keystore::Credentials;
+use super::credentials::Credentials;
 
 /// One output as the regulator reads it.
 #[derive(Clone, Debug, Serialize)]

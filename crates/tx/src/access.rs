@@ -33,7 +33,7 @@ use veil_crypto::hash::hash256;
 use veil_crypto::signing::{Signature, SigningKey, VerifyingKey};
 
 use super::error::TxError;
-use super::ledger::LedgerView;
+use super::ledger_view::LedgerView;
 use super::registry::Jurisdiction;
 use veil_codec::{check_range, DecodeError, Reader, Writer};
 

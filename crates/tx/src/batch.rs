@@ -15,7 +15,7 @@ use veil_crypto::commitment::Commitment;
 use veil_crypto::range::{self, RangeProof};
 
 use super::error::TxError;
-use super::ledger::Rings;
+use super::ledger_view::Rings;
 use super::Transaction;
 
 /// A verifier's random generator: ChaCha20 seeded from the OS, so batch

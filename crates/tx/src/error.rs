@@ -3,7 +3,7 @@
 
 use veil_crypto::clsag::ClsagError;
 use veil_crypto::range::RangeError;
-use veil_crypto::regulator::RegulatorProofError;
+use veil_crypto::regulator_ciphertext::RegulatorProofError;
 
 use veil_codec::DecodeError;
 

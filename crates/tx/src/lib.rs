@@ -19,10 +19,11 @@ pub mod batch;
 pub mod bundle;
 pub use veil_codec as codec;
 pub mod error;
-pub mod ledger;
+pub mod ledger_view;
 pub mod limits;
 pub mod mint;
 pub mod registry;
+#[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 pub mod transfer;
 
@@ -32,7 +33,7 @@ use std::str::FromStr;
 pub use batch::{verify_batch, verify_batch_parallel};
 pub use bundle::{Output, OutputBundle};
 pub use error::TxError;
-pub use ledger::{LedgerView, MemoryLedger, Rings};
+pub use ledger_view::{LedgerView, MemoryLedger, Rings};
 pub use mint::Mint;
 pub use transfer::Transfer;
 

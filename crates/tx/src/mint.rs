@@ -22,14 +22,14 @@ use rand_core::{CryptoRng, RngCore};
 
 use veil_crypto::batch::BatchVerifier;
 use veil_crypto::hash::hash256;
-use veil_crypto::regulator::{RegulatorProofError, RegulatorPublicKey};
+use veil_crypto::regulator_ciphertext::{RegulatorProofError, RegulatorPublicKey};
 use veil_crypto::signing::{Signature, SigningKey, VerifyingKey};
 
 use super::batch::verifier_rng;
 use super::bundle::build::{build_bundle, BuildError, PlannedOutput};
 use super::bundle::OutputBundle;
 use super::error::TxError;
-use super::ledger::LedgerView;
+use super::ledger_view::LedgerView;
 use super::{AssetId, KIND_MINT, TX_VERSION};
 use veil_codec::{DecodeError, Reader, Writer};
 

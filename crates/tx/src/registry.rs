@@ -27,11 +27,11 @@
 use std::fmt;
 
 use veil_crypto::hash::hash256;
-use veil_crypto::regulator::RegulatorPublicKey;
+use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
 use veil_crypto::signing::{Signature, SigningKey, VerifyingKey};
 
 use super::error::TxError;
-use super::ledger::LedgerView;
+use super::ledger_view::LedgerView;
 use super::{KIND_REGISTRY, TX_VERSION};
 use veil_codec::{check_range, DecodeError, Reader, Writer};
 

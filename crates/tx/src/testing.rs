@@ -13,7 +13,7 @@ use veil_crypto::rng::random_scalar;
 use veil_crypto::secret::Secret;
 use veil_crypto::stealth::{one_time_secret, OneTimeKey, TxSecret};
 
-use super::ledger::MemoryLedger;
+use super::ledger_view::MemoryLedger;
 use super::transfer::plan::{OwnedOutput, Payment, Spend, TransferPlan};
 use super::AssetId;
 
@@ -117,7 +117,7 @@ pub struct PlanShape<'a> {
     /// Ring size.
     pub ring: usize,
     /// The regulator key the transfer encrypts to.
-    pub regulator_key: veil_crypto::regulator::RegulatorPublicKey,
+    pub regulator_key: veil_crypto::regulator_ciphertext::RegulatorPublicKey,
 }
 
 /// Funds `shape.from` with `shape.inputs` fresh outputs, picks their rings,

@@ -7,7 +7,7 @@ use veil_client::types::{BlocksJson, OutputsJson, TxStatusResponse};
 use veil_client::Client;
 use veil_crypto::clsag::RingMember;
 use veil_crypto::commitment::Commitment;
-use veil_crypto::regulator::RegulatorPublicKey;
+use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
 use veil_crypto::stealth::OneTimeKey;
 use veil_tx::{AssetId, Transaction, TxHash};
 

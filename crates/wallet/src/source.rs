@@ -3,7 +3,7 @@
 //! binary's `ledger_source`, used by `veil demo` and tests).
 
 use veil_crypto::clsag::RingMember;
-use veil_crypto::regulator::RegulatorPublicKey;
+use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
 use veil_tx::{AssetId, Transaction, TxHash};
 
 /// A transaction in a block, with the global index of its first output.

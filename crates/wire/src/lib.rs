@@ -11,3 +11,5 @@ pub mod block;
 pub mod consensus;
 pub mod context;
 pub mod sync;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;

@@ -13,7 +13,7 @@ use veil_crypto::clsag::ClsagError;
 use veil_crypto::commitment::{join_blindings, split_limbs, Commitment, LIMBS};
 use veil_crypto::keys::{Address, AddressBytes};
 use veil_crypto::range::{RangeError, RangeProof};
-use veil_crypto::regulator::{
+use veil_crypto::regulator_ciphertext::{
     limb_blinding, Handle, RegulatorProof, RegulatorPublicKey, RegulatorSender,
 };
 use veil_crypto::secret::Secret;

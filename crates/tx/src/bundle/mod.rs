@@ -28,7 +28,9 @@ use veil_crypto::commitment::{join_commitments, Commitment, LIMBS};
 use veil_crypto::hash::hash256;
 use veil_crypto::point::Point;
 use veil_crypto::range::{self, RangeProof};
-use veil_crypto::regulator::{Handle, RegulatorEphemeral, RegulatorProof, RegulatorPublicKey};
+use veil_crypto::regulator_ciphertext::{
+    Handle, RegulatorEphemeral, RegulatorProof, RegulatorPublicKey,
+};
 use veil_crypto::stealth::{OneTimeKey, TxPublicKey, ViewTag};
 
 use super::error::TxError;

@@ -20,7 +20,7 @@ use curve25519_dalek::scalar::Scalar;
 use veil_crypto::batch::BatchVerifier;
 use veil_crypto::commitment::{commit, join_limbs, split_limbs, Commitment, LIMBS};
 use veil_crypto::keys::{AddressBytes, ViewKey};
-use veil_crypto::regulator::{limb_blinding, RegulatorSecretKey};
+use veil_crypto::regulator_ciphertext::{limb_blinding, RegulatorSecretKey};
 use veil_crypto::secret::Secret;
 use veil_crypto::stealth::{one_time_secret, OneTimeKey, SharedSecret};
 

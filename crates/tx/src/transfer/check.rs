@@ -24,11 +24,11 @@ use veil_crypto::batch::BatchVerifier;
 use veil_crypto::clsag::{self, ClsagError};
 use veil_crypto::commitment::LIMBS;
 use veil_crypto::range::{self, RangeProof};
-use veil_crypto::regulator::RegulatorProofError;
+use veil_crypto::regulator_ciphertext::RegulatorProofError;
 
 use super::super::batch::verifier_rng;
 use super::super::error::TxError;
-use super::super::ledger::{LedgerView, Rings};
+use super::super::ledger_view::{LedgerView, Rings};
 use super::super::limits::{MAX_INPUTS, MAX_RING, MIN_RING};
 use super::{limb_weights, Transfer};
 use veil_codec::{check_range, DecodeError};

@@ -72,7 +72,7 @@ pub struct TransferPlan {
     /// The public fee.
     pub fee: u64,
     /// The regulator key in force.
-    pub regulator_key: veil_crypto::regulator::RegulatorPublicKey,
+    pub regulator_key: veil_crypto::regulator_ciphertext::RegulatorPublicKey,
     /// Inputs.
     pub spends: Vec<Spend>,
     /// Payments.

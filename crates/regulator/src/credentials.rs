@@ -3,7 +3,7 @@
 //!
 //! * kind `regulator`: the master seed, a label and the jurisdiction the
 //!   regulator works in. Everything else (identity key, every epoch key) is
-//!   derived ([`veil_crypto::regkeys`]).
+//!   derived ([`veil_crypto::regulator_keys`]).
 //! * kind `auditor`: what a delegation hands over — the seeds of one
 //!   epoch's keys (every version), the auditor's own request-signing key,
 //!   and the regulator's certificate scoping it to that epoch.
@@ -13,7 +13,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use veil_crypto::regkeys::{EpochKey, RegulatorMaster};
+use veil_crypto::regulator_keys::{EpochKey, RegulatorMaster};
 use veil_crypto::signing::SigningKey;
 use veil_keystore::{self as keystore, KdfParams, KeystoreError};
 use veil_tx::access::Delegation;

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use veil_crypto::clsag::{KeyImage, RingMember};
-use veil_crypto::regulator::RegulatorPublicKey;
+use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
 use veil_crypto::signing::VerifyingKey;
 use veil_crypto::stealth::OneTimeKey;
 

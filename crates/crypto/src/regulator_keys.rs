@@ -31,7 +31,7 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::hash::hash_to_scalar;
-use super::regulator::RegulatorSecretKey;
+use super::regulator_ciphertext::RegulatorSecretKey;
 use super::secret::Secret;
 use super::signing::SigningKey;
 

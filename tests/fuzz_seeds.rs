@@ -1,0 +1,287 @@
+//! The fuzz targets' seeds (`fuzz/seeds/<target>/`), made from real values:
+//! the pinned transfer vector, every transaction of a dev genesis (mints,
+//! DIDs, trust list, regulator keys), consensus messages, sync requests and
+//! answers, a node certificate, DID documents, a presentation request and
+//! API bodies.
+//!
+//! `VEIL_WRITE_SEEDS=1 cargo test --release --test fuzz_seeds` (re)writes
+//! them. Otherwise the test checks that every committed seed is still
+//! accepted by the decoder its target fuzzes, so a format change that
+//! strands the corpus fails here, not silently in the fuzzer.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use serde_json::json;
+
+use veil::client::types::Problem;
+use veil::codec::{Reader, Writer};
+use veil::crypto::signing::SigningKey;
+use veil::dev::DevNetwork;
+use veil::identity::did::{DidDocument, DidId};
+use veil::identity::presentation::PresentationRequest;
+use veil::identity::tx::{DidOp, DidTx, TrustTx};
+use veil::tx::Transaction;
+use veil::wire::consensus::{decode_commit, ConsensusMessage};
+use veil::wire::sync::{self, Manifest, Request};
+
+type Seeds = BTreeMap<&'static str, Vec<(String, Vec<u8>)>>;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds")
+}
+
+fn vector_tx() -> Vec<u8> {
+    let v: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/transfer-v1.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    hex::decode(v["tx_hex"].as_str().unwrap()).unwrap()
+}
+
+fn make() -> Seeds {
+    let mut rng = ChaCha20Rng::seed_from_u64(2026);
+    let network = DevNetwork::generate(&mut rng, 1_790_000_000_000).unwrap();
+    let txs = network.genesis.genesis_txs().unwrap();
+    let mut seeds = Seeds::new();
+    let mut add = |target: &'static str, name: String, bytes: Vec<u8>| {
+        seeds.entry(target).or_default().push((name, bytes));
+    };
+
+    add("transaction", "transfer-vector-v1".into(), vector_tx());
+    for (i, tx) in txs.iter().enumerate() {
+        let kind = match tx {
+            Transaction::Transfer(_) => "transfer",
+            Transaction::Mint(_) => "mint",
+            Transaction::RegulatorKeys(_) => "regulator-keys",
+            Transaction::Access(_) => "access",
+            Transaction::Did(_) => "did",
+            Transaction::Trust(_) => "trust",
+            Transaction::Credential(_) => "credential",
+        };
+        add("transaction", format!("genesis-{i:02}-{kind}"), tx.encode());
+        let mut w = Writer::new();
+        match tx {
+            Transaction::Did(d) => {
+                d.encode(&mut w);
+                add("did_document", format!("did-tx-{i:02}"), w.into_bytes());
+                if let DidOp::Create(doc) = &d.op {
+                    let mut w = Writer::new();
+                    doc.encode(&mut w);
+                    add("did_document", format!("document-{i:02}"), w.into_bytes());
+                    let text = serde_json::to_vec(&doc.to_json(d.did)).unwrap();
+                    add("did_document", format!("document-{i:02}.json"), text);
+                    add(
+                        "did_document",
+                        format!("did-{i:02}"),
+                        d.did.to_string().into_bytes(),
+                    );
+                }
+            }
+            Transaction::Trust(t) => {
+                t.encode(&mut w);
+                add("did_document", format!("trust-tx-{i:02}"), w.into_bytes());
+            }
+            _ => {}
+        }
+    }
+
+    for (i, m) in veil::wire::testing::messages().iter().enumerate() {
+        add("consensus_message", format!("message-{i}"), m.encode());
+    }
+
+    let requests = [
+        Request::Txs(txs.iter().take(3).map(Transaction::hash).collect()),
+        Request::Blocks { from: 1, max: 64 },
+        Request::Manifest,
+        Request::Chunk {
+            height: 100,
+            file: 2,
+            offset: 1 << 20,
+        },
+    ];
+    for (i, r) in requests.iter().enumerate() {
+        add("sync_message", format!("request-{i}"), r.encode());
+    }
+    add(
+        "sync_message",
+        "status".into(),
+        sync::status_bytes(7, &veil::ledger::block::BlockHash([9; 32])),
+    );
+    let mut w = Writer::new();
+    sync::put_txs(
+        &mut w,
+        &txs.iter()
+            .take(4)
+            .map(Transaction::encode)
+            .collect::<Vec<_>>(),
+    );
+    add("sync_message", "bodies-answer".into(), w.into_bytes());
+    let manifest = Manifest {
+        height: 100,
+        files: vec![("CURRENT".into(), 16), ("000012.sst".into(), 1 << 20)],
+    };
+    add(
+        "sync_message",
+        "manifest".into(),
+        manifest.encode().unwrap(),
+    );
+    add(
+        "sync_message",
+        "chunk-answer".into(),
+        sync::encode_chunk(b"RocksDB"),
+    );
+
+    let mut hello = veil::net::admission::MAGIC.to_vec();
+    hello.push(veil::net::admission::VERSION);
+    add("net_frame", "hello".into(), hello);
+    let key = SigningKey::from_seed(&[5; 32]);
+    let (cert, _) = veil::net::tls::node_certificate(&key).unwrap();
+    add(
+        "net_frame",
+        "node-certificate".into(),
+        cert.as_ref().to_vec(),
+    );
+
+    let request = PresentationRequest {
+        nonce: veil_circuits::Fr::from(42u64),
+        scope: "onboarding".into(),
+        credential_type: "KycCredential".into(),
+        issuers: vec![network.kyc_issuer.did],
+        disclose: vec!["country".into()],
+        predicate: None,
+    };
+    add(
+        "credential",
+        "request.json".into(),
+        serde_json::to_vec(&request.to_json()).unwrap(),
+    );
+    add(
+        "credential",
+        "envelope-shape.json".into(),
+        serde_json::to_vec(&json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential", "KycCredential"],
+            "issuer": network.kyc_issuer.did.to_string(),
+            "credentialSubject": {"country": "CN", "level": 2},
+            "proof": {"type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022",
+                      "verificationMethod": format!("{}?versionId=1#key-1", network.kyc_issuer.did),
+                      "proofValue": "z3FXQ"}
+        }))
+        .unwrap(),
+    );
+
+    let problem = Problem {
+        kind: "urn:veil:problem:double-spend".into(),
+        title: "Double spend".into(),
+        status: 409,
+        detail: "key image already spent".into(),
+    };
+    add(
+        "api_body",
+        "problem.json".into(),
+        serde_json::to_vec(&problem).unwrap(),
+    );
+    add(
+        "api_body",
+        "submit.json".into(),
+        serde_json::to_vec(&json!({"hash": hex::encode([1u8; 32])})).unwrap(),
+    );
+    seeds
+}
+
+/// Whether the target's decoders accept `bytes` (mirrors `fuzz/fuzz_targets`).
+fn accepted(target: &str, bytes: &[u8]) -> bool {
+    let canonical = |ok: bool| ok;
+    match target {
+        "transaction" => Transaction::decode(bytes).is_ok_and(|t| t.encode() == bytes),
+        "consensus_message" => {
+            ConsensusMessage::decode(bytes).is_ok_and(|m| m.encode() == bytes)
+                || decode_commit(bytes).is_ok()
+        }
+        "sync_message" => {
+            Request::decode(bytes).is_ok()
+                || sync::decode_status(bytes).is_ok()
+                || sync::decode_txs(bytes).is_ok()
+                || sync::decode_blocks(bytes).is_ok()
+                || Manifest::decode(bytes).is_ok()
+                || sync::decode_chunk(bytes).is_ok()
+        }
+        "net_frame" => {
+            let der = rustls::pki_types::CertificateDer::from(bytes);
+            veil::net::tls::certificate_key(&der).is_some()
+                || <[u8; 5]>::try_from(bytes)
+                    .is_ok_and(|h| veil::net::admission::check_hello(&h).is_ok())
+        }
+        "did_document" => {
+            let whole = |f: &dyn Fn(&mut Reader<'_>) -> bool| {
+                let mut r = Reader::new(bytes);
+                f(&mut r) && r.finish().is_ok()
+            };
+            canonical(
+                whole(&|r| DidTx::decode(r).is_ok())
+                    || whole(&|r| TrustTx::decode(r).is_ok())
+                    || whole(&|r| DidDocument::decode(r).is_ok())
+                    || std::str::from_utf8(bytes).is_ok_and(|s| s.parse::<DidId>().is_ok())
+                    || serde_json::from_slice::<serde_json::Value>(bytes)
+                        .is_ok_and(|v| DidDocument::from_json(&v).is_ok()),
+            )
+        }
+        // JSON the identity parsers read (they may refuse its content).
+        "credential" | "api_body" => serde_json::from_slice::<serde_json::Value>(bytes).is_ok(),
+        other => panic!("unknown fuzz target {other}"),
+    }
+}
+
+#[test]
+fn seeds_exist_and_decode() {
+    let seeds = make();
+    if std::env::var_os("VEIL_WRITE_SEEDS").is_some() {
+        for (target, files) in &seeds {
+            let dir = root().join(target);
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            for (name, bytes) in files {
+                std::fs::write(dir.join(name), bytes).unwrap();
+            }
+        }
+    }
+    // Every target of the fuzz crate has seeds, and every seed decodes.
+    let manifest =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/Cargo.toml"))
+            .unwrap();
+    let targets: Vec<&str> = manifest
+        .lines()
+        .filter_map(|l| l.strip_prefix("name = \""))
+        .filter_map(|l| l.strip_suffix('"'))
+        .filter(|n| *n != "veil-fuzz")
+        .collect();
+    assert_eq!(targets.len(), 7, "fuzz targets: {targets:?}");
+    for target in targets {
+        let dir = root().join(target);
+        let entries: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e} (VEIL_WRITE_SEEDS=1 writes seeds)", dir.display()))
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert!(!entries.is_empty(), "{target} has no seeds");
+        for path in entries {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                accepted(target, &bytes),
+                "seed {} no longer decodes: regenerate with VEIL_WRITE_SEEDS=1",
+                path.display()
+            );
+        }
+    }
+    // The generated set decodes too.
+    for (target, files) in &seeds {
+        for (name, bytes) in files {
+            assert!(accepted(target, bytes), "{target}/{name}");
+        }
+    }
+}
