@@ -257,3 +257,79 @@ fn rocksdb_and_memory_agree_and_rocksdb_persists() {
         Err(GenesisError::Mismatch)
     ));
 }
+
+/// Identity effects go through the same pipeline as every other kind: a
+/// DID created earlier in a block is what a later transaction of the same
+/// block sees (read back from the block's pending records), and the order
+/// matters exactly as it would across blocks.
+#[test]
+fn identity_effects_of_a_block_are_seen_by_its_later_transactions() {
+    use veil::identity::local_identity::{Identity, KeyType};
+    use veil::identity::tx::{DidOp, DidTx};
+    use veil::identity::{IdentityError, IdentityState};
+
+    let c = chain(Arc::new(MemoryStore::new()), network());
+    let (id, create) = Identity::create(
+        "bank-c",
+        KeyType::Ed25519,
+        &mut ChaCha20Rng::seed_from_u64(9),
+    );
+    let (fragment, key) = id.first_key().unwrap();
+    let deactivate = DidTx::signed(id.did, 1, DidOp::Deactivate, id.did, fragment.clone(), key);
+    let (create, deactivate) = (Transaction::Did(create), Transaction::Did(deactivate));
+
+    // Deactivating before creating refuses the block at position 0.
+    let err = execute(
+        &c.ledger,
+        ctx(&c.ledger),
+        RegistryUpdates::default(),
+        vec![deactivate.clone(), create.clone()],
+        &|_| false,
+        Mode::Validate,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ExecError::InvalidTx {
+                position: 0,
+                error: TxError::Identity(IdentityError::DidNotFound(_)),
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        c.ledger.did(&id.did).is_none(),
+        "a refused block writes nothing"
+    );
+
+    // Creating then deactivating in one block: both accepted.
+    let block = execute(
+        &c.ledger,
+        ctx(&c.ledger),
+        RegistryUpdates::default(),
+        vec![create.clone(), deactivate.clone()],
+        &|_| false,
+        Mode::Validate,
+    )
+    .unwrap();
+    assert_eq!(block.hashes, vec![create.hash(), deactivate.hash()]);
+    c.ledger.commit(block).unwrap();
+    let record = c.ledger.did(&id.did).unwrap();
+    assert!(record.deactivated);
+    assert_eq!(record.version, 2);
+
+    // Replaying either is refused by the next block.
+    let block = execute(
+        &c.ledger,
+        ctx(&c.ledger),
+        RegistryUpdates::default(),
+        vec![create, deactivate],
+        &|_| false,
+        Mode::Propose,
+    )
+    .unwrap();
+    assert!(block.txs.is_empty());
+    assert_eq!(block.rejected.len(), 2);
+}

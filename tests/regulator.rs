@@ -192,7 +192,7 @@ fn registry_updates_are_authorized_sequenced_and_bounded() {
     };
     let check = |tx: &Transaction| {
         tx.check_stateless(&vec![])
-            .and_then(|()| tx.check_stateful(c.ledger.as_ref()))
+            .and_then(|()| tx.check_stateful(c.ledger.as_ref(), 0).map(|_| ()))
     };
 
     // A stranger cannot publish.

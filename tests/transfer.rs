@@ -351,7 +351,10 @@ fn transfer_to_a_key_not_in_force_is_refused() {
     tx.check_stateless(&tx.resolve_rings(&s.ledger).unwrap())
         .unwrap();
     // ... but the ledger's regulator cannot read it, so it is refused.
-    assert_eq!(tx.check_stateful(&s.ledger), Err(TxError::RegulatorKey));
+    assert_eq!(
+        tx.check_stateful(&s.ledger, 0).map(|_| ()),
+        Err(TxError::RegulatorKey)
+    );
     assert_eq!(
         open_for_regulator(&s.regulator, &[(&t.asset, &t.bundle)])[0],
         Err(RegulatorOpenError::WrongKey)

@@ -96,6 +96,6 @@ impl Scenario {
     pub fn validate(&self, tx: &Transaction) -> Result<(), veil::tx::TxError> {
         let rings = tx.resolve_rings(&self.ledger)?;
         tx.check_stateless(&rings)?;
-        tx.check_stateful(&self.ledger)
+        tx.check_stateful(&self.ledger, 0).map(|_| ())
     }
 }

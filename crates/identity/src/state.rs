@@ -1,9 +1,10 @@
 //! Identity state and the rules of identity transactions.
 //!
 //! Rules are pure functions from (state, transaction, block time) to
-//! [`Effect`]s; the ledger turns effects into writes
-//! (the ledger crate's `identity` module), and [`Overlay`] lets later transactions of
-//! the same block see earlier ones' effects.
+//! [`Effect`]s; the ledger turns effects into records once (the ledger
+//! crate's `identity` module) and later transactions of the same block read
+//! them back through the block's pending writes. [`Overlay`] is the
+//! in-memory equivalent for tools and tests.
 //!
 //! * **DID operations.** A creation names version 0, its DID is derived
 //!   from the document's first method ([`DidId::derive`]), which must be an
@@ -855,7 +856,10 @@ pub fn apply_credential(
     }])
 }
 
-/// Committed state plus the effects of a block's earlier transactions.
+/// An in-memory identity state: a base plus absorbed effects. For holders,
+/// tools and tests that need identity rules without a ledger; block
+/// execution does not use it (the ledger applies effects once, as records,
+/// and reads them back through its pending writes).
 pub struct Overlay<'a> {
     base: &'a dyn IdentityState,
     dids: HashMap<DidId, DidRecord>,

@@ -23,6 +23,7 @@ use veil_crypto::clsag::{KeyImage, RingMember};
 use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
 use veil_crypto::signing::VerifyingKey;
 use veil_crypto::stealth::OneTimeKey;
+use veil_tx::pipeline::Effect;
 use veil_tx::registry::{IdentityRecord, Jurisdiction, KeyRecord, Slot};
 use veil_tx::{verify_batch_parallel, AssetId, LedgerView, Rings, Transaction, TxError, TxHash};
 
@@ -157,7 +158,6 @@ struct Pending<'a> {
     slots: BTreeMap<(Jurisdiction, Slot), KeyRecord>,
     key_index: BTreeMap<RegulatorPublicKey, (Jurisdiction, Slot)>,
     nonces: HashSet<(VerifyingKey, [u8; 16])>,
-    identity: veil_identity::state::Overlay<'a>,
     params: ChainParams,
     height: u64,
 }
@@ -209,6 +209,9 @@ impl Pending<'_> {
         Ok(c)
     }
 
+    /// Applies an accepted transaction: its body record, then each of its
+    /// effects. The one place where effects become records (and the
+    /// in-block indexes later checks of the same block read).
     fn apply(
         &mut self,
         tx: &Transaction,
@@ -216,6 +219,7 @@ impl Pending<'_> {
         hash: TxHash,
         height: u64,
         position: u32,
+        effects: &[Effect],
     ) -> Result<(), StoreError> {
         let loc = TxLocation { height, position };
         // Transaction bodies and the one-time-key index are plain records:
@@ -226,54 +230,55 @@ impl Pending<'_> {
             hash.0.to_vec(),
             [&loc.encode()[..], &prep.bytes].concat(),
         );
-        for image in tx.key_images() {
-            let rec = SpendRecord { tx: hash, height }.encode();
-            self.put_auth(Cf::KeyImages, image.as_bytes().to_vec(), rec.clone(), rec);
-            self.spent.insert(image);
-        }
-        match tx {
-            Transaction::RegulatorKeys(k) => {
-                for e in &k.register {
-                    self.put_slot(
-                        &k.jurisdiction,
-                        e.slot,
-                        KeyRecord {
-                            key: e.key,
-                            active: true,
-                        },
+        for effect in effects {
+            match effect {
+                Effect::Spend(image) => {
+                    let rec = SpendRecord { tx: hash, height }.encode();
+                    self.put_auth(Cf::KeyImages, image.as_bytes().to_vec(), rec.clone(), rec);
+                    self.spent.insert(*image);
+                }
+                Effect::Outputs => self.put_outputs(tx, prep, hash, height)?,
+                Effect::RegulatorKey {
+                    jurisdiction,
+                    slot,
+                    record,
+                } => self.put_slot(jurisdiction, *slot, *record),
+                Effect::RegulatorIdentity { id, record } => self.put_identity(*id, record.clone()),
+                Effect::Access { requester, nonce } => {
+                    let state_key = [&requester.as_bytes()[..], nonce].concat();
+                    let rec = SpendRecord { tx: hash, height }.encode();
+                    self.put_auth(Cf::AccessNonces, state_key.clone(), rec.clone(), rec);
+                    self.writes.put(
+                        Cf::AuditIndex,
+                        [&height.to_be_bytes()[..], &position.to_be_bytes()].concat(),
+                        hash.0.to_vec(),
                     );
+                    self.writes.delete(Cf::AuditJournal, state_key);
+                    self.nonces.insert((*requester, *nonce));
                 }
-                for s in &k.revoke {
-                    if let Some(mut r) = self.regulator_key_slot(&k.jurisdiction, *s) {
-                        r.active = false;
-                        self.put_slot(&k.jurisdiction, *s, r);
-                    }
-                }
-                if let Some(mut id) = self.regulator_identity(&k.identity) {
-                    id.sequence = k.sequence;
-                    self.put_identity(k.identity, id);
+                Effect::Identity(e) => {
+                    super::identity::write_effects(self, std::slice::from_ref(e));
                 }
             }
-            Transaction::Access(a) => {
-                let rec = SpendRecord { tx: hash, height }.encode();
-                self.put_auth(Cf::AccessNonces, a.state_key(), rec.clone(), rec);
-                self.writes.put(
-                    Cf::AuditIndex,
-                    [&height.to_be_bytes()[..], &position.to_be_bytes()].concat(),
-                    hash.0.to_vec(),
-                );
-                self.writes.delete(Cf::AuditJournal, a.state_key());
-                self.nonces.insert((a.requester, a.nonce));
-            }
-            _ => {}
         }
-        let Some((asset, _)) = tx.outputs() else {
+        Ok(())
+    }
+
+    /// The outputs of `tx`, appended to its asset's list.
+    fn put_outputs(
+        &mut self,
+        tx: &Transaction,
+        prep: &Prepared,
+        hash: TxHash,
+        height: u64,
+    ) -> Result<(), StoreError> {
+        let Some((asset, bundle)) = tx.outputs() else {
             return Ok(());
         };
         let asset = asset.clone();
         let mut next = self.count(&asset)?;
-        let outputs = tx.outputs().map_or(&[][..], |(_, b)| b.outputs.as_slice());
-        for (position, (o, commitment)) in outputs.iter().zip(&prep.commitments).enumerate() {
+        for (position, (o, commitment)) in bundle.outputs.iter().zip(&prep.commitments).enumerate()
+        {
             let rec = OutputRecord {
                 key: o.one_time_key,
                 commitment: *commitment,
@@ -298,6 +303,65 @@ impl Pending<'_> {
         let count = next.to_be_bytes().to_vec();
         self.put_auth(Cf::Meta, output_count_key(&asset), count.clone(), count);
         Ok(())
+    }
+}
+
+/// Identity state as this block sees it: its own pending writes first, then
+/// committed records.
+impl veil_identity::IdentityState for Pending<'_> {
+    fn did(&self, id: &veil_identity::DidId) -> Option<veil_identity::state::DidRecord> {
+        self.identity().did(id)
+    }
+    fn root_authority(&self) -> Option<(veil_identity::DidId, u64)> {
+        self.identity().root_authority()
+    }
+    fn credential_type(&self, name: &str) -> Option<veil_identity::schema::CredentialType> {
+        self.identity().credential_type(name)
+    }
+    fn accreditation(
+        &self,
+        issuer: &veil_identity::DidId,
+        credential_type: &str,
+    ) -> Option<veil_identity::state::Accreditation> {
+        self.identity().accreditation(issuer, credential_type)
+    }
+    fn issuer_tree(
+        &self,
+        issuer: &veil_identity::DidId,
+    ) -> Option<veil_identity::state::IssuerTree> {
+        self.identity().issuer_tree(issuer)
+    }
+    fn tree_node(
+        &self,
+        issuer: &veil_identity::DidId,
+        node: veil_identity::tree::NodeId,
+    ) -> Option<veil_circuits::Fr> {
+        self.identity().tree_node(issuer, node)
+    }
+    fn commitment_index(
+        &self,
+        issuer: &veil_identity::DidId,
+        commitment: &veil_circuits::Fr,
+    ) -> Option<u32> {
+        self.identity().commitment_index(issuer, commitment)
+    }
+    fn root_record(
+        &self,
+        issuer: &veil_identity::DidId,
+        root: &veil_circuits::Fr,
+    ) -> Option<veil_identity::state::RootRecord> {
+        self.identity().root_record(issuer, root)
+    }
+}
+
+impl Pending<'_> {
+    fn identity(
+        &self,
+    ) -> super::identity::IdentityRecords<impl Fn(Cf, &[u8]) -> Option<Vec<u8>> + '_> {
+        super::identity::IdentityRecords(move |cf, key: &[u8]| match self.writes.get(cf, key) {
+            Some(v) => v.map(<[u8]>::to_vec),
+            None => self.ledger.record_or_log(cf, key),
+        })
     }
 }
 
@@ -387,7 +451,6 @@ pub fn execute(
         slots: BTreeMap::new(),
         key_index: BTreeMap::new(),
         nonces: HashSet::new(),
-        identity: veil_identity::state::Overlay::new(ledger),
         params: match &registry.params {
             Some(p) => p.clone(),
             None => ledger.params()?,
@@ -443,7 +506,6 @@ pub fn execute(
         }
         effects.extend(registry.credential_types.into_iter().map(Effect::Type));
         super::identity::write_effects(&mut pending, &effects);
-        pending.identity.absorb(&effects);
     }
     for (key, power) in registry.validators {
         let v = power.to_be_bytes().to_vec();
@@ -525,17 +587,11 @@ pub fn execute(
         .zip(prepared)
         .enumerate()
     {
-        let verdict = result
-            .and_then(|()| tx.check_spends(&pending))
-            .and_then(|()| tx.check_identity(&pending.identity, ctx.timestamp_ms));
+        let verdict = result.and_then(|()| tx.check_stateful(&pending, ctx.timestamp_ms));
         match verdict {
             Ok(effects) => {
                 let position = u32::try_from(accepted.len()).unwrap_or(u32::MAX);
-                pending.apply(&tx, &prep, hash, ctx.height, position)?;
-                if !effects.is_empty() {
-                    super::identity::write_effects(&mut pending, &effects);
-                    pending.identity.absorb(&effects);
-                }
+                pending.apply(&tx, &prep, hash, ctx.height, position, &effects)?;
                 accepted.push(tx);
                 accepted_hashes.push(hash);
             }

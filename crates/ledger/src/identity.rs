@@ -125,14 +125,19 @@ impl Ledger {
     }
 }
 
-impl IdentityState for Ledger {
+/// Identity state read from its records through `get` (a column family
+/// and key to the stored bytes): the committed store for [`Ledger`], or a
+/// block's pending writes over it during execution, so identity effects are
+/// interpreted once, as the records they write.
+pub struct IdentityRecords<F>(pub F);
+
+impl<F: Fn(Cf, &[u8]) -> Option<Vec<u8>>> IdentityState for IdentityRecords<F> {
     fn did(&self, id: &DidId) -> Option<DidRecord> {
-        self.get_or_log(Cf::Dids, &id.0)
-            .and_then(|b| DidRecord::decode(&b).ok())
+        (self.0)(Cf::Dids, &id.0).and_then(|b| DidRecord::decode(&b).ok())
     }
 
     fn root_authority(&self) -> Option<(DidId, u64)> {
-        let b = self.get_or_log(Cf::Meta, META_ROOT_AUTHORITY)?;
+        let b = (self.0)(Cf::Meta, META_ROOT_AUTHORITY)?;
         let mut r = Reader::new(&b);
         Some((
             DidId(r.array("did").ok()?),
@@ -141,12 +146,12 @@ impl IdentityState for Ledger {
     }
 
     fn credential_type(&self, name: &str) -> Option<CredentialType> {
-        self.get_or_log(Cf::CredentialTypes, name.as_bytes())
+        (self.0)(Cf::CredentialTypes, name.as_bytes())
             .and_then(|b| CredentialType::decode(&mut Reader::new(&b)).ok())
     }
 
     fn accreditation(&self, issuer: &DidId, credential_type: &str) -> Option<Accreditation> {
-        self.get_or_log(
+        (self.0)(
             Cf::Accreditations,
             &pair_key(issuer, credential_type.as_bytes()),
         )
@@ -154,17 +159,16 @@ impl IdentityState for Ledger {
     }
 
     fn issuer_tree(&self, issuer: &DidId) -> Option<IssuerTree> {
-        self.get_or_log(Cf::IssuerTrees, &issuer.0)
-            .and_then(|b| IssuerTree::decode(&b).ok())
+        (self.0)(Cf::IssuerTrees, &issuer.0).and_then(|b| IssuerTree::decode(&b).ok())
     }
 
     fn tree_node(&self, issuer: &DidId, node: NodeId) -> Option<Fr> {
-        self.get_or_log(Cf::TreeNodes, &node_key(issuer, node))
+        (self.0)(Cf::TreeNodes, &node_key(issuer, node))
             .and_then(|b| field::from_bytes(&b.try_into().ok()?))
     }
 
     fn commitment_index(&self, issuer: &DidId, commitment: &Fr) -> Option<u32> {
-        self.get_or_log(
+        (self.0)(
             Cf::IssuedCommitments,
             &pair_key(issuer, &field::to_bytes(commitment)),
         )
@@ -172,8 +176,55 @@ impl IdentityState for Ledger {
     }
 
     fn root_record(&self, issuer: &DidId, root: &Fr) -> Option<RootRecord> {
-        self.get_or_log(Cf::IssuerRoots, &pair_key(issuer, &field::to_bytes(root)))
+        (self.0)(Cf::IssuerRoots, &pair_key(issuer, &field::to_bytes(root)))
             .and_then(|b| RootRecord::decode(&b).ok())
+    }
+}
+
+impl IdentityState for Ledger {
+    fn did(&self, id: &DidId) -> Option<DidRecord> {
+        self.identity_records().did(id)
+    }
+
+    fn root_authority(&self) -> Option<(DidId, u64)> {
+        self.identity_records().root_authority()
+    }
+
+    fn credential_type(&self, name: &str) -> Option<CredentialType> {
+        self.identity_records().credential_type(name)
+    }
+
+    fn accreditation(&self, issuer: &DidId, credential_type: &str) -> Option<Accreditation> {
+        self.identity_records()
+            .accreditation(issuer, credential_type)
+    }
+
+    fn issuer_tree(&self, issuer: &DidId) -> Option<IssuerTree> {
+        self.identity_records().issuer_tree(issuer)
+    }
+
+    fn tree_node(&self, issuer: &DidId, node: NodeId) -> Option<Fr> {
+        self.identity_records().tree_node(issuer, node)
+    }
+
+    fn commitment_index(&self, issuer: &DidId, commitment: &Fr) -> Option<u32> {
+        self.identity_records().commitment_index(issuer, commitment)
+    }
+
+    fn root_record(&self, issuer: &DidId, root: &Fr) -> Option<RootRecord> {
+        self.identity_records().root_record(issuer, root)
+    }
+}
+
+impl Ledger {
+    /// Identity state over the committed records.
+    pub fn identity_records(&self) -> IdentityRecords<impl Fn(Cf, &[u8]) -> Option<Vec<u8>> + '_> {
+        IdentityRecords(move |cf, key: &[u8]| self.get_or_log(cf, key))
+    }
+
+    /// A committed record, storage errors logged and read as absent.
+    pub fn record_or_log(&self, cf: Cf, key: &[u8]) -> Option<Vec<u8>> {
+        self.get_or_log(cf, key)
     }
 }
 

@@ -385,7 +385,7 @@ impl Node {
         let bytes = tx.encode();
         let hash = tx.hash();
         let mut pool = self.mempool();
-        tx.check_stateful(self.ledger.as_ref())
+        tx.check_stateful(self.ledger.as_ref(), self.now_ms())
             .map_err(|e| AccessError::Unauthenticated(e.to_string()))?;
         let journal = self
             .store
@@ -435,12 +435,9 @@ impl Node {
     /// Final stateful check and insertion, under the mempool lock.
     fn admit(&self, job: &Admission) -> Result<TxHash, SubmitError> {
         let mut pool = self.mempool();
-        if let Err(e) = job.tx.check_stateful(self.ledger.as_ref()) {
-            return Err(SubmitError::Invalid(e));
-        }
-        // Identity rules against committed state (the block re-checks them
-        // against the block's earlier transactions).
-        if let Err(e) = job.tx.check_identity(self.ledger.as_ref(), self.now_ms()) {
+        // The pipeline's stateful step against committed state (the block
+        // re-checks it against the block's earlier transactions).
+        if let Err(e) = job.tx.check_stateful(self.ledger.as_ref(), self.now_ms()) {
             return Err(SubmitError::Invalid(e));
         }
         match pool.insert(job.hash, Arc::clone(&job.tx), job.bytes) {

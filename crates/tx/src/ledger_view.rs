@@ -189,3 +189,44 @@ impl LedgerView for MemoryLedger {
         self.nonces.contains(&(*requester, *nonce))
     }
 }
+
+/// A [`MemoryLedger`] holds no identity state: no DID, no trust list, no
+/// issuer, so every identity transaction checked against it is refused.
+impl veil_identity::IdentityState for MemoryLedger {
+    fn did(&self, _: &veil_identity::DidId) -> Option<veil_identity::state::DidRecord> {
+        None
+    }
+    fn root_authority(&self) -> Option<(veil_identity::DidId, u64)> {
+        None
+    }
+    fn credential_type(&self, _: &str) -> Option<veil_identity::schema::CredentialType> {
+        None
+    }
+    fn accreditation(
+        &self,
+        _: &veil_identity::DidId,
+        _: &str,
+    ) -> Option<veil_identity::state::Accreditation> {
+        None
+    }
+    fn issuer_tree(&self, _: &veil_identity::DidId) -> Option<veil_identity::state::IssuerTree> {
+        None
+    }
+    fn tree_node(
+        &self,
+        _: &veil_identity::DidId,
+        _: veil_identity::tree::NodeId,
+    ) -> Option<veil_circuits::Fr> {
+        None
+    }
+    fn commitment_index(&self, _: &veil_identity::DidId, _: &veil_circuits::Fr) -> Option<u32> {
+        None
+    }
+    fn root_record(
+        &self,
+        _: &veil_identity::DidId,
+        _: &veil_circuits::Fr,
+    ) -> Option<veil_identity::state::RootRecord> {
+        None
+    }
+}

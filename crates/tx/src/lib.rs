@@ -3,7 +3,8 @@
 //! Pure: no storage, sockets or clock. Validation reads ledger state only
 //! through [`LedgerView`].
 //!
-//! Validation runs in three steps (Penumbra's `ActionHandler` shape):
+//! Every kind goes through one pipeline ([`pipeline`], Penumbra's
+//! `ActionHandler` shape):
 //!
 //! 1. [`Transaction::resolve_rings`] reads the ring members a transaction
 //!    references (outputs are immutable once committed, so this read has no
@@ -11,8 +12,10 @@
 //! 2. [`Transaction::check_stateless`] verifies every proof and signature
 //!    against those members, pure and parallel; [`verify_batch`] does a whole
 //!    block at once;
-//! 3. [`Transaction::check_stateful`] checks what can change: key images
-//!    unspent, one-time keys new, the regulator key in force.
+//! 3. [`Transaction::check_stateful`] checks what can change (key images
+//!    unspent, one-time keys new, the regulator key in force, issuers,
+//!    sequences, nonces, identity rules) and returns the
+//!    [`pipeline::Effect`]s the ledger applies.
 
 pub mod access;
 pub mod batch;
@@ -22,6 +25,7 @@ pub mod error;
 pub mod ledger_view;
 pub mod limits;
 pub mod mint;
+pub mod pipeline;
 pub mod registry;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
@@ -325,55 +329,41 @@ impl Transaction {
         }
     }
 
-    /// Verifies every proof and signature against the resolved rings.
+    /// The stateless step of the pipeline ([`pipeline::TxHandler`]): every
+    /// proof and signature that needs no state beyond the resolved rings.
     pub fn check_stateless(&self, rings: &Rings) -> Result<(), TxError> {
+        use pipeline::TxHandler;
         match self {
-            Self::Transfer(t) => t.check_stateless(rings),
-            Self::Mint(m) => m.check_stateless(),
-            Self::RegulatorKeys(k) => k.check_stateless(),
-            Self::Access(a) => a.check_stateless(),
-            // Identity signatures are checked against the signer's DID
-            // document, which is state: see `check_identity`.
-            Self::Did(_) | Self::Trust(_) | Self::Credential(_) => Ok(()),
+            Self::Transfer(t) => TxHandler::check_stateless(t, rings),
+            Self::Mint(m) => TxHandler::check_stateless(m, rings),
+            Self::RegulatorKeys(k) => TxHandler::check_stateless(k, rings),
+            Self::Access(a) => TxHandler::check_stateless(a, rings),
+            Self::Did(d) => TxHandler::check_stateless(d, rings),
+            Self::Trust(t) => TxHandler::check_stateless(t, rings),
+            Self::Credential(c) => TxHandler::check_stateless(c, rings),
         }
     }
 
-    /// Checks the transaction against current ledger state.
-    pub fn check_stateful(&self, view: &impl LedgerView) -> Result<(), TxError> {
-        match self {
-            Self::Transfer(t) => t.check_stateful(view),
-            _ => self.check_spends(view),
-        }
-    }
-
-    /// [`Self::check_stateful`] without re-reading rings (which never
-    /// change once resolved: outputs are immutable).
-    pub fn check_spends(&self, view: &impl LedgerView) -> Result<(), TxError> {
-        match self {
-            Self::Transfer(t) => t.check_spends(view),
-            Self::Mint(m) => m.check_stateful(view),
-            Self::RegulatorKeys(k) => k.check_stateful(view),
-            Self::Access(a) => a.check_stateful(view),
-            Self::Did(_) | Self::Trust(_) | Self::Credential(_) => Ok(()),
-        }
-    }
-
-    /// The identity rules (signatures included) against identity state at
-    /// block time `now_ms`: the effects of an identity transaction, nothing
-    /// for other kinds.
-    pub fn check_identity(
+    /// The stateful step of the pipeline against `state` at block time
+    /// `now_ms`: what can change between blocks (key images, one-time
+    /// keys, the regulator key in force, issuers, registry sequences,
+    /// nonces, identity rules and signatures). On success, the effects of
+    /// accepting the transaction, for the ledger to apply.
+    pub fn check_stateful<V: pipeline::StateView>(
         &self,
-        state: &dyn veil_identity::IdentityState,
+        state: &V,
         now_ms: u64,
-    ) -> Result<Vec<veil_identity::state::Effect>, TxError> {
-        use veil_identity::state::{apply_credential, apply_did, apply_trust};
+    ) -> Result<Vec<pipeline::Effect>, TxError> {
+        use pipeline::TxHandler;
         match self {
-            Self::Did(d) => apply_did(state, d, now_ms),
-            Self::Trust(t) => apply_trust(state, t, now_ms),
-            Self::Credential(c) => apply_credential(state, c, now_ms),
-            _ => Ok(Vec::new()),
+            Self::Transfer(t) => TxHandler::check_stateful(t, state, now_ms),
+            Self::Mint(m) => TxHandler::check_stateful(m, state, now_ms),
+            Self::RegulatorKeys(k) => TxHandler::check_stateful(k, state, now_ms),
+            Self::Access(a) => TxHandler::check_stateful(a, state, now_ms),
+            Self::Did(d) => TxHandler::check_stateful(d, state, now_ms),
+            Self::Trust(t) => TxHandler::check_stateful(t, state, now_ms),
+            Self::Credential(c) => TxHandler::check_stateful(c, state, now_ms),
         }
-        .map_err(TxError::Identity)
     }
 
     /// Finds and decrypts the outputs paying `view`'s account.
