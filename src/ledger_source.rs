@@ -8,12 +8,17 @@ use crate::crypto::clsag::RingMember;
 use crate::crypto::regulator_ciphertext::RegulatorPublicKey;
 use crate::ledger::Ledger;
 use crate::tx::{AssetId, LedgerView, Transaction, TxHash};
-use crate::wallet::source::{AssetInfo, ChainBlock, ChainSource, ChainTx, TxStatus};
+use crate::wallet::source::{AssetInfo, ChainBlock, ChainSource, ChainTx, SourceError, TxStatus};
+
+/// A ledger read failure, as a chain source reports it.
+fn ledger(e: impl std::error::Error + Send + Sync + 'static) -> SourceError {
+    SourceError::Ledger(Box::new(e))
+}
 
 /// Submission hook for [`LedgerSource`].
-pub type SubmitFn = dyn Fn(&Transaction) -> anyhow::Result<TxHash> + Send + Sync;
+pub type SubmitFn = dyn Fn(&Transaction) -> Result<TxHash, SourceError> + Send + Sync;
 /// Status hook for [`LedgerSource`].
-pub type StatusFn = dyn Fn(&TxHash) -> anyhow::Result<TxStatus> + Send + Sync;
+pub type StatusFn = dyn Fn(&TxHash) -> Result<TxStatus, SourceError> + Send + Sync;
 
 /// Reads a ledger in-process; submission goes through the given hooks.
 pub struct LedgerSource {
@@ -26,17 +31,25 @@ pub struct LedgerSource {
 }
 
 impl ChainSource for LedgerSource {
-    fn tip(&self) -> anyhow::Result<(u64, u64)> {
+    fn tip(&self) -> Result<(u64, u64), SourceError> {
         let t = self.ledger.tip();
-        let ts = self.ledger.header(t.height)?.map_or(0, |h| h.timestamp_ms);
+        let ts = self
+            .ledger
+            .header(t.height)
+            .map_err(ledger)?
+            .map_or(0, |h| h.timestamp_ms);
         Ok((t.height, ts))
     }
 
-    fn genesis_time(&self) -> anyhow::Result<u64> {
-        Ok(self.ledger.header(0)?.map_or(0, |h| h.timestamp_ms))
+    fn genesis_time(&self) -> Result<u64, SourceError> {
+        Ok(self
+            .ledger
+            .header(0)
+            .map_err(ledger)?
+            .map_or(0, |h| h.timestamp_ms))
     }
 
-    fn blocks(&self, from: u64, limit: usize) -> anyhow::Result<Vec<ChainBlock>> {
+    fn blocks(&self, from: u64, limit: usize) -> Result<Vec<ChainBlock>, SourceError> {
         chain_blocks(&self.ledger, from, limit)
     }
 
@@ -44,67 +57,80 @@ impl ChainSource for LedgerSource {
         &self,
         asset: &AssetId,
         indices: &[u64],
-    ) -> anyhow::Result<Vec<(u64, RingMember)>> {
+    ) -> Result<Vec<(u64, RingMember)>, SourceError> {
         indices
             .iter()
             .map(|&i| {
-                self.ledger
-                    .output(asset, i)
-                    .map(|m| (i, m))
-                    .ok_or_else(|| anyhow::anyhow!("output {i} of {asset} not found"))
+                self.ledger.output(asset, i).map(|m| (i, m)).ok_or_else(|| {
+                    SourceError::MissingOutput {
+                        asset: asset.clone(),
+                        index: i,
+                    }
+                })
             })
             .collect()
     }
 
-    fn output_count(&self, asset: &AssetId) -> anyhow::Result<u64> {
-        Ok(self.ledger.output_count(asset)?)
+    fn output_count(&self, asset: &AssetId) -> Result<u64, SourceError> {
+        self.ledger.output_count(asset).map_err(ledger)
     }
 
-    fn asset(&self, asset: &AssetId) -> anyhow::Result<AssetInfo> {
+    fn asset(&self, asset: &AssetId) -> Result<AssetInfo, SourceError> {
         let rec = self
             .ledger
-            .asset(asset)?
-            .ok_or_else(|| anyhow::anyhow!("unknown asset {asset}"))?;
+            .asset(asset)
+            .map_err(ledger)?
+            .ok_or_else(|| SourceError::UnknownAsset(asset.clone()))?;
         Ok(AssetInfo {
             id: asset.clone(),
             decimals: rec.decimals,
         })
     }
 
-    fn regulator_key(&self) -> anyhow::Result<RegulatorPublicKey> {
+    fn regulator_key(&self) -> Result<RegulatorPublicKey, SourceError> {
         let next = self.ledger.next_height();
         self.ledger
-            .keys_in_force(next)?
+            .keys_in_force(next)
+            .map_err(ledger)?
             .first()
             .map(|(_, k)| *k)
-            .ok_or_else(|| anyhow::anyhow!("no regulator key is in force for the next block"))
+            .ok_or(SourceError::NoRegulatorKey)
     }
 
-    fn submit(&self, tx: &Transaction) -> anyhow::Result<TxHash> {
+    fn submit(&self, tx: &Transaction) -> Result<TxHash, SourceError> {
         (self.submit)(tx)
     }
 
-    fn tx_status(&self, hash: &TxHash) -> anyhow::Result<TxStatus> {
+    fn tx_status(&self, hash: &TxHash) -> Result<TxStatus, SourceError> {
         (self.status)(hash)
     }
 }
 
 /// Reads blocks `from..from+limit` of a ledger with their output indices.
-pub fn chain_blocks(ledger: &Ledger, from: u64, limit: usize) -> anyhow::Result<Vec<ChainBlock>> {
+pub fn chain_blocks(
+    ledger: &Ledger,
+    from: u64,
+    limit: usize,
+) -> Result<Vec<ChainBlock>, SourceError> {
     let tip = ledger.tip().height;
     let mut out = Vec::new();
     let mut h = from;
     while h <= tip && out.len() < limit {
-        let Some(block) = ledger.block(h)? else { break };
+        let Some(block) = ledger.block(h).map_err(self::ledger)? else {
+            break;
+        };
         let mut txs = Vec::with_capacity(block.txs.len());
         for tx in block.txs {
             let hash = tx.hash();
             let first_output = match tx.outputs().and_then(|(_, b)| b.outputs.first()) {
                 None => 0,
                 Some(o) => ledger
-                    .output_location(&o.one_time_key)?
+                    .output_location(&o.one_time_key)
+                    .map_err(self::ledger)?
                     .map(|(_, i)| i)
-                    .ok_or_else(|| anyhow::anyhow!("output of {hash} not indexed"))?,
+                    .ok_or(SourceError::Malformed(
+                        "an output the ledger has not indexed",
+                    ))?,
             };
             txs.push(ChainTx {
                 hash,

@@ -12,7 +12,7 @@ use veil::ledger::store::{Cf, MemoryStore, RocksStore, Store};
 use veil::ledger::{tree, Ledger};
 use veil::ledger_source::LedgerSource;
 use veil::tx::{AssetId, Transaction, TxError};
-use veil::wallet::source::TxStatus;
+use veil::wallet::source::{SourceError, TxStatus};
 use veil::wallet::Wallet;
 
 struct Chain {
@@ -33,7 +33,7 @@ fn chain(store: Arc<dyn Store>, network: DevNetwork) -> Chain {
 fn source(ledger: &Arc<Ledger>) -> LedgerSource {
     LedgerSource {
         ledger: Arc::clone(ledger),
-        submit: Box::new(|_| anyhow::bail!("not in this test")),
+        submit: Box::new(|_| Err(SourceError::Refused("not in this test".into()))),
         status: Box::new(|_| Ok(TxStatus::NotFound)),
     }
 }

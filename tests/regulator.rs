@@ -25,7 +25,7 @@ use veil::tx::registry::{Jurisdiction, KeyEntry, RegulatorKeys, Slot};
 use veil::tx::transfer::plan::{Payment, TransferPlan};
 use veil::tx::{AssetId, LedgerView, Transaction, TxError};
 use veil::wallet::disclose::{verify_disclosure, DisclosureError};
-use veil::wallet::source::TxStatus;
+use veil::wallet::source::{SourceError, TxStatus};
 use veil::wallet::{submit_and_wait, Wallet};
 
 fn cny() -> AssetId {
@@ -89,7 +89,7 @@ impl Chain {
     fn source(&self) -> LedgerSource {
         LedgerSource {
             ledger: Arc::clone(&self.ledger),
-            submit: Box::new(|_| anyhow::bail!("n/a")),
+            submit: Box::new(|_| Err(SourceError::Refused("n/a".into()))),
             status: Box::new(|_| Ok(TxStatus::NotFound)),
         }
     }
@@ -328,7 +328,7 @@ fn registry_updates_are_authorized_sequenced_and_bounded() {
 
 // ----- the API: authentication, audit trail, views ----------------------
 
-fn status_code<T: serde::de::DeserializeOwned>(r: anyhow::Result<T>) -> String {
+fn status_code<T, E: std::fmt::Display>(r: Result<T, E>) -> String {
     match r {
         Ok(_) => "ok".into(),
         Err(e) => e.to_string(),

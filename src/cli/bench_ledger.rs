@@ -21,7 +21,7 @@ use crate::tx::bundle::build::PlannedOutput;
 use crate::tx::mint::MintPlan;
 use crate::tx::transfer::plan::{Payment, TransferPlan};
 use crate::tx::{verify_batch_parallel, AssetId, Transaction};
-use crate::wallet::source::{ChainSource, TxStatus};
+use crate::wallet::source::{ChainSource, SourceError, TxStatus};
 use crate::wallet::Wallet;
 
 use super::bench::{BlockArgs, StorageArgs};
@@ -80,7 +80,7 @@ pub fn block(args: &BlockArgs) -> anyhow::Result<serde_json::Value> {
     }
     let source = LedgerSource {
         ledger: Arc::clone(&ledger),
-        submit: Box::new(|_| anyhow::bail!("read-only")),
+        submit: Box::new(|_| Err(SourceError::Refused("read-only".into()))),
         status: Box::new(|_| Ok(TxStatus::NotFound)),
     };
     let mut wallet = Wallet::from_seed(&[7; 32], "payer");

@@ -264,7 +264,7 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
                         w.abandon(&hash);
                         w.save(&args.wallet, &pass, KdfParams::default())?;
                     }
-                    return Err(e);
+                    return Err(e.into());
                 }
             }
         }

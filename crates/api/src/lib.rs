@@ -7,6 +7,8 @@
 //! at `/openapi.json` and checked in as `docs/openapi.json`.
 
 pub mod identity;
+mod metrics;
+mod regulator;
 pub use veil_client::types;
 
 use std::collections::HashMap;
@@ -153,11 +155,11 @@ fn hex32(s: &str, what: &str) -> Result<[u8; 32], ApiError> {
         key_image,
         status,
         state_proof,
-        regulator_transfers,
-        regulator_keys,
-        participants,
-        audit_log,
-        metrics,
+        regulator::regulator_transfers,
+        regulator::regulator_keys,
+        regulator::participants,
+        regulator::audit_log,
+        metrics::metrics,
         identity::resolve_did,
         identity::trust_list,
         identity::issuer,
@@ -224,10 +226,13 @@ pub fn router(node: Arc<Node>, cluster: Option<ClusterView>) -> Router {
         .route("/v1/key-images/{key_image}", get(key_image))
         .route("/v1/status", get(status))
         .route("/v1/state/proof/{*key}", get(state_proof))
-        .route("/v1/regulator/transfers", get(regulator_transfers))
-        .route("/v1/regulator-keys", get(regulator_keys))
-        .route("/v1/participants", get(participants))
-        .route("/v1/audit-log", get(audit_log))
+        .route(
+            "/v1/regulator/transfers",
+            get(regulator::regulator_transfers),
+        )
+        .route("/v1/regulator-keys", get(regulator::regulator_keys))
+        .route("/v1/participants", get(regulator::participants))
+        .route("/v1/audit-log", get(regulator::audit_log))
         .route("/v1/dids/{did}", get(identity::resolve_did))
         .route("/v1/trust-list", get(identity::trust_list))
         .route("/v1/issuers/{did}", get(identity::issuer))
@@ -247,7 +252,7 @@ pub fn router(node: Arc<Node>, cluster: Option<ClusterView>) -> Router {
             "/v1/presentations/verify-batch",
             post(identity::verify_presentations),
         )
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(metrics::metrics))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -728,306 +733,3 @@ async fn state_proof(
 }
 
 pub use veil_client::MAX_REGULATOR_BLOCKS;
-
-fn unauthorized(detail: impl Into<String>) -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        "Regulator authentication required",
-        detail,
-    )
-}
-
-/// Transfers and mints in a height range, for a regulator to decrypt
-/// locally. Requires `Authorization: Veil-Regulator <hex credential>`
-/// (see `tx::access`); every served request is recorded on the ledger.
-#[utoipa::path(get, path = "/v1/regulator/transfers",
-    params(("from" = u64, Query, description = "first height"), ("to" = String, Query, description = "last height, or `latest`"),
-           ("bank" = Option<String>, Query, description = "participant filter (applied by the client; recorded in the audit entry)"),
-           ("asset" = Option<String>, Query, description = "asset filter (idem)")),
-    responses((status = 200, body = RegulatorTransfersJson), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
-async fn regulator_transfers(
-    State(node): State<Arc<Node>>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<RegulatorTransfersJson> {
-    let target = uri
-        .path_and_query()
-        .map_or(uri.path(), |pq| pq.as_str())
-        .to_owned();
-    let auth = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| unauthorized("send Authorization: Veil-Regulator <credential>"))?;
-    let cred = auth
-        .strip_prefix("Veil-Regulator ")
-        .and_then(|h| hex::decode(h.trim()).ok())
-        .ok_or_else(|| unauthorized("the Authorization header must be `Veil-Regulator <hex>`"))?;
-    let req = veil_tx::access::RegulatorRequest::from_credential(&cred, "GET", &target)
-        .map_err(|e| unauthorized(format!("malformed credential: {e}")))?;
-    let tip = node.ledger.tip().height;
-    let from: u64 = q
-        .get("from")
-        .ok_or_else(|| ApiError::bad_request("`from` is required"))?
-        .parse()
-        .map_err(|_| ApiError::bad_request("`from` must be an integer"))?;
-    let to: u64 = match q.get("to").map(String::as_str) {
-        None | Some("latest") => tip,
-        Some(t) => t
-            .parse()
-            .map_err(|_| ApiError::bad_request("`to` must be an integer or `latest`"))?,
-    };
-    if to < from || to - from >= MAX_REGULATOR_BLOCKS {
-        return Err(ApiError::bad_request(format!(
-            "need from ≤ to and at most {MAX_REGULATOR_BLOCKS} blocks per request"
-        )));
-    }
-    let hash = veil_tx::Transaction::Access(req.clone()).hash();
-    let n = Arc::clone(&node);
-    tokio::task::spawn_blocking(move || n.authorize_and_record(req, (from, to)))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| match e {
-            veil_node::AccessError::Unauthenticated(d) => unauthorized(d),
-            veil_node::AccessError::Forbidden(d) => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Outside the delegated scope",
-                d,
-            ),
-            veil_node::AccessError::Unrecorded(d) => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Access not recorded",
-                format!("{d}; nothing was served"),
-            ),
-        })?;
-    let mut transactions = Vec::new();
-    for h in from..=to.min(tip) {
-        let Some(block) = node.ledger.block(h).map_err(ApiError::internal)? else {
-            break;
-        };
-        for tx in &block.txs {
-            let Some((asset, bundle)) = tx.outputs() else {
-                continue;
-            };
-            let key = node
-                .ledger
-                .regulator_key_info(&bundle.regulator_key)
-                .map(|(j, s)| KeySlotJson {
-                    jurisdiction: j.to_string(),
-                    epoch: s.epoch,
-                    version: s.version,
-                });
-            transactions.push(RegulatorTxJson {
-                hash: tx.hash().to_string(),
-                height: h,
-                timestamp_ms: block.header.timestamp_ms,
-                kind: tx.kind().into(),
-                asset: asset.to_string(),
-                key,
-                hex: hex::encode(tx.encode()),
-            });
-        }
-    }
-    Ok(Json(RegulatorTransfersJson {
-        from,
-        to,
-        access_record: hash.to_string(),
-        transactions,
-    }))
-}
-
-/// Regulator identities and every published epoch key (public).
-#[utoipa::path(get, path = "/v1/regulator-keys", responses((status = 200, body = RegulatorRegistryJson)))]
-async fn regulator_keys(State(node): State<Arc<Node>>) -> ApiResult<RegulatorRegistryJson> {
-    let l = &node.ledger;
-    let p = l.params().map_err(ApiError::internal)?;
-    Ok(Json(RegulatorRegistryJson {
-        epoch_length: p.epoch_length,
-        grace_epochs: p.grace_epochs,
-        transfer_jurisdiction: p.transfer_jurisdiction.as_ref().map(ToString::to_string),
-        current_epoch: l.epoch_of(l.next_height()),
-        identities: l
-            .regulator_identities()
-            .map_err(ApiError::internal)?
-            .into_iter()
-            .map(|(id, r)| RegulatorIdentityJson {
-                label: r.label,
-                identity: id.to_string(),
-                jurisdictions: r.jurisdictions.iter().map(ToString::to_string).collect(),
-                sequence: r.sequence,
-            })
-            .collect(),
-        keys: l
-            .regulator_keys()
-            .map_err(ApiError::internal)?
-            .into_iter()
-            .map(|(j, s, r)| RegulatorKeyJson {
-                jurisdiction: j.to_string(),
-                epoch: s.epoch,
-                version: s.version,
-                key: hex::encode(r.key.as_bytes()),
-                active: r.active,
-            })
-            .collect(),
-    }))
-}
-
-/// The participant directory (public).
-#[utoipa::path(get, path = "/v1/participants", responses((status = 200, body = [ParticipantJson])))]
-async fn participants(State(node): State<Arc<Node>>) -> ApiResult<Vec<ParticipantJson>> {
-    Ok(Json(
-        node.ledger
-            .participants()
-            .map_err(ApiError::internal)?
-            .into_iter()
-            .map(|(name, d)| ParticipantJson {
-                name,
-                address_digest: hex::encode(d),
-            })
-            .collect(),
-    ))
-}
-
-/// Access-audit entries in a height range (public: banks see who looked).
-#[utoipa::path(get, path = "/v1/audit-log",
-    params(("from" = Option<u64>, Query, description = "first height"), ("to" = Option<u64>, Query, description = "last height")),
-    responses((status = 200, body = AuditLogJson), (status = 400, body = Problem)))]
-async fn audit_log(
-    State(node): State<Arc<Node>>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<AuditLogJson> {
-    let num = |k: &str, d: u64| -> Result<u64, ApiError> {
-        q.get(k).map_or(Ok(d), |s| {
-            s.parse()
-                .map_err(|_| ApiError::bad_request(format!("`{k}` must be an integer")))
-        })
-    };
-    let from = num("from", 0)?;
-    let to = num("to", u64::MAX)?;
-    let ids: HashMap<String, String> = node
-        .ledger
-        .regulator_identities()
-        .map_err(ApiError::internal)?
-        .into_iter()
-        .map(|(k, r)| (k.to_string(), r.label))
-        .collect();
-    let mut entries = Vec::new();
-    for (height, _, hash) in node
-        .ledger
-        .audit_log(from, to, 10_000)
-        .map_err(ApiError::internal)?
-    {
-        let Some((veil_tx::Transaction::Access(req), _)) =
-            node.ledger.tx(&hash).map_err(ApiError::internal)?
-        else {
-            continue;
-        };
-        let ts = node
-            .ledger
-            .header(height)
-            .map_err(ApiError::internal)?
-            .map_or(0, |h| h.timestamp_ms);
-        let requester_label = match &req.delegation {
-            None => ids
-                .get(&req.requester.to_string())
-                .cloned()
-                .unwrap_or_default(),
-            Some(d) => format!(
-                "auditor delegated by {}",
-                ids.get(&d.issuer.to_string())
-                    .cloned()
-                    .unwrap_or_else(|| d.issuer.to_string())
-            ),
-        };
-        entries.push(AuditEntryJson {
-            height,
-            timestamp_ms: ts,
-            tx: hash.to_string(),
-            requester: req.requester.to_string(),
-            requester_label,
-            delegated_epoch: req.delegation.as_ref().map(|d| d.epoch),
-            method: req.method.clone(),
-            target: req.target.clone(),
-            query_hash: hex::encode(req.query_hash()),
-            expires_ms: req.expires_ms,
-        });
-    }
-    Ok(Json(AuditLogJson { entries }))
-}
-
-/// Prometheus metrics.
-#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain")))]
-async fn metrics(
-    State(node): State<Arc<Node>>,
-    Extension(Cluster(cluster)): Extension<Cluster>,
-) -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        {
-            let mut text = node.metrics.encode();
-            if let Some(c) = &cluster {
-                let eof = text.ends_with("# EOF\n");
-                if eof {
-                    text.truncate(text.len() - "# EOF\n".len());
-                }
-                text.push_str(&net_metrics(&c.net));
-                if eof {
-                    text.push_str("# EOF\n");
-                }
-            }
-            text
-        },
-    )
-}
-
-/// The network's counters in the exposition format (appended to the
-/// registry's text, before its `# EOF`).
-fn net_metrics(net: &veil_net::Network) -> String {
-    use std::fmt::Write as _;
-    use std::sync::atomic::Ordering;
-    let c = net.counters();
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "# HELP veil_peers Admitted peers.\n# TYPE veil_peers gauge"
-    );
-    let _ = writeln!(s, "veil_peers {}", net.peers().len());
-    let _ = writeln!(
-        s,
-        "# HELP veil_net_sent_bytes Bytes sent per channel (all peers).\n# TYPE veil_net_sent_bytes counter"
-    );
-    for ch in veil_net::Channel::ALL {
-        let i = usize::from(ch.id());
-        let _ = writeln!(
-            s,
-            "veil_net_sent_bytes_total{{channel=\"{}\"}} {}",
-            ch.name(),
-            c.sent_bytes[i].load(Ordering::Relaxed)
-        );
-        let _ = writeln!(
-            s,
-            "veil_net_sent_frames_total{{channel=\"{}\"}} {}",
-            ch.name(),
-            c.sent_frames[i].load(Ordering::Relaxed)
-        );
-    }
-    let _ = writeln!(
-        s,
-        "# HELP veil_peer_refusals Connections refused or closed, by reason.\n# TYPE veil_peer_refusals counter"
-    );
-    for (reason, n) in c.refusals() {
-        let _ = writeln!(s, "veil_peer_refusals_total{{reason=\"{reason}\"}} {n}");
-    }
-    let _ = writeln!(
-        s,
-        "veil_net_dropped_frames_total {}",
-        c.dropped_frames.load(Ordering::Relaxed)
-    );
-    s
-}

@@ -110,6 +110,29 @@ impl Client {
         }
     }
 
+    /// `GET` of an API path with an `Authorization` header and its own
+    /// timeout (regulator requests cover up to a thousand blocks).
+    pub fn get_authorized<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        authorization: &str,
+        timeout: Duration,
+    ) -> Result<T, ClientError> {
+        let url = self.url(path);
+        match self
+            .agent
+            .get(&url)
+            .set("Authorization", authorization)
+            .timeout(timeout)
+            .call()
+        {
+            Ok(r) => r
+                .into_json()
+                .map_err(|source| ClientError::Decode { url, source }),
+            Err(e) => Err(error(e, url)),
+        }
+    }
+
     /// `GET /v1/status`.
     pub fn status(&self) -> Result<StatusJson, ClientError> {
         self.get("/v1/status")

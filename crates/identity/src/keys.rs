@@ -29,6 +29,7 @@ use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroize;
 
 use veil_codec::{DecodeError, Reader, Writer};
+use veil_crypto::secret::Secret;
 use veil_crypto::signing::{self, SigningKey as EdSigningKey};
 
 const ED25519: u8 = 1;
@@ -249,19 +250,20 @@ impl SecretKey {
         }
     }
 
-    /// The secret bytes with a type tag, for keystores (`tag ‖ 32 bytes`).
-    /// The caller must zeroize the result.
-    pub fn to_bytes(&self) -> [u8; 33] {
-        let mut out = [0u8; 33];
+    /// The secret bytes with a type tag, for keystores (`tag ‖ 32 bytes`),
+    /// wiped when dropped.
+    pub fn to_bytes(&self) -> Secret<[u8; 33]> {
+        let mut out = Secret::new([0u8; 33]);
+        let buf = out.expose_mut();
         match self {
             Self::Ed25519(k) => {
-                out[0] = ED25519;
-                out[1..].copy_from_slice(k.seed().expose());
+                buf[0] = ED25519;
+                buf[1..].copy_from_slice(k.seed().expose());
             }
             Self::Secp256k1(k) => {
-                out[0] = SECP256K1;
+                buf[0] = SECP256K1;
                 let mut b = k.to_bytes();
-                out[1..].copy_from_slice(&b);
+                buf[1..].copy_from_slice(&b);
                 b.zeroize();
             }
         }
@@ -316,9 +318,9 @@ mod tests {
             let mut bad = sig;
             bad[10] ^= 1;
             assert_eq!(pk.verify(b"msg", &bad), Err(KeyError::Signature));
-            let back = SecretKey::from_bytes(&sk.to_bytes()).unwrap();
+            let back = SecretKey::from_bytes(sk.to_bytes().expose()).unwrap();
             assert_eq!(back.public(), pk);
-            assert!(!format!("{sk:?}").contains(&hex::encode(&sk.to_bytes()[1..])));
+            assert!(!format!("{sk:?}").contains(&hex::encode(&sk.to_bytes().expose()[1..])));
         }
         assert_eq!(PublicKey::from_multibase("z"), Err(KeyError::Multibase));
         assert_eq!(PublicKey::from_multibase("abc"), Err(KeyError::Multibase));

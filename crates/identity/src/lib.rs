@@ -20,6 +20,7 @@ pub mod keys;
 pub mod local_identity;
 pub mod pinned_keys;
 pub mod presentation;
+pub mod rules;
 pub mod schema;
 pub mod state;
 pub mod tree;

@@ -16,7 +16,7 @@ use serde_json::Value;
 use veil_circuits::field;
 use veil_circuits::presentation::holder_commitment;
 use veil_circuits::Fr;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use super::did::{DidDocument, DidId, Fragment, Method, ASSERTION, AUTHENTICATION};
 use super::keys::SecretKey;
@@ -54,7 +54,7 @@ pub struct Identity {
     pub label: String,
     /// Secret keys by fragment.
     pub keys: Vec<(Fragment, SecretKey)>,
-    holder_secret: Zeroizing<[u8; 32]>,
+    holder_secret: Secret<[u8; 32]>,
     /// Credential envelopes held.
     pub credentials: Vec<Value>,
 }
@@ -114,14 +114,15 @@ impl Identity {
         };
         let tx = DidTx::create(doc, &key)
             .unwrap_or_else(|_| unreachable!("document has a first method"));
-        let mut secret = Zeroizing::new([0u8; 32]);
-        let mut seed = [0u8; 32];
-        rng.fill_bytes(&mut seed);
-        secret.copy_from_slice(&field::to_bytes(&field::hash_to_field(
-            b"veil/holder-secret/v1",
-            &seed,
-        )));
-        seed.zeroize();
+        let mut secret = Secret::new([0u8; 32]);
+        let mut seed = Secret::new([0u8; 32]);
+        rng.fill_bytes(seed.expose_mut());
+        secret
+            .expose_mut()
+            .copy_from_slice(&field::to_bytes(&field::hash_to_field(
+                b"veil/holder-secret/v1",
+                seed.expose(),
+            )));
         (
             Self {
                 did: tx.did,
@@ -136,7 +137,9 @@ impl Identity {
 
     /// The holder secret `s`.
     pub fn holder_secret(&self) -> Secret<Fr> {
-        Secret::new(field::from_bytes(&self.holder_secret).unwrap_or_else(|| Fr::from(0u64)))
+        Secret::new(
+            field::from_bytes(self.holder_secret.expose()).unwrap_or_else(|| Fr::from(0u64)),
+        )
     }
 
     /// `Poseidon(s)`, what issuers put in credentials.
@@ -166,8 +169,8 @@ impl Identity {
                 .keys
                 .iter()
                 .map(|(f, k)| {
-                    let mut b = k.to_bytes();
-                    let entry = KeyEntry {
+                    let b = k.to_bytes();
+                    KeyEntry {
                         fragment: f.to_string(),
                         kind: if matches!(k, SecretKey::Ed25519(_)) {
                             "ed25519"
@@ -175,13 +178,11 @@ impl Identity {
                             "secp256k1"
                         }
                         .into(),
-                        secret: SecretHex::new(&b[1..]),
-                    };
-                    b.zeroize();
-                    entry
+                        secret: SecretHex::new(&b.expose()[1..]),
+                    }
                 })
                 .collect(),
-            holder_secret: SecretHex::new(&self.holder_secret[..]),
+            holder_secret: SecretHex::new(self.holder_secret.expose()),
             credentials: self.credentials.clone(),
         };
         let plain = Zeroizing::new(serde_json::to_vec(&body).map_err(|e| bad(&e.to_string()))?);
@@ -216,7 +217,7 @@ impl Identity {
             did: body.did.parse().map_err(|_| bad("did"))?,
             label: body.label.clone(),
             keys,
-            holder_secret: Zeroizing::new(
+            holder_secret: Secret::new(
                 body.holder_secret
                     .bytes32()
                     .ok_or_else(|| bad("holder secret"))?,

@@ -21,7 +21,8 @@ use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-use zeroize::{Zeroize, Zeroizing};
+use veil_secret::Secret;
+use zeroize::Zeroizing;
 
 const VERSION: u8 = 1;
 
@@ -223,29 +224,39 @@ pub fn passphrase(prompt: &str) -> Result<Zeroizing<String>, KeystoreError> {
         .map_err(KeystoreError::Io)
 }
 
-/// A hex-encoded secret that is wiped on drop and never printed.
-#[derive(Clone, Serialize, Deserialize, Default)]
-#[serde(transparent)]
-pub struct SecretHex(String);
+/// A hex-encoded secret inside a keystore's JSON: a [`Secret`] (wiped on
+/// drop, never printed), serialised as its hex string.
+#[derive(Clone)]
+pub struct SecretHex(Secret<String>);
+
+impl Default for SecretHex {
+    fn default() -> Self {
+        Self(Secret::new(String::new()))
+    }
+}
+
+impl Serialize for SecretHex {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.expose())
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretHex {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|s| Self(Secret::new(s)))
+    }
+}
 
 impl SecretHex {
     /// Wraps the hex of `bytes`.
     pub fn new(bytes: &[u8]) -> Self {
-        Self(hex::encode(bytes))
+        Self(Secret::new(hex::encode(bytes)))
     }
 
     /// The 32 bytes it encodes.
     pub fn bytes32(&self) -> Option<[u8; 32]> {
-        let mut v = hex::decode(&self.0).ok()?;
-        let out = <[u8; 32]>::try_from(v.as_slice()).ok();
-        v.zeroize();
-        out
-    }
-}
-
-impl Drop for SecretHex {
-    fn drop(&mut self) {
-        self.0.zeroize();
+        let v = Secret::new(hex::decode(self.0.expose()).ok()?);
+        <[u8; 32]>::try_from(v.expose().as_slice()).ok()
     }
 }
 
@@ -258,6 +269,17 @@ impl fmt::Debug for SecretHex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_hex_round_trips_as_a_string_and_never_prints() {
+        let s = SecretHex::new(&[0xab; 32]);
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(json, format!("\"{}\"", "ab".repeat(32)));
+        let back: SecretHex = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.bytes32(), Some([0xab; 32]));
+        assert_eq!(format!("{back:?}"), "[REDACTED]");
+        assert!(SecretHex::new(&[1; 31]).bytes32().is_none());
+    }
 
     fn fast() -> KdfParams {
         KdfParams {

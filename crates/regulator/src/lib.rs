@@ -11,13 +11,68 @@ pub mod view;
 
 use std::time::Duration;
 
-use anyhow::{anyhow, Context};
 use rand_core::{OsRng, RngCore};
 
-use veil_client::types::{Problem, RegulatorTransfersJson, RegulatorTxJson};
+use veil_client::types::{RegulatorTransfersJson, RegulatorTxJson};
+use veil_client::{Client, ClientError};
 use veil_tx::access::RegulatorRequest;
 
 use credentials::Credentials;
+
+/// Why a regulator operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RegulatorError {
+    /// The node refused the request or could not be reached (its
+    /// problem+json is kept).
+    #[error(transparent)]
+    Api(#[from] ClientError),
+    /// The range starts past the chain's tip.
+    #[error("from-height {from} is beyond the chain tip ({tip})")]
+    BeyondTip {
+        /// The first height asked for.
+        from: u64,
+        /// The tip.
+        tip: u64,
+    },
+    /// A served transaction is not hex.
+    #[error("transaction {0}: not hex")]
+    NotHex(String),
+    /// A served transaction does not decode.
+    #[error("transaction {tx}: {source}")]
+    Decode {
+        /// Its hash.
+        tx: String,
+        /// Why.
+        source: veil_codec::DecodeError,
+    },
+    /// A served transaction names no published regulator key.
+    #[error("transaction {0} uses an unpublished regulator key")]
+    UnpublishedKey(String),
+    /// These credentials hold no key for the epoch a transaction uses.
+    #[error(
+        "transaction {tx} is encrypted to epoch {epoch} (v{version}) of {jurisdiction}; these credentials ({holder}) cannot open it"
+    )]
+    NoEpochKey {
+        /// Its hash.
+        tx: String,
+        /// The key's jurisdiction.
+        jurisdiction: String,
+        /// The epoch.
+        epoch: u64,
+        /// The key version.
+        version: u32,
+        /// Whose credentials these are.
+        holder: String,
+    },
+    /// The regulator ciphertexts of a transaction do not open.
+    #[error("transaction {tx}: {source}")]
+    Open {
+        /// Its hash.
+        tx: String,
+        /// Why.
+        source: veil_tx::bundle::view::RegulatorOpenError,
+    },
+}
 
 /// How long a signed request stays valid.
 pub const REQUEST_LIFETIME: Duration = Duration::from_secs(120);
@@ -43,24 +98,13 @@ pub fn authenticated_get<T: serde::de::DeserializeOwned>(
     api: &str,
     creds: &Credentials,
     target: &str,
-) -> anyhow::Result<T> {
+) -> Result<T, ClientError> {
     let req = signed_request(creds, target);
-    let url = format!("{}{}", api.trim_end_matches('/'), target);
-    match ureq::get(&url)
-        .set(
-            "Authorization",
-            &format!("Veil-Regulator {}", hex::encode(req.credential())),
-        )
-        .timeout(Duration::from_secs(120))
-        .call()
-    {
-        Ok(r) => r.into_json().with_context(|| format!("decoding {url}")),
-        Err(ureq::Error::Status(code, r)) => match r.into_json::<Problem>() {
-            Ok(p) => Err(anyhow!("{} ({code}): {}", p.title, p.detail)),
-            Err(_) => Err(anyhow!("{url}: HTTP {code}")),
-        },
-        Err(e) => Err(anyhow!("cannot reach the node at {url}: {e}")),
-    }
+    Client::new(api).get_authorized(
+        target,
+        &format!("Veil-Regulator {}", hex::encode(req.credential())),
+        Duration::from_secs(120),
+    )
 }
 
 /// Fetches every transfer and mint in `from..=to` (`to = None`: the tip),
@@ -73,10 +117,10 @@ pub fn fetch_transactions(
     from: u64,
     to: Option<u64>,
     filters: &str,
-) -> anyhow::Result<(Vec<RegulatorTxJson>, Vec<String>)> {
-    let tip = veil_wallet::client::HttpSource::new(api).status()?.height;
+) -> Result<(Vec<RegulatorTxJson>, Vec<String>), RegulatorError> {
+    let tip = Client::new(api).status()?.height;
     if from > tip {
-        anyhow::bail!("from-height {from} is beyond the chain tip ({tip})");
+        return Err(RegulatorError::BeyondTip { from, tip });
     }
     let to = to.unwrap_or(tip).min(tip);
     let mut txs = Vec::new();

@@ -7,7 +7,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use anyhow::{bail, Context};
 use serde::Serialize;
 
 use veil_client::types::RegulatorTxJson;
@@ -16,6 +15,7 @@ use veil_tx::bundle::view::open_for_regulator;
 use veil_tx::{AssetId, OutputBundle, OutputsView, Transaction};
 
 use super::credentials::Credentials;
+use super::RegulatorError;
 
 /// One output as the regulator reads it.
 #[derive(Clone, Debug, Serialize)]
@@ -103,11 +103,11 @@ pub fn decrypt(
     creds: &Credentials,
     served: &[RegulatorTxJson],
     dir: &Directory,
-) -> anyhow::Result<Vec<TransferRow>> {
+) -> Result<Vec<TransferRow>, RegulatorError> {
     let bytes: Vec<Vec<u8>> = served
         .iter()
-        .map(|s| hex::decode(&s.hex).with_context(|| format!("transaction {}", s.hash)))
-        .collect::<anyhow::Result<_>>()?;
+        .map(|s| hex::decode(&s.hex).map_err(|_| RegulatorError::NotHex(s.hash.clone())))
+        .collect::<Result<_, _>>()?;
     let items: Vec<Served<'_>> = served
         .iter()
         .zip(&bytes)
@@ -132,17 +132,20 @@ pub fn decrypt_served(
     creds: &Credentials,
     served: &[Served<'_>],
     dir: &Directory,
-) -> anyhow::Result<Vec<TransferRow>> {
+) -> Result<Vec<TransferRow>, RegulatorError> {
     use rayon::prelude::*;
     let decoded: Vec<(usize, OutputsView)> = served
         .par_iter()
         .enumerate()
         .map(|(i, s)| {
             Transaction::decode_outputs(s.bytes)
-                .with_context(|| format!("transaction {}", s.hash))
+                .map_err(|source| RegulatorError::Decode {
+                    tx: s.hash.to_owned(),
+                    source,
+                })
                 .map(|v| v.map(|v| (i, v)))
         })
-        .collect::<anyhow::Result<Vec<_>>>()?
+        .collect::<Result<Vec<_>, _>>()?
         .into_iter()
         .flatten()
         .collect();
@@ -152,17 +155,19 @@ pub fn decrypt_served(
         let s = &served[*i];
         let slot = s
             .key
-            .with_context(|| format!("transaction {} uses an unpublished regulator key", s.hash))?;
+            .ok_or_else(|| RegulatorError::UnpublishedKey(s.hash.to_owned()))?;
         groups.entry(slot).or_default().push(d);
     }
     let mut rows: Vec<Option<TransferRow>> = vec![None; decoded.len()];
     for ((j, epoch, version), idx) in groups {
         let Some(key) = creds.epoch_key(j, epoch, version) else {
-            bail!(
-                "transaction {} is encrypted to epoch {epoch} (v{version}) of {j}; these credentials ({}) cannot open it",
-                served[decoded[idx[0]].0].hash,
-                creds.describe()
-            );
+            return Err(RegulatorError::NoEpochKey {
+                tx: served[decoded[idx[0]].0].hash.to_owned(),
+                jurisdiction: j.to_owned(),
+                epoch,
+                version,
+                holder: creds.describe(),
+            });
         };
         let chunk = idx
             .len()
@@ -181,8 +186,10 @@ pub fn decrypt_served(
                     .map(|(&d, view)| {
                         let (i, v) = &decoded[d];
                         let s = &served[*i];
-                        let view =
-                            view.map_err(|e| anyhow::anyhow!("transaction {}: {e}", s.hash))?;
+                        let view = view.map_err(|source| RegulatorError::Open {
+                            tx: s.hash.to_owned(),
+                            source,
+                        })?;
                         let from = if v.kind == veil_tx::KIND_MINT {
                             "issuer".to_owned()
                         } else {
@@ -221,9 +228,9 @@ pub fn decrypt_served(
                             },
                         ))
                     })
-                    .collect::<anyhow::Result<Vec<_>>>()
+                    .collect::<Result<Vec<_>, RegulatorError>>()
             })
-            .collect::<anyhow::Result<Vec<_>>>()?
+            .collect::<Result<Vec<_>, RegulatorError>>()?
             .into_iter()
             .flatten()
             .collect();

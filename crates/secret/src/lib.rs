@@ -25,6 +25,12 @@ impl<T: Zeroize> Secret<T> {
     pub fn expose(&self) -> &T {
         &self.0
     }
+
+    /// Writes into the secret in place (to fill a buffer without a copy
+    /// that would escape the wipe).
+    pub fn expose_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
 }
 
 impl<T: Zeroize + Clone> Clone for Secret<T> {

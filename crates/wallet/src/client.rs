@@ -1,8 +1,6 @@
 //! The node's HTTP API as a [`ChainSource`]: [`HttpSource`] wraps the
 //! API client ([`veil_client::Client`]) and turns its JSON into chain data.
 
-use anyhow::anyhow;
-
 use veil_client::types::{BlocksJson, OutputsJson, TxStatusResponse};
 use veil_client::Client;
 use veil_crypto::clsag::RingMember;
@@ -11,7 +9,7 @@ use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
 use veil_crypto::stealth::OneTimeKey;
 use veil_tx::{AssetId, Transaction, TxHash};
 
-use super::source::{AssetInfo, ChainBlock, ChainSource, ChainTx, TxStatus};
+use super::source::{AssetInfo, ChainBlock, ChainSource, ChainTx, SourceError, TxStatus};
 
 /// A client of one node's API, read as a chain.
 #[derive(Clone, Debug)]
@@ -19,8 +17,18 @@ pub struct HttpSource {
     client: Client,
 }
 
-fn hex32(s: &str) -> anyhow::Result<[u8; 32]> {
-    veil_client::hex32(s).ok_or_else(|| anyhow!("expected 32 bytes of hex"))
+fn hex32(s: &str) -> Result<[u8; 32], SourceError> {
+    veil_client::hex32(s).ok_or(SourceError::Malformed("a key that is not 32 bytes of hex"))
+}
+
+fn point<T>(
+    r: Result<T, veil_crypto::point::PointError>,
+    what: &'static str,
+) -> Result<T, SourceError> {
+    r.map_err(|e| SourceError::Decode {
+        what,
+        source: veil_codec::DecodeError::Point { what, source: e },
+    })
 }
 
 impl HttpSource {
@@ -40,16 +48,16 @@ impl std::ops::Deref for HttpSource {
 }
 
 impl ChainSource for HttpSource {
-    fn tip(&self) -> anyhow::Result<(u64, u64)> {
+    fn tip(&self) -> Result<(u64, u64), SourceError> {
         let s = self.status()?;
         Ok((s.height, s.timestamp_ms))
     }
 
-    fn genesis_time(&self) -> anyhow::Result<u64> {
+    fn genesis_time(&self) -> Result<u64, SourceError> {
         Ok(self.status()?.genesis_timestamp_ms)
     }
 
-    fn blocks(&self, from: u64, limit: usize) -> anyhow::Result<Vec<ChainBlock>> {
+    fn blocks(&self, from: u64, limit: usize) -> Result<Vec<ChainBlock>, SourceError> {
         let b: BlocksJson = self.get(&format!("/v1/blocks?from={from}&limit={limit}"))?;
         b.blocks
             .into_iter()
@@ -58,10 +66,18 @@ impl ChainSource for HttpSource {
                     .txs
                     .into_iter()
                     .map(|t| {
-                        let tx = Transaction::decode(&hex::decode(&t.hex)?)?;
+                        let bytes = hex::decode(&t.hex)
+                            .map_err(|_| SourceError::Malformed("a transaction that is not hex"))?;
+                        let tx =
+                            Transaction::decode(&bytes).map_err(|source| SourceError::Decode {
+                                what: "transaction",
+                                source,
+                            })?;
                         let hash = tx.hash();
                         if hash.to_string() != t.hash {
-                            anyhow::bail!("node sent a transaction whose hash does not match");
+                            return Err(SourceError::Malformed(
+                                "a transaction whose hash does not match",
+                            ));
                         }
                         Ok(ChainTx {
                             hash,
@@ -69,7 +85,7 @@ impl ChainSource for HttpSource {
                             first_output: t.first_output,
                         })
                     })
-                    .collect::<anyhow::Result<Vec<_>>>()?;
+                    .collect::<Result<Vec<_>, SourceError>>()?;
                 Ok(ChainBlock {
                     height: blk.header.height,
                     timestamp_ms: blk.header.timestamp_ms,
@@ -83,7 +99,7 @@ impl ChainSource for HttpSource {
         &self,
         asset: &AssetId,
         indices: &[u64],
-    ) -> anyhow::Result<Vec<(u64, RingMember)>> {
+    ) -> Result<Vec<(u64, RingMember)>, SourceError> {
         let list = indices
             .iter()
             .map(u64::to_string)
@@ -96,20 +112,20 @@ impl ChainSource for HttpSource {
                 Ok((
                     o.index,
                     RingMember::new(
-                        OneTimeKey::from_bytes(&hex32(&o.key)?)?,
-                        Commitment::from_bytes(&hex32(&o.commitment)?)?,
+                        point(OneTimeKey::from_bytes(&hex32(&o.key)?), "one-time key")?,
+                        point(Commitment::from_bytes(&hex32(&o.commitment)?), "commitment")?,
                     ),
                 ))
             })
             .collect()
     }
 
-    fn output_count(&self, asset: &AssetId) -> anyhow::Result<u64> {
+    fn output_count(&self, asset: &AssetId) -> Result<u64, SourceError> {
         let o: OutputsJson = self.get(&format!("/v1/outputs?asset={asset}&from=0&limit=0"))?;
         Ok(o.count)
     }
 
-    fn asset(&self, asset: &AssetId) -> anyhow::Result<AssetInfo> {
+    fn asset(&self, asset: &AssetId) -> Result<AssetInfo, SourceError> {
         self.status()?
             .assets
             .into_iter()
@@ -118,22 +134,20 @@ impl ChainSource for HttpSource {
                 id: asset.clone(),
                 decimals: a.decimals,
             })
-            .ok_or_else(|| anyhow!("the node knows no asset {asset}"))
+            .ok_or_else(|| SourceError::UnknownAsset(asset.clone()))
     }
 
-    fn regulator_key(&self) -> anyhow::Result<RegulatorPublicKey> {
+    fn regulator_key(&self) -> Result<RegulatorPublicKey, SourceError> {
         let s = self.status()?;
-        let k = s
-            .regulator_key
-            .ok_or_else(|| anyhow!("no regulator key is in force for the next block"))?;
-        Ok(RegulatorPublicKey::from_bytes(&hex32(&k)?)?)
+        let k = s.regulator_key.ok_or(SourceError::NoRegulatorKey)?;
+        point(RegulatorPublicKey::from_bytes(&hex32(&k)?), "regulator key")
     }
 
-    fn submit(&self, tx: &Transaction) -> anyhow::Result<TxHash> {
+    fn submit(&self, tx: &Transaction) -> Result<TxHash, SourceError> {
         Ok(self.submit_bytes(&tx.encode())?)
     }
 
-    fn tx_status(&self, hash: &TxHash) -> anyhow::Result<TxStatus> {
+    fn tx_status(&self, hash: &TxHash) -> Result<TxStatus, SourceError> {
         match self.get::<TxStatusResponse>(&format!("/v1/transactions/{hash}")) {
             Ok(s) => Ok(match (s.status.as_str(), s.height) {
                 ("committed", Some(h)) => TxStatus::Committed(h),
@@ -143,7 +157,7 @@ impl ChainSource for HttpSource {
                 Ok(TxStatus::NotFound)
             }
             Err(veil_client::ClientError::Status { status: 404, .. }) => Ok(TxStatus::NotFound),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(SourceError::Api(e)),
         }
     }
 }

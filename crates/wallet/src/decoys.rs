@@ -22,6 +22,22 @@ use std::collections::BTreeSet;
 use rand::Rng;
 use rand_distr::{Distribution, Gamma};
 
+/// Why decoys could not be chosen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecoyError {
+    /// The ledger holds too few outputs of the asset for the ring size.
+    #[error("ring size {ring} needs at least {ring} outputs on the ledger, there are {outputs}")]
+    TooFewOutputs {
+        /// The ring size asked for.
+        ring: usize,
+        /// Outputs of the asset on the ledger.
+        outputs: u64,
+    },
+    /// The decoy distribution's parameters are invalid (a constant).
+    #[error("invalid decoy distribution parameters")]
+    Distribution,
+}
+
 /// Gamma shape of decoy ages (log-seconds).
 pub const GAMMA_SHAPE: f64 = 19.28;
 /// Gamma rate of decoy ages (log-seconds).
@@ -68,18 +84,16 @@ impl DecoyPicker {
         rng: &mut R,
         real: u64,
         n: usize,
-    ) -> anyhow::Result<Vec<u64>> {
+    ) -> Result<Vec<u64>, DecoyError> {
         let available = self.count.saturating_sub(1);
         if u64::try_from(n).unwrap_or(u64::MAX) > available {
-            anyhow::bail!(
-                "ring size {} needs at least {} outputs on the ledger, there are {}",
-                n + 1,
-                n + 1,
-                self.count
-            );
+            return Err(DecoyError::TooFewOutputs {
+                ring: n + 1,
+                outputs: self.count,
+            });
         }
         let gamma =
-            Gamma::new(GAMMA_SHAPE, 1.0 / GAMMA_RATE).map_err(|e| anyhow::anyhow!("{e}"))?;
+            Gamma::new(GAMMA_SHAPE, 1.0 / GAMMA_RATE).map_err(|_| DecoyError::Distribution)?;
         let mut chosen = BTreeSet::new();
         let mut attempts = 0usize;
         while chosen.len() < n {

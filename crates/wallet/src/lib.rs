@@ -27,7 +27,7 @@ use veil_tx::transfer::plan::{OwnedOutput, Payment, Spend, TransferPlan};
 use veil_tx::{AssetId, Transaction, TxHash};
 
 use keystore::{KdfParams, KeystoreError};
-use source::{ChainSource, TxStatus};
+use source::{ChainSource, SourceError, TxStatus};
 use state::{HistoryEntry, OwnedRecord, PendingTx, SecretHex, Spent, WalletState};
 
 /// Keystore kind of wallets.
@@ -40,8 +40,22 @@ pub enum WalletError {
     #[error(transparent)]
     Keystore(#[from] KeystoreError),
     /// The node or chain source failed.
-    #[error("node: {0:#}")]
-    Source(#[from] anyhow::Error),
+    #[error("node: {0}")]
+    Source(#[from] SourceError),
+    /// Not enough outputs on the ledger for the ring size.
+    #[error(transparent)]
+    Decoys(#[from] decoys::DecoyError),
+    /// The node dropped a submitted transaction.
+    #[error("transaction {0} was dropped by the node")]
+    Dropped(TxHash),
+    /// A submitted transaction was not committed in time.
+    #[error("transaction {hash} not committed within {timeout:?}")]
+    NotCommitted {
+        /// The transaction.
+        hash: TxHash,
+        /// How long we waited.
+        timeout: std::time::Duration,
+    },
     /// Not enough funds.
     #[error("insufficient funds: {available} {asset} spendable, {needed} needed")]
     Insufficient {
@@ -440,17 +454,17 @@ pub fn submit_and_wait(
     source: &dyn ChainSource,
     tx: &Transaction,
     timeout: std::time::Duration,
-) -> anyhow::Result<(TxHash, u64)> {
+) -> Result<(TxHash, u64), WalletError> {
     let hash = source.submit(tx)?;
     let deadline = std::time::Instant::now() + timeout;
     loop {
         match source.tx_status(&hash)? {
             TxStatus::Committed(h) => return Ok((hash, h)),
-            TxStatus::NotFound => anyhow::bail!("transaction {hash} was dropped by the node"),
+            TxStatus::NotFound => return Err(WalletError::Dropped(hash)),
             TxStatus::Pending => {}
         }
         if std::time::Instant::now() > deadline {
-            anyhow::bail!("transaction {hash} not committed within {timeout:?}");
+            return Err(WalletError::NotCommitted { hash, timeout });
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }

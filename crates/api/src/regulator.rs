@@ -1,0 +1,244 @@
+//! Regulator endpoints: authenticated, recorded views of transfers, and the
+//! public registry, participant directory and access-audit trail.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::Json;
+use veil_node::Node;
+use veil_tx::LedgerView;
+
+use super::*;
+
+fn unauthorized(detail: impl Into<String>) -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "Regulator authentication required",
+        detail,
+    )
+}
+
+/// Transfers and mints in a height range, for a regulator to decrypt
+/// locally. Requires `Authorization: Veil-Regulator <hex credential>`
+/// (see `tx::access`); every served request is recorded on the ledger.
+#[utoipa::path(get, path = "/v1/regulator/transfers",
+    params(("from" = u64, Query, description = "first height"), ("to" = String, Query, description = "last height, or `latest`"),
+           ("bank" = Option<String>, Query, description = "participant filter (applied by the client; recorded in the audit entry)"),
+           ("asset" = Option<String>, Query, description = "asset filter (idem)")),
+    responses((status = 200, body = RegulatorTransfersJson), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub(crate) async fn regulator_transfers(
+    State(node): State<Arc<Node>>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<RegulatorTransfersJson> {
+    let target = uri
+        .path_and_query()
+        .map_or(uri.path(), |pq| pq.as_str())
+        .to_owned();
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| unauthorized("send Authorization: Veil-Regulator <credential>"))?;
+    let cred = auth
+        .strip_prefix("Veil-Regulator ")
+        .and_then(|h| hex::decode(h.trim()).ok())
+        .ok_or_else(|| unauthorized("the Authorization header must be `Veil-Regulator <hex>`"))?;
+    let req = veil_tx::access::RegulatorRequest::from_credential(&cred, "GET", &target)
+        .map_err(|e| unauthorized(format!("malformed credential: {e}")))?;
+    let tip = node.ledger.tip().height;
+    let from: u64 = q
+        .get("from")
+        .ok_or_else(|| ApiError::bad_request("`from` is required"))?
+        .parse()
+        .map_err(|_| ApiError::bad_request("`from` must be an integer"))?;
+    let to: u64 = match q.get("to").map(String::as_str) {
+        None | Some("latest") => tip,
+        Some(t) => t
+            .parse()
+            .map_err(|_| ApiError::bad_request("`to` must be an integer or `latest`"))?,
+    };
+    if to < from || to - from >= MAX_REGULATOR_BLOCKS {
+        return Err(ApiError::bad_request(format!(
+            "need from ≤ to and at most {MAX_REGULATOR_BLOCKS} blocks per request"
+        )));
+    }
+    let hash = veil_tx::Transaction::Access(req.clone()).hash();
+    let n = Arc::clone(&node);
+    tokio::task::spawn_blocking(move || n.authorize_and_record(req, (from, to)))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| match e {
+            veil_node::AccessError::Unauthenticated(d) => unauthorized(d),
+            veil_node::AccessError::Forbidden(d) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Outside the delegated scope",
+                d,
+            ),
+            veil_node::AccessError::Unrecorded(d) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Access not recorded",
+                format!("{d}; nothing was served"),
+            ),
+        })?;
+    let mut transactions = Vec::new();
+    for h in from..=to.min(tip) {
+        let Some(block) = node.ledger.block(h).map_err(ApiError::internal)? else {
+            break;
+        };
+        for tx in &block.txs {
+            let Some((asset, bundle)) = tx.outputs() else {
+                continue;
+            };
+            let key = node
+                .ledger
+                .regulator_key_info(&bundle.regulator_key)
+                .map(|(j, s)| KeySlotJson {
+                    jurisdiction: j.to_string(),
+                    epoch: s.epoch,
+                    version: s.version,
+                });
+            transactions.push(RegulatorTxJson {
+                hash: tx.hash().to_string(),
+                height: h,
+                timestamp_ms: block.header.timestamp_ms,
+                kind: tx.kind().into(),
+                asset: asset.to_string(),
+                key,
+                hex: hex::encode(tx.encode()),
+            });
+        }
+    }
+    Ok(Json(RegulatorTransfersJson {
+        from,
+        to,
+        access_record: hash.to_string(),
+        transactions,
+    }))
+}
+
+/// Regulator identities and every published epoch key (public).
+#[utoipa::path(get, path = "/v1/regulator-keys", responses((status = 200, body = RegulatorRegistryJson)))]
+pub(crate) async fn regulator_keys(
+    State(node): State<Arc<Node>>,
+) -> ApiResult<RegulatorRegistryJson> {
+    let l = &node.ledger;
+    let p = l.params().map_err(ApiError::internal)?;
+    Ok(Json(RegulatorRegistryJson {
+        epoch_length: p.epoch_length,
+        grace_epochs: p.grace_epochs,
+        transfer_jurisdiction: p.transfer_jurisdiction.as_ref().map(ToString::to_string),
+        current_epoch: l.epoch_of(l.next_height()),
+        identities: l
+            .regulator_identities()
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .map(|(id, r)| RegulatorIdentityJson {
+                label: r.label,
+                identity: id.to_string(),
+                jurisdictions: r.jurisdictions.iter().map(ToString::to_string).collect(),
+                sequence: r.sequence,
+            })
+            .collect(),
+        keys: l
+            .regulator_keys()
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .map(|(j, s, r)| RegulatorKeyJson {
+                jurisdiction: j.to_string(),
+                epoch: s.epoch,
+                version: s.version,
+                key: hex::encode(r.key.as_bytes()),
+                active: r.active,
+            })
+            .collect(),
+    }))
+}
+
+/// The participant directory (public).
+#[utoipa::path(get, path = "/v1/participants", responses((status = 200, body = [ParticipantJson])))]
+pub(crate) async fn participants(State(node): State<Arc<Node>>) -> ApiResult<Vec<ParticipantJson>> {
+    Ok(Json(
+        node.ledger
+            .participants()
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .map(|(name, d)| ParticipantJson {
+                name,
+                address_digest: hex::encode(d),
+            })
+            .collect(),
+    ))
+}
+
+/// Access-audit entries in a height range (public: banks see who looked).
+#[utoipa::path(get, path = "/v1/audit-log",
+    params(("from" = Option<u64>, Query, description = "first height"), ("to" = Option<u64>, Query, description = "last height")),
+    responses((status = 200, body = AuditLogJson), (status = 400, body = Problem)))]
+pub(crate) async fn audit_log(
+    State(node): State<Arc<Node>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<AuditLogJson> {
+    let num = |k: &str, d: u64| -> Result<u64, ApiError> {
+        q.get(k).map_or(Ok(d), |s| {
+            s.parse()
+                .map_err(|_| ApiError::bad_request(format!("`{k}` must be an integer")))
+        })
+    };
+    let from = num("from", 0)?;
+    let to = num("to", u64::MAX)?;
+    let ids: HashMap<String, String> = node
+        .ledger
+        .regulator_identities()
+        .map_err(ApiError::internal)?
+        .into_iter()
+        .map(|(k, r)| (k.to_string(), r.label))
+        .collect();
+    let mut entries = Vec::new();
+    for (height, _, hash) in node
+        .ledger
+        .audit_log(from, to, 10_000)
+        .map_err(ApiError::internal)?
+    {
+        let Some((veil_tx::Transaction::Access(req), _)) =
+            node.ledger.tx(&hash).map_err(ApiError::internal)?
+        else {
+            continue;
+        };
+        let ts = node
+            .ledger
+            .header(height)
+            .map_err(ApiError::internal)?
+            .map_or(0, |h| h.timestamp_ms);
+        let requester_label = match &req.delegation {
+            None => ids
+                .get(&req.requester.to_string())
+                .cloned()
+                .unwrap_or_default(),
+            Some(d) => format!(
+                "auditor delegated by {}",
+                ids.get(&d.issuer.to_string())
+                    .cloned()
+                    .unwrap_or_else(|| d.issuer.to_string())
+            ),
+        };
+        entries.push(AuditEntryJson {
+            height,
+            timestamp_ms: ts,
+            tx: hash.to_string(),
+            requester: req.requester.to_string(),
+            requester_label,
+            delegated_epoch: req.delegation.as_ref().map(|d| d.epoch),
+            method: req.method.clone(),
+            target: req.target.clone(),
+            query_hash: hex::encode(req.query_hash()),
+            expires_ms: req.expires_ms,
+        });
+    }
+    Ok(Json(AuditLogJson { entries }))
+}
