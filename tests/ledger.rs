@@ -6,7 +6,9 @@ use std::sync::Arc;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use veil::dev::{DevNetwork, DEV_ASSET, DEV_OUTPUTS_PER_BANK, DEV_OUTPUT_AMOUNT};
-use veil::ledger::execute::{execute, BlockContext, ExecError, Mode, RegistryUpdates};
+use veil::ledger::execute::{
+    execute, BlockContext, ExecError, ExecutedBlock, Mode, RegistryUpdates,
+};
 use veil::ledger::genesis::{self, GenesisError};
 use veil::ledger::store::{Cf, MemoryStore, RocksStore, Store};
 use veil::ledger::{tree, Ledger};
@@ -49,6 +51,18 @@ fn ctx(l: &Ledger) -> BlockContext {
     }
 }
 
+/// Executes `txs` as the next block of `c`'s ledger (nothing preverified).
+fn next_block(c: &Chain, txs: Vec<Transaction>, mode: Mode) -> Result<ExecutedBlock, ExecError> {
+    execute(
+        &c.ledger,
+        ctx(&c.ledger),
+        RegistryUpdates::default(),
+        txs,
+        &|_| false,
+        mode,
+    )
+}
+
 fn asset() -> AssetId {
     AssetId::new(DEV_ASSET).unwrap()
 }
@@ -86,15 +100,7 @@ fn genesis_funds_both_banks_and_a_transfer_commits() {
     assert_eq!(a.balance(&asset()).confirmed, each);
 
     let tx = pay(&c, &mut a, &b, 12_345, 1);
-    let block = execute(
-        &c.ledger,
-        ctx(&c.ledger),
-        RegistryUpdates::default(),
-        vec![tx.clone()],
-        &|_| false,
-        Mode::Validate,
-    )
-    .unwrap();
+    let block = next_block(&c, vec![tx.clone()], Mode::Validate).unwrap();
     assert_eq!(block.txs.len(), 1);
     let header = block.header.clone();
     c.ledger.commit(block).unwrap();
@@ -145,15 +151,7 @@ fn first_spend_wins_and_a_refused_block_changes_nothing() {
 
     // A validator refuses the block; nothing is written.
     let root = c.ledger.tip();
-    let err = execute(
-        &c.ledger,
-        ctx(&c.ledger),
-        RegistryUpdates::default(),
-        vec![t1.clone(), t2.clone()],
-        &|_| false,
-        Mode::Validate,
-    )
-    .unwrap_err();
+    let err = next_block(&c, vec![t1.clone(), t2.clone()], Mode::Validate).unwrap_err();
     assert!(
         matches!(
             err,
@@ -168,28 +166,12 @@ fn first_spend_wins_and_a_refused_block_changes_nothing() {
     assert_eq!(c.ledger.tip(), root);
 
     // A proposer keeps the first and drops the second.
-    let block = execute(
-        &c.ledger,
-        ctx(&c.ledger),
-        RegistryUpdates::default(),
-        vec![t1.clone(), t2.clone()],
-        &|_| false,
-        Mode::Propose,
-    )
-    .unwrap();
+    let block = next_block(&c, vec![t1.clone(), t2.clone()], Mode::Propose).unwrap();
     assert_eq!(block.hashes, vec![t1.hash()]);
     assert_eq!(block.rejected[0].0, t2.hash());
     c.ledger.commit(block).unwrap();
     // Next block: both are now refused (replay and double spend).
-    let block = execute(
-        &c.ledger,
-        ctx(&c.ledger),
-        RegistryUpdates::default(),
-        vec![t1, t2],
-        &|_| false,
-        Mode::Propose,
-    )
-    .unwrap();
+    let block = next_block(&c, vec![t1, t2], Mode::Propose).unwrap();
     assert!(block.txs.is_empty());
     assert_eq!(block.rejected.len(), 2);
 }
@@ -203,15 +185,7 @@ fn invalid_transactions_are_refused_by_validators() {
         unreachable!()
     };
     t.fee += 1;
-    let err = execute(
-        &c.ledger,
-        ctx(&c.ledger),
-        RegistryUpdates::default(),
-        vec![Transaction::Transfer(t)],
-        &|_| false,
-        Mode::Validate,
-    )
-    .unwrap_err();
+    let err = next_block(&c, vec![Transaction::Transfer(t)], Mode::Validate).unwrap_err();
     assert!(matches!(
         err,
         ExecError::InvalidTx {
@@ -232,15 +206,7 @@ fn rocksdb_and_memory_agree_and_rocksdb_persists() {
     let b = Wallet::from_seed(&on_disk.network.bank_b_seed, "b");
     let tx = pay(&on_disk, &mut a, &b, 777, 5);
     for c in [&on_disk, &in_mem] {
-        let block = execute(
-            &c.ledger,
-            ctx(&c.ledger),
-            RegistryUpdates::default(),
-            vec![tx.clone()],
-            &|_| false,
-            Mode::Validate,
-        )
-        .unwrap();
+        let block = next_block(&c, vec![tx.clone()], Mode::Validate).unwrap();
         c.ledger.commit(block).unwrap();
     }
     let tip = on_disk.ledger.tip();
@@ -279,15 +245,7 @@ fn identity_effects_of_a_block_are_seen_by_its_later_transactions() {
     let (create, deactivate) = (Transaction::Did(create), Transaction::Did(deactivate));
 
     // Deactivating before creating refuses the block at position 0.
-    let err = execute(
-        &c.ledger,
-        ctx(&c.ledger),
-        RegistryUpdates::default(),
-        vec![deactivate.clone(), create.clone()],
-        &|_| false,
-        Mode::Validate,
-    )
-    .unwrap_err();
+    let err = next_block(&c, vec![deactivate.clone(), create.clone()], Mode::Validate).unwrap_err();
     assert!(
         matches!(
             err,
@@ -305,15 +263,7 @@ fn identity_effects_of_a_block_are_seen_by_its_later_transactions() {
     );
 
     // Creating then deactivating in one block: both accepted.
-    let block = execute(
-        &c.ledger,
-        ctx(&c.ledger),
-        RegistryUpdates::default(),
-        vec![create.clone(), deactivate.clone()],
-        &|_| false,
-        Mode::Validate,
-    )
-    .unwrap();
+    let block = next_block(&c, vec![create.clone(), deactivate.clone()], Mode::Validate).unwrap();
     assert_eq!(block.hashes, vec![create.hash(), deactivate.hash()]);
     c.ledger.commit(block).unwrap();
     let record = c.ledger.did(&id.did).unwrap();
@@ -321,15 +271,7 @@ fn identity_effects_of_a_block_are_seen_by_its_later_transactions() {
     assert_eq!(record.version, 2);
 
     // Replaying either is refused by the next block.
-    let block = execute(
-        &c.ledger,
-        ctx(&c.ledger),
-        RegistryUpdates::default(),
-        vec![create, deactivate],
-        &|_| false,
-        Mode::Propose,
-    )
-    .unwrap();
+    let block = next_block(&c, vec![create, deactivate], Mode::Propose).unwrap();
     assert!(block.txs.is_empty());
     assert_eq!(block.rejected.len(), 2);
 }
