@@ -206,7 +206,7 @@ fn rocksdb_and_memory_agree_and_rocksdb_persists() {
     let b = Wallet::from_seed(&on_disk.network.bank_b_seed, "b");
     let tx = pay(&on_disk, &mut a, &b, 777, 5);
     for c in [&on_disk, &in_mem] {
-        let block = next_block(&c, vec![tx.clone()], Mode::Validate).unwrap();
+        let block = next_block(c, vec![tx.clone()], Mode::Validate).unwrap();
         c.ledger.commit(block).unwrap();
     }
     let tip = on_disk.ledger.tip();
