@@ -197,7 +197,6 @@ fn make() -> Seeds {
 
 /// Whether the target's decoders accept `bytes` (mirrors `fuzz/fuzz_targets`).
 fn accepted(target: &str, bytes: &[u8]) -> bool {
-    let canonical = |ok: bool| ok;
     match target {
         "transaction" => Transaction::decode(bytes).is_ok_and(|t| t.encode() == bytes),
         "consensus_message" => {
@@ -223,14 +222,12 @@ fn accepted(target: &str, bytes: &[u8]) -> bool {
                 let mut r = Reader::new(bytes);
                 f(&mut r) && r.finish().is_ok()
             };
-            canonical(
-                whole(&|r| DidTx::decode(r).is_ok())
-                    || whole(&|r| TrustTx::decode(r).is_ok())
-                    || whole(&|r| DidDocument::decode(r).is_ok())
-                    || std::str::from_utf8(bytes).is_ok_and(|s| s.parse::<DidId>().is_ok())
-                    || serde_json::from_slice::<serde_json::Value>(bytes)
-                        .is_ok_and(|v| DidDocument::from_json(&v).is_ok()),
-            )
+            whole(&|r| DidTx::decode(r).is_ok())
+                || whole(&|r| TrustTx::decode(r).is_ok())
+                || whole(&|r| DidDocument::decode(r).is_ok())
+                || std::str::from_utf8(bytes).is_ok_and(|s| s.parse::<DidId>().is_ok())
+                || serde_json::from_slice::<serde_json::Value>(bytes)
+                    .is_ok_and(|v| DidDocument::from_json(&v).is_ok())
         }
         // JSON the identity parsers read (they may refuse its content).
         "credential" | "api_body" => serde_json::from_slice::<serde_json::Value>(bytes).is_ok(),

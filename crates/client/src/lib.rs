@@ -102,12 +102,7 @@ impl Client {
     /// `GET` of an API path, decoded as `T`.
     pub fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let url = self.url(path);
-        match self.agent.get(&url).call() {
-            Ok(r) => r
-                .into_json()
-                .map_err(|source| ClientError::Decode { url, source }),
-            Err(e) => Err(error(e, url)),
-        }
+        json(self.agent.get(&url).call(), url)
     }
 
     /// `GET` of an API path with an `Authorization` header and its own
@@ -119,18 +114,13 @@ impl Client {
         timeout: Duration,
     ) -> Result<T, ClientError> {
         let url = self.url(path);
-        match self
+        let call = self
             .agent
             .get(&url)
             .set("Authorization", authorization)
             .timeout(timeout)
-            .call()
-        {
-            Ok(r) => r
-                .into_json()
-                .map_err(|source| ClientError::Decode { url, source }),
-            Err(e) => Err(error(e, url)),
-        }
+            .call();
+        json(call, url)
     }
 
     /// `GET /v1/status`.
@@ -141,18 +131,12 @@ impl Client {
     /// Submits raw transaction bytes; the hash the node computed.
     pub fn submit_bytes(&self, bytes: &[u8]) -> Result<TxHash, ClientError> {
         let url = self.url("/v1/transactions");
-        let resp: SubmitResponse = match self
+        let call = self
             .agent
             .post(&url)
             .set("Content-Type", "application/octet-stream")
-            .send_bytes(bytes)
-        {
-            Ok(r) => r.into_json().map_err(|source| ClientError::Decode {
-                url: url.clone(),
-                source,
-            })?,
-            Err(e) => return Err(error(e, url)),
-        };
+            .send_bytes(bytes);
+        let resp: SubmitResponse = json(call, url.clone())?;
         hex32(&resp.hash)
             .map(TxHash)
             .ok_or_else(|| ClientError::Decode {
@@ -174,15 +158,10 @@ impl Client {
         body: &serde_json::Value,
     ) -> Result<Result<serde_json::Value, Problem>, ClientError> {
         let url = self.url(path);
-        match self.agent.post(&url).send_json(body) {
-            Ok(r) => r
-                .into_json()
-                .map(Ok)
-                .map_err(|source| ClientError::Decode { url, source }),
-            Err(e) => match error(e, url) {
-                ClientError::Problem { problem, .. } => Ok(Err(*problem)),
-                other => Err(other),
-            },
+        match json(self.agent.post(&url).send_json(body), url) {
+            Ok(v) => Ok(Ok(v)),
+            Err(ClientError::Problem { problem, .. }) => Ok(Err(*problem)),
+            Err(other) => Err(other),
         }
     }
 }
@@ -190,6 +169,19 @@ impl Client {
 /// Decodes 32 bytes of hex.
 pub fn hex32(s: &str) -> Option<[u8; 32]> {
     hex::decode(s).ok()?.try_into().ok()
+}
+
+/// A response's JSON body, or the error, keeping the problem body.
+fn json<T: serde::de::DeserializeOwned>(
+    call: Result<ureq::Response, ureq::Error>,
+    url: String,
+) -> Result<T, ClientError> {
+    match call {
+        Ok(r) => r
+            .into_json()
+            .map_err(|source| ClientError::Decode { url, source }),
+        Err(e) => Err(error(e, url)),
+    }
 }
 
 /// Turns an HTTP error into a [`ClientError`], keeping the problem body.

@@ -245,7 +245,7 @@ impl Pending<'_> {
                 } => self.put_slot(jurisdiction, *slot, *record),
                 Effect::RegulatorIdentity { id, record } => self.put_identity(*id, record.clone()),
                 Effect::Access { requester, nonce } => {
-                    let state_key = [&requester.as_bytes()[..], nonce].concat();
+                    let state_key = veil_tx::access::state_key(requester, nonce);
                     let rec = SpendRecord { tx: hash, height }.encode();
                     self.put_auth(Cf::AccessNonces, state_key.clone(), rec.clone(), rec);
                     self.writes.put(
@@ -360,7 +360,7 @@ impl Pending<'_> {
     ) -> super::identity::IdentityRecords<impl Fn(Cf, &[u8]) -> Option<Vec<u8>> + '_> {
         super::identity::IdentityRecords(move |cf, key: &[u8]| match self.writes.get(cf, key) {
             Some(v) => v.map(<[u8]>::to_vec),
-            None => self.ledger.record_or_log(cf, key),
+            None => self.ledger.get_or_log(cf, key),
         })
     }
 }

@@ -56,7 +56,8 @@ fn encode_type(t: &CredentialType) -> Vec<u8> {
 }
 
 impl Ledger {
-    fn get_or_log(&self, cf: Cf, key: &[u8]) -> Option<Vec<u8>> {
+    /// A committed record, storage errors logged and read as absent.
+    pub(crate) fn get_or_log(&self, cf: Cf, key: &[u8]) -> Option<Vec<u8>> {
         self.store().get(cf, key).unwrap_or_else(log_none)
     }
 
@@ -220,11 +221,6 @@ impl Ledger {
     /// Identity state over the committed records.
     pub fn identity_records(&self) -> IdentityRecords<impl Fn(Cf, &[u8]) -> Option<Vec<u8>> + '_> {
         IdentityRecords(move |cf, key: &[u8]| self.get_or_log(cf, key))
-    }
-
-    /// A committed record, storage errors logged and read as absent.
-    pub fn record_or_log(&self, cf: Cf, key: &[u8]) -> Option<Vec<u8>> {
-        self.get_or_log(cf, key)
     }
 }
 

@@ -167,6 +167,11 @@ pub struct RegulatorRequest {
     pub signature: Signature,
 }
 
+/// An access record's key in state: `requester ‖ nonce`.
+pub fn state_key(requester: &VerifyingKey, nonce: &[u8; 16]) -> Vec<u8> {
+    [&requester.as_bytes()[..], nonce].concat()
+}
+
 impl RegulatorRequest {
     /// The signed message.
     pub fn message(&self) -> [u8; 32] {
@@ -337,7 +342,7 @@ impl RegulatorRequest {
 
     /// The record's key in state: `requester ‖ nonce`.
     pub fn state_key(&self) -> Vec<u8> {
-        [&self.requester.as_bytes()[..], &self.nonce].concat()
+        state_key(&self.requester, &self.nonce)
     }
 
     /// `SHA-256` of the target: the "hash of the query" of the audit trail.
