@@ -206,3 +206,21 @@ pub async fn accept(
     .await
     .map_err(|_| AdmissionError::Io("deadline".into()))?
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_exact_hello_is_accepted() {
+        let mut hello = [0u8; 5];
+        hello[..4].copy_from_slice(MAGIC);
+        hello[4] = VERSION;
+        assert!(check_hello(&hello).is_ok());
+        for i in 0..5 {
+            let mut bad = hello;
+            bad[i] ^= 1;
+            assert!(matches!(check_hello(&bad), Err(AdmissionError::BadHello)));
+        }
+    }
+}

@@ -137,3 +137,24 @@ pub async fn write_frame(stream: &mut quinn::SendStream, payload: &[u8]) -> Resu
         .await
         .map_err(|e| FrameError::Stream(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_lengths_above_the_channel_limit_are_refused() {
+        for ch in Channel::ALL {
+            let limit = ch.max_frame();
+            let at = u32::try_from(limit).unwrap().to_le_bytes();
+            assert_eq!(frame_length(at, limit).unwrap(), limit);
+            let over = u32::try_from(limit + 1).unwrap().to_le_bytes();
+            assert!(matches!(
+                frame_length(over, limit),
+                Err(FrameError::TooLarge { len, .. }) if len == limit + 1
+            ));
+        }
+        assert!(frame_length([0xff; 4], MAX_RESPONSE).is_err());
+        assert_eq!(frame_length([0; 4], 0).unwrap(), 0);
+    }
+}
