@@ -8,6 +8,7 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
+use veil::codec::Encode;
 use veil::crypto::keys::AccountKeys;
 use veil::crypto::regulator_ciphertext::{self, RegulatorSecretKey};
 use veil::crypto::stealth::SharedSecret;
@@ -75,7 +76,7 @@ fn transfer(t: &Transaction) -> &Transfer {
 fn benches(c: &mut Criterion) {
     let f = fixture(64);
     let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let bytes = f.txs[0].encode();
+    let bytes = f.txs[0].encode().unwrap();
 
     let mut g = c.benchmark_group("transfer_2in_2out_ring16");
     g.sample_size(20);
@@ -101,7 +102,7 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("parts");
     g.bench_function("clsag_verify_ring16", |b| {
         let input = &t0.inputs[0];
-        let msg = t0.signing_hash();
+        let msg = t0.signing_hash().unwrap();
         b.iter(|| {
             veil::crypto::clsag::verify(
                 &mut rng,

@@ -6,6 +6,7 @@
 //! every data directory.
 
 use rand_core::{CryptoRng, RngCore};
+use veil_codec::Encode;
 
 use crate::crypto::keys::AccountKeys;
 use crate::crypto::regulator_keys::{EpochKey, RegulatorMaster};
@@ -127,7 +128,7 @@ impl DevNetwork {
             };
             let tx = Transaction::Mint(plan.build(rng)?);
             mints.push(GenesisMint {
-                tx: hex::encode(tx.encode()),
+                tx: hex::encode(tx.encode()?),
                 note: format!("{DEV_OUTPUTS_PER_BANK} × 1,000,000.00 CNY to {name}"),
             });
         }
@@ -158,7 +159,7 @@ impl DevNetwork {
             },
             root_fragment.clone(),
             root_key,
-        );
+        )?;
         let identity_txs = [
             (Transaction::Did(root_tx), "did:veil of the root authority"),
             (Transaction::Did(issuer_tx), "did:veil of the KYC issuer"),
@@ -169,11 +170,13 @@ impl DevNetwork {
             ),
         ]
         .into_iter()
-        .map(|(tx, note)| GenesisMint {
-            tx: hex::encode(tx.encode()),
-            note: note.into(),
+        .map(|(tx, note)| {
+            Ok(GenesisMint {
+                tx: hex::encode(tx.encode()?),
+                note: note.into(),
+            })
         })
-        .collect();
+        .collect::<Result<_, BuildError>>()?;
         let genesis = GenesisConfig {
             root_authority: Some(root_authority.did.to_string()),
             credential_root_window_ms: crate::ledger::chain::DEFAULT_ROOT_WINDOW_MS,

@@ -121,7 +121,7 @@ pub fn chain_blocks(
         };
         let mut txs = Vec::with_capacity(block.txs.len());
         for tx in block.txs {
-            let hash = tx.hash();
+            let hash = tx.hash()?;
             let first_output = match tx.outputs().and_then(|(_, b)| b.outputs.first()) {
                 None => 0,
                 Some(o) => ledger

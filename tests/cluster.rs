@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use veil::codec::Encode;
+use veil::wire::block::ChainId;
 
 use common::http::get;
 use serde_json::Value;
@@ -192,7 +194,7 @@ async fn dial(
     key: &SigningKey,
     allow_any: bool,
     addr: std::net::SocketAddr,
-    chain: &str,
+    chain: &ChainId,
 ) -> Result<quinn::Connection, String> {
     let allow: tls::AllowList = Arc::new(move |_| allow_any);
     let mut ep = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
@@ -225,9 +227,9 @@ async fn closed_within(conn: &quinn::Connection, d: Duration) -> bool {
     tokio::time::timeout(d, conn.closed()).await.is_ok()
 }
 
-fn bogus_value(chain: &str, height: u64, proposer: [u8; 32], stamp: u64) -> BlockValue {
+fn bogus_value(chain: &ChainId, height: u64, proposer: [u8; 32], stamp: u64) -> BlockValue {
     let header = Header {
-        chain_id: chain.into(),
+        chain_id: chain.clone(),
         height,
         parent: BlockHash([u8::try_from(stamp).unwrap(); 32]),
         timestamp_ms: stamp,
@@ -241,7 +243,7 @@ fn bogus_value(chain: &str, height: u64, proposer: [u8; 32], stamp: u64) -> Bloc
 
 /// Two proposals and two prevotes for the same height and round, signed by
 /// `key`, sent to every live node.
-async fn equivocate(conns: &[quinn::Connection], key: &SigningKey, chain: &str, height: u64) {
+async fn equivocate(conns: &[quinn::Connection], key: &SigningKey, chain: &ChainId, height: u64) {
     let me = NodeId(*key.public().as_bytes());
     for round in 0..3u32 {
         for stamp in [1u64, 2] {
@@ -271,8 +273,8 @@ async fn equivocate(conns: &[quinn::Connection], key: &SigningKey, chain: &str, 
                 NodeSignature(sig.0),
             ));
             for c in conns {
-                send_frame(c, 0, &framed(&msg.encode())).await;
-                send_frame(c, 1, &framed(&vote.encode())).await;
+                send_frame(c, 0, &framed(&msg.encode().unwrap())).await;
+                send_frame(c, 1, &framed(&vote.encode().unwrap())).await;
             }
         }
     }
@@ -284,10 +286,7 @@ fn four_validators_agree_tolerate_one_fault_and_halt_without_quorum() {
     for i in 0..4 {
         net.wait_height(i, 2, Duration::from_secs(60));
     }
-    let chain = net.status(0).unwrap()["chain_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let chain = ChainId::new(net.status(0).unwrap()["chain_id"].as_str().unwrap()).unwrap();
 
     // A transfer submitted to node2 commits on all four.
     let bob = veil(&["wallet", "--wallet", &net.wallet("bank-b"), "address"]);

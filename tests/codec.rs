@@ -5,6 +5,7 @@
 mod common;
 
 use std::sync::OnceLock;
+use veil::codec::Encode;
 
 use common::Scenario;
 use proptest::prelude::*;
@@ -25,7 +26,7 @@ fn samples() -> &'static Vec<Vec<u8>> {
                     .map(|i| s.pay_bob(100 + u64::try_from(i).unwrap(), "memo"))
                     .collect();
                 let t = s.plan(owned, pays, 3, ring).build(&mut s.rng).unwrap();
-                Transaction::Transfer(t).encode()
+                Transaction::Transfer(t).encode().unwrap()
             })
             .collect()
     })
@@ -33,7 +34,11 @@ fn samples() -> &'static Vec<Vec<u8>> {
 
 fn check_canonical(bytes: &[u8]) {
     if let Ok(tx) = Transaction::decode(bytes) {
-        assert_eq!(tx.encode(), bytes, "accepted a non-canonical encoding");
+        assert_eq!(
+            tx.encode().unwrap(),
+            bytes,
+            "accepted a non-canonical encoding"
+        );
     }
 }
 
@@ -41,8 +46,8 @@ fn check_canonical(bytes: &[u8]) {
 fn samples_round_trip() {
     for b in samples() {
         let tx = Transaction::decode(b).unwrap();
-        assert_eq!(&tx.encode(), b);
-        assert_eq!(Transaction::decode(&tx.encode()).unwrap(), tx);
+        assert_eq!(&tx.encode().unwrap(), b);
+        assert_eq!(Transaction::decode(&tx.encode().unwrap()).unwrap(), tx);
     }
 }
 

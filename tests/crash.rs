@@ -142,7 +142,7 @@ fn sigkill_mid_stream_loses_nothing_committed() {
         for b in blocks.blocks {
             let h = &b.header;
             let header = Header {
-                chain_id: h.chain_id.clone(),
+                chain_id: veil::wire::block::ChainId::new(&h.chain_id).unwrap(),
                 height: h.height,
                 parent: BlockHash(hex32(&h.parent)),
                 timestamp_ms: h.timestamp_ms,

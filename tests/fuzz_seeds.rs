@@ -17,7 +17,7 @@ use rand_chacha::ChaCha20Rng;
 use serde_json::json;
 
 use veil::client::types::Problem;
-use veil::codec::{Reader, Writer};
+use veil::codec::{DecodeExt, Encode, Reader, Writer};
 use veil::crypto::signing::SigningKey;
 use veil::dev::DevNetwork;
 use veil::identity::did::{DidDocument, DidId};
@@ -64,16 +64,24 @@ fn make() -> Seeds {
             Transaction::Trust(_) => "trust",
             Transaction::Credential(_) => "credential",
         };
-        add("transaction", format!("genesis-{i:02}-{kind}"), tx.encode());
-        let mut w = Writer::new();
+        add(
+            "transaction",
+            format!("genesis-{i:02}-{kind}"),
+            tx.encode().unwrap(),
+        );
         match tx {
             Transaction::Did(d) => {
-                d.encode(&mut w);
-                add("did_document", format!("did-tx-{i:02}"), w.into_bytes());
+                add(
+                    "did_document",
+                    format!("did-tx-{i:02}"),
+                    d.encode().unwrap(),
+                );
                 if let DidOp::Create(doc) = &d.op {
-                    let mut w = Writer::new();
-                    doc.encode(&mut w);
-                    add("did_document", format!("document-{i:02}"), w.into_bytes());
+                    add(
+                        "did_document",
+                        format!("document-{i:02}"),
+                        doc.encode().unwrap(),
+                    );
                     let text = serde_json::to_vec(&doc.to_json(d.did)).unwrap();
                     add("did_document", format!("document-{i:02}.json"), text);
                     add(
@@ -84,19 +92,26 @@ fn make() -> Seeds {
                 }
             }
             Transaction::Trust(t) => {
-                t.encode(&mut w);
-                add("did_document", format!("trust-tx-{i:02}"), w.into_bytes());
+                add(
+                    "did_document",
+                    format!("trust-tx-{i:02}"),
+                    t.encode().unwrap(),
+                );
             }
             _ => {}
         }
     }
 
     for (i, m) in veil::wire::testing::messages().iter().enumerate() {
-        add("consensus_message", format!("message-{i}"), m.encode());
+        add(
+            "consensus_message",
+            format!("message-{i}"),
+            m.encode().unwrap(),
+        );
     }
 
     let requests = [
-        Request::Txs(txs.iter().take(3).map(Transaction::hash).collect()),
+        Request::Txs(txs.iter().take(3).map(|t| t.hash().unwrap()).collect()),
         Request::Blocks { from: 1, max: 64 },
         Request::Manifest,
         Request::Chunk {
@@ -106,7 +121,7 @@ fn make() -> Seeds {
         },
     ];
     for (i, r) in requests.iter().enumerate() {
-        add("sync_message", format!("request-{i}"), r.encode());
+        add("sync_message", format!("request-{i}"), r.encode().unwrap());
     }
     add(
         "sync_message",
@@ -118,10 +133,10 @@ fn make() -> Seeds {
         &mut w,
         &txs.iter()
             .take(4)
-            .map(Transaction::encode)
+            .map(|t| t.encode().unwrap())
             .collect::<Vec<_>>(),
     );
-    add("sync_message", "bodies-answer".into(), w.into_bytes());
+    add("sync_message", "bodies-answer".into(), w.finish().unwrap());
     let manifest = Manifest {
         height: 100,
         files: vec![("CURRENT".into(), 16), ("000012.sst".into(), 1 << 20)],
@@ -134,7 +149,7 @@ fn make() -> Seeds {
     add(
         "sync_message",
         "chunk-answer".into(),
-        sync::encode_chunk(b"RocksDB"),
+        sync::encode_chunk(b"RocksDB").unwrap(),
     );
 
     let mut hello = veil::net::admission::MAGIC.to_vec();
@@ -198,9 +213,9 @@ fn make() -> Seeds {
 /// Whether the target's decoders accept `bytes` (mirrors `fuzz/fuzz_targets`).
 fn accepted(target: &str, bytes: &[u8]) -> bool {
     match target {
-        "transaction" => Transaction::decode(bytes).is_ok_and(|t| t.encode() == bytes),
+        "transaction" => Transaction::decode(bytes).is_ok_and(|t| t.encode().unwrap() == bytes),
         "consensus_message" => {
-            ConsensusMessage::decode(bytes).is_ok_and(|m| m.encode() == bytes)
+            ConsensusMessage::decode(bytes).is_ok_and(|m| m.encode().unwrap() == bytes)
                 || decode_commit(bytes).is_ok()
         }
         "sync_message" => {
@@ -222,9 +237,9 @@ fn accepted(target: &str, bytes: &[u8]) -> bool {
                 let mut r = Reader::new(bytes);
                 f(&mut r) && r.finish().is_ok()
             };
-            whole(&|r| DidTx::decode(r).is_ok())
-                || whole(&|r| TrustTx::decode(r).is_ok())
-                || whole(&|r| DidDocument::decode(r).is_ok())
+            whole(&|r| DidTx::read(r).is_ok())
+                || whole(&|r| TrustTx::read(r).is_ok())
+                || whole(&|r| DidDocument::read(r).is_ok())
                 || std::str::from_utf8(bytes).is_ok_and(|s| s.parse::<DidId>().is_ok())
                 || serde_json::from_slice::<serde_json::Value>(bytes)
                     .is_ok_and(|v| DidDocument::from_json(&v).is_ok())

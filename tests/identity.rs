@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use veil::codec::Encode;
 
 use rand_core::OsRng;
 use serde_json::{json, Value};
@@ -159,7 +160,8 @@ impl World {
             op,
             frag("key-1"),
             self.authority.key("key-1"),
-        );
+        )
+        .unwrap();
         self.trust_tx(&tx)?;
         self.trust_seq += 1;
         Ok(())
@@ -203,7 +205,8 @@ impl World {
             },
             frag("key-1"),
             issuer.key("key-1"),
-        );
+        )
+        .unwrap();
         self.cred_tx(&tx).unwrap();
         let index = self.state.commitment_index(&issuer.did, &c).unwrap();
         let f = frag("key-1");
@@ -232,7 +235,8 @@ impl World {
             CredentialOp::Revoke { leaves: vec![leaf] },
             frag("key-1"),
             issuer.key("key-1"),
-        );
+        )
+        .unwrap();
         self.cred_tx(&tx)
     }
 
@@ -339,7 +343,8 @@ fn did_lifecycle_versions_controllers_and_replays() {
         alice.did,
         frag("key-1"),
         alice.key("key-1"),
-    );
+    )
+    .unwrap();
     w.did_tx(&update).unwrap();
     alice.keys.insert("key-2".into(), k2);
     // Replayed (stale version).
@@ -358,7 +363,8 @@ fn did_lifecycle_versions_controllers_and_replays() {
         alice.did,
         frag("key-2"),
         alice.key("key-2"),
-    );
+    )
+    .unwrap();
     assert!(matches!(
         w.did_tx(&bad),
         Err(IdentityError::MethodNotAuthorized { .. })
@@ -371,7 +377,8 @@ fn did_lifecycle_versions_controllers_and_replays() {
         alice.did,
         frag("key-1"),
         alice.key("key-1"),
-    );
+    )
+    .unwrap();
     tampered.signature[5] ^= 1;
     assert_eq!(w.did_tx(&tampered), Err(IdentityError::BadSignature));
     tampered.signature[5] ^= 1;
@@ -385,7 +392,8 @@ fn did_lifecycle_versions_controllers_and_replays() {
         alice.did,
         frag("key-1"),
         alice.key("key-1"),
-    );
+    )
+    .unwrap();
     assert!(matches!(
         w.did_tx(&lockout),
         Err(IdentityError::Document(_))
@@ -403,7 +411,8 @@ fn did_lifecycle_versions_controllers_and_replays() {
         alice.did,
         frag("key-1"),
         alice.key("key-1"),
-    );
+    )
+    .unwrap();
     w.did_tx(&rotate).unwrap();
     let old = alice.keys.insert("key-1".into(), new_key).unwrap();
     let with_old = DidTx::signed(
@@ -413,7 +422,8 @@ fn did_lifecycle_versions_controllers_and_replays() {
         alice.did,
         frag("key-1"),
         &old,
-    );
+    )
+    .unwrap();
     assert_eq!(w.did_tx(&with_old), Err(IdentityError::BadSignature));
 
     // A DID controlled by another: only the controller's key may update it.
@@ -425,7 +435,8 @@ fn did_lifecycle_versions_controllers_and_replays() {
         bob.did,
         frag("key-1"),
         bob.key("key-1"),
-    );
+    )
+    .unwrap();
     w.did_tx(&set).unwrap();
     let by_bob = DidTx::signed(
         bob.did,
@@ -434,7 +445,8 @@ fn did_lifecycle_versions_controllers_and_replays() {
         bob.did,
         frag("key-1"),
         bob.key("key-1"),
-    );
+    )
+    .unwrap();
     assert_eq!(
         w.did_tx(&by_bob),
         Err(IdentityError::NotController(bob.did))
@@ -446,7 +458,8 @@ fn did_lifecycle_versions_controllers_and_replays() {
         alice.did,
         frag("key-1"),
         alice.key("key-1"),
-    );
+    )
+    .unwrap();
     w.did_tx(&by_alice).unwrap();
     let again = DidTx::signed(
         bob.did,
@@ -455,7 +468,8 @@ fn did_lifecycle_versions_controllers_and_replays() {
         alice.did,
         frag("key-1"),
         alice.key("key-1"),
-    );
+    )
+    .unwrap();
     assert_eq!(
         w.did_tx(&again),
         Err(IdentityError::DidDeactivated(bob.did))
@@ -479,7 +493,8 @@ fn trust_list_and_credential_operations() {
         },
         frag("key-1"),
         stranger.key("key-1"),
-    );
+    )
+    .unwrap();
     assert_eq!(
         w.trust_tx(&by_stranger),
         Err(IdentityError::NotRootAuthority)
@@ -490,7 +505,8 @@ fn trust_list_and_credential_operations() {
         TrustOp::DefineType(kyc_type()),
         frag("key-1"),
         w.authority.key("key-1"),
-    );
+    )
+    .unwrap();
     assert!(matches!(
         w.trust_tx(&replay),
         Err(IdentityError::Sequence { .. })
@@ -520,6 +536,7 @@ fn trust_list_and_credential_operations() {
             frag("key-1"),
             issuer.key("key-1"),
         )
+        .unwrap()
     };
     assert!(matches!(
         w.cred_tx(&issue(1, vec![c])),
@@ -557,7 +574,8 @@ fn trust_list_and_credential_operations() {
         CredentialOp::Revoke { leaves: vec![0] },
         frag("key-1"),
         stranger.key("key-1"),
-    );
+    )
+    .unwrap();
     assert_eq!(w.cred_tx(&by_stranger), Err(IdentityError::BadSignature));
     assert_eq!(w.revoke(&issuer, 5), Err(IdentityError::UnknownLeaf(5)));
     w.revoke(&issuer, 0).unwrap();
@@ -816,7 +834,8 @@ fn envelope_signatures_verify_historically_after_rotation() {
         issuer.did,
         frag("key-1"),
         issuer.key("key-1"),
-    );
+    )
+    .unwrap();
     w.did_tx(&rotate).unwrap();
     // The old signature still verifies as of version 1.
     assert_eq!(
@@ -867,36 +886,45 @@ fn identity_transactions_round_trip_and_hostile_bytes_never_panic() {
     let mut w = World::new();
     let p = w.new_party();
     let txs = vec![
-        Transaction::Did(DidTx::signed(
-            p.did,
-            1,
-            DidOp::Update(vec![
-                Change::SetRelationships(frag("key-1"), AUTHENTICATION),
-                Change::SetControllers(vec![p.did]),
-            ]),
-            p.did,
-            frag("key-1"),
-            p.key("key-1"),
-        )),
-        Transaction::Trust(TrustTx::signed(
-            p.did,
-            1,
-            TrustOp::DefineType(kyc_type()),
-            frag("key-1"),
-            p.key("key-1"),
-        )),
-        Transaction::Credential(CredentialTx::signed(
-            p.did,
-            1,
-            CredentialOp::Revoke {
-                leaves: vec![1, 5, 9],
-            },
-            frag("key-1"),
-            p.key("key-1"),
-        )),
+        Transaction::Did(
+            DidTx::signed(
+                p.did,
+                1,
+                DidOp::Update(vec![
+                    Change::SetRelationships(frag("key-1"), AUTHENTICATION),
+                    Change::SetControllers(vec![p.did]),
+                ]),
+                p.did,
+                frag("key-1"),
+                p.key("key-1"),
+            )
+            .unwrap(),
+        ),
+        Transaction::Trust(
+            TrustTx::signed(
+                p.did,
+                1,
+                TrustOp::DefineType(kyc_type()),
+                frag("key-1"),
+                p.key("key-1"),
+            )
+            .unwrap(),
+        ),
+        Transaction::Credential(
+            CredentialTx::signed(
+                p.did,
+                1,
+                CredentialOp::Revoke {
+                    leaves: vec![1, 5, 9],
+                },
+                frag("key-1"),
+                p.key("key-1"),
+            )
+            .unwrap(),
+        ),
     ];
     for tx in &txs {
-        let bytes = tx.encode();
+        let bytes = tx.encode().unwrap();
         assert_eq!(&Transaction::decode(&bytes).unwrap(), tx);
         for cut in 0..bytes.len() {
             assert!(Transaction::decode(&bytes[..cut]).is_err());
@@ -912,30 +940,38 @@ fn identity_transactions_round_trip_and_hostile_bytes_never_panic() {
     }
     // Non-canonical and zero commitments, unsorted leaves.
     let bad_commitment = {
-        let mut b = Transaction::Credential(CredentialTx::signed(
-            p.did,
-            1,
-            CredentialOp::Issue {
-                credential_type: "KycCredential".into(),
-                commitments: vec![Fr::from(1u64)],
-            },
-            frag("key-1"),
-            p.key("key-1"),
-        ))
-        .encode();
+        let mut b = Transaction::Credential(
+            CredentialTx::signed(
+                p.did,
+                1,
+                CredentialOp::Issue {
+                    credential_type: "KycCredential".into(),
+                    commitments: vec![Fr::from(1u64)],
+                },
+                frag("key-1"),
+                p.key("key-1"),
+            )
+            .unwrap(),
+        )
+        .encode()
+        .unwrap();
         let at = b.len() - 64 - 1 - 5 - 32;
         b[at..at + 32].copy_from_slice(&[0xff; 32]);
         b
     };
     assert!(Transaction::decode(&bad_commitment).is_err());
-    let unsorted = Transaction::Credential(CredentialTx::signed(
-        p.did,
-        1,
-        CredentialOp::Revoke { leaves: vec![3, 2] },
-        frag("key-1"),
-        p.key("key-1"),
-    ))
-    .encode();
+    let unsorted = Transaction::Credential(
+        CredentialTx::signed(
+            p.did,
+            1,
+            CredentialOp::Revoke { leaves: vec![3, 2] },
+            frag("key-1"),
+            p.key("key-1"),
+        )
+        .unwrap(),
+    )
+    .encode()
+    .unwrap();
     assert!(Transaction::decode(&unsorted).is_err());
 }
 

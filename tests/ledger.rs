@@ -167,8 +167,8 @@ fn first_spend_wins_and_a_refused_block_changes_nothing() {
 
     // A proposer keeps the first and drops the second.
     let block = next_block(&c, vec![t1.clone(), t2.clone()], Mode::Propose).unwrap();
-    assert_eq!(block.hashes, vec![t1.hash()]);
-    assert_eq!(block.rejected[0].0, t2.hash());
+    assert_eq!(block.hashes, vec![t1.hash().unwrap()]);
+    assert_eq!(block.rejected[0].0, t2.hash().unwrap());
     c.ledger.commit(block).unwrap();
     // Next block: both are now refused (replay and double spend).
     let block = next_block(&c, vec![t1, t2], Mode::Propose).unwrap();
@@ -214,7 +214,7 @@ fn rocksdb_and_memory_agree_and_rocksdb_persists() {
     drop(on_disk);
     let reopened = Ledger::open(Arc::new(RocksStore::open(dir.path(), true).unwrap())).unwrap();
     assert_eq!(reopened.tip(), tip);
-    assert_eq!(reopened.tx(&tx.hash()).unwrap().unwrap().0, tx);
+    assert_eq!(reopened.tx(&tx.hash().unwrap()).unwrap().unwrap().0, tx);
     // The same genesis is accepted again; another is refused.
     genesis::initialize(&reopened, &network().genesis).unwrap();
     let other = DevNetwork::generate(&mut ChaCha20Rng::seed_from_u64(7), 1).unwrap();
@@ -241,7 +241,8 @@ fn identity_effects_of_a_block_are_seen_by_its_later_transactions() {
         &mut ChaCha20Rng::seed_from_u64(9),
     );
     let (fragment, key) = id.first_key().unwrap();
-    let deactivate = DidTx::signed(id.did, 1, DidOp::Deactivate, id.did, fragment.clone(), key);
+    let deactivate =
+        DidTx::signed(id.did, 1, DidOp::Deactivate, id.did, fragment.clone(), key).unwrap();
     let (create, deactivate) = (Transaction::Did(create), Transaction::Did(deactivate));
 
     // Deactivating before creating refuses the block at position 0.
@@ -264,7 +265,10 @@ fn identity_effects_of_a_block_are_seen_by_its_later_transactions() {
 
     // Creating then deactivating in one block: both accepted.
     let block = next_block(&c, vec![create.clone(), deactivate.clone()], Mode::Validate).unwrap();
-    assert_eq!(block.hashes, vec![create.hash(), deactivate.hash()]);
+    assert_eq!(
+        block.hashes,
+        vec![create.hash().unwrap(), deactivate.hash().unwrap()]
+    );
     c.ledger.commit(block).unwrap();
     let record = c.ledger.did(&id.did).unwrap();
     assert!(record.deactivated);

@@ -4,6 +4,7 @@
 mod common;
 
 use common::Scenario;
+use veil::codec::Encode;
 use veil::crypto::range::RangeError;
 use veil::crypto::signing::{Signature, SigningKey};
 use veil::tx::bundle::build::{BuildError, PlannedOutput};
@@ -42,7 +43,7 @@ fn issuer_mints_and_receiver_and_regulator_see_it() {
         .build(&mut s.rng)
         .unwrap();
     let tx = Transaction::Mint(mint.clone());
-    let tx = Transaction::decode(&tx.encode()).unwrap();
+    let tx = Transaction::decode(&tx.encode().unwrap()).unwrap();
     s.validate(&tx).unwrap();
     let got = tx.scan(s.bob.view_key());
     assert_eq!(got.iter().map(|o| o.note.amount).sum::<u64>(), 1_000_005);

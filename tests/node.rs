@@ -4,6 +4,7 @@
 mod common;
 
 use std::time::Duration;
+use veil::codec::Encode;
 
 use common::http::{declare_oversized_body, get, post, raw};
 use common::node::TestNode;
@@ -128,8 +129,8 @@ fn double_spends_are_refused_at_the_mempool_and_after_commit() {
     assert_eq!(t1.key_images(), t2.key_images());
     // Stop blocks from being made while both arrive.
     let url = format!("{}/v1/transactions", n.url());
-    let (c1, _) = post(&url, "application/octet-stream", &t1.encode());
-    let (c2, p2) = post(&url, "application/octet-stream", &t2.encode());
+    let (c1, _) = post(&url, "application/octet-stream", &t1.encode().unwrap());
+    let (c2, p2) = post(&url, "application/octet-stream", &t2.encode().unwrap());
     assert_eq!(c1, 202);
     if c2 == 409 {
         assert_eq!(p2["type"], "urn:veil:problem:double-spend");
@@ -140,18 +141,18 @@ fn double_spends_are_refused_at_the_mempool_and_after_commit() {
     let src = n.source();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while !matches!(
-        src.tx_status(&t1.hash()).unwrap(),
+        src.tx_status(&t1.hash().unwrap()).unwrap(),
         veil::wallet::source::TxStatus::Committed(_)
     ) {
         assert!(std::time::Instant::now() < deadline);
         std::thread::sleep(Duration::from_millis(20));
     }
-    let (c, p) = post(&url, "application/octet-stream", &t2.encode());
+    let (c, p) = post(&url, "application/octet-stream", &t2.encode().unwrap());
     assert_eq!(
         (c, p["type"].as_str().unwrap()),
         (409, "urn:veil:problem:double-spend")
     );
-    let (c, p) = post(&url, "application/octet-stream", &t1.encode());
+    let (c, p) = post(&url, "application/octet-stream", &t1.encode().unwrap());
     assert_eq!(
         (c, p["type"].as_str().unwrap()),
         (409, "urn:veil:problem:duplicate")
@@ -167,7 +168,8 @@ fn bad_input_gets_problem_json_and_changes_nothing() {
     let good = a
         .prepare_transfer(&n.source(), &cny(), b.address(), 10, b"", 0, 16, &mut OsRng)
         .unwrap()
-        .encode();
+        .encode()
+        .unwrap();
     let root = status(&n).state_root;
     let url = format!("{}/v1/transactions", n.url());
     let cases: Vec<(&str, &str, Vec<u8>, u16, &str)> = vec![
@@ -266,7 +268,7 @@ fn bad_input_gets_problem_json_and_changes_nothing() {
     let (c, p) = post(
         &url,
         "application/octet-stream",
-        &Transaction::Transfer(t).encode(),
+        &Transaction::Transfer(t).encode().unwrap(),
     );
     assert_eq!(
         (c, p["type"].as_str().unwrap()),
@@ -381,7 +383,7 @@ fn nothing_in_clear_on_disk_or_in_api_responses() {
         format!("/v1/blocks/{height}"),
         "/v1/blocks?from=0&limit=100".into(),
         "/v1/outputs?asset=CNY&from=0&limit=1000".into(),
-        format!("/v1/transactions/{}", tx.hash()),
+        format!("/v1/transactions/{}", tx.hash().unwrap()),
     ] {
         api.push_str(
             &ureq::get(&format!("{}{path}", n.url()))

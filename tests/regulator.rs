@@ -5,6 +5,7 @@ mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
+use veil::codec::Encode;
 
 use common::node::TestNode;
 use rand_chacha::ChaCha20Rng;
@@ -109,9 +110,9 @@ impl Chain {
             unreachable!()
         };
         let owned = a.state.outputs.iter().find(|o| {
-            o.spent
-                .as_ref()
-                .is_some_and(|s| s.tx == Transaction::Transfer(t.clone()).hash().to_string())
+            o.spent.as_ref().is_some_and(|s| {
+                s.tx == Transaction::Transfer(t.clone()).hash().unwrap().to_string()
+            })
         });
         let owned = a.owned_output_of(owned.unwrap()).unwrap();
         let ring: Vec<u64> = t.inputs[0].ring.clone();
@@ -197,13 +198,9 @@ fn registry_updates_are_authorized_sequenced_and_bounded() {
 
     // A stranger cannot publish.
     let stranger = SigningKey::from_seed(&[0x66; 32]);
-    let forged = Transaction::RegulatorKeys(RegulatorKeys::sign(
-        &stranger,
-        1,
-        j.clone(),
-        vec![entry(200, 0)],
-        vec![],
-    ));
+    let forged = Transaction::RegulatorKeys(
+        RegulatorKeys::sign(&stranger, 1, j.clone(), vec![entry(200, 0)], vec![]).unwrap(),
+    );
     assert_eq!(check(&forged), Err(TxError::NotRegulator));
     // Claiming the regulator's identity without its key: signature fails.
     let Transaction::RegulatorKeys(mut claimed) = forged.clone() else {
@@ -215,22 +212,21 @@ fn registry_updates_are_authorized_sequenced_and_bounded() {
         Err(TxError::RegistrySignature)
     );
     // Another jurisdiction.
-    let other = Transaction::RegulatorKeys(RegulatorKeys::sign(
-        &identity,
-        1,
-        Jurisdiction::new("hk").unwrap(),
-        vec![entry(200, 0)],
-        vec![],
-    ));
+    let other = Transaction::RegulatorKeys(
+        RegulatorKeys::sign(
+            &identity,
+            1,
+            Jurisdiction::new("hk").unwrap(),
+            vec![entry(200, 0)],
+            vec![],
+        )
+        .unwrap(),
+    );
     assert_eq!(check(&other), Err(TxError::NotRegulator));
     // Wrong sequence; taken slot; past epoch (height 1 is epoch 0).
-    let bad_seq = Transaction::RegulatorKeys(RegulatorKeys::sign(
-        &identity,
-        5,
-        j.clone(),
-        vec![entry(200, 0)],
-        vec![],
-    ));
+    let bad_seq = Transaction::RegulatorKeys(
+        RegulatorKeys::sign(&identity, 5, j.clone(), vec![entry(200, 0)], vec![]).unwrap(),
+    );
     assert_eq!(
         check(&bad_seq),
         Err(TxError::RegistrySequence {
@@ -238,22 +234,21 @@ fn registry_updates_are_authorized_sequenced_and_bounded() {
             found: 5
         })
     );
-    let taken = Transaction::RegulatorKeys(RegulatorKeys::sign(
-        &identity,
-        1,
-        j.clone(),
-        vec![entry(3, 0)],
-        vec![],
-    ));
+    let taken = Transaction::RegulatorKeys(
+        RegulatorKeys::sign(&identity, 1, j.clone(), vec![entry(3, 0)], vec![]).unwrap(),
+    );
     assert_eq!(check(&taken), Err(TxError::RegistrySlotTaken(3)));
     // A good one commits; replaying it is refused.
-    let good = Transaction::RegulatorKeys(RegulatorKeys::sign(
-        &identity,
-        1,
-        j.clone(),
-        vec![entry(200, 0), entry(201, 0)],
-        vec![],
-    ));
+    let good = Transaction::RegulatorKeys(
+        RegulatorKeys::sign(
+            &identity,
+            1,
+            j.clone(),
+            vec![entry(200, 0), entry(201, 0)],
+            vec![],
+        )
+        .unwrap(),
+    );
     check(&good).unwrap();
     assert!(c
         .block(vec![good.clone()], Mode::Validate)
@@ -282,26 +277,25 @@ fn registry_updates_are_authorized_sequenced_and_bounded() {
     for _ in 0..10 {
         c.block(vec![], Mode::Validate).unwrap();
     }
-    let past = Transaction::RegulatorKeys(RegulatorKeys::sign(
-        &identity,
-        2,
-        j.clone(),
-        vec![entry(0, 5)],
-        vec![],
-    ));
+    let past = Transaction::RegulatorKeys(
+        RegulatorKeys::sign(&identity, 2, j.clone(), vec![entry(0, 5)], vec![]).unwrap(),
+    );
     assert_eq!(check(&past), Err(TxError::RegistryEpoch(0)));
 
     // Revoke epoch 1 v0 with a replacement: the old key is refused, the new one accepted.
-    let rot = Transaction::RegulatorKeys(RegulatorKeys::sign(
-        &identity,
-        2,
-        j.clone(),
-        vec![entry(1, 1)],
-        vec![Slot {
-            epoch: 1,
-            version: 0,
-        }],
-    ));
+    let rot = Transaction::RegulatorKeys(
+        RegulatorKeys::sign(
+            &identity,
+            2,
+            j.clone(),
+            vec![entry(1, 1)],
+            vec![Slot {
+                epoch: 1,
+                version: 0,
+            }],
+        )
+        .unwrap(),
+    );
     assert!(c.block(vec![rot], Mode::Validate).unwrap().is_empty());
     assert!(!c
         .ledger
@@ -310,20 +304,23 @@ fn registry_updates_are_authorized_sequenced_and_bounded() {
         .ledger
         .regulator_key_in_force(jk.epoch(1, 1).key().public()));
     // Unknown slot.
-    let unknown = Transaction::RegulatorKeys(RegulatorKeys::sign(
-        &identity,
-        3,
-        j,
-        vec![],
-        vec![Slot {
-            epoch: 999,
-            version: 0,
-        }],
-    ));
+    let unknown = Transaction::RegulatorKeys(
+        RegulatorKeys::sign(
+            &identity,
+            3,
+            j,
+            vec![],
+            vec![Slot {
+                epoch: 999,
+                version: 0,
+            }],
+        )
+        .unwrap(),
+    );
     assert_eq!(check(&unknown), Err(TxError::RegistryUnknownSlot(999)));
     // Wire round trip of every new kind.
     let bytes = good.encode();
-    assert_eq!(Transaction::decode(&bytes).unwrap(), good);
+    assert_eq!(Transaction::decode(&bytes.unwrap()).unwrap(), good);
 }
 
 // ----- the API: authentication, audit trail, views ----------------------
@@ -386,7 +383,10 @@ fn served_queries_leave_audit_entries_even_across_a_restart() {
     .into_iter()
     .collect();
     let rows = decrypt(&creds, &served, &dir).unwrap();
-    let paid = rows.iter().find(|r| r.tx == tx.hash().to_string()).unwrap();
+    let paid = rows
+        .iter()
+        .find(|r| r.tx == tx.hash().unwrap().to_string())
+        .unwrap();
     assert_eq!(paid.from, "bank-a");
     let out = paid.outputs.iter().find(|o| !o.change).unwrap();
     assert_eq!(
@@ -433,7 +433,7 @@ fn unauthenticated_expired_replayed_and_foreign_requests_are_refused() {
     let call = |req: &RegulatorRequest| match ureq::get(&format!("{}{}", n.url(), req.target))
         .set(
             "Authorization",
-            &format!("Veil-Regulator {}", hex::encode(req.credential())),
+            &format!("Veil-Regulator {}", hex::encode(req.credential().unwrap())),
         )
         .call()
     {
@@ -443,11 +443,11 @@ fn unauthenticated_expired_replayed_and_foreign_requests_are_refused() {
     };
     let target = "/v1/regulator/transfers?from=0&to=0";
     // A valid request works once; its replay is refused.
-    let req = signed_request(&creds, target);
+    let req = signed_request(&creds, target).unwrap();
     assert_eq!(call(&req), 200);
     assert_eq!(call(&req), 401);
     // Signed for another target.
-    let mut other = signed_request(&creds, "/v1/regulator/transfers?from=0&to=1");
+    let mut other = signed_request(&creds, "/v1/regulator/transfers?from=0&to=1").unwrap();
     other.target = target.into();
     assert_eq!(call(&other), 401);
     // Expired, and too far in the future.
@@ -460,38 +460,19 @@ fn unauthenticated_expired_replayed_and_foreign_requests_are_refused() {
     )
     .unwrap();
     assert_eq!(
-        call(&RegulatorRequest::sign(
-            &key,
-            None,
-            "GET",
-            target,
-            [1; 16],
-            now - 1
-        )),
+        call(&RegulatorRequest::sign(&key, None, "GET", target, [1; 16], now - 1).unwrap()),
         401
     );
     assert_eq!(
-        call(&RegulatorRequest::sign(
-            &key,
-            None,
-            "GET",
-            target,
-            [2; 16],
-            now + 3_600_000
-        )),
+        call(&RegulatorRequest::sign(&key, None, "GET", target, [2; 16], now + 3_600_000).unwrap()),
         401
     );
     // A key that is no regulator.
     let stranger = SigningKey::from_seed(&[0x77; 32]);
     assert_eq!(
-        call(&RegulatorRequest::sign(
-            &stranger,
-            None,
-            "GET",
-            target,
-            [3; 16],
-            now + 60_000
-        )),
+        call(
+            &RegulatorRequest::sign(&stranger, None, "GET", target, [3; 16], now + 60_000).unwrap()
+        ),
         401
     );
     // Nothing unauthenticated was recorded: only the one valid request.
@@ -523,7 +504,8 @@ fn a_delegated_auditor_sees_its_epoch_only() {
             Jurisdiction::new(DEV_JURISDICTION).unwrap(),
             epoch,
             expires,
-        ),
+        )
+        .unwrap(),
     };
     // Epoch 0 (heights 0..=9999) is in scope.
     let e0 = delegate(0, now + 3_600_000);
@@ -561,7 +543,8 @@ fn a_delegated_auditor_sees_its_epoch_only() {
             Jurisdiction::new(DEV_JURISDICTION).unwrap(),
             0,
             now + 3_600_000,
-        ),
+        )
+        .unwrap(),
     };
     let err = status_code(authenticated_get::<serde_json::Value>(
         &n.url(),

@@ -5,6 +5,7 @@ mod common;
 
 use common::Scenario;
 use curve25519_dalek::scalar::Scalar;
+use veil::codec::Encode;
 use veil::crypto::clsag::ClsagError;
 use veil::crypto::commitment::Commitment;
 use veil::crypto::generators::G;
@@ -30,10 +31,10 @@ fn round_trip_build_verify_scan_and_regulator_view() {
     let tx = Transaction::Transfer(t.clone());
 
     // Canonical codec: decode ∘ encode = id, re-encoding byte-identical.
-    let bytes = tx.encode();
+    let bytes = tx.encode().unwrap();
     let back = Transaction::decode(&bytes).unwrap();
     assert_eq!(back, tx);
-    assert_eq!(back.encode(), bytes);
+    assert_eq!(back.encode().unwrap(), bytes);
     s.validate(&back).unwrap();
 
     // Bob finds his payment; Alice finds her change; amounts and memo exact.
@@ -102,7 +103,7 @@ fn every_shape_verifies() {
         assert_eq!(t.inputs[0].ring.len(), ring);
         let tx = Transaction::Transfer(t);
         s.validate(&tx).unwrap();
-        assert_eq!(Transaction::decode(&tx.encode()).unwrap(), tx);
+        assert_eq!(Transaction::decode(&tx.encode().unwrap()).unwrap(), tx);
     }
 }
 
@@ -118,7 +119,7 @@ fn tampered(
     };
     f(&mut t);
     let bytes = Transaction::Transfer(t).encode();
-    let decoded = Transaction::decode(&bytes)?;
+    let decoded = Transaction::decode(&bytes.unwrap())?;
     s.validate(&decoded)
 }
 
@@ -471,7 +472,7 @@ fn lying_regulator_note_is_flagged_and_amounts_still_come_from_handles() {
     for o in &mut note.outputs {
         o.amount /= 2;
     }
-    t.bundle.regulator_payload = note.seal(shared.expose(), &ad);
+    t.bundle.regulator_payload = note.seal(shared.expose(), &ad).unwrap();
     let view = open_for_regulator(&s.regulator, &[(&t.asset, &t.bundle)])
         .remove(0)
         .unwrap();

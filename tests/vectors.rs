@@ -8,6 +8,7 @@
 //! `VEIL_REGENERATE_VECTORS=1 cargo test --release --test vectors`.
 
 use std::path::PathBuf;
+use veil::codec::Encode;
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -124,10 +125,10 @@ fn vector_json(b: &Built) -> Value {
         "bob_seed": hex::encode(BOB_SEED),
         "alice_address": AccountKeys::from_seed(&ALICE_SEED).address().to_string(),
         "bob_address": AccountKeys::from_seed(&BOB_SEED).address().to_string(),
-        "tx_hash": b.tx.hash().to_string(),
-        "signing_hash": hex::encode(t.signing_hash()),
-        "tx_bytes": b.tx.encode().len(),
-        "tx_hex": hex::encode(b.tx.encode()),
+        "tx_hash": b.tx.hash().unwrap().to_string(),
+        "signing_hash": hex::encode(t.signing_hash().unwrap()),
+        "tx_bytes": b.tx.encode().unwrap().len(),
+        "tx_hex": hex::encode(b.tx.encode().unwrap()),
         "rings": rings_json(&b.rings),
     })
 }
@@ -144,13 +145,16 @@ fn pinned_transfer_vector_still_decodes_verifies_and_opens() {
         serde_json::from_str(&std::fs::read_to_string(path()).expect("vector file")).unwrap();
     let bytes = hex::decode(v["tx_hex"].as_str().unwrap()).unwrap();
     let tx = Transaction::decode(&bytes).expect("pinned vector decodes");
-    assert_eq!(tx.encode(), bytes, "re-encoding is byte-identical");
-    assert_eq!(tx.hash().to_string(), v["tx_hash"].as_str().unwrap());
+    assert_eq!(tx.encode().unwrap(), bytes, "re-encoding is byte-identical");
+    assert_eq!(
+        tx.hash().unwrap().to_string(),
+        v["tx_hash"].as_str().unwrap()
+    );
     let Transaction::Transfer(t) = &tx else {
         unreachable!()
     };
     assert_eq!(
-        hex::encode(t.signing_hash()),
+        hex::encode(t.signing_hash().unwrap()),
         v["signing_hash"].as_str().unwrap()
     );
     let rings = rings_from_json(&v["rings"]);
@@ -179,7 +183,7 @@ fn pinned_transfer_vector_still_decodes_verifies_and_opens() {
 
     // The seed reproduces the vector byte for byte.
     assert_eq!(
-        hex::encode(built.tx.encode()),
+        hex::encode(built.tx.encode().unwrap()),
         v["tx_hex"].as_str().unwrap(),
         "format, hashes, transcripts or builder changed; regenerate deliberately"
     );

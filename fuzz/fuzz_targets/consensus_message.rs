@@ -3,13 +3,16 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use veil_codec::{DecodeExt, Encode};
 use veil_wire::consensus::{decode_commit, encode_commit, ConsensusMessage};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(m) = ConsensusMessage::decode(data) {
-        assert_eq!(m.encode(), data, "non-canonical consensus message");
+        let again = m.encode().expect("a decoded message fits its encoding");
+        assert_eq!(again, data, "non-canonical consensus message");
     }
     if let Ok(c) = decode_commit(data) {
-        assert_eq!(encode_commit(&c), data, "non-canonical certificate");
+        let again = encode_commit(&c).expect("a decoded certificate fits its encoding");
+        assert_eq!(again, data, "non-canonical certificate");
     }
 });

@@ -4,12 +4,17 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use veil_codec::{DecodeExt, Encode};
 use veil_wire::sync::{self, Manifest, Request};
 
 fuzz_target!(|data: &[u8]| {
     let _ = sync::decode_status(data);
     if let Ok(r) = Request::decode(data) {
-        assert_eq!(r.encode(), data, "non-canonical request");
+        assert_eq!(
+            r.encode().expect("a decoded request fits"),
+            data,
+            "non-canonical request"
+        );
     }
     let _ = sync::decode_txs(data);
     let _ = sync::decode_blocks(data);

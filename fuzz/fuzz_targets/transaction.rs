@@ -4,12 +4,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use veil_codec::Encode;
 use veil_tx::Transaction;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(tx) = Transaction::decode(data) {
-        assert_eq!(tx.encode(), data, "non-canonical encoding accepted");
-        let _ = tx.hash();
+        let again = tx.encode().expect("a decoded transaction fits its encoding");
+        assert_eq!(again, data, "non-canonical encoding accepted");
+        assert_eq!(tx.hash().ok(), Some(Transaction::hash_of(data)));
         if let Transaction::Transfer(t) = &tx {
             let _ = t.check_shape();
             let _ = t.signing_hash();

@@ -4,6 +4,7 @@
 //! field says `parallel`.
 
 use std::time::Instant;
+use veil_codec::Encode;
 
 use anyhow::{ensure, Context};
 use clap::Subcommand;
@@ -388,7 +389,7 @@ pub fn transfer(args: &TransferArgs) -> anyhow::Result<serde_json::Value> {
             .is_ok(),
         "bench transaction does not verify"
     );
-    let encoded: Vec<Vec<u8>> = txs.iter().map(Transaction::encode).collect();
+    let encoded: Vec<Vec<u8>> = txs.iter().map(Encode::encode).collect::<Result<_, _>>()?;
     let tx_bytes = encoded[0].len();
 
     // Decode alone.

@@ -33,6 +33,7 @@ use std::process::Child;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use veil_codec::Encode;
 
 use anyhow::{bail, ensure, Context};
 use rand_core::OsRng;
@@ -420,8 +421,8 @@ fn measure(
     let mints = build_mints(&network, &asset, &payer, 2 * args.txs)?;
     let mint_hashes = mints
         .iter()
-        .map(|m| sources[0].submit_bytes(&m.encode()))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|m| Ok(sources[0].submit_bytes(&m.encode()?)?))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     wait_committed(&sources[0], &mint_hashes, Duration::from_secs(300))?;
     let mut wallet = Wallet::from_seed(&[7; 32], "payer");
     wallet.scan(&sources[0], 100, &mut |_, _| {})?;
@@ -447,8 +448,8 @@ fn measure(
         &payee,
         1 << 32,
     )?;
-    let hashes: Vec<TxHash> = txs.iter().map(Transaction::hash).collect();
-    let encoded: Vec<Vec<u8>> = txs.iter().map(Transaction::encode).collect();
+    let encoded: Vec<Vec<u8>> = txs.iter().map(Encode::encode).collect::<Result<_, _>>()?;
+    let hashes: Vec<TxHash> = encoded.iter().map(|b| Transaction::hash_of(b)).collect();
     let mean_tx_bytes = encoded.iter().map(Vec::len).sum::<usize>() as f64 / encoded.len() as f64;
     let setup = t_setup.elapsed();
 

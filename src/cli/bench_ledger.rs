@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 use std::time::Instant;
+use veil_codec::Encode;
 
 use anyhow::{ensure, Context};
 use rand::Rng;
@@ -429,8 +430,11 @@ pub fn regulator(args: &super::bench::RegulatorBenchArgs) -> anyhow::Result<serd
     // A report over `report_transfers` transfers, from encoded bytes.
     let encoded: Vec<(String, Vec<u8>)> = txs
         .iter()
-        .map(|t| (t.hash().to_string(), t.encode()))
-        .collect();
+        .map(|t| {
+            let b = t.encode()?;
+            Ok((Transaction::hash_of(&b).to_string(), b))
+        })
+        .collect::<anyhow::Result<_>>()?;
     let served: Vec<Served<'_>> = (0..args.report_transfers)
         .map(|i| {
             let (h, b) = &encoded[i % encoded.len()];

@@ -13,6 +13,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use veil_codec::Encode;
 
 use anyhow::{ensure, Context};
 use rand_core::OsRng;
@@ -103,7 +104,7 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
     )?;
     let (hash, height) =
         submit_and_wait(&source, &tx, Duration::from_secs(60)).context("submitting the payment")?;
-    say(format!("1. bank-a paid 250,000.00 CNY to bank-b: tx {hash} ({} bytes, ring 16), committed at height {height}", tx.encode().len()));
+    say(format!("1. bank-a paid 250,000.00 CNY to bank-b: tx {hash} ({} bytes, ring 16), committed at height {height}", tx.encode()?.len()));
 
     // 2. Balances check out exactly; bank B reads the memo.
     a.scan(&source, 50, &mut quiet)?;
@@ -257,7 +258,7 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
     if json_out {
         super::print_json(&json!({
             "ok": true,
-            "transfer": {"tx": hash.to_string(), "height": height, "amount": amount, "fee": fee, "bytes": tx.encode().len()},
+            "transfer": {"tx": hash.to_string(), "height": height, "amount": amount, "fee": fee, "bytes": tx.encode()?.len()},
             "balances": {
                 "bank_a": {"before": a0, "after": a1},
                 "bank_b": {"before": b0, "after": b1},

@@ -389,7 +389,7 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
                 jurisdiction.clone(),
                 *epoch,
                 expires,
-            );
+            )?;
             let pass = match std::env::var("VEIL_AUDITOR_PASSPHRASE") {
                 Ok(p) => zeroize::Zeroizing::new(p),
                 Err(_) => keystore::passphrase("passphrase for the auditor's key: ")?,
@@ -522,7 +522,7 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
                 j,
                 register,
                 revoke,
-            ));
+            )?);
             let (hash, height) =
                 crate::wallet::submit_and_wait(&src, &tx, Duration::from_secs(60))?;
             if json {
@@ -600,7 +600,7 @@ pub fn fetch_committed_tx(api: &str, hash: &str) -> anyhow::Result<Transaction> 
         .and_then(|t| t["hex"].as_str())
         .context("the block does not hold the transaction")?;
     let tx = Transaction::decode(&hex::decode(hex_tx)?)?;
-    if tx.hash().to_string() != hash {
+    if tx.hash()?.to_string() != hash {
         bail!("the node sent a transaction with another hash");
     }
     Ok(tx)

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use veil_codec::Encode;
 
 use anyhow::{bail, Context};
 use clap::Subcommand;
@@ -223,16 +224,14 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
                 ring,
                 &mut OsRng,
             )?;
-            let hash = tx.hash();
+            let bytes = tx.encode()?;
+            let hash = veil_tx::Transaction::hash_of(&bytes);
             w.save(&args.wallet, &pass, KdfParams::default())?;
             if let Some(out) = offline {
-                keystore::write_private(
-                    &out,
-                    format!("{}\n", hex::encode(tx.encode())).as_bytes(),
-                )?;
+                keystore::write_private(&out, format!("{}\n", hex::encode(&bytes)).as_bytes())?;
                 if json {
                     super::print_json(
-                        &json!({"tx": hash.to_string(), "file": out, "bytes": tx.encode().len()}),
+                        &json!({"tx": hash.to_string(), "file": out, "bytes": bytes.len()}),
                     );
                 } else {
                     println!(

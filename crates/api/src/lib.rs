@@ -23,6 +23,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use utoipa::OpenApi;
 
+use veil_codec::Encode;
 use veil_consensus::ClusterView;
 use veil_crypto::clsag::KeyImage;
 use veil_ledger::block::Header;
@@ -31,7 +32,7 @@ use veil_ledger::store::Cf;
 use veil_ledger::tree;
 use veil_node::{Node, SubmitError, TxState};
 use veil_tx::LedgerView;
-use veil_tx::{AssetId, TxHash};
+use veil_tx::{AssetId, Transaction, TxHash};
 
 use types::*;
 
@@ -403,7 +404,7 @@ async fn tx_status(
 
 fn header_json(h: &Header) -> HeaderJson {
     HeaderJson {
-        chain_id: h.chain_id.clone(),
+        chain_id: h.chain_id.to_string(),
         height: h.height,
         hash: h.hash().to_string(),
         parent: h.parent.to_string(),
@@ -426,8 +427,9 @@ fn block_json(node: &Node, height: u64) -> Result<Option<BlockJson>, ApiError> {
             .first()
             .and_then(|o| node.ledger.output_location(&o.one_time_key).ok().flatten())
             .map_or(0, |(_, i)| i);
+        let bytes = tx.encode().map_err(ApiError::internal)?;
         txs.push(BlockTxJson {
-            hash: tx.hash().to_string(),
+            hash: Transaction::hash_of(&bytes).to_string(),
             kind: tx.kind().into(),
             asset: tx.outputs().map(|(a, _)| a.to_string()).unwrap_or_default(),
             first_output: first,
@@ -437,7 +439,7 @@ fn block_json(node: &Node, height: u64) -> Result<Option<BlockJson>, ApiError> {
                 .iter()
                 .map(|i| hex::encode(i.as_bytes()))
                 .collect(),
-            hex: hex::encode(tx.encode()),
+            hex: hex::encode(&bytes),
         });
     }
     Ok(Some(BlockJson {

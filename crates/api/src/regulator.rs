@@ -7,8 +7,9 @@ use std::sync::Arc;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
+use veil_codec::Encode;
 use veil_node::Node;
-use veil_tx::LedgerView;
+use veil_tx::{LedgerView, Transaction};
 
 use super::*;
 
@@ -66,7 +67,9 @@ pub(crate) async fn regulator_transfers(
             "need from ≤ to and at most {MAX_REGULATOR_BLOCKS} blocks per request"
         )));
     }
-    let hash = veil_tx::Transaction::Access(req.clone()).hash();
+    let hash = veil_tx::Transaction::Access(req.clone())
+        .hash()
+        .map_err(|e| unauthorized(e.to_string()))?;
     let n = Arc::clone(&node);
     tokio::task::spawn_blocking(move || n.authorize_and_record(req, (from, to)))
         .await
@@ -103,14 +106,15 @@ pub(crate) async fn regulator_transfers(
                     epoch: s.epoch,
                     version: s.version,
                 });
+            let bytes = tx.encode().map_err(ApiError::internal)?;
             transactions.push(RegulatorTxJson {
-                hash: tx.hash().to_string(),
+                hash: Transaction::hash_of(&bytes).to_string(),
                 height: h,
                 timestamp_ms: block.header.timestamp_ms,
                 kind: tx.kind().into(),
                 asset: asset.to_string(),
                 key,
-                hex: hex::encode(tx.encode()),
+                hex: hex::encode(&bytes),
             });
         }
     }

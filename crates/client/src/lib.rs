@@ -53,6 +53,10 @@ pub enum ClientError {
         #[source]
         source: std::io::Error,
     },
+    /// What the client was to send does not fit its encoding (nothing was
+    /// sent).
+    #[error("the request cannot be encoded: {0}")]
+    Encode(#[from] veil_tx::codec::EncodeError),
 }
 
 impl ClientError {

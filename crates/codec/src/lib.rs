@@ -15,6 +15,7 @@
 //! [`DecodeError`].
 
 use curve25519_dalek::scalar::Scalar;
+use zeroize::Zeroizing;
 
 use veil_crypto::point::{scalar_from_canonical, Point, PointError};
 
@@ -128,9 +129,21 @@ impl<'a> Reader<'a> {
         Ok(u16::from_le_bytes(self.array(what)?))
     }
 
+    /// A little-endian `u32`.
+    pub fn u32(&mut self, what: &'static str) -> Result<u32, DecodeError> {
+        Ok(u32::from_le_bytes(self.array(what)?))
+    }
+
     /// A little-endian `u64`.
     pub fn u64(&mut self, what: &'static str) -> Result<u64, DecodeError> {
         Ok(u64::from_le_bytes(self.array(what)?))
+    }
+
+    /// A `u32` little-endian count or length, at most `max`.
+    pub fn len_u32(&mut self, what: &'static str, max: usize) -> Result<usize, DecodeError> {
+        let n = usize::try_from(self.u32(what)?).unwrap_or(usize::MAX);
+        check_range(what, n, 0, max)?;
+        Ok(n)
     }
 
     /// A count byte within `min..=max`.
@@ -141,6 +154,18 @@ impl<'a> Reader<'a> {
         max: usize,
     ) -> Result<usize, DecodeError> {
         let n = usize::from(self.u8(what)?);
+        check_range(what, n, min, max)?;
+        Ok(n)
+    }
+
+    /// A `u16` count within `min..=max`.
+    pub fn count_u16(
+        &mut self,
+        what: &'static str,
+        min: usize,
+        max: usize,
+    ) -> Result<usize, DecodeError> {
+        let n = usize::from(self.u16(what)?);
         check_range(what, n, min, max)?;
         Ok(n)
     }
@@ -203,7 +228,6 @@ pub fn check_range(
     max: usize,
 ) -> Result<(), DecodeError> {
     if n < min || n > max {
-        let wide = |x: usize| u64::try_from(x).unwrap_or(u64::MAX);
         return Err(DecodeError::OutOfRange {
             what,
             found: wide(n),
@@ -214,9 +238,49 @@ pub fn check_range(
     Ok(())
 }
 
+/// Why a value cannot be encoded: a count or length does not fit the field
+/// (or the limit) the format gives it. The encoder never clamps: a value
+/// that does not fit is refused, so every byte string the encoder produces
+/// is one the decoder accepts under the same limits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EncodeError {
+    /// A count or length outside what its field and limit allow.
+    #[error("{what} is {found}, the encoding allows {min}..={max}")]
+    OutOfRange {
+        /// The field.
+        what: &'static str,
+        /// The value given.
+        found: u64,
+        /// Smallest allowed.
+        min: u64,
+        /// Largest allowed.
+        max: u64,
+    },
+    /// A value the decoder would refuse for another reason.
+    #[error("{what} cannot be encoded: {why}")]
+    Invalid {
+        /// The field.
+        what: &'static str,
+        /// Why.
+        why: &'static str,
+    },
+}
+
+fn wide(x: usize) -> u64 {
+    u64::try_from(x).unwrap_or(u64::MAX)
+}
+
 /// An append-only writer.
+///
+/// Fixed-width writes cannot fail. A count or length that does not fit its
+/// field or its limit records an [`EncodeError`]; from then on the writer
+/// writes nothing, and [`Writer::finish`] returns that first error. This is
+/// the one place the codec decides what fits, so no caller can clamp.
 #[derive(Default)]
-pub struct Writer(Vec<u8>);
+pub struct Writer {
+    buf: Vec<u8>,
+    error: Option<EncodeError>,
+}
 
 impl Writer {
     /// An empty writer.
@@ -224,33 +288,87 @@ impl Writer {
         Self::default()
     }
 
-    /// The bytes written.
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.0
+    /// The bytes written, or the first value that did not fit.
+    pub fn finish(self) -> Result<Vec<u8>, EncodeError> {
+        match self.error {
+            None => Ok(self.buf),
+            Some(e) => Err(e),
+        }
+    }
+
+    /// An empty writer with room for `n` bytes (so that writing secrets
+    /// below `n` bytes never reallocates and leaves no copy behind).
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            buf: Vec::with_capacity(n),
+            error: None,
+        }
+    }
+
+    /// Like [`Self::finish`] for bytes that hold secrets: they are wiped
+    /// when the result is dropped, and at once on error.
+    pub fn finish_secret(self) -> Result<Zeroizing<Vec<u8>>, EncodeError> {
+        let buf = Zeroizing::new(self.buf);
+        match self.error {
+            None => Ok(buf),
+            Some(e) => Err(e),
+        }
     }
 
     /// Bytes written so far.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.buf.len()
     }
 
     /// Whether nothing was written.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.buf.is_empty()
+    }
+
+    /// Records that `n` must lie in `min..=max` for `what`; on failure the
+    /// writer is poisoned. Returns whether `n` fits.
+    pub fn check(&mut self, what: &'static str, n: usize, min: usize, max: usize) -> bool {
+        if self.error.is_some() {
+            return false;
+        }
+        if n < min || n > max {
+            self.error = Some(EncodeError::OutOfRange {
+                what,
+                found: wide(n),
+                min: wide(min),
+                max: wide(max),
+            });
+            return false;
+        }
+        true
+    }
+
+    /// Poisons the writer: `what` holds a value its decoder refuses.
+    pub fn fail(&mut self, what: &'static str, why: &'static str) {
+        if self.error.is_none() {
+            self.error = Some(EncodeError::Invalid { what, why });
+        }
     }
 
     /// Raw bytes.
     pub fn bytes(&mut self, b: &[u8]) {
-        self.0.extend_from_slice(b);
+        if self.error.is_none() {
+            self.buf.extend_from_slice(b);
+        }
     }
 
     /// A byte.
     pub fn u8(&mut self, v: u8) {
-        self.0.push(v);
+        self.bytes(&[v]);
     }
 
     /// A little-endian `u16`.
     pub fn u16(&mut self, v: u16) {
+        self.bytes(&v.to_le_bytes());
+    }
+
+    /// A little-endian `u32`.
+    pub fn u32(&mut self, v: u32) {
         self.bytes(&v.to_le_bytes());
     }
 
@@ -259,15 +377,36 @@ impl Writer {
         self.bytes(&v.to_le_bytes());
     }
 
-    /// A count that the caller has bounded to fit a byte.
-    pub fn count_u8(&mut self, n: usize) {
-        self.u8(u8::try_from(n).unwrap_or(u8::MAX));
+    /// A count byte within `min..=max` (the limits its decoder uses, at most
+    /// 255).
+    pub fn count_u8(&mut self, what: &'static str, n: usize, min: usize, max: usize) {
+        if self.check(what, n, min, max.min(usize::from(u8::MAX))) {
+            self.u8(u8::try_from(n).unwrap_or_default());
+        }
     }
 
-    /// A `u16` length (bounded by the caller) and the bytes.
-    pub fn bytes_u16(&mut self, b: &[u8]) {
-        self.u16(u16::try_from(b.len()).unwrap_or(u16::MAX));
-        self.bytes(b);
+    /// A `u16` little-endian count within `min..=max` (at most 65535).
+    pub fn count_u16(&mut self, what: &'static str, n: usize, min: usize, max: usize) {
+        if self.check(what, n, min, max.min(usize::from(u16::MAX))) {
+            self.u16(u16::try_from(n).unwrap_or_default());
+        }
+    }
+
+    /// A `u16` length within `min..=max` (at most 65535), then the bytes.
+    pub fn bytes_u16(&mut self, what: &'static str, b: &[u8], min: usize, max: usize) {
+        if self.check(what, b.len(), min, max.min(usize::from(u16::MAX))) {
+            self.u16(u16::try_from(b.len()).unwrap_or_default());
+            self.bytes(b);
+        }
+    }
+
+    /// A `u32` little-endian count or length at most `max` (at most
+    /// `u32::MAX`).
+    pub fn len_u32(&mut self, what: &'static str, n: usize, max: usize) {
+        let cap = usize::try_from(u32::MAX).unwrap_or(usize::MAX);
+        if self.check(what, n, 0, max.min(cap)) {
+            self.u32(u32::try_from(n).unwrap_or_default());
+        }
     }
 
     /// A minimal unsigned LEB128 varint.
@@ -292,7 +431,81 @@ impl Writer {
     pub fn scalar(&mut self, s: &Scalar) {
         self.bytes(s.as_bytes());
     }
+
+    /// Appends a value's encoding.
+    pub fn put<T: Encode + ?Sized>(&mut self, value: &T) {
+        value.write(self);
+    }
 }
+
+/// Where fixed-width fields go: a [`Writer`], or a plain `Vec<u8>` for a
+/// digest over a fixed layout, which cannot fail and so needs no
+/// [`Writer::finish`].
+pub trait Sink {
+    /// Appends raw bytes.
+    fn put_bytes(&mut self, b: &[u8]);
+}
+
+impl Sink for Writer {
+    fn put_bytes(&mut self, b: &[u8]) {
+        self.bytes(b);
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn put_bytes(&mut self, b: &[u8]) {
+        self.extend_from_slice(b);
+    }
+}
+
+/// A value with a canonical encoding.
+pub trait Encode {
+    /// Appends the encoding to `w` (recording an [`EncodeError`] in `w` if
+    /// something does not fit).
+    fn write(&self, w: &mut Writer);
+
+    /// The encoding on its own.
+    fn encode(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut w = Writer::new();
+        self.write(&mut w);
+        w.finish()
+    }
+}
+
+/// A value decoded from untrusted bytes under explicit limits `Cfg`
+/// (commonware's `Read::Cfg`): the limits travel with the call, so a reader
+/// of hostile input states how much it is willing to accept. Types whose
+/// limits are fixed by the format use `Cfg = ()` and get [`DecodeExt`].
+pub trait Decode: Sized {
+    /// The limits this decoder enforces.
+    type Cfg;
+
+    /// Reads one value from `r`.
+    fn read_cfg(r: &mut Reader<'_>, cfg: &Self::Cfg) -> Result<Self, DecodeError>;
+
+    /// Decodes exactly `bytes`: trailing bytes are an error.
+    fn decode_cfg(bytes: &[u8], cfg: &Self::Cfg) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let value = Self::read_cfg(&mut r, cfg)?;
+        r.finish()?;
+        Ok(value)
+    }
+}
+
+/// Reading values whose limits are fixed by the format.
+pub trait DecodeExt: Decode<Cfg = ()> {
+    /// Reads one value from `r`.
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Self::read_cfg(r, &())
+    }
+
+    /// Decodes exactly `bytes`.
+    fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        Self::decode_cfg(bytes, &())
+    }
+}
+
+impl<T: Decode<Cfg = ()>> DecodeExt for T {}
 
 #[cfg(test)]
 mod tests {
@@ -304,7 +517,7 @@ mod tests {
         fn varint_round_trips(v in any::<u64>()) {
             let mut w = Writer::new();
             w.varint(v);
-            let bytes = w.into_bytes();
+            let bytes = w.finish().unwrap();
             let mut r = Reader::new(&bytes);
             prop_assert_eq!(r.varint("v").unwrap(), v);
             prop_assert!(r.finish().is_ok());
@@ -334,6 +547,78 @@ mod tests {
         let max = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
         assert_eq!(Reader::new(&max).varint("v").unwrap(), u64::MAX);
         assert_eq!(Reader::new(&[0x00]).varint("v").unwrap(), 0);
+    }
+
+    #[test]
+    fn writer_refuses_what_does_not_fit() {
+        let mut w = Writer::new();
+        w.count_u8("outputs", 17, 1, 16);
+        w.u8(9);
+        assert_eq!(
+            w.finish(),
+            Err(EncodeError::OutOfRange {
+                what: "outputs",
+                found: 17,
+                min: 1,
+                max: 16
+            })
+        );
+        // A field wider than the limit asked for still caps at the field.
+        let mut w = Writer::new();
+        w.count_u8("n", 256, 0, 1000);
+        assert!(matches!(
+            w.finish(),
+            Err(EncodeError::OutOfRange { max: 255, .. })
+        ));
+        let mut w = Writer::new();
+        w.bytes_u16("memo", &[0u8; 70_000], 0, usize::MAX);
+        assert!(matches!(
+            w.finish(),
+            Err(EncodeError::OutOfRange { found: 70_000, .. })
+        ));
+        let mut w = Writer::new();
+        w.count_u8("inputs", 0, 1, 16);
+        assert!(w.finish().is_err());
+        // The first error sticks; later fields do not replace it.
+        let mut w = Writer::new();
+        w.len_u32("a", 5, 4);
+        w.len_u32("b", 9, 4);
+        assert!(matches!(
+            w.finish(),
+            Err(EncodeError::OutOfRange { what: "a", .. })
+        ));
+        let mut w = Writer::new();
+        w.fail("ring", "not increasing");
+        w.u64(1);
+        assert!(matches!(
+            w.finish(),
+            Err(EncodeError::Invalid { what: "ring", .. })
+        ));
+    }
+
+    proptest! {
+        #[test]
+        fn what_the_writer_accepts_the_reader_accepts(
+            n in 0usize..300,
+            len in 0usize..2000,
+            max in 0usize..1024,
+        ) {
+            let body = vec![7u8; len];
+            let mut w = Writer::new();
+            w.count_u8("n", n, 0, max);
+            w.bytes_u16("b", &body, 0, max);
+            let fits = n <= max.min(255) && len <= max;
+            match w.finish() {
+                Ok(bytes) => {
+                    prop_assert!(fits);
+                    let mut r = Reader::new(&bytes);
+                    prop_assert_eq!(r.count_u8("n", 0, max).unwrap(), n);
+                    prop_assert_eq!(r.bytes_u16("b", 0, max).unwrap(), &body[..]);
+                    prop_assert!(r.finish().is_ok());
+                }
+                Err(_) => prop_assert!(!fits),
+            }
+        }
     }
 
     #[test]

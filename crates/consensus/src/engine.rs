@@ -37,11 +37,13 @@ use super::codec::{self, ConsensusMessage};
 use super::context::{
     BlockValue, Height, NodeId, NodeSignature, Proposal, ValidatorSet, Veil, Vote,
 };
+use veil_codec::Encode;
 use veil_crypto::signing::{Signature, SigningKey, VerifyingKey};
 use veil_ledger::block::BlockHash;
 use veil_ledger::execute::ExecutedBlock;
 use veil_net::{Channel, Network};
 use veil_node::Node;
+use veil_wire::block::ChainId;
 
 /// What wakes the engine.
 #[derive(Debug)]
@@ -111,7 +113,7 @@ struct Env {
     node: Arc<Node>,
     net: Network,
     key: Arc<SigningKey>,
-    chain: String,
+    chain: ChainId,
     events: mpsc::Sender<Event>,
     timers: HashMap<Timeout, tokio::task::AbortHandle>,
     config: EngineConfig,
@@ -156,12 +158,12 @@ impl Engine {
         node: Arc<Node>,
         net: Network,
         key: Arc<SigningKey>,
+        chain: ChainId,
         config: EngineConfig,
         candidates: Candidates,
         status: Arc<Mutex<EngineStatus>>,
     ) -> (Self, mpsc::Sender<Event>) {
         let (tx, rx) = mpsc::channel(65_536);
-        let chain = node.ledger.chain_id().unwrap_or_default();
         let height = node.ledger.tip().height + 1;
         let set = validator_set(&node);
         let params = Params {
@@ -341,7 +343,7 @@ impl Engine {
     }
 }
 
-fn verify_vote(chain: &str, set: &ValidatorSet, v: &Vote, sig: &NodeSignature) -> bool {
+fn verify_vote(chain: &ChainId, set: &ValidatorSet, v: &Vote, sig: &NodeSignature) -> bool {
     use mct::ValidatorSet as _;
     set.get_by_address(&v.validator).is_some_and(|val| {
         val.key
@@ -356,7 +358,7 @@ fn verify_vote(chain: &str, set: &ValidatorSet, v: &Vote, sig: &NodeSignature) -
 // The error type is the core's (`Resume::CertificateValidity`).
 #[allow(clippy::result_large_err)]
 fn verify_signers(
-    chain: &str,
+    chain: &ChainId,
     set: &ValidatorSet,
     needed: mct::ThresholdParam,
     signers: &[(NodeId, &NodeSignature)],
@@ -393,7 +395,7 @@ fn verify_signers(
 // The error type is the core's (`Resume::CertificateValidity`).
 #[allow(clippy::result_large_err)]
 pub fn verify_commit(
-    chain: &str,
+    chain: &ChainId,
     cert: &CommitCertificate<Veil>,
     set: &ValidatorSet,
     thresholds: ThresholdParams,
@@ -419,7 +421,7 @@ pub fn verify_commit(
 // The error type is the core's (`Resume::CertificateValidity`).
 #[allow(clippy::result_large_err)]
 fn verify_polka(
-    chain: &str,
+    chain: &ChainId,
     cert: &PolkaCertificate<Veil>,
     set: &ValidatorSet,
     thresholds: ThresholdParams,
@@ -445,7 +447,7 @@ fn verify_polka(
 // The error type is the core's (`Resume::CertificateValidity`).
 #[allow(clippy::result_large_err)]
 fn verify_round(
-    chain: &str,
+    chain: &ChainId,
     cert: &RoundCertificate<Veil>,
     set: &ValidatorSet,
     thresholds: ThresholdParams,
@@ -478,7 +480,12 @@ impl Env {
             ConsensusMessage::Proposal(_) => Channel::Proposals,
             _ => Channel::Votes,
         };
-        self.net.broadcast(channel, &msg.encode());
+        match msg.encode() {
+            Ok(bytes) => self.net.broadcast(channel, &bytes),
+            Err(e) => {
+                tracing::error!(error = %e, "consensus message does not fit its encoding; not sent")
+            }
+        }
     }
 
     fn schedule(&mut self, t: Timeout) {
@@ -622,7 +629,7 @@ impl Env {
         };
         match self
             .node
-            .commit_block(block, Some(codec::encode_commit(&cert)))
+            .commit_block(block, codec::encode_commit(&cert).ok())
         {
             Ok(summary) => {
                 tracing::info!(height, round = %cert.round, txs = summary.txs, block = %cert.value_id, "block finalized");
@@ -732,6 +739,8 @@ impl Env {
             Effect::WalAppend(h, input, r) => {
                 if !self.replaying {
                     if let Some(bytes) = crate::wal::encode_wal(&input) {
+                        let bytes =
+                            bytes.map_err(|e| format!("WAL entry cannot be encoded: {e}"))?;
                         if let Err(e) = self.node.wal_append(h.0, self.wal_seq, bytes) {
                             return Err(format!("WAL append failed: {e}"));
                         }

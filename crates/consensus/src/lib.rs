@@ -20,6 +20,7 @@ pub mod wal;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+use veil_codec::DecodeExt;
 use veil_crypto::signing::SigningKey;
 use veil_net::{self as net, NetConfig, Network, PeerAddr};
 use veil_node::Node;
@@ -71,6 +72,20 @@ impl Consensus {
     }
 }
 
+/// Why consensus did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The ledger could not be read.
+    #[error(transparent)]
+    Store(#[from] veil_ledger::store::StoreError),
+    /// The ledger's chain identifier is not valid (no genesis?).
+    #[error("chain id: {0}")]
+    ChainId(#[from] veil_codec::DecodeError),
+    /// The network did not start.
+    #[error(transparent)]
+    Net(#[from] net::NetError),
+}
+
 /// Starts the network, the engine, gossip and sync for `node`.
 pub fn start(
     node: Arc<Node>,
@@ -79,7 +94,7 @@ pub fn start(
     peers: Vec<PeerAddr>,
     config: EngineConfig,
     shutdown: tokio::sync::watch::Receiver<bool>,
-) -> Result<Consensus, net::NetError> {
+) -> Result<Consensus, StartError> {
     let state_sync_after = config.state_sync_after;
     let allow_node = Arc::clone(&node);
     let allow: net::tls::AllowList = Arc::new(move |k: &[u8; 32]| {
@@ -92,13 +107,13 @@ pub fn start(
     let answer_node = Arc::clone(&node);
     let handler: net::RequestHandler =
         Arc::new(move |_from, req| sync::answer(&answer_node, &req).unwrap_or_default());
-    let chain_id = node.ledger.chain_id().unwrap_or_default();
+    let chain_id = veil_wire::block::ChainId::new(&node.ledger.chain_id()?)?;
     let (net, inboxes) = Network::start(
         NetConfig {
             key: Arc::clone(&key),
             listen,
             peers,
-            chain_id,
+            chain_id: chain_id.clone(),
         },
         allow,
         handler,
@@ -114,6 +129,7 @@ pub fn start(
         Arc::clone(&node),
         net.clone(),
         key,
+        chain_id,
         config,
         candidates,
         Arc::clone(&status),
@@ -149,8 +165,9 @@ pub fn start(
         let mut inbox = inboxes.txs;
         readers.push(tokio::spawn(async move {
             while let Some(m) = inbox.recv().await {
+                // Decoding is canonical: the payload is the encoding.
                 let hash = match veil_tx::Transaction::decode(&m.payload) {
-                    Ok(tx) => tx.hash(),
+                    Ok(_) => veil_tx::Transaction::hash_of(&m.payload),
                     Err(_) => {
                         net.disconnect(&m.from, "malformed-tx");
                         continue;

@@ -59,7 +59,7 @@ use arc_malachitebft_core_consensus::ThresholdParams;
 
 use super::codec;
 use super::engine;
-use veil_codec::DecodeError;
+use veil_codec::{DecodeError, DecodeExt, Encode, EncodeError};
 use veil_ledger::store::{Cf, MemoryStore, RocksStore, StateRead, StateWrite, WriteSet};
 use veil_ledger::tree;
 use veil_ledger::Ledger;
@@ -88,6 +88,9 @@ pub enum SnapshotError {
     /// Local storage.
     #[error("storage: {0}")]
     Io(String),
+    /// A request to the peer does not fit its encoding.
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
 }
 
 impl From<std::io::Error> for SnapshotError {
@@ -109,12 +112,12 @@ fn refused(why: impl Into<String>) -> SnapshotError {
 pub use veil_wire::sync::Manifest;
 
 /// The manifest request.
-pub fn manifest_request() -> Vec<u8> {
+pub fn manifest_request() -> Result<Vec<u8>, EncodeError> {
     veil_wire::sync::Request::Manifest.encode()
 }
 
 /// A chunk request.
-pub fn chunk_request(height: u64, file: u16, offset: u64) -> Vec<u8> {
+pub fn chunk_request(height: u64, file: u16, offset: u64) -> Result<Vec<u8>, EncodeError> {
     veil_wire::sync::Request::Chunk {
         height,
         file,
@@ -156,7 +159,7 @@ fn list_files(dir: &Path) -> std::io::Result<Vec<(String, u64)>> {
 }
 
 /// Answers a manifest request (tag already read).
-pub fn answer_manifest(node: &Node) -> Vec<u8> {
+pub fn answer_manifest(node: &Node) -> Result<Vec<u8>, EncodeError> {
     let _serving = SERVING
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -189,19 +192,23 @@ pub fn answer_manifest(node: &Node) -> Vec<u8> {
             files: Vec::new(),
         },
     };
-    manifest.encode().unwrap_or_else(|e| {
+    manifest.encode().or_else(|e| {
         tracing::error!(error = %e, "snapshot does not fit a manifest; offering none");
         Manifest {
             height: 0,
             files: Vec::new(),
         }
         .encode()
-        .unwrap_or_default()
     })
 }
 
 /// Answers a chunk request.
-pub fn answer_chunk(node: &Node, height: u64, file: u16, offset: u64) -> Vec<u8> {
+pub fn answer_chunk(
+    node: &Node,
+    height: u64,
+    file: u16,
+    offset: u64,
+) -> Result<Vec<u8>, EncodeError> {
     let file = usize::from(file);
     let dir = snapshots_dir(node).join(height.to_string());
     let bytes = list_files(&dir)
@@ -238,7 +245,7 @@ pub async fn fetch(node: &Arc<Node>, net: &Network, peer: &[u8; 32]) -> Result<u
             .await
             .map_err(|e| SnapshotError::Peer(e.to_string()))
     };
-    let manifest = Manifest::decode(&ask(manifest_request()).await?)?;
+    let manifest = Manifest::decode(&ask(manifest_request()?).await?)?;
     let tip = node.ledger.tip().height;
     if manifest.height <= tip || manifest.files.is_empty() {
         return Err(SnapshotError::Peer(format!(
@@ -253,12 +260,8 @@ pub async fn fetch(node: &Arc<Node>, net: &Network, peer: &[u8; 32]) -> Result<u
         let mut out = std::fs::File::create(dir.join(name))?;
         let mut offset = 0u64;
         while offset < *size {
-            let answer = ask(chunk_request(
-                manifest.height,
-                u16::try_from(i).unwrap_or(0),
-                offset,
-            ))
-            .await?;
+            let file = u16::try_from(i).map_err(|_| refused("more files than a manifest holds"))?;
+            let answer = ask(chunk_request(manifest.height, file, offset)?).await?;
             let bytes = veil_wire::sync::decode_chunk(&answer)?;
             if bytes.is_empty() {
                 return Err(SnapshotError::Peer("snapshot went away".into()));
@@ -362,6 +365,7 @@ pub fn check(node: &Node, dir: &Path) -> Result<u64, SnapshotError> {
         return Err(refused("certificate is for another block"));
     }
     let chain = node.ledger.chain_id().map_err(|e| refused(e.to_string()))?;
+    let chain = veil_wire::block::ChainId::new(&chain)?;
     engine::verify_commit(
         &chain,
         &cert,
@@ -512,26 +516,33 @@ mod tests {
                 height: 1,
                 files: vec![(bad.into(), 1)],
             };
-            assert!(
-                Manifest::decode(&m.encode().unwrap()).is_err(),
-                "{bad:?} accepted"
-            );
+            // The encoder refuses an empty name; the decoder every other.
+            match m.encode() {
+                Ok(b) => assert!(Manifest::decode(&b).is_err(), "{bad:?} accepted"),
+                Err(_) => assert!(bad.is_empty(), "{bad:?} refused by the encoder"),
+            }
         }
+        let mut empty_name = Writer::new();
+        empty_name.u64(1);
+        empty_name.u16(1);
+        empty_name.u16(0);
+        empty_name.u64(1);
+        assert!(Manifest::decode(&empty_name.finish().unwrap()).is_err());
         let mut too_many = Writer::new();
         too_many.u64(1);
         too_many.u16(u16::MAX);
-        assert!(Manifest::decode(&too_many.into_bytes()).is_err());
+        assert!(Manifest::decode(&too_many.finish().unwrap()).is_err());
     }
 
     #[test]
     fn chunk_requests_are_bounded() {
-        let req = chunk_request(7, 3, 1 << 40);
+        let req = chunk_request(7, 3, 1 << 40).unwrap();
         let mut r = Reader::new(&req);
         assert_eq!(r.u8("tag").unwrap(), 4);
         assert_eq!(r.u64("h").unwrap(), 7);
         assert_eq!(r.u16("f").unwrap(), 3);
         assert_eq!(r.u64("o").unwrap(), 1 << 40);
         r.finish().unwrap();
-        assert_eq!(manifest_request(), vec![3]);
+        assert_eq!(manifest_request().unwrap(), vec![3]);
     }
 }

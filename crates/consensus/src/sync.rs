@@ -35,7 +35,7 @@ use tokio::sync::mpsc;
 use super::codec;
 use super::context::BlockValue;
 use super::engine::{self, Event};
-use veil_codec::{DecodeError, Writer};
+use veil_codec::{DecodeError, DecodeExt, Encode, EncodeError, Writer};
 use veil_ledger::block::Header;
 use veil_ledger::execute::{execute, BlockContext, ExecutedBlock, Mode, RegistryUpdates};
 use veil_net::{Channel, Network};
@@ -47,34 +47,49 @@ pub use veil_wire::sync::{decode_status, status_bytes, Request, MAX_BLOCKS};
 /// Longest a block may be proposed ahead of a validator's clock, ms.
 pub const MAX_CLOCK_DRIFT_MS: u64 = 10_000;
 
-/// A bodies request.
-pub fn txs_request(hashes: &[TxHash]) -> Vec<u8> {
+/// A bodies request (at most [`veil_wire::consensus::MAX_BLOCK_TXS`]
+/// hashes).
+pub fn txs_request(hashes: &[TxHash]) -> Result<Vec<u8>, EncodeError> {
     Request::Txs(hashes.to_vec()).encode()
 }
 
 /// A blocks request.
-pub fn blocks_request(from: u64, max: u16) -> Vec<u8> {
+pub fn blocks_request(from: u64, max: u16) -> Result<Vec<u8>, EncodeError> {
     Request::Blocks { from, max }.encode()
 }
 
+/// Why a peer's request got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum AnswerError {
+    /// The request does not decode.
+    #[error("malformed request: {0}")]
+    Request(#[from] DecodeError),
+    /// The answer does not fit its encoding.
+    #[error("answer cannot be encoded: {0}")]
+    Encode(#[from] EncodeError),
+}
+
 /// Answers a peer's request from committed state and the mempool.
-pub fn answer(node: &Node, request: &[u8]) -> Result<Vec<u8>, DecodeError> {
+pub fn answer(node: &Node, request: &[u8]) -> Result<Vec<u8>, AnswerError> {
     match Request::decode(request)? {
         Request::Txs(hashes) => {
             let mut found = Vec::new();
             for h in hashes {
-                let tx = node
-                    .mempool()
-                    .get(&h)
-                    .map(|t| t.encode())
-                    .or_else(|| node.ledger.tx(&h).ok().flatten().map(|(t, _)| t.encode()));
-                if let Some(b) = tx {
+                let pooled = node.mempool().get(&h);
+                let tx = pooled.or_else(|| {
+                    node.ledger
+                        .tx(&h)
+                        .ok()
+                        .flatten()
+                        .map(|(t, _)| std::sync::Arc::new(t))
+                });
+                if let Some(b) = tx.and_then(|t| t.encode().ok()) {
                     found.push(b);
                 }
             }
             let mut w = Writer::new();
             veil_wire::sync::put_txs(&mut w, &found);
-            Ok(w.into_bytes())
+            Ok(w.finish()?)
         }
         Request::Blocks { from, max } => {
             let max = max.min(MAX_BLOCKS);
@@ -87,19 +102,23 @@ pub fn answer(node: &Node, request: &[u8]) -> Result<Vec<u8>, DecodeError> {
                 else {
                     break;
                 };
-                let txs: Vec<Vec<u8>> = block.txs.iter().map(Transaction::encode).collect();
+                let txs = block
+                    .txs
+                    .iter()
+                    .map(Encode::encode)
+                    .collect::<Result<Vec<_>, _>>()?;
                 budget = budget.saturating_sub(txs.iter().map(Vec::len).sum::<usize>() + 1024);
                 blocks.push((block.header.encode(), cert, txs));
                 h += 1;
             }
-            Ok(veil_wire::sync::encode_blocks(&blocks))
+            Ok(veil_wire::sync::encode_blocks(&blocks)?)
         }
-        Request::Manifest => Ok(super::snapshot::answer_manifest(node)),
+        Request::Manifest => Ok(super::snapshot::answer_manifest(node)?),
         Request::Chunk {
             height,
             file,
             offset,
-        } => Ok(super::snapshot::answer_chunk(node, height, file, offset)),
+        } => Ok(super::snapshot::answer_chunk(node, height, file, offset)?),
     }
 }
 
@@ -118,6 +137,9 @@ pub enum CandidateError {
     /// Execution refused it or produced another header.
     #[error("{0}")]
     Execution(String),
+    /// A request to fetch bodies does not fit its encoding.
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
 }
 
 fn context(node: &Node, header: &Header) -> Result<BlockContext, CandidateError> {
@@ -126,7 +148,7 @@ fn context(node: &Node, header: &Header) -> Result<BlockContext, CandidateError>
         .ledger
         .chain_id()
         .map_err(|e| CandidateError::Context(e.to_string()))?;
-    if header.chain_id != chain {
+    if header.chain_id.as_str() != chain {
         return Err(CandidateError::Context("another chain".into()));
     }
     if header.height != tip.height + 1 || header.parent != tip.hash {
@@ -216,11 +238,11 @@ pub async fn check_candidate(
     }
     if !missing.is_empty() {
         let answer = net
-            .request(proposer, &txs_request(&missing), Duration::from_secs(5))
+            .request(proposer, &txs_request(&missing)?, Duration::from_secs(5))
             .await
             .map_err(|e| CandidateError::Missing(e.to_string()))?;
         for tx in veil_wire::sync::decode_txs(&answer)? {
-            bodies.insert(tx.hash(), tx);
+            bodies.insert(tx.hash()?, tx);
         }
     }
     let mut txs = Vec::with_capacity(value.txs.len());
@@ -257,7 +279,7 @@ pub async fn fetch_blocks(
     let answer = net
         .request(
             peer,
-            &blocks_request(from, MAX_BLOCKS),
+            &blocks_request(from, MAX_BLOCKS)?,
             Duration::from_secs(20),
         )
         .await
@@ -265,7 +287,12 @@ pub async fn fetch_blocks(
     let node = Arc::clone(node);
     tokio::task::spawn_blocking(move || {
         let blocks = veil_wire::sync::decode_blocks(&answer)?;
-        let chain = node.ledger.chain_id().unwrap_or_default();
+        let chain = veil_wire::block::ChainId::new(
+            &node
+                .ledger
+                .chain_id()
+                .map_err(|e| CandidateError::Context(e.to_string()))?,
+        )?;
         let mut committed = 0;
         for veil_wire::sync::SyncedBlock {
             header,

@@ -7,7 +7,7 @@
 use arc_malachitebft_core_consensus::Input;
 use arc_malachitebft_core_types::{Timeout, TimeoutKind, Validity, ValueOrigin};
 
-use veil_codec::{DecodeError, Reader, Writer};
+use veil_codec::{DecodeError, EncodeError, Reader, Writer};
 use veil_wire::consensus::{
     get_defined_round, get_polka, get_round, get_round_cert, get_signed_proposal, get_signed_vote,
     get_value, put_polka, put_round, put_round_cert, put_signed_proposal, put_signed_vote,
@@ -19,8 +19,9 @@ fn invalid(what: &'static str, why: &'static str) -> DecodeError {
     DecodeError::Invalid { what, why }
 }
 
-/// Encodes a WAL entry (the inputs the core asks to persist).
-pub fn encode_wal(input: &Input<Veil>) -> Option<Vec<u8>> {
+/// Encodes a WAL entry (the inputs the core asks to persist): `None` for
+/// inputs that are not persisted.
+pub fn encode_wal(input: &Input<Veil>) -> Option<Result<Vec<u8>, EncodeError>> {
     let mut w = Writer::new();
     match input {
         Input::Vote(v) => {
@@ -51,7 +52,10 @@ pub fn encode_wal(input: &Input<Veil>) -> Option<Vec<u8>> {
                 TimeoutKind::Rebroadcast => w.u8(3),
                 TimeoutKind::FinalizeHeight(d) => {
                     w.u8(4);
-                    w.u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+                    match u64::try_from(d.as_millis()) {
+                        Ok(ms) => w.u64(ms),
+                        Err(_) => w.fail("finalize timeout", "longer than u64 milliseconds"),
+                    }
                 }
             }
         }
@@ -65,7 +69,7 @@ pub fn encode_wal(input: &Input<Veil>) -> Option<Vec<u8>> {
         }
         _ => return None,
     }
-    Some(w.into_bytes())
+    Some(w.finish())
 }
 
 /// Decodes a WAL entry.

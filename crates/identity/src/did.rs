@@ -25,7 +25,7 @@ use std::str::FromStr;
 use serde_json::{json, Value};
 
 use super::keys::PublicKey;
-use veil_codec::{check_range, DecodeError, Reader, Writer};
+use veil_codec::{check_range, Decode, DecodeError, DecodeExt, Encode, Reader, Writer};
 use veil_crypto::hash::hash256;
 
 /// Bytes of a DID's method-specific identifier.
@@ -65,9 +65,7 @@ pub struct DidId(pub [u8; ID_BYTES]);
 impl DidId {
     /// The identifier a DID created with initial key `key` gets.
     pub fn derive(key: &PublicKey) -> Self {
-        let mut w = Writer::new();
-        key.encode(&mut w);
-        let h = hash256(b"veil/did/v1", &[&w.into_bytes()]);
+        let h = hash256(b"veil/did/v1", &[&key.to_bytes()]);
         let mut id = [0u8; ID_BYTES];
         id.copy_from_slice(&h[..ID_BYTES]);
         Self(id)
@@ -82,14 +80,18 @@ impl DidId {
     pub fn method_url(&self, fragment: &Fragment) -> String {
         format!("{self}#{fragment}")
     }
+}
 
-    /// Appends the canonical encoding.
-    pub fn encode(&self, w: &mut Writer) {
+impl Encode for DidId {
+    fn write(&self, w: &mut Writer) {
         w.bytes(&self.0);
     }
+}
 
-    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+impl Decode for DidId {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
         Ok(Self(r.array("DID")?))
     }
 }
@@ -144,8 +146,8 @@ fn short_ascii<'a>(
     })
 }
 
-fn write_short(w: &mut Writer, s: &str) {
-    w.count_u8(s.len());
+fn write_short(w: &mut Writer, what: &'static str, s: &str, max: usize) {
+    w.count_u8(what, s.len(), 1, max);
     w.bytes(s.as_bytes());
 }
 
@@ -173,14 +175,18 @@ impl Fragment {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
 
-    /// Appends the canonical encoding.
-    pub fn encode(&self, w: &mut Writer) {
-        write_short(w, &self.0);
+impl Encode for Fragment {
+    fn write(&self, w: &mut Writer) {
+        write_short(w, "fragment", &self.0, MAX_FRAGMENT);
     }
+}
 
-    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+impl Decode for Fragment {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
         Self::new(short_ascii(r, "fragment", MAX_FRAGMENT)?)
     }
 }
@@ -214,19 +220,23 @@ impl Method {
     pub fn serves(&self, relationship: u8) -> bool {
         self.relationships & relationship != 0
     }
+}
 
-    /// Appends the canonical encoding.
-    pub fn encode(&self, w: &mut Writer) {
-        self.fragment.encode(w);
-        self.key.encode(w);
+impl Encode for Method {
+    fn write(&self, w: &mut Writer) {
+        self.fragment.write(w);
+        self.key.write(w);
         w.u8(self.relationships);
     }
+}
 
-    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+impl Decode for Method {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
         Ok(Self {
-            fragment: Fragment::decode(r)?,
-            key: PublicKey::decode(r)?,
+            fragment: Fragment::read(r)?,
+            key: PublicKey::read(r)?,
             relationships: r.u8("relationships")?,
         })
     }
@@ -272,17 +282,26 @@ impl Service {
             endpoint: endpoint.to_owned(),
         })
     }
+}
 
-    /// Appends the canonical encoding.
-    pub fn encode(&self, w: &mut Writer) {
-        self.fragment.encode(w);
-        write_short(w, &self.kind);
-        w.bytes_u16(self.endpoint.as_bytes());
+impl Encode for Service {
+    fn write(&self, w: &mut Writer) {
+        self.fragment.write(w);
+        write_short(w, "service type", &self.kind, MAX_SERVICE_TYPE);
+        w.bytes_u16(
+            "service endpoint",
+            self.endpoint.as_bytes(),
+            1,
+            MAX_ENDPOINT,
+        );
     }
+}
 
-    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let fragment = Fragment::decode(r)?;
+impl Decode for Service {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
+        let fragment = Fragment::read(r)?;
         let kind = short_ascii(r, "service type", MAX_SERVICE_TYPE)?.to_owned();
         let endpoint = std::str::from_utf8(r.bytes_u16("service endpoint", 1, MAX_ENDPOINT)?)
             .map_err(|_| DecodeError::Invalid {
@@ -391,48 +410,6 @@ impl DidDocument {
             return Err(DocumentError::NoAuthentication);
         }
         Ok(())
-    }
-
-    /// Appends the canonical encoding.
-    pub fn encode(&self, w: &mut Writer) {
-        w.count_u8(self.controllers.len());
-        for c in &self.controllers {
-            c.encode(w);
-        }
-        w.count_u8(self.methods.len());
-        for m in &self.methods {
-            m.encode(w);
-        }
-        w.count_u8(self.services.len());
-        for s in &self.services {
-            s.encode(w);
-        }
-    }
-
-    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let n = r.count_u8("controller count", 0, MAX_CONTROLLERS)?;
-        let controllers = (0..n).map(|_| DidId::decode(r)).collect::<Result<_, _>>()?;
-        let n = r.count_u8("method count", 0, MAX_METHODS)?;
-        let methods = (0..n)
-            .map(|_| Method::decode(r))
-            .collect::<Result<_, _>>()?;
-        let n = r.count_u8("service count", 0, MAX_SERVICES)?;
-        let services = (0..n)
-            .map(|_| Service::decode(r))
-            .collect::<Result<_, _>>()?;
-        Ok(Self {
-            controllers,
-            methods,
-            services,
-        })
-    }
-
-    /// The canonical encoding.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut w = Writer::new();
-        self.encode(&mut w);
-        w.into_bytes()
     }
 
     /// Reads the DID Core JSON that [`Self::to_json`] writes (as a resolver
@@ -596,11 +573,52 @@ impl DidDocument {
     }
 }
 
+impl Encode for DidDocument {
+    fn write(&self, w: &mut Writer) {
+        w.count_u8(
+            "controller count",
+            self.controllers.len(),
+            0,
+            MAX_CONTROLLERS,
+        );
+        for c in &self.controllers {
+            c.write(w);
+        }
+        w.count_u8("method count", self.methods.len(), 0, MAX_METHODS);
+        for m in &self.methods {
+            m.write(w);
+        }
+        w.count_u8("service count", self.services.len(), 0, MAX_SERVICES);
+        for s in &self.services {
+            s.write(w);
+        }
+    }
+}
+
+impl Decode for DidDocument {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
+        let n = r.count_u8("controller count", 0, MAX_CONTROLLERS)?;
+        let controllers = (0..n).map(|_| DidId::read(r)).collect::<Result<_, _>>()?;
+        let n = r.count_u8("method count", 0, MAX_METHODS)?;
+        let methods = (0..n).map(|_| Method::read(r)).collect::<Result<_, _>>()?;
+        let n = r.count_u8("service count", 0, MAX_SERVICES)?;
+        let services = (0..n).map(|_| Service::read(r)).collect::<Result<_, _>>()?;
+        Ok(Self {
+            controllers,
+            methods,
+            services,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::keys::SecretKey;
     use rand_core::OsRng;
+    use veil_codec::DecodeExt;
 
     #[test]
     fn did_strings_round_trip_and_refuse_junk() {
@@ -636,9 +654,25 @@ mod tests {
             ],
         };
         doc.validate().unwrap();
-        let bytes = doc.to_bytes();
-        let mut r = Reader::new(&bytes);
-        assert_eq!(DidDocument::decode(&mut r).unwrap(), doc);
+        let bytes = doc.encode().unwrap();
+        assert_eq!(DidDocument::decode(&bytes).unwrap(), doc);
+        // A document with more methods than the format holds is refused by
+        // the encoder, not clamped into bytes that decode to another one.
+        let mut big = doc.clone();
+        big.methods = (0..=MAX_METHODS)
+            .map(|i| Method {
+                fragment: f(&format!("key-{i}")),
+                key,
+                relationships: AUTHENTICATION,
+            })
+            .collect();
+        assert!(matches!(
+            big.encode(),
+            Err(veil_codec::EncodeError::OutOfRange {
+                what: "method count",
+                ..
+            })
+        ));
         let did = DidId::derive(&key);
         let json = doc.to_json(did);
         assert_eq!(json["authentication"][0], format!("{did}#key-1"));

@@ -28,7 +28,7 @@ use k256::ecdsa::signature::{Signer as _, Verifier as _};
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroize;
 
-use veil_codec::{DecodeError, Reader, Writer};
+use veil_codec::{Decode, DecodeError, Encode, Reader, Writer};
 use veil_crypto::secret::Secret;
 use veil_crypto::signing::{self, SigningKey as EdSigningKey};
 
@@ -160,27 +160,34 @@ impl PublicKey {
             Self::X25519(_) => Err(KeyError::NotSigning),
         }
     }
+}
 
-    /// Appends the canonical encoding.
-    pub fn encode(&self, w: &mut Writer) {
-        match self {
-            Self::Ed25519(k) => {
-                w.u8(ED25519);
-                w.bytes(k.as_bytes());
-            }
-            Self::Secp256k1(k) => {
-                w.u8(SECP256K1);
-                w.bytes(k);
-            }
-            Self::X25519(k) => {
-                w.u8(X25519);
-                w.bytes(k);
-            }
-        }
+impl PublicKey {
+    /// The canonical encoding: the type byte, then the key (fixed width per
+    /// type, so it cannot fail).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let (tag, key): (u8, &[u8]) = match self {
+            Self::Ed25519(k) => (ED25519, k.as_bytes()),
+            Self::Secp256k1(k) => (SECP256K1, k),
+            Self::X25519(k) => (X25519, k),
+        };
+        let mut out = Vec::with_capacity(1 + key.len());
+        out.push(tag);
+        out.extend_from_slice(key);
+        out
     }
+}
 
-    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+impl Encode for PublicKey {
+    fn write(&self, w: &mut Writer) {
+        w.bytes(&self.to_bytes());
+    }
+}
+
+impl Decode for PublicKey {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
         let bad = |_| DecodeError::Invalid {
             what: "public key",
             why: "not a valid key of its type",

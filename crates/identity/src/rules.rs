@@ -94,7 +94,7 @@ pub fn apply_did(
     tx: &DidTx,
     now_ms: u64,
 ) -> Result<Vec<Effect>, IdentityError> {
-    let hash = tx.signing_hash();
+    let hash = tx.signing_hash()?;
     if let DidOp::Create(doc) = &tx.op {
         if let Some(rec) = state.did(&tx.did) {
             let _ = rec;
@@ -228,7 +228,7 @@ pub fn apply_trust(
         None,
         &tx.method,
         ASSERTION,
-        &tx.signing_hash(),
+        &tx.signing_hash()?,
         &tx.signature,
     )?;
     let mut effects = vec![Effect::Authority {
@@ -334,7 +334,7 @@ pub fn apply_credential(
         None,
         &tx.method,
         ASSERTION,
-        &tx.signing_hash(),
+        &tx.signing_hash()?,
         &tx.signature,
     )?;
     let read = |node: NodeId| state.tree_node(&tx.issuer, node);

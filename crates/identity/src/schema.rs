@@ -22,7 +22,7 @@ use veil_circuits::field;
 use veil_circuits::presentation::ATTRIBUTES;
 use veil_circuits::Fr;
 
-use veil_codec::{check_range, DecodeError, Reader, Writer};
+use veil_codec::{check_range, Decode, DecodeError, Encode, Reader, Writer};
 
 /// Longest credential type name.
 pub const MAX_TYPE_NAME: usize = 64;
@@ -163,48 +163,6 @@ impl CredentialType {
             .map(|i| (i, self.attributes[i].kind))
     }
 
-    /// Appends the canonical encoding.
-    pub fn encode(&self, w: &mut Writer) {
-        w.count_u8(self.name.len());
-        w.bytes(self.name.as_bytes());
-        w.count_u8(self.attributes.len());
-        for a in &self.attributes {
-            w.count_u8(a.name.len());
-            w.bytes(a.name.as_bytes());
-            w.u8(a.kind.tag());
-        }
-    }
-
-    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let text = |r: &mut Reader<'_>, what, max| -> Result<String, DecodeError> {
-            let n = r.count_u8(what, 1, max)?;
-            String::from_utf8(r.bytes(n, what)?.to_vec()).map_err(|_| DecodeError::Invalid {
-                what,
-                why: "not ASCII",
-            })
-        };
-        let name = text(r, "credential type name", MAX_TYPE_NAME)?;
-        let n = r.count_u8("attribute count", 1, ATTRIBUTES)?;
-        let mut attributes = Vec::with_capacity(n);
-        for _ in 0..n {
-            let a = text(r, "attribute name", MAX_ATTRIBUTE_NAME)?;
-            let kind = match r.u8("attribute kind")? {
-                1 => AttributeKind::Integer,
-                2 => AttributeKind::Date,
-                3 => AttributeKind::String,
-                _ => {
-                    return Err(DecodeError::Invalid {
-                        what: "attribute kind",
-                        why: "unknown",
-                    })
-                }
-            };
-            attributes.push(Attribute { name: a, kind });
-        }
-        Self::new(&name, attributes)
-    }
-
     /// Reads [`Self::to_json`]'s output.
     pub fn from_json(v: &Value) -> Result<Self, DecodeError> {
         let bad = |why| DecodeError::Invalid {
@@ -244,6 +202,52 @@ impl CredentialType {
                 "name": a.name, "kind": a.kind.name()
             })).collect::<Vec<_>>(),
         })
+    }
+}
+
+impl Encode for CredentialType {
+    fn write(&self, w: &mut Writer) {
+        w.count_u8("credential type name", self.name.len(), 1, MAX_TYPE_NAME);
+        w.bytes(self.name.as_bytes());
+        w.count_u8("attribute count", self.attributes.len(), 1, ATTRIBUTES);
+        for a in &self.attributes {
+            w.count_u8("attribute name", a.name.len(), 1, MAX_ATTRIBUTE_NAME);
+            w.bytes(a.name.as_bytes());
+            w.u8(a.kind.tag());
+        }
+    }
+}
+
+impl Decode for CredentialType {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
+        let text = |r: &mut Reader<'_>, what, max| -> Result<String, DecodeError> {
+            let n = r.count_u8(what, 1, max)?;
+            String::from_utf8(r.bytes(n, what)?.to_vec()).map_err(|_| DecodeError::Invalid {
+                what,
+                why: "not ASCII",
+            })
+        };
+        let name = text(r, "credential type name", MAX_TYPE_NAME)?;
+        let n = r.count_u8("attribute count", 1, ATTRIBUTES)?;
+        let mut attributes = Vec::with_capacity(n);
+        for _ in 0..n {
+            let a = text(r, "attribute name", MAX_ATTRIBUTE_NAME)?;
+            let kind = match r.u8("attribute kind")? {
+                1 => AttributeKind::Integer,
+                2 => AttributeKind::Date,
+                3 => AttributeKind::String,
+                _ => {
+                    return Err(DecodeError::Invalid {
+                        what: "attribute kind",
+                        why: "unknown",
+                    })
+                }
+            };
+            attributes.push(Attribute { name: a, kind });
+        }
+        Self::new(&name, attributes)
     }
 }
 
@@ -437,6 +441,7 @@ impl fmt::Display for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use veil_codec::DecodeExt;
 
     #[test]
     fn rata_die_known_values() {
@@ -485,10 +490,8 @@ mod tests {
             ],
         )
         .unwrap();
-        let mut w = Writer::new();
-        t.encode(&mut w);
-        let bytes = w.into_bytes();
-        assert_eq!(CredentialType::decode(&mut Reader::new(&bytes)).unwrap(), t);
+        let bytes = t.encode().unwrap();
+        assert_eq!(CredentialType::decode(&bytes).unwrap(), t);
         assert_eq!(t.attribute("country"), Some((1, AttributeKind::String)));
         assert!(CredentialType::new("Kyc Credential", vec![]).is_err());
         assert!(CredentialType::new("Kyc", vec![]).is_err());

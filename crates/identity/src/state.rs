@@ -35,7 +35,7 @@ use veil_circuits::Fr;
 use super::did::{DidDocument, DidId};
 use super::schema::CredentialType;
 use super::tree::NodeId;
-use veil_codec::{DecodeError, Reader, Writer};
+use veil_codec::{Decode, DecodeError, DecodeExt, Encode, Reader, Writer};
 
 pub use crate::rules::{apply_credential, apply_did, apply_trust};
 
@@ -54,27 +54,25 @@ pub struct DidRecord {
     pub deactivated: bool,
 }
 
-impl DidRecord {
-    /// The record's encoding.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer::new();
+impl Encode for DidRecord {
+    fn write(&self, w: &mut Writer) {
         w.u64(self.version);
         w.u64(self.created_ms);
         w.u64(self.updated_ms);
         w.u8(u8::from(self.deactivated));
-        self.document.encode(&mut w);
-        w.into_bytes()
+        self.document.write(w);
     }
+}
 
-    /// Decodes [`Self::encode`].
-    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(bytes);
+impl Decode for DidRecord {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
         let version = r.u64("version")?;
         let created_ms = r.u64("created")?;
         let updated_ms = r.u64("updated")?;
         let deactivated = r.u8("deactivated")? != 0;
-        let document = DidDocument::decode(&mut r)?;
-        r.finish()?;
+        let document = DidDocument::read(r)?;
         Ok(Self {
             document,
             version,
@@ -98,10 +96,8 @@ pub struct Accreditation {
     pub hook_key: Option<[u8; 32]>,
 }
 
-impl Accreditation {
-    /// The record's encoding.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer::new();
+impl Encode for Accreditation {
+    fn write(&self, w: &mut Writer) {
         w.u8(u8::from(self.active));
         w.u64(self.since_ms);
         w.u64(self.revoked_ms);
@@ -112,12 +108,13 @@ impl Accreditation {
                 w.bytes(k);
             }
         }
-        w.into_bytes()
     }
+}
 
-    /// Decodes [`Self::encode`].
-    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(bytes);
+impl Decode for Accreditation {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
         let a = Self {
             active: r.u8("active")? != 0,
             since_ms: r.u64("since")?,
@@ -133,7 +130,6 @@ impl Accreditation {
                 }
             },
         };
-        r.finish()?;
         Ok(a)
     }
 }
@@ -164,21 +160,22 @@ impl IssuerTree {
             updated_ms: 0,
         }
     }
+}
 
-    /// The record's encoding.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer::new();
+impl Encode for IssuerTree {
+    fn write(&self, w: &mut Writer) {
         w.u64(self.leaves);
         w.bytes(&field::to_bytes(&self.root));
         w.u64(self.revocations);
         w.u64(self.sequence);
         w.u64(self.updated_ms);
-        w.into_bytes()
     }
+}
 
-    /// Decodes [`Self::encode`].
-    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(bytes);
+impl Decode for IssuerTree {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
         let leaves = r.u64("leaves")?;
         let root = field::from_bytes(&r.array("root")?).ok_or(DecodeError::Invalid {
             what: "root",
@@ -191,7 +188,6 @@ impl IssuerTree {
             sequence: r.u64("sequence")?,
             updated_ms: r.u64("updated")?,
         };
-        r.finish()?;
         Ok(t)
     }
 }
@@ -232,25 +228,25 @@ impl RootRecord {
             RootVerdict::Fresh
         }
     }
+}
 
-    /// The record's encoding.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer::new();
+impl Encode for RootRecord {
+    fn write(&self, w: &mut Writer) {
         w.u64(self.created_ms);
         w.u64(self.replaced_ms);
         w.u64(self.revocations);
-        w.into_bytes()
     }
+}
 
-    /// Decodes [`Self::encode`].
-    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(bytes);
+impl Decode for RootRecord {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
         let rec = Self {
             created_ms: r.u64("created")?,
             replaced_ms: r.u64("replaced")?,
             revocations: r.u64("revocations")?,
         };
-        r.finish()?;
         Ok(rec)
     }
 }
@@ -375,6 +371,9 @@ pub enum IdentityError {
     /// The hook key is not a Baby Jubjub subgroup point.
     #[error("the regulator hook key is not a valid Baby Jubjub subgroup point")]
     InvalidHookKey,
+    /// A field of the operation does not fit its encoding.
+    #[error("the operation cannot be encoded: {0}")]
+    Encode(#[from] veil_codec::EncodeError),
 }
 
 impl IdentityError {
@@ -403,6 +402,7 @@ impl IdentityError {
             Self::UnknownLeaf(_) => "unknown-leaf",
             Self::AlreadyRevoked(_) => "already-revoked",
             Self::InvalidHookKey => "invalid-hook-key",
+            Self::Encode(_) => "unencodable",
         }
     }
 }

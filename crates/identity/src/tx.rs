@@ -46,7 +46,7 @@ use veil_circuits::Fr;
 use super::did::{DidDocument, DidId, Fragment, Method, Service, MAX_CONTROLLERS};
 use super::keys::{PublicKey, SecretKey};
 use super::schema::{check_type_name, CredentialType, MAX_TYPE_NAME};
-use veil_codec::{check_range, DecodeError, Reader, Writer};
+use veil_codec::{Decode, DecodeError, DecodeExt, Encode, EncodeError, Reader, Writer};
 use veil_crypto::hash::hash256;
 
 /// Transaction kind byte of a DID operation.
@@ -77,50 +77,54 @@ pub enum Change {
     SetControllers(Vec<DidId>),
 }
 
-impl Change {
-    fn encode(&self, w: &mut Writer) {
+impl Encode for Change {
+    fn write(&self, w: &mut Writer) {
         match self {
             Self::AddMethod(m) => {
                 w.u8(1);
-                m.encode(w);
+                m.write(w);
             }
             Self::RemoveMethod(f) => {
                 w.u8(2);
-                f.encode(w);
+                f.write(w);
             }
             Self::SetRelationships(f, r) => {
                 w.u8(3);
-                f.encode(w);
+                f.write(w);
                 w.u8(*r);
             }
             Self::AddService(s) => {
                 w.u8(4);
-                s.encode(w);
+                s.write(w);
             }
             Self::RemoveService(f) => {
                 w.u8(5);
-                f.encode(w);
+                f.write(w);
             }
             Self::SetControllers(c) => {
                 w.u8(6);
-                w.count_u8(c.len());
+                w.count_u8("controller count", c.len(), 0, MAX_CONTROLLERS);
                 for d in c {
-                    d.encode(w);
+                    d.write(w);
                 }
             }
         }
     }
+}
 
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+impl Decode for Change {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
         Ok(match r.u8("change")? {
-            1 => Self::AddMethod(Method::decode(r)?),
-            2 => Self::RemoveMethod(Fragment::decode(r)?),
-            3 => Self::SetRelationships(Fragment::decode(r)?, r.u8("relationships")?),
-            4 => Self::AddService(Service::decode(r)?),
-            5 => Self::RemoveService(Fragment::decode(r)?),
+            1 => Self::AddMethod(Method::read(r)?),
+            2 => Self::RemoveMethod(Fragment::read(r)?),
+            3 => Self::SetRelationships(Fragment::read(r)?, r.u8("relationships")?),
+            4 => Self::AddService(Service::read(r)?),
+            5 => Self::RemoveService(Fragment::read(r)?),
             6 => {
                 let n = r.count_u8("controller count", 0, MAX_CONTROLLERS)?;
-                Self::SetControllers((0..n).map(|_| DidId::decode(r)).collect::<Result<_, _>>()?)
+                Self::SetControllers((0..n).map(|_| DidId::read(r)).collect::<Result<_, _>>()?)
             }
             _ => {
                 return Err(DecodeError::Invalid {
@@ -180,42 +184,54 @@ pub struct DidTx {
     pub signature: [u8; 64],
 }
 
+/// Why [`DidTx::create`] cannot build a creation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CreateError {
+    /// The document has no method to sign with.
+    #[error("the document needs a first (initial) method")]
+    NoInitialMethod,
+    /// A field does not fit its encoding.
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+}
+
 fn signing_hash(kind: u8, body: &[u8]) -> [u8; 32] {
     hash256(b"veil/identity-tx/v1", &[&[kind], body])
 }
 
 impl DidTx {
     fn encode_body(&self, w: &mut Writer) {
-        self.did.encode(w);
+        self.did.write(w);
         w.u64(self.prev_version);
         match &self.op {
             DidOp::Create(doc) => {
                 w.u8(1);
-                doc.encode(w);
+                doc.write(w);
             }
             DidOp::Update(changes) => {
                 w.u8(2);
-                w.count_u8(changes.len());
+                w.count_u8("change count", changes.len(), 1, MAX_CHANGES);
                 for c in changes {
-                    c.encode(w);
+                    c.write(w);
                 }
             }
             DidOp::Rotate { method, key } => {
                 w.u8(3);
-                method.encode(w);
-                key.encode(w);
+                method.write(w);
+                key.write(w);
             }
             DidOp::Deactivate => w.u8(4),
         }
-        self.signer.encode(w);
-        self.method.encode(w);
+        self.signer.write(w);
+        self.method.write(w);
     }
 
-    /// What the signature covers.
-    pub fn signing_hash(&self) -> [u8; 32] {
+    /// What the signature covers; fails if a field does not fit its
+    /// encoding.
+    pub fn signing_hash(&self) -> Result<[u8; 32], EncodeError> {
         let mut w = Writer::new();
         self.encode_body(&mut w);
-        signing_hash(KIND_DID, &w.into_bytes())
+        Ok(signing_hash(KIND_DID, &w.finish()?))
     }
 
     /// Builds and signs an operation.
@@ -226,7 +242,7 @@ impl DidTx {
         signer: DidId,
         method: Fragment,
         key: &SecretKey,
-    ) -> Self {
+    ) -> Result<Self, EncodeError> {
         let mut tx = Self {
             did,
             prev_version,
@@ -235,16 +251,16 @@ impl DidTx {
             method,
             signature: [0; 64],
         };
-        tx.signature = key.sign(&tx.signing_hash());
-        tx
+        tx.signature = key.sign(&tx.signing_hash()?);
+        Ok(tx)
     }
 
     /// A creation signed by the initial key (the document's first method).
-    pub fn create(document: DidDocument, key: &SecretKey) -> Result<Self, DecodeError> {
-        let first = document.methods.first().ok_or(DecodeError::Invalid {
-            what: "document",
-            why: "needs a first (initial) method",
-        })?;
+    pub fn create(document: DidDocument, key: &SecretKey) -> Result<Self, CreateError> {
+        let first = document
+            .methods
+            .first()
+            .ok_or(CreateError::NoInitialMethod)?;
         let did = DidId::derive(&first.key);
         let method = first.fragment.clone();
         Ok(Self::signed(
@@ -254,32 +270,32 @@ impl DidTx {
             did,
             method,
             key,
-        ))
+        )?)
     }
+}
 
-    /// Appends the canonical encoding.
-    pub fn encode(&self, w: &mut Writer) {
+impl Encode for DidTx {
+    fn write(&self, w: &mut Writer) {
         self.encode_body(w);
         w.bytes(&self.signature);
     }
+}
 
-    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let did = DidId::decode(r)?;
+impl Decode for DidTx {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
+        let did = DidId::read(r)?;
         let prev_version = r.u64("previous version")?;
         let op = match r.u8("DID operation")? {
-            1 => DidOp::Create(DidDocument::decode(r)?),
+            1 => DidOp::Create(DidDocument::read(r)?),
             2 => {
                 let n = r.count_u8("change count", 1, MAX_CHANGES)?;
-                DidOp::Update(
-                    (0..n)
-                        .map(|_| Change::decode(r))
-                        .collect::<Result<_, _>>()?,
-                )
+                DidOp::Update((0..n).map(|_| Change::read(r)).collect::<Result<_, _>>()?)
             }
             3 => DidOp::Rotate {
-                method: Fragment::decode(r)?,
-                key: PublicKey::decode(r)?,
+                method: Fragment::read(r)?,
+                key: PublicKey::read(r)?,
             },
             4 => DidOp::Deactivate,
             _ => {
@@ -293,8 +309,8 @@ impl DidTx {
             did,
             prev_version,
             op,
-            signer: DidId::decode(r)?,
-            method: Fragment::decode(r)?,
+            signer: DidId::read(r)?,
+            method: Fragment::read(r)?,
             signature: r.array("signature")?,
         })
     }
@@ -348,7 +364,7 @@ pub struct TrustTx {
 }
 
 fn write_name(w: &mut Writer, name: &str) {
-    w.count_u8(name.len());
+    w.count_u8("credential type name", name.len(), 1, MAX_TYPE_NAME);
     w.bytes(name.as_bytes());
 }
 
@@ -366,19 +382,19 @@ fn read_type_name(r: &mut Reader<'_>) -> Result<String, DecodeError> {
 
 impl TrustTx {
     fn encode_body(&self, w: &mut Writer) {
-        self.authority.encode(w);
+        self.authority.write(w);
         w.u64(self.sequence);
         match &self.op {
             TrustOp::DefineType(t) => {
                 w.u8(1);
-                t.encode(w);
+                t.write(w);
             }
             TrustOp::Accredit {
                 issuer,
                 credential_type,
             } => {
                 w.u8(2);
-                issuer.encode(w);
+                issuer.write(w);
                 write_name(w, credential_type);
             }
             TrustOp::Revoke {
@@ -386,7 +402,7 @@ impl TrustTx {
                 credential_type,
             } => {
                 w.u8(3);
-                issuer.encode(w);
+                issuer.write(w);
                 write_name(w, credential_type);
             }
             TrustOp::AccreditWithHook {
@@ -395,19 +411,20 @@ impl TrustTx {
                 regulator_key,
             } => {
                 w.u8(4);
-                issuer.encode(w);
+                issuer.write(w);
                 write_name(w, credential_type);
                 w.bytes(regulator_key);
             }
         }
-        self.method.encode(w);
+        self.method.write(w);
     }
 
-    /// What the signature covers.
-    pub fn signing_hash(&self) -> [u8; 32] {
+    /// What the signature covers; fails if a field does not fit its
+    /// encoding.
+    pub fn signing_hash(&self) -> Result<[u8; 32], EncodeError> {
         let mut w = Writer::new();
         self.encode_body(&mut w);
-        signing_hash(KIND_TRUST, &w.into_bytes())
+        Ok(signing_hash(KIND_TRUST, &w.finish()?))
     }
 
     /// Builds and signs an operation.
@@ -417,7 +434,7 @@ impl TrustTx {
         op: TrustOp,
         method: Fragment,
         key: &SecretKey,
-    ) -> Self {
+    ) -> Result<Self, EncodeError> {
         let mut tx = Self {
             authority,
             sequence,
@@ -425,32 +442,36 @@ impl TrustTx {
             method,
             signature: [0; 64],
         };
-        tx.signature = key.sign(&tx.signing_hash());
-        tx
+        tx.signature = key.sign(&tx.signing_hash()?);
+        Ok(tx)
     }
+}
 
-    /// Appends the canonical encoding.
-    pub fn encode(&self, w: &mut Writer) {
+impl Encode for TrustTx {
+    fn write(&self, w: &mut Writer) {
         self.encode_body(w);
         w.bytes(&self.signature);
     }
+}
 
-    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let authority = DidId::decode(r)?;
+impl Decode for TrustTx {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
+        let authority = DidId::read(r)?;
         let sequence = r.u64("sequence")?;
         let op = match r.u8("trust operation")? {
-            1 => TrustOp::DefineType(CredentialType::decode(r)?),
+            1 => TrustOp::DefineType(CredentialType::read(r)?),
             2 => TrustOp::Accredit {
-                issuer: DidId::decode(r)?,
+                issuer: DidId::read(r)?,
                 credential_type: read_type_name(r)?,
             },
             3 => TrustOp::Revoke {
-                issuer: DidId::decode(r)?,
+                issuer: DidId::read(r)?,
                 credential_type: read_type_name(r)?,
             },
             4 => TrustOp::AccreditWithHook {
-                issuer: DidId::decode(r)?,
+                issuer: DidId::read(r)?,
                 credential_type: read_type_name(r)?,
                 regulator_key: r.array("regulator key")?,
             },
@@ -465,7 +486,7 @@ impl TrustTx {
             authority,
             sequence,
             op,
-            method: Fragment::decode(r)?,
+            method: Fragment::read(r)?,
             signature: r.array("signature")?,
         })
     }
@@ -505,7 +526,7 @@ pub struct CredentialTx {
 
 impl CredentialTx {
     fn encode_body(&self, w: &mut Writer) {
-        self.issuer.encode(w);
+        self.issuer.write(w);
         w.u64(self.sequence);
         match &self.op {
             CredentialOp::Issue {
@@ -514,27 +535,28 @@ impl CredentialTx {
             } => {
                 w.u8(1);
                 write_name(w, credential_type);
-                w.u16(u16::try_from(commitments.len()).unwrap_or(u16::MAX));
+                w.count_u16("commitment count", commitments.len(), 1, MAX_BATCH);
                 for c in commitments {
                     w.bytes(&field::to_bytes(c));
                 }
             }
             CredentialOp::Revoke { leaves } => {
                 w.u8(2);
-                w.u16(u16::try_from(leaves.len()).unwrap_or(u16::MAX));
+                w.count_u16("leaf count", leaves.len(), 1, MAX_BATCH);
                 for l in leaves {
                     w.bytes(&l.to_le_bytes());
                 }
             }
         }
-        self.method.encode(w);
+        self.method.write(w);
     }
 
-    /// What the signature covers.
-    pub fn signing_hash(&self) -> [u8; 32] {
+    /// What the signature covers; fails if a field does not fit its
+    /// encoding.
+    pub fn signing_hash(&self) -> Result<[u8; 32], EncodeError> {
         let mut w = Writer::new();
         self.encode_body(&mut w);
-        signing_hash(KIND_CREDENTIAL, &w.into_bytes())
+        Ok(signing_hash(KIND_CREDENTIAL, &w.finish()?))
     }
 
     /// Builds and signs an operation.
@@ -544,7 +566,7 @@ impl CredentialTx {
         op: CredentialOp,
         method: Fragment,
         key: &SecretKey,
-    ) -> Self {
+    ) -> Result<Self, EncodeError> {
         let mut tx = Self {
             issuer,
             sequence,
@@ -552,25 +574,28 @@ impl CredentialTx {
             method,
             signature: [0; 64],
         };
-        tx.signature = key.sign(&tx.signing_hash());
-        tx
+        tx.signature = key.sign(&tx.signing_hash()?);
+        Ok(tx)
     }
+}
 
-    /// Appends the canonical encoding.
-    pub fn encode(&self, w: &mut Writer) {
+impl Encode for CredentialTx {
+    fn write(&self, w: &mut Writer) {
         self.encode_body(w);
         w.bytes(&self.signature);
     }
+}
 
-    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let issuer = DidId::decode(r)?;
+impl Decode for CredentialTx {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
+        let issuer = DidId::read(r)?;
         let sequence = r.u64("sequence")?;
         let op = match r.u8("credential operation")? {
             1 => {
                 let credential_type = read_type_name(r)?;
-                let n = usize::from(r.u16("commitment count")?);
-                check_range("commitment count", n, 1, MAX_BATCH)?;
+                let n = r.count_u16("commitment count", 1, MAX_BATCH)?;
                 let mut commitments = Vec::with_capacity(n);
                 for _ in 0..n {
                     let c =
@@ -592,8 +617,7 @@ impl CredentialTx {
                 }
             }
             2 => {
-                let n = usize::from(r.u16("leaf count")?);
-                check_range("leaf count", n, 1, MAX_BATCH)?;
+                let n = r.count_u16("leaf count", 1, MAX_BATCH)?;
                 let mut leaves: Vec<u32> = Vec::with_capacity(n);
                 for _ in 0..n {
                     let l = u32::from_le_bytes(r.array("leaf index")?);
@@ -618,7 +642,7 @@ impl CredentialTx {
             issuer,
             sequence,
             op,
-            method: Fragment::decode(r)?,
+            method: Fragment::read(r)?,
             signature: r.array("signature")?,
         })
     }

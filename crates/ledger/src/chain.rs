@@ -166,7 +166,7 @@ impl Ledger {
             .map(|b| {
                 Header::decode(&b).map_err(|e| StoreError::Corrupt {
                     cf: "headers",
-                    why: e.to_string(),
+                    source: e,
                 })
             })
             .transpose()
@@ -198,10 +198,9 @@ impl Ledger {
         let hashes = self.block_tx_hashes(height)?.unwrap_or_default();
         let mut txs = Vec::with_capacity(hashes.len());
         for h in hashes {
-            let (tx, _) = self.tx(&h)?.ok_or(StoreError::Corrupt {
-                cf: "txs",
-                why: format!("block {height} lists missing tx {h}"),
-            })?;
+            let (tx, _) = self
+                .tx(&h)?
+                .ok_or(StoreError::MissingTx { height, tx: h })?;
             txs.push(tx);
         }
         Ok(Some(StoredBlock { header, txs }))
@@ -215,7 +214,7 @@ impl Ledger {
         let (loc, body) = TxLocation::decode(&bytes)?;
         let tx = Transaction::decode(body).map_err(|e| StoreError::Corrupt {
             cf: "txs",
-            why: e.to_string(),
+            source: e,
         })?;
         Ok(Some((tx, loc)))
     }
@@ -293,7 +292,7 @@ impl Ledger {
                 let id = AssetId::new(&String::from_utf8_lossy(&k)).map_err(|e| {
                     StoreError::Corrupt {
                         cf: "assets",
-                        why: e.to_string(),
+                        source: e,
                     }
                 })?;
                 Ok((id, AssetRecord::decode(&v)?))
@@ -334,7 +333,7 @@ impl Ledger {
                 Jurisdiction::new(&String::from_utf8_lossy(&b)).map_err(|e| {
                     StoreError::Corrupt {
                         cf: "meta",
-                        why: e.to_string(),
+                        source: e,
                     }
                 })?,
             ),
@@ -397,7 +396,10 @@ impl Ledger {
                     .and_then(|b| VerifyingKey::from_bytes(&b).ok())
                     .ok_or(StoreError::Corrupt {
                         cf: "regulator_identities",
-                        why: "key".into(),
+                        source: veil_codec::DecodeError::Invalid {
+                            what: "key",
+                            why: "malformed",
+                        },
                     })?;
                 Ok((id, decode_identity(&v)?))
             })
@@ -413,7 +415,10 @@ impl Ledger {
                 let digest =
                     <[u8; 32]>::try_from(v.as_slice()).map_err(|_| StoreError::Corrupt {
                         cf: "participants",
-                        why: "digest".into(),
+                        source: veil_codec::DecodeError::Invalid {
+                            what: "digest",
+                            why: "malformed",
+                        },
                     })?;
                 Ok((String::from_utf8_lossy(&k).into_owned(), digest))
             })
@@ -428,7 +433,10 @@ impl Ledger {
             .map(|(k, v)| {
                 let corrupt = || StoreError::Corrupt {
                     cf: "validators",
-                    why: "record".into(),
+                    source: veil_codec::DecodeError::Invalid {
+                        what: "record",
+                        why: "malformed",
+                    },
                 };
                 let key = <[u8; 32]>::try_from(k.as_slice()).map_err(|_| corrupt())?;
                 let power = <[u8; 8]>::try_from(v.as_slice()).map_err(|_| corrupt())?;
@@ -451,7 +459,10 @@ impl Ledger {
         {
             let bad = || StoreError::Corrupt {
                 cf: "audit_index",
-                why: "entry".into(),
+                source: veil_codec::DecodeError::Invalid {
+                    what: "entry",
+                    why: "malformed",
+                },
             };
             let height =
                 u64::from_be_bytes(k.get(..8).and_then(|b| b.try_into().ok()).ok_or_else(bad)?);
@@ -480,7 +491,7 @@ impl Ledger {
             .map(|(_, v)| {
                 Transaction::decode(&v).map_err(|e| StoreError::Corrupt {
                     cf: "audit_journal",
-                    why: e.to_string(),
+                    source: e,
                 })
             })
             .collect()

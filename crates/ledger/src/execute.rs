@@ -27,7 +27,7 @@ use veil_tx::pipeline::Effect;
 use veil_tx::registry::{IdentityRecord, Jurisdiction, KeyRecord, Slot};
 use veil_tx::{verify_batch_parallel, AssetId, LedgerView, Rings, Transaction, TxError, TxHash};
 
-use super::block::{tx_root, BlockHash, Header};
+use super::block::{tx_root, BlockHash, ChainId, Header};
 use super::chain::Ledger;
 use super::chain::{key_in_force, ChainParams};
 use super::records::{
@@ -37,6 +37,7 @@ use super::records::{
 };
 use super::store::{Cf, StoreError, WriteSet};
 use super::tree;
+use veil_codec::Encode;
 
 /// What to do with an invalid transaction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,6 +137,12 @@ pub enum ExecError {
         /// The block's height.
         height: u64,
     },
+    /// The context's chain identifier is not a valid one.
+    #[error("chain id: {0}")]
+    ChainId(veil_codec::DecodeError),
+    /// Something the block would hold does not fit its encoding.
+    #[error("block cannot be encoded: {0}")]
+    Encode(#[from] veil_codec::EncodeError),
 }
 
 /// What a transaction's writes need, computed in parallel ahead of the
@@ -189,8 +196,8 @@ impl Pending<'_> {
         self.slots.insert((j.clone(), slot), record);
     }
 
-    fn put_identity(&mut self, id: VerifyingKey, record: IdentityRecord) {
-        let bytes = encode_identity(&record);
+    fn put_identity(&mut self, id: VerifyingKey, record: IdentityRecord) -> Result<(), StoreError> {
+        let bytes = encode_identity(&record)?;
         self.put_auth(
             Cf::RegulatorIdentities,
             id.as_bytes().to_vec(),
@@ -198,6 +205,7 @@ impl Pending<'_> {
             bytes,
         );
         self.identities.insert(id, record);
+        Ok(())
     }
 
     fn count(&mut self, asset: &AssetId) -> Result<u64, StoreError> {
@@ -243,7 +251,9 @@ impl Pending<'_> {
                     slot,
                     record,
                 } => self.put_slot(jurisdiction, *slot, *record),
-                Effect::RegulatorIdentity { id, record } => self.put_identity(*id, record.clone()),
+                Effect::RegulatorIdentity { id, record } => {
+                    self.put_identity(*id, record.clone())?
+                }
                 Effect::Access { requester, nonce } => {
                     let state_key = veil_tx::access::state_key(requester, nonce);
                     let rec = SpendRecord { tx: hash, height }.encode();
@@ -257,7 +267,7 @@ impl Pending<'_> {
                     self.nonces.insert((*requester, *nonce));
                 }
                 Effect::Identity(e) => {
-                    super::identity::write_effects(self, std::slice::from_ref(e));
+                    super::identity::write_effects(self, std::slice::from_ref(e))?;
                 }
             }
         }
@@ -483,7 +493,7 @@ pub fn execute(
         }
     }
     for (id, rec) in registry.assets {
-        let bytes = rec.encode();
+        let bytes = rec.encode()?;
         pending.put_auth(
             Cf::Assets,
             id.as_str().as_bytes().to_vec(),
@@ -493,7 +503,7 @@ pub fn execute(
         pending.assets.insert(id, rec);
     }
     for (id, rec) in registry.identities {
-        pending.put_identity(id, rec);
+        pending.put_identity(id, rec)?;
     }
     for (j, slot, key) in registry.regulator_keys {
         pending.put_slot(&j, slot, KeyRecord { key, active: true });
@@ -505,7 +515,7 @@ pub fn execute(
             effects.push(Effect::Authority { id, sequence: 0 });
         }
         effects.extend(registry.credential_types.into_iter().map(Effect::Type));
-        super::identity::write_effects(&mut pending, &effects);
+        super::identity::write_effects(&mut pending, &effects)?;
     }
     for (key, power) in registry.validators {
         let v = power.to_be_bytes().to_vec();
@@ -524,7 +534,15 @@ pub fn execute(
     let mut timings = ExecTimings::default();
     let started = std::time::Instant::now();
     use rayon::prelude::*;
-    let hashes: Vec<TxHash> = txs.par_iter().map(Transaction::hash).collect();
+    // Each transaction's encoding, once: its hash and its stored bytes.
+    let encodings: Vec<Vec<u8>> = txs
+        .par_iter()
+        .map(Encode::encode)
+        .collect::<Result<_, _>>()?;
+    let hashes: Vec<TxHash> = encodings
+        .par_iter()
+        .map(|b| Transaction::hash_of(b))
+        .collect();
     // Rings only for what must be verified here: transactions verified at
     // admission resolved theirs then, and outputs never change.
     let resolved: Vec<Result<Rings, TxError>> = txs
@@ -567,8 +585,9 @@ pub fn execute(
     // amount commitment and each transaction's encoding.
     let prepared: Vec<Prepared> = txs
         .par_iter()
-        .map(|tx| Prepared {
-            bytes: tx.encode(),
+        .zip(encodings)
+        .map(|(tx, bytes)| Prepared {
+            bytes,
             commitments: tx.outputs().map_or_else(Vec::new, |(_, b)| {
                 b.outputs.iter().map(|o| o.commitment()).collect()
             }),
@@ -620,14 +639,21 @@ pub fn execute(
     let state_root = tree::update(ledger.store(), ctx.height, updates, &mut pending.writes)?;
     timings.tree = started.elapsed();
     let header = Header {
-        chain_id: ctx.chain_id.clone(),
+        chain_id: ChainId::new(&ctx.chain_id).map_err(ExecError::ChainId)?,
         height: ctx.height,
         parent: ctx.parent,
         timestamp_ms: ctx.timestamp_ms,
         tx_root: tx_root(&accepted_hashes),
         state_root,
         proposer: ctx.proposer,
-        tx_count: u32::try_from(accepted.len()).unwrap_or(u32::MAX),
+        tx_count: u32::try_from(accepted.len()).map_err(|_| {
+            veil_codec::EncodeError::OutOfRange {
+                what: "transaction count",
+                found: u64::try_from(accepted.len()).unwrap_or(u64::MAX),
+                min: 0,
+                max: u64::from(u32::MAX),
+            }
+        })?,
     };
     let hash = header.hash();
     let h = ctx.height.to_be_bytes();

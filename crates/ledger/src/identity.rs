@@ -16,7 +16,7 @@
 use veil_circuits::field;
 use veil_circuits::Fr;
 
-use veil_codec::{Reader, Writer};
+use veil_codec::{DecodeExt, Encode, EncodeError, Reader};
 use veil_identity::did::DidId;
 use veil_identity::schema::CredentialType;
 use veil_identity::state::{
@@ -49,12 +49,6 @@ fn pair_key(issuer: &DidId, rest: &[u8]) -> Vec<u8> {
     [&issuer.0[..], rest].concat()
 }
 
-fn encode_type(t: &CredentialType) -> Vec<u8> {
-    let mut w = Writer::new();
-    t.encode(&mut w);
-    w.into_bytes()
-}
-
 impl Ledger {
     /// A committed record, storage errors logged and read as absent.
     pub(crate) fn get_or_log(&self, cf: Cf, key: &[u8]) -> Option<Vec<u8>> {
@@ -73,9 +67,9 @@ impl Ledger {
             .scan(Cf::CredentialTypes, b"", b"", 1024)?
             .into_iter()
             .map(|(_, v)| {
-                CredentialType::decode(&mut Reader::new(&v)).map_err(|e| StoreError::Corrupt {
+                CredentialType::decode(&v).map_err(|e| StoreError::Corrupt {
                     cf: "credential_types",
-                    why: e.to_string(),
+                    source: e,
                 })
             })
             .collect()
@@ -94,7 +88,7 @@ impl Ledger {
                 Some(Accreditation::decode(&v).map(|a| (name, a)).map_err(|e| {
                     StoreError::Corrupt {
                         cf: "accreditations",
-                        why: e.to_string(),
+                        source: e,
                     }
                 }))
             })
@@ -147,8 +141,7 @@ impl<F: Fn(Cf, &[u8]) -> Option<Vec<u8>>> IdentityState for IdentityRecords<F> {
     }
 
     fn credential_type(&self, name: &str) -> Option<CredentialType> {
-        (self.0)(Cf::CredentialTypes, name.as_bytes())
-            .and_then(|b| CredentialType::decode(&mut Reader::new(&b)).ok())
+        (self.0)(Cf::CredentialTypes, name.as_bytes()).and_then(|b| CredentialType::decode(&b).ok())
     }
 
     fn accreditation(&self, issuer: &DidId, credential_type: &str) -> Option<Accreditation> {
@@ -234,11 +227,11 @@ pub trait EffectSink {
 }
 
 /// Writes `effects`.
-pub fn write_effects(sink: &mut dyn EffectSink, effects: &[Effect]) {
+pub fn write_effects(sink: &mut dyn EffectSink, effects: &[Effect]) -> Result<(), EncodeError> {
     for e in effects {
         match e {
             Effect::Did { id, record } => {
-                let bytes = record.encode();
+                let bytes = record.encode()?;
                 sink.put(
                     Cf::DidHistory,
                     history_key(id, record.version),
@@ -254,11 +247,7 @@ pub fn write_effects(sink: &mut dyn EffectSink, effects: &[Effect]) {
                 );
             }
             Effect::Type(t) => {
-                sink.put_auth(
-                    Cf::CredentialTypes,
-                    t.name.as_bytes().to_vec(),
-                    encode_type(t),
-                );
+                sink.put_auth(Cf::CredentialTypes, t.name.as_bytes().to_vec(), t.encode()?);
             }
             Effect::Accreditation {
                 issuer,
@@ -267,7 +256,7 @@ pub fn write_effects(sink: &mut dyn EffectSink, effects: &[Effect]) {
             } => sink.put_auth(
                 Cf::Accreditations,
                 pair_key(issuer, credential_type.as_bytes()),
-                record.encode(),
+                record.encode()?,
             ),
             Effect::Tree {
                 issuer,
@@ -277,7 +266,7 @@ pub fn write_effects(sink: &mut dyn EffectSink, effects: &[Effect]) {
                 retired,
                 root,
             } => {
-                sink.put_auth(Cf::IssuerTrees, issuer.0.to_vec(), tree.encode());
+                sink.put_auth(Cf::IssuerTrees, issuer.0.to_vec(), tree.encode()?);
                 for (id, v) in nodes {
                     sink.put(
                         Cf::TreeNodes,
@@ -296,15 +285,16 @@ pub fn write_effects(sink: &mut dyn EffectSink, effects: &[Effect]) {
                     sink.put_auth(
                         Cf::IssuerRoots,
                         pair_key(issuer, &field::to_bytes(r)),
-                        rec.encode(),
+                        rec.encode()?,
                     );
                 }
                 sink.put_auth(
                     Cf::IssuerRoots,
                     pair_key(issuer, &field::to_bytes(&tree.root)),
-                    root.encode(),
+                    root.encode()?,
                 );
             }
         }
     }
+    Ok(())
 }

@@ -13,7 +13,7 @@
 //! | `block_hashes` | block hash | `height_be` |
 //! | `meta` | names below | |
 
-use veil_codec::{DecodeError, Reader, Writer};
+use veil_codec::{DecodeError, DecodeExt, Encode, EncodeError, Reader, Writer};
 use veil_crypto::commitment::Commitment;
 use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
 use veil_crypto::signing::VerifyingKey;
@@ -37,25 +37,24 @@ pub const META_ROOT_WINDOW: &[u8] = b"root_window_ms";
 /// block changes the state.
 pub const META_HEIGHT: &[u8] = b"height";
 
+/// Longest asset name or regulator label.
+pub const MAX_LABEL: usize = 128;
+/// Most jurisdictions of one regulator identity.
+pub const MAX_JURISDICTIONS: usize = 64;
+
 fn corrupt(cf: &'static str) -> impl Fn(DecodeError) -> StoreError {
-    move |e| StoreError::Corrupt {
-        cf,
-        why: e.to_string(),
-    }
+    move |e| StoreError::Corrupt { cf, source: e }
 }
 
 /// `len ‖ asset ‖ index_be`.
 pub fn output_key(asset: &AssetId, index: u64) -> Vec<u8> {
-    let mut w = Writer::new();
-    asset.encode(&mut w);
-    w.bytes(&index.to_be_bytes());
-    w.into_bytes()
+    [asset.to_bytes(), index.to_be_bytes().to_vec()].concat()
 }
 
 /// Decodes [`output_key`].
 pub fn decode_output_key(bytes: &[u8]) -> Result<(AssetId, u64), StoreError> {
     let mut r = Reader::new(bytes);
-    let asset = AssetId::decode(&mut r).map_err(corrupt("outputs"))?;
+    let asset = AssetId::read(&mut r).map_err(corrupt("outputs"))?;
     let index = u64::from_be_bytes(r.array("index").map_err(corrupt("outputs"))?);
     r.finish().map_err(corrupt("outputs"))?;
     Ok((asset, index))
@@ -63,9 +62,7 @@ pub fn decode_output_key(bytes: &[u8]) -> Result<(AssetId, u64), StoreError> {
 
 /// The `outputs` key prefix of one asset.
 pub fn output_prefix(asset: &AssetId) -> Vec<u8> {
-    let mut w = Writer::new();
-    asset.encode(&mut w);
-    w.into_bytes()
+    asset.to_bytes()
 }
 
 /// `meta` key of an asset's output counter.
@@ -93,14 +90,15 @@ pub struct OutputRecord {
 impl OutputRecord {
     /// Encodes: `P 32 ‖ C 32 ‖ tag 1 ‖ tx 32 ‖ position 1 ‖ height_be 8`.
     pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer::new();
-        w.bytes(self.key.as_bytes());
-        w.bytes(self.commitment.as_bytes());
-        w.u8(self.view_tag.0);
-        w.bytes(&self.tx.0);
-        w.u8(self.position);
-        w.bytes(&self.height.to_be_bytes());
-        w.into_bytes()
+        [
+            &self.key.as_bytes()[..],
+            self.commitment.as_bytes(),
+            &[self.view_tag.0],
+            &self.tx.0,
+            &[self.position],
+            &self.height.to_be_bytes(),
+        ]
+        .concat()
     }
 
     /// Decodes (and validates the points).
@@ -192,12 +190,12 @@ pub struct AssetRecord {
 
 impl AssetRecord {
     /// `issuer 32 ‖ decimals u8 ‖ name (u16 len ‖ UTF-8, ≤ 128)`.
-    pub fn encode(&self) -> Vec<u8> {
+    pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
         let mut w = Writer::new();
         w.bytes(self.issuer.as_bytes());
         w.u8(self.decimals);
-        w.bytes_u16(self.name.as_bytes());
-        w.into_bytes()
+        w.bytes_u16("name", self.name.as_bytes(), 0, MAX_LABEL);
+        w.finish()
     }
 
     /// Decodes.
@@ -207,16 +205,20 @@ impl AssetRecord {
         let issuer = VerifyingKey::from_bytes(&r.array("issuer").map_err(&c)?).map_err(|_| {
             StoreError::Corrupt {
                 cf: "assets",
-                why: "issuer key".into(),
+                source: veil_codec::DecodeError::Invalid {
+                    what: "issuer key",
+                    why: "malformed",
+                },
             }
         })?;
         let decimals = r.u8("decimals").map_err(&c)?;
-        let name =
-            String::from_utf8(r.bytes_u16("name", 0, 128).map_err(&c)?.to_vec()).map_err(|_| {
-                StoreError::Corrupt {
-                    cf: "assets",
-                    why: "name not UTF-8".into(),
-                }
+        let name = String::from_utf8(r.bytes_u16("name", 0, MAX_LABEL).map_err(&c)?.to_vec())
+            .map_err(|_| StoreError::Corrupt {
+                cf: "assets",
+                source: veil_codec::DecodeError::Invalid {
+                    what: "name not UTF-8",
+                    why: "malformed",
+                },
             })?;
         r.finish().map_err(&c)?;
         Ok(Self {
@@ -238,11 +240,11 @@ pub struct RegulatorRecord {
 
 impl RegulatorRecord {
     /// `active u8 ‖ label (u16 len ‖ UTF-8, ≤ 128)`.
-    pub fn encode(&self) -> Vec<u8> {
+    pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
         let mut w = Writer::new();
         w.u8(u8::from(self.active));
-        w.bytes_u16(self.label.as_bytes());
-        w.into_bytes()
+        w.bytes_u16("label", self.label.as_bytes(), 0, MAX_LABEL);
+        w.finish()
     }
 
     /// Decodes.
@@ -250,12 +252,14 @@ impl RegulatorRecord {
         let c = corrupt("regulators");
         let mut r = Reader::new(bytes);
         let active = r.u8("active").map_err(&c)? == 1;
-        let label = String::from_utf8(r.bytes_u16("label", 0, 128).map_err(&c)?.to_vec()).map_err(
-            |_| StoreError::Corrupt {
+        let label = String::from_utf8(r.bytes_u16("label", 0, MAX_LABEL).map_err(&c)?.to_vec())
+            .map_err(|_| StoreError::Corrupt {
                 cf: "regulators",
-                why: "label not UTF-8".into(),
-            },
-        )?;
+                source: veil_codec::DecodeError::Invalid {
+                    what: "label not UTF-8",
+                    why: "malformed",
+                },
+            })?;
         r.finish().map_err(&c)?;
         Ok(Self { label, active })
     }
@@ -326,7 +330,10 @@ pub fn decode_slot_key(
 ) -> Result<(veil_tx::registry::Jurisdiction, veil_tx::registry::Slot), StoreError> {
     let bad = || StoreError::Corrupt {
         cf: "regulators",
-        why: "slot key".into(),
+        source: veil_codec::DecodeError::Invalid {
+            what: "slot key",
+            why: "malformed",
+        },
     };
     let zero = bytes.iter().position(|b| *b == 0).ok_or_else(bad)?;
     let j = veil_tx::registry::Jurisdiction::new(
@@ -351,7 +358,10 @@ pub fn encode_key_record(r: &veil_tx::registry::KeyRecord) -> Vec<u8> {
 pub fn decode_key_record(bytes: &[u8]) -> Result<veil_tx::registry::KeyRecord, StoreError> {
     let bad = || StoreError::Corrupt {
         cf: "regulators",
-        why: "key record".into(),
+        source: veil_codec::DecodeError::Invalid {
+            what: "key record",
+            why: "malformed",
+        },
     };
     if bytes.len() != 33 {
         return Err(bad());
@@ -365,32 +375,35 @@ pub fn decode_key_record(bytes: &[u8]) -> Result<veil_tx::registry::KeyRecord, S
 }
 
 /// `label (u16 len) ‖ n u8 ‖ n × jurisdiction ‖ sequence u64`.
-pub fn encode_identity(r: &veil_tx::registry::IdentityRecord) -> Vec<u8> {
+pub fn encode_identity(r: &veil_tx::registry::IdentityRecord) -> Result<Vec<u8>, EncodeError> {
     let mut w = Writer::new();
-    w.bytes_u16(r.label.as_bytes());
-    w.count_u8(r.jurisdictions.len());
+    w.bytes_u16("label", r.label.as_bytes(), 0, MAX_LABEL);
+    w.count_u8("jurisdictions", r.jurisdictions.len(), 0, MAX_JURISDICTIONS);
     for j in &r.jurisdictions {
-        j.encode(&mut w);
+        j.write(&mut w);
     }
     w.u64(r.sequence);
-    w.into_bytes()
+    w.finish()
 }
 
 /// Decodes [`encode_identity`].
 pub fn decode_identity(bytes: &[u8]) -> Result<veil_tx::registry::IdentityRecord, StoreError> {
     let c = corrupt("regulator_identities");
     let mut r = Reader::new(bytes);
-    let label =
-        String::from_utf8(r.bytes_u16("label", 0, 128).map_err(&c)?.to_vec()).map_err(|_| {
-            StoreError::Corrupt {
-                cf: "regulator_identities",
-                why: "label".into(),
-            }
+    let label = String::from_utf8(r.bytes_u16("label", 0, MAX_LABEL).map_err(&c)?.to_vec())
+        .map_err(|_| StoreError::Corrupt {
+            cf: "regulator_identities",
+            source: veil_codec::DecodeError::Invalid {
+                what: "label",
+                why: "malformed",
+            },
         })?;
-    let n = r.count_u8("jurisdictions", 0, 64).map_err(&c)?;
+    let n = r
+        .count_u8("jurisdictions", 0, MAX_JURISDICTIONS)
+        .map_err(&c)?;
     let mut jurisdictions = Vec::with_capacity(n);
     for _ in 0..n {
-        jurisdictions.push(veil_tx::registry::Jurisdiction::decode(&mut r).map_err(&c)?);
+        jurisdictions.push(veil_tx::registry::Jurisdiction::read(&mut r).map_err(&c)?);
     }
     let sequence = r.u64("sequence").map_err(&c)?;
     r.finish().map_err(&c)?;

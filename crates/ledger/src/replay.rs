@@ -37,7 +37,7 @@ pub fn replay_block(ledger: &Ledger, block: StoredBlock) -> Result<Tip, ReplayEr
     let h: &Header = &block.header;
     let height = h.height;
     let ctx = BlockContext {
-        chain_id: h.chain_id.clone(),
+        chain_id: h.chain_id.to_string(),
         height,
         parent: h.parent,
         timestamp_ms: h.timestamp_ms,

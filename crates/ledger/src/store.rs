@@ -161,13 +161,30 @@ pub enum StoreError {
     #[error("rocksdb: {0}")]
     Rocks(#[from] rocksdb::Error),
     /// A stored record does not decode (corruption or a format bug).
-    #[error("corrupt record in {cf}: {why}")]
+    #[error("corrupt record in {cf}: {source}")]
     Corrupt {
         /// Column family.
         cf: &'static str,
         /// What is wrong.
-        why: String,
+        source: veil_codec::DecodeError,
     },
+    /// A block lists a transaction the store does not hold.
+    #[error("block {height} lists missing transaction {tx}")]
+    MissingTx {
+        /// The block.
+        height: u64,
+        /// The transaction.
+        tx: veil_tx::TxHash,
+    },
+    /// The database lacks a column family this version needs.
+    #[error("column family {0} is missing")]
+    MissingColumnFamily(&'static str),
+    /// The state tree reader failed (jmt reports `anyhow` errors).
+    #[error("state tree: {0:#}")]
+    Tree(#[source] anyhow::Error),
+    /// A record to write does not fit its encoding.
+    #[error("record cannot be encoded: {0}")]
+    Encode(#[from] veil_codec::EncodeError),
 }
 
 /// A key and its value.
@@ -381,10 +398,9 @@ impl RocksStore {
     }
 
     fn cf(&self, cf: Cf) -> Result<&rocksdb::ColumnFamily, StoreError> {
-        self.db.cf_handle(cf.name()).ok_or(StoreError::Corrupt {
-            cf: cf.name(),
-            why: "column family missing".into(),
-        })
+        self.db
+            .cf_handle(cf.name())
+            .ok_or(StoreError::MissingColumnFamily(cf.name()))
     }
 
     /// Writes a consistent copy of the database to `path` (hard links where

@@ -93,10 +93,7 @@ impl<S: StateRead + ?Sized> TreeReader for Reader<'_, S> {
 }
 
 fn tree_err(e: anyhow::Error) -> StoreError {
-    StoreError::Corrupt {
-        cf: "jmt",
-        why: format!("{e:#}"),
-    }
+    StoreError::Tree(e)
 }
 
 /// Applies `updates` to the tree at `version` (one more than the last),

@@ -22,6 +22,7 @@
 //! the allow-list. Every step has a deadline.
 
 use std::time::Duration;
+use veil_wire::block::ChainId;
 
 use rand_core::RngCore;
 
@@ -91,23 +92,15 @@ pub fn exporter(conn: &quinn::Connection) -> Result<[u8; 32], AdmissionError> {
 
 /// The digest the dialer signs.
 pub fn transcript(
-    chain: &str,
+    chain: &ChainId,
     nonce: &[u8; 32],
     exporter: &[u8; 32],
     dialer: &[u8; 32],
     acceptor: &[u8; 32],
 ) -> [u8; 32] {
-    let chain_len = [u8::try_from(chain.len()).unwrap_or(u8::MAX)];
     hash256(
         b"veil/admission/v1",
-        &[
-            &chain_len,
-            chain.as_bytes(),
-            nonce,
-            exporter,
-            dialer,
-            acceptor,
-        ],
+        &[&chain.tagged(), nonce, exporter, dialer, acceptor],
     )
 }
 
@@ -123,7 +116,7 @@ pub fn check_hello(hello: &[u8; 5]) -> Result<(), AdmissionError> {
 pub async fn dial(
     conn: &quinn::Connection,
     key: &SigningKey,
-    chain: &str,
+    chain: &ChainId,
 ) -> Result<(), AdmissionError> {
     tokio::time::timeout(DEADLINE, async {
         let peer = super::tls::peer_key(conn).ok_or(AdmissionError::NoKey)?;
@@ -160,7 +153,7 @@ pub async fn dial(
 pub async fn accept(
     conn: &quinn::Connection,
     key: &SigningKey,
-    chain: &str,
+    chain: &ChainId,
     allowed: &(dyn Fn(&[u8; 32]) -> bool + Send + Sync),
     seen: &std::sync::Mutex<std::collections::HashSet<[u8; 32]>>,
 ) -> Result<[u8; 32], AdmissionError> {

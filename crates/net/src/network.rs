@@ -44,7 +44,7 @@ pub struct NetConfig {
     /// Known peers.
     pub peers: Vec<PeerAddr>,
     /// Chain identifier (bound into admission).
-    pub chain_id: String,
+    pub chain_id: veil_wire::block::ChainId,
 }
 
 /// A message received on a channel.
@@ -154,7 +154,7 @@ struct Peer {
 
 struct Inner {
     key: Arc<SigningKey>,
-    chain: String,
+    chain: veil_wire::block::ChainId,
     endpoint: quinn::Endpoint,
     allow: AllowList,
     peers: Mutex<HashMap<[u8; 32], Arc<Peer>>>,

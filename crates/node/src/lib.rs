@@ -21,7 +21,7 @@ use veil_clock::SharedClock;
 
 use tokio::sync::{mpsc, oneshot, Notify};
 
-use veil_codec::DecodeError;
+use veil_codec::{DecodeError, Encode};
 use veil_ledger::execute::{execute, BlockContext, ExecError, Mode, RegistryUpdates};
 use veil_ledger::genesis::{self, GenesisConfig, GenesisError};
 use veil_ledger::mempool::{Mempool, MempoolError, MempoolLimits};
@@ -285,7 +285,8 @@ impl Node {
             Ok(tx) => tx,
             Err(e) => return self.reject(SubmitError::Malformed(e)),
         };
-        let hash = tx.hash();
+        // Decoding is canonical, so these bytes are the encoding.
+        let hash = Transaction::hash_of(bytes);
         {
             let pool = self.mempool();
             if pool.contains(&hash) {
@@ -382,8 +383,10 @@ impl Node {
         }
         let key = req.state_key();
         let tx = Transaction::Access(req);
-        let bytes = tx.encode();
-        let hash = tx.hash();
+        let bytes = tx
+            .encode()
+            .map_err(|e| AccessError::Unauthenticated(e.to_string()))?;
+        let hash = Transaction::hash_of(&bytes);
         let mut pool = self.mempool();
         tx.check_stateful(self.ledger.as_ref(), self.now_ms())
             .map_err(|e| AccessError::Unauthenticated(e.to_string()))?;
@@ -424,8 +427,11 @@ impl Node {
                 self.store.write(w)?;
                 continue;
             }
-            let bytes = tx.encode().len();
-            if pool.insert(tx.hash(), Arc::new(tx), bytes).is_ok() {
+            let Ok(bytes) = tx.encode() else {
+                continue;
+            };
+            let hash = Transaction::hash_of(&bytes);
+            if pool.insert(hash, Arc::new(tx), bytes.len()).is_ok() {
                 n += 1;
             }
         }

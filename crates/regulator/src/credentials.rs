@@ -103,7 +103,11 @@ impl Credentials {
                 .map(|k| (k.version(), SecretHex::new(k.seed().expose())))
                 .collect(),
             signing_seed: SecretHex::new(signer.seed().expose()),
-            delegation: hex::encode(delegation.to_bytes()),
+            delegation: hex::encode(
+                delegation
+                    .to_bytes()
+                    .map_err(|_| bad("the delegation cannot be encoded"))?,
+            ),
         };
         let plain = Zeroizing::new(serde_json::to_vec(&f).map_err(|e| bad(&e.to_string()))?);
         keystore::save(path, AUDITOR_KIND, &plain, passphrase, kdf)

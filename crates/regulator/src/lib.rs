@@ -78,7 +78,10 @@ pub enum RegulatorError {
 pub const REQUEST_LIFETIME: Duration = Duration::from_secs(120);
 
 /// A fresh signed request for `GET target`.
-pub fn signed_request(creds: &Credentials, target: &str) -> RegulatorRequest {
+pub fn signed_request(
+    creds: &Credentials,
+    target: &str,
+) -> Result<RegulatorRequest, veil_codec::EncodeError> {
     let mut nonce = [0u8; 16];
     OsRng.fill_bytes(&mut nonce);
     let expires =
@@ -99,10 +102,10 @@ pub fn authenticated_get<T: serde::de::DeserializeOwned>(
     creds: &Credentials,
     target: &str,
 ) -> Result<T, ClientError> {
-    let req = signed_request(creds, target);
+    let req = signed_request(creds, target)?;
     Client::new(api).get_authorized(
         target,
-        &format!("Veil-Regulator {}", hex::encode(req.credential())),
+        &format!("Veil-Regulator {}", hex::encode(req.credential()?)),
         Duration::from_secs(120),
     )
 }

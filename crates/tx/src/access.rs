@@ -35,7 +35,9 @@ use veil_crypto::signing::{Signature, SigningKey, VerifyingKey};
 use super::error::TxError;
 use super::ledger_view::LedgerView;
 use super::registry::Jurisdiction;
-use veil_codec::{check_range, DecodeError, Reader, Writer};
+use veil_codec::{
+    check_range, Decode, DecodeError, DecodeExt, Encode, EncodeError, Reader, Writer,
+};
 
 /// Longest request target recorded.
 pub const MAX_TARGET: usize = 512;
@@ -60,14 +62,14 @@ pub struct Delegation {
 }
 
 impl Delegation {
-    fn message(&self) -> [u8; 32] {
+    fn message(&self) -> Result<[u8; 32], EncodeError> {
         let mut w = Writer::new();
         w.bytes(self.issuer.as_bytes());
         w.bytes(self.auditor.as_bytes());
-        self.jurisdiction.encode(&mut w);
+        self.jurisdiction.write(&mut w);
         w.u64(self.epoch);
         w.u64(self.expires_ms);
-        hash256(b"veil/delegation/v1", &[&w.into_bytes()])
+        Ok(hash256(b"veil/delegation/v1", &[&w.finish()?]))
     }
 
     /// Issues a certificate.
@@ -77,7 +79,7 @@ impl Delegation {
         jurisdiction: Jurisdiction,
         epoch: u64,
         expires_ms: u64,
-    ) -> Self {
+    ) -> Result<Self, EncodeError> {
         let mut d = Self {
             issuer: *issuer.public(),
             auditor,
@@ -86,36 +88,51 @@ impl Delegation {
             expires_ms,
             signature: Signature([0; 64]),
         };
-        d.signature = issuer.sign(&d.message());
-        d
+        d.signature = issuer.sign(&d.message()?);
+        Ok(d)
     }
 
     /// Checks the issuer's signature.
     pub fn verify(&self) -> Result<(), TxError> {
         self.issuer
-            .verify(&self.message(), &self.signature)
+            .verify(&self.message()?, &self.signature)
             .map_err(|_| TxError::DelegationSignature)
     }
 
     /// A digest identifying the certificate.
-    pub fn hash(&self) -> [u8; 32] {
-        let mut w = Writer::new();
-        self.encode(&mut w);
-        hash256(b"veil/delegation-id/v1", &[&w.into_bytes()])
+    pub fn hash(&self) -> Result<[u8; 32], EncodeError> {
+        Ok(hash256(b"veil/delegation-id/v1", &[&self.encode()?]))
     }
 
-    /// Appends the canonical encoding.
-    pub fn encode(&self, w: &mut Writer) {
+    /// Encodes the certificate alone (for key files).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, EncodeError> {
+        self.encode()
+    }
+
+    /// Decodes a certificate alone.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let d = Self::read(&mut r)?;
+        r.finish()?;
+        Ok(d)
+    }
+}
+
+impl Encode for Delegation {
+    fn write(&self, w: &mut Writer) {
         w.bytes(self.issuer.as_bytes());
         w.bytes(self.auditor.as_bytes());
-        self.jurisdiction.encode(w);
+        self.jurisdiction.write(w);
         w.u64(self.epoch);
         w.u64(self.expires_ms);
         w.bytes(&self.signature.0);
     }
+}
 
-    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+impl Decode for Delegation {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
         let key = |r: &mut Reader<'_>, what| {
             VerifyingKey::from_bytes(&r.array(what)?).map_err(|_| DecodeError::Invalid {
                 what,
@@ -125,26 +142,11 @@ impl Delegation {
         Ok(Self {
             issuer: key(r, "delegation issuer")?,
             auditor: key(r, "delegation auditor")?,
-            jurisdiction: Jurisdiction::decode(r)?,
+            jurisdiction: Jurisdiction::read(r)?,
             epoch: r.u64("delegation epoch")?,
             expires_ms: r.u64("delegation expiry")?,
             signature: Signature(r.array("delegation signature")?),
         })
-    }
-
-    /// Encodes the certificate alone (for key files).
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut w = Writer::new();
-        self.encode(&mut w);
-        w.into_bytes()
-    }
-
-    /// Decodes a certificate alone.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(bytes);
-        let d = Self::decode(&mut r)?;
-        r.finish()?;
-        Ok(d)
     }
 }
 
@@ -174,9 +176,12 @@ pub fn state_key(requester: &VerifyingKey, nonce: &[u8; 16]) -> Vec<u8> {
 
 impl RegulatorRequest {
     /// The signed message.
-    pub fn message(&self) -> [u8; 32] {
-        let dh = self.delegation.as_ref().map_or([0u8; 32], Delegation::hash);
-        hash256(
+    pub fn message(&self) -> Result<[u8; 32], EncodeError> {
+        let dh = match &self.delegation {
+            None => [0u8; 32],
+            Some(d) => d.hash()?,
+        };
+        Ok(hash256(
             b"veil/regulator-request/v1",
             &[
                 self.method.as_bytes(),
@@ -187,7 +192,7 @@ impl RegulatorRequest {
                 &self.expires_ms.to_le_bytes(),
                 &dh,
             ],
-        )
+        ))
     }
 
     /// Builds and signs a request.
@@ -198,7 +203,7 @@ impl RegulatorRequest {
         target: &str,
         nonce: [u8; 16],
         expires_ms: u64,
-    ) -> Self {
+    ) -> Result<Self, EncodeError> {
         let mut r = Self {
             method: method.to_owned(),
             target: target.to_owned(),
@@ -208,15 +213,15 @@ impl RegulatorRequest {
             expires_ms,
             signature: Signature([0; 64]),
         };
-        r.signature = key.sign(&r.message());
-        r
+        r.signature = key.sign(&r.message()?);
+        Ok(r)
     }
 
     /// The credential (everything but method and target), for the header.
-    pub fn credential(&self) -> Vec<u8> {
+    pub fn credential(&self) -> Result<Vec<u8>, EncodeError> {
         let mut w = Writer::new();
         self.encode_credential(&mut w);
-        w.into_bytes()
+        w.finish()
     }
 
     fn encode_credential(&self, w: &mut Writer) {
@@ -225,7 +230,7 @@ impl RegulatorRequest {
             None => w.u8(0),
             Some(d) => {
                 w.u8(1);
-                d.encode(w);
+                d.write(w);
             }
         }
         w.bytes(&self.nonce);
@@ -245,7 +250,7 @@ impl RegulatorRequest {
             })?;
         let delegation = match r.u8("delegation flag")? {
             0 => None,
-            1 => Some(Delegation::decode(r)?),
+            1 => Some(Delegation::read(r)?),
             _ => {
                 return Err(DecodeError::Invalid {
                     what: "delegation flag",
@@ -273,31 +278,6 @@ impl RegulatorRequest {
         Ok(req)
     }
 
-    /// Appends the canonical encoding.
-    pub fn encode(&self, w: &mut Writer) {
-        w.count_u8(self.method.len());
-        w.bytes(self.method.as_bytes());
-        w.bytes_u16(self.target.as_bytes());
-        self.encode_credential(w);
-    }
-
-    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let n = r.count_u8("method length", 1, 8)?;
-        let method = String::from_utf8(r.bytes(n, "method")?.to_vec()).map_err(|_| {
-            DecodeError::Invalid {
-                what: "method",
-                why: "not ASCII",
-            }
-        })?;
-        let target = String::from_utf8(r.bytes_u16("request target", 1, MAX_TARGET)?.to_vec())
-            .map_err(|_| DecodeError::Invalid {
-                what: "request target",
-                why: "not UTF-8",
-            })?;
-        Self::decode_credential(r, method, target)
-    }
-
     /// Signatures, method, target prefix.
     pub fn check_stateless(&self) -> Result<(), TxError> {
         if self.method != "GET"
@@ -313,7 +293,7 @@ impl RegulatorRequest {
             }
         }
         self.requester
-            .verify(&self.message(), &self.signature)
+            .verify(&self.message()?, &self.signature)
             .map_err(|_| TxError::RequestSignature)
     }
 
@@ -351,5 +331,34 @@ impl RegulatorRequest {
             b"veil/regulator-query/v1",
             &[self.method.as_bytes(), &[0], self.target.as_bytes()],
         )
+    }
+}
+
+impl Encode for RegulatorRequest {
+    fn write(&self, w: &mut Writer) {
+        w.count_u8("method length", self.method.len(), 1, 8);
+        w.bytes(self.method.as_bytes());
+        w.bytes_u16("request target", self.target.as_bytes(), 1, MAX_TARGET);
+        self.encode_credential(w);
+    }
+}
+
+impl Decode for RegulatorRequest {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
+        let n = r.count_u8("method length", 1, 8)?;
+        let method = String::from_utf8(r.bytes(n, "method")?.to_vec()).map_err(|_| {
+            DecodeError::Invalid {
+                what: "method",
+                why: "not ASCII",
+            }
+        })?;
+        let target = String::from_utf8(r.bytes_u16("request target", 1, MAX_TARGET)?.to_vec())
+            .map_err(|_| DecodeError::Invalid {
+                what: "request target",
+                why: "not UTF-8",
+            })?;
+        Self::decode_credential(r, method, target)
     }
 }

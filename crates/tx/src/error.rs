@@ -5,7 +5,7 @@ use veil_crypto::clsag::ClsagError;
 use veil_crypto::range::RangeError;
 use veil_crypto::regulator_ciphertext::RegulatorProofError;
 
-use veil_codec::DecodeError;
+use veil_codec::{DecodeError, EncodeError};
 
 /// A refused transaction.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -13,6 +13,10 @@ pub enum TxError {
     /// The bytes are not a canonical transaction.
     #[error("malformed transaction: {0}")]
     Malformed(#[from] DecodeError),
+    /// A field of the transaction does not fit its encoding (only a
+    /// transaction built locally can be in this state; decoded ones fit).
+    #[error("the transaction cannot be encoded: {0}")]
+    Unencodable(#[from] EncodeError),
     /// Two inputs spend the same key image.
     #[error("inputs {first} and {second} have the same key image")]
     DuplicateKeyImage {
@@ -129,6 +133,7 @@ impl TxError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Malformed(_) => "malformed",
+            Self::Unencodable(_) => "unencodable",
             Self::DuplicateKeyImage { .. } => "duplicate-key-image",
             Self::DuplicateOutputKey { .. } => "duplicate-output-key",
             Self::RingNotSorted { .. } => "ring-not-sorted",

@@ -41,7 +41,7 @@ pub use ledger_view::{LedgerView, MemoryLedger, Rings};
 pub use mint::Mint;
 pub use transfer::Transfer;
 
-use codec::{DecodeError, Reader, Writer};
+use codec::{Decode, DecodeError, DecodeExt, Encode, EncodeError, Reader, Writer};
 
 use veil_crypto::hash::hash256;
 
@@ -77,7 +77,11 @@ impl fmt::Display for TxHash {
 /// An asset's ticker, named in clear on every transfer: 1 to 16 characters,
 /// an upper-case ASCII letter then letters or digits.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct AssetId(String);
+pub struct AssetId {
+    ticker: String,
+    /// `ticker.len()`, fixed at validation (so the encoding is infallible).
+    len: u8,
+}
 
 impl AssetId {
     /// Validates a ticker.
@@ -91,22 +95,34 @@ impl AssetId {
         if !chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
             return Err(invalid("only upper-case letters and digits"));
         }
-        Ok(Self(s.to_owned()))
+        let len = u8::try_from(s.len()).map_err(|_| invalid("too long"))?;
+        Ok(Self {
+            ticker: s.to_owned(),
+            len,
+        })
     }
 
     /// The ticker.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.ticker
     }
 
-    /// Appends the canonical encoding.
-    pub fn encode(&self, w: &mut Writer) {
-        w.count_u8(self.0.len());
-        w.bytes(self.0.as_bytes());
+    /// The canonical encoding, `u8 len ‖ ticker` (cannot fail).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        [&[self.len][..], self.ticker.as_bytes()].concat()
     }
+}
 
-    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+impl Encode for AssetId {
+    fn write(&self, w: &mut Writer) {
+        w.bytes(&self.to_bytes());
+    }
+}
+
+impl Decode for AssetId {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
         let n = r.count_u8("asset length", 1, limits::MAX_ASSET_LEN)?;
         let bytes = r.bytes(n, "asset")?;
         let s = std::str::from_utf8(bytes).map_err(|_| DecodeError::Invalid {
@@ -127,13 +143,13 @@ impl FromStr for AssetId {
 
 impl fmt::Display for AssetId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.ticker)
     }
 }
 
 impl fmt::Debug for AssetId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "AssetId({})", self.0)
+        write!(f, "AssetId({})", self.ticker)
     }
 }
 
@@ -169,66 +185,107 @@ pub enum Transaction {
     Credential(veil_identity::tx::CredentialTx),
 }
 
-impl Transaction {
-    /// The canonical encoding.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer::new();
+impl Encode for Transaction {
+    fn write(&self, w: &mut Writer) {
+        let start = w.len();
         w.u8(TX_VERSION);
         match self {
             Self::Transfer(t) => {
                 w.u8(KIND_TRANSFER);
-                t.encode(&mut w);
+                t.write(w);
             }
             Self::Mint(m) => {
                 w.u8(KIND_MINT);
-                m.encode(&mut w);
+                m.write(w);
             }
             Self::RegulatorKeys(k) => {
                 w.u8(KIND_REGISTRY);
-                k.encode(&mut w);
+                k.write(w);
             }
             Self::Access(a) => {
                 w.u8(KIND_ACCESS);
-                a.encode(&mut w);
+                a.write(w);
             }
             Self::Did(d) => {
                 w.u8(KIND_DID);
-                d.encode(&mut w);
+                d.write(w);
             }
             Self::Trust(t) => {
                 w.u8(KIND_TRUST);
-                t.encode(&mut w);
+                t.write(w);
             }
             Self::Credential(c) => {
                 w.u8(KIND_CREDENTIAL);
-                c.encode(&mut w);
+                c.write(w);
             }
         }
-        w.into_bytes()
+        w.check("transaction size", w.len() - start, 1, limits::MAX_TX_BYTES);
     }
+}
 
-    /// Decodes a transaction. Refuses anything over
-    /// [`limits::MAX_TX_BYTES`] before reading it, and any encoding that is
-    /// not canonical.
-    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        codec::check_range("transaction size", bytes.len(), 1, limits::MAX_TX_BYTES)?;
-        let mut r = Reader::new(bytes);
+/// What a reader of transactions from outside accepts: the format's limits
+/// ([`TxLimits::default`], what consensus enforces) or tighter ones (a
+/// gateway that takes only small transactions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxLimits {
+    /// Largest encoding, in bytes (at most [`limits::MAX_TX_BYTES`]).
+    pub max_bytes: usize,
+}
+
+impl TxLimits {
+    fn max(&self) -> usize {
+        self.max_bytes.min(limits::MAX_TX_BYTES)
+    }
+}
+
+impl Default for TxLimits {
+    fn default() -> Self {
+        Self {
+            max_bytes: limits::MAX_TX_BYTES,
+        }
+    }
+}
+
+impl Decode for Transaction {
+    type Cfg = TxLimits;
+
+    /// Refuses an encoding that is not canonical, or longer than the limit
+    /// (every part has its own bound, so reading cannot allocate more than
+    /// the format allows before this check).
+    fn read_cfg(r: &mut Reader<'_>, cfg: &TxLimits) -> Result<Self, DecodeError> {
+        let start = r.position();
         let version = r.u8("version")?;
         if version != TX_VERSION {
             return Err(DecodeError::Version(version));
         }
         let tx = match r.u8("kind")? {
-            KIND_TRANSFER => Self::Transfer(Transfer::decode(&mut r)?),
-            KIND_MINT => Self::Mint(Mint::decode(&mut r)?),
-            KIND_REGISTRY => Self::RegulatorKeys(registry::RegulatorKeys::decode(&mut r)?),
-            KIND_ACCESS => Self::Access(access::RegulatorRequest::decode(&mut r)?),
-            KIND_DID => Self::Did(veil_identity::tx::DidTx::decode(&mut r)?),
-            KIND_TRUST => Self::Trust(veil_identity::tx::TrustTx::decode(&mut r)?),
-            KIND_CREDENTIAL => Self::Credential(veil_identity::tx::CredentialTx::decode(&mut r)?),
+            KIND_TRANSFER => Self::Transfer(Transfer::read(r)?),
+            KIND_MINT => Self::Mint(Mint::read(r)?),
+            KIND_REGISTRY => Self::RegulatorKeys(registry::RegulatorKeys::read(r)?),
+            KIND_ACCESS => Self::Access(access::RegulatorRequest::read(r)?),
+            KIND_DID => Self::Did(veil_identity::tx::DidTx::read(r)?),
+            KIND_TRUST => Self::Trust(veil_identity::tx::TrustTx::read(r)?),
+            KIND_CREDENTIAL => Self::Credential(veil_identity::tx::CredentialTx::read(r)?),
             k => return Err(DecodeError::Kind(k)),
         };
+        codec::check_range("transaction size", r.position() - start, 1, cfg.max())?;
+        Ok(tx)
+    }
+
+    /// Refuses anything over the limit before reading a byte.
+    fn decode_cfg(bytes: &[u8], cfg: &TxLimits) -> Result<Self, DecodeError> {
+        codec::check_range("transaction size", bytes.len(), 1, cfg.max())?;
+        let mut r = Reader::new(bytes);
+        let tx = Self::read_cfg(&mut r, cfg)?;
         r.finish()?;
         Ok(tx)
+    }
+}
+
+impl Transaction {
+    /// Decodes exactly `bytes` as a transaction under the format's limits.
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        Self::decode_cfg(bytes, &TxLimits::default())
     }
 
     /// Decodes only what a regulator reads: the kind, the asset, the fee
@@ -245,7 +302,7 @@ impl Transaction {
         }
         let view = match r.u8("kind")? {
             KIND_TRANSFER => {
-                let asset = AssetId::decode(&mut r)?;
+                let asset = AssetId::read(&mut r)?;
                 let fee = r.u64("fee")?;
                 let n_in = r.count_u8("input count", 1, limits::MAX_INPUTS)?;
                 let ring = r.count_u8("ring size", limits::MIN_RING, limits::MAX_RING)?;
@@ -255,7 +312,7 @@ impl Transaction {
                     }
                     r.bytes(64, "key image and pseudo-output")?;
                 }
-                let bundle = OutputBundle::decode(&mut r)?;
+                let bundle = OutputBundle::read(&mut r)?;
                 r.bytes(n_in * (32 + ring * 96), "signatures")?;
                 OutputsView {
                     kind: KIND_TRANSFER,
@@ -265,9 +322,9 @@ impl Transaction {
                 }
             }
             KIND_MINT => {
-                let asset = AssetId::decode(&mut r)?;
+                let asset = AssetId::read(&mut r)?;
                 r.bytes(32, "issuer key")?;
-                let bundle = OutputBundle::decode(&mut r)?;
+                let bundle = OutputBundle::read(&mut r)?;
                 r.bytes(64, "issuer signature")?;
                 OutputsView {
                     kind: KIND_MINT,
@@ -285,9 +342,15 @@ impl Transaction {
         Ok(Some(view))
     }
 
-    /// The transaction's identifier.
-    pub fn hash(&self) -> TxHash {
-        TxHash(hash256(b"veil/tx/v1", &[&self.encode()]))
+    /// The transaction's identifier (fails only for a value built in
+    /// memory that does not fit the format).
+    pub fn hash(&self) -> Result<TxHash, EncodeError> {
+        Ok(Self::hash_of(&self.encode()?))
+    }
+
+    /// The identifier of a transaction's encoding.
+    pub fn hash_of(encoding: &[u8]) -> TxHash {
+        TxHash(hash256(b"veil/tx/v1", &[encoding]))
     }
 
     /// The kind's name, as the API reports it.

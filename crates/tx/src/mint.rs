@@ -31,7 +31,7 @@ use super::bundle::OutputBundle;
 use super::error::TxError;
 use super::ledger_view::LedgerView;
 use super::{AssetId, KIND_MINT, TX_VERSION};
-use veil_codec::{DecodeError, Reader, Writer};
+use veil_codec::{Decode, DecodeError, DecodeExt, Encode, EncodeError, Reader, Writer};
 
 /// A mint of new confidential outputs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,48 +48,23 @@ pub struct Mint {
 
 impl Mint {
     fn encode_prefix(&self, w: &mut Writer) {
-        self.asset.encode(w);
+        self.asset.write(w);
         w.bytes(self.issuer.as_bytes());
-        self.bundle.encode(w);
-    }
-
-    /// Appends the canonical encoding.
-    pub fn encode(&self, w: &mut Writer) {
-        self.encode_prefix(w);
-        w.bytes(&self.signature.0);
-    }
-
-    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let asset = AssetId::decode(r)?;
-        let issuer = VerifyingKey::from_bytes(&r.array("issuer key")?).map_err(|_| {
-            DecodeError::Invalid {
-                what: "issuer key",
-                why: "not a valid Ed25519 public key",
-            }
-        })?;
-        let bundle = OutputBundle::decode(r)?;
-        let signature = Signature(r.array("issuer signature")?);
-        Ok(Self {
-            asset,
-            issuer,
-            bundle,
-            signature,
-        })
+        self.bundle.write(w);
     }
 
     /// `SHA-256("veil/tx-sign/v1" ‖ 0x00 ‖ version ‖ kind ‖ prefix)`.
-    pub fn signing_hash(&self) -> [u8; 32] {
+    pub fn signing_hash(&self) -> Result<[u8; 32], EncodeError> {
         let mut w = Writer::new();
         w.u8(TX_VERSION);
         w.u8(KIND_MINT);
         self.encode_prefix(&mut w);
-        hash256(b"veil/tx-sign/v1", &[&w.into_bytes()])
+        Ok(hash256(b"veil/tx-sign/v1", &[&w.finish()?]))
     }
 
     fn check_signature(&self) -> Result<(), TxError> {
         self.issuer
-            .verify(&self.signing_hash(), &self.signature)
+            .verify(&self.signing_hash()?, &self.signature)
             .map_err(|_| TxError::IssuerSignature)
     }
 
@@ -135,6 +110,35 @@ impl Mint {
     }
 }
 
+impl Encode for Mint {
+    fn write(&self, w: &mut Writer) {
+        self.encode_prefix(w);
+        w.bytes(&self.signature.0);
+    }
+}
+
+impl Decode for Mint {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
+        let asset = AssetId::read(r)?;
+        let issuer = VerifyingKey::from_bytes(&r.array("issuer key")?).map_err(|_| {
+            DecodeError::Invalid {
+                what: "issuer key",
+                why: "not a valid Ed25519 public key",
+            }
+        })?;
+        let bundle = OutputBundle::read(r)?;
+        let signature = Signature(r.array("issuer signature")?);
+        Ok(Self {
+            asset,
+            issuer,
+            bundle,
+            signature,
+        })
+    }
+}
+
 /// What an issuer needs to mint.
 pub struct MintPlan<'a> {
     /// The asset.
@@ -169,7 +173,7 @@ impl MintPlan<'_> {
             bundle: built.bundle,
             signature: Signature([0; 64]),
         };
-        mint.signature = self.issuer.sign(&mint.signing_hash());
+        mint.signature = self.issuer.sign(&mint.signing_hash()?);
         Ok(mint)
     }
 }

@@ -33,7 +33,9 @@ use veil_crypto::signing::{Signature, SigningKey, VerifyingKey};
 use super::error::TxError;
 use super::ledger_view::LedgerView;
 use super::{KIND_REGISTRY, TX_VERSION};
-use veil_codec::{check_range, DecodeError, Reader, Writer};
+use veil_codec::{
+    check_range, Decode, DecodeError, DecodeExt, Encode, EncodeError, Reader, Writer,
+};
 
 /// Most register plus revoke operations per transaction.
 pub const MAX_OPERATIONS: usize = 64;
@@ -64,15 +66,19 @@ impl Jurisdiction {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
 
-    /// Appends the canonical encoding.
-    pub fn encode(&self, w: &mut Writer) {
-        w.count_u8(self.0.len());
+impl Encode for Jurisdiction {
+    fn write(&self, w: &mut Writer) {
+        w.count_u8("jurisdiction length", self.0.len(), 1, MAX_JURISDICTION);
         w.bytes(self.0.as_bytes());
     }
+}
 
-    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+impl Decode for Jurisdiction {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
         let n = r.count_u8("jurisdiction length", 1, MAX_JURISDICTION)?;
         let b = r.bytes(n, "jurisdiction")?;
         Self::new(std::str::from_utf8(b).map_err(|_| DecodeError::Invalid {
@@ -145,61 +151,16 @@ impl RegulatorKeys {
     fn encode_prefix(&self, w: &mut Writer) {
         w.bytes(self.identity.as_bytes());
         w.u64(self.sequence);
-        self.jurisdiction.encode(w);
-        w.count_u8(self.register.len());
+        self.jurisdiction.write(w);
+        w.count_u8("register count", self.register.len(), 0, MAX_OPERATIONS);
         for e in &self.register {
             write_slot(w, &e.slot);
             w.point(e.key.as_point());
         }
-        w.count_u8(self.revoke.len());
+        w.count_u8("revoke count", self.revoke.len(), 0, MAX_OPERATIONS);
         for s in &self.revoke {
             write_slot(w, s);
         }
-    }
-
-    /// Appends the canonical encoding.
-    pub fn encode(&self, w: &mut Writer) {
-        self.encode_prefix(w);
-        w.bytes(&self.signature.0);
-    }
-
-    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let identity = VerifyingKey::from_bytes(&r.array("regulator identity")?).map_err(|_| {
-            DecodeError::Invalid {
-                what: "regulator identity",
-                why: "not a valid Ed25519 public key",
-            }
-        })?;
-        let sequence = r.u64("sequence")?;
-        let jurisdiction = Jurisdiction::decode(r)?;
-        let n = r.count_u8("register count", 0, MAX_OPERATIONS)?;
-        let mut register = Vec::with_capacity(n);
-        for _ in 0..n {
-            register.push(KeyEntry {
-                slot: read_slot(r)?,
-                key: RegulatorPublicKey(r.point_non_identity("regulator key")?),
-            });
-        }
-        let n = r.count_u8("revoke count", 0, MAX_OPERATIONS)?;
-        let mut revoke = Vec::with_capacity(n);
-        for _ in 0..n {
-            revoke.push(read_slot(r)?);
-        }
-        let signature = Signature(r.array("registry signature")?);
-        let tx = Self {
-            identity,
-            sequence,
-            jurisdiction,
-            register,
-            revoke,
-            signature,
-        };
-        tx.check_order().map_err(|_| DecodeError::Invalid {
-            what: "registry",
-            why: "operations must be 1 to 64, each list strictly increasing",
-        })?;
-        Ok(tx)
     }
 
     fn check_order(&self) -> Result<(), TxError> {
@@ -218,12 +179,12 @@ impl RegulatorKeys {
     }
 
     /// `SHA-256("veil/tx-sign/v1" ‖ 0x00 ‖ version ‖ kind ‖ prefix)`.
-    pub fn signing_hash(&self) -> [u8; 32] {
+    pub fn signing_hash(&self) -> Result<[u8; 32], EncodeError> {
         let mut w = Writer::new();
         w.u8(TX_VERSION);
         w.u8(KIND_REGISTRY);
         self.encode_prefix(&mut w);
-        hash256(b"veil/tx-sign/v1", &[&w.into_bytes()])
+        Ok(hash256(b"veil/tx-sign/v1", &[&w.finish()?]))
     }
 
     /// Builds and signs.
@@ -233,7 +194,7 @@ impl RegulatorKeys {
         jurisdiction: Jurisdiction,
         register: Vec<KeyEntry>,
         revoke: Vec<Slot>,
-    ) -> Self {
+    ) -> Result<Self, EncodeError> {
         let mut tx = Self {
             identity: *identity.public(),
             sequence,
@@ -244,15 +205,15 @@ impl RegulatorKeys {
         };
         tx.register.sort_by_key(|e| e.slot);
         tx.revoke.sort();
-        tx.signature = identity.sign(&tx.signing_hash());
-        tx
+        tx.signature = identity.sign(&tx.signing_hash()?);
+        Ok(tx)
     }
 
     /// Shape and signature.
     pub fn check_stateless(&self) -> Result<(), TxError> {
         self.check_order()?;
         self.identity
-            .verify(&self.signing_hash(), &self.signature)
+            .verify(&self.signing_hash()?, &self.signature)
             .map_err(|_| TxError::RegistrySignature)
     }
 
@@ -289,6 +250,55 @@ impl RegulatorKeys {
             }
         }
         Ok(())
+    }
+}
+
+impl Encode for RegulatorKeys {
+    fn write(&self, w: &mut Writer) {
+        self.encode_prefix(w);
+        w.bytes(&self.signature.0);
+    }
+}
+
+impl Decode for RegulatorKeys {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
+        let identity = VerifyingKey::from_bytes(&r.array("regulator identity")?).map_err(|_| {
+            DecodeError::Invalid {
+                what: "regulator identity",
+                why: "not a valid Ed25519 public key",
+            }
+        })?;
+        let sequence = r.u64("sequence")?;
+        let jurisdiction = Jurisdiction::read(r)?;
+        let n = r.count_u8("register count", 0, MAX_OPERATIONS)?;
+        let mut register = Vec::with_capacity(n);
+        for _ in 0..n {
+            register.push(KeyEntry {
+                slot: read_slot(r)?,
+                key: RegulatorPublicKey(r.point_non_identity("regulator key")?),
+            });
+        }
+        let n = r.count_u8("revoke count", 0, MAX_OPERATIONS)?;
+        let mut revoke = Vec::with_capacity(n);
+        for _ in 0..n {
+            revoke.push(read_slot(r)?);
+        }
+        let signature = Signature(r.array("registry signature")?);
+        let tx = Self {
+            identity,
+            sequence,
+            jurisdiction,
+            register,
+            revoke,
+            signature,
+        };
+        tx.check_order().map_err(|_| DecodeError::Invalid {
+            what: "registry",
+            why: "operations must be 1 to 64, each list strictly increasing",
+        })?;
+        Ok(tx)
     }
 }
 

@@ -73,7 +73,7 @@ impl ChainSource for HttpSource {
                                 what: "transaction",
                                 source,
                             })?;
-                        let hash = tx.hash();
+                        let hash = Transaction::hash_of(&bytes);
                         if hash.to_string() != t.hash {
                             return Err(SourceError::Malformed(
                                 "a transaction whose hash does not match",
@@ -144,7 +144,7 @@ impl ChainSource for HttpSource {
     }
 
     fn submit(&self, tx: &Transaction) -> Result<TxHash, SourceError> {
-        Ok(self.submit_bytes(&tx.encode())?)
+        Ok(self.submit_bytes(&veil_codec::Encode::encode(tx)?)?)
     }
 
     fn tx_status(&self, hash: &TxHash) -> Result<TxStatus, SourceError> {

@@ -136,7 +136,10 @@ impl Wallet {
             .outputs
             .get(pos)
             .ok_or(DisclosureError::NoOutput(index))?;
-        let hash = tx.hash().to_string();
+        let hash = tx
+            .hash()
+            .map_err(|_| DisclosureError::Malformed("transaction cannot be encoded"))?
+            .to_string();
         let base = |note: &OutputNote, kind: &str| Disclosure {
             veil_disclosure: 1,
             kind: kind.into(),
@@ -221,7 +224,10 @@ pub struct Verified {
 
 /// Verifies a disclosure against the committed transaction.
 pub fn verify_disclosure(d: &Disclosure, tx: &Transaction) -> Result<Verified, DisclosureError> {
-    if d.veil_disclosure != 1 || tx.hash().to_string() != d.tx {
+    let hash = tx
+        .hash()
+        .map_err(|_| DisclosureError::Malformed("transaction cannot be encoded"))?;
+    if d.veil_disclosure != 1 || hash.to_string() != d.tx {
         return Err(DisclosureError::Malformed("version or transaction hash"));
     }
     let (asset, bundle) = tx.outputs().ok_or(DisclosureError::NoOutput(d.output))?;

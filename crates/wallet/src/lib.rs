@@ -400,7 +400,7 @@ impl Wallet {
         };
         let (transfer, tx_secret) = plan.build_with_secret(rng)?;
         let tx = Transaction::Transfer(transfer);
-        let hash = tx.hash();
+        let hash = tx.hash().map_err(BuildError::from)?;
         self.state.sent.insert(
             hash.to_string(),
             state::SentRecord {

@@ -55,6 +55,9 @@ pub enum SourceError {
     /// node's problem+json is kept).
     #[error(transparent)]
     Api(#[from] veil_client::ClientError),
+    /// The transaction to submit does not fit its encoding.
+    #[error("the transaction cannot be encoded: {0}")]
+    Encode(#[from] veil_codec::EncodeError),
     /// The node sent bytes that do not decode.
     #[error("the node sent an undecodable {what}: {source}")]
     Decode {

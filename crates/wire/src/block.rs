@@ -17,7 +17,7 @@
 
 use std::fmt;
 
-use veil_codec::{DecodeError, Reader, Writer};
+use veil_codec::{DecodeError, Reader};
 use veil_crypto::hash::hash256;
 use veil_tx::TxHash;
 
@@ -46,7 +46,7 @@ impl fmt::Debug for BlockHash {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Header {
     /// Which chain this block belongs to.
-    pub chain_id: String,
+    pub chain_id: ChainId,
     /// Height (genesis is 0).
     pub height: u64,
     /// Hash of the previous block (zero for genesis).
@@ -63,25 +63,89 @@ pub struct Header {
     pub tx_count: u32,
 }
 
+/// A chain identifier: 1 to [`MAX_CHAIN_ID`] bytes of UTF-8.
+/// Validated once, so every encoding that carries it (headers, vote and
+/// proposal signatures, the QUIC hello) is infallible.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChainId {
+    id: String,
+    len: u8,
+}
+
+impl ChainId {
+    /// Validates an identifier.
+    pub fn new(s: &str) -> Result<Self, DecodeError> {
+        veil_codec::check_range("chain id length", s.len(), 1, MAX_CHAIN_ID)?;
+        let len = u8::try_from(s.len()).map_err(|_| DecodeError::Invalid {
+            what: "chain id",
+            why: "too long",
+        })?;
+        Ok(Self {
+            id: s.to_owned(),
+            len,
+        })
+    }
+
+    /// The identifier.
+    pub fn as_str(&self) -> &str {
+        &self.id
+    }
+
+    /// `u8 len ‖ id`, the form signatures cover.
+    pub fn tagged(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(1 + self.id.len());
+        b.push(self.len);
+        b.extend_from_slice(self.id.as_bytes());
+        b
+    }
+
+    fn len_u32(&self) -> [u8; 4] {
+        u32::from(self.len).to_le_bytes()
+    }
+}
+
+impl std::str::FromStr for ChainId {
+    type Err = DecodeError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::new(s)
+    }
+}
+
+impl fmt::Display for ChainId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.id)
+    }
+}
+
+impl fmt::Debug for ChainId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ChainId({})", self.id)
+    }
+}
+
+impl PartialEq<str> for ChainId {
+    fn eq(&self, other: &str) -> bool {
+        self.id == other
+    }
+}
+
 impl Header {
-    /// The canonical encoding.
+    /// The canonical encoding (fixed layout around a validated chain id,
+    /// so it cannot fail).
     pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer::new();
-        w.u8(HEADER_VERSION);
-        w.bytes(
-            &u32::try_from(self.chain_id.len())
-                .unwrap_or(u32::MAX)
-                .to_le_bytes(),
-        );
-        w.bytes(self.chain_id.as_bytes());
-        w.u64(self.height);
-        w.bytes(&self.parent.0);
-        w.u64(self.timestamp_ms);
-        w.bytes(&self.tx_root);
-        w.bytes(&self.state_root);
-        w.bytes(&self.proposer);
-        w.bytes(&self.tx_count.to_le_bytes());
-        w.into_bytes()
+        let mut out = Vec::with_capacity(1 + 4 + self.chain_id.id.len() + 8 + 32 + 8 + 3 * 32 + 4);
+        out.push(HEADER_VERSION);
+        out.extend_from_slice(&self.chain_id.len_u32());
+        out.extend_from_slice(self.chain_id.id.as_bytes());
+        out.extend_from_slice(&self.height.to_le_bytes());
+        out.extend_from_slice(&self.parent.0);
+        out.extend_from_slice(&self.timestamp_ms.to_le_bytes());
+        out.extend_from_slice(&self.tx_root);
+        out.extend_from_slice(&self.state_root);
+        out.extend_from_slice(&self.proposer);
+        out.extend_from_slice(&self.tx_count.to_le_bytes());
+        out
     }
 
     /// Decodes a header.
@@ -91,15 +155,14 @@ impl Header {
         if v != HEADER_VERSION {
             return Err(DecodeError::Version(v));
         }
-        let n =
-            usize::try_from(u32::from_le_bytes(r.array("chain id length")?)).unwrap_or(usize::MAX);
-        veil_codec::check_range("chain id length", n, 1, MAX_CHAIN_ID)?;
-        let chain_id = std::str::from_utf8(r.bytes(n, "chain id")?)
-            .map_err(|_| DecodeError::Invalid {
-                what: "chain id",
-                why: "not UTF-8",
-            })?
-            .to_owned();
+        let n = r.len_u32("chain id length", MAX_CHAIN_ID)?;
+        let chain_id =
+            ChainId::new(std::str::from_utf8(r.bytes(n, "chain id")?).map_err(|_| {
+                DecodeError::Invalid {
+                    what: "chain id",
+                    why: "not UTF-8",
+                }
+            })?)?;
         let h = Self {
             chain_id,
             height: r.u64("height")?,
@@ -144,7 +207,7 @@ mod tests {
     #[test]
     fn header_round_trip_and_hash_binds_every_field() {
         let h = Header {
-            chain_id: "veil-test".into(),
+            chain_id: ChainId::new("veil-test").unwrap(),
             height: 7,
             parent: BlockHash([1; 32]),
             timestamp_ms: 1_700_000_000_000,

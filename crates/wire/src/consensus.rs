@@ -25,9 +25,9 @@ use mct::{
     RoundCertificate, RoundCertificateType, RoundSignature, SignedMessage, VoteType,
 };
 
-use crate::block::{tx_root, BlockHash, Header};
+use crate::block::{tx_root, BlockHash, ChainId, Header};
 use crate::context::{BlockValue, Height, NodeId, NodeSignature, Proposal, Veil, Vote};
-use veil_codec::{DecodeError, Reader, Writer};
+use veil_codec::{Decode, DecodeError, Encode, EncodeError, Reader, Sink, Writer};
 use veil_crypto::hash::hash256;
 use veil_tx::TxHash;
 
@@ -35,31 +35,21 @@ use veil_tx::TxHash;
 pub const MAX_BLOCK_TXS: usize = 10_000;
 /// Most signatures in one certificate (validators).
 pub const MAX_SIGNATURES: usize = 1_024;
+/// Longest block header inside a proposal's value.
+pub const MAX_HEADER: usize = 256;
 /// Highest round accepted on the wire.
 pub const MAX_ROUND: i64 = 1 << 20;
 
 type SignedVote = SignedMessage<Veil, Vote>;
 type SignedProposal = SignedMessage<Veil, Proposal>;
 
-/// A `u32` little-endian length prefix.
-pub fn u32_len(n: usize) -> [u8; 4] {
-    u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes()
-}
-
-/// Reads a `u32` little-endian length, at most `max`.
-pub fn read_len(r: &mut Reader<'_>, what: &'static str, max: usize) -> Result<usize, DecodeError> {
-    let n = usize::try_from(u32::from_le_bytes(r.array(what)?)).unwrap_or(usize::MAX);
-    veil_codec::check_range(what, n, 0, max)?;
-    Ok(n)
-}
-
 fn invalid(what: &'static str, why: &'static str) -> DecodeError {
     DecodeError::Invalid { what, why }
 }
 
 /// Appends the encoding of a round.
-pub fn put_round(w: &mut Writer, r: Round) {
-    w.bytes(&r.as_i64().to_le_bytes());
+pub fn put_round(w: &mut impl Sink, r: Round) {
+    w.put_bytes(&r.as_i64().to_le_bytes());
 }
 
 /// Reads a round (`i64`, −1 for nil) within ±`MAX_ROUND`.
@@ -80,12 +70,12 @@ pub fn get_defined_round(r: &mut Reader<'_>, what: &'static str) -> Result<Round
     Ok(round)
 }
 
-fn put_value_id(w: &mut Writer, v: &NilOrVal<BlockHash>) {
+fn put_value_id(w: &mut impl Sink, v: &NilOrVal<BlockHash>) {
     match v {
-        NilOrVal::Nil => w.u8(0),
+        NilOrVal::Nil => w.put_bytes(&[0]),
         NilOrVal::Val(h) => {
-            w.u8(1);
-            w.bytes(&h.0);
+            w.put_bytes(&[1]);
+            w.put_bytes(&h.0);
         }
     }
 }
@@ -98,11 +88,11 @@ fn get_value_id(r: &mut Reader<'_>) -> Result<NilOrVal<BlockHash>, DecodeError> 
     }
 }
 
-fn put_kind(w: &mut Writer, k: VoteType) {
-    w.u8(match k {
+fn put_kind(w: &mut impl Sink, k: VoteType) {
+    w.put_bytes(&[match k {
         VoteType::Prevote => 0,
         VoteType::Precommit => 1,
-    });
+    }]);
 }
 
 fn get_kind(r: &mut Reader<'_>) -> Result<VoteType, DecodeError> {
@@ -114,12 +104,12 @@ fn get_kind(r: &mut Reader<'_>) -> Result<VoteType, DecodeError> {
 }
 
 /// Encodes a vote.
-pub fn put_vote(w: &mut Writer, v: &Vote) {
+pub fn put_vote(w: &mut impl Sink, v: &Vote) {
     put_kind(w, v.kind);
-    w.u64(v.height.0);
+    w.put_bytes(&v.height.0.to_le_bytes());
     put_round(w, v.round);
     put_value_id(w, &v.value);
-    w.bytes(&v.validator.0);
+    w.put_bytes(&v.validator.0);
 }
 
 fn get_vote(r: &mut Reader<'_>) -> Result<Vote, DecodeError> {
@@ -134,9 +124,9 @@ fn get_vote(r: &mut Reader<'_>) -> Result<Vote, DecodeError> {
 
 /// Appends the encoding of a value.
 pub fn put_value(w: &mut Writer, v: &BlockValue) {
-    w.bytes(&u32_len(v.header.len()));
+    w.len_u32("header length", v.header.len(), MAX_HEADER);
     w.bytes(&v.header);
-    w.bytes(&u32_len(v.txs.len()));
+    w.len_u32("transaction count", v.txs.len(), MAX_BLOCK_TXS);
     for h in &v.txs {
         w.bytes(&h.0);
     }
@@ -144,10 +134,10 @@ pub fn put_value(w: &mut Writer, v: &BlockValue) {
 
 /// Reads a block value for `height`, checking header, hash, height and transaction root agree.
 pub fn get_value(r: &mut Reader<'_>, height: Height) -> Result<BlockValue, DecodeError> {
-    let n = read_len(r, "header length", 256)?;
+    let n = r.len_u32("header length", MAX_HEADER)?;
     let header_bytes = r.bytes(n, "header")?.to_vec();
     let header = Header::decode(&header_bytes)?;
-    let n = read_len(r, "transaction count", MAX_BLOCK_TXS)?;
+    let n = r.len_u32("transaction count", MAX_BLOCK_TXS)?;
     let mut txs = Vec::with_capacity(n);
     for _ in 0..n {
         txs.push(TxHash(r.array("transaction hash")?));
@@ -187,28 +177,22 @@ fn get_proposal(r: &mut Reader<'_>) -> Result<Proposal, DecodeError> {
     })
 }
 
-fn chain_bytes(chain: &str) -> Vec<u8> {
-    let mut b = vec![u8::try_from(chain.len()).unwrap_or(u8::MAX)];
-    b.extend_from_slice(chain.as_bytes());
-    b
+/// The digest a vote signature covers (a fixed layout: cannot fail).
+pub fn vote_sign_bytes(chain: &ChainId, v: &Vote) -> [u8; 32] {
+    let mut b = Vec::with_capacity(96);
+    put_vote(&mut b, v);
+    hash256(b"veil/vote/v1", &[&chain.tagged(), &b])
 }
 
-/// The digest a vote signature covers.
-pub fn vote_sign_bytes(chain: &str, v: &Vote) -> [u8; 32] {
-    let mut w = Writer::new();
-    put_vote(&mut w, v);
-    hash256(b"veil/vote/v1", &[&chain_bytes(chain), &w.into_bytes()])
-}
-
-/// The digest a proposal signature covers.
-pub fn proposal_sign_bytes(chain: &str, p: &Proposal) -> [u8; 32] {
-    let mut w = Writer::new();
-    w.u64(p.height.0);
-    put_round(&mut w, p.round);
-    put_round(&mut w, p.pol_round);
-    w.bytes(&p.proposer.0);
-    w.bytes(&p.value.hash.0);
-    hash256(b"veil/proposal/v1", &[&chain_bytes(chain), &w.into_bytes()])
+/// The digest a proposal signature covers (a fixed layout: cannot fail).
+pub fn proposal_sign_bytes(chain: &ChainId, p: &Proposal) -> [u8; 32] {
+    let mut b = Vec::with_capacity(96);
+    b.put_bytes(&p.height.0.to_le_bytes());
+    put_round(&mut b, p.round);
+    put_round(&mut b, p.pol_round);
+    b.put_bytes(&p.proposer.0);
+    b.put_bytes(&p.value.hash.0);
+    hash256(b"veil/proposal/v1", &[&chain.tagged(), &b])
 }
 
 fn put_sig(w: &mut Writer, s: &NodeSignature) {
@@ -244,7 +228,7 @@ pub fn get_signed_proposal(r: &mut Reader<'_>) -> Result<SignedProposal, DecodeE
 }
 
 /// Encodes a commit certificate.
-pub fn encode_commit(c: &CommitCertificate<Veil>) -> Vec<u8> {
+pub fn encode_commit(c: &CommitCertificate<Veil>) -> Result<Vec<u8>, EncodeError> {
     let mut w = Writer::new();
     let sigs: Vec<_> = c
         .commit_signatures
@@ -252,7 +236,7 @@ pub fn encode_commit(c: &CommitCertificate<Veil>) -> Vec<u8> {
         .map(|s| (s.address, &s.signature))
         .collect();
     put_value_cert(&mut w, c.height, c.round, &c.value_id, &sigs);
-    w.into_bytes()
+    w.finish()
 }
 
 /// Decodes a commit certificate.
@@ -275,7 +259,7 @@ fn put_value_cert(
     w.u64(height.0);
     put_round(w, round);
     w.bytes(&value_id.0);
-    w.bytes(&u32_len(sigs.len()));
+    w.len_u32("signature count", sigs.len(), MAX_SIGNATURES);
     for (address, sig) in sigs {
         w.bytes(&address.0);
         put_sig(w, sig);
@@ -288,7 +272,7 @@ fn get_value_cert(r: &mut Reader<'_>) -> Result<ValueCert, DecodeError> {
     let height = Height(r.u64("height")?);
     let round = get_defined_round(r, "round")?;
     let value_id = BlockHash(r.array("block hash")?);
-    let n = read_len(r, "signature count", MAX_SIGNATURES)?;
+    let n = r.len_u32("signature count", MAX_SIGNATURES)?;
     let mut sigs = Vec::with_capacity(n);
     for _ in 0..n {
         let address = NodeId(r.array("validator")?);
@@ -342,7 +326,7 @@ pub fn put_round_cert(w: &mut Writer, c: &RoundCertificate<Veil>) {
         RoundCertificateType::Precommit => 0,
         RoundCertificateType::Skip => 1,
     });
-    w.bytes(&u32_len(c.round_signatures.len()));
+    w.len_u32("signature count", c.round_signatures.len(), MAX_SIGNATURES);
     for s in &c.round_signatures {
         put_kind(w, s.vote_type);
         put_value_id(w, &s.value_id);
@@ -360,7 +344,7 @@ pub fn get_round_cert(r: &mut Reader<'_>) -> Result<RoundCertificate<Veil>, Deco
         1 => RoundCertificateType::Skip,
         _ => return Err(invalid("certificate type", "must be 0 or 1")),
     };
-    let n = read_len(r, "signature count", MAX_SIGNATURES)?;
+    let n = r.len_u32("signature count", MAX_SIGNATURES)?;
     let mut round_signatures = Vec::with_capacity(n);
     for _ in 0..n {
         let vote_type = get_kind(r)?;
@@ -394,56 +378,55 @@ pub enum ConsensusMessage {
     Round(RoundCertificate<Veil>),
 }
 
-impl ConsensusMessage {
-    /// Encodes the message.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer::new();
+impl Encode for ConsensusMessage {
+    fn write(&self, w: &mut Writer) {
         match self {
             Self::Proposal(p) => {
                 w.u8(1);
-                put_signed_proposal(&mut w, p);
+                put_signed_proposal(w, p);
             }
             Self::Vote(v) => {
                 w.u8(2);
-                put_signed_vote(&mut w, v);
+                put_signed_vote(w, v);
             }
             Self::Polka(c) => {
                 w.u8(3);
-                put_polka(&mut w, c);
+                put_polka(w, c);
             }
             Self::Round(c) => {
                 w.u8(4);
-                put_round_cert(&mut w, c);
+                put_round_cert(w, c);
             }
         }
-        w.into_bytes()
     }
+}
 
-    /// Decodes a message (bounded; trailing bytes refused).
-    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(bytes);
-        let m = match r.u8("message tag")? {
-            1 => Self::Proposal(get_signed_proposal(&mut r)?),
-            2 => Self::Vote(get_signed_vote(&mut r)?),
-            3 => Self::Polka(get_polka(&mut r)?),
-            4 => Self::Round(get_round_cert(&mut r)?),
+/// Bounded by the format's limits; trailing bytes refused.
+impl Decode for ConsensusMessage {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
+        Ok(match r.u8("message tag")? {
+            1 => Self::Proposal(get_signed_proposal(r)?),
+            2 => Self::Vote(get_signed_vote(r)?),
+            3 => Self::Polka(get_polka(r)?),
+            4 => Self::Round(get_round_cert(r)?),
             _ => return Err(invalid("message tag", "unknown")),
-        };
-        r.finish()?;
-        Ok(m)
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use veil_codec::DecodeExt;
 
     use crate::testing::messages;
 
     #[test]
     fn messages_round_trip_and_truncations_are_refused() {
         for m in messages() {
-            let bytes = m.encode();
+            let bytes = m.encode().unwrap();
             assert_eq!(ConsensusMessage::decode(&bytes).unwrap(), m);
             for cut in 0..bytes.len() {
                 assert!(ConsensusMessage::decode(&bytes[..cut]).is_err());
@@ -460,7 +443,7 @@ mod tests {
             unreachable!()
         };
         p.message.value.txs.pop();
-        let bytes = ConsensusMessage::Proposal(p).encode();
+        let bytes = ConsensusMessage::Proposal(p).encode().unwrap();
         assert!(ConsensusMessage::decode(&bytes).is_err());
     }
 
@@ -469,7 +452,7 @@ mod tests {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
         for m in messages() {
-            let bytes = m.encode();
+            let bytes = m.encode().unwrap();
             for _ in 0..2_000 {
                 let mut b = bytes.clone();
                 let i = rng.gen_range(0..b.len());
@@ -491,7 +474,7 @@ mod tests {
                 NodeSignature([2; 64]),
             )],
         };
-        assert_eq!(decode_commit(&encode_commit(&c)).unwrap(), c);
+        assert_eq!(decode_commit(&encode_commit(&c).unwrap()).unwrap(), c);
     }
 
     #[test]
@@ -500,8 +483,8 @@ mod tests {
             unreachable!()
         };
         assert_ne!(
-            vote_sign_bytes("a", &v.message),
-            vote_sign_bytes("b", &v.message)
+            vote_sign_bytes(&ChainId::new("a").unwrap(), &v.message),
+            vote_sign_bytes(&ChainId::new("b").unwrap(), &v.message)
         );
     }
 }

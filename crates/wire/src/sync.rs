@@ -15,12 +15,12 @@
 //! chunk answer   = u32 len ‖ bytes
 //! ```
 
-use veil_codec::{check_range, DecodeError, Reader, Writer};
+use veil_codec::{Decode, DecodeError, Encode, EncodeError, Reader, Writer};
 use veil_tx::limits::MAX_TX_BYTES;
 use veil_tx::{Transaction, TxHash};
 
 use crate::block::{BlockHash, Header};
-use crate::consensus::{read_len, u32_len, MAX_BLOCK_TXS};
+use crate::consensus::MAX_BLOCK_TXS;
 
 /// Most blocks per blocks answer.
 pub const MAX_BLOCKS: u16 = 64;
@@ -37,10 +37,7 @@ pub const MAX_NAME: usize = 128;
 
 /// A tip announcement.
 pub fn status_bytes(height: u64, hash: &BlockHash) -> Vec<u8> {
-    let mut w = Writer::new();
-    w.u64(height);
-    w.bytes(&hash.0);
-    w.into_bytes()
+    [&height.to_le_bytes()[..], &hash.0].concat()
 }
 
 /// Decodes a tip announcement.
@@ -77,14 +74,12 @@ pub enum Request {
     },
 }
 
-impl Request {
-    /// The request's bytes.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer::new();
+impl Encode for Request {
+    fn write(&self, w: &mut Writer) {
         match self {
             Self::Txs(hashes) => {
                 w.u8(1);
-                w.bytes(&u32_len(hashes.len()));
+                w.len_u32("hash count", hashes.len(), MAX_BLOCK_TXS);
                 for h in hashes {
                     w.bytes(&h.0);
                 }
@@ -106,15 +101,17 @@ impl Request {
                 w.u64(*offset);
             }
         }
-        w.into_bytes()
     }
+}
 
-    /// Decodes a request (bounded: at most [`MAX_BLOCK_TXS`] hashes).
-    pub fn decode(b: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(b);
-        let req = match r.u8("request tag")? {
+/// Bounded: at most [`MAX_BLOCK_TXS`] hashes.
+impl Decode for Request {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
+        Ok(match r.u8("request tag")? {
             1 => {
-                let n = read_len(&mut r, "hash count", MAX_BLOCK_TXS)?;
+                let n = r.len_u32("hash count", MAX_BLOCK_TXS)?;
                 let mut hashes = Vec::with_capacity(n);
                 for _ in 0..n {
                     hashes.push(TxHash(r.array("tx hash")?));
@@ -137,27 +134,25 @@ impl Request {
                     why: "unknown",
                 })
             }
-        };
-        r.finish()?;
-        Ok(req)
+        })
     }
 }
 
 /// Appends a bodies answer: `u32 n ‖ n × (u32 len ‖ transaction)`.
 pub fn put_txs(w: &mut Writer, txs: &[Vec<u8>]) {
-    w.bytes(&u32_len(txs.len()));
+    w.len_u32("tx count", txs.len(), MAX_BLOCK_TXS);
     for t in txs {
-        w.bytes(&u32_len(t.len()));
+        w.len_u32("tx length", t.len(), MAX_TX_BYTES);
         w.bytes(t);
     }
 }
 
 /// Reads a bodies answer (each transaction decoded and bounded).
 pub fn get_txs(r: &mut Reader<'_>) -> Result<Vec<Transaction>, DecodeError> {
-    let n = read_len(r, "tx count", MAX_BLOCK_TXS)?;
+    let n = r.len_u32("tx count", MAX_BLOCK_TXS)?;
     let mut txs = Vec::with_capacity(n.min(1024));
     for _ in 0..n {
-        let len = read_len(r, "tx length", MAX_TX_BYTES)?;
+        let len = r.len_u32("tx length", MAX_TX_BYTES)?;
         txs.push(Transaction::decode(r.bytes(len, "tx")?)?);
     }
     Ok(txs)
@@ -188,28 +183,28 @@ pub struct SyncedBlock {
 pub type EncodedBlock = (Vec<u8>, Vec<u8>, Vec<Vec<u8>>);
 
 /// Encodes a blocks answer from encoded headers, certificates and bodies.
-pub fn encode_blocks(blocks: &[EncodedBlock]) -> Vec<u8> {
+pub fn encode_blocks(blocks: &[EncodedBlock]) -> Result<Vec<u8>, EncodeError> {
     let mut w = Writer::new();
-    w.bytes(&u32_len(blocks.len()));
+    w.len_u32("block count", blocks.len(), usize::from(MAX_BLOCKS));
     for (header, cert, txs) in blocks {
-        w.bytes(&u32_len(header.len()));
+        w.len_u32("header length", header.len(), MAX_HEADER_BYTES);
         w.bytes(header);
-        w.bytes(&u32_len(cert.len()));
+        w.len_u32("certificate length", cert.len(), MAX_CERTIFICATE_BYTES);
         w.bytes(cert);
         put_txs(&mut w, txs);
     }
-    w.into_bytes()
+    w.finish()
 }
 
 /// Decodes a blocks answer (at most [`MAX_BLOCKS`] blocks).
 pub fn decode_blocks(b: &[u8]) -> Result<Vec<SyncedBlock>, DecodeError> {
     let mut r = Reader::new(b);
-    let n = read_len(&mut r, "block count", usize::from(MAX_BLOCKS))?;
+    let n = r.len_u32("block count", usize::from(MAX_BLOCKS))?;
     let mut blocks = Vec::with_capacity(n);
     for _ in 0..n {
-        let len = read_len(&mut r, "header length", MAX_HEADER_BYTES)?;
+        let len = r.len_u32("header length", MAX_HEADER_BYTES)?;
         let header = Header::decode(r.bytes(len, "header")?)?;
-        let len = read_len(&mut r, "certificate length", MAX_CERTIFICATE_BYTES)?;
+        let len = r.len_u32("certificate length", MAX_CERTIFICATE_BYTES)?;
         let certificate = r.bytes(len, "certificate")?.to_vec();
         let txs = get_txs(&mut r)?;
         blocks.push(SyncedBlock {
@@ -231,50 +226,29 @@ pub struct Manifest {
     pub files: Vec<(String, u64)>,
 }
 
-/// Why a value cannot be encoded in its field.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{what} is {len}, at most {max} fit")]
-pub struct TooLong {
-    /// The field.
-    pub what: &'static str,
-    /// Its length.
-    pub len: usize,
-    /// The most the field holds.
-    pub max: usize,
-}
-
-fn fit_u16(what: &'static str, len: usize, max: usize) -> Result<u16, TooLong> {
-    if len > max {
-        return Err(TooLong { what, len, max });
-    }
-    u16::try_from(len).map_err(|_| TooLong { what, len, max })
-}
-
-impl Manifest {
-    /// Encodes the manifest; a manifest with more than [`MAX_FILES`] files
-    /// or a name longer than [`MAX_NAME`] is refused, never truncated.
-    pub fn encode(&self) -> Result<Vec<u8>, TooLong> {
-        let mut w = Writer::new();
+/// A manifest with more than [`MAX_FILES`] files or a name longer than
+/// [`MAX_NAME`] is refused, never truncated.
+impl Encode for Manifest {
+    fn write(&self, w: &mut Writer) {
         w.u64(self.height);
-        w.u16(fit_u16("file count", self.files.len(), MAX_FILES)?);
+        w.count_u16("file count", self.files.len(), 0, MAX_FILES);
         for (name, size) in &self.files {
-            w.u16(fit_u16("file name length", name.len(), MAX_NAME)?);
-            w.bytes(name.as_bytes());
+            w.bytes_u16("name length", name.as_bytes(), 1, MAX_NAME);
             w.u64(*size);
         }
-        Ok(w.into_bytes())
     }
+}
 
-    /// Decodes a manifest; names must be plain file names.
-    pub fn decode(b: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(b);
+/// Names must be plain file names.
+impl Decode for Manifest {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
         let height = r.u64("snapshot height")?;
-        let n = usize::from(r.u16("file count")?);
-        check_range("file count", n, 0, MAX_FILES)?;
+        let n = r.count_u16("file count", 0, MAX_FILES)?;
         let mut files = Vec::with_capacity(n);
         for _ in 0..n {
-            let len = usize::from(r.u16("name length")?);
-            check_range("name length", len, 1, MAX_NAME)?;
+            let len = r.count_u16("name length", 1, MAX_NAME)?;
             let name = std::str::from_utf8(r.bytes(len, "file name")?)
                 .map_err(|_| DecodeError::Invalid {
                     what: "file name",
@@ -289,7 +263,6 @@ impl Manifest {
             }
             files.push((name, r.u64("file size")?));
         }
-        r.finish()?;
         Ok(Self { height, files })
     }
 }
@@ -303,17 +276,17 @@ pub fn plain_name(name: &str) -> bool {
 }
 
 /// Encodes a chunk answer.
-pub fn encode_chunk(bytes: &[u8]) -> Vec<u8> {
-    let mut w = Writer::new();
-    w.bytes(&u32_len(bytes.len()));
+pub fn encode_chunk(bytes: &[u8]) -> Result<Vec<u8>, EncodeError> {
+    let mut w = Writer::with_capacity(4 + bytes.len());
+    w.len_u32("chunk length", bytes.len(), CHUNK);
     w.bytes(bytes);
-    w.into_bytes()
+    w.finish()
 }
 
 /// Decodes a chunk answer (at most [`CHUNK`] bytes).
 pub fn decode_chunk(b: &[u8]) -> Result<&[u8], DecodeError> {
     let mut r = Reader::new(b);
-    let len = read_len(&mut r, "chunk length", CHUNK)?;
+    let len = r.len_u32("chunk length", CHUNK)?;
     let bytes = r.bytes(len, "chunk")?;
     r.finish()?;
     Ok(bytes)
@@ -322,6 +295,7 @@ pub fn decode_chunk(b: &[u8]) -> Result<&[u8], DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use veil_codec::DecodeExt;
 
     #[test]
     fn requests_round_trip_and_refuse_garbage() {
@@ -336,7 +310,7 @@ mod tests {
             },
         ];
         for r in &reqs {
-            let b = r.encode();
+            let b = r.encode().unwrap();
             assert_eq!(&Request::decode(&b).unwrap(), r);
             for cut in 0..b.len() {
                 assert!(Request::decode(&b[..cut]).is_err());
@@ -378,10 +352,15 @@ mod tests {
 
     #[test]
     fn answers_round_trip() {
-        assert_eq!(decode_chunk(&encode_chunk(b"abc")).unwrap(), b"abc");
+        assert_eq!(
+            decode_chunk(&encode_chunk(b"abc").unwrap()).unwrap(),
+            b"abc"
+        );
         assert!(decode_chunk(&[0xff, 0xff, 0xff, 0x7f]).is_err());
         assert!(decode_txs(&[0, 0, 0, 0]).unwrap().is_empty());
-        assert!(decode_blocks(&encode_blocks(&[])).unwrap().is_empty());
+        assert!(decode_blocks(&encode_blocks(&[]).unwrap())
+            .unwrap()
+            .is_empty());
         assert!(decode_blocks(&[65, 0, 0, 0]).is_err());
     }
 }

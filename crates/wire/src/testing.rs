@@ -13,7 +13,7 @@ use crate::context::{BlockValue, Height, NodeId, NodeSignature, Proposal, Vote};
 /// A header at `height` over `txs` (fixed chain, parent, roots, proposer).
 pub fn header(height: u64, txs: &[TxHash]) -> Header {
     Header {
-        chain_id: "veil-test".into(),
+        chain_id: crate::block::ChainId::new("veil-test").expect("valid chain id"),
         height,
         parent: BlockHash([1; 32]),
         timestamp_ms: 5,

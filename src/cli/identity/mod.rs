@@ -160,7 +160,7 @@ impl IdentityClient<'_> {
             .first_key()
             .ok_or_else(|| anyhow!("the keystore holds no key"))?;
         let version = self.version(&id.did)?;
-        let tx = DidTx::signed(id.did, version, op, id.did, f.clone(), k);
+        let tx = DidTx::signed(id.did, version, op, id.did, f.clone(), k)?;
         self.submit(&Transaction::Did(tx))
     }
 
@@ -173,7 +173,7 @@ impl IdentityClient<'_> {
         let (f, k) = root
             .first_key()
             .ok_or_else(|| anyhow!("the keystore holds no key"))?;
-        let tx = TrustTx::signed(authority, seq + 1, op, f.clone(), k);
+        let tx = TrustTx::signed(authority, seq + 1, op, f.clone(), k)?;
         self.submit(&Transaction::Trust(tx))
     }
 
@@ -203,7 +203,7 @@ impl IdentityClient<'_> {
             },
             f.clone(),
             k,
-        );
+        )?;
         self.submit(&Transaction::Credential(tx))?;
         let at = self.source.get_json(&format!(
             "/v1/issuers/{}/commitments/{}",
@@ -244,7 +244,7 @@ impl IdentityClient<'_> {
             CredentialOp::Revoke { leaves },
             f.clone(),
             k,
-        );
+        )?;
         self.submit(&Transaction::Credential(tx))
     }
 

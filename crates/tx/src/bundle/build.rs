@@ -67,6 +67,9 @@ pub enum BuildError {
         /// Why.
         source: ClsagError,
     },
+    /// A field does not fit its encoding.
+    #[error(transparent)]
+    Encode(#[from] veil_codec::EncodeError),
 }
 
 /// One output to create.
@@ -146,7 +149,7 @@ pub fn build_bundle<R: RngCore + CryptoRng>(
             index,
             one_time_key.as_bytes(),
             commitment.as_bytes(),
-        );
+        )?;
         for (value, gamma) in values.iter().zip(gammas) {
             range_openings.push((*value, *gamma.expose()));
             reg_openings.push((*value, gamma));
@@ -182,7 +185,7 @@ pub fn build_bundle<R: RngCore + CryptoRng>(
             .collect(),
     };
     let ad = regulator_ad(asset, reg.ephemeral(), &outputs);
-    let regulator_payload = regulator_note.seal(reg.shared_secret().expose(), &ad);
+    let regulator_payload = regulator_note.seal(reg.shared_secret().expose(), &ad)?;
     Ok(BuiltBundle {
         bundle: OutputBundle {
             regulator_key: *regulator_key,

@@ -36,7 +36,7 @@ use veil_crypto::stealth::{OneTimeKey, TxPublicKey, ViewTag};
 use super::error::TxError;
 use super::limits::{MAX_OUTPUTS, MAX_PAYLOAD, MAX_REGULATOR_PAYLOAD};
 use super::AssetId;
-use veil_codec::{check_range, DecodeError, Reader, Writer};
+use veil_codec::{check_range, Decode, DecodeError, Encode, Reader, Writer};
 
 /// A new output.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,85 +91,6 @@ impl OutputBundle {
             .iter()
             .flat_map(|o| o.limbs.into_iter().zip(o.handles))
             .collect()
-    }
-
-    /// Appends the canonical encoding.
-    pub fn encode(&self, w: &mut Writer) {
-        w.point(self.regulator_key.as_point());
-        w.point(self.tx_public_key.as_point());
-        w.point(self.regulator_ephemeral.as_point());
-        w.count_u8(self.outputs.len());
-        for o in &self.outputs {
-            w.point(o.one_time_key.as_point());
-            w.u8(o.view_tag.0);
-            for c in &o.limbs {
-                w.point(c.as_point());
-            }
-            for d in &o.handles {
-                w.point(d.as_point());
-            }
-            w.bytes_u16(&o.payload);
-        }
-        w.bytes(self.range_proof.as_bytes());
-        w.point(&self.regulator_proof.y_c);
-        w.point(&self.regulator_proof.y_d);
-        w.scalar(&self.regulator_proof.z_v);
-        w.scalar(&self.regulator_proof.z_gamma);
-        w.bytes_u16(&self.regulator_payload);
-    }
-
-    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let regulator_key = RegulatorPublicKey(r.point_non_identity("regulator key")?);
-        let tx_public_key = TxPublicKey(r.point_non_identity("tx public key")?);
-        let regulator_ephemeral = RegulatorEphemeral(r.point_non_identity("regulator ephemeral")?);
-        let n_out = r.count_u8("output count", 1, MAX_OUTPUTS)?;
-        let mut outputs = Vec::with_capacity(n_out);
-        for _ in 0..n_out {
-            let one_time_key = OneTimeKey(r.point("one-time key")?);
-            let view_tag = ViewTag(r.u8("view tag")?);
-            let mut limbs = [Commitment(Point::identity()); LIMBS];
-            for c in &mut limbs {
-                *c = Commitment(r.point("limb commitment")?);
-            }
-            let mut handles = [Handle(Point::identity()); LIMBS];
-            for d in &mut handles {
-                *d = Handle(r.point("handle")?);
-            }
-            let payload = r.bytes_u16("payload length", 0, MAX_PAYLOAD)?.to_vec();
-            outputs.push(Output {
-                one_time_key,
-                view_tag,
-                limbs,
-                handles,
-                payload,
-            });
-        }
-        let bad_proof = |why| DecodeError::Invalid {
-            what: "range proof",
-            why,
-        };
-        let len = range::proof_len(n_out * LIMBS).map_err(|_| bad_proof("bad commitment count"))?;
-        let range_proof = RangeProof::from_bytes(r.bytes(len, "range proof")?, n_out * LIMBS)
-            .map_err(|_| bad_proof("not a canonical Bulletproofs+ encoding"))?;
-        let regulator_proof = RegulatorProof {
-            y_c: r.point("regulator proof Y_C")?,
-            y_d: r.point("regulator proof Y_D")?,
-            z_v: r.scalar("regulator proof z_v")?,
-            z_gamma: r.scalar("regulator proof z_gamma")?,
-        };
-        let regulator_payload = r
-            .bytes_u16("regulator payload length", 0, MAX_REGULATOR_PAYLOAD)?
-            .to_vec();
-        Ok(Self {
-            regulator_key,
-            tx_public_key,
-            regulator_ephemeral,
-            outputs,
-            range_proof,
-            regulator_proof,
-            regulator_payload,
-        })
     }
 
     /// Structural checks (decoding enforces them for wire bytes; repeated
@@ -243,20 +164,111 @@ impl OutputBundle {
     }
 }
 
+impl Encode for OutputBundle {
+    fn write(&self, w: &mut Writer) {
+        w.point(self.regulator_key.as_point());
+        w.point(self.tx_public_key.as_point());
+        w.point(self.regulator_ephemeral.as_point());
+        w.count_u8("output count", self.outputs.len(), 1, MAX_OUTPUTS);
+        for o in &self.outputs {
+            w.point(o.one_time_key.as_point());
+            w.u8(o.view_tag.0);
+            for c in &o.limbs {
+                w.point(c.as_point());
+            }
+            for d in &o.handles {
+                w.point(d.as_point());
+            }
+            w.bytes_u16("payload length", &o.payload, 0, MAX_PAYLOAD);
+        }
+        let expected = range::proof_len(self.outputs.len() * LIMBS).unwrap_or(0);
+        let proof = self.range_proof.as_bytes();
+        if w.check("range proof length", proof.len(), expected, expected) {
+            w.bytes(proof);
+        }
+        w.point(&self.regulator_proof.y_c);
+        w.point(&self.regulator_proof.y_d);
+        w.scalar(&self.regulator_proof.z_v);
+        w.scalar(&self.regulator_proof.z_gamma);
+        w.bytes_u16(
+            "regulator payload length",
+            &self.regulator_payload,
+            0,
+            MAX_REGULATOR_PAYLOAD,
+        );
+    }
+}
+
+impl Decode for OutputBundle {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
+        let regulator_key = RegulatorPublicKey(r.point_non_identity("regulator key")?);
+        let tx_public_key = TxPublicKey(r.point_non_identity("tx public key")?);
+        let regulator_ephemeral = RegulatorEphemeral(r.point_non_identity("regulator ephemeral")?);
+        let n_out = r.count_u8("output count", 1, MAX_OUTPUTS)?;
+        let mut outputs = Vec::with_capacity(n_out);
+        for _ in 0..n_out {
+            let one_time_key = OneTimeKey(r.point("one-time key")?);
+            let view_tag = ViewTag(r.u8("view tag")?);
+            let mut limbs = [Commitment(Point::identity()); LIMBS];
+            for c in &mut limbs {
+                *c = Commitment(r.point("limb commitment")?);
+            }
+            let mut handles = [Handle(Point::identity()); LIMBS];
+            for d in &mut handles {
+                *d = Handle(r.point("handle")?);
+            }
+            let payload = r.bytes_u16("payload length", 0, MAX_PAYLOAD)?.to_vec();
+            outputs.push(Output {
+                one_time_key,
+                view_tag,
+                limbs,
+                handles,
+                payload,
+            });
+        }
+        let bad_proof = |why| DecodeError::Invalid {
+            what: "range proof",
+            why,
+        };
+        let len = range::proof_len(n_out * LIMBS).map_err(|_| bad_proof("bad commitment count"))?;
+        let range_proof = RangeProof::from_bytes(r.bytes(len, "range proof")?, n_out * LIMBS)
+            .map_err(|_| bad_proof("not a canonical Bulletproofs+ encoding"))?;
+        let regulator_proof = RegulatorProof {
+            y_c: r.point("regulator proof Y_C")?,
+            y_d: r.point("regulator proof Y_D")?,
+            z_v: r.scalar("regulator proof z_v")?,
+            z_gamma: r.scalar("regulator proof z_gamma")?,
+        };
+        let regulator_payload = r
+            .bytes_u16("regulator payload length", 0, MAX_REGULATOR_PAYLOAD)?
+            .to_vec();
+        Ok(Self {
+            regulator_key,
+            tx_public_key,
+            regulator_ephemeral,
+            outputs,
+            range_proof,
+            regulator_proof,
+            regulator_payload,
+        })
+    }
+}
+
 /// See [`OutputBundle::regulator_ad`].
 pub fn regulator_ad(
     asset: &AssetId,
     ephemeral: &RegulatorEphemeral,
     outputs: &[Output],
 ) -> [u8; 32] {
-    let mut w = Writer::new();
-    asset.encode(&mut w);
-    w.point(ephemeral.as_point());
+    let mut b = asset.to_bytes();
+    b.extend_from_slice(ephemeral.as_point().as_bytes());
     for o in outputs {
-        w.point(o.one_time_key.as_point());
+        b.extend_from_slice(o.one_time_key.as_point().as_bytes());
         for c in &o.limbs {
-            w.point(c.as_point());
+            b.extend_from_slice(c.as_point().as_bytes());
         }
     }
-    hash256(b"veil/regulator-ad/v1", &[&w.into_bytes()])
+    hash256(b"veil/regulator-ad/v1", &[&b])
 }

@@ -32,9 +32,9 @@ use veil_crypto::keys::{Address, AddressBytes};
 use veil_crypto::payload::{self, OpenError};
 use veil_crypto::secret::Secret;
 
-use super::super::limits::{MAX_MEMO, MAX_OUTPUTS};
+use super::super::limits::{MAX_MEMO, MAX_OUTPUTS, MAX_REGULATOR_PAYLOAD};
 use super::super::AssetId;
-use veil_codec::{DecodeError, Reader, Writer};
+use veil_codec::{DecodeError, DecodeExt, Encode, EncodeError, Reader, Writer};
 
 const NOTE_VERSION: u8 = 1;
 const OUTPUT_INFO: &[u8] = b"veil/payload/output/v1";
@@ -101,9 +101,8 @@ fn read_address(r: &mut Reader<'_>, what: &'static str) -> Result<Option<Address
 }
 
 fn pad(w: &mut Writer, multiple: usize) {
-    while !w.len().is_multiple_of(multiple) {
-        w.u8(0);
-    }
+    let short = (multiple - w.len() % multiple) % multiple;
+    w.bytes(&vec![0; short]);
 }
 
 fn check_padding(r: Reader<'_>, total: usize, multiple: usize) -> Result<(), DecodeError> {
@@ -120,16 +119,16 @@ fn check_padding(r: Reader<'_>, total: usize, multiple: usize) -> Result<(), Dec
 }
 
 impl OutputNote {
-    fn encode(&self) -> Zeroizing<Vec<u8>> {
-        let mut w = Writer::new();
+    fn encode(&self) -> Result<Zeroizing<Vec<u8>>, EncodeError> {
+        let mut w = Writer::with_capacity(OUTPUT_PAD + MAX_MEMO + 128);
         w.u8(NOTE_VERSION);
         w.u64(self.amount);
         w.scalar(self.blinding.expose());
-        self.asset.encode(&mut w);
-        w.bytes_u16(&self.memo);
+        self.asset.write(&mut w);
+        w.bytes_u16("memo length", &self.memo, 0, MAX_MEMO);
         write_address(&mut w, self.return_address.map(AddressBytes::from));
         pad(&mut w, OUTPUT_PAD);
-        Zeroizing::new(w.into_bytes())
+        w.finish_secret()
     }
 
     fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
@@ -140,7 +139,7 @@ impl OutputNote {
         }
         let amount = r.u64("amount")?;
         let blinding = Secret::new(r.scalar("blinding")?);
-        let asset = AssetId::decode(&mut r)?;
+        let asset = AssetId::read(&mut r)?;
         let memo = r.bytes_u16("memo length", 0, MAX_MEMO)?.to_vec();
         let return_address = read_address(&mut r, "return address")?;
         check_padding(r, bytes.len(), OUTPUT_PAD)?;
@@ -165,9 +164,14 @@ impl OutputNote {
         index: u32,
         key: &[u8; 32],
         commitment: &[u8; 32],
-    ) -> Vec<u8> {
+    ) -> Result<Vec<u8>, EncodeError> {
         let ad = [key.as_slice(), commitment].concat();
-        payload::seal(shared, &Self::info(index), &ad, &self.encode())
+        Ok(payload::seal(
+            shared,
+            &Self::info(index),
+            &ad,
+            &self.encode()?,
+        ))
     }
 
     /// The payload key of output `index` (what a receiver discloses: it
@@ -224,18 +228,18 @@ pub struct RegulatorNote {
 }
 
 impl RegulatorNote {
-    fn encode(&self) -> Zeroizing<Vec<u8>> {
-        let mut w = Writer::new();
+    fn encode(&self) -> Result<Zeroizing<Vec<u8>>, EncodeError> {
+        let mut w = Writer::with_capacity(MAX_REGULATOR_PAYLOAD);
         w.u8(NOTE_VERSION);
         write_address(&mut w, self.sender);
-        w.count_u8(self.outputs.len());
+        w.count_u8("regulator note outputs", self.outputs.len(), 1, MAX_OUTPUTS);
         for o in &self.outputs {
             write_address(&mut w, o.receiver);
             w.u64(o.amount);
-            w.bytes_u16(&o.memo);
+            w.bytes_u16("memo length", &o.memo, 0, MAX_MEMO);
         }
         pad(&mut w, REGULATOR_PAD);
-        Zeroizing::new(w.into_bytes())
+        w.finish_secret()
     }
 
     fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
@@ -259,8 +263,8 @@ impl RegulatorNote {
     }
 
     /// Encrypts the note to `S_reg` with associated data `ad`.
-    pub fn seal(&self, shared: &[u8; 32], ad: &[u8; 32]) -> Vec<u8> {
-        payload::seal(shared, REGULATOR_INFO, ad, &self.encode())
+    pub fn seal(&self, shared: &[u8; 32], ad: &[u8; 32]) -> Result<Vec<u8>, EncodeError> {
+        Ok(payload::seal(shared, REGULATOR_INFO, ad, &self.encode()?))
     }
 
     /// Decrypts and parses.
@@ -273,7 +277,7 @@ impl RegulatorNote {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::limits::{MAX_PAYLOAD, MAX_REGULATOR_PAYLOAD};
+    use crate::limits::MAX_PAYLOAD;
     use veil_crypto::keys::AccountKeys;
 
     fn note(memo: usize, ret: bool) -> OutputNote {
@@ -289,7 +293,7 @@ mod tests {
     #[test]
     fn output_note_round_trip_and_largest_fits() {
         let n = note(MAX_MEMO, true);
-        let ct = n.seal(&[1; 32], 3, &[2; 32], &[3; 32]);
+        let ct = n.seal(&[1; 32], 3, &[2; 32], &[3; 32]).unwrap();
         assert!(ct.len() <= MAX_PAYLOAD, "{}", ct.len());
         let back = OutputNote::open(&[1; 32], 3, &[2; 32], &[3; 32], &ct).unwrap();
         assert_eq!(back.amount, u64::MAX);
@@ -300,14 +304,20 @@ mod tests {
         assert!(OutputNote::open(&[1; 32], 3, &[9; 32], &[3; 32], &ct).is_err());
         assert!(OutputNote::open(&[1; 32], 3, &[2; 32], &[9; 32], &ct).is_err());
         // Short memos pad to the same size.
-        let a = note(0, false).seal(&[1; 32], 0, &[2; 32], &[3; 32]).len();
-        let b = note(10, false).seal(&[1; 32], 0, &[2; 32], &[3; 32]).len();
+        let a = note(0, false)
+            .seal(&[1; 32], 0, &[2; 32], &[3; 32])
+            .unwrap()
+            .len();
+        let b = note(10, false)
+            .seal(&[1; 32], 0, &[2; 32], &[3; 32])
+            .unwrap()
+            .len();
         assert_eq!(a, b);
     }
 
     #[test]
     fn note_decoder_refuses_bad_plaintexts() {
-        let good = note(5, false).encode();
+        let good = note(5, false).encode().unwrap();
         assert!(OutputNote::decode(&good).is_ok());
         let mut bad = good.to_vec();
         *bad.last_mut().unwrap() = 1;
@@ -327,6 +337,18 @@ mod tests {
     }
 
     #[test]
+    fn note_encoders_refuse_what_does_not_fit() {
+        let mut n = note(0, false);
+        n.memo = vec![0; MAX_MEMO + 1];
+        assert!(n.seal(&[1; 32], 0, &[2; 32], &[3; 32]).is_err());
+        let r = RegulatorNote {
+            sender: None,
+            outputs: Vec::new(),
+        };
+        assert!(r.seal(&[5; 32], &[6; 32]).is_err());
+    }
+
+    #[test]
     fn regulator_note_round_trip_and_largest_fits() {
         let addr = AddressBytes::from(AccountKeys::from_seed(&[1; 32]).address());
         let n = RegulatorNote {
@@ -339,7 +361,7 @@ mod tests {
                 })
                 .collect(),
         };
-        let ct = n.seal(&[5; 32], &[6; 32]);
+        let ct = n.seal(&[5; 32], &[6; 32]).unwrap();
         assert!(ct.len() <= MAX_REGULATOR_PAYLOAD, "{}", ct.len());
         assert_eq!(RegulatorNote::open(&[5; 32], &[6; 32], &ct).unwrap(), n);
         assert!(RegulatorNote::open(&[5; 32], &[7; 32], &ct).is_err());

@@ -154,7 +154,7 @@ impl Transfer {
         self.check_rings_shape(rings)?;
         self.bundle.add_regulator_proof(batch, rng)?;
         self.add_balance(batch, rng);
-        let msg = self.signing_hash();
+        let msg = self.signing_hash()?;
         for i in 0..self.inputs.len() {
             self.add_signature(batch, rng, &msg, rings, i)?;
         }
@@ -201,7 +201,7 @@ impl Transfer {
         if !b.verify() {
             return Err(TxError::Unbalanced);
         }
-        let msg = self.signing_hash();
+        let msg = self.signing_hash()?;
         for i in 0..self.inputs.len() {
             let mut b = BatchVerifier::default();
             self.add_signature(&mut b, rng, &msg, rings, i)?;

@@ -32,7 +32,7 @@ use veil_crypto::hash::hash256;
 use super::bundle::OutputBundle;
 use super::limits::{MAX_INPUTS, MAX_RING, MIN_RING};
 use super::{AssetId, KIND_TRANSFER, TX_VERSION};
-use veil_codec::{DecodeError, Reader, Writer};
+use veil_codec::{Decode, DecodeError, DecodeExt, Encode, EncodeError, Reader, Writer};
 
 /// A spent input: a ring of earlier outputs, one of which is really spent.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,26 +72,52 @@ impl Transfer {
     }
 
     fn encode_prefix(&self, w: &mut Writer) {
-        self.asset.encode(w);
+        self.asset.write(w);
         w.u64(self.fee);
-        w.count_u8(self.inputs.len());
-        w.count_u8(self.inputs.first().map_or(0, |i| i.ring.len()));
+        w.count_u8("input count", self.inputs.len(), 1, MAX_INPUTS);
+        let ring = self.inputs.first().map_or(0, |i| i.ring.len());
+        w.count_u8("ring size", ring, MIN_RING, MAX_RING);
         for input in &self.inputs {
+            w.check("ring size", input.ring.len(), ring, ring);
             let mut prev: Option<u64> = None;
             for &idx in &input.ring {
-                w.varint(prev.map_or(idx, |p| idx.wrapping_sub(p)));
+                match prev {
+                    None => w.varint(idx),
+                    Some(p) if idx > p => w.varint(idx - p),
+                    Some(_) => w.fail("ring", "indices must be strictly increasing"),
+                }
                 prev = Some(idx);
             }
             w.point(input.key_image.as_point());
             w.point(input.pseudo_out.as_point());
         }
-        self.bundle.encode(w);
+        self.bundle.write(w);
     }
 
-    /// Appends the canonical encoding.
-    pub fn encode(&self, w: &mut Writer) {
+    /// The message every CLSAG signs:
+    /// `SHA-256("veil/tx-sign/v1" ‖ 0x00 ‖ version ‖ kind ‖ prefix)`, where
+    /// the prefix is every field except the signatures.
+    pub fn signing_hash(&self) -> Result<[u8; 32], EncodeError> {
+        let mut w = Writer::new();
+        w.u8(TX_VERSION);
+        w.u8(KIND_TRANSFER);
+        self.encode_prefix(&mut w);
+        Ok(hash256(b"veil/tx-sign/v1", &[&w.finish()?]))
+    }
+}
+
+impl Encode for Transfer {
+    fn write(&self, w: &mut Writer) {
         self.encode_prefix(w);
+        let ring = self.inputs.first().map_or(0, |i| i.ring.len());
+        w.check(
+            "signature count",
+            self.signatures.len(),
+            self.inputs.len(),
+            self.inputs.len(),
+        );
         for sig in &self.signatures {
+            w.check("signature rounds", sig.rounds.len(), ring, ring);
             w.point(&sig.d);
             for round in &sig.rounds {
                 w.point(&round.l);
@@ -100,21 +126,13 @@ impl Transfer {
             }
         }
     }
+}
 
-    /// The message every CLSAG signs:
-    /// `SHA-256("veil/tx-sign/v1" ‖ 0x00 ‖ version ‖ kind ‖ prefix)`, where
-    /// the prefix is every field except the signatures.
-    pub fn signing_hash(&self) -> [u8; 32] {
-        let mut w = Writer::new();
-        w.u8(TX_VERSION);
-        w.u8(KIND_TRANSFER);
-        self.encode_prefix(&mut w);
-        hash256(b"veil/tx-sign/v1", &[&w.into_bytes()])
-    }
+impl Decode for Transfer {
+    type Cfg = ();
 
-    /// Reads the canonical encoding (bounded; never panics on hostile bytes).
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let asset = AssetId::decode(r)?;
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
+        let asset = AssetId::read(r)?;
         let fee = r.u64("fee")?;
         let n_in = r.count_u8("input count", 1, MAX_INPUTS)?;
         let ring_size = r.count_u8("ring size", MIN_RING, MAX_RING)?;
@@ -146,7 +164,7 @@ impl Transfer {
                 pseudo_out: Commitment(r.point("pseudo-output")?),
             });
         }
-        let bundle = OutputBundle::decode(r)?;
+        let bundle = OutputBundle::read(r)?;
         let mut signatures = Vec::with_capacity(n_in);
         for _ in 0..n_in {
             let d = r.point("signature D")?;

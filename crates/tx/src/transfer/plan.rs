@@ -207,7 +207,7 @@ impl TransferPlan {
             bundle: built.bundle,
             signatures: Vec::new(),
         };
-        let msg = transfer.signing_hash();
+        let msg = transfer.signing_hash()?;
         for (i, spend) in self.spends.iter().enumerate() {
             let z = Secret::new(spend.owned.blinding.expose() - pseudo_blindings[i].expose());
             let (sig, _) = clsag::sign(
