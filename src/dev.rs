@@ -294,7 +294,7 @@ impl DevNetwork {
             &self.regulator(),
             "dev-regulator",
             &crate::tx::registry::Jurisdiction::new(DEV_JURISDICTION)
-                .map_err(|e| keystore::KeystoreError::Format(e.to_string()))?,
+                .map_err(|_| keystore::KeystoreError::Format("dev jurisdiction"))?,
             DEV_PASSPHRASE,
             kdf,
         )?;

@@ -545,7 +545,7 @@ fn snapshots_are_checked(net: &Net) {
     for (what, tamper) in &cases {
         let r = copy(tamper.as_ref());
         assert!(
-            matches!(r, Err(snapshot::SnapshotError::Refused(_))),
+            r.as_ref().is_err_and(snapshot::SnapshotError::is_refusal),
             "{what}: {r:?}"
         );
     }

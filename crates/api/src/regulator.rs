@@ -8,6 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use veil_codec::Encode;
+use veil_node::AccessStatus;
 use veil_node::Node;
 use veil_tx::{LedgerView, Transaction};
 
@@ -74,19 +75,19 @@ pub(crate) async fn regulator_transfers(
     tokio::task::spawn_blocking(move || n.authorize_and_record(req, (from, to)))
         .await
         .map_err(ApiError::internal)?
-        .map_err(|e| match e {
-            veil_node::AccessError::Unauthenticated(d) => unauthorized(d),
-            veil_node::AccessError::Forbidden(d) => ApiError::new(
+        .map_err(|e| match e.status() {
+            AccessStatus::Unauthenticated => unauthorized(e.to_string()),
+            AccessStatus::Forbidden => ApiError::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",
                 "Outside the delegated scope",
-                d,
+                e.to_string(),
             ),
-            veil_node::AccessError::Unrecorded(d) => ApiError::new(
+            AccessStatus::Unrecorded => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "Access not recorded",
-                format!("{d}; nothing was served"),
+                format!("{e}; nothing was served"),
             ),
         })?;
     let mut transactions = Vec::new();

@@ -78,30 +78,59 @@ const NODE_LOCAL: [Cf; 2] = [Cf::Nullifiers, Cf::AuditJournal];
 pub enum SnapshotError {
     /// The peer could not be asked or did not answer.
     #[error("peer: {0}")]
-    Peer(String),
+    Peer(#[source] veil_net::NetError),
+    /// The peer offers nothing ahead of us.
+    #[error("peer: offers height {offered} (we are at {tip})")]
+    Stale {
+        /// The snapshot's height.
+        offered: u64,
+        /// Our tip.
+        tip: u64,
+    },
+    /// The peer stopped serving the snapshot mid-download.
+    #[error("peer: snapshot went away")]
+    Vanished,
     /// The peer's answer was malformed.
     #[error("malformed answer: {0}")]
     Decode(#[from] DecodeError),
-    /// The snapshot failed a check.
+    /// The snapshot failed a check (what, in words: a height, a link, a
+    /// root that does not match).
     #[error("snapshot refused: {0}")]
     Refused(String),
-    /// Local storage.
+    /// The snapshot's own records do not read.
+    #[error("snapshot refused: {0}")]
+    Corrupt(#[source] veil_ledger::store::StoreError),
+    /// The snapshot's tip certificate does not verify.
+    #[error("snapshot refused: certificate: {0}")]
+    Certificate(
+        #[source] Box<arc_malachitebft_core_types::CertificateError<veil_wire::context::Veil>>,
+    ),
+    /// Local file system.
     #[error("storage: {0}")]
-    Io(String),
+    Io(#[from] std::io::Error),
+    /// Our own tip's header is not in our ledger.
+    #[error("storage: our tip header is missing")]
+    NoTipHeader,
+    /// Our own ledger.
+    #[error("storage: {0}")]
+    Store(#[from] veil_ledger::store::StoreError),
+    /// The checking task panicked or was cancelled.
+    #[error("storage: {0}")]
+    Task(#[from] tokio::task::JoinError),
     /// A request to the peer does not fit its encoding.
     #[error(transparent)]
     Encode(#[from] EncodeError),
 }
 
-impl From<std::io::Error> for SnapshotError {
-    fn from(e: std::io::Error) -> Self {
-        Self::Io(e.to_string())
-    }
-}
-
-impl From<veil_ledger::store::StoreError> for SnapshotError {
-    fn from(e: veil_ledger::store::StoreError) -> Self {
-        Self::Io(e.to_string())
+impl SnapshotError {
+    /// Whether the snapshot itself was refused (a failed check, records
+    /// that do not read, a certificate that does not decode or verify), as
+    /// opposed to the peer or our storage failing.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Self::Refused(_) | Self::Corrupt(_) | Self::Certificate(_) | Self::Decode(_)
+        )
     }
 }
 
@@ -243,15 +272,15 @@ pub async fn fetch(node: &Arc<Node>, net: &Network, peer: &[u8; 32]) -> Result<u
     let ask = |req: Vec<u8>| async move {
         net.request(peer, &req, Duration::from_secs(30))
             .await
-            .map_err(|e| SnapshotError::Peer(e.to_string()))
+            .map_err(SnapshotError::Peer)
     };
     let manifest = Manifest::decode(&ask(manifest_request()?).await?)?;
     let tip = node.ledger.tip().height;
     if manifest.height <= tip || manifest.files.is_empty() {
-        return Err(SnapshotError::Peer(format!(
-            "offers height {} (we are at {tip})",
-            manifest.height
-        )));
+        return Err(SnapshotError::Stale {
+            offered: manifest.height,
+            tip,
+        });
     }
     let dir = incoming_dir(node.data_dir());
     let _ = std::fs::remove_dir_all(&dir);
@@ -264,7 +293,7 @@ pub async fn fetch(node: &Arc<Node>, net: &Network, peer: &[u8; 32]) -> Result<u
             let answer = ask(chunk_request(manifest.height, file, offset)?).await?;
             let bytes = veil_wire::sync::decode_chunk(&answer)?;
             if bytes.is_empty() {
-                return Err(SnapshotError::Peer("snapshot went away".into()));
+                return Err(SnapshotError::Vanished);
             }
             let got = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
             if offset + got > *size {
@@ -277,9 +306,7 @@ pub async fn fetch(node: &Arc<Node>, net: &Network, peer: &[u8; 32]) -> Result<u
     }
     let check_node = Arc::clone(node);
     let check_dir = dir.clone();
-    let height = tokio::task::spawn_blocking(move || check(&check_node, &check_dir))
-        .await
-        .map_err(|e| SnapshotError::Io(e.to_string()))??;
+    let height = tokio::task::spawn_blocking(move || check(&check_node, &check_dir)).await??;
     if height != manifest.height {
         return Err(refused(format!(
             "announced height {} but holds {height}",
@@ -335,7 +362,7 @@ pub fn check(node: &Node, dir: &Path) -> Result<u64, SnapshotError> {
     let mine = node
         .ledger
         .header(ours.height)?
-        .ok_or_else(|| SnapshotError::Io("our tip header is missing".into()))?
+        .ok_or(SnapshotError::NoTipHeader)?
         .hash();
     if header(ours.height)?.hash() != mine {
         return Err(refused("another history at our tip"));
@@ -359,12 +386,11 @@ pub fn check(node: &Node, dir: &Path) -> Result<u64, SnapshotError> {
     let cert_bytes = store
         .get(Cf::Certificates, &top.to_be_bytes())?
         .ok_or_else(|| refused("no commit certificate for the tip"))?;
-    let cert =
-        codec::decode_commit(&cert_bytes).map_err(|e| refused(format!("certificate: {e}")))?;
+    let cert = codec::decode_commit(&cert_bytes)?;
     if cert.height.0 != top || cert.value_id != parent {
         return Err(refused("certificate is for another block"));
     }
-    let chain = node.ledger.chain_id().map_err(|e| refused(e.to_string()))?;
+    let chain = node.ledger.chain_id()?;
     let chain = veil_wire::block::ChainId::new(&chain)?;
     engine::verify_commit(
         &chain,
@@ -372,16 +398,11 @@ pub fn check(node: &Node, dir: &Path) -> Result<u64, SnapshotError> {
         &engine::validator_set(node),
         ThresholdParams::default(),
     )
-    .map_err(|e| refused(format!("certificate: {e}")))?;
+    .map_err(|e| SnapshotError::Certificate(Box::new(e)))?;
 
     // 3. Same validator set.
-    let theirs = snap.validators().map_err(|e| refused(e.to_string()))?;
-    if theirs
-        != node
-            .ledger
-            .validators()
-            .map_err(|e| refused(e.to_string()))?
-    {
+    let theirs = snap.validators().map_err(SnapshotError::Corrupt)?;
+    if theirs != node.ledger.validators()? {
         return Err(refused("another validator set"));
     }
 
@@ -421,7 +442,7 @@ pub fn check(node: &Node, dir: &Path) -> Result<u64, SnapshotError> {
         .map(|(k, v)| (jmt::KeyHash(*k), Some(v.clone())))
         .collect();
     let root = tree::update(&MemoryStore::new(), 0, updates, &mut WriteSet::new())
-        .map_err(|e| refused(format!("state tree: {e}")))?;
+        .map_err(SnapshotError::Corrupt)?;
     if root != tip_header.state_root {
         return Err(refused("state root does not match the certified header"));
     }

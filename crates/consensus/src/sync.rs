@@ -128,15 +128,55 @@ pub enum CandidateError {
     /// Malformed.
     #[error("{0}")]
     Decode(#[from] DecodeError),
-    /// Not on our tip, wrong chain, bad time.
-    #[error("{0}")]
-    Context(String),
-    /// A body could not be fetched.
+    /// Our own ledger could not be read.
+    #[error(transparent)]
+    Store(#[from] veil_ledger::store::StoreError),
+    /// The header names another chain.
+    #[error("another chain")]
+    OtherChain,
+    /// The header does not extend our tip.
+    #[error("does not extend our tip {height} ({hash})")]
+    NotOnTip {
+        /// Our tip's height.
+        height: u64,
+        /// Our tip's hash.
+        hash: veil_wire::block::BlockHash,
+    },
+    /// The timestamp is not after the parent's.
+    #[error("timestamp not after the parent's")]
+    Timestamp,
+    /// The timestamp is too far ahead of our clock.
+    #[error("timestamp too far in the future")]
+    FutureTimestamp,
+    /// The header names another proposer than the one who sent it.
+    #[error("header names another proposer")]
+    OtherProposer,
+    /// The peer could not be asked.
     #[error("missing transaction bodies: {0}")]
-    Missing(String),
-    /// Execution refused it or produced another header.
+    Fetch(#[source] veil_net::NetError),
+    /// The peer did not send a body the block lists.
+    #[error("missing transaction bodies: {0}")]
+    MissingBody(TxHash),
+    /// Execution refused it.
     #[error("{0}")]
-    Execution(String),
+    Execution(#[from] veil_ledger::execute::ExecError),
+    /// Re-execution produced another header.
+    #[error("re-execution gives another header (state root)")]
+    OtherHeader,
+    /// A synced block's certificate is for another block.
+    #[error("certificate is for another block")]
+    CertificateMismatch,
+    /// A synced block's certificate does not verify.
+    #[error("certificate refused: {0}")]
+    Certificate(
+        #[source] Box<arc_malachitebft_core_types::CertificateError<veil_wire::context::Veil>>,
+    ),
+    /// Committing the block failed.
+    #[error("{0}")]
+    Commit(#[from] veil_node::NodeError),
+    /// The blocking task panicked or was cancelled.
+    #[error("{0}")]
+    Task(#[from] tokio::task::JoinError),
     /// A request to fetch bodies does not fit its encoding.
     #[error(transparent)]
     Encode(#[from] EncodeError),
@@ -144,18 +184,15 @@ pub enum CandidateError {
 
 fn context(node: &Node, header: &Header) -> Result<BlockContext, CandidateError> {
     let tip = node.ledger.tip();
-    let chain = node
-        .ledger
-        .chain_id()
-        .map_err(|e| CandidateError::Context(e.to_string()))?;
+    let chain = node.ledger.chain_id()?;
     if header.chain_id.as_str() != chain {
-        return Err(CandidateError::Context("another chain".into()));
+        return Err(CandidateError::OtherChain);
     }
     if header.height != tip.height + 1 || header.parent != tip.hash {
-        return Err(CandidateError::Context(format!(
-            "does not extend our tip {} ({})",
-            tip.height, tip.hash
-        )));
+        return Err(CandidateError::NotOnTip {
+            height: tip.height,
+            hash: tip.hash,
+        });
     }
     let parent_ts = node
         .ledger
@@ -164,9 +201,7 @@ fn context(node: &Node, header: &Header) -> Result<BlockContext, CandidateError>
         .flatten()
         .map_or(0, |h| h.timestamp_ms);
     if header.timestamp_ms <= parent_ts {
-        return Err(CandidateError::Context(
-            "timestamp not after the parent's".into(),
-        ));
+        return Err(CandidateError::Timestamp);
     }
     Ok(BlockContext {
         chain_id: chain,
@@ -191,12 +226,9 @@ fn re_execute(
         txs,
         &|h| preverified.contains(h),
         Mode::Validate,
-    )
-    .map_err(|e| CandidateError::Execution(e.to_string()))?;
+    )?;
     if block.header != *header {
-        return Err(CandidateError::Execution(
-            "re-execution gives another header (state root)".into(),
-        ));
+        return Err(CandidateError::OtherHeader);
     }
     Ok(block)
 }
@@ -211,15 +243,11 @@ pub async fn check_candidate(
 ) -> Result<ExecutedBlock, CandidateError> {
     let header = Header::decode(&value.header)?;
     if header.proposer != *proposer {
-        return Err(CandidateError::Context(
-            "header names another proposer".into(),
-        ));
+        return Err(CandidateError::OtherProposer);
     }
     let now = node.now_ms();
     if header.timestamp_ms > now + MAX_CLOCK_DRIFT_MS {
-        return Err(CandidateError::Context(
-            "timestamp too far in the future".into(),
-        ));
+        return Err(CandidateError::FutureTimestamp);
     }
     let mut bodies: HashMap<TxHash, Transaction> = HashMap::new();
     let mut preverified = std::collections::HashSet::new();
@@ -240,23 +268,17 @@ pub async fn check_candidate(
         let answer = net
             .request(proposer, &txs_request(&missing)?, Duration::from_secs(5))
             .await
-            .map_err(|e| CandidateError::Missing(e.to_string()))?;
+            .map_err(CandidateError::Fetch)?;
         for tx in veil_wire::sync::decode_txs(&answer)? {
             bodies.insert(tx.hash()?, tx);
         }
     }
     let mut txs = Vec::with_capacity(value.txs.len());
     for h in &value.txs {
-        txs.push(
-            bodies
-                .remove(h)
-                .ok_or_else(|| CandidateError::Missing(h.to_string()))?,
-        );
+        txs.push(bodies.remove(h).ok_or(CandidateError::MissingBody(*h))?);
     }
     let node = Arc::clone(node);
-    tokio::task::spawn_blocking(move || re_execute(&node, &header, txs, &preverified))
-        .await
-        .map_err(|e| CandidateError::Execution(e.to_string()))?
+    tokio::task::spawn_blocking(move || re_execute(&node, &header, txs, &preverified)).await?
 }
 
 /// Peer tips and whether we are catching up.
@@ -283,16 +305,11 @@ pub async fn fetch_blocks(
             Duration::from_secs(20),
         )
         .await
-        .map_err(|e| CandidateError::Missing(e.to_string()))?;
+        .map_err(CandidateError::Fetch)?;
     let node = Arc::clone(node);
     tokio::task::spawn_blocking(move || {
         let blocks = veil_wire::sync::decode_blocks(&answer)?;
-        let chain = veil_wire::block::ChainId::new(
-            &node
-                .ledger
-                .chain_id()
-                .map_err(|e| CandidateError::Context(e.to_string()))?,
-        )?;
+        let chain = veil_wire::block::ChainId::new(&node.ledger.chain_id()?)?;
         let mut committed = 0;
         for veil_wire::sync::SyncedBlock {
             header,
@@ -305,22 +322,18 @@ pub async fn fetch_blocks(
                 continue;
             }
             if cert.height.0 != header.height || cert.value_id != header.hash() {
-                return Err(CandidateError::Context(
-                    "certificate is for another block".into(),
-                ));
+                return Err(CandidateError::CertificateMismatch);
             }
             let set = engine::validator_set(&node);
             engine::verify_commit(&chain, &cert, &set, ThresholdParams::default())
-                .map_err(|e| CandidateError::Context(format!("certificate refused: {e}")))?;
+                .map_err(|e| CandidateError::Certificate(Box::new(e)))?;
             let block = re_execute(&node, &header, txs, &std::collections::HashSet::new())?;
-            node.commit_block(block, Some(cert_bytes))
-                .map_err(|e| CandidateError::Execution(e.to_string()))?;
+            node.commit_block(block, Some(cert_bytes))?;
             committed += 1;
         }
         Ok(committed)
     })
-    .await
-    .map_err(|e| CandidateError::Execution(e.to_string()))?
+    .await?
 }
 
 /// Announces our tip every second and catches up when peers are ahead.

@@ -70,8 +70,8 @@ impl std::fmt::Debug for Identity {
     }
 }
 
-fn bad(what: &str) -> KeystoreError {
-    KeystoreError::Format(what.to_owned())
+fn bad(what: &'static str) -> KeystoreError {
+    KeystoreError::Payload(what)
 }
 
 /// Which kind of key to create.
@@ -185,14 +185,14 @@ impl Identity {
             holder_secret: SecretHex::new(self.holder_secret.expose()),
             credentials: self.credentials.clone(),
         };
-        let plain = Zeroizing::new(serde_json::to_vec(&body).map_err(|e| bad(&e.to_string()))?);
+        let plain = Zeroizing::new(serde_json::to_vec(&body).map_err(|_| bad("identity file"))?);
         keystore::save(path, KIND, &plain, passphrase, kdf)
     }
 
     /// Opens a keystore.
     pub fn load(path: &Path, passphrase: &str) -> Result<Self, KeystoreError> {
         let plain = keystore::load(path, KIND, passphrase)?;
-        let body: FileBody = serde_json::from_slice(&plain).map_err(|e| bad(&e.to_string()))?;
+        let body: FileBody = serde_json::from_slice(&plain).map_err(|_| bad("identity file"))?;
         let keys = body
             .keys
             .iter()
@@ -206,9 +206,9 @@ impl Identity {
                 raw[1..].copy_from_slice(&*Zeroizing::new(
                     e.secret.bytes32().ok_or_else(|| bad("key"))?,
                 ));
-                let key = SecretKey::from_bytes(&raw).map_err(|e| bad(&e.to_string()))?;
+                let key = SecretKey::from_bytes(&raw).map_err(|_| bad("key"))?;
                 Ok((
-                    Fragment::new(&e.fragment).map_err(|e| bad(&e.to_string()))?,
+                    Fragment::new(&e.fragment).map_err(|_| bad("fragment"))?,
                     key,
                 ))
             })

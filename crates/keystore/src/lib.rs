@@ -71,9 +71,20 @@ pub enum KeystoreError {
     /// File system error.
     #[error("keystore file: {0}")]
     Io(#[from] std::io::Error),
-    /// Not a keystore file.
+    /// Not a keystore file: which part is wrong.
     #[error("not a Veil keystore: {0}")]
-    Format(String),
+    Format(&'static str),
+    /// The file is not JSON.
+    #[error("not a Veil keystore: {0}")]
+    File(#[source] serde_json::Error),
+    /// The key-derivation function refused its parameters.
+    #[error("key derivation: {0}")]
+    Kdf(argon2::Error),
+    /// The decrypted payload is not what this kind of keystore holds. The
+    /// parser's message is dropped on purpose: it can quote the payload,
+    /// which holds secrets.
+    #[error("the keystore's payload is malformed: {0}")]
+    Payload(&'static str),
     /// A keystore of another kind (e.g. a regulator key given as a wallet).
     #[error("this keystore holds a {found}, not a {expected}")]
     Kind {
@@ -93,14 +104,14 @@ fn derive_key(
     p: KdfParams,
 ) -> Result<Zeroizing<[u8; 32]>, KeystoreError> {
     if p.m_cost_kib > 4 * 1024 * 1024 || p.t_cost > 64 || p.p_cost > 16 {
-        return Err(KeystoreError::Format("KDF parameters out of range".into()));
+        return Err(KeystoreError::Format("KDF parameters out of range"));
     }
-    let params = Params::new(p.m_cost_kib, p.t_cost, p.p_cost, Some(32))
-        .map_err(|e| KeystoreError::Format(e.to_string()))?;
+    let params =
+        Params::new(p.m_cost_kib, p.t_cost, p.p_cost, Some(32)).map_err(KeystoreError::Kdf)?;
     let mut key = Zeroizing::new([0u8; 32]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password_into(passphrase.as_bytes(), salt, key.as_mut())
-        .map_err(|e| KeystoreError::Format(e.to_string()))?;
+        .map_err(KeystoreError::Kdf)?;
     Ok(key)
 }
 
@@ -147,8 +158,7 @@ pub fn save(
         nonce: hex::encode(nonce),
         ciphertext: hex::encode(ciphertext),
     };
-    let json =
-        serde_json::to_vec_pretty(&file).map_err(|e| KeystoreError::Format(e.to_string()))?;
+    let json = serde_json::to_vec_pretty(&file).map_err(KeystoreError::File)?;
     write_private(path, &json)?;
     Ok(())
 }
@@ -179,12 +189,11 @@ pub fn load(
 ) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
     let meta = std::fs::metadata(path)?;
     if meta.len() > 64 * 1024 * 1024 {
-        return Err(KeystoreError::Format("file too large".into()));
+        return Err(KeystoreError::Format("file too large"));
     }
-    let file: File = serde_json::from_slice(&std::fs::read(path)?)
-        .map_err(|e| KeystoreError::Format(e.to_string()))?;
+    let file: File = serde_json::from_slice(&std::fs::read(path)?).map_err(KeystoreError::File)?;
     if file.version != VERSION || file.kdf.algorithm != "argon2id" {
-        return Err(KeystoreError::Format("unsupported version or KDF".into()));
+        return Err(KeystoreError::Format("unsupported version or KDF"));
     }
     if file.kind != kind {
         return Err(KeystoreError::Kind {
@@ -192,12 +201,12 @@ pub fn load(
             found: file.kind,
         });
     }
-    let bad = |_| KeystoreError::Format("bad hex".into());
+    let bad = |_| KeystoreError::Format("bad hex");
     let salt = hex::decode(&file.kdf.salt).map_err(bad)?;
     let nonce = hex::decode(&file.nonce).map_err(bad)?;
     let ciphertext = hex::decode(&file.ciphertext).map_err(bad)?;
     if nonce.len() != 24 || salt.len() < 8 {
-        return Err(KeystoreError::Format("bad nonce or salt".into()));
+        return Err(KeystoreError::Format("bad nonce or salt"));
     }
     let key = derive_key(passphrase, &salt, file.kdf.params)?;
     let cipher =
@@ -326,7 +335,7 @@ mod tests {
         std::fs::write(&path, b"not json").unwrap();
         assert!(matches!(
             load(&path, "wallet", "pw"),
-            Err(KeystoreError::Format(_))
+            Err(KeystoreError::File(_))
         ));
         #[cfg(unix)]
         {
@@ -364,9 +373,8 @@ pub fn save_seed(
         seed: crate::SecretHex::new(seed),
         label: label.to_owned(),
     };
-    let plain = Zeroizing::new(
-        serde_json::to_vec(&file).map_err(|e| KeystoreError::Format(e.to_string()))?,
-    );
+    let plain =
+        Zeroizing::new(serde_json::to_vec(&file).map_err(|_| KeystoreError::Payload("seed file"))?);
     save(path, kind, &plain, passphrase, kdf)
 }
 
@@ -378,10 +386,7 @@ pub fn load_seed(
 ) -> Result<(Zeroizing<[u8; 32]>, String), KeystoreError> {
     let plain = load(path, kind, passphrase)?;
     let file: SeedFile =
-        serde_json::from_slice(&plain).map_err(|e| KeystoreError::Format(e.to_string()))?;
-    let seed = file
-        .seed
-        .bytes32()
-        .ok_or_else(|| KeystoreError::Format("seed".into()))?;
+        serde_json::from_slice(&plain).map_err(|_| KeystoreError::Payload("seed file"))?;
+    let seed = file.seed.bytes32().ok_or(KeystoreError::Payload("seed"))?;
     Ok((Zeroizing::new(seed), file.label.clone()))
 }

@@ -89,7 +89,10 @@ pub enum FrameError {
     },
     /// The stream failed or ended mid-frame.
     #[error("stream: {0}")]
-    Stream(String),
+    Read(#[from] quinn::ReadExactError),
+    /// The stream could not be written.
+    #[error("stream: {0}")]
+    Write(#[from] quinn::WriteError),
 }
 
 /// The payload length a frame's 4-byte little-endian prefix declares,
@@ -111,14 +114,11 @@ pub async fn read_frame(
     match stream.read_exact(&mut len).await {
         Ok(()) => {}
         Err(quinn::ReadExactError::FinishedEarly(0)) => return Ok(None),
-        Err(e) => return Err(FrameError::Stream(e.to_string())),
+        Err(e) => return Err(e.into()),
     }
     let len = frame_length(len, limit)?;
     let mut buf = vec![0u8; len];
-    stream
-        .read_exact(&mut buf)
-        .await
-        .map_err(|e| FrameError::Stream(e.to_string()))?;
+    stream.read_exact(&mut buf).await?;
     Ok(Some(buf))
 }
 
@@ -128,14 +128,8 @@ pub async fn write_frame(stream: &mut quinn::SendStream, payload: &[u8]) -> Resu
         len: payload.len(),
         limit: usize::try_from(u32::MAX).unwrap_or(usize::MAX),
     })?;
-    stream
-        .write_all(&len.to_le_bytes())
-        .await
-        .map_err(|e| FrameError::Stream(e.to_string()))?;
-    stream
-        .write_all(payload)
-        .await
-        .map_err(|e| FrameError::Stream(e.to_string()))
+    stream.write_all(&len.to_le_bytes()).await?;
+    Ok(stream.write_all(payload).await?)
 }
 
 #[cfg(test)]

@@ -143,18 +143,66 @@ struct Admission {
 /// Longest a signed regulator request stays valid, ms.
 pub const MAX_REQUEST_LIFETIME_MS: u64 = 5 * 60 * 1000;
 
-/// Why a regulator request was refused.
+/// Why a regulator request was refused. [`AccessError::status`] groups
+/// the variants into the HTTP answer.
 #[derive(Debug, thiserror::Error)]
 pub enum AccessError {
-    /// Missing, malformed, expired, replayed or unauthorized credentials (401).
+    /// The request is expired, or claims a lifetime over the limit.
+    #[error("request expired or expires more than {} s ahead", MAX_REQUEST_LIFETIME_MS / 1000)]
+    Expired,
+    /// The auditor's delegation certificate is expired.
+    #[error("delegation certificate expired")]
+    DelegationExpired,
+    /// A credential check failed (signatures, scope, not a regulator…).
     #[error("{0}")]
-    Unauthenticated(String),
-    /// A delegated auditor asking outside its epoch (403).
-    #[error("{0}")]
-    Forbidden(String),
-    /// The request could not be recorded; nothing was served (503).
+    Refused(#[from] TxError),
+    /// The request's nonce was used before.
+    #[error("request nonce already used")]
+    Replayed,
+    /// A delegated auditor asking outside its epoch.
+    #[error(
+        "this auditor is delegated epoch {epoch} of {jurisdiction} (heights {lo}..={hi}) only"
+    )]
+    OutOfScope {
+        /// The delegated epoch.
+        epoch: u64,
+        /// Its jurisdiction.
+        jurisdiction: veil_tx::registry::Jurisdiction,
+        /// First height of the epoch.
+        lo: u64,
+        /// Last height of the epoch.
+        hi: u64,
+    },
+    /// The journal could not be written; nothing was served.
     #[error("the access could not be recorded: {0}")]
-    Unrecorded(String),
+    Unrecorded(#[from] StoreError),
+    /// The access record could not be queued for the next block.
+    #[error("the access could not be recorded: {0}")]
+    NotQueued(#[source] MempoolError),
+}
+
+/// The HTTP class of an [`AccessError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccessStatus {
+    /// Missing, malformed, expired, replayed or unauthorized credentials (401).
+    Unauthenticated,
+    /// Outside the delegated scope (403).
+    Forbidden,
+    /// Not recorded, so not served (503).
+    Unrecorded,
+}
+
+impl AccessError {
+    /// How the API answers it.
+    pub fn status(&self) -> AccessStatus {
+        match self {
+            Self::Expired | Self::DelegationExpired | Self::Refused(_) | Self::Replayed => {
+                AccessStatus::Unauthenticated
+            }
+            Self::OutOfScope { .. } => AccessStatus::Forbidden,
+            Self::Unrecorded(_) | Self::NotQueued(_) => AccessStatus::Unrecorded,
+        }
+    }
 }
 
 /// Where a transaction is.
@@ -352,60 +400,42 @@ impl Node {
     ) -> Result<(), AccessError> {
         let now = self.now_ms();
         if req.expires_ms <= now || req.expires_ms > now + MAX_REQUEST_LIFETIME_MS {
-            return Err(AccessError::Unauthenticated(format!(
-                "request expired or expires more than {} s ahead",
-                MAX_REQUEST_LIFETIME_MS / 1000
-            )));
+            return Err(AccessError::Expired);
         }
-        req.check_stateless()
-            .map_err(|e| AccessError::Unauthenticated(e.to_string()))?;
+        req.check_stateless()?;
         if let Some(d) = &req.delegation {
             if d.expires_ms <= now {
-                return Err(AccessError::Unauthenticated(
-                    "delegation certificate expired".into(),
-                ));
+                return Err(AccessError::DelegationExpired);
             }
-            let len = self
-                .ledger
-                .params()
-                .map_err(|e| AccessError::Unrecorded(e.to_string()))?
-                .epoch_length;
+            let len = self.ledger.params()?.epoch_length;
             let (lo, hi) = (
                 d.epoch.saturating_mul(len),
                 d.epoch.saturating_mul(len).saturating_add(len - 1),
             );
             if heights.0 < lo || heights.1 > hi {
-                return Err(AccessError::Forbidden(format!(
-                    "this auditor is delegated epoch {} of {} (heights {lo}..={hi}) only",
-                    d.epoch, d.jurisdiction
-                )));
+                return Err(AccessError::OutOfScope {
+                    epoch: d.epoch,
+                    jurisdiction: d.jurisdiction.clone(),
+                    lo,
+                    hi,
+                });
             }
         }
         let key = req.state_key();
         let tx = Transaction::Access(req);
-        let bytes = tx
-            .encode()
-            .map_err(|e| AccessError::Unauthenticated(e.to_string()))?;
+        let bytes = tx.encode().map_err(TxError::from)?;
         let hash = Transaction::hash_of(&bytes);
         let mut pool = self.mempool();
-        tx.check_stateful(self.ledger.as_ref(), self.now_ms())
-            .map_err(|e| AccessError::Unauthenticated(e.to_string()))?;
-        let journal = self
-            .store
-            .get(Cf::AuditJournal, &key)
-            .map_err(|e| AccessError::Unrecorded(e.to_string()))?;
+        tx.check_stateful(self.ledger.as_ref(), self.now_ms())?;
+        let journal = self.store.get(Cf::AuditJournal, &key)?;
         if journal.is_some() || pool.contains(&hash) {
-            return Err(AccessError::Unauthenticated(
-                "request nonce already used".into(),
-            ));
+            return Err(AccessError::Replayed);
         }
         let mut w = WriteSet::new();
         w.put(Cf::AuditJournal, key, bytes.clone());
-        self.store
-            .write_durable(w)
-            .map_err(|e| AccessError::Unrecorded(e.to_string()))?;
+        self.store.write_durable(w)?;
         pool.insert(hash, Arc::new(tx), bytes.len())
-            .map_err(|e| AccessError::Unrecorded(e.to_string()))?;
+            .map_err(AccessError::NotQueued)?;
         self.metrics
             .mempool_txs
             .set(i64::try_from(pool.len()).unwrap_or(i64::MAX));

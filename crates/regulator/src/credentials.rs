@@ -63,8 +63,8 @@ pub enum Credentials {
     },
 }
 
-fn bad(what: &str) -> KeystoreError {
-    KeystoreError::Format(what.to_owned())
+fn bad(what: &'static str) -> KeystoreError {
+    KeystoreError::Payload(what)
 }
 
 impl Credentials {
@@ -82,7 +82,7 @@ impl Credentials {
             label: label.to_owned(),
             jurisdiction: jurisdiction.to_string(),
         };
-        let plain = Zeroizing::new(serde_json::to_vec(&f).map_err(|e| bad(&e.to_string()))?);
+        let plain = Zeroizing::new(serde_json::to_vec(&f).map_err(|_| bad("regulator file"))?);
         keystore::save(path, REGULATOR_KIND, &plain, passphrase, kdf)
     }
 
@@ -109,7 +109,7 @@ impl Credentials {
                     .map_err(|_| bad("the delegation cannot be encoded"))?,
             ),
         };
-        let plain = Zeroizing::new(serde_json::to_vec(&f).map_err(|e| bad(&e.to_string()))?);
+        let plain = Zeroizing::new(serde_json::to_vec(&f).map_err(|_| bad("regulator file"))?);
         keystore::save(path, AUDITOR_KIND, &plain, passphrase, kdf)
     }
 
@@ -118,23 +118,23 @@ impl Credentials {
         match keystore::load(path, REGULATOR_KIND, passphrase) {
             Ok(plain) => {
                 let f: RegulatorFile =
-                    serde_json::from_slice(&plain).map_err(|e| bad(&e.to_string()))?;
+                    serde_json::from_slice(&plain).map_err(|_| bad("regulator file"))?;
                 let seed = Zeroizing::new(f.seed.bytes32().ok_or_else(|| bad("seed"))?);
                 Ok(Self::Regulator {
                     master: RegulatorMaster::from_seed(&seed),
                     label: f.label.clone(),
                     jurisdiction: Jurisdiction::new(&f.jurisdiction)
-                        .map_err(|e| bad(&e.to_string()))?,
+                        .map_err(|_| bad("jurisdiction"))?,
                 })
             }
             Err(KeystoreError::Kind { .. }) => {
                 let plain = keystore::load(path, AUDITOR_KIND, passphrase)?;
                 let f: AuditorFile =
-                    serde_json::from_slice(&plain).map_err(|e| bad(&e.to_string()))?;
+                    serde_json::from_slice(&plain).map_err(|_| bad("auditor file"))?;
                 let delegation = Delegation::from_bytes(
                     &hex::decode(&f.delegation).map_err(|_| bad("delegation"))?,
                 )
-                .map_err(|e| bad(&e.to_string()))?;
+                .map_err(|_| bad("delegation"))?;
                 let keys = f
                     .versions
                     .iter()
