@@ -76,14 +76,16 @@ pub fn answer(node: &Node, request: &[u8]) -> Result<Vec<u8>, AnswerError> {
             let mut found = Vec::new();
             for h in hashes {
                 let pooled = node.mempool().get(&h);
-                let tx = pooled.or_else(|| {
-                    node.ledger
+                let bytes = match pooled {
+                    Some(t) => t.encode().ok(),
+                    None => node
+                        .ledger
                         .tx(&h)
                         .ok()
                         .flatten()
-                        .map(|(t, _)| std::sync::Arc::new(t))
-                });
-                if let Some(b) = tx.and_then(|t| t.encode().ok()) {
+                        .and_then(|(t, _)| t.encode().ok()),
+                };
+                if let Some(b) = bytes {
                     found.push(b);
                 }
             }

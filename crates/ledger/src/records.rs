@@ -48,7 +48,9 @@ fn corrupt(cf: &'static str) -> impl Fn(DecodeError) -> StoreError {
 
 /// `len ‖ asset ‖ index_be`.
 pub fn output_key(asset: &AssetId, index: u64) -> Vec<u8> {
-    [asset.to_bytes(), index.to_be_bytes().to_vec()].concat()
+    let mut key = asset.to_bytes();
+    key.extend_from_slice(&index.to_be_bytes());
+    key
 }
 
 /// Decodes [`output_key`].

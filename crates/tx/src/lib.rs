@@ -58,6 +58,20 @@ pub const KIND_REGISTRY: u8 = 3;
 pub const KIND_ACCESS: u8 = 4;
 pub use veil_identity::tx::{KIND_CREDENTIAL, KIND_DID, KIND_TRUST};
 
+/// What every signature over a ledger transaction covers:
+/// `SHA-256("veil/tx-sign/v1" ‖ 0x00 ‖ version ‖ kind ‖ prefix)`, where
+/// `prefix` writes the kind's fields except its signatures.
+pub(crate) fn signing_hash(
+    kind: u8,
+    prefix: impl FnOnce(&mut Writer),
+) -> Result<[u8; 32], EncodeError> {
+    let mut w = Writer::new();
+    w.u8(TX_VERSION);
+    w.u8(kind);
+    prefix(&mut w);
+    Ok(hash256(b"veil/tx-sign/v1", &[&w.finish()?]))
+}
+
 /// A transaction identifier: `SHA-256("veil/tx/v1" ‖ 0x00 ‖ encoding)`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TxHash(pub [u8; 32]);

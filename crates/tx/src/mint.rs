@@ -21,7 +21,6 @@
 use rand_core::{CryptoRng, RngCore};
 
 use veil_crypto::batch::BatchVerifier;
-use veil_crypto::hash::hash256;
 use veil_crypto::regulator_ciphertext::{RegulatorProofError, RegulatorPublicKey};
 use veil_crypto::signing::{Signature, SigningKey, VerifyingKey};
 
@@ -30,7 +29,7 @@ use super::bundle::build::{build_bundle, BuildError, PlannedOutput};
 use super::bundle::OutputBundle;
 use super::error::TxError;
 use super::ledger_view::LedgerView;
-use super::{AssetId, KIND_MINT, TX_VERSION};
+use super::{AssetId, KIND_MINT};
 use veil_codec::{Decode, DecodeError, DecodeExt, Encode, EncodeError, Reader, Writer};
 
 /// A mint of new confidential outputs.
@@ -55,11 +54,7 @@ impl Mint {
 
     /// `SHA-256("veil/tx-sign/v1" ‖ 0x00 ‖ version ‖ kind ‖ prefix)`.
     pub fn signing_hash(&self) -> Result<[u8; 32], EncodeError> {
-        let mut w = Writer::new();
-        w.u8(TX_VERSION);
-        w.u8(KIND_MINT);
-        self.encode_prefix(&mut w);
-        Ok(hash256(b"veil/tx-sign/v1", &[&w.finish()?]))
+        crate::signing_hash(KIND_MINT, |w| self.encode_prefix(w))
     }
 
     fn check_signature(&self) -> Result<(), TxError> {

@@ -26,13 +26,12 @@
 
 use std::fmt;
 
-use veil_crypto::hash::hash256;
 use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
 use veil_crypto::signing::{Signature, SigningKey, VerifyingKey};
 
 use super::error::TxError;
 use super::ledger_view::LedgerView;
-use super::{KIND_REGISTRY, TX_VERSION};
+use super::KIND_REGISTRY;
 use veil_codec::{
     check_range, Decode, DecodeError, DecodeExt, Encode, EncodeError, Reader, Writer,
 };
@@ -180,11 +179,7 @@ impl RegulatorKeys {
 
     /// `SHA-256("veil/tx-sign/v1" ‖ 0x00 ‖ version ‖ kind ‖ prefix)`.
     pub fn signing_hash(&self) -> Result<[u8; 32], EncodeError> {
-        let mut w = Writer::new();
-        w.u8(TX_VERSION);
-        w.u8(KIND_REGISTRY);
-        self.encode_prefix(&mut w);
-        Ok(hash256(b"veil/tx-sign/v1", &[&w.finish()?]))
+        crate::signing_hash(KIND_REGISTRY, |w| self.encode_prefix(w))
     }
 
     /// Builds and signs.

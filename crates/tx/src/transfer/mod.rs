@@ -27,11 +27,10 @@ use curve25519_dalek::scalar::Scalar;
 
 use veil_crypto::clsag::{Clsag, ClsagRound, KeyImage};
 use veil_crypto::commitment::{Commitment, LIMBS};
-use veil_crypto::hash::hash256;
 
 use super::bundle::OutputBundle;
 use super::limits::{MAX_INPUTS, MAX_RING, MIN_RING};
-use super::{AssetId, KIND_TRANSFER, TX_VERSION};
+use super::{AssetId, KIND_TRANSFER};
 use veil_codec::{Decode, DecodeError, DecodeExt, Encode, EncodeError, Reader, Writer};
 
 /// A spent input: a ring of earlier outputs, one of which is really spent.
@@ -98,11 +97,7 @@ impl Transfer {
     /// `SHA-256("veil/tx-sign/v1" ‖ 0x00 ‖ version ‖ kind ‖ prefix)`, where
     /// the prefix is every field except the signatures.
     pub fn signing_hash(&self) -> Result<[u8; 32], EncodeError> {
-        let mut w = Writer::new();
-        w.u8(TX_VERSION);
-        w.u8(KIND_TRANSFER);
-        self.encode_prefix(&mut w);
-        Ok(hash256(b"veil/tx-sign/v1", &[&w.finish()?]))
+        crate::signing_hash(KIND_TRANSFER, |w| self.encode_prefix(w))
     }
 }
 
