@@ -151,7 +151,7 @@ impl Net {
     fn node_key(&self, i: usize) -> SigningKey {
         let path = self.dir.path().join(format!("node{i}/node.key"));
         let (seed, _) = veil::wallet::keystore::load_seed(&path, "node", "dev").unwrap();
-        SigningKey::from_seed(&seed)
+        SigningKey::from_seed(seed.expose())
     }
 
     fn wallet(&self, name: &str) -> String {

@@ -54,8 +54,8 @@ pub enum IssuerCommand {
 /// Runs `veil issuer`.
 pub fn run(args: IssuerArgs, json: bool) -> anyhow::Result<()> {
     let pass = keystore::passphrase(&format!("passphrase for {}: ", args.keystore.display()))?;
-    let (seed, _) = keystore::load_seed(&args.keystore, ISSUER_KIND, &pass)?;
-    let issuer = SigningKey::from_seed(&seed);
+    let (seed, _) = keystore::load_seed(&args.keystore, ISSUER_KIND, pass.expose())?;
+    let issuer = SigningKey::from_seed(seed.expose());
     let source = HttpSource::new(&args.api);
     match args.command {
         IssuerCommand::Mint {

@@ -48,12 +48,13 @@ pub fn run_config(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
     super::init_logging(json);
     let file = NodeFile::load(path)?;
     let passphrase = match std::env::var("VEIL_NODE_PASSPHRASE") {
-        Ok(p) => zeroize::Zeroizing::new(p),
+        Ok(p) => crate::crypto::secret::Secret::new(p),
         Err(_) => veil_keystore::passphrase("node key passphrase: ")?,
     };
-    let (seed, _label) = veil_keystore::load_seed(&file.node_key, NODE_KEY_KIND, &passphrase)
-        .with_context(|| format!("opening the node key {}", file.node_key.display()))?;
-    let key = Arc::new(crate::crypto::signing::SigningKey::from_seed(&seed));
+    let (seed, _label) =
+        veil_keystore::load_seed(&file.node_key, NODE_KEY_KIND, passphrase.expose())
+            .with_context(|| format!("opening the node key {}", file.node_key.display()))?;
+    let key = Arc::new(crate::crypto::signing::SigningKey::from_seed(seed.expose()));
     let genesis = GenesisConfig::load(&file.genesis)
         .with_context(|| format!("loading {}", file.genesis.display()))?;
     anyhow::ensure!(

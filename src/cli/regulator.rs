@@ -177,7 +177,7 @@ fn decimals(api: &str) -> HashMap<String, u8> {
 
 fn load(args: &RegulatorArgs) -> anyhow::Result<Credentials> {
     let pass = keystore::passphrase(&format!("passphrase for {}: ", args.keystore.display()))?;
-    Ok(Credentials::load(&args.keystore, &pass)?)
+    Ok(Credentials::load(&args.keystore, pass.expose())?)
 }
 
 fn rows(
@@ -391,10 +391,17 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
                 expires,
             )?;
             let pass = match std::env::var("VEIL_AUDITOR_PASSPHRASE") {
-                Ok(p) => zeroize::Zeroizing::new(p),
+                Ok(p) => crate::crypto::secret::Secret::new(p),
                 Err(_) => keystore::passphrase("passphrase for the auditor's key: ")?,
             };
-            Credentials::save_auditor(out, &keys, &auditor, &cert, &pass, KdfParams::default())?;
+            Credentials::save_auditor(
+                out,
+                &keys,
+                &auditor,
+                &cert,
+                pass.expose(),
+                KdfParams::default(),
+            )?;
             if json {
                 super::print_json(
                     &json!({"auditor_key": out, "jurisdiction": jurisdiction.to_string(), "epoch": epoch, "versions": versions, "expires_ms": expires}),

@@ -10,6 +10,7 @@ use rand_core::OsRng;
 use serde_json::json;
 
 use crate::crypto::keys::Address;
+use crate::crypto::secret::Secret;
 use crate::tx::{AssetId, Transaction};
 use crate::wallet::client::HttpSource;
 use crate::wallet::source::ChainSource;
@@ -107,7 +108,7 @@ pub enum TxCommand {
     },
 }
 
-fn passphrase_for(path: &Path) -> anyhow::Result<zeroize::Zeroizing<String>> {
+fn passphrase_for(path: &Path) -> anyhow::Result<Secret<String>> {
     Ok(keystore::passphrase(&format!(
         "passphrase for {}: ",
         path.display()
@@ -146,12 +147,12 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
             let pass = passphrase_for(&args.wallet)?;
             if std::env::var_os("VEIL_PASSPHRASE").is_none() {
                 let again = keystore::passphrase("repeat the passphrase: ")?;
-                if *again != *pass {
+                if again.expose() != pass.expose() {
                     bail!("passphrases differ");
                 }
             }
             let w = Wallet::generate(&mut OsRng, &label);
-            w.save(&args.wallet, &pass, KdfParams::default())?;
+            w.save(&args.wallet, pass.expose(), KdfParams::default())?;
             if json {
                 super::print_json(
                     &json!({"address": w.address().to_string(), "wallet": args.wallet}),
@@ -165,7 +166,7 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
             }
         }
         WalletCommand::Address => {
-            let w = Wallet::load(&args.wallet, &passphrase_for(&args.wallet)?)?;
+            let w = Wallet::load(&args.wallet, passphrase_for(&args.wallet)?.expose())?;
             if json {
                 super::print_json(&json!({"address": w.address().to_string()}));
             } else {
@@ -174,11 +175,11 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
         }
         WalletCommand::Balance { asset } => {
             let pass = passphrase_for(&args.wallet)?;
-            let mut w = Wallet::load(&args.wallet, &pass)?;
+            let mut w = Wallet::load(&args.wallet, pass.expose())?;
             let asset = AssetId::new(&asset)?;
             let info = source.asset(&asset)?;
             let height = scan(&mut w, &source, json)?;
-            w.save(&args.wallet, &pass, KdfParams::default())?;
+            w.save(&args.wallet, pass.expose(), KdfParams::default())?;
             let b = w.balance(&asset);
             if json {
                 super::print_json(
@@ -212,7 +213,7 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
                 bail!("the memo is {} bytes; at most 512", memo.len());
             }
             let pass = passphrase_for(&args.wallet)?;
-            let mut w = Wallet::load(&args.wallet, &pass)?;
+            let mut w = Wallet::load(&args.wallet, pass.expose())?;
             scan(&mut w, &source, json)?;
             let tx = w.prepare_transfer(
                 &source,
@@ -226,7 +227,7 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
             )?;
             let bytes = tx.encode()?;
             let hash = veil_tx::Transaction::hash_of(&bytes);
-            w.save(&args.wallet, &pass, KdfParams::default())?;
+            w.save(&args.wallet, pass.expose(), KdfParams::default())?;
             if let Some(out) = offline {
                 keystore::write_private(&out, format!("{}\n", hex::encode(&bytes)).as_bytes())?;
                 if json {
@@ -244,7 +245,7 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
             match submit_and_wait(&source, &tx, Duration::from_secs(120)) {
                 Ok((hash, height)) => {
                     scan(&mut w, &source, true)?;
-                    w.save(&args.wallet, &pass, KdfParams::default())?;
+                    w.save(&args.wallet, pass.expose(), KdfParams::default())?;
                     if json {
                         super::print_json(&json!({"tx": hash.to_string(), "height": height}));
                     } else {
@@ -261,14 +262,14 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
                         Ok(crate::wallet::source::TxStatus::Pending)
                     ) {
                         w.abandon(&hash);
-                        w.save(&args.wallet, &pass, KdfParams::default())?;
+                        w.save(&args.wallet, pass.expose(), KdfParams::default())?;
                     }
                     return Err(e.into());
                 }
             }
         }
         WalletCommand::Disclose { tx, output, out } => {
-            let w = Wallet::load(&args.wallet, &passphrase_for(&args.wallet)?)?;
+            let w = Wallet::load(&args.wallet, passphrase_for(&args.wallet)?.expose())?;
             let txn = super::regulator::fetch_committed_tx(&args.api, &tx)?;
             let d = w.disclose(&txn, output, &mut OsRng)?;
             let text = serde_json::to_string_pretty(&d)?;
@@ -293,9 +294,9 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
         }
         WalletCommand::History => {
             let pass = passphrase_for(&args.wallet)?;
-            let mut w = Wallet::load(&args.wallet, &pass)?;
+            let mut w = Wallet::load(&args.wallet, pass.expose())?;
             let height = scan(&mut w, &source, json)?;
-            w.save(&args.wallet, &pass, KdfParams::default())?;
+            w.save(&args.wallet, pass.expose(), KdfParams::default())?;
             if json {
                 super::print_json(
                     &json!({"height": height, "entries": w.state.history, "pending": w.state.pending}),

@@ -15,9 +15,9 @@
 //! [`DecodeError`].
 
 use curve25519_dalek::scalar::Scalar;
-use zeroize::Zeroizing;
 
 use veil_crypto::point::{scalar_from_canonical, Point, PointError};
+use veil_secret::Secret;
 
 /// Why bytes are not a valid encoding.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -307,8 +307,8 @@ impl Writer {
 
     /// Like [`Self::finish`] for bytes that hold secrets: they are wiped
     /// when the result is dropped, and at once on error.
-    pub fn finish_secret(self) -> Result<Zeroizing<Vec<u8>>, EncodeError> {
-        let buf = Zeroizing::new(self.buf);
+    pub fn finish_secret(self) -> Result<Secret<Vec<u8>>, EncodeError> {
+        let buf = Secret::new(self.buf);
         match self.error {
             None => Ok(buf),
             Some(e) => Err(e),

@@ -16,7 +16,8 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hkdf::Hkdf;
 use sha2::Sha256;
-use zeroize::Zeroizing;
+
+use super::secret::Secret;
 
 const SALT: &[u8] = b"veil/aead/v1";
 
@@ -30,11 +31,11 @@ pub struct OpenError;
 
 /// The key and nonce of one payload: `HKDF(S, info)[0..56]`. Disclosing
 /// them opens that one payload and nothing else.
-pub fn payload_key(shared: &[u8; 32], info: &[u8]) -> Zeroizing<[u8; 56]> {
+pub fn payload_key(shared: &[u8; 32], info: &[u8]) -> Secret<[u8; 56]> {
     let hk = Hkdf::<Sha256>::new(Some(SALT), shared);
-    let mut okm = Zeroizing::new([0u8; 56]);
+    let mut okm = Secret::new([0u8; 56]);
     // 56 bytes is far below HKDF-SHA256's 8160-byte limit.
-    hk.expand(info, okm.as_mut())
+    hk.expand(info, okm.expose_mut())
         .expect("56 bytes of HKDF output");
     okm
 }
@@ -45,7 +46,7 @@ fn cipher_from_key(okm: &[u8; 56]) -> (XChaCha20Poly1305, XNonce) {
 }
 
 fn cipher(shared: &[u8; 32], info: &[u8]) -> (XChaCha20Poly1305, XNonce) {
-    cipher_from_key(&payload_key(shared, info))
+    cipher_from_key(payload_key(shared, info).expose())
 }
 
 /// Decrypts with a disclosed payload key (see [`payload_key`]).
@@ -53,7 +54,7 @@ pub fn open_with_key(
     okm: &[u8; 56],
     ad: &[u8],
     ciphertext: &[u8],
-) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+) -> Result<Secret<Vec<u8>>, OpenError> {
     let (cipher, nonce) = cipher_from_key(okm);
     cipher
         .decrypt(
@@ -63,7 +64,7 @@ pub fn open_with_key(
                 aad: ad,
             },
         )
-        .map(Zeroizing::new)
+        .map(Secret::new)
         .map_err(|_| OpenError)
 }
 
@@ -87,7 +88,7 @@ pub fn open(
     info: &[u8],
     ad: &[u8],
     ciphertext: &[u8],
-) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+) -> Result<Secret<Vec<u8>>, OpenError> {
     let (cipher, nonce) = cipher(shared, info);
     cipher
         .decrypt(
@@ -97,7 +98,7 @@ pub fn open(
                 aad: ad,
             },
         )
-        .map(Zeroizing::new)
+        .map(Secret::new)
         .map_err(|_| OpenError)
 }
 
@@ -110,15 +111,18 @@ mod tests {
         let s = [1u8; 32];
         let ct = seal(&s, b"info", b"ad", b"hello");
         assert_eq!(ct.len(), 5 + TAG_LEN);
-        assert_eq!(&open(&s, b"info", b"ad", &ct).unwrap()[..], b"hello");
-        assert_eq!(open(&[2u8; 32], b"info", b"ad", &ct), Err(OpenError));
-        assert_eq!(open(&s, b"other", b"ad", &ct), Err(OpenError));
-        assert_eq!(open(&s, b"info", b"other", &ct), Err(OpenError));
+        assert_eq!(
+            &open(&s, b"info", b"ad", &ct).unwrap().expose()[..],
+            b"hello"
+        );
+        assert_eq!(open(&[2u8; 32], b"info", b"ad", &ct).err(), Some(OpenError));
+        assert_eq!(open(&s, b"other", b"ad", &ct).err(), Some(OpenError));
+        assert_eq!(open(&s, b"info", b"other", &ct).err(), Some(OpenError));
         for i in 0..ct.len() {
             let mut bad = ct.clone();
             bad[i] ^= 0x80;
-            assert_eq!(open(&s, b"info", b"ad", &bad), Err(OpenError));
+            assert_eq!(open(&s, b"info", b"ad", &bad).err(), Some(OpenError));
         }
-        assert_eq!(open(&s, b"info", b"ad", &ct[..3]), Err(OpenError));
+        assert_eq!(open(&s, b"info", b"ad", &ct[..3]).err(), Some(OpenError));
     }
 }

@@ -28,7 +28,6 @@ use std::fmt;
 
 use hkdf::Hkdf;
 use sha2::Sha256;
-use zeroize::Zeroizing;
 
 use super::hash::hash_to_scalar;
 use super::regulator_ciphertext::RegulatorSecretKey;
@@ -37,11 +36,11 @@ use super::signing::SigningKey;
 
 fn hkdf(salt: &[u8], ikm: &[u8], info: &[u8]) -> Secret<[u8; 32]> {
     let hk = Hkdf::<Sha256>::new(Some(salt), ikm);
-    let mut out = Zeroizing::new([0u8; 32]);
+    let mut out = Secret::new([0u8; 32]);
     // 32 bytes is far below HKDF-SHA256's output limit.
-    hk.expand(info, out.as_mut())
+    hk.expand(info, out.expose_mut())
         .expect("32 bytes of HKDF output");
-    Secret::new(*out)
+    out
 }
 
 /// A regulator's master secret.
@@ -112,10 +111,10 @@ impl JurisdictionKey {
             self.seed.expose(),
             b"b",
         );
-        let mut wide = zeroize::Zeroizing::new([0u8; 64]);
-        wide[..32].copy_from_slice(a.expose());
-        wide[32..].copy_from_slice(b.expose());
-        veil_circuits::hook::HookSecret::from_wide(&wide)
+        let mut wide = Secret::new([0u8; 64]);
+        wide.expose_mut()[..32].copy_from_slice(a.expose());
+        wide.expose_mut()[32..].copy_from_slice(b.expose());
+        veil_circuits::hook::HookSecret::from_wide(wide.expose())
     }
 
     /// The decryption key of `epoch`, `version` (0 unless rotated).

@@ -16,7 +16,6 @@ use serde_json::Value;
 use veil_circuits::field;
 use veil_circuits::presentation::holder_commitment;
 use veil_circuits::Fr;
-use zeroize::Zeroizing;
 
 use super::did::{DidDocument, DidId, Fragment, Method, ASSERTION, AUTHENTICATION};
 use super::keys::SecretKey;
@@ -185,28 +184,29 @@ impl Identity {
             holder_secret: SecretHex::new(self.holder_secret.expose()),
             credentials: self.credentials.clone(),
         };
-        let plain = Zeroizing::new(serde_json::to_vec(&body).map_err(|_| bad("identity file"))?);
-        keystore::save(path, KIND, &plain, passphrase, kdf)
+        let plain = Secret::new(serde_json::to_vec(&body).map_err(|_| bad("identity file"))?);
+        keystore::save(path, KIND, plain.expose(), passphrase, kdf)
     }
 
     /// Opens a keystore.
     pub fn load(path: &Path, passphrase: &str) -> Result<Self, KeystoreError> {
         let plain = keystore::load(path, KIND, passphrase)?;
-        let body: FileBody = serde_json::from_slice(&plain).map_err(|_| bad("identity file"))?;
+        let body: FileBody =
+            serde_json::from_slice(plain.expose()).map_err(|_| bad("identity file"))?;
         let keys = body
             .keys
             .iter()
             .map(|e| {
-                let mut raw = Zeroizing::new([0u8; 33]);
-                raw[0] = match e.kind.as_str() {
+                let mut raw = Secret::new([0u8; 33]);
+                raw.expose_mut()[0] = match e.kind.as_str() {
                     "ed25519" => 1,
                     "secp256k1" => 2,
                     _ => return Err(bad("key type")),
                 };
-                raw[1..].copy_from_slice(&*Zeroizing::new(
-                    e.secret.bytes32().ok_or_else(|| bad("key"))?,
-                ));
-                let key = SecretKey::from_bytes(&raw).map_err(|_| bad("key"))?;
+                raw.expose_mut()[1..].copy_from_slice(
+                    Secret::new(e.secret.bytes32().ok_or_else(|| bad("key"))?).expose(),
+                );
+                let key = SecretKey::from_bytes(raw.expose()).map_err(|_| bad("key"))?;
                 Ok((
                     Fragment::new(&e.fragment).map_err(|_| bad("fragment"))?,
                     key,

@@ -22,7 +22,6 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use veil_secret::Secret;
-use zeroize::Zeroizing;
 
 const VERSION: u8 = 1;
 
@@ -102,15 +101,15 @@ fn derive_key(
     passphrase: &str,
     salt: &[u8],
     p: KdfParams,
-) -> Result<Zeroizing<[u8; 32]>, KeystoreError> {
+) -> Result<Secret<[u8; 32]>, KeystoreError> {
     if p.m_cost_kib > 4 * 1024 * 1024 || p.t_cost > 64 || p.p_cost > 16 {
         return Err(KeystoreError::Format("KDF parameters out of range"));
     }
     let params =
         Params::new(p.m_cost_kib, p.t_cost, p.p_cost, Some(32)).map_err(KeystoreError::Kdf)?;
-    let mut key = Zeroizing::new([0u8; 32]);
+    let mut key = Secret::new([0u8; 32]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password_into(passphrase.as_bytes(), salt, key.as_mut())
+        .hash_password_into(passphrase.as_bytes(), salt, key.expose_mut())
         .map_err(KeystoreError::Kdf)?;
     Ok(key)
 }
@@ -137,7 +136,7 @@ pub fn save(
     OsRng.fill_bytes(&mut nonce);
     let key = derive_key(passphrase, &salt, params)?;
     let cipher =
-        XChaCha20Poly1305::new_from_slice(key.as_ref()).map_err(|_| KeystoreError::Decrypt)?;
+        XChaCha20Poly1305::new_from_slice(key.expose()).map_err(|_| KeystoreError::Decrypt)?;
     let ciphertext = cipher
         .encrypt(
             XNonce::from_slice(&nonce),
@@ -182,11 +181,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Reads and decrypts a keystore of `kind`.
-pub fn load(
-    path: &Path,
-    kind: &str,
-    passphrase: &str,
-) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
+pub fn load(path: &Path, kind: &str, passphrase: &str) -> Result<Secret<Vec<u8>>, KeystoreError> {
     let meta = std::fs::metadata(path)?;
     if meta.len() > 64 * 1024 * 1024 {
         return Err(KeystoreError::Format("file too large"));
@@ -210,7 +205,7 @@ pub fn load(
     }
     let key = derive_key(passphrase, &salt, file.kdf.params)?;
     let cipher =
-        XChaCha20Poly1305::new_from_slice(key.as_ref()).map_err(|_| KeystoreError::Decrypt)?;
+        XChaCha20Poly1305::new_from_slice(key.expose()).map_err(|_| KeystoreError::Decrypt)?;
     cipher
         .decrypt(
             XNonce::from_slice(&nonce),
@@ -219,17 +214,17 @@ pub fn load(
                 aad: &ad(kind, &file.kdf.params),
             },
         )
-        .map(Zeroizing::new)
+        .map(Secret::new)
         .map_err(|_| KeystoreError::Decrypt)
 }
 
 /// The passphrase from `VEIL_PASSPHRASE`, or asked for on the terminal.
-pub fn passphrase(prompt: &str) -> Result<Zeroizing<String>, KeystoreError> {
+pub fn passphrase(prompt: &str) -> Result<Secret<String>, KeystoreError> {
     if let Ok(p) = std::env::var("VEIL_PASSPHRASE") {
-        return Ok(Zeroizing::new(p));
+        return Ok(Secret::new(p));
     }
     rpassword::prompt_password(prompt)
-        .map(Zeroizing::new)
+        .map(Secret::new)
         .map_err(KeystoreError::Io)
 }
 
@@ -303,7 +298,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.wallet");
         save(&path, "wallet", b"secret seed", "pw", fast()).unwrap();
-        assert_eq!(&load(&path, "wallet", "pw").unwrap()[..], b"secret seed");
+        assert_eq!(
+            &load(&path, "wallet", "pw").unwrap().expose()[..],
+            b"secret seed"
+        );
         assert!(matches!(
             load(&path, "wallet", "nope"),
             Err(KeystoreError::Decrypt)
@@ -374,8 +372,8 @@ pub fn save_seed(
         label: label.to_owned(),
     };
     let plain =
-        Zeroizing::new(serde_json::to_vec(&file).map_err(|_| KeystoreError::Payload("seed file"))?);
-    save(path, kind, &plain, passphrase, kdf)
+        Secret::new(serde_json::to_vec(&file).map_err(|_| KeystoreError::Payload("seed file"))?);
+    save(path, kind, plain.expose(), passphrase, kdf)
 }
 
 /// Loads a seed saved by [`save_seed`]: `(seed, label)`.
@@ -383,10 +381,10 @@ pub fn load_seed(
     path: &Path,
     kind: &str,
     passphrase: &str,
-) -> Result<(Zeroizing<[u8; 32]>, String), KeystoreError> {
+) -> Result<(Secret<[u8; 32]>, String), KeystoreError> {
     let plain = load(path, kind, passphrase)?;
     let file: SeedFile =
-        serde_json::from_slice(&plain).map_err(|_| KeystoreError::Payload("seed file"))?;
+        serde_json::from_slice(plain.expose()).map_err(|_| KeystoreError::Payload("seed file"))?;
     let seed = file.seed.bytes32().ok_or(KeystoreError::Payload("seed"))?;
-    Ok((Zeroizing::new(seed), file.label.clone()))
+    Ok((Secret::new(seed), file.label.clone()))
 }

@@ -49,8 +49,8 @@ use rustls::{
     CertificateError, DigitallySignedStruct, DistinguishedName, PeerIncompatible, PeerMisbehaved,
     SignatureScheme,
 };
-use zeroize::Zeroizing;
 
+use veil_crypto::secret::Secret;
 use veil_crypto::signing::SigningKey;
 
 /// ALPN protocol id.
@@ -111,7 +111,7 @@ const MAX_BIDI_STREAMS: u32 = 64;
 /// (RFC 8410 §7): `30 2e 02 01 00 30 05 06 03 2b 65 70 04 22 04 20 ‖ seed`.
 ///
 /// The returned key DER holds the seed: the caller should wipe it (it
-/// implements `zeroize::Zeroize`, e.g. wrap it in `Zeroizing`) once loaded.
+/// implements `zeroize::Zeroize`, e.g. wrap it in a `Secret`) once loaded.
 pub fn node_certificate(
     key: &SigningKey,
 ) -> Result<
@@ -123,7 +123,7 @@ pub fn node_certificate(
 > {
     let pkcs8 = ed25519_pkcs8(key);
     let key_pair = rcgen::KeyPair::from_pkcs8_der_and_sign_algo(
-        &PrivatePkcs8KeyDer::from(&pkcs8[..]),
+        &PrivatePkcs8KeyDer::from(&pkcs8.expose()[..]),
         &rcgen::PKCS_ED25519,
     )?;
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new())?;
@@ -137,7 +137,7 @@ pub fn node_certificate(
     }
     Ok((
         cert,
-        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pkcs8.to_vec())),
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pkcs8.expose().to_vec())),
     ))
 }
 
@@ -193,9 +193,9 @@ pub fn peer_key(conn: &quinn::Connection) -> Option<[u8; 32]> {
 }
 
 /// The PKCS#8 v1 DER of the node key's seed, in a buffer wiped on drop.
-fn ed25519_pkcs8(key: &SigningKey) -> Zeroizing<[u8; 48]> {
-    let mut der = Zeroizing::new([0u8; 48]);
-    let (prefix, seed) = der.split_at_mut(ED25519_PKCS8_PREFIX.len());
+fn ed25519_pkcs8(key: &SigningKey) -> Secret<[u8; 48]> {
+    let mut der = Secret::new([0u8; 48]);
+    let (prefix, seed) = der.expose_mut().split_at_mut(ED25519_PKCS8_PREFIX.len());
     prefix.copy_from_slice(&ED25519_PKCS8_PREFIX);
     seed.copy_from_slice(key.seed().expose());
     der
@@ -205,8 +205,8 @@ fn ed25519_pkcs8(key: &SigningKey) -> Zeroizing<[u8; 48]> {
 /// from a zeroizing buffer, so no unwiped copy of the seed is left here.
 fn certified_key(key: &SigningKey) -> Result<CertifiedKey, TlsError> {
     let (cert, key_der) = node_certificate(key)?;
-    let key_der = Zeroizing::new(key_der);
-    let PrivateKeyDer::Pkcs8(pkcs8) = &*key_der else {
+    let key_der = Secret::new(key_der);
+    let PrivateKeyDer::Pkcs8(pkcs8) = key_der.expose() else {
         return Err(TlsError::KeyMismatch);
     };
     let signer = rustls::crypto::ring::sign::any_eddsa_type(pkcs8)?;

@@ -11,9 +11,9 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
 
 use veil_crypto::regulator_keys::{EpochKey, RegulatorMaster};
+use veil_crypto::secret::Secret;
 use veil_crypto::signing::SigningKey;
 use veil_keystore::{self as keystore, KdfParams, KeystoreError};
 use veil_tx::access::Delegation;
@@ -82,8 +82,8 @@ impl Credentials {
             label: label.to_owned(),
             jurisdiction: jurisdiction.to_string(),
         };
-        let plain = Zeroizing::new(serde_json::to_vec(&f).map_err(|_| bad("regulator file"))?);
-        keystore::save(path, REGULATOR_KIND, &plain, passphrase, kdf)
+        let plain = Secret::new(serde_json::to_vec(&f).map_err(|_| bad("regulator file"))?);
+        keystore::save(path, REGULATOR_KIND, plain.expose(), passphrase, kdf)
     }
 
     /// Writes an auditor keystore.
@@ -109,8 +109,8 @@ impl Credentials {
                     .map_err(|_| bad("the delegation cannot be encoded"))?,
             ),
         };
-        let plain = Zeroizing::new(serde_json::to_vec(&f).map_err(|_| bad("regulator file"))?);
-        keystore::save(path, AUDITOR_KIND, &plain, passphrase, kdf)
+        let plain = Secret::new(serde_json::to_vec(&f).map_err(|_| bad("regulator file"))?);
+        keystore::save(path, AUDITOR_KIND, plain.expose(), passphrase, kdf)
     }
 
     /// Opens a regulator or auditor keystore.
@@ -118,10 +118,10 @@ impl Credentials {
         match keystore::load(path, REGULATOR_KIND, passphrase) {
             Ok(plain) => {
                 let f: RegulatorFile =
-                    serde_json::from_slice(&plain).map_err(|_| bad("regulator file"))?;
-                let seed = Zeroizing::new(f.seed.bytes32().ok_or_else(|| bad("seed"))?);
+                    serde_json::from_slice(plain.expose()).map_err(|_| bad("regulator file"))?;
+                let seed = Secret::new(f.seed.bytes32().ok_or_else(|| bad("seed"))?);
                 Ok(Self::Regulator {
-                    master: RegulatorMaster::from_seed(&seed),
+                    master: RegulatorMaster::from_seed(seed.expose()),
                     label: f.label.clone(),
                     jurisdiction: Jurisdiction::new(&f.jurisdiction)
                         .map_err(|_| bad("jurisdiction"))?,
@@ -130,7 +130,7 @@ impl Credentials {
             Err(KeystoreError::Kind { .. }) => {
                 let plain = keystore::load(path, AUDITOR_KIND, passphrase)?;
                 let f: AuditorFile =
-                    serde_json::from_slice(&plain).map_err(|_| bad("auditor file"))?;
+                    serde_json::from_slice(plain.expose()).map_err(|_| bad("auditor file"))?;
                 let delegation = Delegation::from_bytes(
                     &hex::decode(&f.delegation).map_err(|_| bad("delegation"))?,
                 )
@@ -139,18 +139,23 @@ impl Credentials {
                     .versions
                     .iter()
                     .map(|(v, s)| {
-                        let seed = Zeroizing::new(s.bytes32().ok_or_else(|| bad("epoch seed"))?);
-                        Ok(EpochKey::from_parts(&f.jurisdiction, f.epoch, *v, &seed))
+                        let seed = Secret::new(s.bytes32().ok_or_else(|| bad("epoch seed"))?);
+                        Ok(EpochKey::from_parts(
+                            &f.jurisdiction,
+                            f.epoch,
+                            *v,
+                            seed.expose(),
+                        ))
                     })
                     .collect::<Result<_, KeystoreError>>()?;
-                let signing = Zeroizing::new(
+                let signing = Secret::new(
                     f.signing_seed
                         .bytes32()
                         .ok_or_else(|| bad("signing seed"))?,
                 );
                 Ok(Self::Auditor {
                     keys,
-                    signer: SigningKey::from_seed(&signing),
+                    signer: SigningKey::from_seed(signing.expose()),
                     delegation,
                 })
             }

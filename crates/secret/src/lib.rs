@@ -3,9 +3,11 @@
 //!
 //! Every key type of every crate (spend and view keys, regulator seeds and
 //! epoch keys, DID keys, the credential holder's secret, the regulator-hook
-//! secret, node keys) holds its secret material in a `Secret`, so there is
-//! one place to audit what "wiped" means. It sits below every other crate,
-//! circuits included, and depends on `zeroize` alone.
+//! secret, node keys) holds its secret material in a `Secret`, and so does
+//! every transient buffer (derived AEAD keys, decrypted plaintexts,
+//! passphrases, note encodings), so there is one place to audit what
+//! "wiped" means. It sits below every other crate, circuits included, and
+//! depends on `zeroize` alone.
 
 use std::fmt;
 

@@ -162,7 +162,7 @@ impl Wallet {
             let shared = SharedSecret::receive(self.keys.view_key(), &bundle.tx_public_key);
             let key = OutputNote::payload_key(shared.as_bytes(), index);
             let mut d = base(&r.note, "received");
-            d.payload_key = Some(hex::encode(key.as_ref()));
+            d.payload_key = Some(hex::encode(key.expose()));
             return Ok(d);
         }
         // Sent?

@@ -14,7 +14,6 @@ use std::path::Path;
 use curve25519_dalek::scalar::Scalar;
 use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
 
 use veil_crypto::clsag::{self, RingMember};
 use veil_crypto::commitment::Commitment;
@@ -113,23 +112,23 @@ impl Wallet {
 
     /// A fresh random wallet.
     pub fn generate<R: RngCore + CryptoRng>(rng: &mut R, label: &str) -> Self {
-        let mut seed = Zeroizing::new([0u8; 32]);
-        rng.fill_bytes(seed.as_mut());
-        Self::from_seed(&seed, label)
+        let mut seed = Secret::new([0u8; 32]);
+        rng.fill_bytes(seed.expose_mut());
+        Self::from_seed(seed.expose(), label)
     }
 
     /// Opens a wallet file.
     pub fn load(path: &Path, passphrase: &str) -> Result<Self, WalletError> {
         let plain = keystore::load(path, WALLET_KIND, passphrase)?;
         let file: WalletFile =
-            serde_json::from_slice(&plain).map_err(|e| WalletError::Data(e.to_string()))?;
-        let seed = Zeroizing::new(
+            serde_json::from_slice(plain.expose()).map_err(|e| WalletError::Data(e.to_string()))?;
+        let seed = Secret::new(
             file.seed
                 .bytes32()
                 .ok_or_else(|| WalletError::Data("seed".into()))?,
         );
         Ok(Self {
-            keys: AccountKeys::from_seed(&seed),
+            keys: AccountKeys::from_seed(seed.expose()),
             seed: file.seed.clone(),
             label: file.label.clone(),
             state: file.state.clone(),
@@ -143,10 +142,9 @@ impl Wallet {
             label: self.label.clone(),
             state: self.state.clone(),
         };
-        let plain = Zeroizing::new(
-            serde_json::to_vec(&file).map_err(|e| WalletError::Data(e.to_string()))?,
-        );
-        keystore::save(path, WALLET_KIND, &plain, passphrase, kdf)?;
+        let plain =
+            Secret::new(serde_json::to_vec(&file).map_err(|e| WalletError::Data(e.to_string()))?);
+        keystore::save(path, WALLET_KIND, plain.expose(), passphrase, kdf)?;
         Ok(())
     }
 

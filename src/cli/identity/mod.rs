@@ -439,12 +439,12 @@ pub fn setup(args: &SetupArgs, json: bool) -> anyhow::Result<()> {
 
 fn open(path: &Path) -> anyhow::Result<Identity> {
     let pass = keystore::passphrase(&format!("passphrase for {}: ", path.display()))?;
-    Identity::load(path, &pass).with_context(|| format!("opening {}", path.display()))
+    Identity::load(path, pass.expose()).with_context(|| format!("opening {}", path.display()))
 }
 
 fn save(id: &Identity, path: &Path) -> anyhow::Result<()> {
     let pass = keystore::passphrase(&format!("passphrase for {}: ", path.display()))?;
-    id.save(path, &pass, KdfParams::default())
+    id.save(path, pass.expose(), KdfParams::default())
         .with_context(|| format!("writing {}", path.display()))
 }
 

@@ -26,7 +26,6 @@
 //! refuse non-zero padding, so each plaintext has one encoding.
 
 use curve25519_dalek::scalar::Scalar;
-use zeroize::Zeroizing;
 
 use veil_crypto::keys::{Address, AddressBytes};
 use veil_crypto::payload::{self, OpenError};
@@ -119,7 +118,7 @@ fn check_padding(r: Reader<'_>, total: usize, multiple: usize) -> Result<(), Dec
 }
 
 impl OutputNote {
-    fn encode(&self) -> Result<Zeroizing<Vec<u8>>, EncodeError> {
+    fn encode(&self) -> Result<Secret<Vec<u8>>, EncodeError> {
         let mut w = Writer::with_capacity(OUTPUT_PAD + MAX_MEMO + 128);
         w.u8(NOTE_VERSION);
         w.u64(self.amount);
@@ -170,13 +169,13 @@ impl OutputNote {
             shared,
             &Self::info(index),
             &ad,
-            &self.encode()?,
+            self.encode()?.expose(),
         ))
     }
 
     /// The payload key of output `index` (what a receiver discloses: it
     /// opens this one note and nothing else).
-    pub fn payload_key(shared: &[u8; 32], index: u32) -> Zeroizing<[u8; 56]> {
+    pub fn payload_key(shared: &[u8; 32], index: u32) -> Secret<[u8; 56]> {
         payload::payload_key(shared, &Self::info(index))
     }
 
@@ -189,7 +188,7 @@ impl OutputNote {
     ) -> Result<Self, NoteError> {
         let ad = [key.as_slice(), commitment].concat();
         let plain = payload::open_with_key(payload_key, &ad, ciphertext)?;
-        Ok(Self::decode(&plain)?)
+        Ok(Self::decode(plain.expose())?)
     }
 
     /// Decrypts and parses.
@@ -202,7 +201,7 @@ impl OutputNote {
     ) -> Result<Self, NoteError> {
         let ad = [key.as_slice(), commitment].concat();
         let plain = payload::open(shared, &Self::info(index), &ad, ciphertext)?;
-        Ok(Self::decode(&plain)?)
+        Ok(Self::decode(plain.expose())?)
     }
 }
 
@@ -228,7 +227,7 @@ pub struct RegulatorNote {
 }
 
 impl RegulatorNote {
-    fn encode(&self) -> Result<Zeroizing<Vec<u8>>, EncodeError> {
+    fn encode(&self) -> Result<Secret<Vec<u8>>, EncodeError> {
         let mut w = Writer::with_capacity(MAX_REGULATOR_PAYLOAD);
         w.u8(NOTE_VERSION);
         write_address(&mut w, self.sender);
@@ -264,13 +263,18 @@ impl RegulatorNote {
 
     /// Encrypts the note to `S_reg` with associated data `ad`.
     pub fn seal(&self, shared: &[u8; 32], ad: &[u8; 32]) -> Result<Vec<u8>, EncodeError> {
-        Ok(payload::seal(shared, REGULATOR_INFO, ad, &self.encode()?))
+        Ok(payload::seal(
+            shared,
+            REGULATOR_INFO,
+            ad,
+            self.encode()?.expose(),
+        ))
     }
 
     /// Decrypts and parses.
     pub fn open(shared: &[u8; 32], ad: &[u8; 32], ciphertext: &[u8]) -> Result<Self, NoteError> {
         let plain = payload::open(shared, REGULATOR_INFO, ad, ciphertext)?;
-        Ok(Self::decode(&plain)?)
+        Ok(Self::decode(plain.expose())?)
     }
 }
 
@@ -318,21 +322,21 @@ mod tests {
     #[test]
     fn note_decoder_refuses_bad_plaintexts() {
         let good = note(5, false).encode().unwrap();
-        assert!(OutputNote::decode(&good).is_ok());
-        let mut bad = good.to_vec();
+        assert!(OutputNote::decode(good.expose()).is_ok());
+        let mut bad = good.expose().to_vec();
         *bad.last_mut().unwrap() = 1;
         assert!(OutputNote::decode(&bad).is_err());
-        let mut longer = good.to_vec();
+        let mut longer = good.expose().to_vec();
         longer.extend([0u8; 64]);
         assert!(OutputNote::decode(&longer).is_err());
-        let mut v2 = good.to_vec();
+        let mut v2 = good.expose().to_vec();
         v2[0] = 2;
         assert_eq!(
             OutputNote::decode(&v2).unwrap_err(),
             DecodeError::Version(2)
         );
-        for cut in 0..good.len() {
-            let _ = OutputNote::decode(&good[..cut]);
+        for cut in 0..good.expose().len() {
+            let _ = OutputNote::decode(&good.expose()[..cut]);
         }
     }
 
