@@ -14,8 +14,8 @@ use crate::crypto::signing::SigningKey;
 use crate::identity::local_identity::{Identity, KeyType};
 use crate::identity::tx::{TrustOp, TrustTx};
 use crate::ledger::genesis::{
-    GenesisAsset, GenesisAttribute, GenesisConfig, GenesisCredentialType, GenesisMint,
-    GenesisParticipant, GenesisRegulator, GenesisRegulatorKey,
+    GenesisAsset, GenesisAttribute, GenesisConfig, GenesisCredentialType, GenesisMember,
+    GenesisMint, GenesisParticipant, GenesisRegulator, GenesisRegulatorKey,
 };
 use crate::tx::bundle::build::{BuildError, PlannedOutput};
 use crate::tx::mint::MintPlan;
@@ -59,6 +59,9 @@ pub struct DevNetwork {
     pub genesis: GenesisConfig,
     /// The asset issuer.
     pub issuer: SigningKey,
+    /// The governance committee's one member ("admin mode": its proposals
+    /// pass in the block that carries them).
+    pub committee: SigningKey,
     /// The regulator's master seed.
     pub regulator_seed: [u8; 32],
     /// Bank A's account seed.
@@ -177,6 +180,12 @@ impl DevNetwork {
             })
         })
         .collect::<Result<_, BuildError>>()?;
+        // Drawn last, so the other keys of a seeded network stay as they were.
+        let committee = {
+            let mut s = [0u8; 32];
+            rng.fill_bytes(&mut s);
+            SigningKey::from_seed(&s)
+        };
         let genesis = GenesisConfig {
             root_authority: Some(root_authority.did.to_string()),
             credential_root_window_ms: crate::ledger::chain::DEFAULT_ROOT_WINDOW_MS,
@@ -218,6 +227,12 @@ impl DevNetwork {
             participants,
             mints,
             validators: Vec::new(),
+            committee: vec![GenesisMember {
+                label: "dev-operator".into(),
+                key: hex::encode(committee.public().as_bytes()),
+                weight: 1,
+            }],
+            governance: Default::default(),
         };
         Ok(Self {
             root_authority,
@@ -225,6 +240,7 @@ impl DevNetwork {
             holder,
             genesis,
             issuer,
+            committee,
             regulator_seed,
             bank_a_seed,
             bank_b_seed,
@@ -248,6 +264,8 @@ pub struct DevFiles {
     pub regulator: std::path::PathBuf,
     /// `dev/issuer.keystore`.
     pub issuer: std::path::PathBuf,
+    /// `dev/committee.keystore` (the committee's one member).
+    pub committee: std::path::PathBuf,
     /// `dev/root-authority.identity`.
     pub root_authority: std::path::PathBuf,
     /// `dev/kyc-issuer.identity`.
@@ -266,6 +284,7 @@ impl DevFiles {
             bank_b: d.join("bank-b.wallet"),
             regulator: d.join("regulator.keystore"),
             issuer: d.join("issuer.keystore"),
+            committee: d.join("committee.keystore"),
             root_authority: d.join("root-authority.identity"),
             kyc_issuer: d.join("kyc-issuer.identity"),
             holder: d.join("holder.identity"),
@@ -303,6 +322,14 @@ impl DevNetwork {
             keystore::ISSUER_KIND,
             self.issuer.seed().expose(),
             DEV_ASSET,
+            DEV_PASSPHRASE,
+            kdf,
+        )?;
+        keystore::save_seed(
+            &files.committee,
+            veil_keystore::COMMITTEE_KIND,
+            self.committee.seed().expose(),
+            "dev-operator",
             DEV_PASSPHRASE,
             kdf,
         )?;

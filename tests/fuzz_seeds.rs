@@ -63,6 +63,7 @@ fn make() -> Seeds {
             Transaction::Did(_) => "did",
             Transaction::Trust(_) => "trust",
             Transaction::Credential(_) => "credential",
+            Transaction::Governance(_) => "governance",
         };
         add(
             "transaction",
@@ -99,6 +100,76 @@ fn make() -> Seeds {
                 );
             }
             _ => {}
+        }
+    }
+
+    // Governance: a proposal of every action, a vote, a delegation.
+    {
+        use veil::tx::governance::{Action, Choice, GovTx, Op, Param, Supply};
+        let member = SigningKey::from_seed(&[0x33; 32]);
+        let node = *SigningKey::from_seed(&[0x34; 32]).public();
+        let actions = vec![
+            Action::AddMember {
+                key: node,
+                weight: 2,
+                label: "bank-c".into(),
+            },
+            Action::RemoveMember { key: node },
+            Action::SetWeight {
+                key: node,
+                weight: 3,
+            },
+            Action::RegisterNode {
+                key: node,
+                name: "node4".into(),
+                address: "127.0.0.1:9714".into(),
+                observer: false,
+                bond: 1,
+            },
+            Action::RemoveNode { key: node },
+            Action::AccreditIssuer {
+                asset: "USD".parse().unwrap(),
+                issuer: node,
+            },
+            Action::RevokeIssuer {
+                asset: "USD".parse().unwrap(),
+            },
+            Action::CreateAsset {
+                asset: "USD".parse().unwrap(),
+                name: "US dollar".into(),
+                decimals: 2,
+                issuer: node,
+                supply: Supply::Open,
+            },
+            Action::SetParams {
+                changes: vec![(Param::Quorum, 500_000), (Param::MinRing, 11)],
+            },
+            Action::SetRootAuthority {
+                did: DidId([7; 20]),
+            },
+            Action::Halt { height: 1_000 },
+        ];
+        let mut ops: Vec<Op> = actions
+            .into_iter()
+            .map(|action| Op::Propose {
+                action,
+                memo: "why".into(),
+            })
+            .collect();
+        ops.push(Op::Vote {
+            proposal: 1,
+            choice: Choice::Veto,
+        });
+        ops.push(Op::Delegate { node, amount: 5 });
+        ops.push(Op::Undelegate { node, amount: 5 });
+        for (i, op) in ops.into_iter().enumerate() {
+            let kind = op.kind();
+            let tx = Transaction::Governance(GovTx::sign(&member, 1, op).unwrap());
+            add(
+                "transaction",
+                format!("governance-{i:02}-{kind}"),
+                tx.encode().unwrap(),
+            );
         }
     }
 

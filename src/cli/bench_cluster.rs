@@ -370,6 +370,7 @@ fn measure(
             api_base_port,
             p2p_base_port,
             init_only: true,
+            command: None,
         },
         &mut network,
     )?;

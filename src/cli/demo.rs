@@ -8,8 +8,11 @@
 //! zero knowledge that they are at least 18 and discloses only their
 //! country, the verifier checks it against the ledger's trust list, a
 //! replay is refused, and after the issuer revokes the credential even a
-//! proof against the old tree root is refused; the node restarts and the
-//! state root is unchanged. Any failed step makes the command fail.
+//! proof against the old tree root is refused; the consortium committee
+//! creates a `USD` asset and elects its issuer by proposal (a mint before
+//! the vote is refused, the elected issuer's mint is accepted) and bank A
+//! pays bank B in it; the node restarts and the state root is unchanged.
+//! Any failed step makes the command fail.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -238,7 +241,10 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
     // 5. Credentials.
     let credential = credential_step(&source, &network, &say)?;
 
-    // 6. Restart: same state root.
+    // 6. Governance.
+    let governance = governance_step(&source, &network, &mut a, &mut b, &say)?;
+
+    // 7. Restart: same state root.
     let tip = node.ledger.tip();
     rt.block_on(running.stop())?;
     drop(node);
@@ -249,7 +255,7 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
         "state after restart differs: {tip:?} vs {tip2:?}"
     );
     say(format!(
-        "6. node restarted at height {}: state root {} unchanged",
+        "7. node restarted at height {}: state root {} unchanged",
         tip2.height,
         hex::encode(tip2.state_root)
     ));
@@ -266,6 +272,7 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
             "double_spend_refused": true,
             "regulator": {"amounts_match": amounts_match, "audit_entries": audit_entries},
             "credential": credential,
+            "governance": governance,
             "restart": {"height": tip2.height, "state_root_unchanged": true},
             "state_root": hex::encode(tip2.state_root),
         }));
@@ -273,6 +280,105 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
         println!("ok");
     }
     Ok(())
+}
+
+/// The committee elects an issuer for a new asset, `USD`; the issuer's
+/// mint is refused before the vote and accepted after; bank A pays bank B
+/// in it.
+fn governance_step(
+    source: &HttpSource,
+    network: &DevNetwork,
+    a: &mut Wallet,
+    b: &mut Wallet,
+    say: &dyn Fn(String),
+) -> anyhow::Result<serde_json::Value> {
+    use crate::crypto::signing::SigningKey;
+    use crate::tx::bundle::build::PlannedOutput;
+    use crate::tx::governance::{Action, Supply};
+    use crate::tx::mint::MintPlan;
+    use crate::tx::Transaction;
+
+    let usd = AssetId::new("USD")?;
+    let usd_issuer = SigningKey::generate(&mut OsRng);
+    let regulator_key = source.regulator_key()?;
+    let to = *a.address();
+    let mint = || -> anyhow::Result<Transaction> {
+        let plan = MintPlan {
+            asset: usd.clone(),
+            issuer: &usd_issuer,
+            regulator_key,
+            outputs: (0..16)
+                .map(|_| PlannedOutput {
+                    to,
+                    amount: 10_000, // 100.00 USD
+                    memo: b"USD issuance".to_vec(),
+                })
+                .collect(),
+        };
+        Ok(Transaction::Mint(plan.build(&mut OsRng)?))
+    };
+    let refusal = match source.submit(&mint()?) {
+        Ok(h) => anyhow::bail!("a mint of an asset nobody created was accepted: {h}"),
+        Err(e) => e.to_string(),
+    };
+    let proposal = crate::cli::gov::propose(
+        source,
+        &network.committee,
+        Action::CreateAsset {
+            asset: usd.clone(),
+            name: "US dollar (digital, development)".into(),
+            decimals: 2,
+            issuer: *usd_issuer.public(),
+            supply: Supply::Open,
+        },
+        "create USD and elect its issuer",
+    )?;
+    ensure!(
+        proposal.status == "passed",
+        "the committee's proposal is {}",
+        proposal.status
+    );
+    let (mint_hash, mint_height) =
+        submit_and_wait(source, &mint()?, Duration::from_secs(60)).context("the USD mint")?;
+    let mut quiet = |_: u64, _: u64| {};
+    a.scan(source, 50, &mut quiet)?;
+    let minted = a.balance(&usd).confirmed;
+    ensure!(
+        minted == 160_000,
+        "bank-a holds {minted} USD minor units, expected 160000"
+    );
+    let b_before = b.balance(&usd).confirmed;
+    let pay = a.prepare_transfer(
+        source,
+        &usd,
+        b.address(),
+        25_000,
+        b"USD invoice",
+        10,
+        8,
+        &mut OsRng,
+    )?;
+    let (pay_hash, pay_height) =
+        submit_and_wait(source, &pay, Duration::from_secs(60)).context("the USD payment")?;
+    b.scan(source, 50, &mut quiet)?;
+    let received = b.balance(&usd).confirmed - b_before;
+    ensure!(
+        received == 25_000,
+        "bank-b received {received} USD minor units, expected 25000"
+    );
+    say(format!(
+        "6. governance: a USD mint before any vote was refused ({refusal}); the committee's proposal {} created USD and elected its issuer (passed at height {}); the issuer minted 1,600.00 USD to bank-a (height {mint_height}) and bank-a paid bank-b 250.00 USD (tx {pay_hash}, height {pay_height})",
+        proposal.id,
+        proposal.closed_height.unwrap_or_default(),
+    ));
+    Ok(json!({
+        "ok": true,
+        "mint_before_vote_refused": true,
+        "proposal": proposal.id,
+        "status": proposal.status,
+        "mint": {"tx": mint_hash.to_string(), "height": mint_height, "amount": minted},
+        "payment": {"tx": pay_hash.to_string(), "height": pay_height, "amount": received},
+    }))
 }
 
 /// A KYC credential, a selective-disclosure presentation with an age

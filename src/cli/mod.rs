@@ -12,6 +12,7 @@ pub mod bench_cluster;
 #[cfg(feature = "bench")]
 pub mod bench_ledger;
 pub mod demo;
+pub mod gov;
 pub mod identity;
 pub mod issuer;
 pub mod node;
@@ -75,6 +76,10 @@ pub enum Command {
     Trust(identity::TrustArgs),
     /// Credentials: issue, revoke, request, present, verify.
     Credential(identity::CredentialArgs),
+    /// Governance: the committee's proposals and votes.
+    Gov(gov::GovArgs),
+    /// Validators: register candidates, delegate, list the set.
+    Validator(gov::ValidatorArgs),
     /// Check a disclosure file against the ledger.
     VerifyDisclosure {
         /// The disclosure (JSON).
@@ -130,6 +135,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Did(args) => identity::run_did(args, cli.json),
         Command::Trust(args) => identity::run_trust(args, cli.json),
         Command::Credential(args) => identity::run_credential(args, cli.json),
+        Command::Gov(args) => gov::run(args, cli.json),
+        Command::Validator(args) => gov::run_validator(args, cli.json),
         Command::Demo => demo::run(cli.json),
     }
 }

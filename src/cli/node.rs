@@ -267,6 +267,10 @@ fn banner(
         println!("  bank-b     {}  {}", f.bank_b.display(), addr(&f.bank_b));
         println!("  regulator  {}", f.regulator.display());
         println!("  issuer     {}", f.issuer.display());
+        println!(
+            "  committee  {}  (governance, one member: admin mode)",
+            f.committee.display()
+        );
         let identity = |p: &std::path::Path| {
             crate::identity::local_identity::Identity::load(p, DEV_PASSPHRASE)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
@@ -329,6 +333,13 @@ fn banner(
         println!(
             "  veil credential{api_flag} verify --presentation presentation.json --request request.json"
         );
+        println!();
+        println!("The committee governs the consortium (docs/governance.md):");
+        println!(
+            "  veil gov --keystore {}{api_flag} propose create-asset --asset USD --issuer <Ed25519 key, hex>",
+            f.committee.display()
+        );
+        println!("  veil gov{api_flag} list");
     }
     println!();
     println!("Ctrl-C stops the node; starting it again continues the same chain.");

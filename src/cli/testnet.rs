@@ -42,6 +42,173 @@ pub struct TestnetArgs {
     /// Write keys, genesis and configs, then exit without starting nodes.
     #[arg(long)]
     pub init_only: bool,
+    /// Instead of starting the testnet, change a running one.
+    #[command(subcommand)]
+    pub command: Option<TestnetCommand>,
+}
+
+/// `veil testnet` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum TestnetCommand {
+    /// Add a node to a running testnet: a new node key and config, a
+    /// committee proposal registering it (the dev committee is one member,
+    /// so it passes at once), and the node started; it joins the validator
+    /// set two blocks after the proposal.
+    AddNode {
+        /// An observer: syncs, never votes.
+        #[arg(long)]
+        observer: bool,
+        /// Power the committee grants it.
+        #[arg(long, default_value_t = 1)]
+        bond: u64,
+    },
+}
+
+/// A node added to a testnet by [`prepare_node`].
+#[derive(Debug)]
+pub struct AddedNode {
+    /// Its index `i` (config `DIR/node<i>.toml`).
+    pub index: usize,
+    /// Its node key.
+    pub key: SigningKey,
+    /// Its config file.
+    pub config: PathBuf,
+    /// The config.
+    pub file: NodeFile,
+    /// The committee's proposal that registered it.
+    pub proposal: veil_client::types::ProposalJson,
+}
+
+/// Writes a key and config for one more node of the testnet in
+/// `args.data_dir` and registers it by a committee proposal sent to node
+/// 0 (which must be running); does not start it.
+pub fn prepare_node(args: &TestnetArgs, observer: bool, bond: u64) -> anyhow::Result<AddedNode> {
+    let dir = &args.data_dir;
+    let files = DevFiles::under(dir);
+    anyhow::ensure!(
+        files.genesis.exists() && config_path(dir, 0).exists(),
+        "{} holds no testnet; run `veil testnet` first",
+        dir.display()
+    );
+    let index = (1..64)
+        .find(|i| !config_path(dir, *i).exists())
+        .context("a testnet has at most 64 nodes")?;
+    let existing: Vec<NodeFile> = (0..index)
+        .map(|j| NodeFile::load(&config_path(dir, j)))
+        .collect::<anyhow::Result<_>>()?;
+    let mut peers = Vec::new();
+    for (j, f) in existing.iter().enumerate() {
+        let (seed, _) = keystore::load_seed(
+            &dir.join(format!("node{j}/node.key")),
+            NODE_KEY_KIND,
+            DEV_PASSPHRASE,
+        )?;
+        peers.push(PeerEntry {
+            key: hex::encode(SigningKey::from_seed(seed.expose()).public().as_bytes()),
+            addr: f.listen,
+        });
+    }
+    let port = |base: u16| -> anyhow::Result<SocketAddr> {
+        let port = base
+            .checked_add(u16::try_from(index)?)
+            .context("port out of range")?;
+        Ok(SocketAddr::from(([127, 0, 0, 1], port)))
+    };
+    let key = SigningKey::generate(&mut OsRng);
+    let node_dir = dir.join(format!("node{index}"));
+    std::fs::create_dir_all(&node_dir)?;
+    keystore::save_seed(
+        &node_dir.join("node.key"),
+        NODE_KEY_KIND,
+        key.seed().expose(),
+        &format!("node{index}"),
+        DEV_PASSPHRASE,
+        KdfParams::default(),
+    )?;
+    let file = NodeFile {
+        node_key: PathBuf::from(format!("node{index}/node.key")),
+        listen: port(args.p2p_base_port)?,
+        api: port(args.api_base_port)?,
+        data_dir: PathBuf::from(format!("node{index}")),
+        genesis: PathBuf::from("dev/genesis.toml"),
+        no_sync: false,
+        state_sync_after: crate::consensus::engine::DEFAULT_STATE_SYNC_AFTER,
+        peers,
+    };
+    let config = config_path(dir, index);
+    keystore::write_private(&config, file.to_toml().as_bytes())?;
+    let (seed, _) = keystore::load_seed(
+        &files.committee,
+        veil_keystore::COMMITTEE_KIND,
+        DEV_PASSPHRASE,
+    )?;
+    let committee = SigningKey::from_seed(seed.expose());
+    let source = crate::wallet::client::HttpSource::new(&format!("http://{}", existing[0].api));
+    let proposal = super::gov::propose(
+        &source,
+        &committee,
+        crate::tx::governance::Action::RegisterNode {
+            key: *key.public(),
+            name: format!("node{index}"),
+            address: file.listen.to_string(),
+            observer,
+            bond: if observer { 0 } else { bond },
+        },
+        "veil testnet add-node",
+    )
+    .context("registering the node (is node 0 running?)")?;
+    anyhow::ensure!(
+        proposal.status == "passed",
+        "the registration proposal is {} (a committee of more than one member must vote)",
+        proposal.status
+    );
+    Ok(AddedNode {
+        index,
+        key,
+        config,
+        file,
+        proposal,
+    })
+}
+
+/// `veil testnet add-node`: [`prepare_node`], then starts the node.
+pub fn add_node(args: &TestnetArgs, observer: bool, bond: u64, json: bool) -> anyhow::Result<()> {
+    let added = prepare_node(args, observer, bond)?;
+    let child = spawn(&std::env::current_exe()?, &added.config)?;
+    let from = added.proposal.closed_height.unwrap_or_default() + 2;
+    let key = hex::encode(added.key.public().as_bytes());
+    let log = added.config.with_extension("log");
+    if json {
+        super::print_json(&serde_json::json!({
+            "node": added.index,
+            "key": key,
+            "api": format!("http://{}", added.file.api),
+            "listen": added.file.listen,
+            "config": added.config,
+            "log": log,
+            "pid": child.id(),
+            "proposal": added.proposal.id,
+            "decided_height": added.proposal.closed_height,
+            "in_force_from_height": from,
+        }));
+    } else {
+        println!(
+            "node{} {key} registered by proposal {} (in the set from height {from})",
+            added.index, added.proposal.id
+        );
+        println!(
+            "  API http://{}   QUIC {}   log {}   pid {}",
+            added.file.api,
+            added.file.listen,
+            log.display(),
+            child.id()
+        );
+        println!(
+            "  it syncs from its peers; stop it with kill {}",
+            child.id()
+        );
+    }
+    Ok(())
 }
 
 /// The config file of node `i`.
@@ -90,6 +257,10 @@ pub fn init_with(args: &TestnetArgs, network: &mut DevNetwork) -> anyhow::Result
             name: format!("node{i}"),
             key: hex::encode(k.public().as_bytes()),
             power: 1,
+            address: u16::try_from(i)
+                .ok()
+                .and_then(|i| args.p2p_base_port.checked_add(i))
+                .map_or(String::new(), |port| format!("127.0.0.1:{port}")),
         })
         .collect();
     network.write(&files, KdfParams::default())?;
@@ -171,6 +342,9 @@ pub fn stop(child: &mut Child, grace: Duration) {
 
 /// Runs `veil testnet`.
 pub fn run(args: TestnetArgs, json: bool) -> anyhow::Result<()> {
+    if let Some(TestnetCommand::AddNode { observer, bond }) = args.command {
+        return add_node(&args, observer, bond, json);
+    }
     let configs = init(&args)?;
     let files = DevFiles::under(&args.data_dir);
     let nodes: Vec<NodeFile> = configs

@@ -1,6 +1,7 @@
 //! Shared set-up for the integration tests.
 #![allow(dead_code)]
 
+pub mod cluster;
 pub mod http;
 pub mod node;
 

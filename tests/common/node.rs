@@ -21,8 +21,14 @@ pub struct TestNode {
 
 impl TestNode {
     pub fn start(seed: u64) -> Self {
-        let network =
+        Self::start_with(seed, |_| {})
+    }
+
+    /// Starts a node whose dev genesis `edit` changed first.
+    pub fn start_with(seed: u64, edit: impl FnOnce(&mut DevNetwork)) -> Self {
+        let mut network =
             DevNetwork::generate(&mut ChaCha20Rng::seed_from_u64(seed), 1_700_000_000_000).unwrap();
+        edit(&mut network);
         let dir = tempfile::tempdir().unwrap();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

@@ -6,6 +6,7 @@
 //! request never gets a bare 500 or a panic. The OpenAPI document is served
 //! at `/openapi.json` and checked in as `docs/openapi.json`.
 
+mod governance;
 pub mod identity;
 mod metrics;
 mod regulator;
@@ -167,7 +168,11 @@ fn hex32(s: &str, what: &str) -> Result<[u8; 32], ApiError> {
         identity::issuer_path,
         identity::issuer_commitment,
         identity::verify_presentation,
-        identity::verify_presentations
+        identity::verify_presentations,
+        governance::governance,
+        governance::proposals,
+        governance::proposal,
+        governance::validators
     ),
     components(schemas(
         SubmitRequest,
@@ -205,7 +210,17 @@ fn hex32(s: &str, what: &str) -> Result<[u8; 32], ApiError> {
         identity::VerifiedJson,
         identity::VerifyBatchRequest,
         identity::BatchItemJson,
-        identity::VerifyBatchJson
+        identity::VerifyBatchJson,
+        MemberJson,
+        GovernanceJson,
+        ActionJson,
+        VoteJson,
+        TallyJson,
+        ProposalJson,
+        ProposalsJson,
+        NodeJson,
+        PendingSetJson,
+        ValidatorsJson
     ))
 )]
 pub struct ApiDoc;
@@ -236,6 +251,10 @@ pub fn router(node: Arc<Node>, cluster: Option<ClusterView>) -> Router {
         .route("/v1/audit-log", get(regulator::audit_log))
         .route("/v1/dids/{did}", get(identity::resolve_did))
         .route("/v1/trust-list", get(identity::trust_list))
+        .route("/v1/governance", get(governance::governance))
+        .route("/v1/governance/proposals", get(governance::proposals))
+        .route("/v1/governance/proposals/{id}", get(governance::proposal))
+        .route("/v1/validators", get(governance::validators))
         .route("/v1/issuers/{did}", get(identity::issuer))
         .route(
             "/v1/issuers/{did}/paths/{index}",
@@ -442,9 +461,21 @@ fn block_json(node: &Node, height: u64) -> Result<Option<BlockJson>, ApiError> {
             hex: hex::encode(&bytes),
         });
     }
+    let signers = node
+        .certificate(height)
+        .map_err(ApiError::internal)?
+        .and_then(|b| veil_consensus::codec::decode_commit(&b).ok())
+        .map(|c| {
+            c.commit_signatures
+                .iter()
+                .map(|s| hex::encode(s.address.0))
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(Some(BlockJson {
         header: header_json(&block.header),
         txs,
+        signers,
     }))
 }
 

@@ -24,19 +24,60 @@ pub(crate) async fn metrics(
         )],
         {
             let mut text = node.metrics.encode();
+            let eof = text.ends_with("# EOF\n");
+            if eof {
+                text.truncate(text.len() - "# EOF\n".len());
+            }
+            text.push_str(&governance_metrics(&node));
             if let Some(c) = &cluster {
-                let eof = text.ends_with("# EOF\n");
-                if eof {
-                    text.truncate(text.len() - "# EOF\n".len());
-                }
                 text.push_str(&net_metrics(&c.net));
-                if eof {
-                    text.push_str("# EOF\n");
-                }
+            }
+            if eof {
+                text.push_str("# EOF\n");
             }
             text
         },
     )
+}
+
+/// Validator-set size and power, and proposals by status, read from
+/// ledger state.
+fn governance_metrics(node: &Node) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let set = node.ledger.validators().unwrap_or_default();
+    let voting = set.iter().filter(|(_, p)| *p > 0).count();
+    let power: u64 = set.iter().map(|(_, p)| *p).sum();
+    let _ = writeln!(
+        s,
+        "# HELP veil_validators Validators with voting power for the next block.\n# TYPE veil_validators gauge\nveil_validators {voting}"
+    );
+    let _ = writeln!(
+        s,
+        "# HELP veil_validator_power Total voting power for the next block.\n# TYPE veil_validator_power gauge\nveil_validator_power {power}"
+    );
+    let _ = writeln!(
+        s,
+        "# HELP veil_allowed_nodes Registered nodes (validators, candidates, observers).\n# TYPE veil_allowed_nodes gauge\nveil_allowed_nodes {}",
+        set.len()
+    );
+    let mut by_status: std::collections::BTreeMap<&'static str, u64> = [
+        "voting", "passed", "rejected", "vetoed", "expired", "failed",
+    ]
+    .into_iter()
+    .map(|k| (k, 0))
+    .collect();
+    for p in node.ledger.proposals(usize::MAX).unwrap_or_default() {
+        *by_status.entry(p.status.as_str()).or_default() += 1;
+    }
+    let _ = writeln!(
+        s,
+        "# HELP veil_proposals Governance proposals by status.\n# TYPE veil_proposals gauge"
+    );
+    for (status, n) in by_status {
+        let _ = writeln!(s, "veil_proposals{{status=\"{status}\"}} {n}");
+    }
+    s
 }
 
 /// The network's counters in the exposition format (appended to the

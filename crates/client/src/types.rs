@@ -84,6 +84,10 @@ pub struct BlockJson {
     pub header: HeaderJson,
     /// Transactions.
     pub txs: Vec<BlockTxJson>,
+    /// The node keys (hex) whose precommits are in the block's commit
+    /// certificate (empty on a single dev node, which has none).
+    #[serde(default)]
+    pub signers: Vec<String>,
 }
 
 /// A range of blocks.
@@ -398,4 +402,143 @@ pub struct AuditEntryJson {
 pub struct AuditLogJson {
     /// Entries in height order.
     pub entries: Vec<AuditEntryJson>,
+}
+
+/// A committee member.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct MemberJson {
+    /// Its Ed25519 key, hex.
+    pub key: String,
+    /// Who it is.
+    pub label: String,
+    /// Its voting weight.
+    pub weight: u64,
+    /// Its last governance transaction's sequence (the next is one more).
+    pub sequence: u64,
+    /// What it delegates: node key (hex) → amount.
+    pub delegations: std::collections::BTreeMap<String, u64>,
+}
+
+/// `GET /v1/governance`: the committee and the governed parameters.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct GovernanceJson {
+    /// Whether the chain has a committee (proposals are possible).
+    pub enabled: bool,
+    /// Members, by key.
+    pub committee: Vec<MemberJson>,
+    /// The committee's weight.
+    pub total_weight: u64,
+    /// Parameters by name (shares in parts per million, periods in
+    /// blocks); `halt_height` 0 means none.
+    pub params: std::collections::BTreeMap<String, u64>,
+    /// Ids of the proposals open for votes.
+    pub open: Vec<u64>,
+}
+
+/// What a proposal does.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ActionJson {
+    /// `add-member`, `remove-member`, `set-weight`, `register-node`,
+    /// `remove-node`, `accredit-issuer`, `revoke-issuer`, `create-asset`,
+    /// `set-params`, `set-root-authority` or `halt`.
+    pub kind: String,
+    /// Its fields, as text.
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// A vote.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct VoteJson {
+    /// The member, hex.
+    pub voter: String,
+    /// `yes`, `no`, `abstain` or `veto`.
+    pub choice: String,
+}
+
+/// The weights behind a closed proposal.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct TallyJson {
+    /// Yes.
+    pub yes: u64,
+    /// No.
+    pub no: u64,
+    /// Abstain.
+    pub abstain: u64,
+    /// Veto.
+    pub veto: u64,
+    /// The committee's weight at closing.
+    pub total: u64,
+}
+
+/// A proposal.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProposalJson {
+    /// Its id.
+    pub id: u64,
+    /// The member that proposed it, hex.
+    pub proposer: String,
+    /// What it does.
+    pub action: ActionJson,
+    /// Why.
+    pub memo: String,
+    /// `voting`, `passed`, `rejected`, `vetoed`, `expired` or `failed`.
+    pub status: String,
+    /// The block that opened it.
+    pub submitted_height: u64,
+    /// The last block in which it may be voted on.
+    pub voting_end_height: u64,
+    /// The block that closed it (absent while voting).
+    pub closed_height: Option<u64>,
+    /// The votes, in block order.
+    pub votes: Vec<VoteJson>,
+    /// The final tally (absent while voting).
+    pub tally: Option<TallyJson>,
+}
+
+/// `GET /v1/governance/proposals`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProposalsJson {
+    /// Newest first.
+    pub proposals: Vec<ProposalJson>,
+}
+
+/// A registered node.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct NodeJson {
+    /// Its node key, hex.
+    pub key: String,
+    /// Who runs it.
+    pub name: String,
+    /// Where it listens for QUIC (may be empty).
+    pub address: String,
+    /// Observers never vote.
+    pub observer: bool,
+    /// Power granted by the committee.
+    pub bond: u64,
+    /// Power delegated by members.
+    pub delegated: u64,
+    /// Voting power for the next block (0: not in the validator set).
+    pub power: u64,
+}
+
+/// A validator set scheduled to come into force.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct PendingSetJson {
+    /// The first height it decides.
+    pub activate_at: u64,
+    /// Node key (hex) → power.
+    pub validators: std::collections::BTreeMap<String, u64>,
+}
+
+/// `GET /v1/validators`: who decides the next block, and who may connect.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ValidatorsJson {
+    /// The height these powers decide (the tip + 1).
+    pub height: u64,
+    /// Every registered node (validators, candidates, observers), by key.
+    pub nodes: Vec<NodeJson>,
+    /// The sum of the voting powers.
+    pub total_power: u64,
+    /// The next set, if an election or a proposal changed it.
+    pub pending: Option<PendingSetJson>,
 }

@@ -135,17 +135,31 @@ pub struct Engine {
     rx: mpsc::Receiver<Event>,
 }
 
-/// Reads the validator set that decides `height` from ledger state.
+/// Reads the validator set that decides the next height from ledger
+/// state.
 pub fn validator_set(node: &Node) -> ValidatorSet {
-    let list = node.ledger.validators().unwrap_or_default();
+    set_of(&node.ledger.validators().unwrap_or_default())
+}
+
+/// Counts the validators of `set` missing from the certificate of a block
+/// about to be committed (`veil_validator_missed_signatures`).
+pub fn record_signers(node: &Node, set: &ValidatorSet, cert: &CommitCertificate<Veil>) {
+    let members: Vec<[u8; 32]> = set.validators.iter().map(|v| v.address.0).collect();
+    let signers: Vec<[u8; 32]> = cert.commit_signatures.iter().map(|s| s.address.0).collect();
+    node.metrics.record_signers(&members, &signers);
+}
+
+/// The Malachite validator set of an allow-list: the nodes with power.
+pub fn set_of(powers: &[([u8; 32], u64)]) -> ValidatorSet {
     ValidatorSet::new(
-        list.into_iter()
+        powers
+            .iter()
             .filter(|(_, power)| *power > 0)
             .filter_map(|(key, power)| {
                 Some(super::context::Validator {
-                    address: NodeId(key),
-                    key: VerifyingKey::from_bytes(&key).ok()?,
-                    power,
+                    address: NodeId(*key),
+                    key: VerifyingKey::from_bytes(key).ok()?,
+                    power: *power,
                 })
             })
             .collect(),
@@ -618,6 +632,7 @@ impl Env {
             self.finalized = true;
             return;
         }
+        record_signers(&self.node, &validator_set(&self.node), &cert);
         let block = self
             .candidates
             .lock()

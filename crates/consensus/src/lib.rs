@@ -118,6 +118,26 @@ pub fn start(
         allow,
         handler,
     )?;
+    // Membership follows the ledger: dial nodes registered by governance,
+    // and close the connections of nodes it removed.
+    let source_node = Arc::clone(&node);
+    net.set_peer_source(Arc::new(move || {
+        source_node
+            .ledger
+            .candidates()
+            .map(|c| {
+                c.nodes
+                    .iter()
+                    .filter_map(|n| {
+                        Some(PeerAddr {
+                            key: *n.key.as_bytes(),
+                            addr: n.address.parse().ok()?,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }));
     let gossip_net = net.clone();
     node.set_gossip(Box::new(move |hash, bytes| {
         gossip_net.gossip_tx(hash.0, bytes)
@@ -197,6 +217,25 @@ pub fn start(
                             .insert(m.from, h);
                     }
                     Err(_) => net.disconnect(&m.from, "malformed-status"),
+                }
+            }
+        }));
+    }
+    {
+        let net = net.clone();
+        let mut shutdown = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = shutdown.wait_for(|s| *s) => break,
+                    () = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
+                }
+                let closed = net.enforce_allow_list();
+                if closed > 0 {
+                    tracing::info!(
+                        closed,
+                        "closed connections of nodes removed from the ledger"
+                    );
                 }
             }
         }));

@@ -23,11 +23,17 @@
 //! 1. the snapshot's header at the receiver's tip height hashes to the
 //!    receiver's tip (same chain, same history up to there), and every
 //!    later header links to its parent up to the snapshot's tip `H`;
-//! 2. the commit certificate stored for `H` is for exactly header `H`
-//!    and carries precommits of more than 2/3 of the receiver's
-//!    validator power (the same check block sync makes);
-//! 3. the snapshot's validator set equals the receiver's (no governance
-//!    changes it yet; when it can, the receiver must walk the changes);
+//! 2. every commit certificate from the receiver's tip to `H` is for
+//!    exactly its header and carries precommits of more than 2/3 of the
+//!    power of the validator set in force at its height (the check block
+//!    sync makes);
+//! 3. that set is the receiver's own for the first height; for each later
+//!    height `h` it is the `validator_set` governance record at version
+//!    `h − 1`, proven by a Jellyfish Merkle proof against header `h − 1`'s
+//!    state root (certified by step 2 one height earlier). So a snapshot
+//!    is accepted across any number of governance changes of the set, and
+//!    only along a history whose every set change is certified — a
+//!    removed validator's keys cannot sign an alternative history;
 //! 4. **state root**: the live leaves of the snapshot's state tree (latest
 //!    value of each key at version `≤ H`) are inserted into an empty
 //!    Jellyfish Merkle tree and the resulting root must equal header
@@ -65,6 +71,7 @@ use veil_ledger::tree;
 use veil_ledger::Ledger;
 use veil_net::Network;
 use veil_node::Node;
+use veil_tx::governance::rules::{self as gov, GovState};
 
 /// A snapshot is remade when the newest is this many blocks old.
 pub const REFRESH: u64 = 100;
@@ -382,27 +389,58 @@ pub fn check(node: &Node, dir: &Path) -> Result<u64, SnapshotError> {
         return Err(refused("tip record does not match the headers"));
     }
 
-    // 2. The certificate for the tip, against our validator set.
-    let cert_bytes = store
-        .get(Cf::Certificates, &top.to_be_bytes())?
-        .ok_or_else(|| refused("no commit certificate for the tip"))?;
-    let cert = codec::decode_commit(&cert_bytes)?;
-    if cert.height.0 != top || cert.value_id != parent {
-        return Err(refused("certificate is for another block"));
-    }
+    // 2–3. Every certificate from our tip to its tip, each against the
+    // validator set in force at its height: ours for the first; for each
+    // later height `h`, the `validator_set` record at version `h − 1`,
+    // proven against header `h − 1`'s state root, which the previous step
+    // certified. A history whose set changes were tampered with fails a
+    // proof or a certificate.
     let chain = node.ledger.chain_id()?;
     let chain = veil_wire::block::ChainId::new(&chain)?;
-    engine::verify_commit(
-        &chain,
-        &cert,
-        &engine::validator_set(node),
-        ThresholdParams::default(),
-    )
-    .map_err(|e| SnapshotError::Certificate(Box::new(e)))?;
-
-    // 3. Same validator set.
+    let set_key = tree::key_hash(Cf::Governance, gov::KEY_VALIDATOR_SET);
+    let mut set = engine::validator_set(node);
+    let mut prev_root = node
+        .ledger
+        .header(ours.height)?
+        .ok_or(SnapshotError::NoTipHeader)?
+        .state_root;
+    for h in ours.height + 1..=top {
+        if h > ours.height + 1 {
+            let (value, proof) = tree::prove(store.as_ref(), h - 1, set_key)?;
+            if !tree::verify(prev_root, set_key, value.as_deref(), &proof) {
+                return Err(refused(format!(
+                    "the validator set at height {} is not the certified one",
+                    h - 1
+                )));
+            }
+            let powers = value
+                .as_deref()
+                .map(gov::decode_powers)
+                .transpose()
+                .map_err(|_| refused("malformed validator set"))?
+                .ok_or_else(|| refused(format!("no validator set at height {}", h - 1)))?;
+            set = engine::set_of(&powers);
+        }
+        let x = header(h)?;
+        let cert_bytes = store
+            .get(Cf::Certificates, &h.to_be_bytes())?
+            .ok_or_else(|| refused(format!("no commit certificate for height {h}")))?;
+        let cert = codec::decode_commit(&cert_bytes)?;
+        if cert.height.0 != h || cert.value_id != x.hash() {
+            return Err(refused(format!("certificate {h} is for another block")));
+        }
+        engine::verify_commit(&chain, &cert, &set, ThresholdParams::default())
+            .map_err(|e| SnapshotError::Certificate(Box::new(e)))?;
+        prev_root = x.state_root;
+    }
+    // The set the snapshot says is next is the one its certified state holds.
     let theirs = snap.validators().map_err(SnapshotError::Corrupt)?;
-    if theirs != node.ledger.validators()? {
+    let recorded = snap
+        .gov_record(gov::KEY_VALIDATOR_SET)
+        .map(|v| gov::decode_powers(&v))
+        .transpose()
+        .map_err(|_| refused("malformed validator set"))?;
+    if recorded.is_some_and(|r| r != theirs) {
         return Err(refused("another validator set"));
     }
 

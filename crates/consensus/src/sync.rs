@@ -330,6 +330,7 @@ pub async fn fetch_blocks(
             engine::verify_commit(&chain, &cert, &set, ThresholdParams::default())
                 .map_err(|e| CandidateError::Certificate(Box::new(e)))?;
             let block = re_execute(&node, &header, txs, &std::collections::HashSet::new())?;
+            engine::record_signers(&node, &set, &cert);
             node.commit_block(block, Some(cert_bytes))?;
             committed += 1;
         }

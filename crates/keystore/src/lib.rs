@@ -351,6 +351,8 @@ mod tests {
 pub const REGULATOR_KIND: &str = "regulator";
 /// Keystore kind of issuer keys.
 pub const ISSUER_KIND: &str = "issuer";
+/// Keystore kind of a governance committee member's key.
+pub const COMMITTEE_KIND: &str = "committee";
 
 #[derive(Serialize, Deserialize)]
 struct SeedFile {

@@ -23,6 +23,8 @@ use veil_crypto::clsag::{KeyImage, RingMember};
 use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
 use veil_crypto::signing::VerifyingKey;
 use veil_crypto::stealth::OneTimeKey;
+use veil_tx::governance::rules::{self as gov, Candidates, Committee, GovEffect, GovState};
+use veil_tx::governance::GovParams;
 use veil_tx::pipeline::Effect;
 use veil_tx::registry::{IdentityRecord, Jurisdiction, KeyRecord, Slot};
 use veil_tx::{verify_batch_parallel, AssetId, LedgerView, Rings, Transaction, TxError, TxHash};
@@ -83,6 +85,12 @@ pub struct RegistryUpdates {
     pub root_authority: Option<veil_identity::DidId>,
     /// Credential types defined at genesis.
     pub credential_types: Vec<veil_identity::schema::CredentialType>,
+    /// The governance committee (genesis only; empty: no governance).
+    pub committee: Committee,
+    /// The governed parameters (genesis only).
+    pub gov_params: Option<GovParams>,
+    /// Registered nodes: the genesis validators and observers.
+    pub candidates: Candidates,
 }
 
 /// Where execution time went.
@@ -143,6 +151,21 @@ pub enum ExecError {
     /// Something the block would hold does not fit its encoding.
     #[error("block cannot be encoded: {0}")]
     Encode(#[from] veil_codec::EncodeError),
+    /// The block-level governance step failed (a corrupt record).
+    #[error("governance: {0}")]
+    Governance(TxError),
+    /// More transactions than the governed `max_block_txs`.
+    #[error("block holds {found} transactions, at most {max} allowed")]
+    TooManyTxs {
+        /// The count.
+        found: usize,
+        /// The governed bound.
+        max: u64,
+    },
+    /// A passed software-upgrade proposal stops the chain before this
+    /// height.
+    #[error("the chain halts before height {0} for a software upgrade")]
+    Halted(u64),
 }
 
 /// What a transaction's writes need, computed in parallel ahead of the
@@ -165,6 +188,8 @@ struct Pending<'a> {
     slots: BTreeMap<(Jurisdiction, Slot), KeyRecord>,
     key_index: BTreeMap<RegulatorPublicKey, (Jurisdiction, Slot)>,
     nonces: HashSet<(VerifyingKey, [u8; 16])>,
+    /// The allow-list for the next block, once this block replaced it.
+    validators: Option<Vec<([u8; 32], u64)>>,
     params: ChainParams,
     height: u64,
 }
@@ -269,7 +294,98 @@ impl Pending<'_> {
                 Effect::Identity(e) => {
                     super::identity::write_effects(self, std::slice::from_ref(e))?;
                 }
+                Effect::Gov(g) => self.apply_gov(g)?,
             }
+        }
+        Ok(())
+    }
+
+    /// Effects of the block-level steps (closed proposals, the validator
+    /// schedule): governance and identity effects only.
+    fn apply_block_effects(&mut self, effects: &[Effect]) -> Result<(), StoreError> {
+        for effect in effects {
+            match effect {
+                Effect::Gov(g) => self.apply_gov(g)?,
+                Effect::Identity(e) => {
+                    super::identity::write_effects(self, std::slice::from_ref(e))?;
+                }
+                other => {
+                    tracing::error!(?other, "a block-level step produced a transaction effect");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn delete_auth(&mut self, cf: Cf, key: Vec<u8>) {
+        self.tree.insert(tree::key_hash(cf, &key), None);
+        self.writes.delete(cf, key);
+    }
+
+    fn put_asset(&mut self, id: AssetId, rec: AssetRecord) -> Result<(), StoreError> {
+        let bytes = rec.encode()?;
+        self.put_auth(
+            Cf::Assets,
+            id.as_str().as_bytes().to_vec(),
+            bytes.clone(),
+            bytes,
+        );
+        self.assets.insert(id, rec);
+        Ok(())
+    }
+
+    fn put_validators(&mut self, list: Vec<([u8; 32], u64)>) -> Result<(), StoreError> {
+        for (key, _) in self.current_validators() {
+            if !list.iter().any(|(k, _)| *k == key) {
+                self.delete_auth(Cf::Validators, key.to_vec());
+            }
+        }
+        for (key, power) in &list {
+            let v = power.to_be_bytes().to_vec();
+            self.put_auth(Cf::Validators, key.to_vec(), v.clone(), v);
+        }
+        let set = gov::encode_powers(&list)?;
+        self.put_auth(
+            Cf::Governance,
+            gov::KEY_VALIDATOR_SET.to_vec(),
+            set.clone(),
+            set,
+        );
+        self.validators = Some(list);
+        Ok(())
+    }
+
+    /// The one place governance effects become records.
+    fn apply_gov(&mut self, effect: &GovEffect) -> Result<(), StoreError> {
+        match effect {
+            GovEffect::Record { key, value } => match value {
+                Some(v) => self.put_auth(Cf::Governance, key.clone(), v.clone(), v.clone()),
+                None => self.delete_auth(Cf::Governance, key.clone()),
+            },
+            GovEffect::Asset {
+                asset,
+                issuer,
+                decimals,
+                name,
+            } => self.put_asset(
+                asset.clone(),
+                AssetRecord {
+                    issuer: *issuer,
+                    decimals: *decimals,
+                    name: name.clone(),
+                },
+            )?,
+            GovEffect::Issuer { asset, issuer } => {
+                let current = match self.assets.get(asset) {
+                    Some(a) => Some(a.clone()),
+                    None => self.ledger.asset(asset)?,
+                };
+                if let Some(mut rec) = current {
+                    rec.issuer = *issuer;
+                    self.put_asset(asset.clone(), rec)?;
+                }
+            }
+            GovEffect::Validators(list) => self.put_validators(list.clone())?,
         }
         Ok(())
     }
@@ -375,6 +491,23 @@ impl Pending<'_> {
     }
 }
 
+/// Governance state as this block sees it.
+impl GovState for Pending<'_> {
+    fn gov_record(&self, key: &[u8]) -> Option<Vec<u8>> {
+        match self.writes.get(Cf::Governance, key) {
+            Some(v) => v.map(<[u8]>::to_vec),
+            None => self.ledger.get_or_log(Cf::Governance, key),
+        }
+    }
+
+    fn current_validators(&self) -> Vec<([u8; 32], u64)> {
+        match &self.validators {
+            Some(v) => v.clone(),
+            None => self.ledger.current_validators(),
+        }
+    }
+}
+
 impl LedgerView for Pending<'_> {
     fn output(&self, asset: &AssetId, index: u64) -> Option<RingMember> {
         self.ledger.output(asset, index)
@@ -449,6 +582,20 @@ pub fn execute(
     if genesis == ledger.has_genesis() || (!genesis && ctx.height != ledger.tip().height + 1) {
         return Err(ExecError::NotNext { height: ctx.height });
     }
+    if !genesis {
+        if let Some(halt) = ledger.halt_height() {
+            if ctx.height >= halt {
+                return Err(ExecError::Halted(halt));
+            }
+        }
+        let max = ledger.gov_params()?.max_block_txs;
+        if u64::try_from(txs.len()).unwrap_or(u64::MAX) > max {
+            return Err(ExecError::TooManyTxs {
+                found: txs.len(),
+                max,
+            });
+        }
+    }
     let mut pending = Pending {
         ledger,
         writes: WriteSet::new(),
@@ -461,6 +608,7 @@ pub fn execute(
         slots: BTreeMap::new(),
         key_index: BTreeMap::new(),
         nonces: HashSet::new(),
+        validators: None,
         params: match &registry.params {
             Some(p) => p.clone(),
             None => ledger.params()?,
@@ -493,14 +641,7 @@ pub fn execute(
         }
     }
     for (id, rec) in registry.assets {
-        let bytes = rec.encode()?;
-        pending.put_auth(
-            Cf::Assets,
-            id.as_str().as_bytes().to_vec(),
-            bytes.clone(),
-            bytes,
-        );
-        pending.assets.insert(id, rec);
+        pending.put_asset(id, rec)?;
     }
     for (id, rec) in registry.identities {
         pending.put_identity(id, rec)?;
@@ -517,9 +658,25 @@ pub fn execute(
         effects.extend(registry.credential_types.into_iter().map(Effect::Type));
         super::identity::write_effects(&mut pending, &effects)?;
     }
-    for (key, power) in registry.validators {
-        let v = power.to_be_bytes().to_vec();
-        pending.put_auth(Cf::Validators, key.to_vec(), v.clone(), v);
+    if !registry.validators.is_empty() {
+        let mut list = registry.validators;
+        list.sort_by_key(|(k, _)| *k);
+        pending.put_validators(list)?;
+    }
+    {
+        use veil_codec::Encode as _;
+        let mut put = |key: &[u8], value: Vec<u8>| {
+            pending.put_auth(Cf::Governance, key.to_vec(), value.clone(), value)
+        };
+        if !registry.committee.members.is_empty() {
+            put(gov::KEY_COMMITTEE, registry.committee.encode()?);
+        }
+        if let Some(p) = &registry.gov_params {
+            put(gov::KEY_PARAMS, p.encode()?);
+        }
+        if !registry.candidates.nodes.is_empty() {
+            put(gov::KEY_CANDIDATES, registry.candidates.encode()?);
+        }
     }
     for (name, digest) in registry.participants {
         pending.put_auth(
@@ -625,6 +782,21 @@ pub fn execute(
                 Mode::Propose => rejected.push((hash, error)),
             },
         }
+    }
+    // 5: block-level governance: proposals that close, then the validator
+    // schedule.
+    if !genesis {
+        let gov_err = |e: TxError| ExecError::Governance(e);
+        for id in gov::closing(&pending, ctx.height).map_err(|e| gov_err(e.into()))? {
+            let effects = gov::close(&pending, id, ctx.height).map_err(gov_err)?;
+            pending.apply_block_effects(&effects)?;
+        }
+        let nodes_changed = pending
+            .writes
+            .get(Cf::Governance, gov::KEY_CANDIDATES)
+            .is_some();
+        let effects = gov::end_block(&pending, ctx.height, nodes_changed).map_err(gov_err)?;
+        pending.apply_block_effects(&effects)?;
     }
     let height_bytes = ctx.height.to_be_bytes().to_vec();
     pending.put_auth(

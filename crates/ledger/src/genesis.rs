@@ -41,6 +41,20 @@
 //!
 //! [[identity_tx]]                  # DID creations, accreditations, … (executed first)
 //! tx = "<an encoded, signed identity transaction, hex>"
+//!
+//! [[validator]]                    # consensus nodes (none: a single dev node)
+//! name = "bank-a"
+//! key = "<Ed25519 node key, hex>"
+//! power = 1                        # 0: an observer
+//! address = "127.0.0.1:8800"       # optional: where peers dial it
+//!
+//! [[committee]]                    # the governance committee (none: no governance)
+//! label = "operator"
+//! key = "<Ed25519 public key, hex>"
+//! weight = 1
+//!
+//! [governance]                     # optional: governed parameters by name
+//! voting_period = 100              # (docs/governance.md lists them)
 //! ```
 //!
 //! The initial confidential mints are ordinary signed mint transactions
@@ -65,6 +79,8 @@ use super::records::AssetRecord;
 use super::store::{Cf, StoreError};
 use veil_crypto::keys::{Address, AddressBytes};
 use veil_identity::schema::{Attribute, AttributeKind, CredentialType};
+use veil_tx::governance::rules::{Candidate, Member};
+use veil_tx::governance::{GovParams, Param};
 use veil_tx::registry::{IdentityRecord, Jurisdiction, Slot};
 
 /// `meta` key of the hash of the genesis configuration.
@@ -129,6 +145,22 @@ pub struct GenesisValidator {
     /// Voting power.
     #[serde(default = "default_power")]
     pub power: u64,
+    /// Where it listens for QUIC, `ip:port` (optional).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub address: String,
+}
+
+/// A member of the governance committee.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct GenesisMember {
+    /// Who it is (a bank, a regulator, an operator).
+    #[serde(default)]
+    pub label: String,
+    /// Its Ed25519 public key, hex.
+    pub key: String,
+    /// Its voting weight.
+    #[serde(default = "default_power")]
+    pub weight: u64,
 }
 
 fn default_power() -> u64 {
@@ -221,6 +253,12 @@ pub struct GenesisConfig {
     /// Initial identity transactions (executed before the mints).
     #[serde(default, rename = "identity_tx")]
     pub identity_txs: Vec<GenesisMint>,
+    /// The governance committee (empty: no governance).
+    #[serde(default, rename = "committee", skip_serializing_if = "Vec::is_empty")]
+    pub committee: Vec<GenesisMember>,
+    /// Governed parameters by name (the rest keep their defaults).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub governance: std::collections::BTreeMap<String, u64>,
 }
 
 /// Why a genesis file is unusable.
@@ -300,6 +338,53 @@ impl GenesisConfig {
                 return Err(invalid("validator key", "listed twice"));
             }
             updates.validators.push((key, v.power));
+            if !v.address.is_empty() && !veil_tx::governance::rules::valid_address(&v.address) {
+                return Err(invalid("validator address", "must be ip:port"));
+            }
+            updates.candidates.nodes.push(Candidate {
+                key: VerifyingKey::from_bytes(&key).map_err(|e| invalid("validator key", e))?,
+                name: v
+                    .name
+                    .chars()
+                    .take(veil_tx::governance::MAX_LABEL)
+                    .collect(),
+                address: v.address.clone(),
+                observer: v.power == 0,
+                bond: v.power,
+            });
+        }
+        updates.candidates.nodes.sort_by_key(|c| c.key);
+        for m in &self.committee {
+            let key = VerifyingKey::from_bytes(&hex32("committee key", &m.key)?)
+                .map_err(|e| invalid("committee key", e))?;
+            if m.weight == 0 || m.weight > veil_tx::governance::MAX_WEIGHT {
+                return Err(invalid("committee weight", "1 to 1,000,000,000"));
+            }
+            if m.label.len() > veil_tx::governance::MAX_LABEL {
+                return Err(invalid("committee label", "at most 64 bytes"));
+            }
+            if updates.committee.get(&key).is_some() {
+                return Err(invalid("committee key", "listed twice"));
+            }
+            updates.committee.members.push(Member {
+                key,
+                weight: m.weight,
+                label: m.label.clone(),
+                sequence: 0,
+                delegations: Vec::new(),
+            });
+        }
+        updates.committee.members.sort_by_key(|m| m.key);
+        veil_tx::governance::rules::check_genesis(&updates.committee, &updates.candidates)
+            .map_err(|e| invalid("governance", e))?;
+        if !self.committee.is_empty() || !self.governance.is_empty() {
+            let mut params = GovParams::default();
+            for (name, value) in &self.governance {
+                let p: Param = name.parse().map_err(|e| invalid("governance", e))?;
+                params.set(p, *value);
+            }
+            params.check().map_err(|e| invalid("governance", e))?;
+            updates.gov_params = Some(params);
         }
         for a in &self.assets {
             let id = AssetId::new(&a.id).map_err(|e| invalid("asset id", e))?;

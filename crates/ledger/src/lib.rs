@@ -9,6 +9,7 @@ pub use veil_wire::block;
 pub mod chain;
 pub mod execute;
 pub mod genesis;
+pub mod governance;
 pub mod identity;
 pub mod mempool;
 pub mod records;

@@ -72,6 +72,10 @@ pub enum Cf {
     /// Validators and observers (the peer allow-list): node key → power
     /// u64-be (0 = observer). Consensus state.
     Validators,
+    /// Governance records: committee, parameters, proposals, nodes, the
+    /// scheduled validator set (`veil_tx::governance::rules`). Consensus
+    /// state.
+    Governance,
     /// Commit certificates by height (decided with the block; not state).
     Certificates,
     /// Consensus write-ahead log: height ‖ sequence → entry (node-local).
@@ -84,7 +88,7 @@ pub enum Cf {
 
 impl Cf {
     /// Every column family.
-    pub const ALL: [Cf; 30] = [
+    pub const ALL: [Cf; 31] = [
         Cf::Meta,
         Cf::Headers,
         Cf::Blocks,
@@ -111,6 +115,7 @@ impl Cf {
         Cf::IssuerRoots,
         Cf::Nullifiers,
         Cf::Validators,
+        Cf::Governance,
         Cf::Certificates,
         Cf::ConsensusWal,
         Cf::JmtNodes,
@@ -146,6 +151,7 @@ impl Cf {
             Cf::IssuerRoots => "issuer_roots",
             Cf::Nullifiers => "nullifiers",
             Cf::Validators => "validators",
+            Cf::Governance => "governance",
             Cf::Certificates => "certificates",
             Cf::ConsensusWal => "consensus_wal",
             Cf::JmtNodes => "jmt_nodes",

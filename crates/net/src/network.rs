@@ -162,7 +162,12 @@ struct Inner {
     handler: RequestHandler,
     nonces: Mutex<HashSet<[u8; 32]>>,
     counters: NetCounters,
+    peer_source: Mutex<Option<PeerSource>>,
 }
+
+/// Where peers registered after start-up listen (the ledger's registered
+/// nodes): consulted on every dialing round.
+pub type PeerSource = Arc<dyn Fn() -> Vec<PeerAddr> + Send + Sync>;
 
 /// The running network (cheap to clone).
 #[derive(Clone)]
@@ -198,6 +203,7 @@ impl Network {
                 handler,
                 nonces: Mutex::new(HashSet::new()),
                 counters: NetCounters::default(),
+                peer_source: Mutex::new(None),
             }),
         };
         tokio::spawn(net.clone().accept_loop());
@@ -213,6 +219,30 @@ impl Network {
                 status,
             },
         ))
+    }
+
+    /// Dials, besides the configured peers, those `source` names (the
+    /// lower key of a pair dials, as for configured peers).
+    pub fn set_peer_source(&self, source: PeerSource) {
+        *self
+            .inner
+            .peer_source
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(source);
+    }
+
+    /// Closes the connections of peers the allow-list no longer admits
+    /// (removed from the ledger); returns how many.
+    pub fn enforce_allow_list(&self) -> usize {
+        let gone: Vec<[u8; 32]> = self
+            .peers()
+            .into_iter()
+            .filter(|k| !(self.inner.allow)(k))
+            .collect();
+        for k in &gone {
+            self.disconnect(k, "removed");
+        }
+        gone.len()
     }
 
     /// The bound UDP address.
@@ -375,8 +405,20 @@ impl Network {
     }
 
     async fn dial_loop(self, peers: Vec<PeerAddr>) {
+        let own = *self.inner.key.public().as_bytes();
         loop {
-            for p in &peers {
+            let source = self
+                .inner
+                .peer_source
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
+            let extra: Vec<PeerAddr> = source
+                .map_or_else(Vec::new, |f| f())
+                .into_iter()
+                .filter(|p| own < p.key && !peers.iter().any(|q| q.key == p.key))
+                .collect();
+            for p in peers.iter().chain(extra.iter()) {
                 if self.peer(&p.key).is_some() {
                     continue;
                 }

@@ -518,7 +518,14 @@ impl Node {
         height: u64,
         proposer: [u8; 32],
     ) -> Result<veil_ledger::execute::ExecutedBlock, NodeError> {
-        let batch = self.mempool().oldest(self.config.max_block_txs);
+        // The node's own bound, and the one the committee governs (which
+        // every validator enforces).
+        let governed = self.ledger.gov_params().map_or(usize::MAX, |p| {
+            usize::try_from(p.max_block_txs).unwrap_or(usize::MAX)
+        });
+        let batch = self
+            .mempool()
+            .oldest(self.config.max_block_txs.min(governed));
         let tip = self.ledger.tip();
         if tip.height + 1 != height {
             return Err(NodeError::Exec(ExecError::NotNext { height }));

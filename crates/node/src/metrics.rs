@@ -14,6 +14,13 @@ pub struct Reason {
     pub reason: String,
 }
 
+/// Label of per-validator counters.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ValidatorLabel {
+    /// The validator's node key, hex.
+    pub validator: String,
+}
+
 /// The node's metrics.
 pub struct Metrics {
     registry: Registry,
@@ -37,6 +44,9 @@ pub struct Metrics {
     pub block_seconds: Histogram,
     /// Equivocations (double votes, double proposals) seen in decided heights.
     pub equivocations: Counter,
+    /// Committed blocks whose commit certificate lacks a validator's
+    /// precommit, per validator of the set that decided them.
+    pub missed_signatures: Family<ValidatorLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -53,6 +63,7 @@ impl Default for Metrics {
             verify_seconds: Histogram::new(exponential_buckets(0.0002, 2.0, 14)),
             block_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 14)),
             equivocations: Counter::default(),
+            missed_signatures: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -101,6 +112,11 @@ impl Default for Metrics {
             "Equivocations (double votes or proposals) recorded as evidence",
             m.equivocations.clone(),
         );
+        registry.register(
+            "validator_missed_signatures",
+            "Committed blocks whose certificate (as this node committed it) lacks the validator's precommit",
+            m.missed_signatures.clone(),
+        );
         Self { registry, ..m }
     }
 }
@@ -111,6 +127,20 @@ impl Metrics {
         let mut out = String::new();
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+
+    /// Counts, for a committed block, each validator of the set that
+    /// decided it whose precommit the certificate lacks (and creates the
+    /// counter at 0 for those that signed, so every validator is listed).
+    pub fn record_signers(&self, set: &[[u8; 32]], signers: &[[u8; 32]]) {
+        for v in set {
+            let c = self.missed_signatures.get_or_create(&ValidatorLabel {
+                validator: hex::encode(v),
+            });
+            if !signers.contains(v) {
+                c.inc();
+            }
+        }
     }
 
     /// Counts a refusal.

@@ -126,6 +126,9 @@ pub enum TxError {
     /// An identity transaction breaks an identity rule.
     #[error(transparent)]
     Identity(veil_identity::IdentityError),
+    /// A governance rule refuses the transaction.
+    #[error(transparent)]
+    Governance(crate::governance::rules::GovError),
 }
 
 impl TxError {
@@ -159,6 +162,7 @@ impl TxError {
             Self::AccessScope => "access-scope",
             Self::AccessReplay => "access-replay",
             Self::Identity(e) => e.code(),
+            Self::Governance(e) => e.code(),
         }
     }
 }

@@ -53,6 +53,7 @@ pub struct MemoryLedger {
     identities: BTreeMap<VerifyingKey, IdentityRecord>,
     slots: BTreeMap<(Jurisdiction, Slot), KeyRecord>,
     nonces: BTreeSet<(VerifyingKey, [u8; 16])>,
+    gov: BTreeMap<Vec<u8>, Vec<u8>>,
     /// Height of the next block (tests set it to move between epochs).
     pub height: u64,
     /// Blocks per epoch.
@@ -74,6 +75,14 @@ impl MemoryLedger {
     /// Registers a regulator identity.
     pub fn add_regulator_identity(&mut self, id: VerifyingKey, record: IdentityRecord) {
         self.identities.insert(id, record);
+    }
+
+    /// Sets a governance record (tests of governance rules).
+    pub fn set_gov_record(&mut self, key: &[u8], value: Option<Vec<u8>>) {
+        match value {
+            Some(v) => self.gov.insert(key.to_vec(), v),
+            None => self.gov.remove(key),
+        };
     }
 
     /// Registers `issuer` as the issuer of `asset`.
@@ -228,5 +237,17 @@ impl veil_identity::IdentityState for MemoryLedger {
         _: &veil_circuits::Fr,
     ) -> Option<veil_identity::state::RootRecord> {
         None
+    }
+}
+
+/// Governance records set with [`MemoryLedger::set_gov_record`]; no
+/// validators.
+impl crate::governance::rules::GovState for MemoryLedger {
+    fn gov_record(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.gov.get(key).cloned()
+    }
+
+    fn current_validators(&self) -> Vec<([u8; 32], u64)> {
+        Vec::new()
     }
 }

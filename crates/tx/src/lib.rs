@@ -22,6 +22,7 @@ pub mod batch;
 pub mod bundle;
 pub use veil_codec as codec;
 pub mod error;
+pub mod governance;
 pub mod ledger_view;
 pub mod limits;
 pub mod mint;
@@ -56,6 +57,7 @@ pub const KIND_MINT: u8 = 2;
 pub const KIND_REGISTRY: u8 = 3;
 /// Transaction kind byte of an access-audit record.
 pub const KIND_ACCESS: u8 = 4;
+pub use governance::KIND_GOVERNANCE;
 pub use veil_identity::tx::{KIND_CREDENTIAL, KIND_DID, KIND_TRUST};
 
 /// What every signature over a ledger transaction covers:
@@ -197,6 +199,8 @@ pub enum Transaction {
     Trust(veil_identity::tx::TrustTx),
     /// An issuer's credential operation.
     Credential(veil_identity::tx::CredentialTx),
+    /// A committee member's proposal, vote or delegation.
+    Governance(governance::GovTx),
 }
 
 impl Encode for Transaction {
@@ -231,6 +235,10 @@ impl Encode for Transaction {
             Self::Credential(c) => {
                 w.u8(KIND_CREDENTIAL);
                 c.write(w);
+            }
+            Self::Governance(g) => {
+                w.u8(KIND_GOVERNANCE);
+                g.write(w);
             }
         }
         w.check("transaction size", w.len() - start, 1, limits::MAX_TX_BYTES);
@@ -280,6 +288,7 @@ impl Decode for Transaction {
             KIND_DID => Self::Did(veil_identity::tx::DidTx::read(r)?),
             KIND_TRUST => Self::Trust(veil_identity::tx::TrustTx::read(r)?),
             KIND_CREDENTIAL => Self::Credential(veil_identity::tx::CredentialTx::read(r)?),
+            KIND_GOVERNANCE => Self::Governance(governance::GovTx::read(r)?),
             k => return Err(DecodeError::Kind(k)),
         };
         codec::check_range("transaction size", r.position() - start, 1, cfg.max())?;
@@ -347,9 +356,8 @@ impl Transaction {
                     bundle,
                 }
             }
-            KIND_REGISTRY | KIND_ACCESS | KIND_DID | KIND_TRUST | KIND_CREDENTIAL => {
-                return Ok(None)
-            }
+            KIND_REGISTRY | KIND_ACCESS | KIND_DID | KIND_TRUST | KIND_CREDENTIAL
+            | KIND_GOVERNANCE => return Ok(None),
             k => return Err(DecodeError::Kind(k)),
         };
         r.finish()?;
@@ -377,6 +385,7 @@ impl Transaction {
             Self::Did(_) => "did",
             Self::Trust(_) => "trust",
             Self::Credential(_) => "credential",
+            Self::Governance(_) => "governance",
         }
     }
 
@@ -418,6 +427,7 @@ impl Transaction {
             Self::Did(d) => TxHandler::check_stateless(d, rings),
             Self::Trust(t) => TxHandler::check_stateless(t, rings),
             Self::Credential(c) => TxHandler::check_stateless(c, rings),
+            Self::Governance(g) => TxHandler::check_stateless(g, rings),
         }
     }
 
@@ -440,6 +450,7 @@ impl Transaction {
             Self::Did(d) => TxHandler::check_stateful(d, state, now_ms),
             Self::Trust(t) => TxHandler::check_stateful(t, state, now_ms),
             Self::Credential(c) => TxHandler::check_stateful(c, state, now_ms),
+            Self::Governance(g) => TxHandler::check_stateful(g, state, now_ms),
         }
     }
 

@@ -26,16 +26,19 @@ use veil_identity::state::{apply_credential, apply_did, apply_trust, IdentitySta
 use veil_identity::tx::{CredentialTx, DidTx, TrustTx};
 
 use crate::access::RegulatorRequest;
+use crate::governance::rules::{self as gov, GovEffect, GovState};
+use crate::governance::GovTx;
 use crate::ledger_view::{LedgerView, Rings};
 use crate::mint::Mint;
 use crate::registry::{IdentityRecord, Jurisdiction, KeyRecord, RegulatorKeys, Slot};
 use crate::transfer::Transfer;
 use crate::TxError;
 
-/// Everything a stateful check may read: ledger state and identity state.
-pub trait StateView: LedgerView + IdentityState {}
+/// Everything a stateful check may read: ledger, identity and governance
+/// state.
+pub trait StateView: LedgerView + IdentityState + GovState {}
 
-impl<T: LedgerView + IdentityState> StateView for T {}
+impl<T: LedgerView + IdentityState + GovState> StateView for T {}
 
 /// A state change an accepted transaction makes, as data.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,6 +73,9 @@ pub enum Effect {
     },
     /// An identity state change (DID, trust list, issuer tree).
     Identity(veil_identity::state::Effect),
+    /// A governance state change (committee, proposals, nodes, assets,
+    /// the validator set).
+    Gov(GovEffect),
 }
 
 /// The two checks of one transaction kind.
@@ -94,6 +100,7 @@ impl TxHandler for Transfer {
         _now_ms: u64,
     ) -> Result<Vec<Effect>, TxError> {
         self.check_spends(state)?;
+        gov::check_ring(state, self.inputs.first().map_or(0, |i| i.ring.len()))?;
         let mut effects: Vec<Effect> = self
             .inputs
             .iter()
@@ -115,6 +122,7 @@ impl TxHandler for Mint {
         _now_ms: u64,
     ) -> Result<Vec<Effect>, TxError> {
         Mint::check_stateful(self, state)?;
+        gov::check_mint(state, &self.asset)?;
         Ok(vec![Effect::Outputs])
     }
 }
@@ -223,5 +231,20 @@ impl TxHandler for CredentialTx {
 
     fn check_stateful<V: StateView>(&self, state: &V, now_ms: u64) -> Result<Vec<Effect>, TxError> {
         identity(apply_credential(state, self, now_ms))
+    }
+}
+
+impl TxHandler for GovTx {
+    fn check_stateless(&self, _rings: &Rings) -> Result<(), TxError> {
+        GovTx::check_stateless(self)
+    }
+
+    /// Membership, sequence and the proposal rules: state.
+    fn check_stateful<V: StateView>(
+        &self,
+        state: &V,
+        _now_ms: u64,
+    ) -> Result<Vec<Effect>, TxError> {
+        gov::check(self, state)
     }
 }

@@ -1,0 +1,199 @@
+//! A network of validator processes (`veil node --config` children on
+//! 127.0.0.1), for the cluster tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use veil::cli::testnet::{self, TestnetArgs};
+use veil::crypto::signing::SigningKey;
+use veil::net::{admission, tls};
+use veil::wire::block::ChainId;
+
+use super::http::get;
+
+pub const EXE: &str = env!("CARGO_BIN_EXE_veil");
+
+pub struct Net {
+    pub dir: tempfile::TempDir,
+    pub configs: Vec<PathBuf>,
+    pub apis: Vec<String>,
+    pub quic: Vec<std::net::SocketAddr>,
+    pub children: Vec<Option<Child>>,
+}
+
+impl Drop for Net {
+    fn drop(&mut self) {
+        for c in self.children.iter_mut().flatten() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+pub fn base_port() -> u16 {
+    // Spread concurrent test binaries over the ephemeral range.
+    let n = std::process::id() % 200;
+    20_000 + u16::try_from(n).unwrap() * 100
+}
+
+impl Net {
+    pub fn start(n: usize) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let base = base_port();
+        let args = TestnetArgs {
+            validators: n,
+            data_dir: dir.path().to_path_buf(),
+            api_base_port: base,
+            p2p_base_port: base + 50,
+            init_only: true,
+            command: None,
+        };
+        let configs = testnet::init(&args).unwrap();
+        let files: Vec<_> = configs
+            .iter()
+            .map(|c| veil::node_config::NodeFile::load(c).unwrap())
+            .collect();
+        let mut net = Self {
+            apis: files.iter().map(|f| format!("http://{}", f.api)).collect(),
+            quic: files.iter().map(|f| f.listen).collect(),
+            configs,
+            children: Vec::new(),
+            dir,
+        };
+        for i in 0..n {
+            let child = testnet::spawn(Path::new(EXE), &net.configs[i]).unwrap();
+            net.children.push(Some(child));
+        }
+        net
+    }
+
+    pub fn kill(&mut self, i: usize) {
+        let mut c = self.children[i].take().unwrap();
+        c.kill().unwrap(); // SIGKILL
+        c.wait().unwrap();
+    }
+
+    pub fn restart(&mut self, i: usize) {
+        self.children[i] = Some(testnet::spawn(Path::new(EXE), &self.configs[i]).unwrap());
+    }
+
+    pub fn status(&self, i: usize) -> Option<Value> {
+        // The node may not be listening yet (or any more).
+        let r = ureq::get(&format!("{}/v1/status", self.apis[i]))
+            .timeout(Duration::from_secs(5))
+            .call()
+            .ok()?;
+        r.into_json().ok()
+    }
+
+    pub fn height(&self, i: usize) -> u64 {
+        self.status(i).map_or(0, |s| s["height"].as_u64().unwrap())
+    }
+
+    pub fn wait_height(&self, i: usize, h: u64, within: Duration) {
+        let start = Instant::now();
+        while self.height(i) < h {
+            assert!(
+                start.elapsed() < within,
+                "node{i} did not reach height {h} within {within:?} (at {}); logs:\n{}",
+                self.height(i),
+                (0..self.configs.len())
+                    .map(|j| format!("--- node{j} ---\n{}", self.log(j)))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn log(&self, i: usize) -> String {
+        let text =
+            std::fs::read_to_string(self.configs[i].with_extension("log")).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+
+    pub fn block_hash(&self, i: usize, h: u64) -> String {
+        let (code, body) = get(&format!("{}/v1/blocks/{h}", self.apis[i]));
+        assert_eq!(code, 200, "node{i} block {h}: {body}");
+        format!(
+            "{}/{}",
+            body["header"]["hash"], body["header"]["state_root"]
+        )
+    }
+
+    /// All `nodes` have the same block hash at `h` (and the same state root
+    /// in that header).
+    pub fn agree(&self, nodes: &[usize], h: u64) {
+        let hashes: Vec<String> = nodes.iter().map(|&i| self.block_hash(i, h)).collect();
+        assert!(
+            hashes.windows(2).all(|w| w[0] == w[1]),
+            "block {h} differs: {hashes:?}"
+        );
+    }
+
+    pub fn node_key(&self, i: usize) -> SigningKey {
+        let path = self.dir.path().join(format!("node{i}/node.key"));
+        let (seed, _) = veil::wallet::keystore::load_seed(&path, "node", "dev").unwrap();
+        SigningKey::from_seed(seed.expose())
+    }
+
+    pub fn wallet(&self, name: &str) -> String {
+        self.dir
+            .path()
+            .join(format!("dev/{name}.wallet"))
+            .display()
+            .to_string()
+    }
+
+    pub fn metric(&self, i: usize, name: &str) -> u64 {
+        let text = ureq::get(&format!("{}/metrics", self.apis[i]))
+            .call()
+            .unwrap()
+            .into_string()
+            .unwrap();
+        text.lines()
+            .filter(|l| l.starts_with(name))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    }
+}
+
+pub fn veil(args: &[&str]) -> String {
+    let out = Command::new(EXE)
+        .args(args)
+        .env("VEIL_PASSPHRASE", "dev")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "veil {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A QUIC connection to `addr` with `key`, admitted (or the error).
+pub async fn dial(
+    key: &SigningKey,
+    allow_any: bool,
+    addr: std::net::SocketAddr,
+    chain: &ChainId,
+) -> Result<quinn::Connection, String> {
+    let allow: tls::AllowList = Arc::new(move |_| allow_any);
+    let mut ep = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
+    ep.set_default_client_config(tls::client_config(key, allow).unwrap());
+    let conn = ep
+        .connect(addr, "veil")
+        .map_err(|e| e.to_string())?
+        .await
+        .map_err(|e| e.to_string())?;
+    admission::dial(&conn, key, chain)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(conn)
+}

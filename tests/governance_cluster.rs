@@ -1,0 +1,218 @@
+//! Membership that changes while a real network runs: four validator
+//! processes on 127.0.0.1 (QUIC, Malachite); a fifth node started with its
+//! own config joins by a committee proposal and signs commit certificates
+//! from two blocks after the proposal; a proposal then removes validator 0,
+//! the other four keep committing, node 0's connections are closed and its
+//! handshake is refused. After both changes, node 4 restarted from an
+//! empty database catches up by block sync (every certificate checked
+//! against the set in force at its height), and a node that has only
+//! genesis accepts a state snapshot across both changes but refuses one
+//! whose set-change history was tampered with.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::cluster::{base_port, dial, veil, Net, EXE};
+use common::http::get;
+use serde_json::Value;
+use veil::cli::testnet::{self, TestnetArgs};
+use veil::crypto::signing::SigningKey;
+use veil::wire::block::ChainId;
+
+fn propose(net: &Net, api: usize, args: &[&str]) -> Value {
+    let committee = net.dir.path().join("dev/committee.keystore");
+    let mut all = vec![
+        "--json",
+        "gov",
+        "--keystore",
+        committee.to_str().unwrap(),
+        "--api",
+        &net.apis[api],
+        "propose",
+    ];
+    all.extend_from_slice(args);
+    serde_json::from_str(&veil(&all)).unwrap()
+}
+
+fn validators(net: &Net, i: usize) -> Value {
+    let (code, body) = get(&format!("{}/v1/validators", net.apis[i]));
+    assert_eq!(code, 200);
+    body
+}
+
+fn power_of(v: &Value, key: &str) -> Option<u64> {
+    v["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["key"] == key)
+        .map(|n| n["power"].as_u64().unwrap())
+}
+
+fn signers(net: &Net, i: usize, h: u64) -> Vec<String> {
+    let (code, body) = get(&format!("{}/v1/blocks/{h}", net.apis[i]));
+    assert_eq!(code, 200, "{body}");
+    serde_json::from_value(body["signers"].clone()).unwrap()
+}
+
+/// `veil testnet add-node`'s preparation (key, config, the committee's
+/// registration through node 0), then node 4 started as one of the net's
+/// children.
+fn add_node(net: &mut Net) -> (SigningKey, Value) {
+    let base = base_port();
+    let args = TestnetArgs {
+        validators: 4,
+        data_dir: net.dir.path().to_path_buf(),
+        api_base_port: base,
+        p2p_base_port: base + 50,
+        init_only: false,
+        command: None,
+    };
+    let added = testnet::prepare_node(&args, false, 1).unwrap();
+    assert_eq!(added.index, 4);
+    net.children
+        .push(Some(testnet::spawn(Path::new(EXE), &added.config).unwrap()));
+    net.configs.push(added.config);
+    net.apis.push(format!("http://{}", added.file.api));
+    net.quic.push(added.file.listen);
+    (added.key, serde_json::to_value(&added.proposal).unwrap())
+}
+
+#[test]
+fn a_node_joins_and_a_validator_leaves_while_the_network_runs() {
+    let mut net = Net::start(4);
+    for i in 0..4 {
+        net.wait_height(i, 2, Duration::from_secs(90));
+    }
+    let v = validators(&net, 0);
+    assert_eq!(v["total_power"], 4);
+
+    // A fifth node: key, config and the committee's proposal, then started.
+    let (key4, p) = add_node(&mut net);
+    let hex4 = hex::encode(key4.public().as_bytes());
+    assert_eq!(p["status"], "passed", "{p}");
+    let decided = p["closed_height"].as_u64().unwrap();
+
+    // The set decided at H decides H + 2.
+    net.wait_height(0, decided + 2, Duration::from_secs(60));
+    for i in 0..4 {
+        net.wait_height(i, decided + 1, Duration::from_secs(60));
+    }
+    let v = validators(&net, 0);
+    assert_eq!(power_of(&v, &hex4), Some(1), "{v}");
+    assert_eq!(v["total_power"], 5);
+    assert!(
+        !signers(&net, 0, decided + 1).contains(&hex4),
+        "node4 signed before its set was in force"
+    );
+    // Node 4 syncs and its precommits appear in certificates.
+    let start = Instant::now();
+    let signed_at = loop {
+        let tip = net.height(0);
+        if let Some(h) = (decided + 2..=tip).find(|h| signers(&net, 0, *h).contains(&hex4)) {
+            break h;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "node4 never signed a certificate; its log:\n{}",
+            net.log(4)
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert!(signed_at >= decided + 2);
+    net.wait_height(4, signed_at, Duration::from_secs(60));
+    net.agree(&[0, 1, 2, 3, 4], signed_at);
+
+    // Validator 0 is removed by a proposal submitted to node 1.
+    let key0 = net.node_key(0);
+    let hex0 = hex::encode(key0.public().as_bytes());
+    let p = propose(&net, 1, &["remove-node", "--key", &hex0]);
+    assert_eq!(p["status"], "passed", "{p}");
+    let removed = p["closed_height"].as_u64().unwrap();
+    // The other four keep committing without it.
+    for i in 1..5 {
+        net.wait_height(i, removed + 4, Duration::from_secs(90));
+    }
+    net.agree(&[1, 2, 3, 4], removed + 4);
+    let v = validators(&net, 1);
+    assert_eq!(power_of(&v, &hex0), None, "{v}");
+    assert_eq!(v["total_power"], 4);
+    assert!(!signers(&net, 1, removed + 3).contains(&hex0));
+    // Its connections were closed, and a new handshake is refused.
+    let start = Instant::now();
+    while net.metric(1, "veil_peer_refusals_total{reason=\"removed\"}") == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "node0 still connected"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (_, status) = get(&format!("{}/v1/status", net.apis[1]));
+    assert!(
+        !status["peers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["key"] == hex0.as_str()),
+        "node1 still lists node0 as a peer: {status}"
+    );
+    let chain = ChainId::new(status["chain_id"].as_str().unwrap()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let refused = rt.block_on(dial(&key0, true, net.quic[1], &chain));
+    assert!(refused.is_err(), "node0 was admitted again");
+
+    // Node 4 from an empty database: block sync across both changes.
+    let dir = net.dir.path().to_path_buf();
+    net.kill(4);
+    // While it is down, node 1 counts its missing precommits.
+    let missed = format!("veil_validator_missed_signatures_total{{validator=\"{hex4}\"}}");
+    let before = net.metric(1, &missed);
+    let h = net.height(1);
+    net.wait_height(1, h + 3, Duration::from_secs(60));
+    assert!(
+        net.metric(1, &missed) >= before + 2,
+        "missed precommits not counted"
+    );
+    std::fs::remove_dir_all(dir.join("node4/db")).unwrap();
+    let target = net.height(1);
+    net.restart(4);
+    net.wait_height(4, target, Duration::from_secs(90));
+    net.agree(&[1, 4], target);
+
+    // State sync across both changes, checked by a node with only genesis.
+    use veil::consensus::snapshot;
+    use veil::ledger::store::{Cf, RocksStore, StateWrite, WriteSet};
+    use veil::ledger::tree;
+    use veil::tx::governance::rules::{encode_powers, KEY_VALIDATOR_SET};
+    net.kill(4);
+    let genesis =
+        veil::ledger::genesis::GenesisConfig::load(&dir.join("dev/genesis.toml")).unwrap();
+    let fresh =
+        veil::node::Node::open(veil::node::NodeConfig::new(dir.join("fresh"), genesis)).unwrap();
+    let source = RocksStore::open(&dir.join("node4/db"), false).unwrap();
+    source.checkpoint(&dir.join("snap-ok")).unwrap();
+    let top =
+        snapshot::check(&fresh, &dir.join("snap-ok")).expect("a snapshot across two set changes");
+    assert!(top >= target);
+    // The history rewritten so node 0 alone holds the power from the block
+    // that brought node 4 in: refused.
+    source.checkpoint(&dir.join("snap-forged")).unwrap();
+    {
+        let forged = RocksStore::open(&dir.join("snap-forged"), false).unwrap();
+        let set = encode_powers(&[(*key0.public().as_bytes(), 1)]).unwrap();
+        let kh = tree::key_hash(Cf::Governance, KEY_VALIDATOR_SET);
+        let mut key = kh.0.to_vec();
+        key.extend_from_slice(&(decided + 1).to_be_bytes());
+        let mut w = WriteSet::new();
+        w.put(Cf::JmtValues, key, [&[1u8][..], &set].concat());
+        forged.write(w).unwrap();
+    }
+    let r = snapshot::check(&fresh, &dir.join("snap-forged"));
+    assert!(
+        r.as_ref().is_err_and(snapshot::SnapshotError::is_refusal)
+            && format!("{r:?}").contains("validator set"),
+        "a forged set-change history was accepted, or refused for another reason: {r:?}"
+    );
+}
