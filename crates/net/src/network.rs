@@ -419,7 +419,8 @@ impl Network {
                 .filter(|p| own < p.key && !peers.iter().any(|q| q.key == p.key))
                 .collect();
             for p in peers.iter().chain(extra.iter()) {
-                if self.peer(&p.key).is_some() {
+                // Never dial a key the ledger does not (or no longer) admit.
+                if self.peer(&p.key).is_some() || !(self.inner.allow)(&p.key) {
                     continue;
                 }
                 let connecting = match self.inner.endpoint.connect(p.addr, "veil") {

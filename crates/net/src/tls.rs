@@ -21,8 +21,11 @@
 //! can disagree with the ledger and that must be run, protected and revoked
 //! from; pinning keys makes admission and removal one ledger write.
 //!
-//! The allow-list is consulted once, during the handshake. A key removed
-//! later keeps its open connections until the node closes them.
+//! The allow-list is consulted during every handshake: session resumption
+//! is off on both sides, because a resumed TLS 1.3 session skips
+//! certificate verification and the allow-list (ledger state) may have
+//! dropped the key since. A key removed later keeps its open connections
+//! until the node closes them (`Network::enforce_allow_list`).
 //!
 //! TLS only proves which key is on the other end of this QUIC connection.
 //! The node then binds the connection to its admission handshake by signing
@@ -163,6 +166,10 @@ pub fn server_config(key: &SigningKey, allow: AllowList) -> Result<quinn::Server
         .with_client_cert_verifier(Arc::new(verifier))
         .with_cert_resolver(Arc::new(SingleCertAndKey::from(certified)));
     tls.alpn_protocols = vec![ALPN.to_vec()];
+    // No resumption: a resumed session skips certificate verification, and
+    // the allow-list (ledger state) may have dropped the key since.
+    tls.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+    tls.send_tls13_tickets = 0;
     let mut config = quinn::ServerConfig::with_crypto(Arc::new(QuicServerConfig::try_from(tls)?));
     config.transport_config(transport());
     Ok(config)
@@ -180,6 +187,7 @@ pub fn client_config(key: &SigningKey, allow: AllowList) -> Result<quinn::Client
         .with_client_cert_resolver(Arc::new(SingleCertAndKey::from(certified)));
     tls.alpn_protocols = vec![ALPN.to_vec()];
     tls.enable_sni = false;
+    tls.resumption = rustls::client::Resumption::disabled();
     let mut config = quinn::ClientConfig::new(Arc::new(QuicClientConfig::try_from(tls)?));
     config.transport_config(transport());
     Ok(config)

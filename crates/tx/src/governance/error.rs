@@ -1,0 +1,156 @@
+//! Why a governance transaction, or a mint or transfer against a governed
+//! rule, was refused: one variant per check, with a stable
+//! [`GovError::code`] for the API's problem+json.
+
+use super::{MAX_CANDIDATES, MAX_DELEGATIONS, MAX_MEMBERS, MAX_OPEN};
+use crate::TxError;
+
+/// Why a governance transaction (or a mint or transfer, against a
+/// governed rule) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GovError {
+    /// The member's signature does not verify.
+    #[error("governance signature does not verify")]
+    Signature,
+    /// The chain has no committee.
+    #[error("this chain has no governance committee")]
+    NoCommittee,
+    /// The signer is not a committee member.
+    #[error("signer is not a committee member")]
+    NotMember,
+    /// Out of sequence (replayed or skipped).
+    #[error("governance sequence {found}, expected {expected}")]
+    Sequence {
+        /// The next sequence.
+        expected: u64,
+        /// The one found.
+        found: u64,
+    },
+    /// No such proposal.
+    #[error("no proposal {0}")]
+    UnknownProposal(u64),
+    /// The proposal's voting period is over.
+    #[error("proposal {0} is closed")]
+    Closed(u64),
+    /// The member voted on this proposal already.
+    #[error("this member already voted on proposal {0}")]
+    DoubleVote(u64),
+    /// Too many proposals open.
+    #[error("{MAX_OPEN} proposals are open already")]
+    TooManyOpen,
+    /// The key is a member already.
+    #[error("already a committee member")]
+    AlreadyMember,
+    /// The key is not a member.
+    #[error("not a committee member")]
+    UnknownMember,
+    /// The committee would be empty.
+    #[error("the committee cannot lose its last member")]
+    LastMember,
+    /// The committee is full.
+    #[error("the committee has {MAX_MEMBERS} members already")]
+    CommitteeFull,
+    /// A weight of zero.
+    #[error("weights and amounts must be positive")]
+    Zero,
+    /// A weight below what the member has delegated.
+    #[error("the member has delegated more than the new weight; undelegate first")]
+    WeightDelegated,
+    /// The node is registered already.
+    #[error("node is registered already")]
+    NodeRegistered,
+    /// No such node.
+    #[error("no such validator candidate or observer")]
+    UnknownNode,
+    /// Too many nodes.
+    #[error("{MAX_CANDIDATES} nodes are registered already")]
+    TooManyNodes,
+    /// Removing the node would leave no validator.
+    #[error("the network cannot lose its last validator")]
+    LastValidator,
+    /// An observer with a bond.
+    #[error("an observer has no bond and takes no delegations")]
+    Observer,
+    /// The node address is not `ip:port`.
+    #[error("node address must be ip:port")]
+    Address,
+    /// No such asset.
+    #[error("no such asset")]
+    UnknownAsset,
+    /// The asset exists.
+    #[error("the asset exists already")]
+    AssetExists,
+    /// The DID is not on the ledger.
+    #[error("no such DID on the ledger")]
+    UnknownDid,
+    /// A halt height not in the future.
+    #[error("halt height must be above the current height")]
+    HaltHeight,
+    /// More delegated than the member's weight.
+    #[error("a member delegates at most its own weight")]
+    OverDelegated,
+    /// Undelegating more than delegated.
+    #[error("undelegating more than is delegated to that node")]
+    NotDelegated,
+    /// Too many delegations.
+    #[error("a member delegates to at most {MAX_DELEGATIONS} nodes")]
+    TooManyDelegations,
+    /// Minting of the asset is closed.
+    #[error("minting of this asset is closed by the committee")]
+    MintClosed,
+    /// A ring smaller than the governed minimum.
+    #[error("ring size {found} is below the minimum {min}")]
+    RingTooSmall {
+        /// The minimum.
+        min: u64,
+        /// The ring size found.
+        found: u64,
+    },
+    /// A governance record does not decode.
+    #[error("governance record {0} is corrupt")]
+    Corrupt(&'static str),
+}
+
+impl GovError {
+    /// A stable short identifier, used as the problem type in the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Signature => "bad-governance-signature",
+            Self::NoCommittee => "no-committee",
+            Self::NotMember => "not-member",
+            Self::Sequence { .. } => "governance-sequence",
+            Self::UnknownProposal(_) => "unknown-proposal",
+            Self::Closed(_) => "proposal-closed",
+            Self::DoubleVote(_) => "double-vote",
+            Self::TooManyOpen => "too-many-proposals",
+            Self::AlreadyMember => "already-member",
+            Self::UnknownMember => "unknown-member",
+            Self::LastMember => "last-member",
+            Self::CommitteeFull => "committee-full",
+            Self::Zero => "zero-weight",
+            Self::WeightDelegated => "weight-delegated",
+            Self::NodeRegistered => "node-registered",
+            Self::UnknownNode => "unknown-node",
+            Self::TooManyNodes => "too-many-nodes",
+            Self::LastValidator => "last-validator",
+            Self::Observer => "observer-bond",
+            Self::Address => "bad-node-address",
+            Self::UnknownAsset => "unknown-asset",
+            Self::AssetExists => "asset-exists",
+            Self::UnknownDid => "unknown-did",
+            Self::HaltHeight => "halt-height",
+            Self::OverDelegated => "over-delegated",
+            Self::NotDelegated => "not-delegated",
+            Self::TooManyDelegations => "too-many-delegations",
+            Self::MintClosed => "mint-closed",
+            Self::RingTooSmall { .. } => "ring-too-small",
+            Self::Corrupt(_) => "corrupt-state",
+        }
+    }
+}
+
+impl From<GovError> for TxError {
+    fn from(e: GovError) -> Self {
+        TxError::Governance(e)
+    }
+}
