@@ -279,3 +279,27 @@ fn identity_effects_of_a_block_are_seen_by_its_later_transactions() {
     assert!(block.txs.is_empty());
     assert_eq!(block.rejected.len(), 2);
 }
+
+/// A genesis with more validators than the default `max_validators` keeps
+/// them all: the first election must not shrink the set; the set is also
+/// the one `validator_set` record.
+#[test]
+fn genesis_validators_survive_the_first_election() {
+    use veil::crypto::signing::SigningKey;
+    use veil::ledger::genesis::GenesisValidator;
+    use veil::tx::governance::rules::{decode_powers, GovState, KEY_VALIDATOR_SET};
+    let mut network = network();
+    network.genesis.validators = (0..25u8)
+        .map(|i| GenesisValidator {
+            name: format!("node{i}"),
+            key: hex::encode(SigningKey::from_seed(&[i + 1; 32]).public().as_bytes()),
+            power: 1,
+            address: String::new(),
+        })
+        .collect();
+    let c = chain(Arc::new(MemoryStore::new()), network);
+    assert_eq!(c.ledger.gov_params().unwrap().max_validators, 25);
+    let record = decode_powers(&c.ledger.gov_record(KEY_VALIDATOR_SET).unwrap()).unwrap();
+    assert_eq!(record, c.ledger.validators().unwrap());
+    assert_eq!(record.len(), 25);
+}

@@ -377,8 +377,14 @@ impl GenesisConfig {
         updates.committee.members.sort_by_key(|m| m.key);
         veil_tx::governance::rules::check_genesis(&updates.committee, &updates.candidates)
             .map_err(|e| invalid("governance", e))?;
-        if !self.committee.is_empty() || !self.governance.is_empty() {
+        if !self.committee.is_empty() || !self.governance.is_empty() || !self.validators.is_empty()
+        {
             let mut params = GovParams::default();
+            // The first election must not shrink the genesis set: unless
+            // genesis says otherwise, the set may be as large as it.
+            let listed = u64::try_from(self.validators.iter().filter(|v| v.power > 0).count())
+                .unwrap_or(u64::MAX);
+            params.max_validators = params.max_validators.max(listed);
             for (name, value) in &self.governance {
                 let p: Param = name.parse().map_err(|e| invalid("governance", e))?;
                 params.set(p, *value);
