@@ -289,11 +289,7 @@ impl ProposeCommand {
                     let v: u64 = value
                         .parse()
                         .with_context(|| format!("--set {s}: value must be an integer"))?;
-                    let (min, max) = p.range();
-                    anyhow::ensure!(
-                        (min..=max).contains(&v),
-                        "--set {s}: {name} must be {min} to {max}"
-                    );
+                    p.check(v).with_context(|| format!("--set {s}"))?;
                     changes.push((p, v));
                 }
                 changes.sort_by_key(|(p, _)| *p);

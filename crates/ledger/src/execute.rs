@@ -583,12 +583,11 @@ pub fn execute(
         return Err(ExecError::NotNext { height: ctx.height });
     }
     if !genesis {
-        if let Some(halt) = ledger.halt_height() {
-            if ctx.height >= halt {
-                return Err(ExecError::Halted(halt));
-            }
+        let governed = ledger.gov_params()?;
+        if governed.halt_height > 0 && ctx.height >= governed.halt_height {
+            return Err(ExecError::Halted(governed.halt_height));
         }
-        let max = ledger.gov_params()?.max_block_txs;
+        let max = governed.max_block_txs;
         if u64::try_from(txs.len()).unwrap_or(u64::MAX) > max {
             return Err(ExecError::TooManyTxs {
                 found: txs.len(),

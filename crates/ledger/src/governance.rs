@@ -89,13 +89,4 @@ impl Ledger {
         all.truncate(limit);
         Ok(all)
     }
-
-    /// The first height the chain does not commit (a passed software
-    /// upgrade halt), if any.
-    pub fn halt_height(&self) -> Option<u64> {
-        self.gov_params()
-            .ok()
-            .map(|p| p.halt_height)
-            .filter(|h| *h > 0)
-    }
 }

@@ -412,8 +412,7 @@ impl Encode for Action {
                     w.fail("parameter changes", "strictly increasing by parameter");
                 }
                 for (p, v) in changes {
-                    let (min, max) = p.range();
-                    if *v < min || *v > max {
+                    if p.check(*v).is_err() {
                         w.fail(p.name(), "out of range");
                     }
                     w.u8(p.tag());
@@ -496,15 +495,7 @@ impl Decode for Action {
                 for _ in 0..n {
                     let p = Param::from_tag(r.u8("parameter")?)?;
                     let v = r.u64(p.name())?;
-                    let (min, max) = p.range();
-                    if v < min || v > max {
-                        return Err(DecodeError::OutOfRange {
-                            what: p.name(),
-                            found: v,
-                            min,
-                            max,
-                        });
-                    }
+                    p.check(v)?;
                     if changes.last().is_some_and(|(last, _)| *last >= p) {
                         return Err(invalid(
                             "parameter changes",

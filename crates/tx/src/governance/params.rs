@@ -73,6 +73,20 @@ impl Param {
         }
     }
 
+    /// Refuses a value outside [`Param::range`].
+    pub fn check(self, v: u64) -> Result<(), DecodeError> {
+        let (min, max) = self.range();
+        if v < min || v > max {
+            return Err(DecodeError::OutOfRange {
+                what: self.name(),
+                found: v,
+                min,
+                max,
+            });
+        }
+        Ok(())
+    }
+
     /// The accepted range of values.
     pub fn range(self) -> (u64, u64) {
         match self {
@@ -169,16 +183,7 @@ impl GovParams {
     /// Checks every value against its range.
     pub fn check(&self) -> Result<(), DecodeError> {
         for p in Param::ALL {
-            let (min, max) = p.range();
-            let v = self.get(p);
-            if v < min || v > max {
-                return Err(DecodeError::OutOfRange {
-                    what: p.name(),
-                    found: v,
-                    min,
-                    max,
-                });
-            }
+            p.check(self.get(p))?;
         }
         Ok(())
     }

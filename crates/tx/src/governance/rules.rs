@@ -51,10 +51,7 @@ pub fn committee(state: &impl GovState) -> Result<Committee, GovError> {
 
 /// The parameters (defaults until genesis or a proposal writes them).
 pub fn params(state: &impl GovState) -> Result<GovParams, GovError> {
-    match state.gov_record(KEY_PARAMS) {
-        None => Ok(GovParams::default()),
-        Some(b) => GovParams::decode(&b).map_err(|_| GovError::Corrupt("params")),
-    }
+    load(state, KEY_PARAMS, "params")
 }
 
 /// The registered nodes.
