@@ -4,11 +4,12 @@
 //! One scenario, in order (each step needs the previous one's state):
 //! agreement on a transfer submitted to one node; a SIGKILLed validator
 //! does not stop the other three; a stranger's key cannot connect; a peer
-//! sending garbage or oversized frames is disconnected; an equivocating
+//! sending garbage or oversized frames is disconnected; the killed node
+//! restarts, syncs and agrees; with two of four down nothing commits; with
+//! three back (one by state sync), blocks commit again; an equivocating
 //! validator (driven from this test with that validator's key: two
-//! proposals and two prevotes for one height) breaks nothing and is
-//! recorded; the killed node restarts, syncs and agrees; with two of four
-//! down nothing commits; with three back, blocks commit again.
+//! proposals and two prevotes for one height) breaks nothing, its double
+//! votes go on the ledger and it is tombstoned and leaves the set.
 
 mod common;
 
@@ -164,34 +165,7 @@ fn four_validators_agree_tolerate_one_fault_and_halt_without_quorum() {
             closed_within(&conn, Duration::from_secs(5)).await,
             "unknown channel not refused"
         );
-
-        // Equivocation: two proposals and two prevotes per round for the
-        // next heights, to every live node.
-        let mut conns = Vec::new();
-        for i in 0..3 {
-            conns.push(dial(&key3, true, net.quic[i], &chain).await.unwrap());
-        }
-        let next = net.status(0).unwrap()["consensus"]["height"]
-            .as_u64()
-            .unwrap();
-        for height in next..next + 3 {
-            equivocate(&conns, &key3, &chain, height).await;
-        }
-        tokio::time::sleep(Duration::from_secs(4)).await;
-        for c in conns {
-            c.close(0u32.into(), b"done");
-        }
     });
-    let after = net.height(0);
-    net.wait_height(0, after + 2, Duration::from_secs(30));
-    let recorded: u64 = (0..3)
-        .map(|i| {
-            net.status(i).unwrap()["consensus"]["equivocations"]
-                .as_u64()
-                .unwrap()
-        })
-        .sum();
-    assert!(recorded > 0, "equivocation evidence not recorded");
     assert!(net.metric(0, "veil_peer_refusals_total") >= 1);
     let top = net.height(0).min(net.height(1)).min(net.height(2));
     net.agree(&[0, 1, 2], top);
@@ -241,6 +215,64 @@ fn four_validators_agree_tolerate_one_fault_and_halt_without_quorum() {
         .try_wait()
         .unwrap()
         .is_none());
+
+    // node3's key (node3 is down) equivocates: two proposals and two
+    // prevotes per round for the next heights, to every live node. The
+    // double votes go into the next block's commit record: node3 is
+    // tombstoned, leaves the set two blocks later, and the other three
+    // keep committing without it.
+    let key3 = net.node_key(3);
+    rt.block_on(async {
+        let mut conns = Vec::new();
+        for i in 0..3 {
+            conns.push(dial(&key3, true, net.quic[i], &chain).await.unwrap());
+        }
+        let next = net.status(0).unwrap()["consensus"]["height"]
+            .as_u64()
+            .unwrap();
+        for height in next..next + 3 {
+            equivocate(&conns, &key3, &chain, height).await;
+        }
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        for c in conns {
+            c.close(0u32.into(), b"done");
+        }
+    });
+    let after = net.height(0);
+    net.wait_height(0, after + 2, Duration::from_secs(30));
+    let recorded: u64 = (0..3)
+        .map(|i| {
+            net.status(i).unwrap()["consensus"]["equivocations"]
+                .as_u64()
+                .unwrap()
+        })
+        .sum();
+    assert!(recorded > 0, "equivocation evidence not recorded");
+    let k3 = hex::encode(key3.public().as_bytes());
+    let node3 = |i: usize| {
+        let (_, v) = get(&format!("{}/v1/validators", net.apis[i]));
+        v["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["key"] == k3.as_str())
+            .cloned()
+            .unwrap()
+    };
+    let started = std::time::Instant::now();
+    while !(node3(0)["jail"]["tombstoned"] == true && node3(0)["power"] == 0) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "node3 not tombstoned: {}",
+            node3(0)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(node3(1)["jail"]["reason"], "double-sign");
+    let h = net.height(0);
+    net.wait_height(0, h + 2, Duration::from_secs(30));
+    net.wait_height(2, h + 2, Duration::from_secs(30));
+    net.agree(&[0, 1, 2], h + 2);
 
     // Clean shutdown on SIGTERM.
     for i in 0..3 {

@@ -55,16 +55,7 @@ fn make() -> Seeds {
 
     add("transaction", "transfer-vector-v1".into(), vector_tx());
     for (i, tx) in txs.iter().enumerate() {
-        let kind = match tx {
-            Transaction::Transfer(_) => "transfer",
-            Transaction::Mint(_) => "mint",
-            Transaction::RegulatorKeys(_) => "regulator-keys",
-            Transaction::Access(_) => "access",
-            Transaction::Did(_) => "did",
-            Transaction::Trust(_) => "trust",
-            Transaction::Credential(_) => "credential",
-            Transaction::Governance(_) => "governance",
-        };
+        let kind = tx.kind();
         add(
             "transaction",
             format!("genesis-{i:02}-{kind}"),
@@ -162,6 +153,7 @@ fn make() -> Seeds {
         });
         ops.push(Op::Delegate { node, amount: 5 });
         ops.push(Op::Undelegate { node, amount: 5 });
+        ops.push(Op::Unjail { node });
         for (i, op) in ops.into_iter().enumerate() {
             let kind = op.kind();
             let tx = Transaction::Governance(GovTx::sign(&member, 1, op).unwrap());
@@ -171,6 +163,28 @@ fn make() -> Seeds {
                 tx.encode().unwrap(),
             );
         }
+    }
+
+    // A commit record with a signature and a double vote.
+    {
+        use veil::tx::governance::liveness::{CommitRecord, DoubleVote};
+        let tx = Transaction::Commit(CommitRecord {
+            height: 41,
+            round: 2,
+            block: [0x41; 32],
+            signatures: vec![([1; 32], [2; 64]), ([3; 32], [4; 64])],
+            evidence: vec![DoubleVote {
+                validator: [3; 32],
+                precommit: true,
+                height: 40,
+                round: 0,
+                first: None,
+                first_signature: [5; 64],
+                second: Some([6; 32]),
+                second_signature: [7; 64],
+            }],
+        });
+        add("transaction", "commit-record".into(), tx.encode().unwrap());
     }
 
     for (i, m) in veil::wire::testing::messages().iter().enumerate() {

@@ -219,7 +219,16 @@ pub enum ValidatorCommand {
         #[arg(long)]
         amount: u64,
     },
-    /// The validator set, candidates and observers.
+    /// Free a node jailed for downtime once its jail period is over (it
+    /// is elected again from the next election; a tombstoned node never
+    /// is).
+    Unjail {
+        /// The node's key, hex.
+        #[arg(long)]
+        node: String,
+    },
+    /// The validator set, candidates and observers, with misses and jail
+    /// status.
     List,
 }
 
@@ -518,6 +527,23 @@ pub fn run_validator(args: ValidatorArgs, json: bool) -> anyhow::Result<()> {
             let (hash, height) = submit(&source, &member, op)?;
             report_delegation(json, "undelegated", &node, amount, hash, height);
         }
+        ValidatorCommand::Unjail { node } => {
+            let member = member_key(args.keystore.as_deref())?;
+            let op = Op::Unjail {
+                node: key(&node, "--node")?,
+            };
+            let (hash, height) = submit(&source, &member, op)?;
+            if json {
+                super::print_json(
+                    &json!({"tx": hash.to_string(), "height": height, "node": node, "action": "unjailed"}),
+                );
+            } else {
+                println!(
+                    "unjailed {node} (tx {hash}, height {height}); it is elected again from height {}",
+                    height + 2
+                );
+            }
+        }
         ValidatorCommand::List => {
             let v: ValidatorsJson = source.get("/v1/validators")?;
             if json {
@@ -528,7 +554,11 @@ pub fn run_validator(args: ValidatorArgs, json: bool) -> anyhow::Result<()> {
                     v.height, v.total_power
                 );
                 for n in &v.nodes {
-                    let role = if n.observer {
+                    let role = if n.jail.as_ref().is_some_and(|j| j.tombstoned) {
+                        "tombstone"
+                    } else if n.jail.is_some() {
+                        "jailed"
+                    } else if n.observer {
                         "observer"
                     } else if n.power > 0 {
                         "validator"
@@ -536,9 +566,21 @@ pub fn run_validator(args: ValidatorArgs, json: bool) -> anyhow::Result<()> {
                         "candidate"
                     };
                     println!(
-                        "  {}  {:<9}  power {:>4}  bond {:>4}  delegated {:>4}  {}  {}",
-                        n.key, role, n.power, n.bond, n.delegated, n.address, n.name
+                        "  {}  {:<9}  power {:>4}  bond {:>4}  delegated {:>4}  missed {:>4}  {}  {}",
+                        n.key, role, n.power, n.bond, n.delegated, n.missed, n.address, n.name
                     );
+                    if let Some(j) = &n.jail {
+                        match j.until {
+                            Some(u) => println!(
+                                "      jailed for {} at height {}; unjail allowed from height {u}",
+                                j.reason, j.since
+                            ),
+                            None => println!(
+                                "      tombstoned for {} at height {}: never a validator again",
+                                j.reason, j.since
+                            ),
+                        }
+                    }
                 }
                 if let Some(p) = &v.pending {
                     println!("next set from height {}:", p.activate_at);

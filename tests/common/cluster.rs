@@ -34,10 +34,24 @@ impl Drop for Net {
     }
 }
 
+/// The first port of a block of 100 (API ports at +0.., QUIC at +50..)
+/// that is free right now. Blocks lie below the kernel's ephemeral range
+/// (32768 and up), so outgoing connections of concurrent tests cannot take
+/// them; the process id spreads concurrent test binaries over the blocks.
 pub fn base_port() -> u16 {
-    // Spread concurrent test binaries over the ephemeral range.
-    let n = std::process::id() % 200;
-    20_000 + u16::try_from(n).unwrap() * 100
+    const BLOCKS: u32 = 220; // 10_000 ..= 31_999
+    let start = std::process::id() % BLOCKS;
+    for k in 0..BLOCKS {
+        let base = 10_000 + u16::try_from((start + k) % BLOCKS).unwrap() * 100;
+        let free = (base..base + 100).all(|p| {
+            std::net::TcpListener::bind(("127.0.0.1", p)).is_ok()
+                && std::net::UdpSocket::bind(("127.0.0.1", p)).is_ok()
+        });
+        if free {
+            return base;
+        }
+    }
+    panic!("no free block of 100 ports below 32000");
 }
 
 impl Net {

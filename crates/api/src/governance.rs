@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use veil_node::Node;
 use veil_tx::governance::rules::{ProposalRecord, Status};
-use veil_tx::governance::{Action, Param};
+use veil_tx::governance::{liveness, Action, Param};
 use veil_tx::LedgerView;
 
 use super::*;
@@ -217,6 +217,22 @@ pub(crate) async fn validators(State(node): State<Arc<Node>>) -> ApiResult<Valid
     let candidates = l.candidates().map_err(ApiError::internal)?;
     let committee = l.committee().map_err(ApiError::internal)?;
     let power_of = |k: &[u8; 32]| powers.iter().find(|(p, _)| p == k).map_or(0, |(_, w)| *w);
+    let jail = liveness::jail(&**l).map_err(ApiError::internal)?;
+    let live = liveness::liveness(&**l).map_err(ApiError::internal)?;
+    let missed = |k: &[u8; 32]| {
+        live.missed
+            .iter()
+            .find(|(m, _)| m == k)
+            .map_or(0, |(_, n)| *n)
+    };
+    let jail_of = |k: &[u8; 32]| {
+        jail.get(k).map(|j| JailJson {
+            reason: j.reason.name().into(),
+            since: j.since,
+            until: (!j.tombstoned()).then_some(j.until),
+            tombstoned: j.tombstoned(),
+        })
+    };
     let mut nodes: Vec<NodeJson> = candidates
         .nodes
         .iter()
@@ -228,6 +244,8 @@ pub(crate) async fn validators(State(node): State<Arc<Node>>) -> ApiResult<Valid
             bond: c.bond,
             delegated: committee.delegated_to(&c.key),
             power: power_of(c.key.as_bytes()),
+            missed: missed(c.key.as_bytes()),
+            jail: jail_of(c.key.as_bytes()),
         })
         .collect();
     // Allow-listed keys without a candidate record (chains older than
@@ -242,6 +260,8 @@ pub(crate) async fn validators(State(node): State<Arc<Node>>) -> ApiResult<Valid
                 bond: *p,
                 delegated: 0,
                 power: *p,
+                missed: missed(k),
+                jail: jail_of(k),
             });
         }
     }
@@ -259,5 +279,6 @@ pub(crate) async fn validators(State(node): State<Arc<Node>>) -> ApiResult<Valid
                 .map(|(k, w)| (hex::encode(k), *w))
                 .collect(),
         }),
+        liveness_window_start: live.window_start,
     }))
 }

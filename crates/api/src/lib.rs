@@ -219,6 +219,7 @@ fn hex32(s: &str, what: &str) -> Result<[u8; 32], ApiError> {
         ProposalJson,
         ProposalsJson,
         NodeJson,
+        JailJson,
         PendingSetJson,
         ValidatorsJson
     ))

@@ -519,6 +519,28 @@ pub struct NodeJson {
     pub delegated: u64,
     /// Voting power for the next block (0: not in the validator set).
     pub power: u64,
+    /// Commits it missed in the current liveness window.
+    #[serde(default)]
+    pub missed: u64,
+    /// Why and until when it is jailed (absent: not jailed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jail: Option<JailJson>,
+}
+
+/// A jailed node's record.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct JailJson {
+    /// `downtime` (signed too few commits of a window) or `double-sign`
+    /// (equivocation evidence: tombstoned, for good).
+    pub reason: String,
+    /// The block that jailed it.
+    pub since: u64,
+    /// The first height a committee member may unjail it (absent for a
+    /// tombstone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<u64>,
+    /// Jailed for good.
+    pub tombstoned: bool,
 }
 
 /// A validator set scheduled to come into force.
@@ -541,4 +563,8 @@ pub struct ValidatorsJson {
     pub total_power: u64,
     /// The next set, if an election or a proposal changed it.
     pub pending: Option<PendingSetJson>,
+    /// First height of the current liveness window (0 before the first
+    /// commit record).
+    #[serde(default)]
+    pub liveness_window_start: u64,
 }

@@ -43,6 +43,8 @@ use veil_ledger::block::BlockHash;
 use veil_ledger::execute::ExecutedBlock;
 use veil_net::{Channel, Network};
 use veil_node::Node;
+use veil_tx::governance::liveness;
+use veil_tx::Transaction;
 use veil_wire::block::ChainId;
 
 /// What wakes the engine.
@@ -126,6 +128,9 @@ struct Env {
     /// Proposals for later heights (the core buffers them; we check them
     /// when their height starts).
     future: Vec<SignedMessage<Veil, Proposal>>,
+    /// Double votes seen, for the next block we propose (until the ledger
+    /// records the offender as tombstoned).
+    evidence: Arc<Mutex<Vec<liveness::DoubleVote>>>,
 }
 
 /// The engine task.
@@ -139,6 +144,72 @@ pub struct Engine {
 /// state.
 pub fn validator_set(node: &Node) -> ValidatorSet {
     set_of(&node.ledger.validators().unwrap_or_default())
+}
+
+/// The commit record that goes first in our block at `height` (from 2
+/// on): the certificate we hold for `height − 1` and the double votes we
+/// saw whose offenders the ledger has not tombstoned yet.
+fn last_commit(
+    node: &Node,
+    height: u64,
+    evidence: &Mutex<Vec<liveness::DoubleVote>>,
+) -> Option<Transaction> {
+    if height < 2 {
+        return None;
+    }
+    let bytes = node.certificate(height - 1).ok().flatten()?;
+    let cert = codec::decode_commit(&bytes).ok()?;
+    let mut signatures: Vec<([u8; 32], [u8; 64])> = cert
+        .commit_signatures
+        .iter()
+        .map(|s| (s.address.0, s.signature.0))
+        .collect();
+    signatures.sort_by_key(|(k, _)| *k);
+    signatures.dedup_by_key(|(k, _)| *k);
+    let jail = liveness::jail(&*node.ledger).unwrap_or_default();
+    let mut evidence = evidence
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    evidence.retain(|e| {
+        !jail
+            .get(&e.validator)
+            .is_some_and(liveness::Jailed::tombstoned)
+    });
+    let mut evidence = evidence.clone();
+    evidence.sort_by_key(|e| e.validator);
+    Some(Transaction::Commit(liveness::CommitRecord {
+        height: height - 1,
+        round: cert.round.as_u32()?,
+        block: cert.value_id.0,
+        signatures,
+        evidence,
+    }))
+}
+
+/// A double vote as a commit record carries it.
+fn double_vote(pair: &mct::DoubleVote<Veil>) -> Option<liveness::DoubleVote> {
+    let (a, b) = pair;
+    let value = |v: &NilOrVal<veil_wire::block::BlockHash>| match v {
+        NilOrVal::Nil => None,
+        NilOrVal::Val(h) => Some(h.0),
+    };
+    let (mut first, mut second) = (
+        (value(&a.message.value), a.signature.0),
+        (value(&b.message.value), b.signature.0),
+    );
+    if first.0 > second.0 {
+        std::mem::swap(&mut first, &mut second);
+    }
+    (first.0 != second.0).then(|| liveness::DoubleVote {
+        validator: a.message.validator.0,
+        precommit: a.message.kind == mct::VoteType::Precommit,
+        height: a.message.height.0,
+        round: a.message.round.as_u32().unwrap_or(0),
+        first: first.0,
+        first_signature: first.1,
+        second: second.0,
+        second_signature: second.1,
+    })
 }
 
 /// Counts the validators of `set` missing from the certificate of a block
@@ -202,6 +273,7 @@ impl Engine {
             wal_seq: 0,
             status,
             future: Vec::new(),
+            evidence: Arc::new(Mutex::new(Vec::new())),
         };
         (Self { state, env, rx }, tx)
     }
@@ -522,14 +594,18 @@ impl Env {
         let candidates = Arc::clone(&self.candidates);
         let wait = self.config.empty_block_wait;
         let proposer = *self.key.public().as_bytes();
+        let evidence = Arc::clone(&self.evidence);
         tokio::spawn(async move {
             let started = tokio::time::Instant::now();
             while node.mempool().is_empty() && started.elapsed() < wait {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
             let n = Arc::clone(&node);
-            let built =
-                tokio::task::spawn_blocking(move || n.build_candidate(height, proposer)).await;
+            let built = tokio::task::spawn_blocking(move || {
+                let leading = last_commit(&n, height, &evidence);
+                n.build_candidate(height, proposer, leading)
+            })
+            .await;
             match built {
                 Ok(Ok(block)) => {
                     let value = BlockValue::new(&block.header, block.hashes.clone());
@@ -625,6 +701,19 @@ impl Env {
             let n = evidence.proposals.iter().count() + evidence.votes.iter().count();
             s.equivocations += u64::try_from(n.max(1)).unwrap_or(1);
             self.node.metrics.equivocations.inc();
+            let mut queue = self
+                .evidence
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (_, pairs) in &evidence.votes {
+                if let Some(e) = pairs.first().and_then(double_vote) {
+                    if queue.len() < liveness::MAX_EVIDENCE
+                        && !queue.iter().any(|q| q.validator == e.validator)
+                    {
+                        queue.push(e);
+                    }
+                }
+            }
             tracing::error!(height = cert.height.0, evidence = ?evidence, "equivocation evidence");
         }
         let height = cert.height.0;

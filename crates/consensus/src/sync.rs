@@ -75,7 +75,10 @@ pub fn answer(node: &Node, request: &[u8]) -> Result<Vec<u8>, AnswerError> {
         Request::Txs(hashes) => {
             let mut found = Vec::new();
             for h in hashes {
-                let pooled = node.mempool().get(&h);
+                let pooled = node
+                    .mempool()
+                    .get(&h)
+                    .or_else(|| node.own_tx(&h).map(Arc::new));
                 let bytes = match pooled {
                     Some(t) => t.encode().ok(),
                     None => node
@@ -162,6 +165,9 @@ pub enum CandidateError {
     /// Execution refused it.
     #[error("{0}")]
     Execution(#[from] veil_ledger::execute::ExecError),
+    /// A proposal without the record of who signed its parent.
+    #[error("no commit record for the parent block")]
+    NoCommitRecord,
     /// Re-execution produced another header.
     #[error("re-execution gives another header (state root)")]
     OtherHeader,
@@ -278,6 +284,11 @@ pub async fn check_candidate(
     let mut txs = Vec::with_capacity(value.txs.len());
     for h in &value.txs {
         txs.push(bodies.remove(h).ok_or(CandidateError::MissingBody(*h))?);
+    }
+    // From height 2 a proposal must say who signed its parent (execution
+    // checks the record itself).
+    if header.height >= 2 && !matches!(txs.first(), Some(Transaction::Commit(_))) {
+        return Err(CandidateError::NoCommitRecord);
     }
     let node = Arc::clone(node);
     tokio::task::spawn_blocking(move || re_execute(&node, &header, txs, &preverified)).await?

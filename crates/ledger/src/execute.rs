@@ -24,7 +24,7 @@ use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
 use veil_crypto::signing::VerifyingKey;
 use veil_crypto::stealth::OneTimeKey;
 use veil_tx::governance::rules::{self as gov, Candidates, Committee, GovEffect, GovState};
-use veil_tx::governance::GovParams;
+use veil_tx::governance::{liveness, GovParams};
 use veil_tx::pipeline::Effect;
 use veil_tx::registry::{IdentityRecord, Jurisdiction, KeyRecord, Slot};
 use veil_tx::{verify_batch_parallel, AssetId, LedgerView, Rings, Transaction, TxError, TxHash};
@@ -751,6 +751,7 @@ pub fn execute(
         .collect();
     timings.verify = started.elapsed();
     let started = std::time::Instant::now();
+    let chain = ChainId::new(&ctx.chain_id).map_err(ExecError::ChainId)?;
     // 3 + 4: stateful pass in block order, then writes.
     let mut accepted = Vec::with_capacity(txs.len());
     let mut accepted_hashes = Vec::with_capacity(txs.len());
@@ -762,7 +763,17 @@ pub fn execute(
         .zip(prepared)
         .enumerate()
     {
-        let verdict = result.and_then(|()| tx.check_stateful(&pending, ctx.timestamp_ms));
+        let verdict = result.and_then(|()| match &tx {
+            Transaction::Commit(c) => super::liveness::check_commit(
+                &pending,
+                &chain,
+                ctx.height,
+                &ctx.parent,
+                accepted.len(),
+                c,
+            ),
+            _ => tx.check_stateful(&pending, ctx.timestamp_ms),
+        });
         match verdict {
             Ok(effects) => {
                 let position = u32::try_from(accepted.len()).unwrap_or(u32::MAX);
@@ -790,10 +801,10 @@ pub fn execute(
             let effects = gov::close(&pending, id, ctx.height).map_err(gov_err)?;
             pending.apply_block_effects(&effects)?;
         }
-        let nodes_changed = pending
-            .writes
-            .get(Cf::Governance, gov::KEY_CANDIDATES)
-            .is_some();
+        // A node registered, removed, jailed or unjailed: elect again.
+        let nodes_changed = [gov::KEY_CANDIDATES, liveness::KEY_JAILED]
+            .iter()
+            .any(|k| pending.writes.get(Cf::Governance, k).is_some());
         let effects = gov::end_block(&pending, ctx.height, nodes_changed).map_err(gov_err)?;
         pending.apply_block_effects(&effects)?;
     }
@@ -810,7 +821,7 @@ pub fn execute(
     let state_root = tree::update(ledger.store(), ctx.height, updates, &mut pending.writes)?;
     timings.tree = started.elapsed();
     let header = Header {
-        chain_id: ChainId::new(&ctx.chain_id).map_err(ExecError::ChainId)?,
+        chain_id: chain,
         height: ctx.height,
         parent: ctx.parent,
         timestamp_ms: ctx.timestamp_ms,

@@ -11,6 +11,7 @@ pub mod execute;
 pub mod genesis;
 pub mod governance;
 pub mod identity;
+pub mod liveness;
 pub mod mempool;
 pub mod records;
 pub mod replay;

@@ -241,7 +241,13 @@ pub struct Node {
     pub block_wake: Notify,
     gossip: std::sync::OnceLock<GossipHook>,
     restart: Notify,
+    /// Transactions this node put first in blocks it proposed (commit
+    /// records), kept for the validators that fetch them.
+    own: Mutex<std::collections::VecDeque<(TxHash, Transaction)>>,
 }
+
+/// How many of its own leading transactions a proposer keeps to serve.
+const OWN_TXS: usize = 16;
 
 /// Called with every transaction this node admitted from its own API.
 pub type GossipHook = Box<dyn Fn(TxHash, &[u8]) + Send + Sync>;
@@ -269,6 +275,7 @@ impl Node {
             block_wake: Notify::new(),
             gossip: std::sync::OnceLock::new(),
             restart: Notify::new(),
+            own: Mutex::new(std::collections::VecDeque::new()),
         });
         node.metrics
             .height
@@ -507,16 +514,28 @@ impl Node {
             return Ok(None);
         }
         let height = self.ledger.tip().height + 1;
-        let block = self.build_candidate(height, self.config.proposer)?;
+        let block = self.build_candidate(height, self.config.proposer, None)?;
         self.commit_block(block, None).map(Some)
     }
 
+    /// A transaction this node put first in a block it proposed.
+    pub fn own_tx(&self, hash: &TxHash) -> Option<Transaction> {
+        self.own
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .find(|(h, _)| h == hash)
+            .map(|(_, t)| t.clone())
+    }
+
     /// Executes the oldest waiting transactions on the tip as block
-    /// `height` proposed by `proposer` (invalid ones are left out).
+    /// `height` proposed by `proposer` (invalid ones are left out), after
+    /// `leading` (the block's commit record, in a network).
     pub fn build_candidate(
         &self,
         height: u64,
         proposer: [u8; 32],
+        leading: Option<Transaction>,
     ) -> Result<veil_ledger::execute::ExecutedBlock, NodeError> {
         // The node's own bound, and the one the committee governs (which
         // every validator enforces).
@@ -542,7 +561,22 @@ impl Node {
             proposer,
         };
         let hashes: std::collections::HashSet<TxHash> = batch.iter().map(|(h, _)| *h).collect();
-        let txs: Vec<Transaction> = batch.iter().map(|(_, t)| Transaction::clone(t)).collect();
+        let mut txs: Vec<Transaction> = Vec::with_capacity(batch.len() + 1);
+        if let Some(t) = leading {
+            let hash = t.hash().map_err(|e| NodeError::Exec(e.into()))?;
+            let mut own = self
+                .own
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !own.iter().any(|(h, _)| *h == hash) {
+                if own.len() >= OWN_TXS {
+                    own.pop_front();
+                }
+                own.push_back((hash, t.clone()));
+            }
+            txs.push(t);
+        }
+        txs.extend(batch.iter().map(|(_, t)| Transaction::clone(t)));
         let block = execute(
             &self.ledger,
             ctx,

@@ -57,6 +57,7 @@ pub const KIND_MINT: u8 = 2;
 pub const KIND_REGISTRY: u8 = 3;
 /// Transaction kind byte of an access-audit record.
 pub const KIND_ACCESS: u8 = 4;
+pub use governance::liveness::KIND_COMMIT;
 pub use governance::KIND_GOVERNANCE;
 pub use veil_identity::tx::{KIND_CREDENTIAL, KIND_DID, KIND_TRUST};
 
@@ -201,6 +202,9 @@ pub enum Transaction {
     Credential(veil_identity::tx::CredentialTx),
     /// A committee member's proposal, vote or delegation.
     Governance(governance::GovTx),
+    /// Who signed the parent block, and equivocation evidence (first in a
+    /// block, put there by its proposer; never submitted).
+    Commit(governance::liveness::CommitRecord),
 }
 
 impl Encode for Transaction {
@@ -239,6 +243,10 @@ impl Encode for Transaction {
             Self::Governance(g) => {
                 w.u8(KIND_GOVERNANCE);
                 g.write(w);
+            }
+            Self::Commit(c) => {
+                w.u8(KIND_COMMIT);
+                c.write(w);
             }
         }
         w.check("transaction size", w.len() - start, 1, limits::MAX_TX_BYTES);
@@ -289,6 +297,7 @@ impl Decode for Transaction {
             KIND_TRUST => Self::Trust(veil_identity::tx::TrustTx::read(r)?),
             KIND_CREDENTIAL => Self::Credential(veil_identity::tx::CredentialTx::read(r)?),
             KIND_GOVERNANCE => Self::Governance(governance::GovTx::read(r)?),
+            KIND_COMMIT => Self::Commit(governance::liveness::CommitRecord::read(r)?),
             k => return Err(DecodeError::Kind(k)),
         };
         codec::check_range("transaction size", r.position() - start, 1, cfg.max())?;
@@ -357,7 +366,7 @@ impl Transaction {
                 }
             }
             KIND_REGISTRY | KIND_ACCESS | KIND_DID | KIND_TRUST | KIND_CREDENTIAL
-            | KIND_GOVERNANCE => return Ok(None),
+            | KIND_GOVERNANCE | KIND_COMMIT => return Ok(None),
             k => return Err(DecodeError::Kind(k)),
         };
         r.finish()?;
@@ -386,6 +395,7 @@ impl Transaction {
             Self::Trust(_) => "trust",
             Self::Credential(_) => "credential",
             Self::Governance(_) => "governance",
+            Self::Commit(_) => "commit",
         }
     }
 
@@ -428,6 +438,7 @@ impl Transaction {
             Self::Trust(t) => TxHandler::check_stateless(t, rings),
             Self::Credential(c) => TxHandler::check_stateless(c, rings),
             Self::Governance(g) => TxHandler::check_stateless(g, rings),
+            Self::Commit(c) => TxHandler::check_stateless(c, rings),
         }
     }
 
@@ -451,6 +462,7 @@ impl Transaction {
             Self::Trust(t) => TxHandler::check_stateful(t, state, now_ms),
             Self::Credential(c) => TxHandler::check_stateful(c, state, now_ms),
             Self::Governance(g) => TxHandler::check_stateful(g, state, now_ms),
+            Self::Commit(c) => TxHandler::check_stateful(c, state, now_ms),
         }
     }
 

@@ -26,6 +26,7 @@ use veil_identity::state::{apply_credential, apply_did, apply_trust, IdentitySta
 use veil_identity::tx::{CredentialTx, DidTx, TrustTx};
 
 use crate::access::RegulatorRequest;
+use crate::governance::liveness::CommitRecord;
 use crate::governance::rules::{self as gov, GovEffect, GovState};
 use crate::governance::GovTx;
 use crate::ledger_view::{LedgerView, Rings};
@@ -246,5 +247,23 @@ impl TxHandler for GovTx {
         _now_ms: u64,
     ) -> Result<Vec<Effect>, TxError> {
         gov::check(self, state)
+    }
+}
+
+/// A commit record is checked by the ledger, which knows the chain, the
+/// parent block and the set that decided it
+/// ([`crate::governance::liveness`]); through the pipeline — mempool
+/// admission — it is always refused: only a block's proposer includes one.
+impl TxHandler for CommitRecord {
+    fn check_stateless(&self, _rings: &Rings) -> Result<(), TxError> {
+        Ok(())
+    }
+
+    fn check_stateful<V: StateView>(
+        &self,
+        _state: &V,
+        _now_ms: u64,
+    ) -> Result<Vec<Effect>, TxError> {
+        Err(gov::GovError::CommitRecord("only a block's proposer includes one").into())
     }
 }

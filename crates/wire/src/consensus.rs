@@ -184,6 +184,33 @@ pub fn vote_sign_bytes(chain: &ChainId, v: &Vote) -> [u8; 32] {
     hash256(b"veil/vote/v1", &[&chain.tagged(), &b])
 }
 
+/// The digest a vote signature covers, from plain fields: what a commit
+/// record's precommits and double votes are checked against
+/// (`veil_tx::governance::liveness`).
+pub fn vote_digest(
+    chain: &ChainId,
+    precommit: bool,
+    height: u64,
+    round: u32,
+    value: Option<[u8; 32]>,
+    validator: [u8; 32],
+) -> [u8; 32] {
+    vote_sign_bytes(
+        chain,
+        &Vote {
+            kind: if precommit {
+                VoteType::Precommit
+            } else {
+                VoteType::Prevote
+            },
+            height: Height(height),
+            round: Round::new(round),
+            value: value.map_or(NilOrVal::Nil, |h| NilOrVal::Val(BlockHash(h))),
+            validator: NodeId(validator),
+        },
+    )
+}
+
 /// The digest a proposal signature covers (a fixed layout: cannot fail).
 pub fn proposal_sign_bytes(chain: &ChainId, p: &Proposal) -> [u8; 32] {
     let mut b = Vec::with_capacity(96);

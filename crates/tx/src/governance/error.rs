@@ -109,6 +109,38 @@ pub enum GovError {
     /// A governance record does not decode.
     #[error("governance record {0} is corrupt")]
     Corrupt(&'static str),
+    /// The node is not jailed.
+    #[error("the node is not jailed")]
+    NotJailed,
+    /// The node double-signed: jailed for good, its key never registered
+    /// again.
+    #[error("the node is tombstoned (it double-signed) and can never validate again")]
+    Tombstoned,
+    /// The jail period is not over.
+    #[error("the node stays jailed until height {until}")]
+    JailTime {
+        /// The first height it may be unjailed.
+        until: u64,
+    },
+    /// A commit record refused: from outside (only a proposer includes
+    /// one), not first in its block, or not about the parent.
+    #[error("commit record refused: {0}")]
+    CommitRecord(&'static str),
+    /// A precommit signature in a commit record does not verify, or its
+    /// signer is not a validator of the set that decided the block.
+    #[error("commit record signature {0} does not verify against the validator set")]
+    CommitSignature(usize),
+    /// The signers of a commit record hold two thirds of the power or less.
+    #[error("commit record signers hold {signed} of {total} voting power; more than two thirds is needed")]
+    CommitPower {
+        /// Power that signed.
+        signed: u64,
+        /// Total power.
+        total: u64,
+    },
+    /// A double vote in a commit record is not proof of equivocation.
+    #[error("equivocation evidence {0} is invalid")]
+    Evidence(usize),
 }
 
 impl GovError {
@@ -138,6 +170,13 @@ impl GovError {
             Self::UnknownAsset => "unknown-asset",
             Self::AssetExists => "asset-exists",
             Self::UnknownDid => "unknown-did",
+            Self::NotJailed => "not-jailed",
+            Self::Tombstoned => "tombstoned",
+            Self::JailTime { .. } => "jail-time",
+            Self::CommitRecord(_) => "bad-commit-record",
+            Self::CommitSignature(_) => "bad-commit-signature",
+            Self::CommitPower { .. } => "commit-power",
+            Self::Evidence(_) => "bad-evidence",
             Self::HaltHeight => "halt-height",
             Self::OverDelegated => "over-delegated",
             Self::NotDelegated => "not-delegated",

@@ -37,16 +37,21 @@
 //!   decided in block `H` takes effect for block `H + 2` (CometBFT's rule),
 //!   so the set that decides a block is always known from its parent's
 //!   state.
+//! * **Liveness and equivocation** ([`liveness`]): each block records who
+//!   signed its parent; a validator that signs too few of a window's
+//!   commits is jailed, one that double-votes is tombstoned; jailed nodes
+//!   are left out of elections until a member unjails them.
 //!
 //! # Wire layout (after the version and kind bytes)
 //!
 //! ```text
 //!   signer     32   Ed25519 public key of a committee member
 //!   sequence   u64  1 + the member's previous governance transaction
-//!   op         u8   1 propose | 2 vote | 3 delegate | 4 undelegate
+//!   op         u8   1 propose | 2 vote | 3 delegate | 4 undelegate | 5 unjail
 //!   body            propose:    action ‖ memo (u16 len ‖ UTF-8, ≤ 256)
 //!                   vote:       proposal u64 ‖ choice u8 (1 yes, 2 no, 3 abstain, 4 veto)
 //!                   (un)delegate: node key 32 ‖ amount u64
+//!                   unjail:     node key 32
 //!   ---- signing hash covers every byte above ----
 //!   signature  64   Ed25519
 //! ```
@@ -55,6 +60,7 @@
 //! UTF-8` with its own bound, every key 32 bytes.
 
 pub mod error;
+pub mod liveness;
 pub mod params;
 pub mod records;
 pub mod rules;
@@ -548,6 +554,12 @@ pub enum Op {
         /// How much.
         amount: u64,
     },
+    /// Frees a node jailed for downtime once its jail period is over (any
+    /// member may; the node is elected again at the next election).
+    Unjail {
+        /// The node's key.
+        node: VerifyingKey,
+    },
 }
 
 impl Op {
@@ -558,6 +570,7 @@ impl Op {
             Self::Vote { .. } => "vote",
             Self::Delegate { .. } => "delegate",
             Self::Undelegate { .. } => "undelegate",
+            Self::Unjail { .. } => "unjail",
         }
     }
 }
@@ -609,6 +622,10 @@ impl GovTx {
                 w.u8(4);
                 w.bytes(node.as_bytes());
                 write_weight(w, "amount", *amount);
+            }
+            Op::Unjail { node } => {
+                w.u8(5);
+                w.bytes(node.as_bytes());
             }
         }
     }
@@ -669,10 +686,13 @@ impl Decode for GovTx {
                 node: read_key(r, "node key")?,
                 amount: read_weight(r, "amount")?,
             },
+            5 => Op::Unjail {
+                node: read_key(r, "node key")?,
+            },
             _ => {
                 return Err(invalid(
                     "operation",
-                    "1 propose, 2 vote, 3 delegate, 4 undelegate",
+                    "1 propose, 2 vote, 3 delegate, 4 undelegate, 5 unjail",
                 ))
             }
         };

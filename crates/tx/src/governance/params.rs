@@ -24,11 +24,17 @@ pub enum Param {
     MaxBlockTxs,
     /// Smallest ring a transfer may use.
     MinRing,
+    /// Blocks per liveness window.
+    LivenessWindow,
+    /// Share of a window's commits (ppm) a validator must sign.
+    MinSigned,
+    /// Blocks a downtime jail lasts before `unjail` is allowed.
+    JailBlocks,
 }
 
 impl Param {
     /// Every parameter, in tag order.
-    pub const ALL: [Param; 8] = [
+    pub const ALL: [Param; 11] = [
         Param::Quorum,
         Param::Threshold,
         Param::Veto,
@@ -37,6 +43,9 @@ impl Param {
         Param::MaxValidators,
         Param::MaxBlockTxs,
         Param::MinRing,
+        Param::LivenessWindow,
+        Param::MinSigned,
+        Param::JailBlocks,
     ];
 
     pub(crate) fn tag(self) -> u8 {
@@ -49,6 +58,9 @@ impl Param {
             Self::MaxValidators => 6,
             Self::MaxBlockTxs => 7,
             Self::MinRing => 8,
+            Self::LivenessWindow => 9,
+            Self::MinSigned => 10,
+            Self::JailBlocks => 11,
         }
     }
 
@@ -70,6 +82,9 @@ impl Param {
             Self::MaxValidators => "max_validators",
             Self::MaxBlockTxs => "max_block_txs",
             Self::MinRing => "min_ring",
+            Self::LivenessWindow => "liveness_window",
+            Self::MinSigned => "min_signed",
+            Self::JailBlocks => "jail_blocks",
         }
     }
 
@@ -96,6 +111,9 @@ impl Param {
             Self::MaxValidators => (1, wide(MAX_CANDIDATES)),
             Self::MaxBlockTxs => (1, 100_000),
             Self::MinRing => (wide(MIN_RING), wide(MAX_RING)),
+            Self::LivenessWindow => (2, 1_000_000),
+            Self::MinSigned => (1, PPM),
+            Self::JailBlocks => (1, 1_000_000),
         }
     }
 }
@@ -130,6 +148,12 @@ pub struct GovParams {
     pub max_block_txs: u64,
     /// Smallest ring.
     pub min_ring: u64,
+    /// Blocks per liveness window.
+    pub liveness_window: u64,
+    /// Share of a window's commits (ppm) a validator must sign.
+    pub min_signed: u64,
+    /// Blocks a downtime jail lasts.
+    pub jail_blocks: u64,
     /// The height at which the chain stops for a software upgrade (0: none).
     pub halt_height: u64,
 }
@@ -146,6 +170,9 @@ impl Default for GovParams {
             max_validators: 21,
             max_block_txs: 10_000,
             min_ring: wide(MIN_RING),
+            liveness_window: 100,
+            min_signed: 500_000,
+            jail_blocks: 100,
             halt_height: 0,
         }
     }
@@ -163,6 +190,9 @@ impl GovParams {
             Param::MaxValidators => self.max_validators,
             Param::MaxBlockTxs => self.max_block_txs,
             Param::MinRing => self.min_ring,
+            Param::LivenessWindow => self.liveness_window,
+            Param::MinSigned => self.min_signed,
+            Param::JailBlocks => self.jail_blocks,
         }
     }
 
@@ -177,6 +207,9 @@ impl GovParams {
             Param::MaxValidators => self.max_validators = v,
             Param::MaxBlockTxs => self.max_block_txs = v,
             Param::MinRing => self.min_ring = v,
+            Param::LivenessWindow => self.liveness_window = v,
+            Param::MinSigned => self.min_signed = v,
+            Param::JailBlocks => self.jail_blocks = v,
         }
     }
 

@@ -33,7 +33,7 @@ pub trait GovState {
     fn current_validators(&self) -> Vec<([u8; 32], u64)>;
 }
 
-fn load<T: Decode<Cfg = ()> + Default>(
+pub(super) fn load<T: Decode<Cfg = ()> + Default>(
     state: &impl GovState,
     key: &[u8],
     what: &'static str,
@@ -135,7 +135,7 @@ pub enum GovEffect {
     Validators(Vec<([u8; 32], u64)>),
 }
 
-fn put(key: &[u8], value: &impl Encode) -> Result<Effect, TxError> {
+pub(super) fn put(key: &[u8], value: &impl Encode) -> Result<Effect, TxError> {
     Ok(Effect::Gov(GovEffect::Record {
         key: key.to_vec(),
         value: Some(value.encode()?),
@@ -261,6 +261,10 @@ pub fn check<V: LedgerView + IdentityState + GovState>(
             d.1 -= amount;
             member.delegations.retain(|(_, a)| *a > 0);
         }
+        Op::Unjail { node } => {
+            candidates(state)?.get(node).ok_or(GovError::UnknownNode)?;
+            effects.push(super::liveness::unjail(state, node.as_bytes(), height)?);
+        }
     }
     effects.push(put(KEY_COMMITTEE, &committee)?);
     Ok(effects)
@@ -316,6 +320,7 @@ pub fn check_action<V: LedgerView + IdentityState + GovState>(
             if candidates.get(key).is_some() {
                 return Err(GovError::NodeRegistered);
             }
+            super::liveness::check_register(state, key.as_bytes())?;
             if candidates.nodes.len() >= MAX_CANDIDATES {
                 return Err(GovError::TooManyNodes);
             }
@@ -538,10 +543,11 @@ pub fn elect(state: &impl GovState) -> Result<Option<Powers>, GovError> {
     let candidates = candidates(state)?;
     let committee = committee(state)?;
     let params = params(state)?;
+    let jail = super::liveness::jail(state)?;
     let mut ranked: Vec<(u64, [u8; 32])> = candidates
         .nodes
         .iter()
-        .filter(|c| !c.observer)
+        .filter(|c| !c.observer && jail.get(c.key.as_bytes()).is_none())
         .map(|c| {
             let power = (c.bond + committee.delegated_to(&c.key)).min(MAX_WEIGHT);
             (power, *c.key.as_bytes())
@@ -582,7 +588,8 @@ pub fn end_block(
     let mut scheduled = None;
     if let Some(p) = pending_set(state)? {
         if p.activate_at <= height + 1 {
-            in_force = p.validators.clone();
+            let old = std::mem::replace(&mut in_force, p.validators.clone());
+            effects.push(super::liveness::previous_set(height, old)?);
             effects.push(Effect::Gov(GovEffect::Validators(p.validators)));
             effects.push(delete(KEY_PENDING_SET));
         } else {
