@@ -4,9 +4,18 @@
 //! two blocks later; unjail is refused before the jail period ends and
 //! works after it; a double vote tombstones for good; every field of a
 //! commit record that is wrong makes a validator refuse the block and
-//! changes nothing.
+//! changes nothing. And on a real network of four validator processes: one
+//! frozen with SIGSTOP for longer than a window is jailed while the other
+//! three keep committing; after SIGCONT and `veil validator unjail` it is
+//! elected again and its precommits are back in commit certificates.
+
+mod common;
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::cluster::{veil, Net};
+use common::http::get;
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -433,4 +442,110 @@ fn commit_records_round_trip_and_refuse_non_canonical_bytes() {
     let mut long = bytes.clone();
     long.push(0);
     assert!(Transaction::decode(&long).is_err());
+}
+
+/// The entry of `key` in node `i`'s `/v1/validators`.
+fn node_entry(net: &Net, i: usize, key: &str) -> serde_json::Value {
+    let (code, body) = get(&format!("{}/v1/validators", net.apis[i]));
+    assert_eq!(code, 200, "{body}");
+    body["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["key"] == key)
+        .cloned()
+        .unwrap_or_else(|| panic!("{key} not listed: {body}"))
+}
+
+fn signers(net: &Net, i: usize, h: u64) -> Vec<String> {
+    let (code, body) = get(&format!("{}/v1/blocks/{h}", net.apis[i]));
+    assert_eq!(code, 200, "{body}");
+    serde_json::from_value(body["signers"].clone()).unwrap()
+}
+
+/// Polls `f` every 200 ms until it gives a value or `within` passes.
+fn wait_for<T>(net: &Net, what: &str, within: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            start.elapsed() < within,
+            "{what} not within {within:?}; logs:\n{}",
+            (0..4)
+                .map(|j| format!("--- node{j} ---\n{}", net.log(j)))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_frozen_validator_is_jailed_and_rejoins_after_unjail() {
+    // Windows of 6 blocks, half to sign (the 4th miss jails), jail for 4.
+    let net = Net::start_with(
+        4,
+        "[governance]\nliveness_window = 6\nmin_signed = 500000\njail_blocks = 4\n",
+    );
+    for i in 0..4 {
+        net.wait_height(i, 3, Duration::from_secs(90));
+    }
+    let hex3 = hex::encode(net.node_key(3).public().as_bytes());
+    // While all four run, late precommits are credited: nobody is jailed.
+    assert!(node_entry(&net, 0, &hex3)["jail"].is_null());
+
+    net.freeze(3);
+    let frozen_at = net.height(0);
+    let jail = wait_for(&net, "node3 jailed", Duration::from_secs(120), || {
+        let e = node_entry(&net, 0, &hex3);
+        (!e["jail"].is_null()).then(|| e["jail"].clone())
+    });
+    assert_eq!(jail["reason"], "downtime", "{jail}");
+    assert_eq!(jail["tombstoned"], false);
+    let since = jail["since"].as_u64().unwrap();
+    let until = jail["until"].as_u64().unwrap();
+    assert!(since > frozen_at && until == since + 4, "{jail}");
+    // It leaves the set two blocks later and the other three go on.
+    net.wait_height(0, since + 6, Duration::from_secs(60));
+    assert_eq!(node_entry(&net, 0, &hex3)["power"], 0);
+    for h in since + 2..=since + 6 {
+        let s = signers(&net, 0, h);
+        assert!(!s.contains(&hex3) && s.len() == 3, "block {h}: {s:?}");
+    }
+    for i in 1..3 {
+        net.wait_height(i, since + 6, Duration::from_secs(60));
+    }
+    net.agree(&[0, 1, 2], since + 6);
+
+    // Thawed, it catches up by block sync; a committee member unjails it.
+    net.thaw(3);
+    let tip = net.height(0);
+    net.wait_height(3, tip, Duration::from_secs(60));
+    assert!(net.height(0) >= until);
+    let committee = net.dir.path().join("dev/committee.keystore");
+    let out: serde_json::Value = serde_json::from_str(&veil(&[
+        "--json",
+        "validator",
+        "--keystore",
+        committee.to_str().unwrap(),
+        "--api",
+        &net.apis[0],
+        "unjail",
+        "--node",
+        &hex3,
+    ]))
+    .unwrap();
+    assert_eq!(out["action"], "unjailed", "{out}");
+    let unjailed = out["height"].as_u64().unwrap();
+    assert!(node_entry(&net, 0, &hex3)["jail"].is_null());
+    // Elected again from H + 2; its precommits are back in certificates.
+    net.wait_height(0, unjailed + 2, Duration::from_secs(60));
+    assert_eq!(node_entry(&net, 0, &hex3)["power"], 1);
+    let back = wait_for(&net, "node3 signing again", Duration::from_secs(90), || {
+        (unjailed + 2..=net.height(0)).find(|h| signers(&net, 0, *h).contains(&hex3))
+    });
+    net.wait_height(3, back, Duration::from_secs(60));
+    net.agree(&[0, 1, 2, 3], back);
 }

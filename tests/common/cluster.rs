@@ -56,6 +56,13 @@ pub fn base_port() -> u16 {
 
 impl Net {
     pub fn start(n: usize) -> Self {
+        Self::start_with(n, "")
+    }
+
+    /// `n` validators whose genesis also carries `genesis_extra` (TOML
+    /// appended to the generated `genesis.toml`, e.g. a `[governance]`
+    /// table).
+    pub fn start_with(n: usize, genesis_extra: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let base = base_port();
         let args = TestnetArgs {
@@ -67,6 +74,14 @@ impl Net {
             command: None,
         };
         let configs = testnet::init(&args).unwrap();
+        if !genesis_extra.is_empty() {
+            use std::io::Write as _;
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(dir.path().join("dev/genesis.toml"))
+                .unwrap();
+            writeln!(f, "\n{genesis_extra}").unwrap();
+        }
         let files: Vec<_> = configs
             .iter()
             .map(|c| veil::node_config::NodeFile::load(c).unwrap())
@@ -89,6 +104,23 @@ impl Net {
         let mut c = self.children[i].take().unwrap();
         c.kill().unwrap(); // SIGKILL
         c.wait().unwrap();
+    }
+
+    /// Freezes node `i` (SIGSTOP): its sockets stay open but it answers
+    /// nothing.
+    pub fn freeze(&self, i: usize) {
+        self.signal(i, "-STOP");
+    }
+
+    /// Lets a frozen node `i` run again (SIGCONT).
+    pub fn thaw(&self, i: usize) {
+        self.signal(i, "-CONT");
+    }
+
+    fn signal(&self, i: usize, sig: &str) {
+        let pid = self.children[i].as_ref().unwrap().id().to_string();
+        let ok = Command::new("kill").args([sig, &pid]).status().unwrap();
+        assert!(ok.success(), "kill {sig} {pid}");
     }
 
     pub fn restart(&mut self, i: usize) {

@@ -131,7 +131,22 @@ struct Env {
     /// Double votes seen, for the next block we propose (until the ledger
     /// records the offender as tombstoned).
     evidence: Arc<Mutex<Vec<liveness::DoubleVote>>>,
+    /// Precommits for the height we just committed that arrived after the
+    /// decision (the certificate holds only those that made the quorum):
+    /// the commit record of our next proposal credits their signers too.
+    late: Arc<Mutex<LatePrecommits>>,
 }
+
+/// Precommits for one committed height, kept unverified (they are checked
+/// only if our next proposal uses them).
+#[derive(Default)]
+struct LatePrecommits {
+    height: u64,
+    votes: Vec<SignedMessage<Veil, Vote>>,
+}
+
+/// Most late precommits kept for one height (one per validator suffices).
+const MAX_LATE: usize = liveness::MAX_COMMIT_SIGNATURES;
 
 /// The engine task.
 pub struct Engine {
@@ -151,8 +166,10 @@ pub fn validator_set(node: &Node) -> ValidatorSet {
 /// saw whose offenders the ledger has not tombstoned yet.
 fn last_commit(
     node: &Node,
+    chain: &ChainId,
     height: u64,
     evidence: &Mutex<Vec<liveness::DoubleVote>>,
+    late: &Mutex<LatePrecommits>,
 ) -> Option<Transaction> {
     if height < 2 {
         return None;
@@ -164,6 +181,38 @@ fn last_commit(
         .iter()
         .map(|s| (s.address.0, s.signature.0))
         .collect();
+    // Late precommits for the same block and round from members of the
+    // signing set, each checked here (a bad one would make the ledger
+    // refuse our block).
+    let late: Vec<SignedMessage<Veil, Vote>> = {
+        let l = late
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if l.height == height - 1 {
+            l.votes.clone()
+        } else {
+            Vec::new()
+        }
+    };
+    if !late.is_empty() {
+        let set = liveness::signing_set(&*node.ledger, height - 1).unwrap_or_default();
+        for v in &late {
+            let m = &v.message;
+            let key = m.validator.0;
+            let fits = m.round == cert.round
+                && m.value == NilOrVal::Val(cert.value_id)
+                && set.iter().any(|(k, _)| *k == key)
+                && !signatures.iter().any(|(k, _)| *k == key);
+            if fits
+                && VerifyingKey::from_bytes(&key).is_ok_and(|k| {
+                    k.verify(&codec::vote_sign_bytes(chain, m), &Signature(v.signature.0))
+                        .is_ok()
+                })
+            {
+                signatures.push((key, v.signature.0));
+            }
+        }
+    }
     signatures.sort_by_key(|(k, _)| *k);
     signatures.dedup_by_key(|(k, _)| *k);
     let jail = liveness::jail(&*node.ledger).unwrap_or_default();
@@ -274,6 +323,7 @@ impl Engine {
             status,
             future: Vec::new(),
             evidence: Arc::new(Mutex::new(Vec::new())),
+            late: Arc::new(Mutex::new(LatePrecommits::default())),
         };
         (Self { state, env, rx }, tx)
     }
@@ -333,7 +383,27 @@ impl Engine {
                 }
                 Input::Proposal(p)
             }
-            Event::Message(ConsensusMessage::Vote(v)) => Input::Vote(v),
+            Event::Message(ConsensusMessage::Vote(v)) => {
+                if v.message.kind == VoteType::Precommit
+                    && v.message.height.0 + 1 == self.env.height
+                {
+                    let mut late = self
+                        .env
+                        .late
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if late.height != v.message.height.0 {
+                        *late = LatePrecommits {
+                            height: v.message.height.0,
+                            votes: Vec::new(),
+                        };
+                    }
+                    if late.votes.len() < MAX_LATE {
+                        late.votes.push(v.clone());
+                    }
+                }
+                Input::Vote(v)
+            }
             Event::Message(ConsensusMessage::Polka(c)) => Input::PolkaCertificate(c),
             Event::Message(ConsensusMessage::Round(c)) => Input::RoundCertificate(c),
             Event::Timeout(h, t) => {
@@ -595,6 +665,8 @@ impl Env {
         let wait = self.config.empty_block_wait;
         let proposer = *self.key.public().as_bytes();
         let evidence = Arc::clone(&self.evidence);
+        let late = Arc::clone(&self.late);
+        let chain = self.chain.clone();
         tokio::spawn(async move {
             let started = tokio::time::Instant::now();
             while node.mempool().is_empty() && started.elapsed() < wait {
@@ -602,7 +674,7 @@ impl Env {
             }
             let n = Arc::clone(&node);
             let built = tokio::task::spawn_blocking(move || {
-                let leading = last_commit(&n, height, &evidence);
+                let leading = last_commit(&n, &chain, height, &evidence, &late);
                 n.build_candidate(height, proposer, leading)
             })
             .await;
