@@ -549,3 +549,44 @@ fn a_frozen_validator_is_jailed_and_rejoins_after_unjail() {
     net.wait_height(3, back, Duration::from_secs(60));
     net.agree(&[0, 1, 2, 3], back);
 }
+
+/// The worked examples in `docs/wire-format.md` (kind 9 and `unjail`).
+#[test]
+fn wire_format_doc_shows_these_examples() {
+    use veil::codec::Encode;
+    let chain = ChainId::new("veil-example").unwrap();
+    let validator = SigningKey::from_seed(&[1; 32]);
+    let key = *validator.public().as_bytes();
+    let block = [0xbb; 32];
+    let sig = validator.sign(&vote_digest(&chain, true, 1, 0, Some(block), key));
+    let record = Transaction::Commit(CommitRecord {
+        height: 1,
+        round: 0,
+        block,
+        signatures: vec![(key, sig.0)],
+        evidence: Vec::new(),
+    });
+    let unjail = Transaction::Governance(
+        GovTx::sign(
+            &SigningKey::from_seed(&[2; 32]),
+            1,
+            Op::Unjail {
+                node: *validator.public(),
+            },
+        )
+        .unwrap(),
+    );
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/wire-format.md"),
+    )
+    .unwrap();
+    let flat: String = doc.split_whitespace().collect();
+    for (what, tx) in [("commit record", record), ("unjail", unjail)] {
+        let hex = hex::encode(tx.encode().unwrap());
+        assert!(
+            flat.contains(&hex),
+            "docs/wire-format.md lacks the {what} example ({} bytes):\n{hex}",
+            hex.len() / 2
+        );
+    }
+}
