@@ -163,6 +163,52 @@ fn a_node_joins_and_a_validator_leaves_while_the_network_runs() {
             "node{i} still lists node0 as a peer: {status}"
         );
     }
+    // The set at a height: before node 4, with it, without node 0.
+    let set_at = |h: u64| -> Value {
+        let (code, body) = get(&format!("{}/v1/validators/{h}", net.apis[1]));
+        assert_eq!(code, 200, "{body}");
+        body
+    };
+    let keys = |v: &Value| -> Vec<String> {
+        v["validators"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let before = set_at(decided + 1);
+    assert_eq!(before["total_power"], 4, "{before}");
+    assert!(!keys(&before).contains(&hex4) && keys(&before).contains(&hex0));
+    let with4 = set_at(decided + 2);
+    assert_eq!(with4["total_power"], 5, "{with4}");
+    assert!(keys(&with4).contains(&hex4));
+    let without0 = set_at(removed + 2);
+    assert_eq!(without0["total_power"], 4, "{without0}");
+    assert!(!keys(&without0).contains(&hex0) && keys(&without0).contains(&hex4));
+    // Every signer of a block is in the set this endpoint gives for it.
+    for h in [decided + 2, removed + 3] {
+        let set = keys(&set_at(h));
+        assert!(signers(&net, 1, h).iter().all(|s| set.contains(s)));
+    }
+    let cli: Value = serde_json::from_str(&veil(&[
+        "--json",
+        "validator",
+        "--api",
+        &net.apis[1],
+        "list",
+        "--height",
+        &(decided + 2).to_string(),
+    ]))
+    .unwrap();
+    assert_eq!(cli, with4);
+    let far = net.height(1) + 10;
+    for (path, code) in [("0", 404), (far.to_string().as_str(), 404), ("x", 400)] {
+        let (c, body) = get(&format!("{}/v1/validators/{path}", net.apis[1]));
+        assert_eq!(c, code, "{path}: {body}");
+        assert!(body["detail"].is_string(), "{body}");
+    }
+
     let chain = ChainId::new(status["chain_id"].as_str().unwrap()).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let refused = rt.block_on(dial(&key0, true, net.quic[1], &chain));

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use serde_json::json;
-use veil_client::types::{GovernanceJson, ProposalJson, ProposalsJson, ValidatorsJson};
+use veil_client::types::{
+    GovernanceJson, ProposalJson, ProposalsJson, ValidatorSetJson, ValidatorsJson,
+};
 use veil_keystore::{self as keystore, COMMITTEE_KIND};
 
 use crate::crypto::signing::{SigningKey, VerifyingKey};
@@ -228,8 +230,12 @@ pub enum ValidatorCommand {
         node: String,
     },
     /// The validator set, candidates and observers, with misses and jail
-    /// status.
-    List,
+    /// status; with `--height`, the set that decided that block.
+    List {
+        /// The block whose deciding set to show (1 to the tip + 1).
+        #[arg(long)]
+        height: Option<u64>,
+    },
 }
 
 fn key(s: &str, what: &str) -> anyhow::Result<VerifyingKey> {
@@ -544,7 +550,21 @@ pub fn run_validator(args: ValidatorArgs, json: bool) -> anyhow::Result<()> {
                 );
             }
         }
-        ValidatorCommand::List => {
+        ValidatorCommand::List { height: Some(h) } => {
+            let v: ValidatorSetJson = source.get(&format!("/v1/validators/{h}"))?;
+            if json {
+                super::print_json(&serde_json::to_value(&v)?);
+            } else {
+                println!(
+                    "validators that decide height {} (total power {}; recorded under state root {}):",
+                    v.height, v.total_power, v.state_root
+                );
+                for (k, w) in &v.validators {
+                    println!("  {k}  power {w}");
+                }
+            }
+        }
+        ValidatorCommand::List { height: None } => {
             let v: ValidatorsJson = source.get("/v1/validators")?;
             if json {
                 super::print_json(&serde_json::to_value(&v)?);

@@ -207,6 +207,36 @@ pub(crate) async fn proposal(
     Ok(Json(proposal_json(&p)))
 }
 
+/// The validator set that decided block `height` (or decides it, for the
+/// next block), as the ledger state before that block recorded it.
+#[utoipa::path(get, path = "/v1/validators/{height}",
+    params(("height" = u64, Path, description = "block height, 1 to the tip + 1")),
+    responses((status = 200, body = ValidatorSetJson), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub(crate) async fn validator_set_at(
+    State(node): State<Arc<Node>>,
+    Path(height): Path<String>,
+) -> ApiResult<ValidatorSetJson> {
+    let height: u64 = height
+        .parse()
+        .map_err(|_| ApiError::bad_request("the height must be an integer"))?;
+    let next = node.ledger.tip().height + 1;
+    let (set, root) = node
+        .ledger
+        .validator_set_at(height)
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no validator set recorded for height {height} (heights 1 to {next}; a chain without validators has none)"
+            ))
+        })?;
+    Ok(Json(ValidatorSetJson {
+        height,
+        total_power: set.iter().map(|(_, p)| *p).sum(),
+        validators: set.iter().map(|(k, p)| (hex::encode(k), *p)).collect(),
+        state_root: hex::encode(root),
+    }))
+}
+
 /// The validator set that decides the next block, every registered node
 /// with its bond and delegations, and a scheduled change.
 #[utoipa::path(get, path = "/v1/validators",

@@ -172,7 +172,8 @@ fn hex32(s: &str, what: &str) -> Result<[u8; 32], ApiError> {
         governance::governance,
         governance::proposals,
         governance::proposal,
-        governance::validators
+        governance::validators,
+        governance::validator_set_at
     ),
     components(schemas(
         SubmitRequest,
@@ -221,7 +222,8 @@ fn hex32(s: &str, what: &str) -> Result<[u8; 32], ApiError> {
         NodeJson,
         JailJson,
         PendingSetJson,
-        ValidatorsJson
+        ValidatorsJson,
+        ValidatorSetJson
     ))
 )]
 pub struct ApiDoc;
@@ -256,6 +258,7 @@ pub fn router(node: Arc<Node>, cluster: Option<ClusterView>) -> Router {
         .route("/v1/governance/proposals", get(governance::proposals))
         .route("/v1/governance/proposals/{id}", get(governance::proposal))
         .route("/v1/validators", get(governance::validators))
+        .route("/v1/validators/{height}", get(governance::validator_set_at))
         .route("/v1/issuers/{did}", get(identity::issuer))
         .route(
             "/v1/issuers/{did}/paths/{index}",

@@ -552,6 +552,21 @@ pub struct PendingSetJson {
     pub validators: std::collections::BTreeMap<String, u64>,
 }
 
+/// `GET /v1/validators/{height}`: the set that decided one block.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ValidatorSetJson {
+    /// The block this set decides (or decided).
+    pub height: u64,
+    /// Node key (hex) → voting power, every validator with power.
+    pub validators: std::collections::BTreeMap<String, u64>,
+    /// The sum of the powers.
+    pub total_power: u64,
+    /// State root of block `height − 1`, whose state records this set
+    /// (`GET /v1/state/proof/governance/validator_set` proves it at the
+    /// tip).
+    pub state_root: String,
+}
+
 /// `GET /v1/validators`: who decides the next block, and who may connect.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct ValidatorsJson {

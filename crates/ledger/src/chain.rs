@@ -497,6 +497,37 @@ impl Ledger {
             .collect()
     }
 
+    /// The validator set that decided (or decides) block `height`, as the
+    /// state after block `height − 1` recorded it, with that block's state
+    /// root. `None` for height 0, beyond the next block, or where no set
+    /// was recorded (a chain without validators).
+    pub fn validator_set_at(
+        &self,
+        height: u64,
+    ) -> Result<Option<(veil_tx::governance::rules::Powers, [u8; 32])>, StoreError> {
+        if height == 0 || height > self.tip().height + 1 {
+            return Ok(None);
+        }
+        let Some(header) = self.header(height - 1)? else {
+            return Ok(None);
+        };
+        let key = tree::key_hash(
+            Cf::Governance,
+            veil_tx::governance::rules::KEY_VALIDATOR_SET,
+        );
+        let (value, _) = tree::prove(self.store.as_ref(), height - 1, key)?;
+        value
+            .map(|v| {
+                veil_tx::governance::rules::decode_powers(&v)
+                    .map(|set| (set, header.state_root))
+                    .map_err(|source| StoreError::Corrupt {
+                        cf: "governance",
+                        source,
+                    })
+            })
+            .transpose()
+    }
+
     /// A proof of the record `(cf, key)` (or of its absence) against the
     /// current state root.
     pub fn prove(&self, cf: Cf, key: &[u8]) -> Result<StateProof, StoreError> {
