@@ -7,7 +7,8 @@
 //! empty database catches up by block sync (every certificate checked
 //! against the set in force at its height), and a node that has only
 //! genesis accepts a state snapshot across both changes but refuses one
-//! whose set-change history was tampered with.
+//! whose set-change history was tampered with. Between the two, delegation
+//! moves power at epoch boundaries as a model of the election predicts.
 
 mod common;
 
@@ -60,6 +61,13 @@ fn signers(net: &Net, i: usize, h: u64) -> Vec<String> {
 /// `veil testnet add-node`'s preparation (key, config, the committee's
 /// registration through node 0), then node 4 started as one of the net's
 /// children.
+/// `GET /v1/validators/{h}` on node 1.
+fn set_at(net: &Net, h: u64) -> Value {
+    let (code, body) = get(&format!("{}/v1/validators/{h}", net.apis[1]));
+    assert_eq!(code, 200, "{body}");
+    body
+}
+
 fn add_node(net: &mut Net) -> (SigningKey, Value) {
     let base = base_port();
     let args = TestnetArgs {
@@ -82,7 +90,8 @@ fn add_node(net: &mut Net) -> (SigningKey, Value) {
 
 #[test]
 fn a_node_joins_and_a_validator_leaves_while_the_network_runs() {
-    let mut net = Net::start(4);
+    // Elections every 10 blocks, so the DPoS phase sees epoch boundaries.
+    let mut net = Net::start_with(4, "[governance]\nepoch_blocks = 10\n");
     for i in 0..4 {
         net.wait_height(i, 2, Duration::from_secs(90));
     }
@@ -164,11 +173,6 @@ fn a_node_joins_and_a_validator_leaves_while_the_network_runs() {
         );
     }
     // The set at a height: before node 4, with it, without node 0.
-    let set_at = |h: u64| -> Value {
-        let (code, body) = get(&format!("{}/v1/validators/{h}", net.apis[1]));
-        assert_eq!(code, 200, "{body}");
-        body
-    };
     let keys = |v: &Value| -> Vec<String> {
         v["validators"]
             .as_object()
@@ -177,18 +181,18 @@ fn a_node_joins_and_a_validator_leaves_while_the_network_runs() {
             .cloned()
             .collect()
     };
-    let before = set_at(decided + 1);
+    let before = set_at(&net, decided + 1);
     assert_eq!(before["total_power"], 4, "{before}");
     assert!(!keys(&before).contains(&hex4) && keys(&before).contains(&hex0));
-    let with4 = set_at(decided + 2);
+    let with4 = set_at(&net, decided + 2);
     assert_eq!(with4["total_power"], 5, "{with4}");
     assert!(keys(&with4).contains(&hex4));
-    let without0 = set_at(removed + 2);
+    let without0 = set_at(&net, removed + 2);
     assert_eq!(without0["total_power"], 4, "{without0}");
     assert!(!keys(&without0).contains(&hex0) && keys(&without0).contains(&hex4));
     // Every signer of a block is in the set this endpoint gives for it.
     for h in [decided + 2, removed + 3] {
-        let set = keys(&set_at(h));
+        let set = keys(&set_at(&net, h));
         assert!(signers(&net, 1, h).iter().all(|s| set.contains(s)));
     }
     let cli: Value = serde_json::from_str(&veil(&[
@@ -232,7 +236,67 @@ fn a_node_joins_and_a_validator_leaves_while_the_network_runs() {
     net.wait_height(4, target, Duration::from_secs(90));
     net.agree(&[1, 4], target);
 
-    // State sync across both changes, checked by a node with only genesis.
+    // DPoS: the committee member delegates its weight to node 2; the next
+    // epoch boundary E elects the set a model of the rules computes from
+    // the registered nodes (bond + delegated, top max_validators), in
+    // force from E + 2; undelegating moves the power back at the next one.
+    let hex2 = hex::encode(net.node_key(2).public().as_bytes());
+    let committee = net.dir.path().join("dev/committee.keystore");
+    let delegate = |verb: &str| -> u64 {
+        let out: Value = serde_json::from_str(&veil(&[
+            "--json",
+            "validator",
+            "--keystore",
+            committee.to_str().unwrap(),
+            "--api",
+            &net.apis[1],
+            verb,
+            "--node",
+            &hex2,
+            "--amount",
+            "1",
+        ]))
+        .unwrap();
+        out["height"].as_u64().unwrap()
+    };
+    let model = |v: &Value| -> std::collections::BTreeMap<String, u64> {
+        let mut c: Vec<(String, u64)> = v["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["observer"] == false && n["jail"].is_null())
+            .map(|n| {
+                let power = n["bond"].as_u64().unwrap() + n["delegated"].as_u64().unwrap();
+                (n["key"].as_str().unwrap().to_owned(), power)
+            })
+            .collect();
+        c.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        c.into_iter().take(21).collect()
+    };
+    let mut powers = Vec::new();
+    for verb in ["delegate", "undelegate"] {
+        let at = delegate(verb);
+        let expected = model(&validators(&net, 1));
+        let epoch = at.div_ceil(10) * 10;
+        net.wait_height(1, epoch + 2, Duration::from_secs(90));
+        let set = set_at(&net, epoch + 2);
+        let got: std::collections::BTreeMap<String, u64> =
+            serde_json::from_value(set["validators"].clone()).unwrap();
+        assert_eq!(got, expected, "epoch {epoch}: {set}");
+        powers.push(got[&hex2]);
+        // Until the boundary's set is in force, the old one decides.
+        assert_eq!(set_at(&net, epoch + 1)["validators"][&hex2], 3 - got[&hex2]);
+    }
+    assert_eq!(
+        powers,
+        [2, 1],
+        "delegation did not move power to node 2 and back"
+    );
+    let target = net.height(1);
+    net.wait_height(4, target, Duration::from_secs(60));
+    net.agree(&[1, 2, 3, 4], target);
+
+    // State sync across these changes, checked by a node with only genesis.
     use veil::consensus::snapshot;
     use veil::ledger::store::{Cf, RocksStore, StateWrite, WriteSet};
     use veil::ledger::tree;
@@ -245,7 +309,7 @@ fn a_node_joins_and_a_validator_leaves_while_the_network_runs() {
     let source = RocksStore::open(&dir.join("node4/db"), false).unwrap();
     source.checkpoint(&dir.join("snap-ok")).unwrap();
     let top =
-        snapshot::check(&fresh, &dir.join("snap-ok")).expect("a snapshot across two set changes");
+        snapshot::check(&fresh, &dir.join("snap-ok")).expect("a snapshot across four set changes");
     assert!(top >= target);
     // The history rewritten so node 0 alone holds the power from the block
     // that brought node 4 in: refused.
