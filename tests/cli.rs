@@ -10,6 +10,21 @@ use serde_json::Value;
 use veil::dev::DEV_PASSPHRASE;
 use veil::wallet::keystore::KdfParams;
 
+/// Exit code, stdout and stderr of `veil args` with `env` set.
+fn veil_raw(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_veil"))
+        .args(args)
+        .env("VEIL_PASSPHRASE", DEV_PASSPHRASE)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 fn veil(args: &[&str]) -> (bool, Value, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_veil"))
         .args(args)
@@ -27,9 +42,15 @@ fn veil(args: &[&str]) -> (bool, Value, String) {
         );
         serde_json::from_str(lines[0]).unwrap()
     } else {
+        // With --json the failure is one `{"error": …}` object on stdout.
+        if args.contains(&"--json") {
+            assert_eq!(lines.len(), 1, "--json failure: {stdout}");
+            let e: Value = serde_json::from_str(lines[0]).unwrap();
+            assert!(e["error"]["detail"].is_string(), "{e}");
+        }
         Value::Null
     };
-    (out.status.success(), json, stderr)
+    (out.status.success(), json, stderr + &stdout)
 }
 
 #[test]
@@ -100,16 +121,24 @@ fn wallet_commands_print_one_json_object() {
         t,
     ]);
     assert!(ok, "{err}");
-    let (ok, sub, err) = veil(&["--json", "tx", "submit", t, "--api", &api]);
+    // `--api` anywhere on the command line, here before the subcommand.
+    let (ok, sub, err) = veil(&["--json", "tx", "--api", &api, "submit", t]);
     assert!(ok, "{err}");
     assert_eq!(sub["tx"], off["tx"]);
-    // Submitting it again is refused with a clear message and a failure code.
-    let (ok, _, err) = veil(&["--json", "tx", "submit", t, "--api", &api]);
-    assert!(!ok);
+    // Submitting it again (the node from VEIL_API) is refused: the node's
+    // problem as the one JSON object, exit code 3.
+    let (code, out, _) = veil_raw(&["--json", "tx", "submit", t], &[("VEIL_API", &api)]);
+    assert_eq!(code, Some(3), "{out}");
+    let e: Value = serde_json::from_str(out.trim()).unwrap();
     assert!(
-        err.contains("Duplicate transaction") || err.contains("Double spend"),
-        "{err}"
+        e["error"]["title"] == "Duplicate transaction" || e["error"]["title"] == "Double spend",
+        "{e}"
     );
+    assert_eq!(e["error"]["status"], 409, "{e}");
+    assert!(e["error"]["type"]
+        .as_str()
+        .unwrap()
+        .starts_with("urn:veil:problem:"));
 
     // Bad input is refused clearly.
     for (args, needle) in [
@@ -489,4 +518,105 @@ fn setup_writes_the_pinned_keys_of_both_circuits() {
         assert_eq!(vk, checked_in, "{name}.vk differs from the pinned one");
         assert!(keys.join(format!("{name}.pk")).exists());
     }
+}
+
+/// Failures are told apart by exit code (1 local, 2 usage, 3 refused by
+/// the node, 4 node unreachable) and, with `--json`, printed as one
+/// `{"error": {…}}` object on stdout; the unreachable node is named once,
+/// with a hint.
+#[test]
+fn failures_have_exit_codes_and_one_json_error_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.wallet");
+    let missing = missing.to_str().unwrap();
+    for (args, code, kind) in [
+        (
+            vec!["--json", "wallet", "--wallet", missing, "balance"],
+            1,
+            "urn:veil:cli:local",
+        ),
+        (vec!["--json", "wallet", "--bogus"], 2, "urn:veil:cli:usage"),
+        (
+            vec!["--json", "--api", "http://127.0.0.1:1", "audit-log"],
+            4,
+            "urn:veil:cli:unreachable",
+        ),
+    ] {
+        let (got, out, err) = veil_raw(&args, &[]);
+        assert_eq!(got, Some(code), "{args:?}: {out} {err}");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?}: {out}");
+        let e: Value = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(e["error"]["type"], kind, "{e}");
+        assert_eq!(e["error"]["exit_code"], code, "{e}");
+        assert!(e["error"]["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    }
+    // Without --json: one line on stderr naming the URL once, with a hint.
+    let (code, out, err) = veil_raw(&["audit-log"], &[("VEIL_API", "http://127.0.0.1:1")]);
+    assert_eq!(code, Some(4));
+    assert!(out.is_empty());
+    assert_eq!(err.matches("127.0.0.1:1").count(), 1, "{err}");
+    assert!(err.contains("--api"), "{err}");
+}
+
+/// A closed stdout ends `veil` quietly (no panic, no backtrace).
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_veil"))
+        .args(["--help"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.is_empty(), "{err}");
+}
+
+/// With no passphrase and no terminal, the error says how to give one;
+/// `--passphrase-file` gives it.
+#[test]
+fn no_passphrase_and_no_terminal_says_how_to_give_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path().join("w.wallet");
+    let (ok, _, err) = veil(&["--json", "wallet", "--wallet", w.to_str().unwrap(), "new"]);
+    assert!(ok, "{err}");
+    // setsid: a new session, so no controlling terminal to ask on.
+    let out = Command::new("setsid")
+        .arg(env!("CARGO_BIN_EXE_veil"))
+        .args(["wallet", "--wallet", w.to_str().unwrap(), "address"])
+        .env_remove("VEIL_PASSPHRASE")
+        .env_remove("VEIL_PASSPHRASE_FILE")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("passphrase is needed") && err.contains("VEIL_PASSPHRASE"),
+        "{err}"
+    );
+    assert!(!err.contains("os error"), "{err}");
+    let file = dir.path().join("pass");
+    std::fs::write(&file, format!("{DEV_PASSPHRASE}\n")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_veil"))
+        .args([
+            "--json",
+            "wallet",
+            "--wallet",
+            w.to_str().unwrap(),
+            "address",
+        ])
+        .arg("--passphrase-file")
+        .arg(&file)
+        .env_remove("VEIL_PASSPHRASE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

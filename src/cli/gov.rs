@@ -28,8 +28,8 @@ pub struct GovArgs {
     /// The committee member's keystore (for `propose` and `vote`).
     #[arg(long)]
     pub keystore: Option<PathBuf>,
-    /// The node's API.
-    #[arg(long, default_value = "http://127.0.0.1:8700")]
+    /// The node's API (the global `--api` / `VEIL_API`).
+    #[arg(skip)]
     pub api: String,
     /// What to do.
     #[command(subcommand)]
@@ -189,8 +189,8 @@ pub struct ValidatorArgs {
     /// The committee member's keystore (for register, delegate, undelegate).
     #[arg(long)]
     pub keystore: Option<PathBuf>,
-    /// The node's API.
-    #[arg(long, default_value = "http://127.0.0.1:8700")]
+    /// The node's API (the global `--api` / `VEIL_API`).
+    #[arg(skip)]
     pub api: String,
     /// What to do.
     #[command(subcommand)]

@@ -2,7 +2,19 @@
 //!
 //! Every command accepts `--json` and then prints exactly one JSON object on
 //! stdout, so scripts can drive Veil; human-readable output otherwise.
-//! Errors go to stderr and make the exit code non-zero.
+//! Errors go to stderr (with `--json`: one `{"error": {…}}` object on
+//! stdout) and the exit code says what kind of failure it was:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | done |
+//! | 1 | a local error: a file, a key, a wrong passphrase, an amount the wallet cannot cover |
+//! | 2 | the command line is wrong (usage) |
+//! | 3 | the node refused the request (its problem+json is passed on) |
+//! | 4 | the node could not be reached |
+//!
+//! A closed stdout (`veil … | head`) ends the process quietly, as Unix
+//! tools do.
 
 pub mod amount;
 #[cfg(feature = "bench")]
@@ -28,9 +40,18 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "veil", version, about, long_about = None)]
 pub struct Cli {
-    /// Print exactly one JSON object on stdout.
+    /// Print exactly one JSON object on stdout (on failure too: `{"error":
+    /// …}`).
     #[arg(long, global = true)]
     pub json: bool,
+    /// The node's API: where client commands send requests, and where
+    /// `veil node` listens. Anywhere on the command line.
+    #[arg(long, global = true, env = "VEIL_API", default_value = DEFAULT_API, value_name = "URL")]
+    pub api: String,
+    /// Read keystore passphrases from this file (first line) instead of
+    /// `VEIL_PASSPHRASE` or the terminal.
+    #[arg(long, global = true, env = "VEIL_PASSPHRASE_FILE", value_name = "FILE")]
+    pub passphrase_file: Option<std::path::PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -63,9 +84,6 @@ pub enum Command {
         /// Last height.
         #[arg(long)]
         to_height: Option<u64>,
-        /// The node's API.
-        #[arg(long, default_value = "http://127.0.0.1:8700")]
-        api: String,
     },
     /// Generate the credential circuit's proving and verifying keys
     /// (development ceremony).
@@ -84,9 +102,6 @@ pub enum Command {
     VerifyDisclosure {
         /// The disclosure (JSON).
         file: std::path::PathBuf,
-        /// The node's API.
-        #[arg(long, default_value = "http://127.0.0.1:8700")]
-        api: String,
     },
     /// Measure Veil's performance on this machine.
     #[cfg(feature = "bench")]
@@ -100,43 +115,206 @@ pub enum Command {
     Demo,
 }
 
+/// Exit code: a local error.
+pub const EXIT_LOCAL: u8 = 1;
+/// Exit code: the command line is wrong.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: the node refused the request.
+pub const EXIT_REFUSED: u8 = 3;
+/// Exit code: the node could not be reached.
+pub const EXIT_UNREACHABLE: u8 = 4;
+
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Writing to a closed pipe ends the process (SIGPIPE) instead of
+    // panicking in `println!`.
+    sigpipe::reset();
+    let json = std::env::args_os().any(|a| a == "--json");
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let shown = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+            if json && !shown {
+                let text = e
+                    .kind()
+                    .as_str()
+                    .unwrap_or("invalid command line")
+                    .to_owned();
+                let detail = e.to_string();
+                let detail = detail
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or_default()
+                    .trim_start_matches("error: ");
+                print_error(EXIT_USAGE, "urn:veil:cli:usage", &text, detail, None);
+                return ExitCode::from(EXIT_USAGE);
+            }
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE));
+        }
+    };
+    let json = cli.json;
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+        Err(e) => ExitCode::from(report(&e, json)),
+    }
+}
+
+/// The node's answer inside an error chain, if the failure came from it.
+fn client_error(e: &anyhow::Error) -> Option<&veil_client::ClientError> {
+    e.chain().find_map(|c| {
+        c.downcast_ref::<veil_client::ClientError>().or_else(|| {
+            match c.downcast_ref::<crate::wallet::source::SourceError>() {
+                Some(crate::wallet::source::SourceError::Api(api)) => Some(api),
+                _ => None,
+            }
+        })
+    })
+}
+
+/// Prints a failure (stderr, or one JSON object with `--json`); its exit
+/// code.
+fn report(e: &anyhow::Error, json: bool) -> u8 {
+    match client_error(e) {
+        Some(c) if c.is_unreachable() => {
+            let detail = format!(
+                "{c}. Is the node running? Point to another one with --api URL or VEIL_API."
+            );
+            if json {
+                print_error(
+                    EXIT_UNREACHABLE,
+                    "urn:veil:cli:unreachable",
+                    "the node could not be reached",
+                    &detail,
+                    None,
+                );
+            } else {
+                eprintln!("error: {detail}");
+            }
+            EXIT_UNREACHABLE
+        }
+        Some(c) => {
+            if json {
+                match c.problem() {
+                    Some(p) => {
+                        print_error(EXIT_REFUSED, &p.kind, &p.title, &p.detail, Some(p.status))
+                    }
+                    None => print_error(
+                        EXIT_REFUSED,
+                        "urn:veil:cli:refused",
+                        "the node refused the request",
+                        &format!("{e:#}"),
+                        None,
+                    ),
+                }
+            } else {
+                eprintln!("error: {e:#}");
+            }
+            EXIT_REFUSED
+        }
+        None => {
+            if json {
+                print_error(
+                    EXIT_LOCAL,
+                    "urn:veil:cli:local",
+                    "the command failed",
+                    &format!("{e:#}"),
+                    None,
+                );
+            } else {
+                eprintln!("error: {e:#}");
+            }
+            EXIT_LOCAL
         }
     }
 }
 
+/// The `--json` failure object: problem+json members under `error`.
+fn print_error(code: u8, kind: &str, title: &str, detail: &str, status: Option<u16>) {
+    print_json(&serde_json::json!({
+        "error": {
+            "type": kind,
+            "title": title,
+            "detail": detail,
+            "status": status,
+            "exit_code": code,
+        }
+    }));
+}
+
+/// Where a node's API is unless `--api` or `VEIL_API` says otherwise.
+pub const DEFAULT_API: &str = "http://127.0.0.1:8700";
+
+/// The listen address in an `--api` value (`host:port` or
+/// `http://host:port[/]`).
+fn listen_address(api: &str) -> anyhow::Result<std::net::SocketAddr> {
+    let bare = api
+        .strip_prefix("http://")
+        .unwrap_or(api)
+        .trim_end_matches('/');
+    bare.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "--api {api:?}: a node listens on an IP address and port, e.g. 127.0.0.1:8700"
+        )
+    })
+}
+
 /// Runs one parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(file) = &cli.passphrase_file {
+        veil_keystore::set_passphrase_file(file);
+    }
+    let api = cli.api.trim_end_matches('/').to_owned();
     match cli.command {
-        Command::Node(args) => node::run(args, cli.json),
+        Command::Node(mut args) => {
+            args.api = listen_address(&api)?;
+            node::run(args, cli.json)
+        }
         Command::Testnet(args) => testnet::run(args, cli.json),
-        Command::Wallet(args) => wallet::run(args, cli.json),
-        Command::Tx { command } => wallet::run_tx(command, cli.json),
-        Command::Issuer(args) => issuer::run(args, cli.json),
-        Command::Regulator(args) => regulator::run(args, cli.json),
+        Command::Wallet(mut args) => {
+            args.api = api;
+            wallet::run(args, cli.json)
+        }
+        Command::Tx { command } => wallet::run_tx(command, &api, cli.json),
+        Command::Issuer(mut args) => {
+            args.api = api;
+            issuer::run(args, cli.json)
+        }
+        Command::Regulator(mut args) => {
+            args.api = api;
+            regulator::run(args, cli.json)
+        }
         Command::AuditLog {
             from_height,
             to_height,
-            api,
         } => regulator::audit_log(&api, from_height, to_height, cli.json),
-        Command::VerifyDisclosure { file, api } => {
+        Command::VerifyDisclosure { file } => {
             regulator::verify_disclosure_file(&api, &file, cli.json)
         }
         #[cfg(feature = "bench")]
         Command::Bench { what } => bench::run(what, cli.json),
         Command::Setup(args) => identity::setup(&args, cli.json),
-        Command::Did(args) => identity::run_did(args, cli.json),
-        Command::Trust(args) => identity::run_trust(args, cli.json),
-        Command::Credential(args) => identity::run_credential(args, cli.json),
-        Command::Gov(args) => gov::run(args, cli.json),
-        Command::Validator(args) => gov::run_validator(args, cli.json),
+        Command::Did(mut args) => {
+            args.api = api;
+            identity::run_did(args, cli.json)
+        }
+        Command::Trust(mut args) => {
+            args.api = api;
+            identity::run_trust(args, cli.json)
+        }
+        Command::Credential(mut args) => {
+            args.api = api;
+            identity::run_credential(args, cli.json)
+        }
+        Command::Gov(mut args) => {
+            args.api = api;
+            gov::run(args, cli.json)
+        }
+        Command::Validator(mut args) => {
+            args.api = api;
+            gov::run_validator(args, cli.json)
+        }
         Command::Demo => demo::run(cli.json),
     }
 }

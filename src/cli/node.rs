@@ -26,8 +26,9 @@ pub struct NodeArgs {
     /// Data directory.
     #[arg(long, default_value = "./data")]
     pub data_dir: PathBuf,
-    /// API listen address.
-    #[arg(long, default_value = "127.0.0.1:8700")]
+    /// API listen address: the global `--api` (or `VEIL_API`), as
+    /// `host:port` or `http://host:port`.
+    #[arg(skip = SocketAddr::from(([127, 0, 0, 1], 8700)))]
     pub api: SocketAddr,
     /// Longest wait before waiting transactions go into a block, ms.
     #[arg(long, default_value_t = 500)]

@@ -27,8 +27,8 @@ pub struct RegulatorArgs {
     /// A regulator keystore, or an auditor key made by `delegate`.
     #[arg(long)]
     pub keystore: PathBuf,
-    /// The node's API.
-    #[arg(long, default_value = "http://127.0.0.1:8700")]
+    /// The node's API (the global `--api` / `VEIL_API`).
+    #[arg(skip)]
     pub api: String,
     /// What to do.
     #[command(subcommand)]

@@ -25,8 +25,8 @@ pub struct WalletArgs {
     /// The wallet file.
     #[arg(long)]
     pub wallet: PathBuf,
-    /// The node's API.
-    #[arg(long, default_value = "http://127.0.0.1:8700")]
+    /// The node's API (the global `--api` / `VEIL_API`).
+    #[arg(skip)]
     pub api: String,
     /// What to do.
     #[command(subcommand)]
@@ -99,9 +99,6 @@ pub enum TxCommand {
     Submit {
         /// The file.
         file: PathBuf,
-        /// The node's API.
-        #[arg(long, default_value = "http://127.0.0.1:8700")]
-        api: String,
         /// Return once accepted into the mempool, without waiting for a block.
         #[arg(long)]
         no_wait: bool,
@@ -330,9 +327,9 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
 }
 
 /// Runs `veil tx`.
-pub fn run_tx(cmd: TxCommand, json: bool) -> anyhow::Result<()> {
+pub fn run_tx(cmd: TxCommand, api: &str, json: bool) -> anyhow::Result<()> {
     match cmd {
-        TxCommand::Submit { file, api, no_wait } => {
+        TxCommand::Submit { file, no_wait } => {
             let raw =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let bytes = match std::str::from_utf8(&raw)
@@ -345,7 +342,7 @@ pub fn run_tx(cmd: TxCommand, json: bool) -> anyhow::Result<()> {
             };
             let tx = Transaction::decode(&bytes)
                 .context("the file does not hold a valid transaction")?;
-            let source = HttpSource::new(&api);
+            let source = HttpSource::new(api);
             if no_wait {
                 let hash = source.submit(&tx)?;
                 if json {

@@ -20,13 +20,14 @@ pub const MAX_REGULATOR_BLOCKS: u64 = 1000;
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The node could not be reached (connection refused, timeout, TLS…).
-    #[error("cannot reach the node at {url}: {source}")]
+    /// Displayed with the URL once (the transport's own message repeats
+    /// it).
+    #[error("cannot reach the node at {url}: {}", reason(.transport))]
     Transport {
         /// The request's URL.
         url: String,
         /// What the transport said.
-        #[source]
-        source: Box<ureq::Transport>,
+        transport: Box<ureq::Transport>,
     },
     /// The node refused the request with a problem+json body.
     #[error("{} ({}): {}", .problem.title, .problem.status, .problem.detail)]
@@ -59,7 +60,24 @@ pub enum ClientError {
     Encode(#[from] veil_tx::codec::EncodeError),
 }
 
+/// A transport failure without its URL: "connection refused", "timed out".
+fn reason(t: &ureq::Transport) -> String {
+    let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(t);
+    let mut last = None;
+    while let Some(c) = cause {
+        last = Some(c.to_string());
+        cause = c.source();
+    }
+    last.or_else(|| t.message().map(str::to_owned))
+        .unwrap_or_else(|| t.kind().to_string())
+}
+
 impl ClientError {
+    /// Whether the node could not be reached at all (nothing was refused).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Self::Transport { .. })
+    }
+
     /// The node's problem body, when it gave one.
     pub fn problem(&self) -> Option<&Problem> {
         match self {
@@ -200,7 +218,7 @@ fn error(e: ureq::Error, url: String) -> ClientError {
         },
         ureq::Error::Transport(t) => ClientError::Transport {
             url,
-            source: Box::new(t),
+            transport: Box::new(t),
         },
     }
 }

@@ -95,6 +95,20 @@ pub enum KeystoreError {
     /// Wrong passphrase or modified file.
     #[error("wrong passphrase, or the keystore was modified")]
     Decrypt,
+    /// A passphrase is needed and nothing gives one.
+    #[error(
+        "a passphrase is needed and there is no terminal to ask on: set VEIL_PASSPHRASE, or put it in a file (mode 0600) and pass --passphrase-file FILE (or set VEIL_PASSPHRASE_FILE)"
+    )]
+    NoPassphrase,
+    /// The passphrase file could not be read.
+    #[error("reading the passphrase file {path}: {source}")]
+    PassphraseFile {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 fn derive_key(
@@ -218,14 +232,44 @@ pub fn load(path: &Path, kind: &str, passphrase: &str) -> Result<Secret<Vec<u8>>
         .map_err(|_| KeystoreError::Decrypt)
 }
 
-/// The passphrase from `VEIL_PASSPHRASE`, or asked for on the terminal.
+static PASSPHRASE_FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Makes [`passphrase`] read the passphrase from `path` (its first line)
+/// from now on (the CLI's `--passphrase-file`). The first call wins.
+pub fn set_passphrase_file(path: &std::path::Path) {
+    let _ = PASSPHRASE_FILE.set(path.to_path_buf());
+}
+
+/// The passphrase: from `VEIL_PASSPHRASE`, else the passphrase file
+/// ([`set_passphrase_file`] or `VEIL_PASSPHRASE_FILE`), else asked for on
+/// the terminal; [`KeystoreError::NoPassphrase`] when there is none.
 pub fn passphrase(prompt: &str) -> Result<Secret<String>, KeystoreError> {
     if let Ok(p) = std::env::var("VEIL_PASSPHRASE") {
         return Ok(Secret::new(p));
     }
+    let file = PASSPHRASE_FILE
+        .get()
+        .cloned()
+        .or_else(|| std::env::var_os("VEIL_PASSPHRASE_FILE").map(Into::into));
+    if let Some(path) = file {
+        let text = Secret::new(std::fs::read_to_string(&path).map_err(|source| {
+            KeystoreError::PassphraseFile {
+                path: path.display().to_string(),
+                source,
+            }
+        })?);
+        let first = text.expose().lines().next().unwrap_or_default();
+        return Ok(Secret::new(first.to_owned()));
+    }
+    // rpassword reads the controlling terminal; without one (a pipe, a
+    // service, CI) it fails with ENXIO, which means "nobody to ask".
     rpassword::prompt_password(prompt)
         .map(Secret::new)
-        .map_err(KeystoreError::Io)
+        .map_err(|e| match e.raw_os_error() {
+            Some(6) | Some(25) => KeystoreError::NoPassphrase,
+            _ if e.kind() == std::io::ErrorKind::NotFound => KeystoreError::NoPassphrase,
+            _ => KeystoreError::Io(e),
+        })
 }
 
 /// A hex-encoded secret inside a keystore's JSON: a [`Secret`] (wiped on

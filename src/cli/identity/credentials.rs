@@ -17,8 +17,8 @@ use super::*;
 /// `veil credential`.
 #[derive(Debug, clap::Args)]
 pub struct CredentialArgs {
-    /// The node's API.
-    #[arg(long, default_value = "http://127.0.0.1:8700")]
+    /// The node's API (the global `--api` / `VEIL_API`).
+    #[arg(skip)]
     pub api: String,
     /// What to do.
     #[command(subcommand)]

@@ -18,8 +18,8 @@ use super::*;
 /// `veil did`.
 #[derive(Debug, clap::Args)]
 pub struct DidArgs {
-    /// The node's API.
-    #[arg(long, default_value = "http://127.0.0.1:8700")]
+    /// The node's API (the global `--api` / `VEIL_API`).
+    #[arg(skip)]
     pub api: String,
     /// What to do.
     #[command(subcommand)]
