@@ -77,8 +77,11 @@ fn wallet_commands_print_one_json_object() {
     let (ok, bal, _) = veil(&["--json", "wallet", "--wallet", a, "--api", &api, "balance"]);
     assert!(ok);
     assert_eq!(bal["asset"], "CNY");
-    assert_eq!(bal["confirmed"], 1_600_000_000u64);
-    assert_eq!(bal["pending"], 0);
+    // Decimal amounts, minor units in a separate integer field.
+    assert_eq!(bal["confirmed"], "16000000.00");
+    assert_eq!(bal["confirmed_minor"], 1_600_000_000u64);
+    assert_eq!(bal["pending_minor"], 0);
+    assert_eq!(bal["decimals"], 2);
     assert_eq!(bal["height"], 0);
 
     let (ok, sent, err) = veil(&[
@@ -88,19 +91,81 @@ fn wallet_commands_print_one_json_object() {
     assert!(ok, "{err}");
     assert_eq!(sent["tx"].as_str().unwrap().len(), 64);
     assert!(sent["height"].as_u64().unwrap() >= 1);
+    assert_eq!(
+        (sent["amount"].as_str(), sent["amount_minor"].as_u64()),
+        (Some("12.34"), Some(1234))
+    );
+    assert_eq!(sent["fee"], "0.00");
+    // A whole number is whole units of the asset; --minor-units takes cents.
+    for (amount, minor, expect) in [("3", false, 300u64), ("250", true, 250)] {
+        let mut args = vec![
+            "--json", "wallet", "--wallet", a, "--api", &api, "transfer", "--to", &b_addr,
+            "--amount", amount, "--yes",
+        ];
+        if minor {
+            args.push("--minor-units");
+        }
+        let (ok, sent, err) = veil(&args);
+        assert!(ok, "{err}");
+        assert_eq!(sent["amount_minor"], expect, "{sent}");
+    }
 
     let (_, bal, _) = veil(&["--json", "wallet", "--wallet", b, "--api", &api, "balance"]);
-    assert_eq!(bal["confirmed"], 1_600_000_000u64 + 1234);
+    assert_eq!(bal["confirmed_minor"], 1_600_000_000u64 + 1234 + 300 + 250);
+    assert_eq!(bal["confirmed"], "16000017.84");
     let (_, hist, _) = veil(&["--json", "wallet", "--wallet", b, "--api", &api, "history"]);
-    let last = hist["entries"].as_array().unwrap().last().unwrap().clone();
+    let cli = hist["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["memo"] == "cli")
+        .unwrap()
+        .clone();
     assert_eq!(
         (
-            last["direction"].as_str(),
-            last["amount"].as_u64(),
-            last["memo"].as_str()
+            cli["direction"].as_str(),
+            cli["amount"].as_str(),
+            cli["amount_minor"].as_u64()
         ),
-        (Some("in"), Some(1234), Some("cli"))
+        (Some("in"), Some("12.34"), Some(1234))
     );
+
+    // On a terminal (script(1) gives it one) the payment is shown and
+    // sent only on "y"; declining sends nothing.
+    let on_terminal = |answer: &str| {
+        let cmd = format!(
+            "{} wallet --wallet {a} --api {api} transfer --to {b_addr} --amount 1.50 --fee 0.01",
+            env!("CARGO_BIN_EXE_veil")
+        );
+        let mut child = Command::new("script")
+            .args(["-q", "-e", "-c", &cmd, "/dev/null"])
+            .env("VEIL_PASSPHRASE", DEV_PASSPHRASE)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Answer once the question is asked.
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        use std::io::Write as _;
+        writeln!(child.stdin.take().unwrap(), "{answer}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (ok, shown) = on_terminal("n");
+    assert!(!ok && shown.contains("not sent"), "{shown}");
+    assert!(
+        shown.contains("pay 1.50 CNY")
+            && shown.contains("fee    0.01 CNY")
+            && shown.contains("change"),
+        "{shown}"
+    );
+    let (_, bal, _) = veil(&["--json", "wallet", "--wallet", b, "--api", &api, "balance"]);
+    assert_eq!(bal["confirmed"], "16000017.84", "declining sent something");
+    let (ok, shown) = on_terminal("y");
+    assert!(ok && shown.contains("sent 1.50 CNY"), "{shown}");
 
     // Offline signing, then submission.
     let tx_file = dir.path().join("out.tx");

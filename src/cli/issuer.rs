@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use rand_core::OsRng;
-use serde_json::json;
 
 use crate::crypto::keys::Address;
 use crate::crypto::signing::SigningKey;
@@ -39,9 +38,12 @@ pub enum IssuerCommand {
         /// Receiver.
         #[arg(long)]
         to: String,
-        /// Amount (minor units, or `12.34`).
+        /// Amount in the asset's units (`1000`, `12.34`).
         #[arg(long)]
         amount: String,
+        /// `--amount` is an integer of minor units (cents).
+        #[arg(long)]
+        minor_units: bool,
         /// Asset.
         #[arg(long, default_value = "CNY")]
         asset: String,
@@ -61,13 +63,15 @@ pub fn run(args: IssuerArgs, json: bool) -> anyhow::Result<()> {
         IssuerCommand::Mint {
             to,
             amount,
+            minor_units,
             asset,
             memo,
         } => {
             let to: Address = to.parse().context("--to")?;
             let asset = AssetId::new(&asset)?;
             let info = source.asset(&asset)?;
-            let value = super::amount::parse(&amount, info.decimals)?;
+            let value =
+                super::amount::parse_as(&amount, info.decimals, minor_units).context("--amount")?;
             let plan = MintPlan {
                 asset: asset.clone(),
                 issuer: &issuer,
@@ -81,7 +85,12 @@ pub fn run(args: IssuerArgs, json: bool) -> anyhow::Result<()> {
             let tx = Transaction::Mint(plan.build(&mut OsRng)?);
             let (hash, height) = submit_and_wait(&source, &tx, Duration::from_secs(120))?;
             if json {
-                super::print_json(&json!({"tx": hash.to_string(), "height": height}));
+                let mut m = serde_json::Map::new();
+                m.insert("tx".into(), hash.to_string().into());
+                m.insert("height".into(), height.into());
+                m.insert("asset".into(), asset.to_string().into());
+                super::amount::json_members(&mut m, "amount", value, info.decimals);
+                super::print_json(&m.into());
             } else {
                 println!(
                     "minted {} {asset} to {to}\n  tx {hash} at height {height}",

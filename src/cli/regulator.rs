@@ -575,14 +575,23 @@ pub fn verify_disclosure_file(api: &str, file: &PathBuf, json: bool) -> anyhow::
     .context("not a Veil disclosure file")?;
     let tx = fetch_committed_tx(api, &d.tx)?;
     let v = verify_disclosure(&d, &tx)?;
+    let decimals = crate::wallet::source::ChainSource::asset(
+        &HttpSource::new(api),
+        &crate::tx::AssetId::new(&v.asset)?,
+    )?
+    .decimals;
     if json {
-        super::print_json(&json!({"verified": true, "disclosure": v}));
+        let mut m = serde_json::Map::new();
+        super::amount::json_members(&mut m, "amount", v.amount, decimals);
+        super::print_json(
+            &json!({"verified": true, "disclosure": v, "amount": m["amount"], "amount_minor": v.amount}),
+        );
     } else {
         println!(
             "verified: output {} of {} carries {} {} (memo {:?}){}",
             v.output,
             v.tx,
-            v.amount,
+            super::amount::format(v.amount, decimals),
             v.asset,
             v.memo,
             v.receiver

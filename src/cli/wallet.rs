@@ -50,12 +50,14 @@ pub enum WalletCommand {
         #[arg(long, default_value = "CNY")]
         asset: String,
     },
-    /// Pay an address.
+    /// Pay an address. On a terminal it shows the payment (recipient,
+    /// amount, fee, change) and asks before sending.
     Transfer {
         /// Receiver address (veil1…).
         #[arg(long)]
         to: String,
-        /// Amount: an integer of minor units, or `12.34` for assets with decimals.
+        /// Amount in the asset's units: `250`, `250.00`, `0.5` (at most
+        /// the asset's decimals).
         #[arg(long)]
         amount: String,
         /// Asset.
@@ -64,9 +66,15 @@ pub enum WalletCommand {
         /// Memo for the receiver (≤ 512 bytes).
         #[arg(long, default_value = "")]
         memo: String,
-        /// Public fee, minor units.
-        #[arg(long, default_value_t = 0)]
-        fee: u64,
+        /// Public fee, in the asset's units like the amount.
+        #[arg(long, default_value = "0")]
+        fee: String,
+        /// `--amount` and `--fee` are integers of minor units (cents).
+        #[arg(long)]
+        minor_units: bool,
+        /// Send without asking.
+        #[arg(long, short = 'y')]
+        yes: bool,
         /// Ring size.
         #[arg(long, default_value_t = crate::crypto::clsag::DEFAULT_RING)]
         ring: usize,
@@ -179,9 +187,13 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
             w.save(&args.wallet, pass.expose(), KdfParams::default())?;
             let b = w.balance(&asset);
             if json {
-                super::print_json(
-                    &json!({"asset": asset.to_string(), "confirmed": b.confirmed, "pending": b.pending, "height": height}),
-                );
+                let mut m = serde_json::Map::new();
+                m.insert("asset".into(), asset.to_string().into());
+                amount::json_members(&mut m, "confirmed", b.confirmed, info.decimals);
+                amount::json_members(&mut m, "pending", b.pending, info.decimals);
+                m.insert("decimals".into(), info.decimals.into());
+                m.insert("height".into(), height.into());
+                super::print_json(&m.into());
             } else {
                 println!(
                     "{} {asset} confirmed, {} {asset} pending (height {height})",
@@ -196,13 +208,17 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
             asset,
             memo,
             fee,
+            minor_units,
+            yes,
             ring,
             offline,
         } => {
             let to: Address = to.parse().context("--to")?;
             let asset = AssetId::new(&asset)?;
             let info = source.asset(&asset)?;
-            let value = amount::parse(&amount_text, info.decimals)?;
+            let value =
+                amount::parse_as(&amount_text, info.decimals, minor_units).context("--amount")?;
+            let fee = amount::parse_as(&fee, info.decimals, minor_units).context("--fee")?;
             if value == 0 {
                 bail!("the amount must be positive");
             }
@@ -224,13 +240,43 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
             )?;
             let bytes = tx.encode()?;
             let hash = veil_tx::Transaction::hash_of(&bytes);
+            let change = w
+                .state
+                .pending
+                .iter()
+                .find(|p| p.tx == hash.to_string())
+                .map_or(0, |p| p.change);
+            let shown = |v: u64| format!("{} {asset}", amount::format(v, info.decimals));
+            let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin())
+                && std::io::IsTerminal::is_terminal(&std::io::stderr());
+            if !yes && !json && interactive {
+                eprintln!(
+                    "pay {}\n  to     {to}\n  fee    {}\n  change {} (back to this wallet)",
+                    shown(value),
+                    shown(fee),
+                    shown(change)
+                );
+                eprint!("send? [y/N] ");
+                let mut answer = String::new();
+                std::io::stdin().read_line(&mut answer)?;
+                if !matches!(answer.trim(), "y" | "Y" | "yes") {
+                    // Nothing was saved: the chosen outputs stay spendable.
+                    bail!("not sent");
+                }
+            }
             w.save(&args.wallet, pass.expose(), KdfParams::default())?;
+            let mut result = serde_json::Map::new();
+            result.insert("tx".into(), hash.to_string().into());
+            amount::json_members(&mut result, "amount", value, info.decimals);
+            amount::json_members(&mut result, "fee", fee, info.decimals);
+            amount::json_members(&mut result, "change", change, info.decimals);
+            result.insert("asset".into(), asset.to_string().into());
             if let Some(out) = offline {
                 keystore::write_private(&out, format!("{}\n", hex::encode(&bytes)).as_bytes())?;
                 if json {
-                    super::print_json(
-                        &json!({"tx": hash.to_string(), "file": out, "bytes": bytes.len()}),
-                    );
+                    result.insert("file".into(), json!(out));
+                    result.insert("bytes".into(), bytes.len().into());
+                    super::print_json(&result.into());
                 } else {
                     println!(
                         "signed transaction {hash} written to {} (submit with `veil tx submit`)",
@@ -244,11 +290,14 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
                     scan(&mut w, &source, true)?;
                     w.save(&args.wallet, pass.expose(), KdfParams::default())?;
                     if json {
-                        super::print_json(&json!({"tx": hash.to_string(), "height": height}));
+                        result.insert("height".into(), height.into());
+                        super::print_json(&result.into());
                     } else {
                         println!(
-                            "sent {} {asset} to {to}\n  tx {hash}\n  committed at height {height}",
-                            amount::format(value, info.decimals)
+                            "sent {} to {to} (fee {}, change {})\n  tx {hash}\n  committed at height {height}",
+                            shown(value),
+                            shown(fee),
+                            shown(change)
                         );
                     }
                 }
@@ -294,9 +343,56 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
             let mut w = Wallet::load(&args.wallet, pass.expose())?;
             let height = scan(&mut w, &source, json)?;
             w.save(&args.wallet, pass.expose(), KdfParams::default())?;
+            // Each asset's decimals, asked of the node once.
+            let mut decimals: std::collections::BTreeMap<String, u8> = Default::default();
+            for a in w
+                .state
+                .history
+                .iter()
+                .map(|h| &h.asset)
+                .chain(w.state.pending.iter().map(|p| &p.asset))
+            {
+                if !decimals.contains_key(a) {
+                    let d = source.asset(&AssetId::new(a)?)?.decimals;
+                    decimals.insert(a.clone(), d);
+                }
+            }
+            let dec = |a: &str| decimals.get(a).copied().unwrap_or(0);
             if json {
+                let entries: Vec<serde_json::Value> = w
+                    .state
+                    .history
+                    .iter()
+                    .map(|h| {
+                        let mut m = serde_json::Map::new();
+                        m.insert("tx".into(), h.tx.clone().into());
+                        m.insert("height".into(), json!(h.height));
+                        m.insert("direction".into(), h.direction.clone().into());
+                        m.insert("asset".into(), h.asset.clone().into());
+                        amount::json_members(&mut m, "amount", h.amount, dec(&h.asset));
+                        amount::json_members(&mut m, "fee", h.fee, dec(&h.asset));
+                        m.insert("memo".into(), h.memo.clone().into());
+                        m.into()
+                    })
+                    .collect();
+                let pending: Vec<serde_json::Value> = w
+                    .state
+                    .pending
+                    .iter()
+                    .map(|p| {
+                        let mut m = serde_json::Map::new();
+                        m.insert("tx".into(), p.tx.clone().into());
+                        m.insert("asset".into(), p.asset.clone().into());
+                        amount::json_members(&mut m, "amount", p.amount, dec(&p.asset));
+                        amount::json_members(&mut m, "change", p.change, dec(&p.asset));
+                        amount::json_members(&mut m, "fee", p.fee, dec(&p.asset));
+                        m.insert("memo".into(), p.memo.clone().into());
+                        m.insert("to".into(), p.to.clone().into());
+                        m.into()
+                    })
+                    .collect();
                 super::print_json(
-                    &json!({"height": height, "entries": w.state.history, "pending": w.state.pending}),
+                    &json!({"height": height, "entries": entries, "pending": pending}),
                 );
             } else {
                 for h in &w.state.history {
@@ -304,7 +400,7 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
                         "{:>8}  {:<3}  {:>16} {}  {}  {}",
                         h.height.map_or("pending".into(), |x| x.to_string()),
                         h.direction,
-                        h.amount,
+                        amount::format(h.amount, dec(&h.asset)),
                         h.asset,
                         &h.tx[..16],
                         h.memo
@@ -314,7 +410,7 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
                     println!(
                         "{:>8}  out  {:>16} {}  {}  {}",
                         "pending",
-                        p.amount,
+                        amount::format(p.amount, dec(&p.asset)),
                         p.asset,
                         &p.tx[..16],
                         p.memo
