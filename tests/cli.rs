@@ -10,6 +10,12 @@ use serde_json::Value;
 use veil::dev::DEV_PASSPHRASE;
 use veil::wallet::keystore::KdfParams;
 
+/// Permission bits of a file.
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
 /// Exit code, stdout and stderr of `veil args` with `env` set.
 fn veil_raw(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_veil"))
@@ -186,6 +192,27 @@ fn wallet_commands_print_one_json_object() {
         t,
     ]);
     assert!(ok, "{err}");
+    assert_eq!(mode(&tx_file), 0o600, "a signed transaction file");
+    // An existing file is not overwritten (and nothing is signed).
+    let (ok, _, err) = veil(&[
+        "--json",
+        "wallet",
+        "--wallet",
+        a,
+        "--api",
+        &api,
+        "transfer",
+        "--to",
+        &b_addr,
+        "--amount",
+        "5",
+        "--offline",
+        t,
+    ]);
+    assert!(
+        !ok && err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
     // `--api` anywhere on the command line, here before the subcommand.
     let (ok, sub, err) = veil(&["--json", "tx", "--api", &api, "submit", t]);
     assert!(ok, "{err}");
@@ -397,6 +424,39 @@ fn credential_commands_issue_present_and_verify_once() {
         &file("kyc.json"),
     ]);
     assert!(ok, "{err}");
+    // Attributes and the salt: 0600, and never silently replaced.
+    assert_eq!(mode(std::path::Path::new(&file("kyc.json"))), 0o600);
+    let before = std::fs::read(file("kyc.json")).unwrap();
+    let again = [
+        "--json",
+        "credential",
+        "--api",
+        &api,
+        "issue",
+        "--keystore",
+        files.kyc_issuer.to_str().unwrap(),
+        "--type",
+        "KycCredential",
+        "--holder-commitment",
+        &hc,
+        "--attr",
+        "birth_date=1980-02-29",
+        "--attr",
+        "country=JP",
+        "--attr",
+        "given_name=Aiko",
+        "--attr",
+        "family_name=Sato",
+        "--attr",
+        "document_number=TK0000002",
+        "--attr",
+        "level=1",
+        "--out",
+        &file("kyc.json"),
+    ];
+    let (ok, _, err) = veil(&again);
+    assert!(!ok && err.contains("already exists"), "{err}");
+    assert_eq!(std::fs::read(file("kyc.json")).unwrap(), before);
     let (ok, _, err) = veil(&[
         "--json",
         "credential",

@@ -48,6 +48,10 @@ pub struct Cli {
     /// `veil node` listens. Anywhere on the command line.
     #[arg(long, global = true, env = "VEIL_API", default_value = DEFAULT_API, value_name = "URL")]
     pub api: String,
+    /// Overwrite existing output files (`--out`, `--offline`); without it
+    /// an existing file is never replaced.
+    #[arg(long, global = true)]
+    pub force: bool,
     /// Read keystore passphrases from this file (first line) instead of
     /// `VEIL_PASSPHRASE` or the terminal.
     #[arg(long, global = true, env = "VEIL_PASSPHRASE_FILE", value_name = "FILE")]
@@ -265,6 +269,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(file) = &cli.passphrase_file {
         veil_keystore::set_passphrase_file(file);
     }
+    let _ = FORCE.set(cli.force);
     let api = cli.api.trim_end_matches('/').to_owned();
     match cli.command {
         Command::Node(mut args) => {
@@ -338,6 +343,30 @@ pub fn init_logging(json: bool) {
     } else {
         builder.try_init()
     };
+}
+
+static FORCE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Refuses an output path that exists, unless `--force` was given (checked
+/// before any work whose result would then be lost).
+pub(crate) fn check_output(path: &std::path::Path) -> anyhow::Result<()> {
+    if path.exists() && !FORCE.get().copied().unwrap_or(false) {
+        anyhow::bail!(
+            "{} already exists; not overwriting it (pass --force to replace it)",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Writes an output file that may hold secrets or personal data
+/// (credentials with their salt, disclosures, signed transactions,
+/// exports): mode 0600, atomically, and never over an existing file unless
+/// `--force` was given.
+pub(crate) fn write_output(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    check_output(path)?;
+    veil_keystore::write_private(path, bytes)
+        .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))
 }
 
 /// Prints a JSON value (for `--json`) on one line.

@@ -356,6 +356,7 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
             out,
             expires_days,
         } => {
+            super::check_output(out)?;
             let Credentials::Regulator {
                 master,
                 jurisdiction,

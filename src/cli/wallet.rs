@@ -89,13 +89,14 @@ pub enum WalletCommand {
     /// sender of the transaction), without giving away any key.
     Disclose {
         /// Transaction hash.
-        #[arg(long)]
+        #[arg(long, value_name = "HASH")]
         tx: String,
-        /// Output position.
-        #[arg(long)]
+        /// Which output of the transaction (its position, from 0).
+        #[arg(long, value_name = "INDEX")]
         output: u32,
-        /// Write the disclosure here (default: stdout).
-        #[arg(long)]
+        /// Write the disclosure file to FILE (mode 0600; an existing file
+        /// only with --force) instead of printing it.
+        #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
 }
@@ -219,6 +220,9 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
             let value =
                 amount::parse_as(&amount_text, info.decimals, minor_units).context("--amount")?;
             let fee = amount::parse_as(&fee, info.decimals, minor_units).context("--fee")?;
+            if let Some(out) = &offline {
+                super::check_output(out)?;
+            }
             if value == 0 {
                 bail!("the amount must be positive");
             }
@@ -272,7 +276,7 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
             amount::json_members(&mut result, "change", change, info.decimals);
             result.insert("asset".into(), asset.to_string().into());
             if let Some(out) = offline {
-                keystore::write_private(&out, format!("{}\n", hex::encode(&bytes)).as_bytes())?;
+                super::write_output(&out, format!("{}\n", hex::encode(&bytes)).as_bytes())?;
                 if json {
                     result.insert("file".into(), json!(out));
                     result.insert("bytes".into(), bytes.len().into());
@@ -321,8 +325,7 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
             let text = serde_json::to_string_pretty(&d)?;
             match out {
                 Some(path) => {
-                    std::fs::write(&path, text + "\n")
-                        .with_context(|| format!("writing {}", path.display()))?;
+                    super::write_output(&path, (text + "\n").as_bytes())?;
                     if json {
                         super::print_json(
                             &json!({"disclosure": path, "kind": d.kind, "amount": d.amount}),

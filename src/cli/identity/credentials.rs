@@ -127,7 +127,7 @@ fn read_json(path: &Path) -> anyhow::Result<Value> {
 fn write_or_print(out: Option<&Path>, v: &Value, json: bool) -> anyhow::Result<()> {
     match out {
         Some(p) => {
-            std::fs::write(p, serde_json::to_vec_pretty(v)?)?;
+            crate::cli::write_output(p, &serde_json::to_vec_pretty(v)?)?;
             if json {
                 crate::cli::print_json(&json!({"written": p.display().to_string()}));
             } else {
