@@ -479,3 +479,95 @@ fn a_transaction_is_always_pending_or_committed_once_accepted() {
         }
     }
 }
+
+/// Errors the HTTP framework raises before a handler runs are problem+json
+/// too, with their status kept: a path parameter that is not UTF-8, a
+/// query that does not parse, a JSON endpoint given another content type or
+/// malformed JSON, an unknown route and method, a declared body over the
+/// limit.
+#[test]
+fn framework_errors_are_problem_json() {
+    use common::http::raw;
+    let n = TestNode::start(31);
+    let url = n.url();
+    let get =
+        |path: &str| format!("GET {path} HTTP/1.1\r\nHost: {{addr}}\r\nConnection: close\r\n\r\n");
+    let post = |path: &str, ct: &str, body: &str| {
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: {{addr}}\r\nContent-Type: {ct}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let cases: Vec<(String, u16)> = vec![
+        (get("/v1/blocks/%ff"), 400),
+        (get("/v1/dids/%c3%28"), 400),
+        (get("/v1/blocks?from=abc&to=1"), 400),
+        (get("/v1/governance/proposals?limit=-1"), 400),
+        (get("/v1/nowhere"), 404),
+        (post("/v1/status", "application/json", "{}"), 405),
+        (post("/v1/presentations/verify", "text/plain", "{}"), 415),
+        (post("/v1/presentations/verify", "application/json", "{not json"), 400),
+        (post("/v1/presentations/verify", "application/json", "{\"x\": 1}"), 400),
+        (
+            "POST /v1/presentations/verify HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\nConnection: close\r\n\r\n".to_owned(),
+            413,
+        ),
+    ];
+    for (head, want) in cases {
+        let (code, text) = raw(&url, &head, &mut |_| {});
+        let first = head.lines().next().unwrap_or_default().to_owned();
+        assert_eq!(code, want, "{first}: {text}");
+        let lower = text.to_ascii_lowercase();
+        assert!(
+            lower.contains("content-type: application/problem+json"),
+            "{first}: {text}"
+        );
+        let body = &text[text.find("\r\n\r\n").unwrap() + 4..];
+        let body = body
+            .find('{')
+            .map(|i| &body[i..body.rfind('}').unwrap() + 1])
+            .unwrap_or(body);
+        let p: serde_json::Value =
+            serde_json::from_str(body).unwrap_or_else(|e| panic!("{first}: {e}: {text}"));
+        assert_eq!(p["status"], want, "{p}");
+        assert!(
+            p["type"].as_str().unwrap().starts_with("urn:veil:problem:"),
+            "{p}"
+        );
+        assert!(!p["detail"].as_str().unwrap().is_empty(), "{p}");
+    }
+}
+
+/// `latest` is accepted wherever a height is; a 401 names its scheme.
+#[test]
+fn latest_is_a_height_and_401_names_its_scheme() {
+    use common::http::raw;
+    let n = TestNode::start(32);
+    let url = n.url();
+    for path in [
+        "/v1/audit-log?from=0&to=latest",
+        "/v1/blocks?from=latest",
+        "/v1/blocks/latest",
+        "/v1/audit-log?from=latest",
+    ] {
+        let (code, body) = get(&format!("{url}{path}"));
+        assert_eq!(code, 200, "{path}: {body}");
+    }
+    let (code, body) = get(&format!("{url}/v1/audit-log?to=soon"));
+    assert_eq!(code, 400, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("latest"),
+        "{body}"
+    );
+    let (code, text) = raw(
+        &url,
+        "GET /v1/regulator/transfers?from=0&to=latest HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n",
+        &mut |_| {},
+    );
+    assert_eq!(code, 401, "{text}");
+    assert!(
+        text.to_ascii_lowercase()
+            .contains("www-authenticate: veil-regulator realm=\"veil\""),
+        "{text}"
+    );
+}

@@ -150,7 +150,7 @@ pub(crate) async fn governance(State(node): State<Arc<Node>>) -> ApiResult<Gover
 #[utoipa::path(get, path = "/v1/governance/proposals",
     params(("status" = Option<String>, Query, description = "only proposals in this status (voting, passed, rejected, vetoed, expired, failed)"),
            ("limit" = Option<usize>, Query, description = "at most 200 (default 50)")),
-    responses((status = 200, body = ProposalsJson), (status = 400, body = Problem)))]
+    responses((status = 200, body = ProposalsJson), (status = 400, body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn proposals(
     State(node): State<Arc<Node>>,
     Query(q): Query<HashMap<String, String>>,
@@ -191,7 +191,7 @@ pub(crate) async fn proposals(
 /// One proposal with its votes and, once closed, its tally.
 #[utoipa::path(get, path = "/v1/governance/proposals/{id}",
     params(("id" = u64, Path, description = "proposal id")),
-    responses((status = 200, body = ProposalJson), (status = 400, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = ProposalJson), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn proposal(
     State(node): State<Arc<Node>>,
     Path(id): Path<String>,
@@ -210,15 +210,13 @@ pub(crate) async fn proposal(
 /// The validator set that decided block `height` (or decides it, for the
 /// next block), as the ledger state before that block recorded it.
 #[utoipa::path(get, path = "/v1/validators/{height}",
-    params(("height" = u64, Path, description = "block height, 1 to the tip + 1")),
-    responses((status = 200, body = ValidatorSetJson), (status = 400, body = Problem), (status = 404, body = Problem)))]
+    params(("height" = String, Path, description = "block height, 1 to the tip + 1, or `latest`")),
+    responses((status = 200, body = ValidatorSetJson), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn validator_set_at(
     State(node): State<Arc<Node>>,
     Path(height): Path<String>,
 ) -> ApiResult<ValidatorSetJson> {
-    let height: u64 = height
-        .parse()
-        .map_err(|_| ApiError::bad_request("the height must be an integer"))?;
+    let height = super::parse_height("height", &height, node.ledger.tip().height)?;
     let next = node.ledger.tip().height + 1;
     let (set, root) = node
         .ledger

@@ -202,7 +202,7 @@ fn parse_did(s: &str) -> Result<DidId, ApiError> {
 /// Resolve a DID (optionally as of a version).
 #[utoipa::path(get, path = "/v1/dids/{did}",
     params(("did" = String, Path, description = "did:veil:…"), ("versionId" = Option<u64>, Query, description = "resolve this version")),
-    responses((status = 200, body = DidResolutionJson), (status = 400, body = super::Problem), (status = 404, body = super::Problem)))]
+    responses((status = 200, body = DidResolutionJson), (status = 400, body = super::Problem, content_type = "application/problem+json"), (status = 404, body = super::Problem, content_type = "application/problem+json")))]
 pub async fn resolve_did(
     State(node): State<Arc<Node>>,
     Path(did): Path<String>,
@@ -268,7 +268,7 @@ pub async fn trust_list(State(node): State<Arc<Node>>) -> ApiResult<TrustListJso
 
 /// An issuer: accreditations and tree.
 #[utoipa::path(get, path = "/v1/issuers/{did}", params(("did" = String, Path, description = "the issuer's DID")),
-    responses((status = 200, body = IssuerJson), (status = 400, body = super::Problem)))]
+    responses((status = 200, body = IssuerJson), (status = 400, body = super::Problem, content_type = "application/problem+json")))]
 pub async fn issuer(
     State(node): State<Arc<Node>>,
     Path(did): Path<String>,
@@ -304,7 +304,7 @@ pub async fn issuer(
 /// A leaf's path in the issuer's tree (holders fetch theirs to prove).
 #[utoipa::path(get, path = "/v1/issuers/{did}/paths/{index}",
     params(("did" = String, Path, description = "the issuer's DID"), ("index" = u32, Path, description = "leaf index")),
-    responses((status = 200, body = PathJson), (status = 400, body = super::Problem), (status = 404, body = super::Problem)))]
+    responses((status = 200, body = PathJson), (status = 400, body = super::Problem, content_type = "application/problem+json"), (status = 404, body = super::Problem, content_type = "application/problem+json")))]
 pub async fn issuer_path(
     State(node): State<Arc<Node>>,
     Path((did, index)): Path<(String, String)>,
@@ -332,7 +332,7 @@ pub async fn issuer_path(
 /// Where a commitment was appended.
 #[utoipa::path(get, path = "/v1/issuers/{did}/commitments/{commitment}",
     params(("did" = String, Path, description = "the issuer's DID"), ("commitment" = String, Path, description = "the leaf, hex")),
-    responses((status = 200, body = CommitmentJson), (status = 400, body = super::Problem), (status = 404, body = super::Problem)))]
+    responses((status = 200, body = CommitmentJson), (status = 400, body = super::Problem, content_type = "application/problem+json"), (status = 404, body = super::Problem, content_type = "application/problem+json")))]
 pub async fn issuer_commitment(
     State(node): State<Arc<Node>>,
     Path((did, commitment)): Path<(String, String)>,
@@ -453,8 +453,26 @@ fn verifier(node: &Node) -> Result<Verifier<'_>, ApiError> {
 }
 
 fn body_json<T: serde::de::DeserializeOwned>(
+    headers: &axum::http::HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<T, ApiError> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if content_type != "application/json" {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            format!("send application/json, not {content_type:?}"),
+        ));
+    }
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
@@ -480,13 +498,14 @@ fn body_json<T: serde::de::DeserializeOwned>(
 /// Verify a presentation against the request it answers; records its
 /// nullifier.
 #[utoipa::path(post, path = "/v1/presentations/verify", request_body = VerifyRequest,
-    responses((status = 200, body = VerifiedJson), (status = 400, body = super::Problem), (status = 409, body = super::Problem),
-              (status = 422, body = super::Problem)))]
+    responses((status = 200, body = VerifiedJson), (status = 400, body = super::Problem, content_type = "application/problem+json"), (status = 409, body = super::Problem, content_type = "application/problem+json"), (status = 415, body = super::Problem, content_type = "application/problem+json"),
+              (status = 422, body = super::Problem, content_type = "application/problem+json")))]
 pub async fn verify_presentation(
     State(node): State<Arc<Node>>,
+    headers: axum::http::HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<VerifiedJson> {
-    let item: VerifyRequest = body_json(body)?;
+    let item: VerifyRequest = body_json(&headers, body)?;
     let n = Arc::clone(&node);
     tokio::task::spawn_blocking(move || {
         let verifier = verifier(&n)?;
@@ -501,12 +520,13 @@ pub async fn verify_presentation(
 
 /// Verify many presentations with one batched pairing check.
 #[utoipa::path(post, path = "/v1/presentations/verify-batch", request_body = VerifyBatchRequest,
-    responses((status = 200, body = VerifyBatchJson), (status = 400, body = super::Problem)))]
+    responses((status = 200, body = VerifyBatchJson), (status = 400, body = super::Problem, content_type = "application/problem+json")))]
 pub async fn verify_presentations(
     State(node): State<Arc<Node>>,
+    headers: axum::http::HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<VerifyBatchJson> {
-    let batch: VerifyBatchRequest = body_json(body)?;
+    let batch: VerifyBatchRequest = body_json(&headers, body)?;
     if batch.items.len() > MAX_BATCH {
         return Err(ApiError::bad_request(format!(
             "at most {MAX_BATCH} presentations per batch"

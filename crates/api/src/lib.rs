@@ -100,13 +100,33 @@ impl IntoResponse for ApiError {
             status: self.status.as_u16(),
             detail: self.detail,
         };
-        (
+        let mut response = (
             self.status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             serde_json::to_string(&body).unwrap_or_default(),
         )
-            .into_response()
+            .into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 9110 §11.6.1: a 401 names the scheme it wants.
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Veil-Regulator realm=\"veil\""),
+            );
+        }
+        response
     }
+}
+
+/// A height in a request: an integer, or `latest` (the tip).
+pub(crate) fn parse_height(what: &str, s: &str, tip: u64) -> Result<u64, ApiError> {
+    if s == "latest" {
+        return Ok(tip);
+    }
+    s.parse().map_err(|_| {
+        ApiError::bad_request(format!(
+            "`{what}` must be a non-negative integer or `latest`"
+        ))
+    })
 }
 
 impl From<SubmitError> for ApiError {
@@ -283,7 +303,52 @@ pub fn router(node: Arc<Node>, cluster: Option<ClusterView>) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(refuse_declared_oversize))
         .layer(Extension(Cluster(cluster)))
+        .layer(axum::middleware::from_fn(problem_bodies))
         .with_state(node)
+}
+
+/// Largest error body of an extractor that is quoted in a problem's detail.
+const MAX_QUOTED: usize = 512;
+
+/// Every error response is problem+json: the ones the framework's
+/// extractors produce before a handler runs (a path parameter that is not
+/// UTF-8, a query that does not parse, a JSON body with the wrong
+/// `Content-Type` or shape, a body over the limit) are rewritten, keeping
+/// their status and quoting their text as the detail.
+async fn problem_bodies(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let text = axum::body::to_bytes(response.into_body(), MAX_QUOTED * 4)
+        .await
+        .ok()
+        .and_then(|b| String::from_utf8(b.to_vec()).ok())
+        .unwrap_or_default();
+    let mut detail: String = text.trim().chars().take(MAX_QUOTED).collect();
+    if detail.is_empty() {
+        detail = status
+            .canonical_reason()
+            .unwrap_or("the request was refused")
+            .to_owned();
+    }
+    let (code, title) = match status {
+        StatusCode::BAD_REQUEST => ("bad-request", "Bad request"),
+        StatusCode::NOT_FOUND => ("not-found", "Not found"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "Method not allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "Request too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported-media-type", "Unsupported media type"),
+        StatusCode::UNPROCESSABLE_ENTITY => ("unprocessable", "Unprocessable request"),
+        s if s.is_server_error() => ("internal", "Internal error"),
+        _ => ("refused", "Request refused"),
+    };
+    ApiError::new(status, code, title, detail).into_response()
 }
 
 /// Refuses a body whose declared `Content-Length` is over the limit before
@@ -330,8 +395,8 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 /// Submit a transaction (`application/octet-stream` bytes, or JSON `{"tx": hex}`).
 #[utoipa::path(post, path = "/v1/transactions",
     request_body(content = SubmitRequest, description = "JSON with hex, or the raw bytes as application/octet-stream"),
-    responses((status = 202, body = SubmitResponse), (status = 400, body = Problem), (status = 409, body = Problem),
-              (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 202, body = SubmitResponse), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 413, body = Problem, content_type = "application/problem+json"), (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn submit_tx(
     State(node): State<Arc<Node>>,
     headers: HeaderMap,
@@ -402,7 +467,7 @@ async fn submit_tx(
 
 /// Status of a transaction.
 #[utoipa::path(get, path = "/v1/transactions/{hash}", params(("hash" = String, Path, description = "transaction hash, hex")),
-    responses((status = 200, body = TxStatusResponse), (status = 404, body = Problem)))]
+    responses((status = 200, body = TxStatusResponse), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn tx_status(
     State(node): State<Arc<Node>>,
     Path(hash): Path<String>,
@@ -493,32 +558,31 @@ async fn block_latest(State(node): State<Arc<Node>>) -> ApiResult<BlockJson> {
 }
 
 /// The block at a height.
-#[utoipa::path(get, path = "/v1/blocks/{height}", params(("height" = u64, Path, description = "block height")),
-    responses((status = 200, body = BlockJson), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/v1/blocks/{height}", params(("height" = String, Path, description = "block height, or `latest`")),
+    responses((status = 200, body = BlockJson), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn block_at(
     State(node): State<Arc<Node>>,
     Path(height): Path<String>,
 ) -> ApiResult<BlockJson> {
-    let height: u64 = height
-        .parse()
-        .map_err(|_| ApiError::bad_request("height must be a non-negative integer or `latest`"))?;
+    let height = parse_height("height", &height, node.ledger.tip().height)?;
     block_json(&node, height)?
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no block at height {height}")))
 }
 
 /// Consecutive blocks (for wallet scanning).
-#[utoipa::path(get, path = "/v1/blocks", params(("from" = u64, Query, description = "first height"), ("limit" = Option<usize>, Query, description = "at most 100")),
-    responses((status = 200, body = BlocksJson), (status = 400, body = Problem)))]
+#[utoipa::path(get, path = "/v1/blocks", params(("from" = String, Query, description = "first height, or `latest`"), ("limit" = Option<usize>, Query, description = "at most 100")),
+    responses((status = 200, body = BlocksJson), (status = 400, body = Problem, content_type = "application/problem+json")))]
 async fn blocks_range(
     State(node): State<Arc<Node>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<BlocksJson> {
-    let from: u64 = q
-        .get("from")
-        .ok_or_else(|| ApiError::bad_request("`from` is required"))?
-        .parse()
-        .map_err(|_| ApiError::bad_request("`from` must be an integer"))?;
+    let from = parse_height(
+        "from",
+        q.get("from")
+            .ok_or_else(|| ApiError::bad_request("`from` is required"))?,
+        node.ledger.tip().height,
+    )?;
     let limit: usize = match q.get("limit") {
         None => 10,
         Some(l) => l
@@ -544,7 +608,7 @@ async fn blocks_range(
 #[utoipa::path(get, path = "/v1/outputs",
     params(("asset" = String, Query, description = "asset ticker"), ("from" = Option<u64>, Query, description = "first global index"),
            ("limit" = Option<usize>, Query, description = "at most 1000"), ("indices" = Option<String>, Query, description = "comma-separated global indices, at most 1000")),
-    responses((status = 200, body = OutputsJson), (status = 400, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = OutputsJson), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn outputs(
     State(node): State<Arc<Node>>,
     Query(q): Query<HashMap<String, String>>,
@@ -616,7 +680,7 @@ async fn outputs(
 
 /// Whether a key image is spent.
 #[utoipa::path(get, path = "/v1/key-images/{key_image}", params(("key_image" = String, Path, description = "key image, hex")),
-    responses((status = 200, body = KeyImageJson), (status = 400, body = Problem)))]
+    responses((status = 200, body = KeyImageJson), (status = 400, body = Problem, content_type = "application/problem+json")))]
 async fn key_image(
     State(node): State<Arc<Node>>,
     Path(hex_image): Path<String>,
@@ -730,7 +794,7 @@ async fn status(
 /// `key-image/<hex>`, `output/<asset>/<index>`, `asset/<id>`,
 /// `regulator/<hex>`.
 #[utoipa::path(get, path = "/v1/state/proof/{key}", params(("key" = String, Path, description = "record key, e.g. key-image/<hex>")),
-    responses((status = 200, body = ProofJson), (status = 400, body = Problem)))]
+    responses((status = 200, body = ProofJson), (status = 400, body = Problem, content_type = "application/problem+json")))]
 async fn state_proof(
     State(node): State<Arc<Node>>,
     Path(key): Path<String>,

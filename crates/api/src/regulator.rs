@@ -27,10 +27,10 @@ fn unauthorized(detail: impl Into<String>) -> ApiError {
 /// locally. Requires `Authorization: Veil-Regulator <hex credential>`
 /// (see `tx::access`); every served request is recorded on the ledger.
 #[utoipa::path(get, path = "/v1/regulator/transfers",
-    params(("from" = u64, Query, description = "first height"), ("to" = String, Query, description = "last height, or `latest`"),
+    params(("from" = String, Query, description = "first height, or `latest`"), ("to" = String, Query, description = "last height, or `latest`"),
            ("bank" = Option<String>, Query, description = "participant filter (applied by the client; recorded in the audit entry)"),
            ("asset" = Option<String>, Query, description = "asset filter (idem)")),
-    responses((status = 200, body = RegulatorTransfersJson), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = RegulatorTransfersJson), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn regulator_transfers(
     State(node): State<Arc<Node>>,
     headers: HeaderMap,
@@ -52,16 +52,15 @@ pub(crate) async fn regulator_transfers(
     let req = veil_tx::access::RegulatorRequest::from_credential(&cred, "GET", &target)
         .map_err(|e| unauthorized(format!("malformed credential: {e}")))?;
     let tip = node.ledger.tip().height;
-    let from: u64 = q
-        .get("from")
-        .ok_or_else(|| ApiError::bad_request("`from` is required"))?
-        .parse()
-        .map_err(|_| ApiError::bad_request("`from` must be an integer"))?;
-    let to: u64 = match q.get("to").map(String::as_str) {
-        None | Some("latest") => tip,
-        Some(t) => t
-            .parse()
-            .map_err(|_| ApiError::bad_request("`to` must be an integer or `latest`"))?,
+    let from = super::parse_height(
+        "from",
+        q.get("from")
+            .ok_or_else(|| ApiError::bad_request("`from` is required"))?,
+        tip,
+    )?;
+    let to = match q.get("to") {
+        None => tip,
+        Some(t) => super::parse_height("to", t, tip)?,
     };
     if to < from || to - from >= MAX_REGULATOR_BLOCKS {
         return Err(ApiError::bad_request(format!(
@@ -183,17 +182,15 @@ pub(crate) async fn participants(State(node): State<Arc<Node>>) -> ApiResult<Vec
 
 /// Access-audit entries in a height range (public: banks see who looked).
 #[utoipa::path(get, path = "/v1/audit-log",
-    params(("from" = Option<u64>, Query, description = "first height"), ("to" = Option<u64>, Query, description = "last height")),
-    responses((status = 200, body = AuditLogJson), (status = 400, body = Problem)))]
+    params(("from" = Option<String>, Query, description = "first height, or `latest`"), ("to" = Option<String>, Query, description = "last height, or `latest`")),
+    responses((status = 200, body = AuditLogJson), (status = 400, body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn audit_log(
     State(node): State<Arc<Node>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<AuditLogJson> {
+    let tip = node.ledger.tip().height;
     let num = |k: &str, d: u64| -> Result<u64, ApiError> {
-        q.get(k).map_or(Ok(d), |s| {
-            s.parse()
-                .map_err(|_| ApiError::bad_request(format!("`{k}` must be an integer")))
-        })
+        q.get(k).map_or(Ok(d), |s| super::parse_height(k, s, tip))
     };
     let from = num("from", 0)?;
     let to = num("to", u64::MAX)?;
