@@ -745,3 +745,34 @@ fn no_passphrase_and_no_terminal_says_how_to_give_one() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `node --dev` prints what to do next, and names the proving-key file the
+/// first presentation of the dev (hooked) accreditation really writes.
+#[test]
+fn dev_node_banner_names_the_real_proving_key_file() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_veil"))
+        .args(["node", "--dev", "--api", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut banner = String::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.contains("veil credential") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let hooked = veil::identity::pinned_keys::name(veil_circuits::presentation::Circuit::Hooked);
+    assert!(banner.contains(&format!("keys/{hooked}.pk")), "{banner}");
+    assert!(!banner.contains("keys/presentation.pk"), "{banner}");
+}

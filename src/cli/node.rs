@@ -312,8 +312,17 @@ fn banner(
             f.regulator.display()
         );
         println!();
+        // The dev accreditation carries the regulator hook, so presentations
+        // use the hooked circuit; name its proving-key cache as the code does.
+        let pk_file = format!(
+            "{}.pk",
+            veil_identity::pinned_keys::name(veil_circuits::presentation::Circuit::Hooked)
+        );
         println!("A holder proves age ≥ 18 and discloses only the country (the first");
-        println!("`present` writes keys/presentation.pk, about 2 s):");
+        println!(
+            "`present` builds the proving key, a few seconds, and caches it as keys/{pk_file}"
+        );
+        println!("when ./keys or $VEIL_KEYS_DIR is a directory):");
         println!(
             "  veil credential{api_flag} issue --keystore {} --type KycCredential \\",
             f.kyc_issuer.display()

@@ -36,6 +36,14 @@ pub struct KdfParams {
     pub p_cost: u32,
 }
 
+/// Argon2id memory a keystore may ask for, KiB: up to 256 MiB, so a crafted
+/// file cannot make the CLI allocate gigabytes (Veil writes 19 MiB).
+pub const KDF_M_COST_KIB: std::ops::RangeInclusive<u32> = 8..=262_144;
+/// Argon2id passes a keystore may ask for (Veil writes 2).
+pub const KDF_T_COST: std::ops::RangeInclusive<u32> = 1..=16;
+/// Argon2id lanes a keystore may ask for (Veil writes 1).
+pub const KDF_P_COST: std::ops::RangeInclusive<u32> = 1..=4;
+
 impl Default for KdfParams {
     /// OWASP's recommended Argon2id setting (19 MiB, 2 passes, 1 lane).
     fn default() -> Self {
@@ -116,8 +124,14 @@ fn derive_key(
     salt: &[u8],
     p: KdfParams,
 ) -> Result<Secret<[u8; 32]>, KeystoreError> {
-    if p.m_cost_kib > 4 * 1024 * 1024 || p.t_cost > 64 || p.p_cost > 16 {
-        return Err(KeystoreError::Format("KDF parameters out of range"));
+    if !KDF_M_COST_KIB.contains(&p.m_cost_kib)
+        || !KDF_T_COST.contains(&p.t_cost)
+        || !KDF_P_COST.contains(&p.p_cost)
+        || p.m_cost_kib < 8 * p.p_cost
+    {
+        return Err(KeystoreError::Format(
+            "KDF parameters out of range (memory 8 KiB–256 MiB, 1–16 passes, 1–4 lanes)",
+        ));
     }
     let params =
         Params::new(p.m_cost_kib, p.t_cost, p.p_cost, Some(32)).map_err(KeystoreError::Kdf)?;
@@ -334,6 +348,39 @@ mod tests {
             m_cost_kib: 64,
             t_cost: 1,
             p_cost: 1,
+        }
+    }
+
+    #[test]
+    fn kdf_parameters_outside_the_documented_range_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.wallet");
+        save(&path, "wallet", b"secret seed", "pw", fast()).unwrap();
+        let good = std::fs::read_to_string(&path).unwrap();
+        for (field, value) in [
+            ("m_cost_kib", 4 * 1024 * 1024),
+            ("m_cost_kib", 262_145),
+            ("m_cost_kib", 4),
+            ("t_cost", 0),
+            ("t_cost", 1_000),
+            ("p_cost", 0),
+            ("p_cost", 64),
+        ] {
+            let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
+            v["kdf"][field] = value.into();
+            std::fs::write(&path, v.to_string()).unwrap();
+            let started = std::time::Instant::now();
+            let r = load(&path, "wallet", "pw");
+            assert!(
+                matches!(r, Err(KeystoreError::Format(m)) if m.contains("out of range")),
+                "{field}={value}: {r:?}"
+            );
+            // Refused before any key derivation.
+            assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        }
+        for params in [KdfParams::default(), fast()] {
+            save(&path, "wallet", b"x", "pw", params).unwrap();
+            assert!(load(&path, "wallet", "pw").is_ok());
         }
     }
 
