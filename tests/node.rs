@@ -376,6 +376,25 @@ fn nothing_in_clear_on_disk_or_in_api_responses() {
         needles.push(("address".into(), w.address().to_string().into_bytes()));
         needles.push(("address bytes".into(), w.address().to_bytes().to_vec()));
     }
+    // The transaction endpoint gives the transaction itself: its bytes
+    // (which hash to the asked hash) and public fields.
+    let (code, st) = get(&format!(
+        "{}/v1/transactions/{}",
+        n.url(),
+        tx.hash().unwrap()
+    ));
+    assert_eq!(code, 200, "{st}");
+    assert_eq!(st["status"], "committed");
+    let t = &st["transaction"];
+    let bytes = hex::decode(t["hex"].as_str().unwrap()).unwrap();
+    assert_eq!(Transaction::decode(&bytes).unwrap(), tx);
+    assert_eq!(t["hash"], tx.hash().unwrap().to_string());
+    assert_eq!(t["kind"], "transfer");
+    assert_eq!(t["asset"], "CNY");
+    assert_eq!(
+        t["key_images"].as_array().unwrap().len(),
+        tx.key_images().len()
+    );
     // API responses.
     let mut api = String::new();
     for path in [

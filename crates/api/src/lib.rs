@@ -465,7 +465,9 @@ async fn submit_tx(
     ))
 }
 
-/// Status of a transaction.
+/// A transaction: its status (pending or committed, with height and
+/// position) and the transaction itself (bytes as hex and its public
+/// fields).
 #[utoipa::path(get, path = "/v1/transactions/{hash}", params(("hash" = String, Path, description = "transaction hash, hex")),
     responses((status = 200, body = TxStatusResponse), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn tx_status(
@@ -482,11 +484,21 @@ async fn tx_status(
             )))
         }
     };
+    let tx = match height {
+        Some(_) => node
+            .ledger
+            .tx(&hash)
+            .map_err(ApiError::internal)?
+            .map(|(tx, _)| tx),
+        None => node.mempool().get(&hash).map(|tx| (*tx).clone()),
+    };
+    let transaction = tx.as_ref().map(|tx| tx_json(&node, tx)).transpose()?;
     Ok(Json(TxStatusResponse {
         hash: hash.to_string(),
         status: status.into(),
         height,
         position,
+        transaction,
     }))
 }
 
@@ -504,32 +516,38 @@ fn header_json(h: &Header) -> HeaderJson {
     }
 }
 
+/// A transaction's public fields and bytes.
+fn tx_json(node: &Node, tx: &Transaction) -> Result<BlockTxJson, ApiError> {
+    let outputs = tx.outputs().map_or(&[][..], |(_, b)| b.outputs.as_slice());
+    let first = outputs
+        .first()
+        .and_then(|o| node.ledger.output_location(&o.one_time_key).ok().flatten())
+        .map_or(0, |(_, i)| i);
+    let bytes = tx.encode().map_err(ApiError::internal)?;
+    Ok(BlockTxJson {
+        hash: Transaction::hash_of(&bytes).to_string(),
+        kind: tx.kind().into(),
+        asset: tx.outputs().map(|(a, _)| a.to_string()).unwrap_or_default(),
+        first_output: first,
+        outputs: u32::try_from(outputs.len()).unwrap_or(0),
+        key_images: tx
+            .key_images()
+            .iter()
+            .map(|i| hex::encode(i.as_bytes()))
+            .collect(),
+        hex: hex::encode(&bytes),
+    })
+}
+
 fn block_json(node: &Node, height: u64) -> Result<Option<BlockJson>, ApiError> {
     let Some(block) = node.ledger.block(height).map_err(ApiError::internal)? else {
         return Ok(None);
     };
-    let mut txs = Vec::with_capacity(block.txs.len());
-    for tx in &block.txs {
-        let outputs = tx.outputs().map_or(&[][..], |(_, b)| b.outputs.as_slice());
-        let first = outputs
-            .first()
-            .and_then(|o| node.ledger.output_location(&o.one_time_key).ok().flatten())
-            .map_or(0, |(_, i)| i);
-        let bytes = tx.encode().map_err(ApiError::internal)?;
-        txs.push(BlockTxJson {
-            hash: Transaction::hash_of(&bytes).to_string(),
-            kind: tx.kind().into(),
-            asset: tx.outputs().map(|(a, _)| a.to_string()).unwrap_or_default(),
-            first_output: first,
-            outputs: u32::try_from(outputs.len()).unwrap_or(0),
-            key_images: tx
-                .key_images()
-                .iter()
-                .map(|i| hex::encode(i.as_bytes()))
-                .collect(),
-            hex: hex::encode(&bytes),
-        });
-    }
+    let txs = block
+        .txs
+        .iter()
+        .map(|tx| tx_json(node, tx))
+        .collect::<Result<Vec<_>, _>>()?;
     let signers = node
         .certificate(height)
         .map_err(ApiError::internal)?

@@ -33,6 +33,10 @@ pub struct TxStatusResponse {
     pub height: Option<u64>,
     /// Position in the block, when committed.
     pub position: Option<u32>,
+    /// The transaction: bytes as hex and its public fields (absent only
+    /// if it left the mempool between the two reads).
+    #[serde(default)]
+    pub transaction: Option<BlockTxJson>,
 }
 
 /// A block header.
@@ -63,7 +67,8 @@ pub struct HeaderJson {
 pub struct BlockTxJson {
     /// Hash.
     pub hash: String,
-    /// `transfer` or `mint`.
+    /// `transfer`, `mint`, `regulator-keys`, `access`, `did`, `trust`,
+    /// `credential`, `governance` or `commit`.
     pub kind: String,
     /// Asset.
     pub asset: String,
@@ -292,7 +297,8 @@ pub struct RegulatorTxJson {
     pub height: u64,
     /// Block time.
     pub timestamp_ms: u64,
-    /// `transfer` or `mint`.
+    /// `transfer`, `mint`, `regulator-keys`, `access`, `did`, `trust`,
+    /// `credential`, `governance` or `commit`.
     pub kind: String,
     /// Asset.
     pub asset: String,
