@@ -637,3 +637,47 @@ fn banks_disclose_one_transfer_without_a_key() {
         Err(DisclosureError::NotOurs(_))
     ));
 }
+
+/// The asset scope is applied by the node: a query for another asset is
+/// served nothing, one for CNY exactly the CNY transfers; the audit trail
+/// records each query as asked, so it states what was served.
+#[test]
+fn the_asset_scope_is_applied_by_the_node_and_recorded() {
+    use veil::api::types::RegulatorTransfersJson;
+    let n = TestNode::start(42);
+    let creds = regulator_creds(&n.network);
+    let get = |q: &str| -> RegulatorTransfersJson {
+        authenticated_get(
+            &n.url(),
+            &creds,
+            &format!("/v1/regulator/transfers?from=0&to=latest{q}"),
+        )
+        .unwrap()
+    };
+    let all = get("");
+    assert!(!all.transactions.is_empty());
+    assert_eq!(all.asset, None);
+    let cny = get("&asset=CNY");
+    assert_eq!(cny.asset.as_deref(), Some("CNY"));
+    assert_eq!(cny.transactions.len(), all.transactions.len());
+    assert!(cny.transactions.iter().all(|t| t.asset == "CNY"));
+    let usd = get("&asset=USD");
+    assert_eq!(usd.asset.as_deref(), Some("USD"));
+    assert!(usd.transactions.is_empty(), "{:?}", usd.transactions);
+    let bad = authenticated_get::<serde_json::Value>(
+        &n.url(),
+        &creds,
+        "/v1/regulator/transfers?from=0&to=latest&asset=no%20such",
+    );
+    assert!(status_code(bad).contains("400"));
+    let log = wait_audit(&n, 3);
+    let targets: Vec<&str> = log.entries.iter().map(|e| e.target.as_str()).collect();
+    assert!(
+        targets.iter().any(|t| t.ends_with("&asset=USD")),
+        "{targets:?}"
+    );
+    assert!(
+        targets.iter().any(|t| t.ends_with("&asset=CNY")),
+        "{targets:?}"
+    );
+}

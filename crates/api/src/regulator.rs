@@ -28,8 +28,8 @@ fn unauthorized(detail: impl Into<String>) -> ApiError {
 /// (see `tx::access`); every served request is recorded on the ledger.
 #[utoipa::path(get, path = "/v1/regulator/transfers",
     params(("from" = String, Query, description = "first height, or `latest`"), ("to" = String, Query, description = "last height, or `latest`"),
-           ("bank" = Option<String>, Query, description = "participant filter (applied by the client; recorded in the audit entry)"),
-           ("asset" = Option<String>, Query, description = "asset filter (idem)")),
+           ("bank" = Option<String>, Query, description = "participant filter: recorded in the audit entry, applied by the regulator's client after decryption (the node cannot see participants)"),
+           ("asset" = Option<String>, Query, description = "asset filter, applied by the node: only that asset's transfers and mints are served")),
     responses((status = 200, body = RegulatorTransfersJson), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn regulator_transfers(
     State(node): State<Arc<Node>>,
@@ -62,6 +62,15 @@ pub(crate) async fn regulator_transfers(
         None => tip,
         Some(t) => super::parse_height("to", t, tip)?,
     };
+    // The asset scope is applied here, so the access record (which holds
+    // the query) states exactly what was served. The bank scope cannot be:
+    // who paid whom is inside the regulator ciphertexts, which only the
+    // regulator's client decrypts.
+    let asset = q
+        .get("asset")
+        .map(|a| veil_tx::AssetId::new(a))
+        .transpose()
+        .map_err(|e| ApiError::bad_request(format!("`asset`: {e}")))?;
     if to < from || to - from >= MAX_REGULATOR_BLOCKS {
         return Err(ApiError::bad_request(format!(
             "need from ≤ to and at most {MAX_REGULATOR_BLOCKS} blocks per request"
@@ -95,9 +104,12 @@ pub(crate) async fn regulator_transfers(
             break;
         };
         for tx in &block.txs {
-            let Some((asset, bundle)) = tx.outputs() else {
+            let Some((tx_asset, bundle)) = tx.outputs() else {
                 continue;
             };
+            if asset.as_ref().is_some_and(|a| a != tx_asset) {
+                continue;
+            }
             let key = node
                 .ledger
                 .regulator_key_info(&bundle.regulator_key)
@@ -112,7 +124,7 @@ pub(crate) async fn regulator_transfers(
                 height: h,
                 timestamp_ms: block.header.timestamp_ms,
                 kind: tx.kind().into(),
-                asset: asset.to_string(),
+                asset: tx_asset.to_string(),
                 key,
                 hex: hex::encode(&bytes),
             });
@@ -122,6 +134,7 @@ pub(crate) async fn regulator_transfers(
         from,
         to,
         access_record: hash.to_string(),
+        asset: asset.map(|a| a.to_string()),
         transactions,
     }))
 }

@@ -318,7 +318,11 @@ pub struct RegulatorTransfersJson {
     /// The access record this request left (it is in the mempool, and
     /// durably journalled, before this response is sent).
     pub access_record: String,
-    /// Transfers and mints in the range.
+    /// The asset filter the node applied (`asset=`), if any: only that
+    /// asset's transfers and mints were served.
+    #[serde(default)]
+    pub asset: Option<String>,
+    /// Transfers and mints in the range (of `asset`, when given).
     pub transactions: Vec<RegulatorTxJson>,
 }
 
