@@ -590,3 +590,48 @@ fn latest_is_a_height_and_401_names_its_scheme() {
         "{text}"
     );
 }
+
+/// `/metrics` is OpenMetrics (content type and `# EOF` match), each metric
+/// family declared once, with process metrics and per-route HTTP request
+/// counts and latencies.
+#[test]
+fn metrics_are_openmetrics_with_process_and_http_metrics() {
+    let n = TestNode::start(33);
+    for _ in 0..3 {
+        let (code, _) = get(&format!("{}/v1/status", n.url()));
+        assert_eq!(code, 200);
+    }
+    let (code, _) = get(&format!("{}/v1/blocks/999999", n.url()));
+    assert_eq!(code, 404);
+    let r = ureq::get(&format!("{}/metrics", n.url())).call().unwrap();
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/openmetrics-text; version=1.0.0; charset=utf-8")
+    );
+    let text = r.into_string().unwrap();
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    assert_eq!(text.matches("# EOF").count(), 1);
+    let mut families = std::collections::HashSet::new();
+    for line in text.lines().filter(|l| l.starts_with("# TYPE ")) {
+        let name = line.split_whitespace().nth(2).unwrap().to_owned();
+        assert!(families.insert(name.clone()), "{name} declared twice");
+    }
+    for needle in [
+        "process_cpu_seconds_total ",
+        "process_resident_memory_bytes ",
+        "process_open_fds ",
+        "process_start_time_seconds ",
+        "veil_http_requests_total{route=\"/v1/status\",method=\"GET\",status=\"200\"} 3",
+        "veil_http_requests_total{route=\"/v1/blocks/{height}\",method=\"GET\",status=\"404\"} 1",
+        "veil_http_request_seconds_count{route=\"/v1/status\"} 3",
+    ] {
+        assert!(text.contains(needle), "missing {needle}:\n{text}");
+    }
+    let rss: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("process_resident_memory_bytes "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(rss > 1 << 20, "{rss}");
+}

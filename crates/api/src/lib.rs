@@ -298,6 +298,10 @@ pub fn router(node: Arc<Node>, cluster: Option<ClusterView>) -> Router {
         )
         .route("/metrics", get(metrics::metrics))
         .route("/openapi.json", get(openapi))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&node),
+            http_metrics,
+        ))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -305,6 +309,36 @@ pub fn router(node: Arc<Node>, cluster: Option<ClusterView>) -> Router {
         .layer(Extension(Cluster(cluster)))
         .layer(axum::middleware::from_fn(problem_bodies))
         .with_state(node)
+}
+
+/// Counts every routed request by route, method and status, and times it
+/// by route (`veil_http_requests_total`, `veil_http_request_seconds`).
+async fn http_metrics(
+    State(node): State<Arc<Node>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", axum::extract::MatchedPath::as_str)
+        .to_owned();
+    let method = req.method().as_str().to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(req).await;
+    node.metrics
+        .http_requests
+        .get_or_create(&veil_node::metrics::HttpLabels {
+            route: route.clone(),
+            method,
+            status: response.status().as_u16().to_string(),
+        })
+        .inc();
+    node.metrics
+        .http_seconds
+        .get_or_create(&veil_node::metrics::RouteLabel { route })
+        .observe(started.elapsed().as_secs_f64());
+    response
 }
 
 /// Largest error body of an extractor that is quoted in a problem's detail.

@@ -12,7 +12,7 @@ use veil_node::Node;
 use super::*;
 
 /// Prometheus metrics.
-#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain")))]
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "OpenMetrics 1.0 text (ends with `# EOF`)", content_type = "application/openmetrics-text")))]
 pub(crate) async fn metrics(
     State(node): State<Arc<Node>>,
     Extension(Cluster(cluster)): Extension<Cluster>,
@@ -20,7 +20,7 @@ pub(crate) async fn metrics(
     (
         [(
             header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
         {
             let mut text = node.metrics.encode();
@@ -29,6 +29,7 @@ pub(crate) async fn metrics(
                 text.truncate(text.len() - "# EOF\n".len());
             }
             text.push_str(&governance_metrics(&node));
+            text.push_str(&process_metrics());
             if let Some(c) = &cluster {
                 text.push_str(&net_metrics(&c.net));
             }
@@ -104,6 +105,13 @@ fn net_metrics(net: &veil_net::Network) -> String {
             ch.name(),
             c.sent_bytes[i].load(Ordering::Relaxed)
         );
+    }
+    let _ = writeln!(
+        s,
+        "# HELP veil_net_sent_frames Frames sent per channel (all peers).\n# TYPE veil_net_sent_frames counter"
+    );
+    for ch in veil_net::Channel::ALL {
+        let i = usize::from(ch.id());
         let _ = writeln!(
             s,
             "veil_net_sent_frames_total{{channel=\"{}\"}} {}",
@@ -120,8 +128,71 @@ fn net_metrics(net: &veil_net::Network) -> String {
     }
     let _ = writeln!(
         s,
+        "# HELP veil_net_dropped_frames Frames dropped on full send queues.\n# TYPE veil_net_dropped_frames counter"
+    );
+    let _ = writeln!(
+        s,
         "veil_net_dropped_frames_total {}",
         c.dropped_frames.load(Ordering::Relaxed)
     );
+    s
+}
+
+/// The standard process metrics (`process_cpu_seconds_total`,
+/// `process_resident_memory_bytes`, `process_open_fds`,
+/// `process_start_time_seconds`), read from Linux's `/proc/self` as
+/// proc(5) documents it (no maintained crate exposes them for
+/// `prometheus-client`); nothing elsewhere.
+fn process_metrics() -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    // proc(5): fields after the parenthesised command name; utime and
+    // stime are fields 14 and 15, starttime 22, in clock ticks (USER_HZ,
+    // 100 on every Linux ABI Veil runs on).
+    const TICKS: f64 = 100.0;
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let field = |n: usize| fields.get(n - 3).and_then(|f| f.parse::<f64>().ok());
+    if let (Some(u), Some(st)) = (field(14), field(15)) {
+        let _ = writeln!(
+            s,
+            "# HELP process_cpu_seconds Total user and system CPU time.\n# TYPE process_cpu_seconds counter\nprocess_cpu_seconds_total {}",
+            (u + st) / TICKS
+        );
+    }
+    let rss_kib = std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+    if let Some(kib) = rss_kib {
+        let _ = writeln!(
+            s,
+            "# HELP process_resident_memory_bytes Resident memory.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes {}",
+            kib * 1024
+        );
+    }
+    if let Ok(dir) = std::fs::read_dir("/proc/self/fd") {
+        let _ = writeln!(
+            s,
+            "# HELP process_open_fds Open file descriptors.\n# TYPE process_open_fds gauge\nprocess_open_fds {}",
+            dir.count()
+        );
+    }
+    let boot = std::fs::read_to_string("/proc/stat")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))
+        .and_then(|v| v.trim().parse::<f64>().ok());
+    if let (Some(boot), Some(start)) = (boot, field(22)) {
+        let _ = writeln!(
+            s,
+            "# HELP process_start_time_seconds Start time since the Unix epoch.\n# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds {}",
+            boot + start / TICKS
+        );
+    }
     s
 }

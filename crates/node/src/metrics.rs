@@ -1,4 +1,4 @@
-//! Prometheus metrics (`GET /metrics`, text exposition format).
+//! Prometheus metrics (`GET /metrics`, OpenMetrics text format).
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -19,6 +19,24 @@ pub struct Reason {
 pub struct ValidatorLabel {
     /// The validator's node key, hex.
     pub validator: String,
+}
+
+/// Labels of HTTP request counters.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    /// The matched route (`/v1/blocks/{height}`), or `unmatched`.
+    pub route: String,
+    /// The method.
+    pub method: String,
+    /// The response status.
+    pub status: String,
+}
+
+/// Label of HTTP latency histograms.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabel {
+    /// The matched route, or `unmatched`.
+    pub route: String,
 }
 
 /// The node's metrics.
@@ -47,6 +65,14 @@ pub struct Metrics {
     /// Committed blocks whose commit certificate lacks a validator's
     /// precommit, per validator of the set that decided them.
     pub missed_signatures: Family<ValidatorLabel, Counter>,
+    /// API requests served, by route, method and status.
+    pub http_requests: Family<HttpLabels, Counter>,
+    /// API request latency, by route.
+    pub http_seconds: Family<RouteLabel, Histogram>,
+}
+
+fn http_buckets() -> Histogram {
+    Histogram::new(exponential_buckets(0.0005, 2.0, 16))
 }
 
 impl Default for Metrics {
@@ -64,8 +90,20 @@ impl Default for Metrics {
             block_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 14)),
             equivocations: Counter::default(),
             missed_signatures: Family::default(),
+            http_requests: Family::default(),
+            http_seconds: Family::new_with_constructor(http_buckets),
             registry: Registry::default(),
         };
+        registry.register(
+            "http_requests",
+            "API requests served, by route, method and status",
+            m.http_requests.clone(),
+        );
+        registry.register(
+            "http_request_seconds",
+            "API request latency, by route",
+            m.http_seconds.clone(),
+        );
         registry.register(
             "block_height",
             "Height of the last committed block",
