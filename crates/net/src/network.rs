@@ -163,6 +163,47 @@ struct Inner {
     nonces: Mutex<HashSet<[u8; 32]>>,
     counters: NetCounters,
     peer_source: Mutex<Option<PeerSource>>,
+    refusal_log: RefusalLog,
+}
+
+/// How often refusals from one address are logged (every refusal is
+/// counted in `veil_peer_refusals_total`).
+const REFUSAL_LOG_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Rate-limits refusal logging: one line per address per interval, the
+/// next one saying how many were not logged in between.
+#[derive(Default)]
+struct RefusalLog {
+    seen: Mutex<HashMap<std::net::IpAddr, (std::time::Instant, u64)>>,
+}
+
+impl RefusalLog {
+    /// Most addresses tracked; beyond, the table starts over.
+    const MAX: usize = 4_096;
+
+    /// `Some(n)`: log this refusal, `n` refusals from `ip` were not
+    /// logged since the last line; `None`: count it silently.
+    fn check(&self, ip: std::net::IpAddr, now: std::time::Instant) -> Option<u64> {
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((since, skipped)) = seen.get_mut(&ip) {
+            if now.saturating_duration_since(*since) < REFUSAL_LOG_INTERVAL {
+                *skipped += 1;
+                return None;
+            }
+            let n = *skipped;
+            *since = now;
+            *skipped = 0;
+            return Some(n);
+        }
+        if seen.len() >= Self::MAX {
+            seen.clear();
+        }
+        seen.insert(ip, (now, 0));
+        Some(0)
+    }
 }
 
 /// Where peers registered after start-up listen (the ledger's registered
@@ -204,6 +245,7 @@ impl Network {
                 nonces: Mutex::new(HashSet::new()),
                 counters: NetCounters::default(),
                 peer_source: Mutex::new(None),
+                refusal_log: RefusalLog::default(),
             }),
         };
         tokio::spawn(net.clone().accept_loop());
@@ -372,12 +414,19 @@ impl Network {
     async fn accept_loop(self) {
         while let Some(incoming) = self.inner.endpoint.accept().await {
             let net = self.clone();
+            let remote = incoming.remote_address();
             tokio::spawn(async move {
                 let conn = match incoming.await {
                     Ok(c) => c,
                     Err(e) => {
-                        tracing::warn!(error = %e, "inbound connection refused during TLS");
                         net.inner.counters.refuse("tls");
+                        if let Some(skipped) = net
+                            .inner
+                            .refusal_log
+                            .check(remote.ip(), std::time::Instant::now())
+                        {
+                            tracing::warn!(%remote, error = %e, skipped, "inbound connection refused during TLS (skipped: refusals from this address not logged in the last minute)");
+                        }
                         return;
                     }
                 };
@@ -399,8 +448,15 @@ impl Network {
     }
 
     fn refused(&self, conn: &quinn::Connection, e: &AdmissionError) {
-        tracing::warn!(remote = %conn.remote_address(), reason = e.reason(), error = %e, "admission refused");
         self.inner.counters.refuse(e.reason());
+        let remote = conn.remote_address();
+        if let Some(skipped) = self
+            .inner
+            .refusal_log
+            .check(remote.ip(), std::time::Instant::now())
+        {
+            tracing::warn!(%remote, reason = e.reason(), error = %e, skipped, "admission refused (skipped: refusals from this address not logged in the last minute)");
+        }
         conn.close(quinn::VarInt::from_u32(1), e.reason().as_bytes());
     }
 
@@ -584,5 +640,30 @@ impl Network {
                 }
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod refusal_log_tests {
+    use super::*;
+
+    #[test]
+    fn one_line_per_address_per_interval() {
+        let log = RefusalLog::default();
+        let a: std::net::IpAddr = [127, 0, 0, 2].into();
+        let b: std::net::IpAddr = [127, 0, 0, 3].into();
+        let t0 = std::time::Instant::now();
+        assert_eq!(log.check(a, t0), Some(0));
+        for i in 1..=50 {
+            assert_eq!(log.check(a, t0 + std::time::Duration::from_millis(i)), None);
+        }
+        assert_eq!(log.check(b, t0), Some(0), "another address logs at once");
+        let later = t0 + REFUSAL_LOG_INTERVAL;
+        assert_eq!(
+            log.check(a, later),
+            Some(50),
+            "the next line counts the skipped"
+        );
+        assert_eq!(log.check(a, later), None);
     }
 }
