@@ -154,9 +154,7 @@ impl From<SubmitError> for ApiError {
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
 fn hex32(s: &str, what: &str) -> Result<[u8; 32], ApiError> {
-    hex::decode(s)
-        .ok()
-        .and_then(|v| v.try_into().ok())
+    veil_codec::hex32(s)
         .ok_or_else(|| ApiError::bad_request(format!("{what} must be 64 hex characters")))
 }
 

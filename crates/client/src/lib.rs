@@ -188,10 +188,7 @@ impl Client {
     }
 }
 
-/// Decodes 32 bytes of hex.
-pub fn hex32(s: &str) -> Option<[u8; 32]> {
-    hex::decode(s).ok()?.try_into().ok()
-}
+pub use veil_codec::hex32;
 
 /// A response's JSON body, or the error, keeping the problem body.
 fn json<T: serde::de::DeserializeOwned>(

@@ -220,6 +220,14 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Decodes exactly 32 bytes of hex (64 characters, either case): the one
+/// helper for keys, hashes and roots given as text.
+pub fn hex32(s: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(s, &mut out).ok()?;
+    Some(out)
+}
+
 /// Fails unless `min <= n <= max`.
 pub fn check_range(
     what: &'static str,

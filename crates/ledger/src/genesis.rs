@@ -297,10 +297,7 @@ fn invalid(what: &'static str, why: impl ToString) -> GenesisError {
 }
 
 fn hex32(what: &'static str, s: &str) -> Result<[u8; 32], GenesisError> {
-    hex::decode(s)
-        .map_err(|e| invalid(what, e))?
-        .try_into()
-        .map_err(|_| invalid(what, "must be 32 bytes"))
+    veil_codec::hex32(s).ok_or_else(|| invalid(what, "must be 64 hex characters (32 bytes)"))
 }
 
 impl GenesisConfig {

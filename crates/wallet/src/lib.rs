@@ -468,9 +468,7 @@ pub fn submit_and_wait(
     }
 }
 
-fn hex32(s: &str) -> Option<[u8; 32]> {
-    hex::decode(s).ok()?.try_into().ok()
-}
+use veil_codec::hex32;
 
 /// A scalar from a hex secret, for callers that need the raw value.
 pub fn secret_scalar(s: &SecretHex) -> Option<Secret<Scalar>> {
