@@ -114,27 +114,134 @@ fn best_of(
     Ok(best)
 }
 
+/// A measurement's name and unit from its JSON key: the unit suffix
+/// (`_ms`, `_s`, `_per_s`, `_bytes`, …) becomes the unit column.
+fn label_and_unit(key: &str) -> (String, &'static str) {
+    const SUFFIXES: [(&str, &str); 12] = [
+        ("_ms_per_proof", "ms/proof"),
+        ("_ms_per_tx", "ms/tx"),
+        ("_bytes_per_tx_per_link", "B/tx/link"),
+        ("_bytes_per_tx_per_crossing", "B/tx/crossing"),
+        ("_per_s_all_cores", "/s (all cores)"),
+        ("_per_s_parallel", "/s (parallel)"),
+        ("_per_s", "/s"),
+        ("_ms_per_tx_cpu", "ms/tx"),
+        ("_bytes", "B"),
+        ("_ms", "ms"),
+        ("_s", "s"),
+        ("_tps", "tx/s"),
+    ];
+    for (suffix, unit) in SUFFIXES {
+        if let Some(stem) = key.strip_suffix(suffix) {
+            return (stem.replace('_', " "), unit);
+        }
+    }
+    if key.ends_with("_vs_verify_only") || key.ends_with("_vs_single_tps") {
+        return (key.replace('_', " "), "×");
+    }
+    let unit = match key {
+        k if k.contains("_ms_") => "ms",
+        "tps" | "txs_per_s" => "tx/s",
+        _ => "",
+    };
+    (key.replace('_', " "), unit)
+}
+
+/// A number for people: thousands separated, at most 3 decimals.
+fn readable(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Number(n) if n.is_u64() || n.is_i64() => {
+            let digits = n.to_string();
+            let (sign, digits) = digits
+                .strip_prefix('-')
+                .map_or(("", digits.as_str()), |d| ("-", d));
+            let mut out = String::new();
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    out.push(',');
+                }
+                out.push(c);
+            }
+            format!("{sign}{out}")
+        }
+        serde_json::Value::Number(n) => {
+            let f = n.as_f64().unwrap_or(0.0);
+            if f.abs() >= 1000.0 {
+                if let Ok(i) = format!("{f:.0}").parse::<i64>() {
+                    return readable(&serde_json::json!(i));
+                }
+            }
+            let text = if f.abs() >= 100.0 {
+                format!("{f:.1}")
+            } else if f.abs() >= 1.0 {
+                format!("{f:.2}")
+            } else {
+                format!("{f:.3}")
+            };
+            text
+        }
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Prints a bench result as a table (measurement, value, unit); nested
+/// objects become indented sections.
+fn print_table(title: &str, r: &serde_json::Value) {
+    fn rows(v: &serde_json::Value, indent: usize, out: &mut Vec<(String, String, String)>) {
+        for (k, v) in v.as_object().into_iter().flatten() {
+            if v.is_object() {
+                out.push((
+                    format!("{:indent$}{}", "", k.replace('_', " ")),
+                    String::new(),
+                    String::new(),
+                ));
+                rows(v, indent + 2, out);
+            } else {
+                let (label, unit) = label_and_unit(k);
+                out.push((
+                    format!("{:indent$}{label}", ""),
+                    readable(v),
+                    unit.to_owned(),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    rows(r, 0, &mut out);
+    let w0 = out
+        .iter()
+        .map(|r| r.0.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(11);
+    let w1 = out
+        .iter()
+        .map(|r| r.1.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    println!("{title}");
+    println!("  {:<w0$}  {:>w1$}  unit", "measurement", "value");
+    println!("  {}  {}  ----", "-".repeat(w0), "-".repeat(w1));
+    for (label, value, unit) in out {
+        println!("  {label:<w0$}  {value:>w1$}  {unit}");
+    }
+}
+
 /// Runs a bench command.
 pub fn run(cmd: BenchCommand, json: bool) -> anyhow::Result<()> {
     let print = |title: &str, r: &serde_json::Value| {
         if json {
             super::print_json(r);
         } else {
-            println!("{title}");
-            for (k, v) in r.as_object().into_iter().flatten() {
-                println!("  {k:<38} {v}");
-            }
+            print_table(title, r);
         }
     };
     match cmd {
         BenchCommand::Cluster(args) => {
             let r = super::bench_cluster::cluster(&args)?;
-            if json {
-                super::print_json(&r);
-            } else {
-                println!("veil bench cluster (real nodes on 127.0.0.1)");
-                println!("{}", serde_json::to_string_pretty(&r)?);
-            }
+            print("veil bench cluster (real nodes on 127.0.0.1)", &r);
             Ok(())
         }
         BenchCommand::Block(args) => {
@@ -162,17 +269,13 @@ pub fn run(cmd: BenchCommand, json: bool) -> anyhow::Result<()> {
         }
         BenchCommand::Transfer(args) => {
             let r = transfer(&args)?;
-            if json {
-                super::print_json(&r);
-            } else {
-                println!(
+            print(
+                &format!(
                     "veil bench transfer (ring {}, {} in, {} out; one core unless noted)",
                     args.ring, args.inputs, args.outputs
-                );
-                for (k, v) in r.as_object().into_iter().flatten() {
-                    println!("  {k:<38} {v}");
-                }
-            }
+                ),
+                &r,
+            );
             Ok(())
         }
     }
@@ -514,4 +617,27 @@ pub fn transfer(args: &TransferArgs) -> anyhow::Result<serde_json::Value> {
         "regulator_decrypt_outputs_per_s": per_s(opened, reg),
         "regulator_decrypt_from_handles_outputs_per_s": per_s(opened, reg_slow),
     }))
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+
+    #[test]
+    fn keys_become_labels_with_units() {
+        assert_eq!(label_and_unit("verify_ms"), ("verify".into(), "ms"));
+        assert_eq!(
+            label_and_unit("committed_txs_per_s"),
+            ("committed txs".into(), "/s")
+        );
+        assert_eq!(label_and_unit("tx_bytes"), ("tx".into(), "B"));
+        assert_eq!(
+            label_and_unit("committed_vs_verify_only"),
+            ("committed vs verify only".into(), "×")
+        );
+        assert_eq!(readable(&serde_json::json!(1234567)), "1,234,567");
+        assert_eq!(readable(&serde_json::json!(2.34567)), "2.35");
+        assert_eq!(readable(&serde_json::json!(0.01234)), "0.012");
+        assert_eq!(readable(&serde_json::json!(907093.4)), "907,093");
+    }
 }
