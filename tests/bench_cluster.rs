@@ -3,13 +3,17 @@
 //! once over each link from its origin (3 frames with 4 validators).
 //! No timing is asserted; the figures are in `docs/performance.md`.
 
+mod common;
+
 use std::process::Command;
 
 const EXE: &str = env!("CARGO_BIN_EXE_veil");
 
 #[test]
 fn bench_cluster_reports_finality_throughput_and_gossip() {
-    let base = 30_000 + u16::try_from(std::process::id() % 100).unwrap() * 100;
+    // A free block below the ephemeral range (the bench uses base + 0..10
+    // for APIs, base + 20..30 and base + 60.. for QUIC).
+    let base = common::cluster::base_port();
     let out = Command::new(EXE)
         .args([
             "--json",
