@@ -55,50 +55,17 @@ pub enum VcError {
     Signature,
 }
 
-fn escape(s: &str, out: &mut String) {
-    // serde_json's string escaping is RFC 8785's: `"` `\` and control
-    // characters, short forms for \b \t \n \f \r, lower-case \u00XX.
-    out.push_str(&serde_json::to_string(s).unwrap_or_default());
-}
-
-fn canonical_into(v: &Value, out: &mut String) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
-        Value::String(s) => escape(s, out),
-        Value::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                canonical_into(x, out);
-            }
-            out.push(']');
-        }
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
-            out.push('{');
-            for (i, k) in keys.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                escape(k, out);
-                out.push(':');
-                canonical_into(&m[k.as_str()], out);
-            }
-            out.push('}');
-        }
-    }
-}
-
-/// The JCS (RFC 8785) form of `v`.
+/// The JCS (RFC 8785) form of `v`, by `serde_json_canonicalizer`: members
+/// sorted by UTF-16 code units, RFC 8785 string escaping, and numbers in
+/// ECMAScript's shortest form (so `1.0` is `1` and `1e21` is `1e+21`).
+/// For the documents Veil signs (strings and integers below 2⁵³) this is
+/// the same text the hand-written canonicaliser of earlier versions
+/// produced, so their signatures still verify.
 pub fn canonical(v: &Value) -> String {
-    let mut out = String::new();
-    canonical_into(v, &mut out);
-    out
+    // Serialising a `Value` cannot fail (its keys are strings); an error
+    // would be a bug in the canonicaliser, and yields a text no signature
+    // verifies against.
+    serde_json_canonicalizer::to_string(v).unwrap_or_default()
 }
 
 fn cryptosuite(key: &PublicKey) -> &'static str {
@@ -237,6 +204,71 @@ mod tests {
         assert_eq!(
             canonical(&v),
             "{\"A\":0,\"a\":{\"\\r\":false,\"z\":null,\"\u{20ac}\":true},\"b\":[1,\"\u{7f}\\n\"]}"
+        );
+    }
+
+    /// The canonicaliser of earlier versions (integers, strings), kept to
+    /// show the crate gives the same text for such documents, so
+    /// signatures made before still verify.
+    fn legacy_canonical(v: &Value, out: &mut String) {
+        match v {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) => out.push_str(&n.to_string()),
+            Value::String(s) => out.push_str(&serde_json::to_string(s).unwrap()),
+            Value::Array(a) => {
+                out.push('[');
+                for (i, x) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    legacy_canonical(x, out);
+                }
+                out.push(']');
+            }
+            Value::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+                out.push('{');
+                for (i, k) in keys.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::to_string(k).unwrap());
+                    out.push(':');
+                    legacy_canonical(&m[k.as_str()], out);
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    #[test]
+    fn integer_and_string_documents_canonicalise_as_before() {
+        let docs = [
+            json!({"@context": [VC_CONTEXT, VEIL_CONTEXT], "type": ["VerifiableCredential", "KycCredential"],
+                   "credentialSubject": {"birth_date": "1990-04-01", "level": 1, "n": 9_007_199_254_740_991u64,
+                   "given_name": "\u{674e}", "emoji": "\u{1F600}", "ctl": "\u{1}\u{1f}\t\"\\/"},
+                   "validFrom": "2026-01-01T00:00:00Z", "neg": -42, "t": true, "f": false, "z": null}),
+            json!({"\u{10000}": 1, "\u{FFFF}": 2, "a": [[], {}, [1, [2]]]}),
+        ];
+        for d in docs {
+            let mut old = String::new();
+            legacy_canonical(&d, &mut old);
+            assert_eq!(canonical(&d), old);
+        }
+    }
+
+    /// RFC 8785 §3.2.2.3 number forms, which serde_json's own formatting
+    /// does not follow.
+    #[test]
+    fn jcs_numbers_are_ecmascript() {
+        let v: Value =
+            serde_json::from_str("[333333333.33333329, 1E30, 4.50, 2e-3, 0.000001, 1e21, 1.0, -0]")
+                .unwrap();
+        assert_eq!(
+            canonical(&v),
+            "[333333333.3333333,1e+30,4.5,0.002,0.000001,1e+21,1,0]"
         );
     }
 
