@@ -33,13 +33,12 @@ pub use state::{IdentityError, IdentityState};
 /// An RFC 3339 UTC timestamp (second precision) of `ms` since the Unix
 /// epoch.
 pub fn timestamp(ms: u64) -> String {
-    let secs = ms / 1000;
-    let day = schema::Date(719_163 + u32::try_from(secs / 86_400).unwrap_or(0));
-    let rem = secs % 86_400;
-    format!(
-        "{day}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let secs = i64::try_from(ms / 1000).unwrap_or(i64::MAX);
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| "9999-12-31T23:59:59Z".to_owned())
 }

@@ -347,35 +347,22 @@ impl AttributeValue {
 pub struct Date(pub u32);
 
 impl Date {
-    /// The date of `y-m-d`, if it exists and `1 ≤ y ≤ 9999`.
+    /// Rata Die of 0001-01-01 is 1; its Julian day number is 1,721,426.
+    const JULIAN_OFFSET: i32 = 1_721_425;
+
+    /// The date of `y-m-d`, if it exists and `1 ≤ y ≤ 9999` (calendar
+    /// arithmetic by the `time` crate).
     pub fn from_ymd(y: u32, m: u32, d: u32) -> Option<Self> {
-        if !(1..=9999).contains(&y) || !(1..=12).contains(&m) || d == 0 {
+        if !(1..=9999).contains(&y) {
             return None;
         }
-        let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
-        let days_in = [
-            31,
-            if leap { 29 } else { 28 },
-            31,
-            30,
-            31,
-            30,
-            31,
-            31,
-            30,
-            31,
-            30,
-            31,
-        ];
-        let month = usize::try_from(m - 1).ok()?;
-        if d > days_in[month] {
-            return None;
-        }
-        // Days before year y, then before month m, then d.
-        let yy = y - 1;
-        let before_year = yy * 365 + yy / 4 - yy / 100 + yy / 400;
-        let before_month: u32 = days_in[..month].iter().sum();
-        Some(Self(before_year + before_month + d))
+        let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
+        let date =
+            time::Date::from_calendar_date(i32::try_from(y).ok()?, month, u8::try_from(d).ok()?)
+                .ok()?;
+        u32::try_from(date.to_julian_day() - Self::JULIAN_OFFSET)
+            .ok()
+            .map(Self)
     }
 
     /// Parses `YYYY-MM-DD`.
@@ -395,24 +382,16 @@ impl Date {
 
     /// `(year, month, day)`.
     pub fn ymd(self) -> (u32, u32, u32) {
-        // Inverse of from_ymd by search on the year (cheap: 9999 at most
-        // once per call, ~13 steps by bisection).
-        let (mut lo, mut hi) = (1u32, 9999u32);
-        while lo < hi {
-            let mid = (lo + hi).div_ceil(2);
-            if Self::from_ymd(mid, 1, 1).is_some_and(|d| d.0 <= self.0) {
-                lo = mid;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        let y = lo;
-        let mut m = 1;
-        while m < 12 && Self::from_ymd(y, m + 1, 1).is_some_and(|d| d.0 <= self.0) {
-            m += 1;
-        }
-        let first = Self::from_ymd(y, m, 1).map_or(self.0, |d| d.0);
-        (y, m, self.0 - first + 1)
+        let date = i32::try_from(self.0)
+            .ok()
+            .and_then(|n| n.checked_add(Self::JULIAN_OFFSET))
+            .and_then(|j| time::Date::from_julian_day(j).ok())
+            .unwrap_or(time::Date::MIN);
+        (
+            u32::try_from(date.year()).unwrap_or(0),
+            u32::from(u8::from(date.month())),
+            u32::from(date.day()),
+        )
     }
 
     /// The same day `years` earlier (29 February becomes 28 February when
@@ -442,6 +421,55 @@ impl fmt::Display for Date {
 mod tests {
     use super::*;
     use veil_codec::DecodeExt;
+
+    /// The `time` crate's calendar gives the day numbers of the earlier
+    /// hand-written arithmetic (they are circuit inputs: they must not
+    /// change), and `ymd` inverts `from_ymd`.
+    #[test]
+    fn day_numbers_are_unchanged() {
+        let legacy = |y: u32, m: u32, d: u32| {
+            let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
+            let days_in = [
+                31,
+                if leap { 29 } else { 28 },
+                31,
+                30,
+                31,
+                30,
+                31,
+                31,
+                30,
+                31,
+                30,
+                31,
+            ];
+            let yy = y - 1;
+            yy * 365 + yy / 4 - yy / 100
+                + yy / 400
+                + days_in[..usize::try_from(m - 1).unwrap()]
+                    .iter()
+                    .sum::<u32>()
+                + d
+        };
+        for y in (1..=9999).filter(|y| *y <= 30 || (1890..=2110).contains(y) || *y >= 9970) {
+            for m in 1..=12 {
+                for d in 1..=31 {
+                    if let Some(date) = Date::from_ymd(y, m, d) {
+                        assert_eq!(date.0, legacy(y, m, d), "{y}-{m}-{d}");
+                        assert_eq!(date.ymd(), (y, m, d));
+                    }
+                }
+            }
+        }
+        assert!(Date::from_ymd(2023, 2, 29).is_none());
+        assert!(Date::from_ymd(2024, 2, 29).is_some());
+        assert!(Date::from_ymd(0, 1, 1).is_none());
+        assert!(Date::from_ymd(10_000, 1, 1).is_none());
+        assert_eq!(
+            crate::timestamp(86_400_000 + 3_723_000),
+            "1970-01-02T01:02:03Z"
+        );
+    }
 
     #[test]
     fn rata_die_known_values() {
