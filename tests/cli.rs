@@ -173,6 +173,34 @@ fn wallet_commands_print_one_json_object() {
     let (ok, shown) = on_terminal("y");
     assert!(ok && shown.contains("sent 1.50 CNY"), "{shown}");
 
+    // A disclosure file is personal data: 0600, never silently replaced.
+    let disclosure = dir.path().join("d.json");
+    let d = disclosure.to_str().unwrap();
+    let disclose = [
+        "--json",
+        "wallet",
+        "--wallet",
+        a,
+        "--api",
+        &api,
+        "disclose",
+        "--tx",
+        sent["tx"].as_str().unwrap(),
+        "--output",
+        "0",
+        "--out",
+        d,
+    ];
+    let (ok, _, err) = veil(&disclose);
+    assert!(ok, "{err}");
+    assert_eq!(mode(&disclosure), 0o600);
+    let (ok, _, err) = veil(&disclose);
+    assert!(!ok && err.contains("already exists"), "{err}");
+    let mut forced = disclose.to_vec();
+    forced.push("--force");
+    let (ok, _, err) = veil(&forced);
+    assert!(ok, "{err}");
+
     // Offline signing, then submission.
     let tx_file = dir.path().join("out.tx");
     let t = tx_file.to_str().unwrap();
