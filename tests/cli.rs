@@ -424,65 +424,46 @@ fn credential_commands_issue_present_and_verify_once() {
     assert_eq!(shown["did"], n.network.holder.did.to_string());
     let hc = shown["holder_commitment"].as_str().unwrap().to_owned();
 
-    let (ok, _, err) = veil(&[
-        "--json",
-        "credential",
-        "--api",
-        &api,
-        "issue",
-        "--keystore",
-        files.kyc_issuer.to_str().unwrap(),
-        "--type",
-        "KycCredential",
-        "--holder-commitment",
-        &hc,
-        "--attr",
-        "birth_date=1980-02-29",
-        "--attr",
-        "country=JP",
-        "--attr",
-        "given_name=Aiko",
-        "--attr",
-        "family_name=Sato",
-        "--attr",
-        "document_number=TK0000001",
-        "--attr",
-        "level=1",
-        "--out",
-        &file("kyc.json"),
-    ]);
+    let kyc = file("kyc.json");
+    let issue = |document_number: &str| -> Vec<String> {
+        [
+            "--json",
+            "credential",
+            "--api",
+            &api,
+            "issue",
+            "--keystore",
+            files.kyc_issuer.to_str().unwrap(),
+            "--type",
+            "KycCredential",
+            "--holder-commitment",
+            &hc,
+            "--attr",
+            "birth_date=1980-02-29",
+            "--attr",
+            "country=JP",
+            "--attr",
+            "given_name=Aiko",
+            "--attr",
+            "family_name=Sato",
+            "--attr",
+            &format!("document_number={document_number}"),
+            "--attr",
+            "level=1",
+            "--out",
+            &kyc,
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    let args = issue("TK0000001");
+    let (ok, _, err) = veil(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(ok, "{err}");
     // Attributes and the salt: 0600, and never silently replaced.
-    assert_eq!(mode(std::path::Path::new(&file("kyc.json"))), 0o600);
-    let before = std::fs::read(file("kyc.json")).unwrap();
-    let again = [
-        "--json",
-        "credential",
-        "--api",
-        &api,
-        "issue",
-        "--keystore",
-        files.kyc_issuer.to_str().unwrap(),
-        "--type",
-        "KycCredential",
-        "--holder-commitment",
-        &hc,
-        "--attr",
-        "birth_date=1980-02-29",
-        "--attr",
-        "country=JP",
-        "--attr",
-        "given_name=Aiko",
-        "--attr",
-        "family_name=Sato",
-        "--attr",
-        "document_number=TK0000002",
-        "--attr",
-        "level=1",
-        "--out",
-        &file("kyc.json"),
-    ];
-    let (ok, _, err) = veil(&again);
+    assert_eq!(mode(std::path::Path::new(&kyc)), 0o600);
+    let before = std::fs::read(&kyc).unwrap();
+    let again = issue("TK0000002");
+    let (ok, _, err) = veil(&again.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(!ok && err.contains("already exists"), "{err}");
     assert_eq!(std::fs::read(file("kyc.json")).unwrap(), before);
     let (ok, _, err) = veil(&[

@@ -216,8 +216,9 @@ pub(crate) async fn validator_set_at(
     State(node): State<Arc<Node>>,
     Path(height): Path<String>,
 ) -> ApiResult<ValidatorSetJson> {
-    let height = super::parse_height("height", &height, node.ledger.tip().height)?;
-    let next = node.ledger.tip().height + 1;
+    let tip = node.ledger.tip().height;
+    let height = super::parse_height("height", &height, tip)?;
+    let next = tip + 1;
     let (set, root) = node
         .ledger
         .validator_set_at(height)

@@ -456,43 +456,14 @@ fn body_json<T: serde::de::DeserializeOwned>(
     headers: &axum::http::HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<T, ApiError> {
-    let content_type = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let content_type = super::media_type(headers);
     if content_type != "application/json" {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Unsupported media type",
-            format!("send application/json, not {content_type:?}"),
-        ));
+        return Err(ApiError::unsupported_media_type(format!(
+            "send application/json, not {content_type:?}"
+        )));
     }
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too-large",
-                "Request too large",
-                format!("request bodies are limited to {} bytes", super::MAX_BODY),
-            )
-        } else {
-            ApiError::bad_request(e.body_text())
-        }
-    })?;
-    serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed-json",
-            "Malformed JSON",
-            e.to_string(),
-        )
-    })
+    let body = super::body_bytes(body)?;
+    serde_json::from_slice(&body).map_err(|e| ApiError::malformed_json(&e))
 }
 
 /// Verify a presentation against the request it answers; records its

@@ -81,6 +81,36 @@ impl ApiError {
         )
     }
 
+    /// A body over [`MAX_BODY`] (declared or read).
+    fn too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            "Request too large",
+            format!("request bodies are limited to {MAX_BODY} bytes"),
+        )
+    }
+
+    /// A JSON body that does not parse or has the wrong shape.
+    fn malformed_json(e: &serde_json::Error) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+            "Malformed JSON",
+            e.to_string(),
+        )
+    }
+
+    /// A body of a content type the endpoint does not take.
+    fn unsupported_media_type(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            detail,
+        )
+    }
+
     fn internal(e: impl std::fmt::Display) -> Self {
         tracing::error!(error = %e, "internal error serving a request");
         Self::new(
@@ -156,6 +186,32 @@ type ApiResult<T> = Result<Json<T>, ApiError>;
 fn hex32(s: &str, what: &str) -> Result<[u8; 32], ApiError> {
     veil_codec::hex32(s)
         .ok_or_else(|| ApiError::bad_request(format!("{what} must be 64 hex characters")))
+}
+
+/// The request's media type (`Content-Type` without parameters,
+/// lower-case; empty when absent).
+pub(crate) fn media_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The request body, or the problem for one that could not be read (over
+/// the limit: 413).
+pub(crate) fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large()
+        } else {
+            ApiError::bad_request(e.body_text())
+        }
+    })
 }
 
 /// The API's OpenAPI document.
@@ -396,13 +452,7 @@ async fn refuse_declared_oversize(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > u64::try_from(MAX_BODY).unwrap_or(u64::MAX)) {
-        return ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too-large",
-            "Request too large",
-            format!("request bodies are limited to {MAX_BODY} bytes"),
-        )
-        .into_response();
+        return ApiError::too_large().into_response();
     }
     next.run(req).await
 }
@@ -434,38 +484,13 @@ async fn submit_tx(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too-large",
-                "Request too large",
-                format!("request bodies are limited to {MAX_BODY} bytes"),
-            )
-        } else {
-            ApiError::bad_request(e.body_text())
-        }
-    })?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let body = body_bytes(body)?;
+    let content_type = media_type(&headers);
     let bytes = match content_type.as_str() {
         "application/octet-stream" => body.to_vec(),
         "application/json" => {
-            let req: SubmitRequest = serde_json::from_slice(&body).map_err(|e| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "malformed-json",
-                    "Malformed JSON",
-                    e.to_string(),
-                )
-            })?;
+            let req: SubmitRequest =
+                serde_json::from_slice(&body).map_err(|e| ApiError::malformed_json(&e))?;
             hex::decode(req.tx.trim()).map_err(|e| {
                 ApiError::new(
                     StatusCode::BAD_REQUEST,
@@ -476,15 +501,9 @@ async fn submit_tx(
             })?
         }
         other => {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported-media-type",
-                "Unsupported media type",
-                format!(
-                    "send application/octet-stream or application/json, not {:?}",
-                    other
-                ),
-            ))
+            return Err(ApiError::unsupported_media_type(format!(
+                "send application/octet-stream or application/json, not {other:?}"
+            )))
         }
     };
     let hash = node.submit(&bytes).await?;
