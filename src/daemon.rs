@@ -63,6 +63,13 @@ async fn serve_api(
         let stop = async move {
             let _ = server_watch.wait_for(|s| *s).await;
         };
+        let listener = match crate::api::listener::CheckedListener::new(listener) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(error = %e, "API listener failed");
+                return;
+            }
+        };
         if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(stop)
             .await

@@ -566,6 +566,13 @@ fn demo_tells_the_whole_story() {
     assert_eq!(out["credential"]["regulator_identified"], true);
     assert_eq!(out["credential"]["constraints"], 14_000);
     assert_eq!(out["restart"]["state_root_unchanged"], true);
+    // People read decimals of the asset; minor units are separate integers.
+    assert_eq!(out["transfer"]["amount"], "250000.00");
+    assert_eq!(out["transfer"]["amount_minor"], 25_000_000);
+    assert!(out["transfer"]["fee_minor"].is_u64());
+    assert!(out["balances"]["bank_b"]["after"].is_string());
+    assert_eq!(out["governance"]["payment"]["amount"], "250.00");
+    assert_eq!(out["governance"]["payment"]["amount_minor"], 25_000);
 }
 
 #[test]

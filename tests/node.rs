@@ -503,7 +503,8 @@ fn a_transaction_is_always_pending_or_committed_once_accepted() {
 /// too, with their status kept: a path parameter that is not UTF-8, a
 /// query that does not parse, a JSON endpoint given another content type or
 /// malformed JSON, an unknown route and method, a declared body over the
-/// limit.
+/// limit; and those hyper would answer with a bare status line (too many
+/// headers, a head over the limit, a malformed request line or header).
 #[test]
 fn framework_errors_are_problem_json() {
     use common::http::raw;
@@ -532,6 +533,26 @@ fn framework_errors_are_problem_json() {
             413,
         ),
     ];
+    // Refused before hyper parses them: too many headers, a head over the
+    // limit, a request line or header that is not HTTP.
+    let many: String = (0..150).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let huge = "a".repeat(70 * 1024);
+    let cases = cases.into_iter().chain([
+        (
+            format!("GET /v1/status HTTP/1.1\r\nHost: {{addr}}\r\n{many}\r\n"),
+            431,
+        ),
+        (
+            format!("GET /v1/status HTTP/1.1\r\nHost: {{addr}}\r\nX-Big: {huge}\r\n\r\n"),
+            431,
+        ),
+        ("GET /v1/status HTTP/9\r\n\r\n".to_owned(), 400),
+        ("\u{1}\u{2} nonsense\r\n\r\n".to_owned(), 400),
+        (
+            "GET /v1/status HTTP/1.1\r\nHost {addr}\r\n\r\n".to_owned(),
+            400,
+        ),
+    ]);
     for (head, want) in cases {
         let (code, text) = raw(&url, &head, &mut |_| {});
         let first = head.lines().next().unwrap_or_default().to_owned();

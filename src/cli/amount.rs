@@ -87,6 +87,23 @@ pub fn json_members(
     map.insert(format!("{name}_minor"), v.into());
 }
 
+/// A JSON object of named amounts, each as [`json_members`] writes it,
+/// plus the given other members.
+pub fn json_object(
+    amounts: &[(&str, u64)],
+    decimals: u8,
+    other: serde_json::Value,
+) -> serde_json::Value {
+    let mut map = match other {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    for (name, v) in amounts {
+        json_members(&mut map, name, *v, decimals);
+    }
+    serde_json::Value::Object(map)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,8 @@ use anyhow::{ensure, Context};
 use rand_core::OsRng;
 use serde_json::json;
 
+use crate::cli::amount::json_object;
+
 use crate::crypto::keys::AddressBytes;
 use std::collections::BTreeMap;
 use veil_client::types::AuditLogJson;
@@ -264,10 +266,15 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
     if json_out {
         super::print_json(&json!({
             "ok": true,
-            "transfer": {"tx": hash.to_string(), "height": height, "amount": amount, "fee": fee, "bytes": tx.encode()?.len()},
+            "transfer": json_object(
+                &[("amount", amount), ("fee", fee)],
+                2,
+                json!({"asset": "CNY", "tx": hash.to_string(), "height": height, "bytes": tx.encode()?.len()}),
+            ),
             "balances": {
-                "bank_a": {"before": a0, "after": a1},
-                "bank_b": {"before": b0, "after": b1},
+                "asset": "CNY",
+                "bank_a": json_object(&[("before", a0), ("after", a1)], 2, json!({})),
+                "bank_b": json_object(&[("before", b0), ("after", b1)], 2, json!({})),
             },
             "double_spend_refused": true,
             "regulator": {"amounts_match": amounts_match, "audit_entries": audit_entries},
@@ -376,8 +383,16 @@ fn governance_step(
         "mint_before_vote_refused": true,
         "proposal": proposal.id,
         "status": proposal.status,
-        "mint": {"tx": mint_hash.to_string(), "height": mint_height, "amount": minted},
-        "payment": {"tx": pay_hash.to_string(), "height": pay_height, "amount": received},
+        "mint": json_object(
+            &[("amount", minted)],
+            2,
+            json!({"asset": "USD", "tx": mint_hash.to_string(), "height": mint_height}),
+        ),
+        "payment": json_object(
+            &[("amount", received)],
+            2,
+            json!({"asset": "USD", "tx": pay_hash.to_string(), "height": pay_height}),
+        ),
     }))
 }
 

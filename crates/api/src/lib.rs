@@ -8,6 +8,7 @@
 
 mod governance;
 pub mod identity;
+pub mod listener;
 mod metrics;
 mod regulator;
 pub use veil_client::types;
@@ -122,18 +123,24 @@ impl ApiError {
     }
 }
 
+/// The RFC 9457 problem+json body of an error.
+pub(crate) fn problem_body(status: StatusCode, code: &str, title: &str, detail: &str) -> String {
+    let body = Problem {
+        kind: format!("urn:veil:problem:{code}"),
+        title: title.into(),
+        status: status.as_u16(),
+        detail: detail.into(),
+    };
+    serde_json::to_string(&body).unwrap_or_default()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Problem {
-            kind: format!("urn:veil:problem:{}", self.code),
-            title: self.title.into(),
-            status: self.status.as_u16(),
-            detail: self.detail,
-        };
+        let body = problem_body(self.status, self.code, self.title, &self.detail);
         let mut response = (
             self.status,
             [(header::CONTENT_TYPE, "application/problem+json")],
-            serde_json::to_string(&body).unwrap_or_default(),
+            body,
         )
             .into_response();
         if self.status == StatusCode::UNAUTHORIZED {

@@ -115,18 +115,12 @@ impl PublicKey {
 
     /// The `publicKeyMultibase` value.
     pub fn to_multibase(&self) -> String {
-        format!("z{}", bs58::encode(self.multicodec()).into_string())
+        encode_base58btc(&self.multicodec())
     }
 
     /// Parses a `publicKeyMultibase` value.
     pub fn from_multibase(s: &str) -> Result<Self, KeyError> {
-        let body = s.strip_prefix('z').ok_or(KeyError::Multibase)?;
-        if body.len() > 64 {
-            return Err(KeyError::Multibase);
-        }
-        let bytes = bs58::decode(body)
-            .into_vec()
-            .map_err(|_| KeyError::Multibase)?;
+        let bytes = decode_base58btc(s, 65).ok_or(KeyError::Multibase)?;
         match bytes.as_slice() {
             [0xed, 0x01, rest @ ..] => {
                 Self::ed25519(rest.try_into().map_err(|_| KeyError::Multibase)?)
@@ -296,6 +290,26 @@ impl SecretKey {
 impl fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SecretKey({:?}, [REDACTED])", self.public())
+    }
+}
+
+/// Multibase base58btc (`z` prefix), the only base Veil writes or reads
+/// (W3C Controlled Identifiers 1.0 §2.4; the `multibase` crate does the
+/// encoding).
+pub(crate) fn encode_base58btc(bytes: &[u8]) -> String {
+    multibase::encode(multibase::Base::Base58Btc, bytes)
+}
+
+/// Decodes a multibase value that must be base58btc (`z`) and at most
+/// `max_len` characters long (checked before decoding, so hostile input
+/// costs nothing).
+pub(crate) fn decode_base58btc(value: &str, max_len: usize) -> Option<Vec<u8>> {
+    if value.len() > max_len || !value.starts_with('z') {
+        return None;
+    }
+    match multibase::decode(value) {
+        Ok((multibase::Base::Base58Btc, bytes)) => Some(bytes),
+        _ => None,
     }
 }
 

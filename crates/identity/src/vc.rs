@@ -116,7 +116,7 @@ pub fn sign(document: &mut Value, signer: &Signer<'_>, created: &str) {
     if let Some(m) = config.as_object_mut() {
         m.remove("@context");
     }
-    config["proofValue"] = json!(format!("z{}", bs58::encode(signature).into_string()));
+    config["proofValue"] = json!(crate::keys::encode_base58btc(&signature));
     document["proof"] = config;
 }
 
@@ -144,18 +144,11 @@ pub fn verify(
     let value = proof
         .get("proofValue")
         .and_then(Value::as_str)
-        .and_then(|s| s.strip_prefix('z'))
+        .and_then(|s| crate::keys::decode_base58btc(s, 101))
         .ok_or(VcError::Malformed("proofValue"))?;
-    if value.len() > 100 {
-        return Err(VcError::Malformed("proofValue"));
-    }
-    let mut signature = [0u8; 64];
-    let n = bs58::decode(value)
-        .onto(&mut signature)
+    let signature: [u8; 64] = value
+        .try_into()
         .map_err(|_| VcError::Malformed("proofValue"))?;
-    if n != 64 {
-        return Err(VcError::Malformed("proofValue"));
-    }
     let url = proof
         .get("verificationMethod")
         .and_then(Value::as_str)

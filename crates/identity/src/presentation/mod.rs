@@ -432,7 +432,7 @@ impl Presentation {
             "disclosureHash": field::to_hex(&self.disclosure_hash),
             "nullifier": field::to_hex(&self.nullifier),
             "verificationKey": format!("sha256:{}", hex::encode(self.key_digest)),
-            "proofValue": format!("z{}", bs58::encode(self.proof.to_bytes()).into_string()),
+            "proofValue": crate::keys::encode_base58btc(&self.proof.to_bytes()),
         });
         if let Some(p) = &self.predicate {
             proof["predicate"] = p.to_json();
@@ -511,9 +511,7 @@ impl Presentation {
             })
             .ok_or_else(|| m("proof.verificationKey: sha256:<64 hex digits>"))?;
         let proof_bytes = s("proofValue")
-            .and_then(|x| x.strip_prefix('z'))
-            .filter(|x| x.len() <= 200)
-            .and_then(|x| bs58::decode(x).into_vec().ok())
+            .and_then(|x| crate::keys::decode_base58btc(x, 201))
             .ok_or_else(|| m("proof.proofValue"))?;
         let groth = Proof::from_bytes(&proof_bytes)
             .map_err(|_| m("proof.proofValue is not a Groth16 proof"))?;
