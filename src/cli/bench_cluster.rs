@@ -69,6 +69,10 @@ pub struct ClusterArgs {
     /// Concurrent submitting clients in the throughput phase.
     #[arg(long, default_value_t = 8)]
     pub clients: usize,
+    /// Transfers per request in the throughput phase
+    /// (`POST /v1/transactions/batch`; 1 submits each on its own).
+    #[arg(long, default_value_t = 100)]
+    pub batch: usize,
     /// Node i serves its API on this port + i (the single-node run uses
     /// this port + 60).
     #[arg(long, default_value_t = 18710)]
@@ -94,6 +98,11 @@ pub fn cluster(args: &ClusterArgs) -> anyhow::Result<serde_json::Value> {
     ensure!(args.light < args.txs, "--light must be below --txs");
     ensure!(args.light_rate >= 1, "--light-rate must be positive");
     ensure!(args.clients >= 1, "--clients must be positive");
+    ensure!(
+        (1..=crate::node::MAX_BATCH_TXS).contains(&args.batch),
+        "--batch must be 1 to {}",
+        crate::node::MAX_BATCH_TXS
+    );
     let single = if args.no_single {
         None
     } else {
@@ -139,8 +148,9 @@ struct Running {
     keep: bool,
 }
 
-impl Drop for Running {
-    fn drop(&mut self) {
+impl Running {
+    /// Stops every node (SIGTERM, then waits).
+    fn stop(&mut self) {
         for c in &mut self.children {
             let _ = std::process::Command::new("kill")
                 .arg("-TERM")
@@ -150,6 +160,13 @@ impl Drop for Running {
         for c in &mut self.children {
             testnet::stop(c, Duration::from_secs(15));
         }
+        self.children.clear();
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop();
         if self.keep {
             eprintln!("kept {}", self.dir.display());
         } else {
@@ -185,17 +202,22 @@ fn latency_json(mut v: Vec<Duration>) -> serde_json::Value {
 }
 
 /// Polls every node's height; `seen[i][h]` is the first instant node `i`
-/// was seen at height `h` or above.
+/// was seen at height `h` or above. After each round of polls it samples
+/// the nodes' CPU time, so the CPU a phase used is read at the instant the
+/// phase ended, not after the bench's own follow-up requests.
 struct Watcher {
     stop: Arc<AtomicBool>,
     seen: Arc<Mutex<Vec<Vec<Instant>>>>,
+    cpu: Arc<Mutex<Vec<(Instant, Duration)>>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Watcher {
-    fn start(apis: &[String]) -> Self {
+    fn start(apis: &[String], pids: Vec<u32>) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let seen = Arc::new(Mutex::new(vec![Vec::new(); apis.len()]));
+        let cpu = Arc::new(Mutex::new(Vec::new()));
+        let c = Arc::clone(&cpu);
         let agent = ureq::AgentBuilder::new()
             .timeout(Duration::from_secs(5))
             .build();
@@ -218,14 +240,30 @@ impl Watcher {
                         }
                     }
                 }
+                if let Some(t) = cpu_time(&pids) {
+                    c.lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push((Instant::now(), t));
+                }
                 std::thread::sleep(Duration::from_millis(5));
             }
         });
         Self {
             stop,
             seen,
+            cpu,
             thread: Some(thread),
         }
+    }
+
+    /// The nodes' CPU time sampled first at or after `t`.
+    fn cpu_at(&self, t: Instant) -> Option<Duration> {
+        self.cpu
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .find(|(at, _)| *at >= t)
+            .map(|(_, cpu)| *cpu)
     }
 
     /// When every node had reached `h`, if all have.
@@ -265,11 +303,11 @@ impl Drop for Watcher {
 
 /// CPU time (user + system) the processes have used so far, if the
 /// platform tells (Linux `/proc`).
-fn cpu_time(children: &[Child]) -> Option<Duration> {
+fn cpu_time(pids: &[u32]) -> Option<Duration> {
     let tick = 100.0; // USER_HZ on every Linux ABI Veil targets
     let mut total = 0.0;
-    for c in children {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", c.id())).ok()?;
+    for pid in pids {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
         // Fields after the parenthesised command name; utime and stime are
         // fields 14 and 15 of the whole line.
         let rest = stat.rsplit_once(')')?.1;
@@ -454,7 +492,8 @@ fn measure(
     let mean_tx_bytes = encoded.iter().map(Vec::len).sum::<usize>() as f64 / encoded.len() as f64;
     let setup = t_setup.elapsed();
 
-    let watcher = Watcher::start(&apis);
+    let pids: Vec<u32> = running.children.iter().map(Child::id).collect();
+    let watcher = Watcher::start(&apis, pids.clone());
     let within = Duration::from_secs(600);
     // Warm-up: building the transfers starved the nodes of CPU; start once
     // every node has committed two fresh blocks (consensus back at round 0).
@@ -482,21 +521,31 @@ fn measure(
         watcher.wait_all_at(top, within)?;
     }
 
-    // Throughput: `clients` threads, as fast as the nodes answer.
-    let cpu_before = cpu_time(&running.children);
+    // Throughput: `clients` threads, as fast as the nodes answer, each
+    // sending `batch` transfers per request.
+    let cpu_before = cpu_time(&pids);
     let t_load = Instant::now();
+    let chunks: Vec<(usize, usize)> = (light..encoded.len())
+        .step_by(args.batch)
+        .map(|lo| (lo, (lo + args.batch).min(encoded.len())))
+        .collect();
     let load_submitted: Vec<(usize, Instant)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..args.clients)
             .map(|c| {
-                let (sources, encoded) = (&sources, &encoded);
+                let (sources, encoded, chunks) = (&sources, &encoded, &chunks);
                 scope.spawn(move || -> anyhow::Result<Vec<(usize, Instant)>> {
                     let mut out = Vec::new();
-                    for k in (light + c..encoded.len()).step_by(args.clients) {
+                    for (j, &(lo, hi)) in chunks.iter().enumerate().skip(c).step_by(args.clients) {
                         let at = Instant::now();
-                        sources[k % n]
-                            .submit_bytes(&encoded[k])
-                            .with_context(|| format!("submitting transfer {k}"))?;
-                        out.push((k, at));
+                        let node = &sources[j % n];
+                        if hi - lo == 1 {
+                            node.submit_bytes(&encoded[lo])
+                                .with_context(|| format!("submitting transfer {lo}"))?;
+                        } else {
+                            submit_chunk(node, &encoded[lo..hi])
+                                .with_context(|| format!("submitting transfers {lo}..{hi}"))?;
+                        }
+                        out.extend((lo..hi).map(|k| (k, at)));
                     }
                     Ok(out)
                 })
@@ -520,7 +569,7 @@ fn measure(
     let heights = wait_committed(&sources[0], &hashes, within)?;
     let top = heights.iter().copied().max().unwrap_or(0);
     let done = watcher.wait_all_at(top, within)?;
-    let cpu_after = cpu_time(&running.children);
+    let cpu_after = watcher.cpu_at(done);
     let after = sent_counters(&apis)?;
 
     let finality: Vec<Duration> = heights
@@ -556,6 +605,11 @@ fn measure(
         serde_json::Value::Null
     };
     drop(watcher);
+    // The verify-only bound of the same transfers, on this machine's cores
+    // with the nodes stopped: rings read from node 0's database.
+    running.stop();
+    let verify_tps = verify_only_tps(&running.dir.join("node0").join("db"), &txs)?;
+    let committed_tps = load_n as f64 / load_time.as_secs_f64();
     drop(running);
     Ok(json!({
         "validators": n,
@@ -575,9 +629,63 @@ fn measure(
             "nodes_cpu_ms_per_tx": cpu.map(|c| round3(c.as_secs_f64() * 1e3 / load_n as f64)),
             "nodes_cores_busy": cpu.map(|c| round3(c.as_secs_f64() / load_time.as_secs_f64())),
         },
-        "committed_txs_per_s": (load_n as f64 / load_time.as_secs_f64()).round(),
+        "committed_txs_per_s": committed_tps.round(),
+        "batch": args.batch,
+        "verify_only_txs_per_s": verify_tps.round(),
+        "committed_vs_verify_only": round3(committed_tps / verify_tps),
         "blocks": blocks,
         "mean_txs_per_block": round3(total / blocks as f64),
         "gossip": gossip,
     }))
+}
+
+/// Submits one batch, retrying what back-pressure refused (the whole batch
+/// with 503, or single items as `busy` / `mempool-full`) after a pause.
+fn submit_chunk(node: &HttpSource, txs: &[Vec<u8>]) -> anyhow::Result<()> {
+    let mut pending: Vec<Vec<u8>> = txs.to_vec();
+    for _ in 0..600 {
+        let answer = match node.submit_batch(&pending) {
+            Ok(a) => a,
+            Err(e) if e.problem().is_some_and(|p| p.status == 503) => {
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut retry = Vec::new();
+        for item in answer.results {
+            if let Some(p) = item.error {
+                ensure!(p.status == 503, "transfer refused: {}", p.detail);
+                retry.push(pending[item.index].clone());
+            }
+        }
+        if retry.is_empty() {
+            return Ok(());
+        }
+        pending = retry;
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("the node kept refusing a batch for a minute")
+}
+
+/// Transfers per second `verify_batch_parallel` checks on all cores, rings
+/// read from the database at `db` (the nodes stopped).
+#[allow(clippy::as_conversions, clippy::cast_precision_loss)] // counts to f64 for rates
+fn verify_only_tps(db: &std::path::Path, txs: &[Transaction]) -> anyhow::Result<f64> {
+    let store: Arc<dyn crate::ledger::store::Store> =
+        Arc::new(crate::ledger::store::RocksStore::open(db, false)?);
+    let ledger = crate::ledger::Ledger::open(store)?;
+    let rings: Vec<_> = txs
+        .iter()
+        .map(|t| t.resolve_rings(&ledger))
+        .collect::<Result<_, _>>()?;
+    let items: Vec<_> = txs.iter().zip(&rings).collect();
+    let started = Instant::now();
+    let ok = crate::tx::verify_batch_parallel(&items);
+    let took = started.elapsed();
+    ensure!(
+        ok.iter().all(Result::is_ok),
+        "benchmark transfers do not verify"
+    );
+    Ok(txs.len() as f64 / took.as_secs_f64())
 }

@@ -17,6 +17,8 @@ pub struct TestNode {
     pub dir: tempfile::TempDir,
     pub network: DevNetwork,
     pub running: Option<Running>,
+    /// Changes to the node's configuration, applied at every boot.
+    pub configure: fn(&mut NodeConfig),
 }
 
 impl TestNode {
@@ -26,6 +28,19 @@ impl TestNode {
 
     /// Starts a node whose dev genesis `edit` changed first.
     pub fn start_with(seed: u64, edit: impl FnOnce(&mut DevNetwork)) -> Self {
+        Self::start_full(seed, edit, |_| {})
+    }
+
+    /// Starts a node whose configuration `configure` changed.
+    pub fn start_configured(seed: u64, configure: fn(&mut NodeConfig)) -> Self {
+        Self::start_full(seed, |_| {}, configure)
+    }
+
+    fn start_full(
+        seed: u64,
+        edit: impl FnOnce(&mut DevNetwork),
+        configure: fn(&mut NodeConfig),
+    ) -> Self {
         let mut network =
             DevNetwork::generate(&mut ChaCha20Rng::seed_from_u64(seed), 1_700_000_000_000).unwrap();
         edit(&mut network);
@@ -40,6 +55,7 @@ impl TestNode {
             dir,
             network,
             running: None,
+            configure,
         };
         n.boot();
         n
@@ -49,6 +65,7 @@ impl TestNode {
         let mut c = NodeConfig::new(self.dir.path().to_path_buf(), self.network.genesis.clone());
         c.block_interval = Duration::from_millis(40);
         c.sync_writes = false;
+        (self.configure)(&mut c);
         c
     }
 

@@ -84,12 +84,27 @@ impl ApiError {
 
     /// A body over [`MAX_BODY`] (declared or read).
     fn too_large() -> Self {
+        Self::too_large_for(MAX_BODY)
+    }
+
+    /// A body over `limit` bytes (declared or read).
+    fn too_large_for(limit: usize) -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too-large",
             "Request too large",
-            format!("request bodies are limited to {MAX_BODY} bytes"),
+            format!("request bodies here are limited to {limit} bytes"),
         )
+    }
+
+    /// The problem this error answers.
+    fn problem(&self) -> Problem {
+        Problem {
+            kind: format!("urn:veil:problem:{}", self.code),
+            title: self.title.into(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+        }
     }
 
     /// A JSON body that does not parse or has the wrong shape.
@@ -123,6 +138,13 @@ impl ApiError {
     }
 }
 
+/// `Retry-After` of every 503.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+/// Largest body of `POST /v1/transactions/batch`: 1,000 transactions of
+/// the typical 5.2 KB as hex fit with room to spare.
+pub const MAX_BATCH_BODY: usize = 16 * 1024 * 1024;
+
 /// The RFC 9457 problem+json body of an error.
 pub(crate) fn problem_body(status: StatusCode, code: &str, title: &str, detail: &str) -> String {
     let body = Problem {
@@ -143,6 +165,14 @@ impl IntoResponse for ApiError {
             body,
         )
             .into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            // RFC 9110 §10.2.3: when to try again (the mempool drains by a
+            // block, the admission queue in well under a second).
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             // RFC 9110 §11.6.1: a 401 names the scheme it wants.
             response.headers_mut().insert(
@@ -178,6 +208,7 @@ impl From<SubmitError> for ApiError {
             }
             SubmitError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid transaction"),
             SubmitError::Full => (StatusCode::SERVICE_UNAVAILABLE, "Mempool full"),
+            SubmitError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "Node busy"),
             SubmitError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "Node unavailable"),
         };
         let code = match &e {
@@ -230,6 +261,7 @@ pub(crate) fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, A
     ),
     paths(
         submit_tx,
+        submit_batch,
         tx_status,
         block_latest,
         block_at,
@@ -259,6 +291,9 @@ pub(crate) fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, A
     components(schemas(
         SubmitRequest,
         SubmitResponse,
+        SubmitBatchRequest,
+        SubmitBatchResponse,
+        BatchItem,
         TxStatusResponse,
         HeaderJson,
         BlockTxJson,
@@ -318,6 +353,10 @@ struct Cluster(Option<ClusterView>);
 pub fn router(node: Arc<Node>, cluster: Option<ClusterView>) -> Router {
     Router::new()
         .route("/v1/transactions", post(submit_tx))
+        .route(
+            "/v1/transactions/batch",
+            post(submit_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BODY)),
+        )
         .route("/v1/transactions/{hash}", get(tx_status))
         .route("/v1/blocks/latest", get(block_latest))
         .route("/v1/blocks/{height}", get(block_at))
@@ -458,8 +497,13 @@ async fn refuse_declared_oversize(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > u64::try_from(MAX_BODY).unwrap_or(u64::MAX)) {
-        return ApiError::too_large().into_response();
+    let limit = if req.uri().path() == "/v1/transactions/batch" {
+        MAX_BATCH_BODY
+    } else {
+        MAX_BODY
+    };
+    if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
+        return ApiError::too_large_for(limit).into_response();
     }
     next.run(req).await
 }
@@ -521,6 +565,96 @@ async fn submit_tx(
             status: "pending".into(),
         }),
     ))
+}
+
+/// Submit many transactions in one request (a bank's batch run): JSON
+/// `{"txs": [hex, …]}`, at most 1,000 items and 16 MiB. They are verified
+/// together in one parallel batch. The answer lists each item's outcome
+/// in order (`pending` with its hash, or `refused` with the problem the
+/// single endpoint would have answered); the request as a whole is
+/// refused only if it does not parse, breaks a limit, or the mempool has
+/// no room for all its items (503 with `Retry-After`, nothing queued).
+#[utoipa::path(post, path = "/v1/transactions/batch",
+    request_body(content = SubmitBatchRequest, content_type = "application/json"),
+    responses((status = 200, body = SubmitBatchResponse), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 413, body = Problem, content_type = "application/problem+json"), (status = 415, body = Problem, content_type = "application/problem+json"),
+              (status = 503, body = Problem, content_type = "application/problem+json")))]
+async fn submit_batch(
+    State(node): State<Arc<Node>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<SubmitBatchResponse>, ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large_for(MAX_BATCH_BODY)
+        } else {
+            ApiError::bad_request(e.body_text())
+        }
+    })?;
+    let content_type = media_type(&headers);
+    if content_type != "application/json" {
+        return Err(ApiError::unsupported_media_type(format!(
+            "send application/json, not {content_type:?}"
+        )));
+    }
+    let req: SubmitBatchRequest =
+        serde_json::from_slice(&body).map_err(|e| ApiError::malformed_json(&e))?;
+    if req.txs.is_empty() || req.txs.len() > veil_node::MAX_BATCH_TXS {
+        return Err(ApiError::bad_request(format!(
+            "a batch holds 1 to {} transactions, not {}",
+            veil_node::MAX_BATCH_TXS,
+            req.txs.len()
+        )));
+    }
+    let decoded: Vec<Result<Vec<u8>, ApiError>> = req
+        .txs
+        .iter()
+        .map(|h| {
+            hex::decode(h.trim()).map_err(|e| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed",
+                    "Malformed transaction",
+                    format!("tx is not hex: {e}"),
+                )
+            })
+        })
+        .collect();
+    let good: Vec<&[u8]> = decoded
+        .iter()
+        .filter_map(|d| d.as_ref().ok().map(Vec::as_slice))
+        .collect();
+    let mut outcomes = node.submit_batch(&good).await?.into_iter();
+    let mut results = Vec::with_capacity(decoded.len());
+    for (index, d) in decoded.into_iter().enumerate() {
+        let outcome = match d {
+            Ok(_) => outcomes
+                .next()
+                .unwrap_or(Err(SubmitError::Unavailable("no outcome".into())))
+                .map_err(ApiError::from),
+            Err(e) => Err(e),
+        };
+        results.push(match outcome {
+            Ok(hash) => BatchItem {
+                index,
+                status: "pending".into(),
+                hash: Some(hash.to_string()),
+                error: None,
+            },
+            Err(e) => BatchItem {
+                index,
+                status: "refused".into(),
+                hash: None,
+                error: Some(e.problem()),
+            },
+        });
+    }
+    let accepted = results.iter().filter(|r| r.error.is_none()).count();
+    Ok(Json(SubmitBatchResponse {
+        accepted,
+        refused: results.len() - accepted,
+        results,
+    }))
 }
 
 /// A transaction: its status (pending or committed, with height and

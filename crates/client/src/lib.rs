@@ -10,7 +10,7 @@ pub mod types;
 
 use std::time::Duration;
 
-use types::{Problem, StatusJson, SubmitResponse};
+use types::{Problem, StatusJson, SubmitBatchRequest, SubmitBatchResponse, SubmitResponse};
 use veil_tx::TxHash;
 
 /// Most blocks one regulator view request may cover.
@@ -165,6 +165,18 @@ impl Client {
                 url,
                 source: std::io::Error::other("hash is not 32 bytes of hex"),
             })
+    }
+
+    /// Submits up to 1,000 encoded transactions in one request
+    /// (`POST /v1/transactions/batch`); one outcome per item, in order. A
+    /// refusal of the whole batch (mempool full: 503 with `Retry-After`)
+    /// is an error whose problem says so.
+    pub fn submit_batch(&self, txs: &[Vec<u8>]) -> Result<SubmitBatchResponse, ClientError> {
+        let url = self.url("/v1/transactions/batch");
+        let body = SubmitBatchRequest {
+            txs: txs.iter().map(hex::encode).collect(),
+        };
+        json(self.agent.post(&url).send_json(&body), url)
     }
 
     /// `GET` of any API path, as JSON.

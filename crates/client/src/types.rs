@@ -22,6 +22,41 @@ pub struct SubmitResponse {
     pub status: String,
 }
 
+/// `POST /v1/transactions/batch`: many transactions in one request.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitBatchRequest {
+    /// The encoded transactions, hex, at most 1,000.
+    pub txs: Vec<String>,
+}
+
+/// The outcome of each transaction of a batch, in the request's order.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SubmitBatchResponse {
+    /// Items accepted into the mempool.
+    pub accepted: usize,
+    /// Items refused.
+    pub refused: usize,
+    /// One per item, in order.
+    pub results: Vec<BatchItem>,
+}
+
+/// One item of a batch.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BatchItem {
+    /// Position in the request (from 0).
+    pub index: usize,
+    /// `pending` (accepted) or `refused`.
+    pub status: String,
+    /// Transaction hash, when accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+    /// Why it was refused: the problem the single-transaction endpoint
+    /// would have answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Problem>,
+}
+
 /// Where a transaction is.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct TxStatusResponse {

@@ -2,7 +2,11 @@
 //!
 //! Deduplicated by hash, indexed by key image (a second spend of a key
 //! image already waiting is refused on arrival), bounded by count and by
-//! bytes with oldest-first eviction, drained oldest first.
+//! bytes, drained oldest first. A full mempool refuses new transactions
+//! (the API answers 503 with `Retry-After`) rather than evicting verified
+//! ones a client was told were accepted; regulator access records, which
+//! must be recorded before anything is served, may use a small reserve
+//! above the count bound ([`RECORD_RESERVE`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -40,7 +44,13 @@ pub enum MempoolError {
     /// Larger than the whole mempool.
     #[error("transaction does not fit in the mempool")]
     TooLarge,
+    /// The mempool is at its count or byte bound.
+    #[error("the mempool is full")]
+    Full,
 }
+
+/// Access records a full mempool still takes above its count bound.
+pub const RECORD_RESERVE: usize = 1_024;
 
 struct Entry {
     tx: Arc<Transaction>,
@@ -96,14 +106,34 @@ impl Mempool {
         self.by_image.get(image).copied()
     }
 
-    /// Adds a verified transaction, evicting the oldest if full. Returns
-    /// the hashes evicted.
+    /// Adds a verified transaction; refuses it when the mempool is full.
     pub fn insert(
         &mut self,
         hash: TxHash,
         tx: Arc<Transaction>,
         bytes: usize,
-    ) -> Result<Vec<TxHash>, MempoolError> {
+    ) -> Result<(), MempoolError> {
+        self.insert_within(hash, tx, bytes, 0)
+    }
+
+    /// Adds a regulator access record, which may use [`RECORD_RESERVE`]
+    /// places above the count bound.
+    pub fn insert_record(
+        &mut self,
+        hash: TxHash,
+        tx: Arc<Transaction>,
+        bytes: usize,
+    ) -> Result<(), MempoolError> {
+        self.insert_within(hash, tx, bytes, RECORD_RESERVE)
+    }
+
+    fn insert_within(
+        &mut self,
+        hash: TxHash,
+        tx: Arc<Transaction>,
+        bytes: usize,
+        reserve: usize,
+    ) -> Result<(), MempoolError> {
         if self.by_hash.contains_key(&hash) {
             return Err(MempoolError::Duplicate);
         }
@@ -114,15 +144,10 @@ impl Mempool {
         if let Some(other) = images.iter().find_map(|i| self.by_image.get(i)) {
             return Err(MempoolError::DoubleSpend(*other));
         }
-        let mut evicted = Vec::new();
-        while self.by_hash.len() + 1 > self.limits.max_count
-            || self.bytes + bytes > self.limits.max_bytes
+        if self.by_hash.len() >= self.limits.max_count.saturating_add(reserve)
+            || self.bytes.saturating_add(bytes) > self.limits.max_bytes
         {
-            let Some((_, oldest)) = self.order.iter().next().map(|(s, h)| (*s, *h)) else {
-                break;
-            };
-            self.remove(&oldest);
-            evicted.push(oldest);
+            return Err(MempoolError::Full);
         }
         for i in images {
             self.by_image.insert(i, hash);
@@ -132,7 +157,12 @@ impl Mempool {
         self.order.insert(seq, hash);
         self.bytes += bytes;
         self.by_hash.insert(hash, Entry { tx, bytes, seq });
-        Ok(evicted)
+        Ok(())
+    }
+
+    /// Whether `count` more transactions fit under the count bound.
+    pub fn has_room(&self, count: usize) -> bool {
+        self.by_hash.len().saturating_add(count) <= self.limits.max_count
     }
 
     /// Removes a transaction (committed, or no longer valid).

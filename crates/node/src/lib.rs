@@ -92,9 +92,12 @@ pub enum SubmitError {
     /// Invalid.
     #[error("{0}")]
     Invalid(TxError),
-    /// The mempool is full of larger... (or the transaction exceeds it).
-    #[error("mempool cannot take the transaction")]
+    /// The mempool is full (or the transaction exceeds it): retry later.
+    #[error("the mempool is full; retry after the next block")]
     Full,
+    /// The admission queue is full: retry shortly.
+    #[error("the node is verifying as many transactions as it queues; retry shortly")]
+    Busy,
     /// The node is shutting down or failed internally.
     #[error("node unavailable: {0}")]
     Unavailable(String),
@@ -110,6 +113,7 @@ impl SubmitError {
             Self::DoubleSpend(_) => "double-spend",
             Self::Invalid(e) => e.code(),
             Self::Full => "mempool-full",
+            Self::Busy => "busy",
             Self::Unavailable(_) => "unavailable",
         }
     }
@@ -131,6 +135,16 @@ pub enum NodeError {
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
+
+/// Most transactions in one batch submission.
+pub const MAX_BATCH_TXS: usize = 1_000;
+
+/// Transactions queued for the admission verifier at most; beyond it
+/// submissions are refused with [`SubmitError::Busy`].
+pub const ADMISSION_QUEUE: usize = 8_192;
+
+/// Most transactions the verifier checks in one batch.
+const VERIFY_BATCH: usize = 2_048;
 
 struct Admission {
     tx: Arc<Transaction>,
@@ -237,6 +251,8 @@ pub struct Node {
     pub metrics: Metrics,
     config: NodeConfig,
     admissions: mpsc::Sender<Admission>,
+    /// Hashes queued for the verifier (never verified twice at once).
+    admitting: Mutex<std::collections::HashSet<TxHash>>,
     /// Woken when enough transactions wait for a block.
     pub block_wake: Notify,
     gossip: std::sync::OnceLock<GossipHook>,
@@ -264,7 +280,7 @@ impl Node {
         let dyn_store: Arc<dyn Store> = store.clone();
         let ledger = Arc::new(Ledger::open(dyn_store)?);
         genesis::initialize(&ledger, &config.genesis)?;
-        let (tx, rx) = mpsc::channel::<Admission>(4096);
+        let (tx, rx) = mpsc::channel::<Admission>(ADMISSION_QUEUE);
         let node = Arc::new(Self {
             ledger,
             store,
@@ -272,6 +288,7 @@ impl Node {
             metrics: Metrics::default(),
             config,
             admissions: tx,
+            admitting: Mutex::new(std::collections::HashSet::new()),
             block_wake: Notify::new(),
             gossip: std::sync::OnceLock::new(),
             restart: Notify::new(),
@@ -333,36 +350,95 @@ impl Node {
 
     /// Submits a transaction a peer gossiped (not gossiped again).
     pub async fn submit_from_peer(&self, bytes: &[u8]) -> Result<TxHash, SubmitError> {
-        if bytes.len() > MAX_TX_BYTES {
-            return self.reject(SubmitError::TooLarge(bytes.len()));
-        }
-        let tx = match Transaction::decode(bytes) {
-            Ok(tx) => tx,
-            Err(e) => return self.reject(SubmitError::Malformed(e)),
+        let answer = match self.enqueue(bytes) {
+            Ok(answer) => answer,
+            Err(e) => return self.reject(e),
         };
+        answer
+            .await
+            .map_err(|_| SubmitError::Unavailable("admission stopped".into()))?
+    }
+
+    /// Submits many encoded transactions at once (a bank's batch run):
+    /// all are queued for the verifier together, so it checks them in one
+    /// parallel batch. One result per item, in order; admitted ones are
+    /// gossiped. Refused as a whole, with nothing queued, when the mempool
+    /// has no room for all of them.
+    pub async fn submit_batch(
+        &self,
+        items: &[&[u8]],
+    ) -> Result<Vec<Result<TxHash, SubmitError>>, SubmitError> {
+        {
+            let pool = self.mempool();
+            let queued = self.admitting().len();
+            if !pool.has_room(queued.saturating_add(items.len())) {
+                return self.reject(SubmitError::Full);
+            }
+        }
+        let queued: Vec<_> = items
+            .iter()
+            .map(|bytes| {
+                self.enqueue(bytes)
+                    .inspect_err(|e| self.metrics.reject(e.code()))
+            })
+            .collect();
+        let mut results = Vec::with_capacity(items.len());
+        for (bytes, q) in items.iter().zip(queued) {
+            let result = match q {
+                Ok(answer) => answer
+                    .await
+                    .unwrap_or_else(|_| Err(SubmitError::Unavailable("admission stopped".into()))),
+                Err(e) => Err(e),
+            };
+            if let (Ok(hash), Some(g)) = (&result, self.gossip.get()) {
+                g(*hash, bytes);
+            }
+            results.push(result);
+        }
+        Ok(results)
+    }
+
+    /// The stateless checks, ring reads and back-pressure of admission;
+    /// queues the transaction for the verifier.
+    fn enqueue(
+        &self,
+        bytes: &[u8],
+    ) -> Result<oneshot::Receiver<Result<TxHash, SubmitError>>, SubmitError> {
+        if bytes.len() > MAX_TX_BYTES {
+            return Err(SubmitError::TooLarge(bytes.len()));
+        }
+        let tx = Transaction::decode(bytes).map_err(SubmitError::Malformed)?;
         // Decoding is canonical, so these bytes are the encoding.
         let hash = Transaction::hash_of(bytes);
         {
             let pool = self.mempool();
             if pool.contains(&hash) {
-                return self.reject(SubmitError::Duplicate(hash));
+                return Err(SubmitError::Duplicate(hash));
             }
             if let Some(other) = tx.key_images().iter().find_map(|i| pool.spender(i)) {
-                return self.reject(SubmitError::DoubleSpend(other));
+                return Err(SubmitError::DoubleSpend(other));
+            }
+            // Room for everything already queued plus this one.
+            let queued = self.admitting().len();
+            if !pool.has_room(queued.saturating_add(1)) {
+                return Err(SubmitError::Full);
             }
         }
         if matches!(self.ledger.tx_location(&hash), Ok(Some(_))) {
-            return self.reject(SubmitError::Duplicate(hash));
+            return Err(SubmitError::Duplicate(hash));
         }
         for (i, image) in tx.key_images().iter().enumerate() {
             if self.ledger.is_spent(image) {
-                return self.reject(SubmitError::Invalid(TxError::KeyImageSpent { input: i }));
+                return Err(SubmitError::Invalid(TxError::KeyImageSpent { input: i }));
             }
         }
-        let rings = match tx.resolve_rings(self.ledger.as_ref()) {
-            Ok(r) => r,
-            Err(e) => return self.reject(SubmitError::Invalid(e)),
-        };
+        let rings = tx
+            .resolve_rings(self.ledger.as_ref())
+            .map_err(SubmitError::Invalid)?;
+        if !self.admitting().insert(hash) {
+            // The same bytes are being verified: never twice.
+            return Err(SubmitError::Duplicate(hash));
+        }
         let (reply, answer) = oneshot::channel();
         let job = Admission {
             tx: Arc::new(tx),
@@ -371,13 +447,24 @@ impl Node {
             rings,
             reply,
         };
-        self.admissions
-            .send(job)
-            .await
-            .map_err(|_| SubmitError::Unavailable("admission stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| SubmitError::Unavailable("admission stopped".into()))?
+        match self.admissions.try_send(job) {
+            Ok(()) => Ok(answer),
+            Err(e) => {
+                self.admitting().remove(&hash);
+                Err(match e {
+                    mpsc::error::TrySendError::Full(_) => SubmitError::Busy,
+                    mpsc::error::TrySendError::Closed(_) => {
+                        SubmitError::Unavailable("admission stopped".into())
+                    }
+                })
+            }
+        }
+    }
+
+    fn admitting(&self) -> MutexGuard<'_, std::collections::HashSet<TxHash>> {
+        self.admitting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Where a transaction is: committed `(height, position)`, pending, or
@@ -441,7 +528,7 @@ impl Node {
         let mut w = WriteSet::new();
         w.put(Cf::AuditJournal, key, bytes.clone());
         self.store.write_durable(w)?;
-        pool.insert(hash, Arc::new(tx), bytes.len())
+        pool.insert_record(hash, Arc::new(tx), bytes.len())
             .map_err(AccessError::NotQueued)?;
         self.metrics
             .mempool_txs
@@ -468,7 +555,7 @@ impl Node {
                 continue;
             };
             let hash = Transaction::hash_of(&bytes);
-            if pool.insert(hash, Arc::new(tx), bytes.len()).is_ok() {
+            if pool.insert_record(hash, Arc::new(tx), bytes.len()).is_ok() {
                 n += 1;
             }
         }
@@ -484,17 +571,10 @@ impl Node {
             return Err(SubmitError::Invalid(e));
         }
         match pool.insert(job.hash, Arc::clone(&job.tx), job.bytes) {
-            Ok(evicted) => {
-                if !evicted.is_empty() {
-                    tracing::warn!(
-                        count = evicted.len(),
-                        "mempool full: evicted oldest transactions"
-                    );
-                }
-            }
+            Ok(()) => {}
             Err(MempoolError::Duplicate) => return Err(SubmitError::Duplicate(job.hash)),
             Err(MempoolError::DoubleSpend(other)) => return Err(SubmitError::DoubleSpend(other)),
-            Err(MempoolError::TooLarge) => return Err(SubmitError::Full),
+            Err(MempoolError::TooLarge | MempoolError::Full) => return Err(SubmitError::Full),
         }
         self.metrics
             .mempool_txs
@@ -724,7 +804,7 @@ impl Node {
 fn admission_loop(node: std::sync::Weak<Node>, mut rx: mpsc::Receiver<Admission>) {
     while let Some(first) = rx.blocking_recv() {
         let mut jobs = vec![first];
-        while jobs.len() < 512 {
+        while jobs.len() < VERIFY_BATCH {
             match rx.try_recv() {
                 Ok(j) => jobs.push(j),
                 Err(_) => break,
@@ -742,6 +822,7 @@ fn admission_loop(node: std::sync::Weak<Node>, mut rx: mpsc::Receiver<Admission>
             let outcome = result
                 .map_err(SubmitError::Invalid)
                 .and_then(|()| node.admit(&job));
+            node.admitting().remove(&job.hash);
             match &outcome {
                 Ok(_) => {
                     node.metrics.accepted.inc();

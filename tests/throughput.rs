@@ -1,0 +1,192 @@
+//! The submission path built for batch runs: `POST /v1/transactions/batch`
+//! with per-item results and limits, and back-pressure when the mempool is
+//! full (503 with `Retry-After`, nothing queued, recovery after a block).
+
+mod common;
+
+use std::time::Duration;
+
+use common::http::{post, raw};
+use common::node::TestNode;
+use rand_core::OsRng;
+use serde_json::json;
+use veil::codec::Encode;
+use veil::tx::{AssetId, Transaction};
+use veil::wallet::source::{ChainSource, TxStatus};
+use veil::wallet::Wallet;
+
+/// `count` transfers from bank A to bank B, built before any is submitted
+/// (each spends its own inputs).
+fn transfers(n: &TestNode, count: usize) -> Vec<Vec<u8>> {
+    let mut a: Wallet = n.bank_a();
+    let b = n.bank_b();
+    a.scan(&n.source(), 50, &mut |_, _| {}).unwrap();
+    let cny = AssetId::new("CNY").unwrap();
+    (0..count)
+        .map(|k| {
+            a.prepare_transfer(
+                &n.source(),
+                &cny,
+                b.address(),
+                100 + u64::try_from(k).unwrap(),
+                b"batch",
+                3,
+                16,
+                &mut OsRng,
+            )
+            .unwrap()
+            .encode()
+            .unwrap()
+        })
+        .collect()
+}
+
+fn wait_committed(n: &TestNode, bytes: &[u8]) {
+    let hash = Transaction::hash_of(bytes);
+    let src = n.source();
+    for _ in 0..600 {
+        if matches!(src.tx_status(&hash).unwrap(), TxStatus::Committed(_)) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{hash} not committed");
+}
+
+/// POSTs a JSON body.
+fn post_json(url: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+    post(url, "application/json", body.to_string().as_bytes())
+}
+
+fn batch_body(items: &[String]) -> serde_json::Value {
+    json!({ "txs": items })
+}
+
+#[test]
+fn batch_reports_each_item_and_keeps_its_limits() {
+    let n = TestNode::start(41);
+    let url = format!("{}/v1/transactions/batch", n.url());
+    let txs = transfers(&n, 3);
+    let mut tampered = txs[1].clone();
+    let at = tampered.len() - 40;
+    tampered[at] ^= 1;
+    let items = vec![
+        hex::encode(&txs[0]),
+        hex::encode(&tampered),
+        hex::encode(&txs[0]),
+        "not hex".to_owned(),
+        hex::encode(&txs[2]),
+    ];
+    let (code, body) = post_json(&url, &batch_body(&items));
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["accepted"], 2, "{body}");
+    assert_eq!(body["refused"], 3, "{body}");
+    let r = body["results"].as_array().unwrap();
+    assert_eq!(r.len(), 5);
+    for (i, item) in r.iter().enumerate() {
+        assert_eq!(item["index"], i);
+    }
+    assert_eq!(r[0]["status"], "pending");
+    assert_eq!(
+        r[0]["hash"],
+        Transaction::hash_of(&txs[0]).to_string(),
+        "{body}"
+    );
+    assert_eq!(r[1]["status"], "refused");
+    assert!(
+        [400, 422].contains(&r[1]["error"]["status"].as_u64().unwrap()),
+        "{body}"
+    );
+    assert_eq!(
+        r[2]["error"]["type"], "urn:veil:problem:duplicate",
+        "{body}"
+    );
+    assert_eq!(
+        r[3]["error"]["type"], "urn:veil:problem:malformed",
+        "{body}"
+    );
+    assert_eq!(r[4]["status"], "pending");
+    wait_committed(&n, &txs[0]);
+    wait_committed(&n, &txs[2]);
+    // Submitted again once committed: refused item by item, not as a whole.
+    let (code, body) = post_json(&url, &batch_body(&[hex::encode(&txs[0])]));
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["results"][0]["error"]["status"], 409, "{body}");
+
+    // Limits: empty, over 1,000 items, wrong content type, declared size.
+    let (code, body) = post_json(&url, &batch_body(&[]));
+    assert_eq!(code, 400, "{body}");
+    let (code, body) = post_json(&url, &batch_body(&vec!["00".to_owned(); 1001]));
+    assert_eq!(code, 400, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("1000"), "{body}");
+    let (code, text) = raw(
+        &n.url(),
+        "POST /v1/transactions/batch HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+        &mut |_| {},
+    );
+    assert_eq!(code, 415, "{text}");
+    let (code, text) = raw(
+        &n.url(),
+        "POST /v1/transactions/batch HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 16777217\r\nConnection: close\r\n\r\n",
+        &mut |_| {},
+    );
+    assert_eq!(code, 413, "{text}");
+    assert!(text.contains("problem+json"), "{text}");
+    // A batch may be larger than a single request's 1 MiB: 1,000 items of
+    // garbage (1.2 MB) are each refused as malformed.
+    let garbage = vec!["00".repeat(600); 1000];
+    let (code, body) = post_json(&url, &batch_body(&garbage));
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["refused"], 1000, "{body}");
+}
+
+#[test]
+fn a_full_mempool_answers_503_and_recovers_after_a_block() {
+    let n = TestNode::start_configured(42, |c| {
+        c.mempool.max_count = 2;
+        // No block until the test makes one.
+        c.block_interval = Duration::from_secs(3600);
+    });
+    let txs = transfers(&n, 3);
+    let one = format!("{}/v1/transactions", n.url());
+    let batch = format!("{}/v1/transactions/batch", n.url());
+    for t in &txs[..2] {
+        let (code, body) = post_json(&one, &json!({ "tx": hex::encode(t) }));
+        assert_eq!(code, 202, "{body}");
+    }
+    let head = |t: &[u8]| {
+        let body = json!({ "tx": hex::encode(t) }).to_string();
+        format!(
+            "POST /v1/transactions HTTP/1.1\r\nHost: {{addr}}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let (code, text) = raw(&n.url(), &head(&txs[2]), &mut |_| {});
+    assert_eq!(code, 503, "{text}");
+    let lower = text.to_ascii_lowercase();
+    assert!(lower.contains("retry-after: 1"), "{text}");
+    assert!(text.contains("urn:veil:problem:mempool-full"), "{text}");
+    // A batch the mempool has no room for is refused whole.
+    let (code, body) = post_json(&batch, &batch_body(&[hex::encode(&txs[2])]));
+    assert_eq!(code, 503, "{body}");
+    assert_eq!(body["type"], "urn:veil:problem:mempool-full");
+    // Nothing was evicted or queued: the two accepted ones still wait.
+    assert_eq!(n.node().mempool().len(), 2);
+    let metrics = ureq::get(&format!("{}/metrics", n.url()))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.contains("mempool-full") && !l.starts_with('#') && !l.ends_with(" 0")),
+        "{metrics}"
+    );
+    // A block drains the mempool; the refused transfer is then taken.
+    let block = n.node().produce_block().unwrap().unwrap();
+    assert_eq!(block.txs, 2);
+    let (code, body) = post_json(&batch, &batch_body(&[hex::encode(&txs[2])]));
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["accepted"], 1, "{body}");
+}
