@@ -566,6 +566,9 @@ fn measure(
         load_at[k - light] = at;
     }
     submitted.extend(load_at);
+    // Every mempool drained, before the per-transaction status reads that
+    // give the heights (those cost the nodes CPU, and fall after `done`).
+    wait_drained(&sources, within)?;
     let heights = wait_committed(&sources[0], &hashes, within)?;
     let top = heights.iter().copied().max().unwrap_or(0);
     let done = watcher.wait_all_at(top, within)?;
@@ -639,6 +642,21 @@ fn measure(
     }))
 }
 
+/// Waits until no node holds a waiting transaction.
+fn wait_drained(sources: &[HttpSource], within: Duration) -> anyhow::Result<()> {
+    let start = Instant::now();
+    for s in sources {
+        while s.status()?.mempool.count > 0 {
+            ensure!(
+                start.elapsed() < within,
+                "the mempools did not drain within {within:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    Ok(())
+}
+
 /// Submits one batch, retrying what back-pressure refused (the whole batch
 /// with 503, or single items as `busy` / `mempool-full`) after a pause.
 fn submit_chunk(node: &HttpSource, txs: &[Vec<u8>]) -> anyhow::Result<()> {
@@ -668,8 +686,9 @@ fn submit_chunk(node: &HttpSource, txs: &[Vec<u8>]) -> anyhow::Result<()> {
     bail!("the node kept refusing a batch for a minute")
 }
 
-/// Transfers per second `verify_batch_parallel` checks on all cores, rings
-/// read from the database at `db` (the nodes stopped).
+/// Transfers per second `verify_batch_parallel` checks on all cores (best
+/// of three passes), rings read from the database at `db` (the nodes
+/// stopped). Decoding is not included: the transfers are in memory.
 #[allow(clippy::as_conversions, clippy::cast_precision_loss)] // counts to f64 for rates
 fn verify_only_tps(db: &std::path::Path, txs: &[Transaction]) -> anyhow::Result<f64> {
     let store: Arc<dyn crate::ledger::store::Store> =
@@ -680,12 +699,16 @@ fn verify_only_tps(db: &std::path::Path, txs: &[Transaction]) -> anyhow::Result<
         .map(|t| t.resolve_rings(&ledger))
         .collect::<Result<_, _>>()?;
     let items: Vec<_> = txs.iter().zip(&rings).collect();
-    let started = Instant::now();
-    let ok = crate::tx::verify_batch_parallel(&items);
-    let took = started.elapsed();
-    ensure!(
-        ok.iter().all(Result::is_ok),
-        "benchmark transfers do not verify"
-    );
-    Ok(txs.len() as f64 / took.as_secs_f64())
+    // The best of three passes: a bound, on a machine shared with others.
+    let mut best = Duration::MAX;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let ok = crate::tx::verify_batch_parallel(&items);
+        best = best.min(started.elapsed());
+        ensure!(
+            ok.iter().all(Result::is_ok),
+            "benchmark transfers do not verify"
+        );
+    }
+    Ok(txs.len() as f64 / best.as_secs_f64())
 }

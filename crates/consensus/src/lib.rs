@@ -185,18 +185,19 @@ pub fn start(
         let mut inbox = inboxes.txs;
         readers.push(tokio::spawn(async move {
             while let Some(m) = inbox.recv().await {
-                // Decoding is canonical: the payload is the encoding.
-                let hash = match veil_tx::Transaction::decode(&m.payload) {
-                    Ok(_) => veil_tx::Transaction::hash_of(&m.payload),
-                    Err(_) => {
-                        net.disconnect(&m.from, "malformed-tx");
-                        continue;
-                    }
-                };
+                // Admission decodes (once: decoding decompresses every
+                // point, a fifth of a transfer's cost); a peer that sends
+                // bytes that do not decode is dropped.
+                let hash = veil_tx::Transaction::hash_of(&m.payload);
                 net.mark_known(&m.from, hash.0);
-                let node = Arc::clone(&node);
+                let (node, net) = (Arc::clone(&node), net.clone());
                 tokio::spawn(async move {
-                    let _ = node.submit_from_peer(&m.payload).await;
+                    if let Err(
+                        veil_node::SubmitError::Malformed(_) | veil_node::SubmitError::TooLarge(_),
+                    ) = node.submit_from_peer(&m.payload).await
+                    {
+                        net.disconnect(&m.from, "malformed-tx");
+                    }
                 });
             }
         }));
