@@ -76,6 +76,12 @@ pub struct EngineConfig {
     /// Longest a proposer waits for transactions before proposing an
     /// empty block.
     pub empty_block_wait: Duration,
+    /// Longest a proposer waits, while its admission verifier is still
+    /// checking transactions, for them to reach the mempool: under load a
+    /// block takes what is being verified instead of cutting a small block
+    /// just before a large batch lands; at light load the verifier is idle
+    /// and nothing waits.
+    pub fill_wait: Duration,
     /// Blocks behind the best peer beyond which the node copies a
     /// checked state snapshot instead of replaying blocks (0: never).
     pub state_sync_after: u64,
@@ -95,6 +101,7 @@ impl Default for EngineConfig {
                 max_timeout: Duration::from_secs(20),
             },
             empty_block_wait: Duration::from_millis(1_000),
+            fill_wait: Duration::from_millis(250),
             state_sync_after: DEFAULT_STATE_SYNC_AFTER,
         }
     }
@@ -663,6 +670,7 @@ impl Env {
         let events = self.events.clone();
         let candidates = Arc::clone(&self.candidates);
         let wait = self.config.empty_block_wait;
+        let fill_wait = self.config.fill_wait;
         let proposer = *self.key.public().as_bytes();
         let evidence = Arc::clone(&self.evidence);
         let late = Arc::clone(&self.late);
@@ -671,6 +679,11 @@ impl Env {
             let started = tokio::time::Instant::now();
             while node.mempool().is_empty() && started.elapsed() < wait {
                 tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            let filling = tokio::time::Instant::now();
+            while node.admitting_count() > 0 && !node.block_full() && filling.elapsed() < fill_wait
+            {
+                tokio::time::sleep(Duration::from_millis(2)).await;
             }
             let n = Arc::clone(&node);
             let built = tokio::task::spawn_blocking(move || {

@@ -461,6 +461,26 @@ impl Node {
         }
     }
 
+    /// Transactions queued for, or being checked by, the admission
+    /// verifier.
+    pub fn admitting_count(&self) -> usize {
+        self.admitting().len()
+    }
+
+    /// Whether the mempool holds a full block's worth of transactions.
+    pub fn block_full(&self) -> bool {
+        self.mempool().len() >= self.block_limit()
+    }
+
+    /// Most transactions a block of this node takes: its own bound and
+    /// the one the committee governs.
+    fn block_limit(&self) -> usize {
+        let governed = self.ledger.gov_params().map_or(usize::MAX, |p| {
+            usize::try_from(p.max_block_txs).unwrap_or(usize::MAX)
+        });
+        self.config.max_block_txs.min(governed)
+    }
+
     fn admitting(&self) -> MutexGuard<'_, std::collections::HashSet<TxHash>> {
         self.admitting
             .lock()
@@ -619,12 +639,7 @@ impl Node {
     ) -> Result<veil_ledger::execute::ExecutedBlock, NodeError> {
         // The node's own bound, and the one the committee governs (which
         // every validator enforces).
-        let governed = self.ledger.gov_params().map_or(usize::MAX, |p| {
-            usize::try_from(p.max_block_txs).unwrap_or(usize::MAX)
-        });
-        let batch = self
-            .mempool()
-            .oldest(self.config.max_block_txs.min(governed));
+        let batch = self.mempool().oldest(self.block_limit());
         let tip = self.ledger.tip();
         if tip.height + 1 != height {
             return Err(NodeError::Exec(ExecError::NotNext { height }));
