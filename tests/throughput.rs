@@ -190,3 +190,62 @@ fn a_full_mempool_answers_503_and_recovers_after_a_block() {
     assert_eq!(code, 200, "{body}");
     assert_eq!(body["accepted"], 1, "{body}");
 }
+
+/// Blocks fill to the governed bound under load, the commit record
+/// counted: with `max_block_txs = 3` and eight transfers waiting, a
+/// 4-validator network cuts blocks of the commit record plus two transfers
+/// (before, a proposer with more waiting than the bound built a block one
+/// over it, which execution refused, and the network stalled).
+#[test]
+fn blocks_fill_to_the_governed_bound_with_the_commit_record_counted() {
+    use common::cluster::Net;
+    let net = Net::start_with(4, "[governance]\nmax_block_txs = 3\n");
+    for i in 0..4 {
+        net.wait_height(i, 2, Duration::from_secs(60));
+    }
+    let src = veil::wallet::client::HttpSource::new(&net.apis[0]);
+    let mut a = Wallet::load(std::path::Path::new(&net.wallet("bank-a")), "dev").unwrap();
+    let b = Wallet::load(std::path::Path::new(&net.wallet("bank-b")), "dev").unwrap();
+    a.scan(&src, 50, &mut |_, _| {}).unwrap();
+    let cny = AssetId::new("CNY").unwrap();
+    let txs: Vec<Vec<u8>> = (0..8u64)
+        .map(|k| {
+            a.prepare_transfer(&src, &cny, b.address(), 100 + k, b"", 3, 16, &mut OsRng)
+                .unwrap()
+                .encode()
+                .unwrap()
+        })
+        .collect();
+    let answer = src.submit_batch(&txs).unwrap();
+    assert_eq!(answer.accepted, 8, "{answer:?}");
+    let mut heights = Vec::new();
+    for t in &txs {
+        let hash = Transaction::hash_of(t);
+        let mut committed = None;
+        for _ in 0..600 {
+            if let TxStatus::Committed(h) = src.tx_status(&hash).unwrap() {
+                committed = Some(h);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        heights.push(committed.unwrap_or_else(|| panic!("{hash} not committed")));
+    }
+    let (lo, hi) = (
+        *heights.iter().min().unwrap(),
+        *heights.iter().max().unwrap(),
+    );
+    for i in 0..4 {
+        net.wait_height(i, hi, Duration::from_secs(30));
+    }
+    net.agree(&[0, 1, 2, 3], hi);
+    let mut full = 0;
+    for h in lo..=hi {
+        let (code, block) = common::http::get(&format!("{}/v1/blocks/{h}", net.apis[0]));
+        assert_eq!(code, 200, "{block}");
+        let n = block["txs"].as_array().unwrap().len();
+        assert!(n <= 3, "block {h} holds {n} transactions: {block}");
+        full += usize::from(n == 3);
+    }
+    assert!(full >= 1, "no block was filled to the bound");
+}
