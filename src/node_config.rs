@@ -56,9 +56,25 @@ pub struct NodeFile {
     /// state snapshot instead of replaying blocks (0: never; default 1000).
     #[serde(default = "default_state_sync_after")]
     pub state_sync_after: u64,
+    /// Batch blocks: a proposer waits until this many transactions wait
+    /// (or the block bound is reached), for at most `block_wait_ms`
+    /// (0, the default: propose as soon as anything waits).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub block_min_txs: usize,
+    /// Longest a proposer waits for `block_min_txs`, ms.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub block_wait_ms: u64,
+    /// The consensus propose timeout of round 0, ms (default 2,500); raise
+    /// it above `block_wait_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propose_timeout_ms: Option<u64>,
     /// Peers.
     #[serde(default, rename = "peer")]
     pub peers: Vec<PeerEntry>,
+}
+
+fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 fn default_state_sync_after() -> u64 {

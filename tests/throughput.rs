@@ -249,3 +249,49 @@ fn blocks_fill_to_the_governed_bound_with_the_commit_record_counted() {
     }
     assert!(full >= 1, "no block was filled to the bound");
 }
+
+/// Block batching: with `block_min_txs = 6` a proposer waits for six
+/// transactions, so two batches sent a second apart land in one block
+/// (without it, the first batch is proposed on its own).
+#[test]
+fn a_proposer_batches_blocks_to_block_min_txs() {
+    use common::cluster::Net;
+    let net = Net::start_full(
+        4,
+        "",
+        "block_min_txs = 6\nblock_wait_ms = 5000\npropose_timeout_ms = 15000",
+    );
+    for i in 0..4 {
+        net.wait_height(i, 1, Duration::from_secs(60));
+    }
+    let src = veil::wallet::client::HttpSource::new(&net.apis[0]);
+    let mut a = Wallet::load(std::path::Path::new(&net.wallet("bank-a")), "dev").unwrap();
+    let b = Wallet::load(std::path::Path::new(&net.wallet("bank-b")), "dev").unwrap();
+    a.scan(&src, 50, &mut |_, _| {}).unwrap();
+    let cny = AssetId::new("CNY").unwrap();
+    let txs: Vec<Vec<u8>> = (0..6u64)
+        .map(|k| {
+            a.prepare_transfer(&src, &cny, b.address(), 100 + k, b"", 3, 16, &mut OsRng)
+                .unwrap()
+                .encode()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(src.submit_batch(&txs[..3]).unwrap().accepted, 3);
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(src.submit_batch(&txs[3..]).unwrap().accepted, 3);
+    let mut heights = std::collections::BTreeSet::new();
+    for t in &txs {
+        let hash = Transaction::hash_of(t);
+        let mut committed = None;
+        for _ in 0..900 {
+            if let TxStatus::Committed(h) = src.tx_status(&hash).unwrap() {
+                committed = Some(h);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        heights.insert(committed.unwrap_or_else(|| panic!("{hash} not committed")));
+    }
+    assert_eq!(heights.len(), 1, "spread over heights {heights:?}");
+}

@@ -73,9 +73,22 @@ pub fn run_config(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
             key: Arc::clone(&key),
             listen: file.listen,
             peers,
-            engine: crate::consensus::EngineConfig {
-                state_sync_after: file.state_sync_after,
-                ..crate::consensus::EngineConfig::default()
+            engine: {
+                let mut e = crate::consensus::EngineConfig {
+                    state_sync_after: file.state_sync_after,
+                    min_block_txs: file.block_min_txs,
+                    min_block_wait: std::time::Duration::from_millis(file.block_wait_ms),
+                    ..crate::consensus::EngineConfig::default()
+                };
+                if let Some(ms) = file.propose_timeout_ms {
+                    e.timeouts.propose = std::time::Duration::from_millis(ms);
+                    // Round timeouts are capped at `max_timeout`.
+                    e.timeouts.max_timeout = e
+                        .timeouts
+                        .max_timeout
+                        .max(e.timeouts.propose + e.timeouts.propose_delta * 10);
+                }
+                e
             },
         };
         let running = crate::daemon::start_network(Arc::clone(&node), file.api, settings)

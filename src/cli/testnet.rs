@@ -133,6 +133,9 @@ pub fn prepare_node(args: &TestnetArgs, observer: bool, bond: u64) -> anyhow::Re
         genesis: PathBuf::from("dev/genesis.toml"),
         no_sync: false,
         state_sync_after: crate::consensus::engine::DEFAULT_STATE_SYNC_AFTER,
+        block_min_txs: 0,
+        block_wait_ms: 0,
+        propose_timeout_ms: None,
         peers,
     };
     let config = config_path(dir, index);
@@ -298,6 +301,9 @@ pub fn init_with(args: &TestnetArgs, network: &mut DevNetwork) -> anyhow::Result
             genesis: PathBuf::from("dev/genesis.toml"),
             no_sync: false,
             state_sync_after: crate::consensus::engine::DEFAULT_STATE_SYNC_AFTER,
+            block_min_txs: 0,
+            block_wait_ms: 0,
+            propose_timeout_ms: None,
             peers,
         };
         keystore::write_private(&paths[i], file.to_toml().as_bytes())?;

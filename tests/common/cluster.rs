@@ -63,6 +63,12 @@ impl Net {
     /// appended to the generated `genesis.toml`, e.g. a `[governance]`
     /// table).
     pub fn start_with(n: usize, genesis_extra: &str) -> Self {
+        Self::start_full(n, genesis_extra, "")
+    }
+
+    /// `n` validators with `genesis_extra` as in [`Net::start_with`] and
+    /// `node_extra` (top-level keys) put at the head of every node file.
+    pub fn start_full(n: usize, genesis_extra: &str, node_extra: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let base = base_port();
         let args = TestnetArgs {
@@ -81,6 +87,12 @@ impl Net {
                 .open(dir.path().join("dev/genesis.toml"))
                 .unwrap();
             writeln!(f, "\n{genesis_extra}").unwrap();
+        }
+        if !node_extra.is_empty() {
+            for c in &configs {
+                let text = std::fs::read_to_string(c).unwrap();
+                std::fs::write(c, format!("{node_extra}\n{text}")).unwrap();
+            }
         }
         let files: Vec<_> = configs
             .iter()

@@ -82,6 +82,14 @@ pub struct EngineConfig {
     /// just before a large batch lands; at light load the verifier is idle
     /// and nothing waits.
     pub fill_wait: Duration,
+    /// A proposer waits until this many transactions wait (or the block
+    /// bound is reached) before proposing, for at most `min_block_wait`
+    /// — an orderer's batch size and batch timeout. 0: propose as soon as
+    /// anything waits (the default: lowest latency).
+    pub min_block_txs: usize,
+    /// Longest a proposer waits for `min_block_txs`; keep it below the
+    /// propose timeout.
+    pub min_block_wait: Duration,
     /// Blocks behind the best peer beyond which the node copies a
     /// checked state snapshot instead of replaying blocks (0: never).
     pub state_sync_after: u64,
@@ -102,6 +110,8 @@ impl Default for EngineConfig {
             },
             empty_block_wait: Duration::from_millis(1_000),
             fill_wait: Duration::from_millis(250),
+            min_block_txs: 0,
+            min_block_wait: Duration::ZERO,
             state_sync_after: DEFAULT_STATE_SYNC_AFTER,
         }
     }
@@ -671,6 +681,7 @@ impl Env {
         let candidates = Arc::clone(&self.candidates);
         let wait = self.config.empty_block_wait;
         let fill_wait = self.config.fill_wait;
+        let (min_txs, min_wait) = (self.config.min_block_txs, self.config.min_block_wait);
         let proposer = *self.key.public().as_bytes();
         let evidence = Arc::clone(&self.evidence);
         let late = Arc::clone(&self.late);
@@ -678,6 +689,13 @@ impl Env {
         tokio::spawn(async move {
             let started = tokio::time::Instant::now();
             while node.mempool().is_empty() && started.elapsed() < wait {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            while min_txs > 0
+                && node.mempool().len() < min_txs
+                && !node.block_full()
+                && started.elapsed() < min_wait
+            {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
             let filling = tokio::time::Instant::now();
