@@ -12,45 +12,53 @@ use rand_core::OsRng;
 use serde_json::json;
 use veil::codec::Encode;
 use veil::tx::{AssetId, Transaction};
+use veil::wallet::client::HttpSource;
 use veil::wallet::source::{ChainSource, TxStatus};
 use veil::wallet::Wallet;
 
-/// `count` transfers from bank A to bank B, built before any is submitted
-/// (each spends its own inputs).
-fn transfers(n: &TestNode, count: usize) -> Vec<Vec<u8>> {
-    let mut a: Wallet = n.bank_a();
-    let b = n.bank_b();
-    a.scan(&n.source(), 50, &mut |_, _| {}).unwrap();
+/// `count` transfers from wallet `a` to wallet `b` through `src`, built
+/// before any is submitted (each spends its own inputs).
+fn build_transfers(src: &HttpSource, mut a: Wallet, b: &Wallet, count: u64) -> Vec<Vec<u8>> {
+    a.scan(src, 50, &mut |_, _| {}).unwrap();
     let cny = AssetId::new("CNY").unwrap();
     (0..count)
         .map(|k| {
-            a.prepare_transfer(
-                &n.source(),
-                &cny,
-                b.address(),
-                100 + u64::try_from(k).unwrap(),
-                b"batch",
-                3,
-                16,
-                &mut OsRng,
-            )
-            .unwrap()
-            .encode()
-            .unwrap()
+            a.prepare_transfer(src, &cny, b.address(), 100 + k, b"batch", 3, 16, &mut OsRng)
+                .unwrap()
+                .encode()
+                .unwrap()
         })
         .collect()
 }
 
-fn wait_committed(n: &TestNode, bytes: &[u8]) {
+/// Bank A's transfers to bank B on a single test node.
+fn transfers(n: &TestNode, count: u64) -> Vec<Vec<u8>> {
+    build_transfers(&n.source(), n.bank_a(), &n.bank_b(), count)
+}
+
+/// Bank A's transfers to bank B on a test network, through node 0.
+fn net_transfers(net: &common::cluster::Net, count: u64) -> (HttpSource, Vec<Vec<u8>>) {
+    let src = HttpSource::new(&net.apis[0]);
+    let load = |name| Wallet::load(std::path::Path::new(&net.wallet(name)), "dev").unwrap();
+    let txs = build_transfers(&src, load("bank-a"), &load("bank-b"), count);
+    (src, txs)
+}
+
+/// The height at which `bytes` was committed, polled every 50 ms up to
+/// `polls` times.
+fn committed_height(src: &HttpSource, bytes: &[u8], polls: u32) -> u64 {
     let hash = Transaction::hash_of(bytes);
-    let src = n.source();
-    for _ in 0..600 {
-        if matches!(src.tx_status(&hash).unwrap(), TxStatus::Committed(_)) {
-            return;
+    for _ in 0..polls {
+        if let TxStatus::Committed(h) = src.tx_status(&hash).unwrap() {
+            return h;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
     panic!("{hash} not committed");
+}
+
+fn wait_committed(n: &TestNode, bytes: &[u8]) {
+    committed_height(&n.source(), bytes, 600);
 }
 
 /// POSTs a JSON body.
@@ -203,34 +211,10 @@ fn blocks_fill_to_the_governed_bound_with_the_commit_record_counted() {
     for i in 0..4 {
         net.wait_height(i, 2, Duration::from_secs(60));
     }
-    let src = veil::wallet::client::HttpSource::new(&net.apis[0]);
-    let mut a = Wallet::load(std::path::Path::new(&net.wallet("bank-a")), "dev").unwrap();
-    let b = Wallet::load(std::path::Path::new(&net.wallet("bank-b")), "dev").unwrap();
-    a.scan(&src, 50, &mut |_, _| {}).unwrap();
-    let cny = AssetId::new("CNY").unwrap();
-    let txs: Vec<Vec<u8>> = (0..8u64)
-        .map(|k| {
-            a.prepare_transfer(&src, &cny, b.address(), 100 + k, b"", 3, 16, &mut OsRng)
-                .unwrap()
-                .encode()
-                .unwrap()
-        })
-        .collect();
+    let (src, txs) = net_transfers(&net, 8);
     let answer = src.submit_batch(&txs).unwrap();
     assert_eq!(answer.accepted, 8, "{answer:?}");
-    let mut heights = Vec::new();
-    for t in &txs {
-        let hash = Transaction::hash_of(t);
-        let mut committed = None;
-        for _ in 0..600 {
-            if let TxStatus::Committed(h) = src.tx_status(&hash).unwrap() {
-                committed = Some(h);
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        heights.push(committed.unwrap_or_else(|| panic!("{hash} not committed")));
-    }
+    let heights: Vec<u64> = txs.iter().map(|t| committed_height(&src, t, 600)).collect();
     let (lo, hi) = (
         *heights.iter().min().unwrap(),
         *heights.iter().max().unwrap(),
@@ -264,34 +248,11 @@ fn a_proposer_batches_blocks_to_block_min_txs() {
     for i in 0..4 {
         net.wait_height(i, 1, Duration::from_secs(60));
     }
-    let src = veil::wallet::client::HttpSource::new(&net.apis[0]);
-    let mut a = Wallet::load(std::path::Path::new(&net.wallet("bank-a")), "dev").unwrap();
-    let b = Wallet::load(std::path::Path::new(&net.wallet("bank-b")), "dev").unwrap();
-    a.scan(&src, 50, &mut |_, _| {}).unwrap();
-    let cny = AssetId::new("CNY").unwrap();
-    let txs: Vec<Vec<u8>> = (0..6u64)
-        .map(|k| {
-            a.prepare_transfer(&src, &cny, b.address(), 100 + k, b"", 3, 16, &mut OsRng)
-                .unwrap()
-                .encode()
-                .unwrap()
-        })
-        .collect();
+    let (src, txs) = net_transfers(&net, 6);
     assert_eq!(src.submit_batch(&txs[..3]).unwrap().accepted, 3);
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(src.submit_batch(&txs[3..]).unwrap().accepted, 3);
-    let mut heights = std::collections::BTreeSet::new();
-    for t in &txs {
-        let hash = Transaction::hash_of(t);
-        let mut committed = None;
-        for _ in 0..900 {
-            if let TxStatus::Committed(h) = src.tx_status(&hash).unwrap() {
-                committed = Some(h);
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        heights.insert(committed.unwrap_or_else(|| panic!("{hash} not committed")));
-    }
+    let heights: std::collections::BTreeSet<u64> =
+        txs.iter().map(|t| committed_height(&src, t, 900)).collect();
     assert_eq!(heights.len(), 1, "spread over heights {heights:?}");
 }

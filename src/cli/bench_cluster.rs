@@ -710,25 +710,23 @@ fn verify_only_tps(db: &std::path::Path, encoded: &[Vec<u8>]) -> anyhow::Result<
         .iter()
         .map(|t| t.resolve_rings(&ledger))
         .collect::<Result<_, _>>()?;
+    let verify = |txs: &[Transaction]| -> anyhow::Result<()> {
+        let items: Vec<_> = txs.iter().zip(&rings).collect();
+        let ok = crate::tx::verify_batch_parallel(&items);
+        ensure!(
+            ok.iter().all(Result::is_ok),
+            "benchmark transfers do not verify"
+        );
+        Ok(())
+    };
     let (mut in_memory, mut from_bytes) = (Duration::MAX, Duration::MAX);
     for _ in 0..3 {
         let started = Instant::now();
-        let items: Vec<_> = txs.iter().zip(&rings).collect();
-        let ok = crate::tx::verify_batch_parallel(&items);
+        verify(&txs)?;
         in_memory = in_memory.min(started.elapsed());
-        ensure!(
-            ok.iter().all(Result::is_ok),
-            "benchmark transfers do not verify"
-        );
         let started = Instant::now();
-        let decoded = decode()?;
-        let items: Vec<_> = decoded.iter().zip(&rings).collect();
-        let ok = crate::tx::verify_batch_parallel(&items);
+        verify(&decode()?)?;
         from_bytes = from_bytes.min(started.elapsed());
-        ensure!(
-            ok.iter().all(Result::is_ok),
-            "benchmark transfers do not verify"
-        );
     }
     let n = encoded.len() as f64;
     Ok((n / in_memory.as_secs_f64(), n / from_bytes.as_secs_f64()))

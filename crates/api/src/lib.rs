@@ -82,11 +82,6 @@ impl ApiError {
         )
     }
 
-    /// A body over [`MAX_BODY`] (declared or read).
-    fn too_large() -> Self {
-        Self::too_large_for(MAX_BODY)
-    }
-
     /// A body over `limit` bytes (declared or read).
     fn too_large_for(limit: usize) -> Self {
         Self::new(
@@ -243,9 +238,14 @@ pub(crate) fn media_type(headers: &HeaderMap) -> String {
 /// The request body, or the problem for one that could not be read (over
 /// the limit: 413).
 pub(crate) fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body_bytes_within(body, MAX_BODY)
+}
+
+/// [`body_bytes`] for an endpoint whose body limit is `limit`.
+fn body_bytes_within(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {
     body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::too_large()
+            ApiError::too_large_for(limit)
         } else {
             ApiError::bad_request(e.body_text())
         }
@@ -584,13 +584,7 @@ async fn submit_batch(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<SubmitBatchResponse>, ApiError> {
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::too_large_for(MAX_BATCH_BODY)
-        } else {
-            ApiError::bad_request(e.body_text())
-        }
-    })?;
+    let body = body_bytes_within(body, MAX_BATCH_BODY)?;
     let content_type = media_type(&headers);
     if content_type != "application/json" {
         return Err(ApiError::unsupported_media_type(format!(
