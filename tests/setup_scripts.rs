@@ -101,3 +101,22 @@ fn ci_runs_the_readme_test_command() {
     assert!(ci.lines().any(|l| l.trim() == "./run-tests"));
     assert!(ci.lines().any(|l| l.trim() == "scripts/prerequisites"));
 }
+
+/// A machine with LLVM's C++ library (`libclang-cpp.so.14`, which other
+/// packages pull in) but not libclang itself is a machine without
+/// libclang: bindgen skips libclang-cpp, so the script installs
+/// libclang-dev (it once took the C++ library for libclang, and the
+/// RocksDB build then failed on exactly such a fresh machine).
+#[test]
+fn libclang_cpp_alone_does_not_count_as_libclang() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("x86_64-linux-gnu");
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::write(lib.join("libclang-cpp.so.14"), b"").unwrap();
+    let (ok, calls, _) = run("run-tests", &["--no-run"], dir.path());
+    assert!(ok, "{calls}");
+    assert!(
+        calls.contains("apt-get install -y -qq libclang-dev"),
+        "{calls}"
+    );
+}
