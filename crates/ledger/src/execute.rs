@@ -587,10 +587,14 @@ pub fn execute(
         if governed.halt_height > 0 && ctx.height >= governed.halt_height {
             return Err(ExecError::Halted(governed.halt_height));
         }
+        // The bound counts submitted transactions; a block's leading
+        // commit record (a consensus record, at most one) is not counted,
+        // so a block of exactly `max_block_txs` transfers fits.
         let max = governed.max_block_txs;
-        if u64::try_from(txs.len()).unwrap_or(u64::MAX) > max {
+        let counted = txs.len() - usize::from(matches!(txs.first(), Some(Transaction::Commit(_))));
+        if u64::try_from(counted).unwrap_or(u64::MAX) > max {
             return Err(ExecError::TooManyTxs {
-                found: txs.len(),
+                found: counted,
                 max,
             });
         }

@@ -638,10 +638,9 @@ impl Node {
         leading: Option<Transaction>,
     ) -> Result<veil_ledger::execute::ExecutedBlock, NodeError> {
         // The node's own bound, and the one the committee governs (which
-        // every validator enforces); the commit record counts against it.
-        let room = self
-            .block_limit()
-            .saturating_sub(usize::from(leading.is_some()));
+        // every validator enforces); the leading commit record is not
+        // counted against it.
+        let room = self.block_limit();
         let batch = self.mempool().oldest(room);
         let tip = self.ledger.tip();
         if tip.height + 1 != height {
