@@ -36,6 +36,25 @@ pub enum BenchCommand {
     /// A real N-validator network on 127.0.0.1 under load: committed TPS,
     /// finality, gossip bytes; compared with one validator in the same run.
     Cluster(super::bench_cluster::ClusterArgs),
+    /// One block of 10,000 transfers proposed, decided and committed by a
+    /// real N-validator network, against its verification time.
+    BigBlock(super::bench_big_block::BigBlockArgs),
+    /// Admission and execution costs as the ledger grows (10⁴ to 10⁶
+    /// outputs) and RocksDB's size per million outputs.
+    Growth(GrowthArgs),
+    /// One validator driven past what it can verify: refusals, memory.
+    Overload(super::bench_overload::OverloadArgs),
+}
+
+/// Options of `veil bench growth`.
+#[derive(Debug, clap::Args)]
+pub struct GrowthArgs {
+    /// Ledger sizes (outputs) at which the transfers are measured.
+    #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+    pub levels: Vec<u64>,
+    /// Transfers executed at each level (2 inputs at ring 16, 2 outputs).
+    #[arg(long, default_value_t = 500)]
+    pub txs: usize,
 }
 
 /// Options of `veil bench credential`.
@@ -242,6 +261,24 @@ pub fn run(cmd: BenchCommand, json: bool) -> anyhow::Result<()> {
         BenchCommand::Cluster(args) => {
             let r = super::bench_cluster::cluster(&args)?;
             print("veil bench cluster (real nodes on 127.0.0.1)", &r);
+            Ok(())
+        }
+        BenchCommand::BigBlock(args) => {
+            let r = super::bench_big_block::big_block(&args)?;
+            print("veil bench big-block (real nodes on 127.0.0.1)", &r);
+            Ok(())
+        }
+        BenchCommand::Overload(args) => {
+            let r = super::bench_overload::overload(&args)?;
+            print(
+                "veil bench overload (one validator, misbehaving clients)",
+                &r,
+            );
+            Ok(())
+        }
+        BenchCommand::Growth(args) => {
+            let r = super::bench_ledger::growth(&args)?;
+            print("veil bench growth (RocksDB ledger, fsync per block)", &r);
             Ok(())
         }
         BenchCommand::Block(args) => {

@@ -86,10 +86,21 @@ pub struct ClusterArgs {
     /// Keep each run's directory (configs, data, node logs) and print it.
     #[arg(long)]
     pub keep: bool,
+    /// Run each validator in its own network namespace, packets between
+    /// them delayed, and report light-load finality at each `--delays`
+    /// (`--light` transfers per delay; needs root and iproute2).
+    #[arg(long)]
+    pub netns: bool,
+    /// One-way delays between validators with `--netns`, ms.
+    #[arg(long, value_delimiter = ',', default_value = "0,10,50")]
+    pub delays: Vec<u64>,
 }
 
 /// Runs `veil bench cluster`.
 pub fn cluster(args: &ClusterArgs) -> anyhow::Result<serde_json::Value> {
+    if args.netns {
+        return super::bench_netns::netns_finality(args);
+    }
     ensure!(
         (2..=16).contains(&args.validators),
         "--validators must be 2 to 16"
@@ -142,15 +153,58 @@ pub fn cluster(args: &ClusterArgs) -> anyhow::Result<serde_json::Value> {
 }
 
 /// The child processes of one run; stopped (SIGTERM) and removed on drop.
-struct Running {
-    dir: PathBuf,
-    children: Vec<Child>,
-    keep: bool,
+pub(super) struct Running {
+    pub dir: PathBuf,
+    pub children: Vec<Child>,
+    pub keep: bool,
+    /// Network namespace of node i (empty: this one).
+    pub netns: Vec<String>,
 }
 
 impl Running {
+    /// Starts a node for each of `configs`.
+    pub(super) fn start(&mut self, configs: &[PathBuf]) -> anyhow::Result<()> {
+        let exe = std::env::current_exe()?;
+        for (i, c) in configs.iter().enumerate() {
+            let netns = self.netns.get(i).map(String::as_str);
+            self.children.push(testnet::spawn_in(netns, &exe, c)?);
+        }
+        Ok(())
+    }
+
+    /// Waits until every node answers, has committed a block and sees all
+    /// its peers.
+    pub(super) fn wait_ready(&mut self, sources: &[HttpSource]) -> anyhow::Result<()> {
+        let n = sources.len();
+        let start = Instant::now();
+        for (i, s) in sources.iter().enumerate() {
+            loop {
+                if let Ok(st) = s.status() {
+                    if st.height >= 1 && st.peers.len() + 1 >= n {
+                        break;
+                    }
+                }
+                for c in &mut self.children {
+                    if let Ok(Some(code)) = c.try_wait() {
+                        bail!(
+                            "a node exited ({code}); see the logs in {}",
+                            self.dir.display()
+                        );
+                    }
+                }
+                ensure!(
+                    start.elapsed() < Duration::from_secs(90),
+                    "node{i} was not ready within 90 s; see {}",
+                    self.dir.display()
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        Ok(())
+    }
+
     /// Stops every node (SIGTERM, then waits).
-    fn stop(&mut self) {
+    pub(super) fn stop(&mut self) {
         for c in &mut self.children {
             let _ = std::process::Command::new("kill")
                 .arg("-TERM")
@@ -182,7 +236,7 @@ impl Drop for Running {
     clippy::cast_sign_loss,
     clippy::cast_precision_loss
 )]
-fn percentile(v: &[Duration], q: f64) -> f64 {
+pub(super) fn percentile(v: &[Duration], q: f64) -> f64 {
     if v.is_empty() {
         return f64::NAN;
     }
@@ -190,7 +244,7 @@ fn percentile(v: &[Duration], q: f64) -> f64 {
     ms(v[rank.clamp(1, v.len()) - 1])
 }
 
-fn latency_json(mut v: Vec<Duration>) -> serde_json::Value {
+pub(super) fn latency_json(mut v: Vec<Duration>) -> serde_json::Value {
     v.sort_unstable();
     json!({
         "count": v.len(),
@@ -205,7 +259,7 @@ fn latency_json(mut v: Vec<Duration>) -> serde_json::Value {
 /// was seen at height `h` or above. After each round of polls it samples
 /// the nodes' CPU time, so the CPU a phase used is read at the instant the
 /// phase ended, not after the bench's own follow-up requests.
-struct Watcher {
+pub(super) struct Watcher {
     stop: Arc<AtomicBool>,
     seen: Arc<Mutex<Vec<Vec<Instant>>>>,
     cpu: Arc<Mutex<Vec<(Instant, Duration)>>>,
@@ -213,7 +267,7 @@ struct Watcher {
 }
 
 impl Watcher {
-    fn start(apis: &[String], pids: Vec<u32>) -> Self {
+    pub(super) fn start(apis: &[String], pids: Vec<u32>) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let seen = Arc::new(Mutex::new(vec![Vec::new(); apis.len()]));
         let cpu = Arc::new(Mutex::new(Vec::new()));
@@ -257,7 +311,7 @@ impl Watcher {
     }
 
     /// The nodes' CPU time sampled first at or after `t`.
-    fn cpu_at(&self, t: Instant) -> Option<Duration> {
+    pub(super) fn cpu_at(&self, t: Instant) -> Option<Duration> {
         self.cpu
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -267,7 +321,7 @@ impl Watcher {
     }
 
     /// When every node had reached `h`, if all have.
-    fn all_at(&self, h: u64) -> Option<Instant> {
+    pub(super) fn all_at(&self, h: u64) -> Option<Instant> {
         let h = usize::try_from(h).ok()?;
         let seen = self
             .seen
@@ -277,7 +331,7 @@ impl Watcher {
     }
 
     /// Waits until every node is at `h` or above.
-    fn wait_all_at(&self, h: u64, within: Duration) -> anyhow::Result<Instant> {
+    pub(super) fn wait_all_at(&self, h: u64, within: Duration) -> anyhow::Result<Instant> {
         let start = Instant::now();
         loop {
             if let Some(t) = self.all_at(h) {
@@ -303,7 +357,7 @@ impl Drop for Watcher {
 
 /// CPU time (user + system) the processes have used so far, if the
 /// platform tells (Linux `/proc`).
-fn cpu_time(pids: &[u32]) -> Option<Duration> {
+pub(super) fn cpu_time(pids: &[u32]) -> Option<Duration> {
     let tick = 100.0; // USER_HZ on every Linux ABI Veil targets
     let mut total = 0.0;
     for pid in pids {
@@ -321,7 +375,7 @@ fn cpu_time(pids: &[u32]) -> Option<Duration> {
 
 /// `(txs channel bytes, txs channel frames, bytes of all channels)` sent by
 /// all nodes so far.
-fn sent_counters(apis: &[String]) -> anyhow::Result<(u64, u64, u64)> {
+pub(super) fn sent_counters(apis: &[String]) -> anyhow::Result<(u64, u64, u64)> {
     let mut totals = (0, 0, 0);
     for a in apis {
         let text = ureq::get(&format!("{a}/metrics"))
@@ -350,7 +404,7 @@ fn sent_counters(apis: &[String]) -> anyhow::Result<(u64, u64, u64)> {
 
 /// Waits until node `api` has every transaction of `hashes` in a block;
 /// returns their heights.
-fn wait_committed(
+pub(super) fn wait_committed(
     api: &HttpSource,
     hashes: &[TxHash],
     within: Duration,
@@ -389,18 +443,47 @@ fn wait_committed(
     Ok(heights.into_iter().flatten().collect())
 }
 
-/// Starts an `n`-validator network, loads it, measures, stops it.
-#[allow(clippy::as_conversions, clippy::cast_precision_loss)] // counts to f64 for rates
-fn measure(
+/// Where nodes run when not on 127.0.0.1: their namespaces, and how
+/// their node files are rewritten for them.
+pub(super) type Placement<'a> = (
+    &'a super::bench_netns::Namespaces,
+    &'a dyn Fn(&[PathBuf]) -> anyhow::Result<()>,
+);
+
+/// A running network with a funded payer and its transfers built.
+pub(super) struct Funded {
+    pub running: Running,
+    pub configs: Vec<PathBuf>,
+    pub apis: Vec<String>,
+    pub sources: Vec<HttpSource>,
+    pub encoded: Vec<Vec<u8>>,
+    pub hashes: Vec<TxHash>,
+    pub setup: Duration,
+}
+
+/// Starts an `n`-validator testnet (governed parameters overridden by
+/// `governance`), waits until every node is ready, funds a payer with
+/// mints and builds `txs` transfers (2 inputs at ring 16, 2 outputs)
+/// without submitting them.
+pub(super) fn start_funded(
     n: usize,
-    args: &ClusterArgs,
-    api_base_port: u16,
-    p2p_base_port: u16,
-) -> anyhow::Result<serde_json::Value> {
+    txs: usize,
+    (api_base_port, p2p_base_port): (u16, u16),
+    governance: &[(&str, u64)],
+    keep: bool,
+    tag: &str,
+    netns: Option<Placement<'_>>,
+) -> anyhow::Result<Funded> {
     let t_setup = Instant::now();
-    let dir = std::env::temp_dir().join(format!("veil-bench-cluster-{}-{n}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("veil-bench-{tag}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let mut network = DevNetwork::generate(&mut OsRng, crate::clock::now_ms())?;
+    for (name, value) in governance {
+        network
+            .genesis
+            .governance
+            .insert((*name).to_owned(), *value);
+    }
     let configs = testnet::init_with(
         &TestnetArgs {
             validators: n,
@@ -412,57 +495,34 @@ fn measure(
         },
         &mut network,
     )?;
-    let exe = std::env::current_exe()?;
     let mut running = Running {
         dir,
         children: Vec::new(),
-        keep: args.keep,
+        keep,
+        netns: Vec::new(),
     };
-    for c in &configs {
-        running.children.push(testnet::spawn(&exe, c)?);
+    if let Some((namespaces, place)) = netns {
+        place(&configs)?;
+        running.netns = (0..n).map(|i| namespaces.name(i).to_owned()).collect();
     }
+    running.start(&configs)?;
     let apis: Vec<String> = configs
         .iter()
         .map(|c| NodeFile::load(c).map(|f| format!("http://{}", f.api)))
         .collect::<anyhow::Result<_>>()?;
     let sources: Vec<HttpSource> = apis.iter().map(|a| HttpSource::new(a)).collect();
-
-    // Ready: every node answers, has committed a block and sees its peers.
-    let start = Instant::now();
-    for (i, s) in sources.iter().enumerate() {
-        loop {
-            if let Ok(st) = s.status() {
-                if st.height >= 1 && st.peers.len() + 1 >= n {
-                    break;
-                }
-            }
-            for c in &mut running.children {
-                if let Ok(Some(code)) = c.try_wait() {
-                    bail!(
-                        "a node exited ({code}); see the logs in {}",
-                        running.dir.display()
-                    );
-                }
-            }
-            ensure!(
-                start.elapsed() < Duration::from_secs(90),
-                "node{i} was not ready within 90 s; see {}",
-                running.dir.display()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
+    running.wait_ready(&sources)?;
 
     // Fund the payer and build every transfer before any clock starts.
     let asset = AssetId::new(DEV_ASSET)?;
     let payer = AccountKeys::from_seed(&[7; 32]);
     let payee = AccountKeys::from_seed(&[8; 32]);
-    let mints = build_mints(&network, &asset, &payer, 2 * args.txs)?;
+    let mints = build_mints(&network, &asset, &payer, 2 * txs)?;
     let mint_hashes = mints
         .iter()
         .map(|m| Ok(sources[0].submit_bytes(&m.encode()?)?))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    wait_committed(&sources[0], &mint_hashes, Duration::from_secs(300))?;
+    wait_committed(&sources[0], &mint_hashes, Duration::from_secs(600))?;
     let mut wallet = Wallet::from_seed(&[7; 32], "payer");
     wallet.scan(&sources[0], 100, &mut |_, _| {})?;
     let owned: Vec<_> = wallet
@@ -470,15 +530,15 @@ fn measure(
         .outputs
         .iter()
         .filter(|o| o.spent.is_none())
-        .take(2 * args.txs)
+        .take(2 * txs)
         .cloned()
         .collect();
     ensure!(
-        owned.len() == 2 * args.txs,
+        owned.len() == 2 * txs,
         "funding produced {} outputs",
         owned.len()
     );
-    let txs = build_transfers(
+    let built = build_transfers(
         &sources[0],
         &wallet,
         &owned,
@@ -487,10 +547,45 @@ fn measure(
         &payee,
         1 << 32,
     )?;
-    let encoded: Vec<Vec<u8>> = txs.iter().map(Encode::encode).collect::<Result<_, _>>()?;
+    let encoded: Vec<Vec<u8>> = built.iter().map(Encode::encode).collect::<Result<_, _>>()?;
     let hashes: Vec<TxHash> = encoded.iter().map(|b| Transaction::hash_of(b)).collect();
+    Ok(Funded {
+        running,
+        configs,
+        apis,
+        sources,
+        encoded,
+        hashes,
+        setup: t_setup.elapsed(),
+    })
+}
+
+/// Starts an `n`-validator network, loads it, measures, stops it.
+#[allow(clippy::as_conversions, clippy::cast_precision_loss)] // counts to f64 for rates
+fn measure(
+    n: usize,
+    args: &ClusterArgs,
+    api_base_port: u16,
+    p2p_base_port: u16,
+) -> anyhow::Result<serde_json::Value> {
+    let Funded {
+        mut running,
+        apis,
+        sources,
+        encoded,
+        hashes,
+        setup,
+        ..
+    } = start_funded(
+        n,
+        args.txs,
+        (api_base_port, p2p_base_port),
+        &[],
+        args.keep,
+        "cluster",
+        None,
+    )?;
     let mean_tx_bytes = encoded.iter().map(Vec::len).sum::<usize>() as f64 / encoded.len() as f64;
-    let setup = t_setup.elapsed();
 
     let pids: Vec<u32> = running.children.iter().map(Child::id).collect();
     let watcher = Watcher::start(&apis, pids.clone());
@@ -503,23 +598,14 @@ fn measure(
 
     // Light load: one at a time, round-robin, paced.
     let light = args.light;
-    let interval = Duration::from_secs(1) / args.light_rate;
-    let mut submitted = Vec::with_capacity(args.txs);
-    let t_light = Instant::now();
-    for (k, bytes) in encoded[..light].iter().enumerate() {
-        let due = t_light + interval * u32::try_from(k)?;
-        if let Some(wait) = due.checked_duration_since(Instant::now()) {
-            std::thread::sleep(wait);
-        }
-        submitted.push(Instant::now());
-        sources[k % n]
-            .submit_bytes(bytes)
-            .with_context(|| format!("submitting transfer {k}"))?;
-    }
-    let light_heights = wait_committed(&sources[0], &hashes[..light], within)?;
-    if let Some(&top) = light_heights.iter().max() {
-        watcher.wait_all_at(top, within)?;
-    }
+    let light_f = light_phase(
+        &sources,
+        &watcher,
+        &encoded[..light],
+        &hashes[..light],
+        args.light_rate,
+        within,
+    )?;
 
     // Throughput: `clients` threads, as fast as the nodes answer, each
     // sending `batch` transfers per request.
@@ -565,7 +651,6 @@ fn measure(
     for (k, at) in load_submitted {
         load_at[k - light] = at;
     }
-    submitted.extend(load_at);
     // Every mempool drained, before the per-transaction status reads that
     // give the heights (those cost the nodes CPU, and fall after `done`).
     wait_drained(&sources, within)?;
@@ -575,16 +660,7 @@ fn measure(
     let cpu_after = watcher.cpu_at(done);
     let after = sent_counters(&apis)?;
 
-    let finality: Vec<Duration> = heights
-        .iter()
-        .zip(&submitted)
-        .map(|(&h, &at)| {
-            watcher
-                .all_at(h)
-                .map_or(Duration::ZERO, |t| t.saturating_duration_since(at))
-        })
-        .collect();
-    let (light_f, load_f) = finality.split_at(light);
+    let load_f = finality_of(&watcher, &heights[light..], &load_at);
     let load_n = encoded.len() - light;
     let load_time = done.saturating_duration_since(t_load);
     let cpu = cpu_before.zip(cpu_after).map(|(b, a)| a.saturating_sub(b));
@@ -621,14 +697,14 @@ fn measure(
         "mean_tx_bytes": mean_tx_bytes.round(),
         "light_load": {
             "rate_per_s": args.light_rate,
-            "finality": latency_json(light_f.to_vec()),
+            "finality": latency_json(light_f),
         },
         "throughput": {
             "txs": load_n,
             "clients": args.clients,
             "submit_s": round3(submit_time.as_secs_f64()),
             "commit_s": round3(load_time.as_secs_f64()),
-            "finality": latency_json(load_f.to_vec()),
+            "finality": latency_json(load_f),
             "nodes_cpu_s": cpu.map(|c| round3(c.as_secs_f64())),
             "nodes_cpu_ms_per_tx": cpu.map(|c| round3(c.as_secs_f64() * 1e3 / load_n as f64)),
             "nodes_cores_busy": cpu.map(|c| round3(c.as_secs_f64() / load_time.as_secs_f64())),
@@ -645,8 +721,53 @@ fn measure(
     }))
 }
 
+/// Each transaction's finality: from its submission (`submitted`) to
+/// the first instant every node was at its block (`heights`).
+fn finality_of(watcher: &Watcher, heights: &[u64], submitted: &[Instant]) -> Vec<Duration> {
+    heights
+        .iter()
+        .zip(submitted)
+        .map(|(&h, &at)| {
+            watcher
+                .all_at(h)
+                .map_or(Duration::ZERO, |t| t.saturating_duration_since(at))
+        })
+        .collect()
+}
+
+/// Submits `encoded` one at a time, round-robin over the nodes, at `rate`
+/// per second, waits until every node has committed them all, and
+/// returns each one's finality.
+pub(super) fn light_phase(
+    sources: &[HttpSource],
+    watcher: &Watcher,
+    encoded: &[Vec<u8>],
+    hashes: &[TxHash],
+    rate: u32,
+    within: Duration,
+) -> anyhow::Result<Vec<Duration>> {
+    let interval = Duration::from_secs(1) / rate.max(1);
+    let mut submitted = Vec::with_capacity(encoded.len());
+    let start = Instant::now();
+    for (k, bytes) in encoded.iter().enumerate() {
+        let due = start + interval * u32::try_from(k)?;
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        submitted.push(Instant::now());
+        sources[k % sources.len()]
+            .submit_bytes(bytes)
+            .with_context(|| format!("submitting transfer {k}"))?;
+    }
+    let heights = wait_committed(&sources[0], hashes, within)?;
+    if let Some(&top) = heights.iter().max() {
+        watcher.wait_all_at(top, within)?;
+    }
+    Ok(finality_of(watcher, &heights, &submitted))
+}
+
 /// Waits until no node holds a waiting transaction.
-fn wait_drained(sources: &[HttpSource], within: Duration) -> anyhow::Result<()> {
+pub(super) fn wait_drained(sources: &[HttpSource], within: Duration) -> anyhow::Result<()> {
     let start = Instant::now();
     for s in sources {
         while s.status()?.mempool.count > 0 {
@@ -662,7 +783,7 @@ fn wait_drained(sources: &[HttpSource], within: Duration) -> anyhow::Result<()> 
 
 /// Submits one batch, retrying what back-pressure refused (the whole batch
 /// with 503, or single items as `busy` / `mempool-full`) after a pause.
-fn submit_chunk(node: &HttpSource, txs: &[Vec<u8>]) -> anyhow::Result<()> {
+pub(super) fn submit_chunk(node: &HttpSource, txs: &[Vec<u8>]) -> anyhow::Result<()> {
     let mut pending: Vec<Vec<u8>> = txs.to_vec();
     for _ in 0..600 {
         let answer = match node.submit_batch(&pending) {
@@ -694,7 +815,10 @@ fn submit_chunk(node: &HttpSource, txs: &[Vec<u8>]) -> anyhow::Result<()> {
 /// transfers already in memory, and decoding them from their bytes first
 /// (which decompresses every point in them, as a node receiving them must).
 #[allow(clippy::as_conversions, clippy::cast_precision_loss)] // counts to f64 for rates
-fn verify_only_tps(db: &std::path::Path, encoded: &[Vec<u8>]) -> anyhow::Result<(f64, f64)> {
+pub(super) fn verify_only_tps(
+    db: &std::path::Path,
+    encoded: &[Vec<u8>],
+) -> anyhow::Result<(f64, f64)> {
     use rayon::prelude::*;
     let store: Arc<dyn crate::ledger::store::Store> =
         Arc::new(crate::ledger::store::RocksStore::open(db, false)?);

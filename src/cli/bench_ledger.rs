@@ -483,3 +483,192 @@ pub fn regulator(args: &super::bench::RegulatorBenchArgs) -> anyhow::Result<serd
         "report_transfers_per_s": rate(args.report_transfers, report_time),
     }))
 }
+
+/// Bytes of the files under `dir` (recursively).
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|e| match e.metadata() {
+                Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+                Ok(m) => m.len(),
+                Err(_) => 0,
+            })
+            .sum()
+    })
+}
+
+/// Mints of `per_mint` outputs each with fresh random one-time keys, cut
+/// from `template` (a real mint): the proofs no longer match, so they are
+/// executed as already verified. They fill the state with outputs the way
+/// real mints do (records, key index, tree leaves) at a fraction of the
+/// cost of proving them.
+fn filler_mints(
+    template: &crate::tx::mint::Mint,
+    count: usize,
+    rng: &mut ChaCha20Rng,
+) -> Vec<Transaction> {
+    use crate::crypto::generators::mul_g;
+    use crate::crypto::point::Point;
+    use crate::crypto::rng::random_scalar;
+    use crate::crypto::stealth::OneTimeKey;
+    (0..count)
+        .map(|_| {
+            let mut m = template.clone();
+            for o in &mut m.bundle.outputs {
+                o.one_time_key = OneTimeKey(Point::from_point(mul_g(&random_scalar(rng))));
+            }
+            Transaction::Mint(m)
+        })
+        .collect()
+}
+
+/// Grows a RocksDB ledger to each of `--levels` outputs and, at each,
+/// executes and commits a block of `--txs` real transfers whose rings are
+/// drawn from the whole ledger.
+#[allow(clippy::as_conversions, clippy::cast_precision_loss)] // counts to f64 for rates
+pub fn growth(args: &super::bench::GrowthArgs) -> anyhow::Result<serde_json::Value> {
+    let mut levels = args.levels.clone();
+    levels.sort_unstable();
+    ensure!(
+        !levels.is_empty() && levels[0] >= 1_000,
+        "--levels must be at least 1,000 outputs each"
+    );
+    ensure!((1..=5_000).contains(&args.txs), "--txs must be 1 to 5,000");
+    let dir = std::env::temp_dir().join(format!("veil-bench-growth-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store: Arc<dyn Store> = Arc::new(RocksStore::open(&dir, true)?);
+    let ledger = Arc::new(Ledger::open(store)?);
+    let mut rng = ChaCha20Rng::seed_from_u64(11);
+    let network = DevNetwork::generate(&mut rng, 1_700_000_000_000)?;
+    genesis::initialize(&ledger, &network.genesis)?;
+    let asset = AssetId::new(DEV_ASSET)?;
+    let payer = AccountKeys::from_seed(&[7; 32]);
+    let payee = AccountKeys::from_seed(&[8; 32]);
+
+    // Real outputs for every level's transfers, first.
+    let per_level = 2 * args.txs;
+    let needed = per_level * levels.len();
+    let funding = build_mints(&network, &asset, &payer, needed)?;
+    for chunk in funding.chunks(500) {
+        let ctx = next_block(&ledger, network.genesis.timestamp_ms)?;
+        let b = execute(
+            &ledger,
+            ctx,
+            RegistryUpdates::default(),
+            chunk.to_vec(),
+            &|_| false,
+            Mode::Validate,
+        )?;
+        ledger.commit(b)?;
+    }
+    let source = LedgerSource {
+        ledger: Arc::clone(&ledger),
+        submit: Box::new(|_| Err(SourceError::Refused("read-only".into()))),
+        status: Box::new(|_| Ok(TxStatus::NotFound)),
+    };
+    let mut wallet = Wallet::from_seed(&[7; 32], "payer");
+    wallet.scan(&source, 100, &mut |_, _| {})?;
+    let owned: Vec<_> = wallet
+        .state
+        .outputs
+        .iter()
+        .filter(|o| o.spent.is_none())
+        .cloned()
+        .collect();
+    ensure!(owned.len() >= needed, "funding produced too few outputs");
+    let filler_owner = AccountKeys::from_seed(&[9; 32]);
+    let template = match build_mints(&network, &asset, &filler_owner, 16)?.pop() {
+        Some(Transaction::Mint(m)) => m,
+        _ => anyhow::bail!("no template mint"),
+    };
+
+    let mut rows = Vec::new();
+    for (k, &level) in levels.iter().enumerate() {
+        // Grow to `level` outputs, 1,000 mints (16,000 outputs) a block.
+        let t_fill = Instant::now();
+        let start = source.output_count(&asset)?;
+        let mut count = start;
+        while count < level {
+            let mints = usize::try_from(level - count)?.div_ceil(16).min(1_000);
+            let ctx = next_block(&ledger, network.genesis.timestamp_ms)?;
+            let b = execute(
+                &ledger,
+                ctx,
+                RegistryUpdates::default(),
+                filler_mints(&template, mints, &mut rng),
+                &|_| true,
+                Mode::Validate,
+            )?;
+            ledger.commit(b)?;
+            count = source.output_count(&asset)?;
+        }
+        let fill = t_fill.elapsed();
+
+        let mine = &owned[k * per_level..(k + 1) * per_level];
+        let txs = build_transfers(
+            &source,
+            &wallet,
+            mine,
+            &asset,
+            &payer,
+            &payee,
+            70_000 + 10_000 * u64::try_from(k)?,
+        )?;
+        let n = txs.len();
+        let ctx = next_block(&ledger, network.genesis.timestamp_ms)?;
+        let block = execute(
+            &ledger,
+            ctx,
+            RegistryUpdates::default(),
+            txs,
+            &|_| false,
+            Mode::Validate,
+        )
+        .context("executing the transfers")?;
+        ensure!(block.txs.len() == n, "a transfer was left out");
+        let t = block.timings;
+        let t_commit = Instant::now();
+        ledger.commit(block)?;
+        let commit = t_commit.elapsed();
+        let per = |d: std::time::Duration| ms(d / u32::try_from(n).unwrap_or(1));
+        let admission = t.rings + t.verify + t.stateful;
+        let execution = t.rings + t.stateful + t.tree + commit;
+        let bytes = dir_bytes(&dir);
+        rows.push(json!({
+            "outputs": count,
+            "fill_outputs_per_s": rate(usize::try_from(count - start)?, fill),
+            "db_bytes": bytes,
+            "db_bytes_per_million_outputs": (bytes as f64 / count as f64 * 1e6).round(),
+            "ring_reads_ms_per_tx": per(t.rings),
+            "verify_ms_per_tx": per(t.verify),
+            "stateful_ms_per_tx": per(t.stateful),
+            "tree_ms_per_tx": per(t.tree),
+            "commit_ms_per_tx": per(commit),
+            "admission_ms_per_tx": per(admission),
+            "execution_ms_per_tx": per(execution),
+        }));
+    }
+    drop(source);
+    drop(ledger);
+    let _ = std::fs::remove_dir_all(&dir);
+    let ratio = |key: &str| {
+        let first = rows
+            .first()
+            .and_then(|r| r[key].as_f64())
+            .unwrap_or(f64::NAN);
+        let last = rows
+            .last()
+            .and_then(|r| r[key].as_f64())
+            .unwrap_or(f64::NAN);
+        (last / first * 1000.0).round() / 1000.0
+    };
+    Ok(json!({
+        "txs_per_level": args.txs,
+        "shape": "2 inputs (ring 16, decoys uniform over the ledger), 2 outputs",
+        "threads": rayon::current_num_threads(),
+        "levels": rows,
+        "admission_largest_vs_smallest": ratio("admission_ms_per_tx"),
+        "execution_largest_vs_smallest": ratio("execution_ms_per_tx"),
+    }))
+}

@@ -20,9 +20,12 @@ pub mod amount;
 #[cfg(feature = "bench")]
 pub mod bench;
 #[cfg(feature = "bench")]
+pub mod bench_big_block;
 pub mod bench_cluster;
 #[cfg(feature = "bench")]
 pub mod bench_ledger;
+pub mod bench_netns;
+pub mod bench_overload;
 pub mod demo;
 pub mod gov;
 pub mod identity;

@@ -313,11 +313,25 @@ pub fn init_with(args: &TestnetArgs, network: &mut DevNetwork) -> anyhow::Result
 
 /// Starts `veil node --config` for each config; logs to `<config>.log`.
 pub fn spawn(exe: &Path, config: &Path) -> anyhow::Result<Child> {
+    spawn_in(None, exe, config)
+}
+
+/// [`spawn`], inside network namespace `netns` when given (through
+/// `ip netns exec`, which keeps the process id).
+pub fn spawn_in(netns: Option<&str>, exe: &Path, config: &Path) -> anyhow::Result<Child> {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(config.with_extension("log"))?;
-    Command::new(exe)
+    let mut command = match netns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns]).arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
+    command
         .arg("node")
         .arg("--config")
         .arg(config)
