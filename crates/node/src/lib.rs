@@ -478,7 +478,10 @@ impl Node {
         let governed = self.ledger.gov_params().map_or(usize::MAX, |p| {
             usize::try_from(p.max_block_txs).unwrap_or(usize::MAX)
         });
-        self.config.max_block_txs.min(governed)
+        self.config
+            .max_block_txs
+            .min(governed)
+            .min(veil_tx::limits::MAX_BLOCK_TXS)
     }
 
     fn admitting(&self) -> MutexGuard<'_, std::collections::HashSet<TxHash>> {

@@ -21,3 +21,6 @@ pub const MAX_MEMO: usize = 512;
 pub const MAX_REGULATOR_PAYLOAD: usize = 10 * 1024;
 /// Longest asset ticker.
 pub const MAX_ASSET_LEN: usize = 16;
+/// Most transactions one block may hold beside its commit record: the
+/// ceiling of the governed `max_block_txs`.
+pub const MAX_BLOCK_TXS: usize = 100_000;

@@ -31,8 +31,10 @@ use veil_codec::{Decode, DecodeError, Encode, EncodeError, Reader, Sink, Writer}
 use veil_crypto::hash::hash256;
 use veil_tx::TxHash;
 
-/// Most transactions in one block candidate.
-pub const MAX_BLOCK_TXS: usize = 10_000;
+/// Most transaction hashes in one block candidate: the most transactions
+/// governance may allow ([`veil_tx::limits::MAX_BLOCK_TXS`]) and the
+/// block's commit record beside them.
+pub const MAX_BLOCK_TXS: usize = veil_tx::limits::MAX_BLOCK_TXS + 1;
 /// Most signatures in one certificate (validators).
 pub const MAX_SIGNATURES: usize = 1_024;
 /// Longest block header inside a proposal's value.
@@ -462,6 +464,29 @@ mod tests {
             long.push(0);
             assert!(ConsensusMessage::decode(&long).is_err());
         }
+    }
+
+    /// The fullest block governance allows, with its commit record, fits
+    /// the encoding (a 10,000-transfer block once did not: 10,001 hashes).
+    #[test]
+    fn the_fullest_governed_block_and_its_commit_record_encode() {
+        let txs: Vec<TxHash> = (0..MAX_BLOCK_TXS)
+            .map(|i| TxHash(hash256(b"tx", &[&i.to_le_bytes()])))
+            .collect();
+        let value = BlockValue::new(&crate::testing::header(4, &txs), txs);
+        let mut w = Writer::new();
+        put_value(&mut w, &value);
+        let bytes = w.finish().unwrap();
+        let mut r = Reader::new(&bytes);
+        assert_eq!(
+            get_value(&mut r, Height(4)).unwrap().txs.len(),
+            MAX_BLOCK_TXS
+        );
+        let mut over = value.clone();
+        over.txs.push(TxHash([7; 32]));
+        let mut w = Writer::new();
+        put_value(&mut w, &over);
+        assert!(w.finish().is_err());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `x/gov`'s shares) and the canonical encoding of the `params` record.
 
 use super::{invalid, wide, MAX_CANDIDATES, PPM};
-use crate::limits::{MAX_RING, MIN_RING};
+use crate::limits::{MAX_BLOCK_TXS, MAX_RING, MIN_RING};
 use veil_codec::{Decode, DecodeError, Encode, Reader, Writer};
 
 /// A governed parameter.
@@ -109,7 +109,7 @@ impl Param {
             Self::VotingPeriod => (1, 1_000_000),
             Self::EpochBlocks => (1, 1_000_000),
             Self::MaxValidators => (1, wide(MAX_CANDIDATES)),
-            Self::MaxBlockTxs => (1, 100_000),
+            Self::MaxBlockTxs => (1, wide(MAX_BLOCK_TXS)),
             Self::MinRing => (wide(MIN_RING), wide(MAX_RING)),
             Self::LivenessWindow => (2, 1_000_000),
             Self::MinSigned => (1, PPM),
