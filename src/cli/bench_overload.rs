@@ -78,6 +78,10 @@ fn mib(b: u64) -> f64 {
     round3(b as f64 / (1024.0 * 1024.0))
 }
 
+/// Valid transfers built but never submitted, as templates of the invalid
+/// ones.
+const TEMPLATES: usize = 16;
+
 /// Runs `veil bench overload`.
 pub fn overload(args: &OverloadArgs) -> anyhow::Result<serde_json::Value> {
     ensure!(args.secs >= 1, "--secs must be positive");
@@ -91,13 +95,13 @@ pub fn overload(args: &OverloadArgs) -> anyhow::Result<serde_json::Value> {
     let Funded {
         running,
         sources,
-        encoded,
+        mut encoded,
         hashes,
         setup,
         ..
     } = start_funded(
         1,
-        args.txs,
+        args.txs + TEMPLATES,
         (args.api_port, args.p2p_port),
         &[],
         false,
@@ -109,7 +113,14 @@ pub fn overload(args: &OverloadArgs) -> anyhow::Result<serde_json::Value> {
         .first()
         .map(std::process::Child::id)
         .ok_or_else(|| anyhow::anyhow!("no node"))?;
-    let template = Transaction::decode(&encoded[0])?;
+    // Templates of the invalid transfers: valid ones never submitted, so
+    // their key images are fresh and every variant must be verified (and
+    // fail) rather than being refused early as a double spend.
+    let templates = encoded
+        .split_off(args.txs)
+        .iter()
+        .map(|b| Transaction::decode(b))
+        .collect::<Result<Vec<_>, _>>()?;
     let node = &sources[0];
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -139,15 +150,15 @@ pub fn overload(args: &OverloadArgs) -> anyhow::Result<serde_json::Value> {
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let workers: Vec<_> = (0..args.clients)
             .map(|_| {
-                let (next, answers, encoded, template, accepted_valid) =
-                    (&next, &answers, &encoded, &template, &accepted_valid);
+                let (next, answers, encoded, templates, accepted_valid) =
+                    (&next, &answers, &encoded, &templates, &accepted_valid);
                 scope.spawn(move || -> anyhow::Result<()> {
                     while Instant::now() < until {
                         let lo = next.fetch_add(args.batch, Ordering::Relaxed);
                         let batch: Vec<Vec<u8>> = (lo..lo + args.batch)
                             .map(|k| match encoded.get(k) {
                                 Some(b) => Ok(b.clone()),
-                                None => invalid_variant(template, k),
+                                None => invalid_variant(&templates[k % TEMPLATES], k),
                             })
                             .collect::<anyhow::Result<_>>()?;
                         let count = |key: String, n: u64| {
