@@ -792,3 +792,221 @@ fn dev_node_banner_names_the_real_proving_key_file() {
     assert!(banner.contains(&format!("keys/{hooked}.pk")), "{banner}");
     assert!(!banner.contains("keys/presentation.pk"), "{banner}");
 }
+
+/// `veil wallet prepare` / `sign --offline` / `tx submit` of `--wallet`
+/// file `w` against `api`, as JSON.
+fn wallet(w: &str, api: &str, args: &[&str]) -> (bool, Value, String) {
+    let mut all = vec!["--json", "wallet", "--wallet", w, "--api", api];
+    all.extend_from_slice(args);
+    veil(&all)
+}
+
+/// Confirmed balance of `w` in minor units.
+fn confirmed(w: &str, api: &str) -> u64 {
+    let (ok, v, e) = wallet(w, api, &["balance"]);
+    assert!(ok, "{e}");
+    v["confirmed_minor"].as_u64().unwrap()
+}
+
+/// Cold signing with the CLI alone: a view-only export prepares a payment
+/// batch online, the full wallet signs it with no network, the view-only
+/// wallet submits it and sees its inputs spent.
+#[test]
+fn cold_signing_prepare_online_sign_offline_submit() {
+    let n = TestNode::start(41);
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let (a, b, view) = (path("a.wallet"), path("b.wallet"), path("a-view.wallet"));
+    n.bank_a()
+        .save(a.as_ref(), DEV_PASSPHRASE, KdfParams::default())
+        .unwrap();
+    n.bank_b()
+        .save(b.as_ref(), DEV_PASSPHRASE, KdfParams::default())
+        .unwrap();
+    let api = n.url();
+    let b_addr = n.bank_b().address().to_string();
+
+    let (ok, v, e) = wallet(&a, &api, &["export-view", "--out", &view]);
+    assert!(ok && v["view_only"] == true, "{e}");
+    assert_eq!(mode(view.as_ref()), 0o600);
+    let a_before = confirmed(&view, &api);
+    let b_before = confirmed(&b, &api);
+    // A view-only wallet cannot sign.
+    let (ok, _, e) = wallet(
+        &view,
+        &api,
+        &["transfer", "--to", &b_addr, "--amount", "1", "-y"],
+    );
+    assert!(!ok && e.contains("view-only"), "{e}");
+
+    // Online: a batch of two payments.
+    let batch = path("batch.csv");
+    std::fs::write(
+        &batch,
+        format!("# payroll\n{b_addr},1250.50,invoice 1\n{b_addr},99.99\n"),
+    )
+    .unwrap();
+    let req = path("request.json");
+    let (ok, v, e) = wallet(
+        &view,
+        &api,
+        &[
+            "prepare",
+            "--payments",
+            &batch,
+            "--fee",
+            "0.01",
+            "--out",
+            &req,
+        ],
+    );
+    assert!(ok, "{e}");
+    assert_eq!(
+        (v["amount"].as_str(), v["payments"].as_u64()),
+        (Some("1350.49"), Some(2))
+    );
+    assert_eq!(mode(req.as_ref()), 0o600);
+    // The inputs are reserved: a second request cannot take them.
+    assert!(confirmed(&view, &api) < a_before);
+
+    // A changed byte breaks the digest; another account's wallet refuses.
+    let mut tampered: Value = serde_json::from_slice(&std::fs::read(&req).unwrap()).unwrap();
+    tampered["payments"][0]["amount"] = (125_051).into();
+    let bad = path("tampered.json");
+    std::fs::write(&bad, tampered.to_string()).unwrap();
+    let signed = path("signed.json");
+    let (ok, _, e) = wallet(&a, &api, &["sign", "--offline", &bad, "--out", &signed]);
+    assert!(!ok && e.contains("digest does not match"), "{e}");
+    let (ok, _, e) = wallet(&b, &api, &["sign", "--offline", &req, "--out", &signed]);
+    assert!(!ok && e.contains("not from this wallet"), "{e}");
+
+    // Offline: in a network namespace with no interfaces where this
+    // machine allows one, else pointed at no node; it needs neither.
+    let offline_args = [
+        "--json",
+        "wallet",
+        "--wallet",
+        &a,
+        "--api",
+        "http://127.0.0.1:9",
+        "sign",
+        "--offline",
+        &req,
+        "--out",
+        &signed,
+    ];
+    let isolated = Command::new("unshare")
+        .args(["-n", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    let out = if isolated {
+        Command::new("unshare")
+            .arg("-n")
+            .arg(env!("CARGO_BIN_EXE_veil"))
+            .args(offline_args)
+            .env("VEIL_PASSPHRASE", DEV_PASSPHRASE)
+            .output()
+            .unwrap()
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_veil"))
+            .args(offline_args)
+            .env("VEIL_PASSPHRASE", DEV_PASSPHRASE)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["amount"].as_str(), v["fee"].as_str()),
+        (Some("1350.49"), Some("0.01"))
+    );
+    assert_eq!(mode(signed.as_ref()), 0o600);
+
+    // Online again: submit, and the view-only wallet follows it.
+    let (ok, v, e) = veil(&[
+        "--json", "--api", &api, "tx", "submit", &signed, "--wallet", &view,
+    ]);
+    assert!(ok && v["height"].is_u64(), "{e}");
+    assert_eq!(confirmed(&b, &api), b_before + 135_049);
+    assert_eq!(confirmed(&view, &api), a_before - 135_050);
+    let (ok, h, _) = wallet(&view, &api, &["history"]);
+    assert!(ok);
+    assert!(h["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["direction"] == "out" && x["amount"] == "1350.49"));
+    // Submitted twice: already known; signed again (new bytes, the same
+    // key images): a double spend.
+    let (ok, _, e) = veil(&["--json", "--api", &api, "tx", "submit", &signed]);
+    assert!(!ok && e.contains("already known"), "{e}");
+    let again = path("again.json");
+    assert!(wallet(&a, &api, &["sign", "--offline", &req, "--out", &again]).0);
+    let (ok, _, e) = veil(&["--json", "--api", &api, "tx", "submit", &again]);
+    assert!(!ok && e.contains("double-spend"), "{e}");
+}
+
+/// A request prepared before the regulator key it used went out of force
+/// fails at submission with a reason, and releasing it frees its inputs.
+#[test]
+fn a_stale_spend_request_fails_clearly_at_submission() {
+    let n = TestNode::start_with(42, |net| net.genesis.epoch_length = 3);
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let (a, view) = (path("a.wallet"), path("a-view.wallet"));
+    n.bank_a()
+        .save(a.as_ref(), DEV_PASSPHRASE, KdfParams::default())
+        .unwrap();
+    let api = n.url();
+    assert!(wallet(&a, &api, &["export-view", "--out", &view]).0);
+    let b_addr = n.bank_b().address().to_string();
+    let (req, signed) = (path("request.json"), path("signed.json"));
+    let prepare = || {
+        let (ok, v, e) = wallet(
+            &view,
+            &api,
+            &["prepare", "--to", &b_addr, "--amount", "5", "--out", &req],
+        );
+        assert!(ok, "{e}");
+        v["height"].as_u64().unwrap()
+    };
+    let _ = std::fs::remove_file(&req);
+    let height = prepare();
+    // Two epochs later (grace is one) the key is out of force.
+    use veil::wallet::source::ChainSource;
+    let src = n.source();
+    let mut b = n.bank_b();
+    let b_self = *b.address();
+    let cny = veil::tx::AssetId::new("CNY").unwrap();
+    let mut rng = rand::rngs::OsRng;
+    while src.tip().unwrap().0 < 3 * (height / 3 + 3) {
+        b.scan(&src, 50, &mut |_, _| {}).unwrap();
+        let tx = b
+            .prepare_transfer(&src, &cny, &b_self, 1, b"", 0, 4, &mut rng)
+            .unwrap();
+        veil::wallet::submit_and_wait(&src, &tx, std::time::Duration::from_secs(30)).unwrap();
+    }
+    assert!(wallet(&a, &api, &["sign", "--offline", &req, "--out", &signed]).0);
+    let (ok, _, e) = veil(&[
+        "--json", "--api", &api, "tx", "submit", &signed, "--wallet", &view,
+    ]);
+    assert!(
+        !ok && e.contains("stale spend request") && e.contains("regulator key"),
+        "{e}"
+    );
+    // Released and prepared again, it goes through.
+    let (ok, v, _) = wallet(&view, &api, &["release", &req]);
+    assert!(ok && v["released"] == 1, "{v}");
+    std::fs::remove_file(&req).unwrap();
+    std::fs::remove_file(&signed).unwrap();
+    prepare();
+    assert!(wallet(&a, &api, &["sign", "--offline", &req, "--out", &signed]).0);
+    let (ok, _, e) = veil(&[
+        "--json", "--api", &api, "tx", "submit", &signed, "--wallet", &view,
+    ]);
+    assert!(ok, "{e}");
+}

@@ -581,7 +581,7 @@ fn banks_disclose_one_transfer_without_a_key() {
         .unwrap();
     submit_and_wait(&n.source(), &tx, Duration::from_secs(30)).unwrap();
     b.scan(&n.source(), 50, &mut |_, _| {}).unwrap();
-    let idx = tx.scan(b.keys().view_key())[0].index;
+    let idx = tx.scan(b.view_key())[0].index;
 
     // Receiver's disclosure.
     let d = b.disclose(&tx, idx, &mut OsRng).unwrap();

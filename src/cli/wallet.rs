@@ -85,6 +85,64 @@ pub enum WalletCommand {
     },
     /// Scan new blocks and list incoming and outgoing transfers.
     History,
+    /// Write a view-only copy of this wallet (view key and what it has
+    /// seen, no spend key) for the online machine of cold signing.
+    ExportView {
+        /// The view-only wallet file to write (encrypted, mode 0600).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Prepare a spend request (online, a view-only wallet is enough):
+    /// inputs, ring decoys from the node, payments, fee, the regulator key
+    /// in force. Sign it offline with `veil wallet sign --offline`.
+    Prepare {
+        /// Receiver address (veil1…); or use --payments.
+        #[arg(long, requires = "amount")]
+        to: Option<String>,
+        /// Amount in the asset's units (with --to).
+        #[arg(long, requires = "to")]
+        amount: Option<String>,
+        /// Memo for the receiver (with --to).
+        #[arg(long, default_value = "")]
+        memo: String,
+        /// A payment batch: CSV lines `address,amount[,memo]` (amounts in
+        /// the asset's units; `#` starts a comment line).
+        #[arg(long, conflicts_with = "to")]
+        payments: Option<PathBuf>,
+        /// Asset.
+        #[arg(long, default_value = "CNY")]
+        asset: String,
+        /// Public fee, in the asset's units.
+        #[arg(long, default_value = "0")]
+        fee: String,
+        /// Amounts and fee are integers of minor units.
+        #[arg(long)]
+        minor_units: bool,
+        /// Ring size.
+        #[arg(long, default_value_t = crate::crypto::clsag::DEFAULT_RING)]
+        ring: usize,
+        /// The spend request file to write (mode 0600).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sign a spend request with this (full) wallet, without any network
+    /// access. Shows what will be signed and asks on a terminal.
+    Sign {
+        /// The spend request file.
+        #[arg(long, value_name = "REQUEST")]
+        offline: PathBuf,
+        /// The signed transfer file to write (mode 0600).
+        #[arg(long)]
+        out: PathBuf,
+        /// Sign without asking.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Release the inputs a spend request reserved (it will not be signed).
+    Release {
+        /// The spend request file.
+        request: PathBuf,
+    },
     /// Disclose one output to a third party (as its receiver, or as the
     /// sender of the transaction), without giving away any key.
     Disclose {
@@ -106,8 +164,13 @@ pub enum WalletCommand {
 pub enum TxCommand {
     /// Submit a transaction file (hex or raw bytes) and wait for it to commit.
     Submit {
-        /// The file.
+        /// The file: a signed transfer from `veil wallet sign --offline`,
+        /// or a transaction (hex or raw bytes).
         file: PathBuf,
+        /// The (view-only) wallet that prepared a signed transfer: it
+        /// records the transfer's inputs as spent.
+        #[arg(long)]
+        wallet: Option<PathBuf>,
         /// Return once accepted into the mempool, without waiting for a block.
         #[arg(long)]
         no_wait: bool,
@@ -341,6 +404,151 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
                 None => super::print_json(&serde_json::to_value(&d)?),
             }
         }
+        WalletCommand::ExportView { out } => {
+            super::check_output(&out)?;
+            let w = Wallet::load(&args.wallet, passphrase_for(&args.wallet)?.expose())?;
+            let view = w.to_view_only();
+            let pass = passphrase_for(&out)?;
+            view.save(&out, pass.expose(), KdfParams::default())?;
+            if json {
+                super::print_json(
+                    &json!({"address": view.address().to_string(), "wallet": out, "view_only": true}),
+                );
+            } else {
+                println!(
+                    "view-only wallet for {} written to {} (it scans and prepares spend requests; it cannot sign)",
+                    view.address(),
+                    out.display()
+                );
+            }
+        }
+        WalletCommand::Prepare {
+            to,
+            amount: amount_text,
+            memo,
+            payments,
+            asset,
+            fee,
+            minor_units,
+            ring,
+            out,
+        } => {
+            super::check_output(&out)?;
+            let asset = AssetId::new(&asset)?;
+            let info = source.asset(&asset)?;
+            let fee = amount::parse_as(&fee, info.decimals, minor_units).context("--fee")?;
+            let list = match (to, amount_text, payments) {
+                (Some(to), Some(a), None) => {
+                    vec![payment(&to, &a, &memo, info.decimals, minor_units)?]
+                }
+                (None, None, Some(file)) => read_payments(&file, info.decimals, minor_units)?,
+                _ => bail!("give --to and --amount, or --payments FILE"),
+            };
+            let pass = passphrase_for(&args.wallet)?;
+            let mut w = Wallet::load(&args.wallet, pass.expose())?;
+            scan(&mut w, &source, json)?;
+            let request = w.prepare_request(&source, &asset, list, fee, ring, &mut OsRng)?;
+            super::write_output(&out, &request.to_json()?)?;
+            w.save(&args.wallet, pass.expose(), KdfParams::default())?;
+            let paid: u64 = request.payments.iter().map(|p| p.amount).sum();
+            if json {
+                let mut m = serde_json::Map::new();
+                m.insert("request".into(), json!(out));
+                m.insert("digest".into(), request.digest.clone().into());
+                m.insert("asset".into(), asset.to_string().into());
+                m.insert("payments".into(), request.payments.len().into());
+                amount::json_members(&mut m, "amount", paid, info.decimals);
+                amount::json_members(&mut m, "fee", fee, info.decimals);
+                amount::json_members(&mut m, "change", request.change, info.decimals);
+                m.insert("height".into(), request.prepared_at_height.into());
+                super::print_json(&m.into());
+            } else {
+                println!(
+                    "spend request written to {}: {} payment(s), {} {asset}, fee {} {asset}, change {} {asset} (digest {})\n  sign it offline: veil wallet --wallet <full wallet> sign --offline {} --out signed.json",
+                    out.display(),
+                    request.payments.len(),
+                    amount::format(paid, info.decimals),
+                    amount::format(fee, info.decimals),
+                    amount::format(request.change, info.decimals),
+                    &request.digest[..16],
+                    out.display()
+                );
+            }
+        }
+        WalletCommand::Sign { offline, out, yes } => {
+            // No network: everything comes from the request file.
+            super::check_output(&out)?;
+            let request = crate::wallet::cold::SpendRequest::from_json(&read_bounded(&offline)?)?;
+            let pass = passphrase_for(&args.wallet)?;
+            let mut w = Wallet::load(&args.wallet, pass.expose())?;
+            let review = request.review(w.keys()?)?;
+            let d = review.decimals;
+            let shown = |v: u64| format!("{} {}", amount::format(v, d), review.asset);
+            let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin())
+                && std::io::IsTerminal::is_terminal(&std::io::stderr());
+            if !json {
+                eprintln!(
+                    "spend request {} (prepared at height {})",
+                    &review.digest[..16],
+                    review.prepared_at_height
+                );
+                for p in &review.payments {
+                    eprintln!(
+                        "  pay {:>20}  to {}{}",
+                        shown(p.amount),
+                        p.to,
+                        if p.memo.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  memo {:?}", p.memo)
+                        }
+                    );
+                }
+                eprintln!("  fee {:>20}\n  change {:>17} (back to this wallet)\n  from {} input(s), ring {}", shown(review.fee), shown(review.change), review.inputs, review.ring);
+            }
+            if !yes && !json && interactive {
+                eprint!("sign? [y/N] ");
+                let mut answer = String::new();
+                std::io::stdin().read_line(&mut answer)?;
+                if !matches!(answer.trim(), "y" | "Y" | "yes") {
+                    bail!("not signed");
+                }
+            }
+            let signed = w.sign_request(&request, &mut OsRng)?;
+            super::write_output(&out, &signed.to_json()?)?;
+            w.save(&args.wallet, pass.expose(), KdfParams::default())?;
+            if json {
+                let mut m = serde_json::Map::new();
+                m.insert("signed".into(), json!(out));
+                m.insert("tx".into(), signed.hash.clone().into());
+                m.insert("asset".into(), review.asset.clone().into());
+                m.insert("payments".into(), review.payments.len().into());
+                let paid: u64 = review.payments.iter().map(|p| p.amount).sum();
+                amount::json_members(&mut m, "amount", paid, d);
+                amount::json_members(&mut m, "fee", review.fee, d);
+                amount::json_members(&mut m, "change", review.change, d);
+                super::print_json(&m.into());
+            } else {
+                println!(
+                    "signed transfer {} written to {} (submit it online with `veil tx submit {}`)",
+                    signed.hash,
+                    out.display(),
+                    out.display()
+                );
+            }
+        }
+        WalletCommand::Release { request } => {
+            let request = crate::wallet::cold::SpendRequest::from_json(&read_bounded(&request)?)?;
+            let pass = passphrase_for(&args.wallet)?;
+            let mut w = Wallet::load(&args.wallet, pass.expose())?;
+            let n = w.release_request(&request.digest);
+            w.save(&args.wallet, pass.expose(), KdfParams::default())?;
+            if json {
+                super::print_json(&json!({"released": n}));
+            } else {
+                println!("{n} input(s) released");
+            }
+        }
         WalletCommand::History => {
             let pass = passphrase_for(&args.wallet)?;
             let mut w = Wallet::load(&args.wallet, pass.expose())?;
@@ -428,9 +636,27 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
 /// Runs `veil tx`.
 pub fn run_tx(cmd: TxCommand, api: &str, json: bool) -> anyhow::Result<()> {
     match cmd {
-        TxCommand::Submit { file, no_wait } => {
-            let raw =
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+        TxCommand::Submit {
+            file,
+            wallet,
+            no_wait,
+        } => {
+            let raw = read_bounded(&file)?;
+            let source = HttpSource::new(api);
+            let signed = if raw.trim_ascii_start().starts_with(b"{") {
+                let s = crate::wallet::cold::SignedTransfer::from_json(&raw)?;
+                let older_key = check_fresh(&s, &source)?;
+                Some((s, older_key))
+            } else {
+                if wallet.is_some() {
+                    bail!("--wallet goes with a signed transfer file (from `veil wallet sign --offline`)");
+                }
+                None
+            };
+            let raw = match &signed {
+                Some((s, _)) => s.tx.clone().into_bytes(),
+                None => raw,
+            };
             let bytes = match std::str::from_utf8(&raw)
                 .ok()
                 .map(str::trim)
@@ -441,16 +667,32 @@ pub fn run_tx(cmd: TxCommand, api: &str, json: bool) -> anyhow::Result<()> {
             };
             let tx = Transaction::decode(&bytes)
                 .context("the file does not hold a valid transaction")?;
-            let source = HttpSource::new(api);
+            let hash = match source.submit(&tx) {
+                Ok(h) => h,
+                Err(e) => match &signed {
+                    Some((s, true)) => bail!(
+                        "stale spend request: the regulator key in force changed since it was prepared (at height {}), and the node refused the transfer ({e}). Release the request (`veil wallet release`), prepare a new one and sign it again",
+                        s.prepared_at_height
+                    ),
+                    _ => return Err(e.into()),
+                },
+            };
+            // Accepted: the wallet that prepared it records its inputs spent.
+            if let (Some(path), Some((s, _))) = (&wallet, &signed) {
+                let pass = passphrase_for(path)?;
+                let mut w = Wallet::load(path, pass.expose())?;
+                w.import_signed(s);
+                w.save(path, pass.expose(), KdfParams::default())?;
+            }
             if no_wait {
-                let hash = source.submit(&tx)?;
                 if json {
                     super::print_json(&json!({"tx": hash.to_string(), "status": "pending"}));
                 } else {
                     println!("{hash} accepted (pending)");
                 }
             } else {
-                let (hash, height) = submit_and_wait(&source, &tx, Duration::from_secs(120))?;
+                let height =
+                    crate::wallet::wait_committed(&source, &hash, Duration::from_secs(120))?;
                 if json {
                     super::print_json(&json!({"tx": hash.to_string(), "height": height}));
                 } else {
@@ -460,4 +702,90 @@ pub fn run_tx(cmd: TxCommand, api: &str, json: bool) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Reads a file of at most the cold-signing limit.
+fn read_bounded(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let limit = crate::wallet::cold::MAX_FILE_BYTES;
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    if meta.len() > u64::try_from(limit)? {
+        bail!("{} is over {limit} bytes", path.display());
+    }
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// One payment from `--to`/`--amount`/`--memo`.
+fn payment(
+    to: &str,
+    amount_text: &str,
+    memo: &str,
+    decimals: u8,
+    minor_units: bool,
+) -> anyhow::Result<crate::wallet::cold::RequestPayment> {
+    let address: Address = to.parse().with_context(|| format!("receiver {to}"))?;
+    let amount = amount::parse_as(amount_text, decimals, minor_units)
+        .with_context(|| format!("amount {amount_text}"))?;
+    if amount == 0 {
+        bail!("the amount must be positive");
+    }
+    if memo.len() > crate::tx::limits::MAX_MEMO {
+        bail!("the memo is {} bytes; at most 512", memo.len());
+    }
+    Ok(crate::wallet::cold::RequestPayment {
+        to: address.to_string(),
+        amount,
+        memo: memo.to_owned(),
+    })
+}
+
+/// A payment batch: CSV lines `address,amount[,memo]`.
+fn read_payments(
+    path: &Path,
+    decimals: u8,
+    minor_units: bool,
+) -> anyhow::Result<Vec<crate::wallet::cold::RequestPayment>> {
+    let text = String::from_utf8(read_bounded(path)?)
+        .with_context(|| format!("{} is not UTF-8", path.display()))?;
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut fields = line.splitn(3, ',');
+        let (to, amount_text) = (fields.next().unwrap_or(""), fields.next().unwrap_or(""));
+        let memo = fields.next().unwrap_or("");
+        out.push(
+            payment(to.trim(), amount_text.trim(), memo, decimals, minor_units)
+                .with_context(|| format!("{} line {}", path.display(), n + 1))?,
+        );
+    }
+    if out.is_empty() {
+        bail!("{} holds no payments", path.display());
+    }
+    Ok(out)
+}
+
+/// Refuses a signed transfer whose ring members are not this node's, with
+/// a clear reason; says whether the regulator key it is encrypted to is no
+/// longer the newest (the node still accepts it for a grace period).
+fn check_fresh(
+    s: &crate::wallet::cold::SignedTransfer,
+    source: &HttpSource,
+) -> anyhow::Result<bool> {
+    let current = hex::encode(source.regulator_key()?.as_bytes());
+    let tx = s.transaction()?;
+    let Transaction::Transfer(t) = &tx else {
+        bail!("the signed file does not hold a transfer");
+    };
+    let mut rings = Vec::with_capacity(t.inputs.len());
+    for input in &t.inputs {
+        rings.push(source.outputs_at(&t.asset, &input.ring)?);
+    }
+    if crate::wallet::cold::ring_digest(&rings) != s.ring_digest {
+        bail!(
+            "stale spend request: its ring members are not the outputs this node holds at those indices (prepared against another network?); prepare a new request against this node"
+        );
+    }
+    Ok(current != s.regulator_key)
 }

@@ -188,6 +188,23 @@ pub struct ViewKey {
 }
 
 impl ViewKey {
+    /// The view half of the account with view secret `a` and spend public
+    /// key `B` (a view-only wallet's keys).
+    pub fn new(secret: Secret<Scalar>, spend_public: Point) -> Self {
+        Self {
+            secret,
+            spend_public,
+        }
+    }
+
+    /// The account's address `(a·G, B)`.
+    pub fn address(&self) -> Address {
+        Address {
+            view: Point::from_point(mul_g(self.secret.expose())),
+            spend: self.spend_public,
+        }
+    }
+
     /// The view secret `a`.
     pub fn secret(&self) -> &Secret<Scalar> {
         &self.secret

@@ -155,11 +155,11 @@ impl Wallet {
         };
         // Received?
         if let Some(r) = tx
-            .scan(self.keys.view_key())
+            .scan(self.view_key())
             .into_iter()
             .find(|r| r.index == index)
         {
-            let shared = SharedSecret::receive(self.keys.view_key(), &bundle.tx_public_key);
+            let shared = SharedSecret::receive(self.view_key(), &bundle.tx_public_key);
             let key = OutputNote::payload_key(shared.as_bytes(), index);
             let mut d = base(&r.note, "received");
             d.payload_key = Some(hex::encode(key.expose()));

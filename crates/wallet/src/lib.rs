@@ -3,6 +3,7 @@
 //! building, signing and submitting transfers.
 
 pub mod client;
+pub mod cold;
 pub mod decoys;
 pub mod disclose;
 pub use veil_keystore as keystore;
@@ -17,13 +18,15 @@ use serde::{Deserialize, Serialize};
 
 use veil_crypto::clsag::{self, RingMember};
 use veil_crypto::commitment::Commitment;
-use veil_crypto::keys::{AccountKeys, Address};
+use veil_crypto::keys::{AccountKeys, Address, ViewKey};
 use veil_crypto::point::scalar_from_canonical;
 use veil_crypto::secret::Secret;
 use veil_crypto::stealth::{one_time_secret, OneTimeKey};
 use veil_tx::bundle::build::BuildError;
-use veil_tx::transfer::plan::{OwnedOutput, Payment, Spend, TransferPlan};
+use veil_tx::transfer::plan::OwnedOutput;
 use veil_tx::{AssetId, Transaction, TxHash};
+
+use cold::{ColdError, RequestInput, RequestMember, RequestPayment, SignedTransfer, SpendRequest};
 
 use keystore::{KdfParams, KeystoreError};
 use source::{ChainSource, SourceError, TxStatus};
@@ -71,19 +74,44 @@ pub enum WalletError {
     /// The wallet file content is inconsistent.
     #[error("wallet data: {0}")]
     Data(String),
+    /// A spend request or signed transfer was refused.
+    #[error(transparent)]
+    Cold(#[from] ColdError),
+    /// The operation needs the spend key and this wallet is view-only.
+    #[error("this wallet is view-only: it cannot sign (sign the spend request with `veil wallet sign --offline` on the machine holding the full wallet)")]
+    ViewOnly,
 }
 
 #[derive(Serialize, Deserialize)]
 struct WalletFile {
-    seed: SecretHex,
+    /// The seed of a full wallet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seed: Option<SecretHex>,
+    /// The view key of a view-only wallet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    view: Option<ViewFile>,
     label: String,
     state: WalletState,
 }
 
+/// A view-only wallet's keys in its keystore.
+#[derive(Serialize, Deserialize)]
+struct ViewFile {
+    /// The view secret `a`, hex.
+    secret: SecretHex,
+    /// The spend public key `B`, hex.
+    spend_public: String,
+}
+
+/// What a wallet can do: everything (seed), or see (view key only).
+enum Account {
+    Full { keys: AccountKeys, seed: SecretHex },
+    ViewOnly { view: ViewKey, address: Address },
+}
+
 /// An open wallet.
 pub struct Wallet {
-    keys: AccountKeys,
-    seed: SecretHex,
+    account: Account,
     /// A name for humans.
     pub label: String,
     /// What the wallet knows.
@@ -103,10 +131,52 @@ impl Wallet {
     /// A wallet for the account derived from `seed`.
     pub fn from_seed(seed: &[u8; 32], label: &str) -> Self {
         Self {
-            keys: AccountKeys::from_seed(seed),
-            seed: SecretHex::new(seed),
+            account: Account::Full {
+                keys: AccountKeys::from_seed(seed),
+                seed: SecretHex::new(seed),
+            },
             label: label.to_owned(),
             state: WalletState::default(),
+        }
+    }
+
+    /// A view-only wallet for the account with view secret `a` and spend
+    /// public key `B`: it scans and prepares spend requests, never signs.
+    pub fn view_only(view: ViewKey, label: &str) -> Self {
+        let address = view.address();
+        Self {
+            account: Account::ViewOnly { view, address },
+            label: label.to_owned(),
+            state: WalletState::default(),
+        }
+    }
+
+    /// A view-only copy of this wallet (same state, no spend key): what
+    /// `veil wallet export-view` writes for the online machine.
+    pub fn to_view_only(&self) -> Self {
+        let mut state = self.state.clone();
+        // Transaction secrets prove payments; they stay with the signer.
+        state.sent.clear();
+        Self {
+            account: Account::ViewOnly {
+                view: self.view_key().clone(),
+                address: *self.address(),
+            },
+            label: self.label.clone(),
+            state,
+        }
+    }
+
+    /// Whether this wallet holds only the view key.
+    pub fn is_view_only(&self) -> bool {
+        matches!(self.account, Account::ViewOnly { .. })
+    }
+
+    /// The seed (full wallets), for backups.
+    pub fn seed(&self) -> Option<Secret<[u8; 32]>> {
+        match &self.account {
+            Account::Full { seed, .. } => seed.bytes32().map(Secret::new),
+            Account::ViewOnly { .. } => None,
         }
     }
 
@@ -122,14 +192,34 @@ impl Wallet {
         let plain = keystore::load(path, WALLET_KIND, passphrase)?;
         let file: WalletFile =
             serde_json::from_slice(plain.expose()).map_err(|e| WalletError::Data(e.to_string()))?;
-        let seed = Secret::new(
-            file.seed
-                .bytes32()
-                .ok_or_else(|| WalletError::Data("seed".into()))?,
-        );
+        let account = match (&file.seed, &file.view) {
+            (Some(seed_hex), None) => {
+                let seed = Secret::new(
+                    seed_hex
+                        .bytes32()
+                        .ok_or_else(|| WalletError::Data("seed".into()))?,
+                );
+                Account::Full {
+                    keys: AccountKeys::from_seed(seed.expose()),
+                    seed: seed_hex.clone(),
+                }
+            }
+            (None, Some(v)) => {
+                let secret = secret_scalar(&v.secret)
+                    .ok_or_else(|| WalletError::Data("view secret".into()))?;
+                let spend = hex32(&v.spend_public)
+                    .and_then(|b| veil_crypto::point::Point::from_bytes_non_identity(&b).ok())
+                    .ok_or_else(|| WalletError::Data("spend public key".into()))?;
+                let view = ViewKey::new(secret, spend);
+                Account::ViewOnly {
+                    address: view.address(),
+                    view,
+                }
+            }
+            _ => return Err(WalletError::Data("neither a seed nor a view key".into())),
+        };
         Ok(Self {
-            keys: AccountKeys::from_seed(seed.expose()),
-            seed: file.seed.clone(),
+            account,
             label: file.label.clone(),
             state: file.state.clone(),
         })
@@ -137,8 +227,19 @@ impl Wallet {
 
     /// Saves (encrypts) the wallet to `path`.
     pub fn save(&self, path: &Path, passphrase: &str, kdf: KdfParams) -> Result<(), WalletError> {
+        let (seed, view) = match &self.account {
+            Account::Full { seed, .. } => (Some(seed.clone()), None),
+            Account::ViewOnly { view, .. } => (
+                None,
+                Some(ViewFile {
+                    secret: SecretHex::new(view.secret().expose().as_bytes()),
+                    spend_public: hex::encode(view.spend_public().as_bytes()),
+                }),
+            ),
+        };
         let file = WalletFile {
-            seed: self.seed.clone(),
+            seed,
+            view,
             label: self.label.clone(),
             state: self.state.clone(),
         };
@@ -148,14 +249,28 @@ impl Wallet {
         Ok(())
     }
 
-    /// The account keys.
-    pub fn keys(&self) -> &AccountKeys {
-        &self.keys
+    /// The account keys (full wallets only).
+    pub fn keys(&self) -> Result<&AccountKeys, WalletError> {
+        match &self.account {
+            Account::Full { keys, .. } => Ok(keys),
+            Account::ViewOnly { .. } => Err(WalletError::ViewOnly),
+        }
+    }
+
+    /// The view key: scanning and disclosures.
+    pub fn view_key(&self) -> &ViewKey {
+        match &self.account {
+            Account::Full { keys, .. } => keys.view_key(),
+            Account::ViewOnly { view, .. } => view,
+        }
     }
 
     /// The address.
     pub fn address(&self) -> &Address {
-        self.keys.address()
+        match &self.account {
+            Account::Full { keys, .. } => keys.address(),
+            Account::ViewOnly { address, .. } => address,
+        }
     }
 
     /// Balance of `asset`.
@@ -229,13 +344,18 @@ impl Wallet {
         // Outputs: ours.
         let mut received = 0u64;
         let mut memo = String::new();
-        for r in ctx.tx.scan(self.keys.view_key()) {
+        let spend_secret = self.keys().ok().map(|k| k.spend_secret().clone());
+        for r in ctx.tx.scan(self.view_key()) {
             let key_hex = hex::encode(r.one_time_key.as_bytes());
             if self.state.outputs.iter().any(|o| o.key == key_hex) {
                 continue;
             }
-            let x = r.one_time_secret(self.keys.spend_secret());
-            let image = clsag::key_image(&x, &r.one_time_key);
+            // A view-only wallet cannot compute key images; it learns them
+            // from the signed transfers it submits (`import_signed`).
+            let image = spend_secret.as_ref().map_or(String::new(), |b| {
+                let x = r.one_time_secret(b);
+                hex::encode(clsag::key_image(&x, &r.one_time_key).as_bytes())
+            });
             received += r.note.amount;
             if memo.is_empty() {
                 memo = String::from_utf8_lossy(&r.note.memo).into_owned();
@@ -248,7 +368,7 @@ impl Wallet {
                 amount: r.note.amount,
                 blinding: SecretHex::new(r.note.blinding.expose().as_bytes()),
                 key_offset: SecretHex::new(r.key_offset.expose().as_bytes()),
-                key_image: hex::encode(image.as_bytes()),
+                key_image: image,
                 height,
                 tx: hash_hex.clone(),
                 memo: String::from_utf8_lossy(&r.note.memo).into_owned(),
@@ -325,13 +445,13 @@ impl Wallet {
             member: RingMember::new(key, commitment),
             amount: rec.amount,
             blinding: Secret::new(blinding),
-            one_time_secret: one_time_secret(&Secret::new(offset), self.keys.spend_secret()),
+            one_time_secret: one_time_secret(&Secret::new(offset), self.keys()?.spend_secret()),
         })
     }
 
     /// Selects inputs, picks decoys, builds and signs a transfer of
     /// `amount` to `to`, and records it as pending (the caller saves the
-    /// wallet and submits).
+    /// wallet and submits): a spend request prepared and signed at once.
     #[allow(clippy::too_many_arguments)]
     pub fn prepare_transfer<R: RngCore + CryptoRng>(
         &mut self,
@@ -344,7 +464,78 @@ impl Wallet {
         ring_size: usize,
         rng: &mut R,
     ) -> Result<Transaction, WalletError> {
-        let needed = amount.checked_add(fee).ok_or(BuildError::Overflow)?;
+        self.keys()?;
+        let payments = vec![RequestPayment {
+            to: to.to_string(),
+            amount,
+            memo: String::from_utf8_lossy(memo).into_owned(),
+        }];
+        let request = self.build_request(source, asset, payments, fee, ring_size, rng)?;
+        let signed = self.sign_request(&request, rng)?;
+        Ok(signed.transaction()?)
+    }
+
+    /// Prepares a spend request paying `payments` (online, with the view
+    /// key only; see [`cold`]): selects inputs, fetches decoys from the
+    /// node, and reserves the inputs until the signed transfer is imported
+    /// or the request released ([`Wallet::release_request`]). The caller
+    /// saves the wallet.
+    pub fn prepare_request<R: RngCore + CryptoRng>(
+        &mut self,
+        source: &dyn ChainSource,
+        asset: &AssetId,
+        payments: Vec<RequestPayment>,
+        fee: u64,
+        ring_size: usize,
+        rng: &mut R,
+    ) -> Result<SpendRequest, WalletError> {
+        let request = self.build_request(source, asset, payments, fee, ring_size, rng)?;
+        let reserved = format!("request:{}", request.digest);
+        for o in self.state.outputs.iter_mut() {
+            if o.asset == request.asset
+                && o.spent.is_none()
+                && request
+                    .inputs
+                    .iter()
+                    .any(|i| i.output.global_index == o.global_index)
+            {
+                o.spent = Some(Spent {
+                    tx: reserved.clone(),
+                    height: None,
+                });
+            }
+        }
+        Ok(request)
+    }
+
+    /// Releases the inputs a spend request reserved (it will not be
+    /// signed). Returns how many were released.
+    pub fn release_request(&mut self, request_digest: &str) -> usize {
+        let reserved = format!("request:{request_digest}");
+        let mut n = 0;
+        for o in self.state.outputs.iter_mut() {
+            if o.spent.as_ref().is_some_and(|s| s.tx == reserved) {
+                o.spent = None;
+                n += 1;
+            }
+        }
+        n
+    }
+
+    fn build_request<R: RngCore + CryptoRng>(
+        &self,
+        source: &dyn ChainSource,
+        asset: &AssetId,
+        payments: Vec<RequestPayment>,
+        fee: u64,
+        ring_size: usize,
+        rng: &mut R,
+    ) -> Result<SpendRequest, WalletError> {
+        let paid = payments
+            .iter()
+            .try_fold(0u64, |a, p| a.checked_add(p.amount))
+            .ok_or(BuildError::Overflow)?;
+        let needed = paid.checked_add(fee).ok_or(BuildError::Overflow)?;
         let mut candidates: Vec<&OwnedRecord> = self
             .state
             .outputs
@@ -370,66 +561,117 @@ impl Wallet {
             });
         }
         let count = source.output_count(asset)?;
-        let (_, tip_ts) = source.tip()?;
+        let (height, tip_ts) = source.tip()?;
         let genesis_ts = source.genesis_time()?;
-        let mut spends = Vec::with_capacity(chosen.len());
+        let decimals = source.asset(asset)?.decimals;
+        let mut inputs = Vec::with_capacity(chosen.len());
         for c in &chosen {
             let picker = decoys::DecoyPicker::new(count, genesis_ts, tip_ts.max(genesis_ts + 1));
             let indices = picker.pick(rng, c.global_index, ring_size.saturating_sub(1))?;
-            let decoys = source.outputs_at(asset, &indices)?;
-            spends.push(Spend {
-                owned: self.owned_output(c)?,
+            let decoys = source
+                .outputs_at(asset, &indices)?
+                .into_iter()
+                .map(|(global_index, m)| RequestMember {
+                    global_index,
+                    key: hex::encode(m.key.as_bytes()),
+                    commitment: hex::encode(m.commitment.as_bytes()),
+                })
+                .collect();
+            inputs.push(RequestInput {
+                output: RequestMember {
+                    global_index: c.global_index,
+                    key: c.key.clone(),
+                    commitment: c.commitment.clone(),
+                },
+                amount: c.amount,
+                blinding: c.blinding.clone(),
+                key_offset: c.key_offset.clone(),
                 decoys,
             });
         }
-        let plan = TransferPlan {
-            asset: asset.clone(),
+        let request = SpendRequest {
+            format: cold::REQUEST_FORMAT.into(),
+            version: cold::VERSION,
+            account: self.address().to_string(),
+            prepared_at_height: height,
+            asset: asset.to_string(),
+            decimals,
             fee,
-            regulator_key: source.regulator_key()?,
-            spends,
-            payments: vec![Payment {
-                to: *to,
-                amount,
-                memo: memo.to_vec(),
-            }],
-            change_address: *self.address(),
-            sender: Some(*self.address()),
-            include_return_address: true,
+            regulator_key: hex::encode(source.regulator_key()?.as_bytes()),
+            inputs,
+            payments,
+            change: total - needed,
+            digest: String::new(),
         };
-        let (transfer, tx_secret) = plan.build_with_secret(rng)?;
-        let tx = Transaction::Transfer(transfer);
-        let hash = tx.hash().map_err(BuildError::from)?;
+        Ok(request.seal()?)
+    }
+
+    /// Checks and signs a spend request with this (full) wallet, without
+    /// any network access, and records the transfer as pending (the caller
+    /// saves the wallet).
+    pub fn sign_request<R: RngCore + CryptoRng>(
+        &mut self,
+        request: &SpendRequest,
+        rng: &mut R,
+    ) -> Result<SignedTransfer, WalletError> {
+        let (signed, tx_secret) = request.sign(self.keys()?, rng)?;
         self.state.sent.insert(
-            hash.to_string(),
+            signed.hash.clone(),
             state::SentRecord {
-                tx_secret: SecretHex::new(tx_secret.expose().expose().as_bytes()),
-                to: to.to_string(),
+                tx_secret: SecretHex::new(tx_secret.expose().as_bytes()),
+                to: request
+                    .payments
+                    .first()
+                    .map_or(String::new(), |p| p.to.clone()),
             },
         );
-        let images: Vec<String> = tx
-            .key_images()
-            .iter()
-            .map(|i| hex::encode(i.as_bytes()))
-            .collect();
-        for o in self.state.outputs.iter_mut() {
-            if images.contains(&o.key_image) {
-                o.spent = Some(Spent {
-                    tx: hash.to_string(),
-                    height: None,
-                });
+        self.import_signed(&signed);
+        Ok(signed)
+    }
+
+    /// Records a signed transfer of this account as pending: its inputs
+    /// spent (a view-only wallet learns their key images here, so later
+    /// scans see them spent) and the transfer in the pending list.
+    pub fn import_signed(&mut self, signed: &SignedTransfer) {
+        for s in &signed.spent {
+            if let Some(o) = self
+                .state
+                .outputs
+                .iter_mut()
+                .find(|o| o.asset == signed.asset && o.global_index == s.global_index)
+            {
+                o.key_image.clone_from(&s.key_image);
+                if o.spent.as_ref().is_none_or(|x| x.height.is_none()) {
+                    o.spent = Some(Spent {
+                        tx: signed.hash.clone(),
+                        height: None,
+                    });
+                }
             }
         }
+        if self.state.pending.iter().any(|p| p.tx == signed.hash)
+            || self.state.history.iter().any(|h| h.tx == signed.hash)
+        {
+            return;
+        }
+        let memo = signed
+            .payments
+            .iter()
+            .map(|p| p.memo.as_str())
+            .find(|m| !m.is_empty())
+            .unwrap_or_default()
+            .to_owned();
+        let to: Vec<&str> = signed.payments.iter().map(|p| p.to.as_str()).collect();
         self.state.pending.push(PendingTx {
-            tx: hash.to_string(),
-            asset: asset.to_string(),
-            amount,
-            change: total - needed,
-            fee,
-            memo: String::from_utf8_lossy(memo).into_owned(),
-            to: to.to_string(),
-            key_images: images,
+            tx: signed.hash.clone(),
+            asset: signed.asset.clone(),
+            amount: signed.payments.iter().map(|p| p.amount).sum(),
+            change: signed.change,
+            fee: signed.fee,
+            memo,
+            to: to.join(","),
+            key_images: signed.spent.iter().map(|s| s.key_image.clone()).collect(),
         });
-        Ok(tx)
     }
 
     /// Forgets a pending transfer the node refused, releasing its inputs.
@@ -454,10 +696,21 @@ pub fn submit_and_wait(
     timeout: std::time::Duration,
 ) -> Result<(TxHash, u64), WalletError> {
     let hash = source.submit(tx)?;
+    Ok((hash, wait_committed(source, &hash, timeout)?))
+}
+
+/// Waits until the submitted transaction `hash` is committed; returns the
+/// height.
+pub fn wait_committed(
+    source: &dyn ChainSource,
+    hash: &TxHash,
+    timeout: std::time::Duration,
+) -> Result<u64, WalletError> {
+    let hash = *hash;
     let deadline = std::time::Instant::now() + timeout;
     loop {
         match source.tx_status(&hash)? {
-            TxStatus::Committed(h) => return Ok((hash, h)),
+            TxStatus::Committed(h) => return Ok(h),
             TxStatus::NotFound => return Err(WalletError::Dropped(hash)),
             TxStatus::Pending => {}
         }
