@@ -573,6 +573,8 @@ fn demo_tells_the_whole_story() {
     assert!(out["balances"]["bank_b"]["after"].is_string());
     assert_eq!(out["governance"]["payment"]["amount"], "250.00");
     assert_eq!(out["governance"]["payment"]["amount_minor"], 25_000);
+    assert_eq!(out["cold_signing"]["ok"], true);
+    assert_eq!(out["cold_signing"]["amount"], "1000.00");
 }
 
 #[test]

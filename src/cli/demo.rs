@@ -246,7 +246,10 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
     // 6. Governance.
     let governance = governance_step(&source, &network, &mut a, &mut b, &say)?;
 
-    // 7. Restart: same state root.
+    // 7. Cold signing.
+    let cold = cold_signing_step(&source, &asset, &mut a, &b, &say)?;
+
+    // 8. Restart: same state root.
     let tip = node.ledger.tip();
     rt.block_on(running.stop())?;
     drop(node);
@@ -257,7 +260,7 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
         "state after restart differs: {tip:?} vs {tip2:?}"
     );
     say(format!(
-        "7. node restarted at height {}: state root {} unchanged",
+        "8. node restarted at height {}: state root {} unchanged",
         tip2.height,
         hex::encode(tip2.state_root)
     ));
@@ -280,6 +283,7 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
             "regulator": {"amounts_match": amounts_match, "audit_entries": audit_entries},
             "credential": credential,
             "governance": governance,
+            "cold_signing": cold,
             "restart": {"height": tip2.height, "state_root_unchanged": true},
             "state_root": hex::encode(tip2.state_root),
         }));
@@ -287,6 +291,72 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
         println!("ok");
     }
     Ok(())
+}
+
+/// Bank A's online machine holds a view-only copy of its wallet: it
+/// prepares a payment as a spend request, the full wallet signs it from
+/// the file alone (as the offline machine would), and the view-only wallet
+/// submits it and sees its inputs spent.
+fn cold_signing_step(
+    source: &HttpSource,
+    asset: &AssetId,
+    a: &mut Wallet,
+    b: &Wallet,
+    say: &dyn Fn(String),
+) -> anyhow::Result<serde_json::Value> {
+    use crate::wallet::cold::{RequestPayment, SignedTransfer, SpendRequest};
+    let mut quiet = |_: u64, _: u64| {};
+    let mut online = a.to_view_only();
+    online.scan(source, 50, &mut quiet)?;
+    let before = online.balance(asset).confirmed;
+    let (amount, fee) = (100_000u64, 1u64); // 1,000.00 CNY, 0.01 CNY
+    let request = online.prepare_request(
+        source,
+        asset,
+        vec![RequestPayment {
+            to: b.address().to_string(),
+            amount,
+            memo: "cold-signed payroll".into(),
+        }],
+        fee,
+        16,
+        &mut OsRng,
+    )?;
+    // The files that cross the air gap.
+    let request_file = request.to_json()?;
+    let request = SpendRequest::from_json(&request_file)?;
+    let review = request.review(a.keys()?)?;
+    ensure!(
+        review.payments.len() == 1 && review.fee == fee,
+        "the signer's review differs from the request"
+    );
+    let signed_file = a.sign_request(&request, &mut OsRng)?.to_json()?;
+    let signed = SignedTransfer::from_json(&signed_file)?;
+    let hash = crate::wallet::submit_signed(source, &signed)?;
+    online.import_signed(&signed);
+    let height = crate::wallet::wait_committed(source, &hash, Duration::from_secs(60))?;
+    online.scan(source, 50, &mut quiet)?;
+    a.scan(source, 50, &mut quiet)?;
+    let after = online.balance(asset).confirmed;
+    ensure!(
+        after == before - amount - fee && a.balance(asset).confirmed == after,
+        "the view-only wallet's balance {after} is not {} after the cold-signed payment",
+        before - amount - fee
+    );
+    say(format!(
+        "7. cold signing: a view-only wallet prepared a spend request ({} bytes), the spend key signed it from the file alone, the view-only wallet submitted it: tx {hash} at height {height}; balance {} → {} CNY",
+        request_file.len(),
+        crate::cli::amount::format(before, 2),
+        crate::cli::amount::format(after, 2)
+    ));
+    Ok(json!({
+        "ok": true,
+        "tx": hash.to_string(),
+        "height": height,
+        "request_bytes": request_file.len(),
+        "amount": crate::cli::amount::format(amount, 2),
+        "amount_minor": amount,
+    }))
 }
 
 /// The committee elects an issuer for a new asset, `USD`; the issuer's

@@ -643,42 +643,27 @@ pub fn run_tx(cmd: TxCommand, api: &str, json: bool) -> anyhow::Result<()> {
         } => {
             let raw = read_bounded(&file)?;
             let source = HttpSource::new(api);
-            let signed = if raw.trim_ascii_start().starts_with(b"{") {
+            let (hash, signed) = if raw.trim_ascii_start().starts_with(b"{") {
                 let s = crate::wallet::cold::SignedTransfer::from_json(&raw)?;
-                let older_key = check_fresh(&s, &source)?;
-                Some((s, older_key))
+                (crate::wallet::submit_signed(&source, &s)?, Some(s))
             } else {
                 if wallet.is_some() {
                     bail!("--wallet goes with a signed transfer file (from `veil wallet sign --offline`)");
                 }
-                None
-            };
-            let raw = match &signed {
-                Some((s, _)) => s.tx.clone().into_bytes(),
-                None => raw,
-            };
-            let bytes = match std::str::from_utf8(&raw)
-                .ok()
-                .map(str::trim)
-                .and_then(|s| hex::decode(s).ok())
-            {
-                Some(b) => b,
-                None => raw,
-            };
-            let tx = Transaction::decode(&bytes)
-                .context("the file does not hold a valid transaction")?;
-            let hash = match source.submit(&tx) {
-                Ok(h) => h,
-                Err(e) => match &signed {
-                    Some((s, true)) => bail!(
-                        "stale spend request: the regulator key in force changed since it was prepared (at height {}), and the node refused the transfer ({e}). Release the request (`veil wallet release`), prepare a new one and sign it again",
-                        s.prepared_at_height
-                    ),
-                    _ => return Err(e.into()),
-                },
+                let bytes = match std::str::from_utf8(&raw)
+                    .ok()
+                    .map(str::trim)
+                    .and_then(|s| hex::decode(s).ok())
+                {
+                    Some(b) => b,
+                    None => raw,
+                };
+                let tx = Transaction::decode(&bytes)
+                    .context("the file does not hold a valid transaction")?;
+                (source.submit(&tx)?, None)
             };
             // Accepted: the wallet that prepared it records its inputs spent.
-            if let (Some(path), Some((s, _))) = (&wallet, &signed) {
+            if let (Some(path), Some(s)) = (&wallet, &signed) {
                 let pass = passphrase_for(path)?;
                 let mut w = Wallet::load(path, pass.expose())?;
                 w.import_signed(s);
@@ -764,28 +749,4 @@ fn read_payments(
         bail!("{} holds no payments", path.display());
     }
     Ok(out)
-}
-
-/// Refuses a signed transfer whose ring members are not this node's, with
-/// a clear reason; says whether the regulator key it is encrypted to is no
-/// longer the newest (the node still accepts it for a grace period).
-fn check_fresh(
-    s: &crate::wallet::cold::SignedTransfer,
-    source: &HttpSource,
-) -> anyhow::Result<bool> {
-    let current = hex::encode(source.regulator_key()?.as_bytes());
-    let tx = s.transaction()?;
-    let Transaction::Transfer(t) = &tx else {
-        bail!("the signed file does not hold a transfer");
-    };
-    let mut rings = Vec::with_capacity(t.inputs.len());
-    for input in &t.inputs {
-        rings.push(source.outputs_at(&t.asset, &input.ring)?);
-    }
-    if crate::wallet::cold::ring_digest(&rings) != s.ring_digest {
-        bail!(
-            "stale spend request: its ring members are not the outputs this node holds at those indices (prepared against another network?); prepare a new request against this node"
-        );
-    }
-    Ok(current != s.regulator_key)
 }

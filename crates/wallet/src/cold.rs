@@ -95,6 +95,9 @@ pub enum ColdError {
     /// Building the transfer failed.
     #[error("building the transfer: {0}")]
     Build(String),
+    /// The signed transfer no longer fits the chain (see [`crate::submit_signed`]).
+    #[error("stale spend request: {0}")]
+    Stale(String),
 }
 
 /// A ring decoy: an output of the same asset, by global index.

@@ -699,6 +699,46 @@ pub fn submit_and_wait(
     Ok((hash, wait_committed(source, &hash, timeout)?))
 }
 
+/// Submits a signed transfer from the offline signer. First checks that its
+/// ring members are the outputs `source` holds at those indices (else a
+/// [`ColdError::Stale`] naming another network); if the node refuses it
+/// and the regulator key it is encrypted to is no longer the one in
+/// force, the refusal is a [`ColdError::Stale`] saying so. Returns the hash
+/// once the node holds it as pending.
+pub fn submit_signed(
+    source: &dyn ChainSource,
+    signed: &SignedTransfer,
+) -> Result<TxHash, WalletError> {
+    let tx = signed.transaction()?;
+    let Transaction::Transfer(t) = &tx else {
+        return Err(ColdError::Malformed {
+            what: "signed transfer",
+            detail: "not a transfer".into(),
+        }
+        .into());
+    };
+    let mut rings = Vec::with_capacity(t.inputs.len());
+    for input in &t.inputs {
+        rings.push(source.outputs_at(&t.asset, &input.ring)?);
+    }
+    if cold::ring_digest(&rings) != signed.ring_digest {
+        return Err(ColdError::Stale(
+            "its ring members are not the outputs this node holds at those indices (prepared against another network?); prepare a new request against this node".into(),
+        )
+        .into());
+    }
+    let current = hex::encode(source.regulator_key()?.as_bytes());
+    match source.submit(&tx) {
+        Ok(hash) => Ok(hash),
+        Err(e) if current != signed.regulator_key => Err(ColdError::Stale(format!(
+            "the regulator key in force changed since it was prepared (at height {}), and the node refused the transfer ({e}). Release the request, prepare a new one and sign it again",
+            signed.prepared_at_height
+        ))
+        .into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Waits until the submitted transaction `hash` is committed; returns the
 /// height.
 pub fn wait_committed(
