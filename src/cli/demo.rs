@@ -333,7 +333,7 @@ fn cold_signing_step(
     let signed_file = a.sign_request(&request, &mut OsRng)?.to_json()?;
     let signed = SignedTransfer::from_json(&signed_file)?;
     let hash = crate::wallet::submit_signed(source, &signed)?;
-    online.import_signed(&signed);
+    online.import_signed(&signed)?;
     let height = crate::wallet::wait_committed(source, &hash, Duration::from_secs(60))?;
     online.scan(source, 50, &mut quiet)?;
     a.scan(source, 50, &mut quiet)?;

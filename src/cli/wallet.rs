@@ -666,7 +666,7 @@ pub fn run_tx(cmd: TxCommand, api: &str, json: bool) -> anyhow::Result<()> {
             if let (Some(path), Some(s)) = (&wallet, &signed) {
                 let pass = passphrase_for(path)?;
                 let mut w = Wallet::load(path, pass.expose())?;
-                w.import_signed(s);
+                w.import_signed(s)?;
                 w.save(path, pass.expose(), KdfParams::default())?;
             }
             if no_wait {

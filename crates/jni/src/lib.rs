@@ -748,7 +748,7 @@ pub extern "system" fn Java_org_veil_sdk_NativeCore_importSigned<'l>(
                 "the signed transfer spends nothing".into(),
             ));
         }
-        w.import_signed(&s);
+        w.import_signed(&s)?;
         state_bytes(env, &w)
     })
 }

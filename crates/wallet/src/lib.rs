@@ -625,14 +625,28 @@ impl Wallet {
                     .map_or(String::new(), |p| p.to.clone()),
             },
         );
-        self.import_signed(&signed);
+        self.import_signed(&signed)?;
         Ok(signed)
     }
 
     /// Records a signed transfer of this account as pending: its inputs
     /// spent (a view-only wallet learns their key images here, so later
     /// scans see them spent) and the transfer in the pending list.
-    pub fn import_signed(&mut self, signed: &SignedTransfer) {
+    ///
+    /// Refused unless every input is an output of this wallet.
+    pub fn import_signed(&mut self, signed: &SignedTransfer) -> Result<(), WalletError> {
+        let ours = |i: u64| {
+            self.state
+                .outputs
+                .iter()
+                .any(|o| o.asset == signed.asset && o.global_index == i)
+        };
+        if signed.spent.is_empty() || !signed.spent.iter().all(|s| ours(s.global_index)) {
+            return Err(ColdError::Invalid(
+                "the signed transfer spends outputs this wallet does not own".into(),
+            )
+            .into());
+        }
         for s in &signed.spent {
             if let Some(o) = self
                 .state
@@ -652,7 +666,7 @@ impl Wallet {
         if self.state.pending.iter().any(|p| p.tx == signed.hash)
             || self.state.history.iter().any(|h| h.tx == signed.hash)
         {
-            return;
+            return Ok(());
         }
         let memo = signed
             .payments
@@ -672,6 +686,7 @@ impl Wallet {
             to: to.join(","),
             key_images: signed.spent.iter().map(|s| s.key_image.clone()).collect(),
         });
+        Ok(())
     }
 
     /// Forgets a pending transfer the node refused, releasing its inputs.
