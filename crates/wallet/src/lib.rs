@@ -625,7 +625,10 @@ impl Wallet {
                     .map_or(String::new(), |p| p.to.clone()),
             },
         );
-        self.import_signed(&signed)?;
+        // The offline wallet may never have scanned: record without the
+        // ownership check (the request's inputs were checked against its
+        // keys instead).
+        self.record_signed(&signed);
         Ok(signed)
     }
 
@@ -647,6 +650,11 @@ impl Wallet {
             )
             .into());
         }
+        self.record_signed(signed);
+        Ok(())
+    }
+
+    fn record_signed(&mut self, signed: &SignedTransfer) {
         for s in &signed.spent {
             if let Some(o) = self
                 .state
@@ -666,7 +674,7 @@ impl Wallet {
         if self.state.pending.iter().any(|p| p.tx == signed.hash)
             || self.state.history.iter().any(|h| h.tx == signed.hash)
         {
-            return Ok(());
+            return;
         }
         let memo = signed
             .payments
@@ -686,7 +694,6 @@ impl Wallet {
             to: to.join(","),
             key_images: signed.spent.iter().map(|s| s.key_image.clone()).collect(),
         });
-        Ok(())
     }
 
     /// Forgets a pending transfer the node refused, releasing its inputs.
