@@ -250,6 +250,30 @@ fn malformed(what: &'static str, detail: impl ToString) -> ColdError {
     }
 }
 
+/// Reads a cold-signing file `what`: size bound, JSON shape, then its
+/// `format` and `version` (as `header` gives them) against `expected`.
+fn read_file<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    what: &'static str,
+    expected: &'static str,
+    header: impl Fn(&T) -> (&String, u32),
+) -> Result<T, ColdError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(malformed(what, format!("over {MAX_FILE_BYTES} bytes")));
+    }
+    let file: T = serde_json::from_slice(bytes).map_err(|e| malformed(what, e))?;
+    let (format, version) = header(&file);
+    if format != expected || version != VERSION {
+        return Err(ColdError::Version {
+            what,
+            format: format.clone(),
+            version,
+            expected,
+        });
+    }
+    Ok(file)
+}
+
 fn invalid(detail: impl Into<String>) -> ColdError {
     ColdError::Invalid(detail.into())
 }
@@ -307,18 +331,9 @@ impl SpendRequest {
     /// Reads a request file, checking size, format, version and digest.
     pub fn from_json(bytes: &[u8]) -> Result<Self, ColdError> {
         const WHAT: &str = "spend request";
-        if bytes.len() > MAX_FILE_BYTES {
-            return Err(malformed(WHAT, format!("over {MAX_FILE_BYTES} bytes")));
-        }
-        let r: Self = serde_json::from_slice(bytes).map_err(|e| malformed(WHAT, e))?;
-        if r.format != REQUEST_FORMAT || r.version != VERSION {
-            return Err(ColdError::Version {
-                what: WHAT,
-                format: r.format,
-                version: r.version,
-                expected: REQUEST_FORMAT,
-            });
-        }
+        let r: Self = read_file(bytes, WHAT, REQUEST_FORMAT, |r: &Self| {
+            (&r.format, r.version)
+        })?;
         let claimed = r.digest.clone();
         if r.clone().seal()?.digest != claimed {
             return Err(ColdError::Digest(WHAT));
@@ -538,18 +553,9 @@ impl SignedTransfer {
     /// decodes to the hash and key images the file states.
     pub fn from_json(bytes: &[u8]) -> Result<Self, ColdError> {
         const WHAT: &str = "signed transfer";
-        if bytes.len() > MAX_FILE_BYTES {
-            return Err(malformed(WHAT, format!("over {MAX_FILE_BYTES} bytes")));
-        }
-        let s: Self = serde_json::from_slice(bytes).map_err(|e| malformed(WHAT, e))?;
-        if s.format != SIGNED_FORMAT || s.version != VERSION {
-            return Err(ColdError::Version {
-                what: WHAT,
-                format: s.format,
-                version: s.version,
-                expected: SIGNED_FORMAT,
-            });
-        }
+        let s: Self = read_file(bytes, WHAT, SIGNED_FORMAT, |s: &Self| {
+            (&s.format, s.version)
+        })?;
         let tx = s.transaction()?;
         let images: Vec<String> = tx
             .key_images()

@@ -490,7 +490,7 @@ impl Wallet {
         rng: &mut R,
     ) -> Result<SpendRequest, WalletError> {
         let request = self.build_request(source, asset, payments, fee, ring_size, rng)?;
-        let reserved = format!("request:{}", request.digest);
+        let reserved = reservation(&request.digest);
         for o in self.state.outputs.iter_mut() {
             if o.asset == request.asset
                 && o.spent.is_none()
@@ -511,7 +511,7 @@ impl Wallet {
     /// Releases the inputs a spend request reserved (it will not be
     /// signed). Returns how many were released.
     pub fn release_request(&mut self, request_digest: &str) -> usize {
-        let reserved = format!("request:{request_digest}");
+        let reserved = reservation(request_digest);
         let mut n = 0;
         for o in self.state.outputs.iter_mut() {
             if o.spent.as_ref().is_some_and(|s| s.tx == reserved) {
@@ -719,6 +719,12 @@ pub fn submit_and_wait(
 ) -> Result<(TxHash, u64), WalletError> {
     let hash = source.submit(tx)?;
     Ok((hash, wait_committed(source, &hash, timeout)?))
+}
+
+/// What a prepared request's inputs are marked spent by until its signed
+/// transfer replaces it or the request is released.
+fn reservation(request_digest: &str) -> String {
+    format!("request:{request_digest}")
 }
 
 /// Submits a signed transfer from the offline signer. First checks that its
