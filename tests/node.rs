@@ -403,6 +403,10 @@ fn nothing_in_clear_on_disk_or_in_api_responses() {
         "/v1/blocks?from=0&limit=100".into(),
         "/v1/outputs?asset=CNY&from=0&limit=1000".into(),
         format!("/v1/transactions/{}", tx.hash().unwrap()),
+        "/v1/node/health".into(),
+        "/v1/node/history".into(),
+        "/console/".into(),
+        "/console/app.js".into(),
     ] {
         api.push_str(
             &ureq::get(&format!("{}{path}", n.url()))
@@ -433,6 +437,145 @@ fn nothing_in_clear_on_disk_or_in_api_responses() {
         }
     }
     assert!(files > 3, "no database files found");
+}
+
+/// The console's assets and the operations endpoints it reads: the
+/// explorer's public fields of a transfer, the node's health and its
+/// history of samples.
+#[test]
+fn console_and_operations_endpoints() {
+    let n = TestNode::start(6);
+    let mut a = n.bank_a();
+    let b = n.bank_b();
+    n.node().sample_history();
+    let (tx, height) = send(&n, &mut a, &b.address().clone(), 12_345, "ops");
+    n.node().sample_history();
+
+    // The public console: embedded, with its security headers; no path
+    // escapes the assets.
+    let r = ureq::get(&format!("{}/console/", n.url())).call().unwrap();
+    assert_eq!(r.content_type(), "text/html");
+    let csp = r.header("content-security-policy").unwrap().to_owned();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert!(r
+        .into_string()
+        .unwrap()
+        .contains("<script type=\"module\" src=\"app.js\">"));
+    for (path, code) in [
+        ("/console/app.js", 200),
+        ("/console/vendor/uPlot.esm.js", 200),
+        ("/console/style.css", 200),
+        ("/console/nothing.js", 404),
+        ("/console/..%2F..%2FCargo.toml", 404),
+    ] {
+        let got = match ureq::get(&format!("{}{path}", n.url())).call() {
+            Ok(r) => r.status(),
+            Err(ureq::Error::Status(c, _)) => c,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(got, code, "{path}");
+    }
+    let (code, _) = raw(
+        &n.url(),
+        "GET /console HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n",
+        &mut |_| {},
+    );
+    assert_eq!(code, 308);
+
+    // The explorer's view of the transfer: exactly its public parts.
+    let (code, block) = get(&format!("{}/v1/blocks/{height}", n.url()));
+    assert_eq!(code, 200);
+    let t = block["txs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["hash"] == tx.hash().unwrap().to_string())
+        .unwrap();
+    let Transaction::Transfer(transfer) = &tx else {
+        panic!("not a transfer")
+    };
+    let bytes = tx.encode().unwrap();
+    assert_eq!(t["size"], bytes.len());
+    assert_eq!(t["fee"], transfer.fee);
+    assert_eq!(
+        t["ring_sizes"],
+        serde_json::json!(transfer
+            .inputs
+            .iter()
+            .map(|i| i.ring.len())
+            .collect::<Vec<_>>())
+    );
+    let outs = &transfer.bundle.outputs;
+    assert_eq!(t["one_time_keys"].as_array().unwrap().len(), outs.len());
+    for (o, (k, c)) in outs.iter().zip(
+        t["one_time_keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(t["commitments"].as_array().unwrap()),
+    ) {
+        assert_eq!(k.as_str().unwrap(), hex::encode(o.one_time_key.as_bytes()));
+        assert_eq!(c.as_str().unwrap(), hex::encode(o.commitment().as_bytes()));
+    }
+    let part = |name: &str| {
+        t["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("no part {name}"))["bytes"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(
+        part("range-proof"),
+        u64::try_from(transfer.bundle.range_proof.as_bytes().len()).unwrap()
+    );
+    let ring: usize = transfer
+        .signatures
+        .iter()
+        .map(|s| 32 + 96 * s.rounds.len())
+        .sum();
+    assert_eq!(part("ring-signatures"), u64::try_from(ring).unwrap());
+    let parts: u64 = [
+        "range-proof",
+        "regulator-proof",
+        "output-payloads",
+        "regulator-payload",
+        "ring-signatures",
+    ]
+    .iter()
+    .map(|p| part(p))
+    .sum();
+    assert!(parts < u64::try_from(bytes.len()).unwrap());
+
+    // Health: the node's own view, no alerts on a healthy idle node.
+    let (code, h) = get(&format!("{}/v1/node/health", n.url()));
+    assert_eq!(code, 200, "{h}");
+    assert_eq!(h["height"], height);
+    assert!(h["data_bytes"].as_u64().unwrap() > 0);
+    assert!(h["disk_total_bytes"].as_u64().unwrap() >= h["disk_free_bytes"].as_u64().unwrap());
+    assert_eq!(h["alerts"], serde_json::json!([]), "{h}");
+    assert_eq!(h["peers"], serde_json::json!([]));
+    assert!(h["mempool_max_txs"].as_u64().unwrap() > 0);
+
+    // History: a sample after the transfer saw its block (the node's own
+    // sampler may have taken it first).
+    let (code, hist) = get(&format!("{}/v1/node/history", n.url()));
+    assert_eq!(code, 200);
+    assert_eq!(hist["interval_s"], 5);
+    let samples = hist["samples"].as_array().unwrap();
+    assert_eq!(samples.last().unwrap()["height"], height, "{hist}");
+    assert!(
+        samples
+            .iter()
+            .any(|s| s["blocks"].as_u64().unwrap() >= 1 && s["finality_p50_ms"].is_u64()),
+        "{hist}"
+    );
 }
 
 /// Streams 1.5 MiB in chunks without a Content-Length.

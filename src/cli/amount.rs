@@ -63,16 +63,7 @@ pub fn parse(s: &str, decimals: u8) -> anyhow::Result<u64> {
 
 /// Formats minor units for display (`12345` with 2 decimals → `123.45`).
 pub fn format(v: u64, decimals: u8) -> String {
-    if decimals == 0 {
-        return v.to_string();
-    }
-    let scale = 10u64.pow(u32::from(decimals.min(19)));
-    format!(
-        "{}.{:0width$}",
-        v / scale,
-        v % scale,
-        width = usize::from(decimals)
-    )
+    veil_client::amount::format(u128::from(v), decimals)
 }
 
 /// The JSON members of an amount: `name` as a decimal string and

@@ -337,15 +337,65 @@ pub fn init_logging(json: bool) {
              arc_malachitebft_core_consensus=warn,arc_malachitebft_core_driver=warn",
         )
     });
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let fmt = tracing_subscriber::fmt::layer()
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(RecentEvents);
     let _ = if json {
-        builder.json().try_init()
+        registry.with(fmt.json()).try_init()
     } else {
-        builder.try_init()
+        registry.with(fmt).try_init()
     };
+}
+
+/// Keeps the warnings and errors a node logs for its console
+/// (`veil_node::history::recent_events`, `GET /v1/node/health`).
+struct RecentEvents;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for RecentEvents {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let level = *event.metadata().level();
+        if level > tracing::Level::WARN {
+            return;
+        }
+        let mut message = EventText(String::new());
+        event.record(&mut message);
+        veil_node::history::record_event(veil_node::history::Event {
+            time_ms: veil_clock::now_ms(),
+            level: level.to_string(),
+            target: event.metadata().target().to_owned(),
+            message: message.0,
+        });
+    }
+}
+
+/// An event's message followed by its fields as `name=value`.
+struct EventText(String);
+
+impl tracing::field::Visit for EventText {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        use std::fmt::Write as _;
+        if self.0.len() > veil_node::history::MAX_EVENT_CHARS {
+            return;
+        }
+        if field.name() == "message" {
+            let _ = if self.0.is_empty() {
+                write!(self.0, "{value:?}")
+            } else {
+                write!(self.0, " {value:?}")
+            };
+        } else {
+            let _ = write!(self.0, " {}={value:?}", field.name());
+        }
+    }
 }
 
 static FORCE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();

@@ -6,19 +6,16 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Subcommand;
-use rand_core::OsRng;
 use serde_json::json;
 
-use crate::crypto::signing::SigningKey;
 use crate::regulator::credentials::Credentials;
-use crate::regulator::fetch_transactions;
-use crate::regulator::view::{decrypt, report, to_csv, Directory, TransferRow};
-use crate::tx::access::Delegation;
+use crate::regulator::session::{Query, Session};
+use crate::regulator::view::to_csv;
 use crate::tx::registry::{Jurisdiction, KeyEntry, RegulatorKeys, Slot};
 use crate::tx::Transaction;
 use crate::wallet::client::HttpSource;
 use crate::wallet::disclose::{verify_disclosure, Disclosure};
-use veil_client::types::{AuditLogJson, ParticipantJson, RegulatorRegistryJson};
+use veil_client::types::{AuditLogJson, RegulatorRegistryJson};
 use veil_keystore::{self as keystore, KdfParams};
 
 /// Options of `veil regulator`.
@@ -83,6 +80,19 @@ pub enum RegulatorCommand {
         /// How many of the largest transfers to list.
         #[arg(long, default_value_t = 10)]
         top: usize,
+    },
+    /// Serve the regulator console: a local web page on 127.0.0.1 with
+    /// views, charts, the clearing report and its CSV export, this
+    /// keystore's audit trail, and auditor delegation. The key stays in
+    /// this process; every query leaves the same access record as `view`.
+    Console {
+        /// Loopback address to listen on (port 0: any free port).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: std::net::SocketAddr,
+        /// Directory where auditor keys delegated from the console are
+        /// written.
+        #[arg(long, default_value = ".")]
+        out_dir: PathBuf,
     },
     /// Hand an external auditor the key of one epoch (and nothing else).
     Delegate {
@@ -154,20 +164,6 @@ fn height_arg(s: &str) -> anyhow::Result<Option<u64>> {
     }
 }
 
-fn directory(api: &str) -> anyhow::Result<Directory> {
-    let list: Vec<ParticipantJson> =
-        serde_json::from_value(HttpSource::new(api).get_json("/v1/participants")?)?;
-    let mut dir = HashMap::new();
-    for p in list {
-        let d: [u8; 32] = hex::decode(&p.address_digest)
-            .ok()
-            .and_then(|d| d.try_into().ok())
-            .with_context(|| format!("participant {}", p.name))?;
-        dir.insert(d, p.name);
-    }
-    Ok(dir)
-}
-
 fn decimals(api: &str) -> HashMap<String, u8> {
     HttpSource::new(api)
         .status()
@@ -180,36 +176,10 @@ fn load(args: &RegulatorArgs) -> anyhow::Result<Credentials> {
     Ok(Credentials::load(&args.keystore, pass.expose())?)
 }
 
-fn rows(
-    args: &RegulatorArgs,
-    creds: &Credentials,
-    from: u64,
-    to: &str,
-    filters: String,
-    asset: Option<&str>,
-    bank: Option<&str>,
-) -> anyhow::Result<(Vec<TransferRow>, Vec<String>, u64)> {
-    let to = height_arg(to)?;
-    let (served, records) = fetch_transactions(&args.api, creds, from, to, &filters)?;
-    let dir = directory(&args.api)?;
-    let mut rows = decrypt(creds, &served, &dir)?;
-    if let Some(a) = asset {
-        rows.retain(|r| r.asset == a);
-    }
-    if let Some(b) = bank {
-        rows.retain(|r| r.involves(b));
-    }
-    let last = to.unwrap_or_else(|| {
-        HttpSource::new(&args.api)
-            .status()
-            .map_or(from, |s| s.height)
-    });
-    Ok((rows, records, last))
-}
-
 /// Runs `veil regulator`.
 pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
-    let creds = load(&args)?;
+    let session = Session::new(args.api.clone(), load(&args)?);
+    let creds = session.credentials();
     match &args.command {
         RegulatorCommand::View {
             from_height,
@@ -218,22 +188,16 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
             asset,
             format,
         } => {
-            let mut filters = String::new();
-            if let Some(b) = bank {
-                filters.push_str(&format!("&bank={b}"));
-            }
-            if let Some(a) = asset {
-                filters.push_str(&format!("&asset={a}"));
-            }
-            let (rows, records, last) = rows(
-                &args,
-                &creds,
-                *from_height,
-                to_height,
-                filters,
-                asset.as_deref(),
-                bank.as_deref(),
+            let v = session.view(
+                &Query {
+                    from: *from_height,
+                    to: height_arg(to_height)?,
+                    bank: bank.clone(),
+                    asset: asset.clone(),
+                },
+                false,
             )?;
+            let (rows, records, last) = (v.transfers, v.access_records, v.to_height);
             let format = if json { Format::Json } else { *format };
             match format {
                 Format::Json => super::print_json(&json!({
@@ -278,20 +242,16 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
             asset,
             top,
         } => {
-            let filters = asset
-                .as_ref()
-                .map(|a| format!("&asset={a}&report=1"))
-                .unwrap_or_else(|| "&report=1".into());
-            let (rows, records, last) = rows(
-                &args,
-                &creds,
-                *from_height,
-                to_height,
-                filters,
-                asset.as_deref(),
-                None,
+            let (rep, v) = session.report(
+                &Query {
+                    from: *from_height,
+                    to: height_arg(to_height)?,
+                    bank: None,
+                    asset: asset.clone(),
+                },
+                *top,
             )?;
-            let rep = report(&rows, *from_height, last, *top);
+            let (records, last) = (v.access_records, v.to_height);
             if json {
                 super::print_json(&json!({"report": rep, "access_records": records}));
             } else {
@@ -357,52 +317,24 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
             expires_days,
         } => {
             super::check_output(out)?;
-            let Credentials::Regulator {
-                master,
-                jurisdiction,
-                ..
-            } = &creds
-            else {
+            if !matches!(creds, Credentials::Regulator { .. }) {
                 bail!(
                     "only a regulator can delegate; this keystore is {}",
                     creds.describe()
                 );
-            };
-            let reg: RegulatorRegistryJson =
-                serde_json::from_value(HttpSource::new(&args.api).get_json("/v1/regulator-keys")?)?;
-            let mut versions: Vec<u32> = reg
-                .keys
-                .iter()
-                .filter(|k| k.jurisdiction == jurisdiction.as_str() && k.epoch == *epoch)
-                .map(|k| k.version)
-                .collect();
-            if versions.is_empty() {
-                versions.push(0);
             }
-            let jkey = master.jurisdiction(jurisdiction.as_str());
-            let keys: Vec<_> = versions.iter().map(|v| jkey.epoch(*epoch, *v)).collect();
-            let auditor = SigningKey::generate(&mut OsRng);
-            let now = crate::clock::now_ms();
-            let expires = now + expires_days * 24 * 3600 * 1000;
-            let cert = Delegation::issue(
-                &master.identity(),
-                *auditor.public(),
-                jurisdiction.clone(),
-                *epoch,
-                expires,
-            )?;
             let pass = match std::env::var("VEIL_AUDITOR_PASSPHRASE") {
                 Ok(p) => crate::crypto::secret::Secret::new(p),
                 Err(_) => keystore::passphrase("passphrase for the auditor's key: ")?,
             };
-            Credentials::save_auditor(
+            let d = session.delegate(
+                *epoch,
                 out,
-                &keys,
-                &auditor,
-                &cert,
+                *expires_days,
                 pass.expose(),
                 KdfParams::default(),
             )?;
+            let (jurisdiction, versions, expires) = (d.jurisdiction, d.versions, d.expires_ms);
             if json {
                 super::print_json(
                     &json!({"auditor_key": out, "jurisdiction": jurisdiction.to_string(), "epoch": epoch, "versions": versions, "expires_ms": expires}),
@@ -411,12 +343,62 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
                 println!("auditor key for epoch {epoch} of {jurisdiction} written to {} (valid {expires_days} days)", out.display());
             }
         }
+        RegulatorCommand::Console { listen, out_dir } => {
+            if !listen.ip().is_loopback() {
+                bail!("the regulator console listens on a loopback address only (127.0.0.1 or ::1), not {listen}");
+            }
+            if !out_dir.is_dir() {
+                bail!("--out-dir {} is not a directory", out_dir.display());
+            }
+            let out_dir = std::fs::canonicalize(out_dir)?;
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(*listen)
+                    .await
+                    .with_context(|| format!("listening on {listen}"))?;
+                let shutdown = async {
+                    let mut term =
+                        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                            .ok();
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        () = async {
+                            match term.as_mut() {
+                                Some(t) => { t.recv().await; }
+                                None => std::future::pending::<()>().await,
+                            }
+                        } => {}
+                    }
+                };
+                let viewer = session.credentials().describe();
+                veil_console::regulator::serve(
+                    session,
+                    listener,
+                    veil_console::regulator::new_token(),
+                    out_dir,
+                    |url| {
+                        if json {
+                            super::print_json(&json!({"console": url, "viewer": viewer}));
+                        } else {
+                            println!("Regulator console for {viewer}:");
+                            println!("  {url}");
+                            println!("Open it in a browser on this machine (the link carries this session's token). Ctrl-C stops it.");
+                        }
+                        use std::io::Write as _;
+                        let _ = std::io::stdout().flush();
+                    },
+                    shutdown,
+                )
+                .await?;
+                anyhow::Ok(())
+            })?;
+        }
         RegulatorCommand::HookKey | RegulatorCommand::Identify { .. } => {
             let Credentials::Regulator {
                 master,
                 jurisdiction,
                 ..
-            } = &creds
+            } = creds
             else {
                 bail!(
                     "only the regulator holds the credential-hook key; this keystore is {}",
@@ -465,7 +447,7 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
                 master,
                 jurisdiction,
                 ..
-            } = &creds
+            } = creds
             else {
                 bail!("only a regulator can publish keys");
             };

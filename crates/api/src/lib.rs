@@ -10,6 +10,7 @@ mod governance;
 pub mod identity;
 pub mod listener;
 mod metrics;
+mod ops;
 mod regulator;
 pub use veil_client::types;
 
@@ -261,6 +262,8 @@ fn body_bytes_within(body: Result<Bytes, BytesRejection>, limit: usize) -> Resul
     ),
     paths(
         submit_tx,
+        ops::health,
+        ops::history,
         submit_batch,
         tx_status,
         block_latest,
@@ -297,6 +300,12 @@ fn body_bytes_within(body: Result<Bytes, BytesRejection>, limit: usize) -> Resul
         TxStatusResponse,
         HeaderJson,
         BlockTxJson,
+        PartJson,
+        HealthJson,
+        AlertJson,
+        EventJson,
+        HistoryJson,
+        SampleJson,
         BlockJson,
         BlocksJson,
         OutputJson,
@@ -396,8 +405,11 @@ pub fn router(node: Arc<Node>, cluster: Option<ClusterView>) -> Router {
             "/v1/presentations/verify-batch",
             post(identity::verify_presentations),
         )
+        .route("/v1/node/health", get(ops::health))
+        .route("/v1/node/history", get(ops::history))
         .route("/metrics", get(metrics::metrics))
         .route("/openapi.json", get(openapi))
+        .merge(veil_console::public_router())
         .route_layer(axum::middleware::from_fn_with_state(
             Arc::clone(&node),
             http_metrics,
@@ -721,8 +733,75 @@ fn tx_json(node: &Node, tx: &Transaction) -> Result<BlockTxJson, ApiError> {
             .iter()
             .map(|i| hex::encode(i.as_bytes()))
             .collect(),
+        size: bytes.len(),
+        fee: match tx {
+            Transaction::Transfer(t) => Some(t.fee),
+            _ => None,
+        },
+        ring_sizes: match tx {
+            Transaction::Transfer(t) => t.inputs.iter().map(|i| i.ring.len()).collect(),
+            _ => Vec::new(),
+        },
+        one_time_keys: outputs
+            .iter()
+            .map(|o| hex::encode(o.one_time_key.as_bytes()))
+            .collect(),
+        commitments: outputs
+            .iter()
+            .map(|o| hex::encode(o.commitment().as_bytes()))
+            .collect(),
+        parts: parts(tx),
         hex: hex::encode(&bytes),
     })
+}
+
+/// The connected peers and the tips they announced.
+fn peers_json(cluster: Option<&ClusterView>) -> Vec<PeerJson> {
+    cluster.map_or_else(Vec::new, |c| {
+        let tips = c
+            .sync
+            .tips
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        c.net
+            .peers()
+            .into_iter()
+            .map(|k| PeerJson {
+                key: hex::encode(k),
+                height: tips.get(&k).copied(),
+            })
+            .collect()
+    })
+}
+
+/// The proofs, signatures and ciphertexts a transaction carries, sized as
+/// encoded (docs/wire-format.md).
+fn parts(tx: &Transaction) -> Vec<PartJson> {
+    let part = |name: &str, bytes: usize| PartJson {
+        name: name.into(),
+        bytes,
+    };
+    let mut v = Vec::new();
+    if let Some((_, b)) = tx.outputs() {
+        v.push(part("range-proof", b.range_proof.as_bytes().len()));
+        // Y_C, Y_D, z_v, z_γ: two points and two scalars.
+        v.push(part("regulator-proof", 4 * 32));
+        v.push(part(
+            "output-payloads",
+            b.outputs.iter().map(|o| o.payload.len()).sum(),
+        ));
+        v.push(part("regulator-payload", b.regulator_payload.len()));
+    }
+    match tx {
+        // D, then (L, R, s) per ring member.
+        Transaction::Transfer(t) => v.push(part(
+            "ring-signatures",
+            t.signatures.iter().map(|s| 32 + 96 * s.rounds.len()).sum(),
+        )),
+        Transaction::Mint(_) => v.push(part("issuer-signature", 64)),
+        _ => {}
+    }
+    v
 }
 
 fn block_json(node: &Node, height: u64) -> Result<Option<BlockJson>, ApiError> {
@@ -967,21 +1046,7 @@ async fn status(
                 equivocations: s.equivocations,
             }
         }),
-        peers: cluster.as_ref().map_or_else(Vec::new, |c| {
-            let tips = c
-                .sync
-                .tips
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            c.net
-                .peers()
-                .into_iter()
-                .map(|k| PeerJson {
-                    key: hex::encode(k),
-                    height: tips.get(&k).copied(),
-                })
-                .collect()
-        }),
+        peers: peers_json(cluster.as_ref()),
         validators: l
             .validators()
             .map_err(ApiError::internal)?

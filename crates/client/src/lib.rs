@@ -6,6 +6,7 @@
 //! The wallet, the regulator tools and the SDKs use this crate; it needs no
 //! database, no async runtime and no server framework.
 
+pub mod amount;
 pub mod types;
 
 use std::time::Duration;

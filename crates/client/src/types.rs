@@ -115,6 +115,123 @@ pub struct BlockTxJson {
     pub key_images: Vec<String>,
     /// The encoded transaction, hex.
     pub hex: String,
+    /// Encoded size, bytes.
+    #[serde(default)]
+    pub size: usize,
+    /// The fee in the asset's minor units (a transfer's fee is public).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee: Option<u64>,
+    /// Ring size of each input.
+    #[serde(default)]
+    pub ring_sizes: Vec<usize>,
+    /// One-time key of each output, hex.
+    #[serde(default)]
+    pub one_time_keys: Vec<String>,
+    /// Amount commitment of each output (the sum of its limbs), hex.
+    #[serde(default)]
+    pub commitments: Vec<String>,
+    /// What the transaction carries besides its outputs, and how big each
+    /// part is (proofs, signatures, ciphertexts).
+    #[serde(default)]
+    pub parts: Vec<PartJson>,
+}
+
+/// One part of a transaction and its encoded size.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct PartJson {
+    /// `range-proof` (Bulletproofs+), `regulator-proof` (the ciphertexts'
+    /// proof of consistency), `ring-signatures` (CLSAG, all inputs),
+    /// `issuer-signature`, `output-payloads` (encrypted notes, all
+    /// outputs), `regulator-payload`.
+    pub name: String,
+    /// Bytes.
+    pub bytes: usize,
+}
+
+/// `GET /v1/node/history`: the node's own samples of the last hour.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct HistoryJson {
+    /// Seconds between samples.
+    pub interval_s: u64,
+    /// Oldest first.
+    pub samples: Vec<SampleJson>,
+}
+
+/// One sample of a node's counters.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SampleJson {
+    /// When, ms since the Unix epoch.
+    pub time_ms: u64,
+    /// Committed height.
+    pub height: u64,
+    /// Transactions committed per second since the previous sample.
+    pub committed_tps: f64,
+    /// Blocks committed since the previous sample.
+    pub blocks: u64,
+    /// Median finality of those blocks (commit here − block timestamp), ms.
+    pub finality_p50_ms: Option<u64>,
+    /// Slowest of those blocks, ms.
+    pub finality_max_ms: Option<u64>,
+    /// Transactions in the mempool.
+    pub mempool_txs: u64,
+    /// Bytes in the mempool.
+    pub mempool_bytes: u64,
+    /// Transactions refused since the previous sample.
+    pub rejected: u64,
+}
+
+/// `GET /v1/node/health`: what an operator checks first.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct HealthJson {
+    /// Software version.
+    pub version: String,
+    /// Seconds since the node started.
+    pub uptime_s: u64,
+    /// Committed height.
+    pub height: u64,
+    /// Seconds since the last block's timestamp.
+    pub last_block_age_s: u64,
+    /// Bytes under the node's database directory.
+    pub data_bytes: u64,
+    /// Free bytes on the database's file system.
+    pub disk_free_bytes: Option<u64>,
+    /// Size of that file system.
+    pub disk_total_bytes: Option<u64>,
+    /// Mempool capacity: most transactions.
+    pub mempool_max_txs: usize,
+    /// Mempool capacity: most bytes.
+    pub mempool_max_bytes: usize,
+    /// Connected peers (none on a single dev node).
+    pub peers: Vec<PeerJson>,
+    /// Conditions an operator should look at, worst first.
+    pub alerts: Vec<AlertJson>,
+    /// The node's recent warnings and errors, newest first.
+    pub events: Vec<EventJson>,
+}
+
+/// A condition that needs an operator.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct AlertJson {
+    /// `critical` or `warning`.
+    pub severity: String,
+    /// Stable code: `stalled`, `mempool-full`, `disk-low`, `syncing`,
+    /// `isolated`, `peers-low`, `equivocation`, `errors-logged`.
+    pub code: String,
+    /// What is wrong, for a person.
+    pub message: String,
+}
+
+/// A warning or error the node logged.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct EventJson {
+    /// When, ms since the Unix epoch.
+    pub time_ms: u64,
+    /// `WARN` or `ERROR`.
+    pub level: String,
+    /// Module.
+    pub target: String,
+    /// Message and fields.
+    pub message: String,
 }
 
 /// A block with its transactions.

@@ -11,6 +11,7 @@
 //! the writes remain), commits the block atomically and removes what it
 //! included — under the same lock, so admission never sees half a block.
 
+pub mod history;
 pub mod metrics;
 
 use std::path::PathBuf;
@@ -249,6 +250,8 @@ pub struct Node {
     mempool: Mutex<Mempool>,
     /// Metrics.
     pub metrics: Metrics,
+    /// The last hour of samples, for the console.
+    pub history: history::History,
     config: NodeConfig,
     admissions: mpsc::Sender<Admission>,
     /// Hashes queued for the verifier (never verified twice at once).
@@ -286,6 +289,7 @@ impl Node {
             store,
             mempool: Mutex::new(Mempool::new(config.mempool)),
             metrics: Metrics::default(),
+            history: history::History::default(),
             config,
             admissions: tx,
             admitting: Mutex::new(std::collections::HashSet::new()),
@@ -308,6 +312,10 @@ impl Node {
         std::thread::Builder::new()
             .name("veil-admission".into())
             .spawn(move || admission_loop(weak, rx))?;
+        let weak = Arc::downgrade(&node);
+        std::thread::Builder::new()
+            .name("veil-history".into())
+            .spawn(move || history_loop(&weak))?;
         Ok(node)
     }
 
@@ -704,6 +712,7 @@ impl Node {
                 cert,
             );
         }
+        let proposed_ms = block.header.timestamp_ms;
         let summary = BlockSummary {
             height: block.header.height,
             txs: block.txs.len(),
@@ -737,6 +746,7 @@ impl Node {
             .height
             .set(i64::try_from(summary.height).unwrap_or(i64::MAX));
         self.metrics.blocks.inc();
+        self.history.block_committed(proposed_ms, self.now_ms());
         self.metrics
             .committed_txs
             .inc_by(u64::try_from(summary.txs).unwrap_or(0));
@@ -821,6 +831,42 @@ impl Node {
 
 /// The admission verifier: drains everything queued, verifies it as one
 /// batch, admits what passed.
+/// Samples the node's counters into its history until the node is
+/// dropped.
+fn history_loop(node: &std::sync::Weak<Node>) {
+    loop {
+        {
+            let Some(node) = node.upgrade() else {
+                return;
+            };
+            node.sample_history();
+        }
+        std::thread::sleep(history::SAMPLE_INTERVAL);
+    }
+}
+
+impl Node {
+    /// Takes one sample of the counters (the history thread calls this
+    /// every [`history::SAMPLE_INTERVAL`]).
+    pub fn sample_history(&self) {
+        let (mempool_txs, mempool_bytes) = {
+            let pool = self.mempool();
+            (pool.len(), pool.bytes())
+        };
+        self.history.sample(history::Reading {
+            time_ms: self.now_ms(),
+            height: self.ledger.tip().height,
+            committed: self.metrics.committed_txs.get(),
+            rejected: self
+                .metrics
+                .rejected_total
+                .load(std::sync::atomic::Ordering::Relaxed),
+            mempool_txs: u64::try_from(mempool_txs).unwrap_or(u64::MAX),
+            mempool_bytes: u64::try_from(mempool_bytes).unwrap_or(u64::MAX),
+        });
+    }
+}
+
 fn admission_loop(node: std::sync::Weak<Node>, mut rx: mpsc::Receiver<Admission>) {
     while let Some(first) = rx.blocking_recv() {
         let mut jobs = vec![first];

@@ -52,6 +52,8 @@ pub struct Metrics {
     pub accepted: Counter,
     /// Transactions refused, by reason.
     pub rejected: Family<Reason, Counter>,
+    /// Refusals of every reason (for the node's own history).
+    pub rejected_total: std::sync::atomic::AtomicU64,
     /// Blocks committed.
     pub blocks: Counter,
     /// Transactions committed.
@@ -84,6 +86,7 @@ impl Default for Metrics {
             mempool_bytes: Gauge::default(),
             accepted: Counter::default(),
             rejected: Family::default(),
+            rejected_total: std::sync::atomic::AtomicU64::new(0),
             blocks: Counter::default(),
             committed_txs: Counter::default(),
             verify_seconds: Histogram::new(exponential_buckets(0.0002, 2.0, 14)),
@@ -183,6 +186,8 @@ impl Metrics {
 
     /// Counts a refusal.
     pub fn reject(&self, reason: &str) {
+        self.rejected_total
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.rejected
             .get_or_create(&Reason {
                 reason: reason.to_owned(),

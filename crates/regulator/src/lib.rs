@@ -7,6 +7,7 @@
 //! auditor's) own machine.
 
 pub mod credentials;
+pub mod session;
 pub mod view;
 
 use std::time::Duration;
@@ -34,6 +35,18 @@ pub enum RegulatorError {
         /// The tip.
         tip: u64,
     },
+    /// The node's participant directory holds a malformed entry.
+    #[error("participant {0}: the directory's address digest is not 32 bytes of hex")]
+    Directory(String),
+    /// Only a regulator (not an auditor) can do this.
+    #[error("only a regulator can delegate; these credentials are {0}")]
+    NotRegulator(String),
+    /// A keystore could not be written or read.
+    #[error(transparent)]
+    Keystore(#[from] veil_keystore::KeystoreError),
+    /// The node answered with JSON of another shape.
+    #[error("unexpected answer from the node: {0}")]
+    Malformed(String),
     /// A served transaction is not hex.
     #[error("transaction {0}: not hex")]
     NotHex(String),

@@ -1,0 +1,297 @@
+// End-to-end: the public console and the regulator console in headless
+// Chromium (Debian's, driven by playwright-core) against a real dev node.
+//
+//   cargo build --release -p veil && cd crates/console && npm ci && node --test e2e/
+//
+// VEIL_BIN overrides target/release/veil; CHROMIUM overrides
+// /usr/bin/chromium. Screenshots go to target/console-screenshots/; with
+// VEIL_UPDATE_SCREENSHOTS=1 also to docs/console/ (the README shows those).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, existsSync, readFileSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const veil = process.env.VEIL_BIN || join(repo, 'target', 'release', 'veil');
+const shots = join(repo, 'target', 'console-screenshots');
+const docShots = join(repo, 'docs', 'console');
+const env = { ...process.env, VEIL_PASSPHRASE: 'dev', RUST_LOG: 'warn' };
+
+// What a transfer made in this test carries; none of it may reach the
+// public console.
+const AMOUNT = '1234.56';
+const AMOUNT_MINOR = '123456';
+const MEMO = 'invoice INV-7731 for steel';
+
+let dir; let node; let api; let browser; let regulator; let regulatorUrl;
+const children = [];
+let transfer; let addrA; let addrB;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.on('error', reject);
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function getJSON(path) {
+  const r = await fetch(api + path);
+  assert.ok(r.ok, `${path}: ${r.status}`);
+  return r.json();
+}
+
+function cli(...args) {
+  return execFileSync(veil, ['--api', api, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function pay(amount, memo) {
+  return JSON.parse(cli('--json', 'wallet', '--wallet', join(dir, 'dev', 'bank-a.wallet'),
+    'transfer', '--to', addrB, '--amount', amount, '--memo', memo));
+}
+
+async function newPage() {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, acceptDownloads: true });
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
+  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  const bodies = [];
+  page.on('response', async (r) => {
+    try { bodies.push({ url: r.url(), text: await r.text() }); } catch { /* redirects have no body */ }
+  });
+  return { page, errors, bodies };
+}
+
+async function shot(page, name) {
+  mkdirSync(shots, { recursive: true });
+  const file = join(shots, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  if (process.env.VEIL_UPDATE_SCREENSHOTS === '1') {
+    mkdirSync(docShots, { recursive: true });
+    copyFileSync(file, join(docShots, `${name}.png`));
+  }
+}
+
+before(async () => {
+  assert.ok(existsSync(veil), `${veil} is missing: cargo build --release -p veil`);
+  dir = mkdtempSync(join(tmpdir(), 'veil-console-'));
+  const port = await freePort();
+  api = `http://127.0.0.1:${port}`;
+  node = spawn(veil, ['node', '--dev', '--data-dir', dir, '--api', api], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(node);
+  let log = '';
+  node.stderr.on('data', (d) => { log += d; });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    assert.ok(node.exitCode === null, `the dev node exited: ${log}`);
+    assert.ok(Date.now() < deadline, `the dev node did not answer in 60 s: ${log}`);
+    try {
+      const r = await fetch(`${api}/v1/status`);
+      if (r.ok && existsSync(join(dir, 'dev', 'bank-b.wallet'))) break;
+    } catch { /* not yet */ }
+    await sleep(200);
+  }
+  addrA = cli('wallet', '--wallet', join(dir, 'dev', 'bank-a.wallet'), 'address').trim();
+  addrB = cli('wallet', '--wallet', join(dir, 'dev', 'bank-b.wallet'), 'address').trim();
+  transfer = pay(AMOUNT, MEMO);
+  const exe = process.env.CHROMIUM || '/usr/bin/chromium';
+  browser = await chromium.launch({
+    executablePath: exe,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  for (const c of children) { if (c.exitCode === null) c.kill('SIGTERM'); }
+  await sleep(300);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('the public console: dashboard, explorer, search, governance, credentials, privacy', async () => {
+  const { page, errors, bodies } = await newPage();
+  const status = await getJSON('/v1/status');
+
+  // Dashboard: the height is the node's, and follows it.
+  await page.goto(`${api}/console/`);
+  await page.getByTestId('height').waitFor();
+  assert.equal(await page.getByTestId('height').textContent(), String(status.height));
+  await page.getByTestId('validators-table').waitFor();
+  const next = pay('1.00', 'second');
+  await page.waitForFunction((h) => document.querySelector('[data-testid=height]')?.textContent === String(h),
+    next.height, { timeout: 15_000 });
+  // The charts draw once the node has two samples (one every 5 s).
+  await page.locator('[data-testid=chart-height] canvas').waitFor({ timeout: 20_000 });
+  await shot(page, 'dashboard');
+
+  // Explorer: the block holding the transfer, and the transfer in it.
+  await page.getByRole('link', { name: 'Explorer' }).click();
+  await page.getByTestId('latest-blocks').waitFor();
+  await page.getByTestId('latest-blocks').getByRole('link', { name: String(transfer.height), exact: true }).click();
+  await page.getByTestId('block-height').waitFor();
+  assert.equal(await page.getByTestId('block-height').textContent(), String(transfer.height));
+  const txCell = page.getByTestId('block-txs').locator(`code[title="${transfer.tx}"]`);
+  await txCell.waitFor();
+  await shot(page, 'block');
+  await txCell.click();
+  await page.getByTestId('tx-hash').waitFor();
+  assert.equal(await page.getByTestId('tx-hash').textContent(), transfer.tx);
+  const keyImage = (await page.getByTestId('key-images').locator('code').first().textContent()).trim();
+  assert.match(keyImage, /^[0-9a-f]{64}$/);
+  await shot(page, 'transaction');
+
+  // Search by key image finds the spend and its block.
+  await page.getByRole('link', { name: 'Explorer' }).click();
+  await page.getByLabel('Search the ledger').fill(keyImage);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByTestId('ki-block').waitFor();
+  assert.equal(await page.getByTestId('ki-spent').textContent(), 'yes');
+  assert.equal(await page.getByTestId('ki-block').textContent(), String(transfer.height));
+  // …and by transaction hash and by height.
+  await page.getByRole('link', { name: 'Explorer' }).click();
+  await page.getByLabel('Search the ledger').fill(transfer.tx);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByTestId('tx-hash').waitFor();
+  await page.getByRole('link', { name: 'Explorer' }).click();
+  await page.getByLabel('Search the ledger').fill('ab'.repeat(32));
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByTestId('not-found').waitFor();
+
+  await page.getByRole('link', { name: 'Governance' }).click();
+  await page.getByTestId('proposals').waitFor();
+  await shot(page, 'governance');
+
+  await page.getByRole('link', { name: 'Credentials' }).click();
+  await page.getByTestId('trust-list').waitFor();
+  await page.getByRole('button', { name: 'Resolve' }).click();
+  await page.getByTestId('did-result').locator('pre, [role=alert]').waitFor();
+  await page.getByLabel('Presentation (JSON)').fill('{"type": ["VerifiablePresentation"]}');
+  await page.getByLabel('Request (JSON)').fill('{}');
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByTestId('verify-result').getByText('Not verified').waitFor();
+  await shot(page, 'credentials');
+
+  await page.getByRole('link', { name: 'What the ledger hides' }).click();
+  await page.getByTestId('privacy-table').waitFor();
+  await shot(page, 'privacy');
+
+  // The only console errors allowed are the API's own answers to the two
+  // bad inputs above (404 for the unknown hash, 4xx for the bad presentation).
+  const unexpected = errors.filter((e) => !/status of 4\d\d/.test(e));
+  assert.deepEqual(unexpected, []);
+
+  // Privacy: nothing the public console received shows the amount, the
+  // memo or a party, and neither does any page's text.
+  const served = bodies.map((b) => b.text).join('\n');
+  assert.ok(bodies.some((b) => b.url.includes('/v1/blocks/')), 'the console fetched blocks');
+  for (const secret of [AMOUNT, MEMO, addrA, addrB, 'bank-a', 'bank-b']) {
+    assert.ok(!served.includes(secret), `the public console served ${secret}`);
+  }
+  assert.ok(!new RegExp(`\\b${AMOUNT_MINOR}\\b`).test(served), 'the public console served the amount in minor units');
+  await page.close();
+});
+
+test('the regulator console: exact amount, audit entry, CSV export, access control', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'veil-regulator-console-'));
+  regulator = spawn(veil, ['--api', api, '--json', 'regulator', '--keystore', join(dir, 'dev', 'regulator.keystore'),
+    'console', '--out-dir', out], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(regulator);
+  regulatorUrl = await new Promise((resolve, reject) => {
+    let buf = '';
+    regulator.stdout.on('data', (d) => {
+      buf += d;
+      const line = buf.split('\n').find((l) => l.includes('"console"'));
+      if (line) resolve(JSON.parse(line).console);
+    });
+    regulator.on('exit', (c) => reject(new Error(`regulator console exited ${c}`)));
+    setTimeout(() => reject(new Error('no console URL in 30 s')), 30_000);
+  });
+  const base = new URL(regulatorUrl);
+  assert.equal(base.hostname, '127.0.0.1');
+
+  // Without the token: 401 problem+json; with another Host: 403.
+  const noToken = await fetch(`${base.origin}/api/session`);
+  assert.equal(noToken.status, 401);
+  assert.match(noToken.headers.get('content-type'), /application\/problem\+json/);
+  const rebound = await new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: base.port, path: '/', headers: { host: `evil.example:${base.port}` } },
+      (r) => { r.resume(); resolve(r.statusCode); }).on('error', reject);
+  });
+  assert.equal(rebound, 403);
+
+  const { page, errors } = await newPage();
+  await page.goto(regulatorUrl);
+  // The audit trail before the query.
+  await page.getByRole('link', { name: 'Audit trail' }).click();
+  await page.getByTestId('audit-table').waitFor();
+  const before = await page.getByTestId('audit-table').locator('tbody tr td.num:first-child').count();
+  await page.getByRole('link', { name: 'Transfers' }).click();
+  await page.locator('#view-form button[type=submit]').click();
+  await page.getByTestId('view-table').waitFor();
+  const table = await page.getByTestId('view-table').textContent();
+  assert.ok(table.includes(`${Number(AMOUNT).toLocaleString('en-US', { minimumFractionDigits: 2 })} CNY`), `the view shows ${AMOUNT}: ${table}`);
+  assert.ok(table.includes(MEMO), 'the view shows the memo');
+  await page.getByTestId('chart-parties').waitFor();
+  await shot(page, 'regulator-transfers');
+
+  // CSV export with the exact amount.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-view-csv').click()]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  assert.ok(csv.split('\n').some((l) => l.includes(`,${AMOUNT},${AMOUNT_MINOR},`) && l.includes(transfer.tx)), `CSV: ${csv}`);
+
+  // A new audit entry, signed by this keystore, after the query.
+  await page.getByRole('link', { name: 'Audit trail' }).click();
+  await page.getByTestId('audit-table').waitFor();
+  const deadline = Date.now() + 20_000;
+  let rows = before;
+  while (rows <= before && Date.now() < deadline) {
+    await sleep(500);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByTestId('audit-table').waitFor();
+    rows = await page.getByTestId('audit-table').locator('tbody tr td.num:first-child').count();
+  }
+  assert.ok(rows > before, `audit entries: ${before} → ${rows}`);
+  assert.ok((await page.getByTestId('audit-table').textContent()).includes('/v1/regulator/transfers'));
+  await shot(page, 'regulator-audit');
+
+  // The clearing report and its CSV.
+  await page.getByRole('link', { name: 'Clearing report' }).click();
+  await page.locator('#report-form button[type=submit]').click();
+  await page.getByTestId('report-table').waitFor();
+  await shot(page, 'regulator-report');
+  const [rdl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-report-csv').click()]);
+  const rcsv = readFileSync(await rdl.path(), 'utf8');
+  assert.match(rcsv.split('\n')[0], /^participant,asset,inflow,outflow,fees,net,received,sent$/);
+  assert.ok(rcsv.includes('bank-b,CNY,'), rcsv);
+
+  // Delegation writes an encrypted auditor keystore, 0600.
+  await page.getByRole('link', { name: 'Delegate to an auditor' }).click();
+  await page.getByLabel(/Auditor's passphrase/).fill('auditor passphrase 1');
+  await page.getByRole('button', { name: 'Write the auditor key' }).click();
+  await page.getByTestId('delegate-result').getByText('Written:').waitFor();
+  const written = execFileSync('find', [out, '-name', '*.keystore', '-perm', '600'], { encoding: 'utf8' }).trim();
+  assert.ok(written.endsWith('.keystore'), `auditor keystore 0600 in ${out}`);
+  await shot(page, 'regulator-delegate');
+
+  assert.deepEqual(errors, []);
+  await page.close();
+  rmSync(out, { recursive: true, force: true });
+});
+
+test('the Grafana dashboard uses only metrics this node exports', async () => {
+  const text = await (await fetch(`${api}/metrics`)).text();
+  const file = join(mkdtempSync(join(tmpdir(), 'veil-metrics-')), 'metrics.txt');
+  writeFileSync(file, text);
+  execFileSync('python3', [join(repo, 'scripts', 'check-grafana'), file], { stdio: 'inherit' });
+});
