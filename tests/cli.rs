@@ -575,6 +575,9 @@ fn demo_tells_the_whole_story() {
     assert_eq!(out["governance"]["payment"]["amount_minor"], 25_000);
     assert_eq!(out["cold_signing"]["ok"], true);
     assert_eq!(out["cold_signing"]["amount"], "1000.00");
+    assert_eq!(out["console"]["ok"], true);
+    assert_eq!(out["console"]["alerts"], 0);
+    assert_eq!(out["console"]["memo_hidden"], true);
 }
 
 #[test]

@@ -249,7 +249,10 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
     // 7. Cold signing.
     let cold = cold_signing_step(&source, &asset, &mut a, &b, &say)?;
 
-    // 8. Restart: same state root.
+    // 8. The operations console.
+    let console = console_step(&api, height, &String::from_utf8_lossy(&memo), &say)?;
+
+    // 9. Restart: same state root.
     let tip = node.ledger.tip();
     rt.block_on(running.stop())?;
     drop(node);
@@ -260,7 +263,7 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
         "state after restart differs: {tip:?} vs {tip2:?}"
     );
     say(format!(
-        "8. node restarted at height {}: state root {} unchanged",
+        "9. node restarted at height {}: state root {} unchanged",
         tip2.height,
         hex::encode(tip2.state_root)
     ));
@@ -284,6 +287,7 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
             "credential": credential,
             "governance": governance,
             "cold_signing": cold,
+            "console": console,
             "restart": {"height": tip2.height, "state_root_unchanged": true},
             "state_root": hex::encode(tip2.state_root),
         }));
@@ -291,6 +295,58 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
         println!("ok");
     }
     Ok(())
+}
+
+/// The node serves its console; its health shows no alert; the explorer's
+/// view of the first payment's block has its public parts and not its
+/// memo.
+fn console_step(
+    api: &str,
+    payment_height: u64,
+    memo: &str,
+    say: &dyn Fn(String),
+) -> anyhow::Result<serde_json::Value> {
+    let page = ureq::get(&format!("{api}/console/"))
+        .call()
+        .context("fetching the console")?;
+    ensure!(
+        page.header("content-security-policy")
+            .is_some_and(|c| c.contains("script-src 'self'")),
+        "the console is served without its content security policy"
+    );
+    let html = page.into_string()?;
+    ensure!(
+        html.contains("app.js"),
+        "the console page is not the console"
+    );
+    let health = HttpSource::new(api).get_json("/v1/node/health")?;
+    let alerts = health["alerts"].as_array().map_or(0, Vec::len);
+    ensure!(alerts == 0, "the node reports alerts: {}", health["alerts"]);
+    let block = ureq::get(&format!("{api}/v1/blocks/{payment_height}"))
+        .call()?
+        .into_string()?;
+    let b: serde_json::Value = serde_json::from_str(&block)?;
+    let tx = b["txs"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["kind"] == "transfer"))
+        .context("the payment's block has no transfer")?;
+    ensure!(
+        !tx["one_time_keys"].as_array().is_none_or(Vec::is_empty)
+            && !tx["parts"].as_array().is_none_or(Vec::is_empty),
+        "the explorer's view lacks the public parts"
+    );
+    ensure!(!block.contains(memo), "the public API shows the memo");
+    say(format!(
+        "8. the console at {api}/console/ (explorer, operations, governance, credentials): height {}, no alerts; the payment's block shows key images, one-time keys, commitments and proof sizes, never the amount or memo",
+        health["height"]
+    ));
+    Ok(json!({
+        "ok": true,
+        "url": format!("{api}/console/"),
+        "alerts": alerts,
+        "height": health["height"],
+        "memo_hidden": true,
+    }))
 }
 
 /// Bank A's online machine holds a view-only copy of its wallet: it

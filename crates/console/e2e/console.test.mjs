@@ -180,6 +180,24 @@ test('the public console: dashboard, explorer, search, governance, credentials, 
   await page.getByLabel('Request (JSON)').fill('{}');
   await page.getByRole('button', { name: 'Verify' }).click();
   await page.getByTestId('verify-result').getByText('Not verified').waitFor();
+  // A real presentation (the holder proves age ≥ 18, discloses the country).
+  const work = mkdtempSync(join(tmpdir(), 'veil-credential-'));
+  const holder = JSON.parse(cli('--json', 'did', 'show', '--keystore', join(dir, 'dev', 'holder.identity')));
+  const inWork = (...args) => execFileSync(veil, ['--api', api, ...args], { env, cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+  inWork('credential', 'issue', '--keystore', join(dir, 'dev', 'kyc-issuer.identity'), '--type', 'KycCredential',
+    '--holder-commitment', holder.holder_commitment, '--attr', 'birth_date=1990-04-01', '--attr', 'country=CN',
+    '--attr', 'given_name=Li', '--attr', 'family_name=Wei', '--attr', 'document_number=E1234567', '--attr', 'level=2',
+    '--out', 'kyc.json');
+  inWork('credential', 'request', '--type', 'KycCredential', '--scope', 'console-test', '--disclose', 'country',
+    '--min-age', '18', '--out', 'request.json');
+  inWork('credential', 'present', '--keystore', join(dir, 'dev', 'holder.identity'), '--credential', 'kyc.json',
+    '--request', 'request.json', '--out', 'presentation.json');
+  await page.getByLabel('Presentation (JSON)').fill(readFileSync(join(work, 'presentation.json'), 'utf8'));
+  await page.getByLabel('Request (JSON)').fill(readFileSync(join(work, 'request.json'), 'utf8'));
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByTestId('verify-result').getByText('Verified: KycCredential').waitFor();
+  assert.ok((await page.getByTestId('verify-result').textContent()).includes('"country": "CN"'));
+  rmSync(work, { recursive: true, force: true });
   await shot(page, 'credentials');
 
   await page.getByRole('link', { name: 'What the ledger hides' }).click();
