@@ -133,6 +133,11 @@ fn four_validators_agree_tolerate_one_fault_and_halt_without_quorum() {
     let s = net.status(1).unwrap();
     assert_eq!(s["validators"].as_array().unwrap().len(), 4);
     assert_eq!(s["peers"].as_array().unwrap().len(), 3);
+    // The operations view agrees: three peers with their tips, no alert.
+    let (code, health) = get(&format!("{}/v1/node/health", net.apis[1]));
+    assert_eq!(code, 200);
+    assert_eq!(health["peers"].as_array().unwrap().len(), 3, "{health}");
+    assert_eq!(health["alerts"], serde_json::json!([]), "{health}");
 
     // SIGKILL node3: the other three keep committing.
     net.kill(3);
@@ -189,6 +194,16 @@ fn four_validators_agree_tolerate_one_fault_and_halt_without_quorum() {
         net.height(0).max(net.height(1)),
         stalled,
         "committed without a quorum"
+    );
+    // …and node0's health says why: too few peers.
+    let (_, health) = get(&format!("{}/v1/node/health", net.apis[0]));
+    assert!(
+        health["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["code"] == "peers-low" || a["code"] == "isolated"),
+        "{health}"
     );
 
     // node2 comes back more than `state_sync_after` blocks behind: it
