@@ -20,7 +20,7 @@ use veil_crypto::signing::SigningKey;
 use veil_tx::access::Delegation;
 
 use crate::credentials::Credentials;
-use crate::view::{decrypt, report, Directory, Report, TransferRow};
+use crate::view::{csv_field, decrypt, report, Directory, Report, TransferRow};
 use crate::{fetch_transactions, RegulatorError};
 
 /// What to look at.
@@ -318,21 +318,6 @@ pub fn report_csv(rep: &Report, decimals: &HashMap<String, u8>) -> String {
         }
     }
     out
-}
-
-/// A CSV field (RFC 4180), with formula-leading characters defused so a
-/// spreadsheet shows a memo as text instead of running it.
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
 }
 
 #[cfg(test)]

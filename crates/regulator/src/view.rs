@@ -241,15 +241,26 @@ pub fn decrypt_served(
     Ok(rows.into_iter().flatten().collect())
 }
 
-/// CSV, one line per output.
-pub fn to_csv(rows: &[TransferRow]) -> String {
-    let esc = |s: &str| {
-        if s.contains([',', '"', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_owned()
-        }
+/// A CSV field (RFC 4180), with formula-leading characters defused so a
+/// spreadsheet shows a memo as text instead of running it.
+pub(crate) fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
     };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// CSV, one line per output, amounts in minor units (`veil regulator view
+/// --format csv`; the console's export is `session::view_csv`, in
+/// decimals).
+pub fn to_csv(rows: &[TransferRow]) -> String {
+    let esc = csv_field;
     let mut out = String::from(
         "tx,height,timestamp_ms,kind,asset,from,to,amount,fee,change,payload_matches,memo\n",
     );
