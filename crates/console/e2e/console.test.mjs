@@ -71,7 +71,24 @@ async function newPage() {
   return { page, errors, bodies };
 }
 
+// Accessibility: axe-core (npm, pinned by the lockfile) over the page as
+// it is; any serious or critical violation fails the test.
+const axeSource = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+async function accessible(page, name) {
+  // Evaluated over the DevTools protocol: the page's CSP forbids inline
+  // scripts, and stays on.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad, [], `${name}: accessibility violations`);
+}
+
 async function shot(page, name) {
+  await accessible(page, name);
   mkdirSync(shots, { recursive: true });
   const file = join(shots, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
