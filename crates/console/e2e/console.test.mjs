@@ -185,8 +185,15 @@ test('the public console: dashboard, explorer, search, governance, credentials, 
   await page.getByRole('button', { name: 'Search' }).click();
   await page.getByTestId('not-found').waitFor();
 
+  // A committee proposal (the dev committee has one member, so it passes
+  // in the block that carries it) and its tally.
+  cli('gov', '--keystore', join(dir, 'dev', 'committee.keystore'), 'propose', '--memo', 'console test',
+    'set-params', '--set', 'max_block_txs=5000');
   await page.getByRole('link', { name: 'Governance' }).click();
-  await page.getByTestId('proposals').waitFor();
+  await page.getByTestId('proposals').getByText('console test').waitFor();
+  const proposals = await page.getByTestId('proposals').textContent();
+  assert.match(proposals, /set-params/);
+  assert.match(proposals, /1\/0\/0\/0 of 1/, proposals);
   await shot(page, 'governance');
 
   await page.getByRole('link', { name: 'Credentials' }).click();
@@ -279,6 +286,21 @@ test('the regulator console: exact amount, audit entry, CSV export, access contr
   assert.ok(table.includes(MEMO), 'the view shows the memo');
   await page.getByTestId('chart-parties').waitFor();
   await shot(page, 'regulator-transfers');
+
+  // By day and participant: today's blocks (found by binary search over
+  // block times), only what bank-b took part in; another day has none.
+  const today = new Date().toISOString().slice(0, 10);
+  await page.locator('#view-form-day').fill(today);
+  await page.locator('#view-form-bank').selectOption('bank-b');
+  await page.locator('#view-form button[type=submit]').click();
+  await page.waitForFunction((tx) => document.querySelector('[data-testid=view-table]')?.textContent.includes(tx.slice(0, 10)), transfer.tx);
+  await page.locator('#view-form-day').fill('2020-01-01');
+  await page.locator('#view-form button[type=submit]').click();
+  await page.getByText('No block on that day.').waitFor();
+  await page.locator('#view-form-day').fill('');
+  await page.locator('#view-form-bank').selectOption('');
+  await page.locator('#view-form button[type=submit]').click();
+  await page.getByTestId('view-table').waitFor();
 
   // CSV export with the exact amount.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-view-csv').click()]);
