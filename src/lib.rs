@@ -33,5 +33,6 @@ pub use veil_net as net;
 pub use veil_node as node;
 pub use veil_regulator as regulator;
 pub use veil_tx as tx;
+pub use veil_vault as vault;
 pub use veil_wallet as wallet;
 pub use veil_wire as wire;

@@ -589,3 +589,92 @@ fn doc_shows_spend_request_digest() {
         &["alice = seed a1…a1, bob = seed b0…b0, k = 7, γ = 11, regulator seed 52…52".into()],
     );
 }
+
+/// The evidence vault: a one-chunk document from a fixed key and nonce
+/// prefix, its chunk recomputed with plain XChaCha20-Poly1305 (nonce =
+/// prefix ‖ BE32(0) ‖ 0x01, the last-chunk flag), its manifest bytes and
+/// content address recomputed from the layout the document gives, and a
+/// key wrap.
+#[test]
+fn doc_shows_vault_document() {
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+    use veil::vault::{self, DocContext, DocumentKey, Manifest};
+
+    let ctx = DocContext {
+        id: [0x1d; 32],
+        version: 1,
+    };
+    let key = DocumentKey::from_bytes(&[0x4b; 32]);
+    let plaintext = b"invoice 2026-117: 250,000.00 CNY";
+    // A fixed RNG gives a fixed nonce prefix (its first 19 bytes).
+    let mut rng = ChaCha20Rng::from_seed([0x56; 32]);
+    let mut chunks = Vec::new();
+    let m = vault::encrypt(&key, &ctx, &mut rng, &plaintext[..], 1 << 20, |_, c| {
+        chunks.push(c.to_vec());
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(chunks.len(), 1);
+
+    // The chunk, by hand.
+    let mut aad = b"veil/vault/chunk/v1".to_vec();
+    aad.extend_from_slice(&ctx.id);
+    aad.extend_from_slice(&ctx.version.to_be_bytes());
+    let mut nonce = m.nonce_prefix.to_vec();
+    nonce.extend_from_slice(&0u32.to_be_bytes());
+    nonce.push(1);
+    let chunk = XChaCha20Poly1305::new_from_slice(key.expose())
+        .unwrap()
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: plaintext,
+                aad: &aad,
+            },
+        )
+        .unwrap();
+    assert_eq!(chunk, chunks[0]);
+
+    // The manifest, by hand: u8 1 ‖ u32 chunk size ‖ u64 length ‖ prefix
+    // ‖ u32 n ‖ (hash ‖ u32 len)…, little-endian.
+    let mut manifest = vec![1u8];
+    manifest.extend_from_slice(&(1u32 << 20).to_le_bytes());
+    manifest.extend_from_slice(&u64::try_from(plaintext.len()).unwrap().to_le_bytes());
+    manifest.extend_from_slice(&m.nonce_prefix);
+    manifest.extend_from_slice(&1u32.to_le_bytes());
+    manifest.extend_from_slice(&sha(&[&chunk]));
+    manifest.extend_from_slice(&u32::try_from(chunk.len()).unwrap().to_le_bytes());
+    assert_eq!(manifest, m.encode().unwrap());
+    assert_eq!(Manifest::decode(&manifest).unwrap(), m);
+    let address = sha(&[b"veil/vault/manifest/v1", &manifest]);
+    assert_eq!(address, m.address());
+
+    // Decrypts back.
+    let mut out = Vec::new();
+    vault::decrypt(&key, &ctx, &m, |_, _| Ok(chunk.clone()), &mut out).unwrap();
+    assert_eq!(out, plaintext);
+
+    // A wrap to the view key of a fixed account.
+    let account = AccountKeys::from_seed(&[0x42; 32]);
+    let view_public = *account.address().view_key();
+    let wrap = vault::wrap_key(&key, &view_public, &ctx, &mut rng).unwrap();
+    let opened = vault::unwrap_key(&wrap, account.view_key().secret(), &ctx).unwrap();
+    assert_eq!(opened.expose(), key.expose());
+
+    assert_doc_shows(
+        "vault document",
+        &[
+            ("nonce prefix", hex::encode(m.nonce_prefix)),
+            ("chunk nonce", hex::encode(&nonce)),
+            ("chunk", hex::encode(&chunk)),
+            ("manifest", hex::encode(&manifest)),
+            ("address", hex::encode(address)),
+            ("wrap", hex::encode(wrap.encode().unwrap())),
+        ],
+        &[format!(
+            "plaintext {:?}",
+            String::from_utf8_lossy(plaintext)
+        )],
+    );
+}

@@ -1,0 +1,271 @@
+use std::collections::HashMap;
+
+use proptest::prelude::*;
+use rand_core::OsRng;
+use veil_codec::{DecodeExt, Encode};
+use veil_crypto::generators::mul_g;
+use veil_crypto::point::Point;
+use veil_crypto::rng::random_scalar;
+use veil_secret::Secret;
+
+use super::*;
+
+const CTX: DocContext = DocContext {
+    id: [7u8; 32],
+    version: 1,
+};
+
+fn data(len: usize) -> Vec<u8> {
+    (0..len).map(|i| u8::try_from(i % 251).unwrap()).collect()
+}
+
+/// Encrypts `plain`, keeping the chunks by hash as a node would.
+fn put(
+    key: &DocumentKey,
+    ctx: &DocContext,
+    plain: &[u8],
+) -> (Manifest, HashMap<[u8; 32], Vec<u8>>) {
+    let mut store = HashMap::new();
+    let m = encrypt(key, ctx, &mut OsRng, plain, u64::MAX, |c, bytes| {
+        assert!(verify_chunk(c, bytes));
+        store.insert(c.hash, bytes.to_vec());
+        Ok(())
+    })
+    .unwrap();
+    (m, store)
+}
+
+fn get(
+    key: &DocumentKey,
+    ctx: &DocContext,
+    m: &Manifest,
+    store: &HashMap<[u8; 32], Vec<u8>>,
+) -> Result<Vec<u8>, VaultError> {
+    let mut out = Vec::new();
+    decrypt(key, ctx, m, |_, c| Ok(store[&c.hash].clone()), &mut out)?;
+    Ok(out)
+}
+
+#[test]
+fn round_trips_at_every_chunk_boundary() {
+    let key = DocumentKey::generate(&mut OsRng);
+    for len in [
+        0,
+        1,
+        CHUNK_SIZE - 1,
+        CHUNK_SIZE,
+        CHUNK_SIZE + 1,
+        2 * CHUNK_SIZE + 5,
+    ] {
+        let plain = data(len);
+        let (m, store) = put(&key, &CTX, &plain);
+        assert_eq!(m.chunks.len(), len.div_ceil(CHUNK_SIZE).max(1), "{len}");
+        assert_eq!(m.plaintext_len, u64::try_from(len).unwrap());
+        assert_eq!(
+            m.ciphertext_len(),
+            m.plaintext_len + 16 * u64::try_from(m.chunks.len()).unwrap()
+        );
+        m.check().unwrap();
+        assert_eq!(get(&key, &CTX, &m, &store).unwrap(), plain, "{len}");
+        // The manifest survives its encoding, and so does the address.
+        let back = Manifest::decode(&m.encode().unwrap()).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(back.address(), m.address());
+    }
+}
+
+#[test]
+fn the_same_plaintext_twice_has_two_addresses() {
+    let key = DocumentKey::generate(&mut OsRng);
+    let (a, _) = put(&key, &CTX, b"invoice");
+    let (b, _) = put(&key, &CTX, b"invoice");
+    assert_ne!(
+        a.address(),
+        b.address(),
+        "fresh nonce prefix per encryption"
+    );
+}
+
+#[test]
+fn refuses_wrong_key_other_document_and_tampering() {
+    let key = DocumentKey::generate(&mut OsRng);
+    let plain = data(2 * CHUNK_SIZE + 100);
+    let (m, store) = put(&key, &CTX, &plain);
+
+    let other = DocumentKey::generate(&mut OsRng);
+    assert!(matches!(
+        get(&other, &CTX, &m, &store),
+        Err(VaultError::Decrypt { index: 0 })
+    ));
+    for ctx in [
+        DocContext {
+            id: [8; 32],
+            version: 1,
+        },
+        DocContext {
+            id: [7; 32],
+            version: 2,
+        },
+    ] {
+        assert!(matches!(
+            get(&key, &ctx, &m, &store),
+            Err(VaultError::Decrypt { index: 0 })
+        ));
+    }
+
+    // A flipped bit: the chunk no longer matches its address.
+    let mut bad = store.clone();
+    bad.get_mut(&m.chunks[1].hash).unwrap()[5] ^= 1;
+    assert!(matches!(
+        get(&key, &CTX, &m, &bad),
+        Err(VaultError::ChunkHash { index: 1 })
+    ));
+
+    // Reordered chunks, with a manifest rewritten to match them: STREAM's
+    // counter refuses them.
+    let mut swapped = m.clone();
+    swapped.chunks.swap(0, 1);
+    assert!(matches!(
+        get(&key, &CTX, &swapped, &store),
+        Err(VaultError::Decrypt { index: 0 })
+    ));
+
+    // Truncated: the first two chunks presented as the whole document.
+    let mut cut = m.clone();
+    cut.chunks.truncate(2);
+    cut.plaintext_len = 2 * u64::try_from(CHUNK_SIZE).unwrap() - 1;
+    assert!(
+        cut.check().is_err(),
+        "a full chunk where a shorter last one belongs"
+    );
+    let mut cut = m.clone();
+    cut.chunks.truncate(2);
+    cut.plaintext_len = 2 * u64::try_from(CHUNK_SIZE).unwrap();
+    cut.check().unwrap();
+    assert!(
+        matches!(
+            get(&key, &CTX, &cut, &store),
+            Err(VaultError::Decrypt { index: 1 })
+        ),
+        "a middle chunk is not a last chunk"
+    );
+
+    // A chunk of another document under the same key.
+    let (m2, store2) = put(&key, &CTX, &data(CHUNK_SIZE + 1));
+    let mut mixed = m.clone();
+    mixed.chunks[0] = m2.chunks[0];
+    let mut both = store.clone();
+    both.extend(store2);
+    assert!(matches!(
+        get(&key, &CTX, &mixed, &both),
+        Err(VaultError::Decrypt { index: 0 })
+    ));
+
+    // A manifest whose length disagrees with its chunks.
+    let mut long = m.clone();
+    long.plaintext_len += 1;
+    assert!(matches!(
+        get(&key, &CTX, &long, &store),
+        Err(VaultError::Manifest(_))
+    ));
+}
+
+#[test]
+fn refuses_a_document_over_the_limit() {
+    let key = DocumentKey::generate(&mut OsRng);
+    let mut seen = 0;
+    let r = encrypt(
+        &key,
+        &CTX,
+        &mut OsRng,
+        &data(CHUNK_SIZE * 3)[..],
+        u64::try_from(CHUNK_SIZE * 2).unwrap(),
+        |_, _| {
+            seen += 1;
+            Ok(())
+        },
+    );
+    assert!(matches!(r, Err(VaultError::TooLarge { .. })));
+    assert!(seen <= 2);
+    let r = encrypt(&key, &CTX, &mut OsRng, &data(10)[..], 9, |_, _| Ok(()));
+    assert!(matches!(r, Err(VaultError::TooLarge { max: 9 })));
+}
+
+#[test]
+fn wraps_open_only_for_their_key_and_document() {
+    let key = DocumentKey::generate(&mut OsRng);
+    let x = Secret::new(random_scalar(&mut OsRng));
+    let p = Point::from_point(mul_g(x.expose()));
+    let w = wrap_key(&key, &p, &CTX, &mut OsRng).unwrap();
+    assert_eq!(unwrap_key(&w, &x, &CTX).unwrap().expose(), key.expose());
+    let back = WrappedKey::decode(&w.encode().unwrap()).unwrap();
+    assert_eq!(back, w);
+
+    let y = Secret::new(random_scalar(&mut OsRng));
+    assert!(matches!(unwrap_key(&w, &y, &CTX), Err(VaultError::Unwrap)));
+    let next = DocContext { version: 2, ..CTX };
+    assert!(matches!(unwrap_key(&w, &x, &next), Err(VaultError::Unwrap)));
+    let mut bad = w.clone();
+    bad.ciphertext[0] ^= 1;
+    assert!(matches!(
+        unwrap_key(&bad, &x, &CTX),
+        Err(VaultError::Unwrap)
+    ));
+    let mut moved = w.clone();
+    moved.ephemeral = Point::from_point(mul_g(&random_scalar(&mut OsRng)));
+    assert!(matches!(
+        unwrap_key(&moved, &x, &CTX),
+        Err(VaultError::Unwrap)
+    ));
+    assert!(matches!(
+        wrap_key(&key, &Point::identity(), &CTX, &mut OsRng),
+        Err(VaultError::Key)
+    ));
+    assert!(format!("{key:?}").contains("redacted"));
+}
+
+#[test]
+fn metadata_is_sealed_to_its_content() {
+    let key = DocumentKey::generate(&mut OsRng);
+    let meta = Metadata {
+        name: "invoice-2026-117.pdf".into(),
+        media_type: "application/pdf".into(),
+    };
+    let addr = [3u8; 32];
+    let sealed = seal_metadata(&key, &CTX, &addr, &meta).unwrap();
+    assert!(!sealed.windows(7).any(|w| w == b"invoice"));
+    assert_eq!(open_metadata(&key, &CTX, &addr, &sealed).unwrap(), meta);
+    assert!(open_metadata(&key, &CTX, &[4u8; 32], &sealed).is_err());
+    let long = Metadata {
+        name: "x".repeat(wrap::MAX_NAME + 1),
+        media_type: String::new(),
+    };
+    assert!(seal_metadata(&key, &CTX, &addr, &long).is_err());
+}
+
+#[test]
+fn a_hostile_chunk_count_allocates_nothing() {
+    let mut m = Manifest {
+        chunk_size: u32::try_from(CHUNK_SIZE).unwrap(),
+        plaintext_len: 0,
+        nonce_prefix: [0; NONCE_PREFIX_LEN],
+        chunks: vec![],
+    }
+    .encode()
+    .unwrap();
+    // Claim 2^20 chunks with none present.
+    let n = m.len() - 4;
+    m[n..].copy_from_slice(&u32::try_from(MAX_CHUNKS).unwrap().to_le_bytes());
+    assert!(Manifest::decode(&m).is_err());
+    m[n..].copy_from_slice(&(u32::try_from(MAX_CHUNKS).unwrap() + 1).to_le_bytes());
+    assert!(Manifest::decode(&m).is_err());
+}
+
+proptest! {
+    #[test]
+    fn decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let _ = Manifest::decode(&bytes);
+        let _ = WrappedKey::decode(&bytes);
+        let _ = Metadata::decode(&bytes);
+    }
+}

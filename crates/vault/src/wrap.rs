@@ -1,0 +1,172 @@
+//! A document key wrapped to a party's public key, and the document's
+//! sealed metadata (see the crate docs for the construction).
+
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
+use veil_codec::{Decode, DecodeError, DecodeExt, Encode, Reader, Writer};
+use veil_crypto::generators::mul_g;
+use veil_crypto::payload;
+use veil_crypto::point::Point;
+use veil_crypto::rng::random_scalar;
+use veil_secret::Secret;
+
+use crate::{DocContext, DocumentKey, VaultError};
+
+const WRAP_DOMAIN: &[u8] = b"veil/vault/wrap/v1";
+const META_DOMAIN: &[u8] = b"veil/vault/meta/v1";
+/// Wrapped key bytes: the 32-byte key and the 16-byte tag.
+const WRAPPED_LEN: usize = 48;
+/// Longest file name and media type kept (bytes).
+pub const MAX_NAME: usize = 255;
+
+/// A document key wrapped to one public key `P`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WrappedKey {
+    /// `R = r·G`.
+    pub ephemeral: Point,
+    /// The key under `AEAD_{HKDF(r·P, …)}`.
+    pub ciphertext: [u8; WRAPPED_LEN],
+}
+
+fn shared(p: &RistrettoPoint) -> [u8; 32] {
+    p.compress().to_bytes()
+}
+
+fn ad(ephemeral: &Point, recipient: &Point) -> [u8; 64] {
+    let mut a = [0u8; 64];
+    a[..32].copy_from_slice(ephemeral.as_bytes());
+    a[32..].copy_from_slice(recipient.as_bytes());
+    a
+}
+
+/// Wraps `key` to `recipient` (a view key or a regulator epoch key) for
+/// the document version `ctx`.
+pub fn wrap_key<R: rand_core::RngCore + rand_core::CryptoRng>(
+    key: &DocumentKey,
+    recipient: &Point,
+    ctx: &DocContext,
+    rng: &mut R,
+) -> Result<WrappedKey, VaultError> {
+    if recipient.is_identity() {
+        return Err(VaultError::Key);
+    }
+    let r = Secret::new(random_scalar(rng));
+    let ephemeral = Point::from_point(mul_g(r.expose()));
+    let s = Secret::new(shared(&(r.expose() * recipient.point())));
+    let sealed = payload::seal(
+        s.expose(),
+        &ctx.bytes(WRAP_DOMAIN),
+        &ad(&ephemeral, recipient),
+        key.expose(),
+    );
+    let ciphertext = sealed.try_into().map_err(|_| VaultError::Unwrap)?;
+    Ok(WrappedKey {
+        ephemeral,
+        ciphertext,
+    })
+}
+
+/// Recovers the document key from `wrapped` with the secret `x` of the
+/// public key `x·G` it was wrapped to.
+pub fn unwrap_key(
+    wrapped: &WrappedKey,
+    secret: &Secret<Scalar>,
+    ctx: &DocContext,
+) -> Result<DocumentKey, VaultError> {
+    let recipient = Point::from_point(mul_g(secret.expose()));
+    let s = Secret::new(shared(&(secret.expose() * wrapped.ephemeral.point())));
+    let key = payload::open(
+        s.expose(),
+        &ctx.bytes(WRAP_DOMAIN),
+        &ad(&wrapped.ephemeral, &recipient),
+        &wrapped.ciphertext,
+    )
+    .map_err(|_| VaultError::Unwrap)?;
+    let bytes: [u8; 32] = key
+        .expose()
+        .as_slice()
+        .try_into()
+        .map_err(|_| VaultError::Unwrap)?;
+    Ok(DocumentKey::from_bytes(&bytes))
+}
+
+impl Encode for WrappedKey {
+    fn write(&self, w: &mut Writer) {
+        w.point(&self.ephemeral);
+        w.bytes(&self.ciphertext);
+    }
+}
+
+impl Decode for WrappedKey {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
+        Ok(Self {
+            ephemeral: r.point_non_identity("wrap ephemeral key")?,
+            ciphertext: r.array("wrapped key")?,
+        })
+    }
+}
+
+/// What would leak if it were in the clear: the file's name and type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Metadata {
+    /// File name (at most 255 bytes of UTF-8).
+    pub name: String,
+    /// Media type, e.g. `application/pdf` (at most 255 bytes).
+    pub media_type: String,
+}
+
+impl Encode for Metadata {
+    fn write(&self, w: &mut Writer) {
+        w.bytes_u16("file name", self.name.as_bytes(), 0, MAX_NAME);
+        w.bytes_u16("media type", self.media_type.as_bytes(), 0, MAX_NAME);
+    }
+}
+
+impl Decode for Metadata {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
+        let text = |b: &[u8], what: &'static str| {
+            String::from_utf8(b.to_vec()).map_err(|_| DecodeError::Invalid {
+                what,
+                why: "not UTF-8",
+            })
+        };
+        let name = text(r.bytes_u16("file name", 0, MAX_NAME)?, "file name")?;
+        let media_type = text(r.bytes_u16("media type", 0, MAX_NAME)?, "media type")?;
+        Ok(Self { name, media_type })
+    }
+}
+
+/// Seals `meta` under the document key, bound to the content `address`.
+pub fn seal_metadata(
+    key: &DocumentKey,
+    ctx: &DocContext,
+    address: &[u8; 32],
+    meta: &Metadata,
+) -> Result<Vec<u8>, VaultError> {
+    let plain = meta
+        .encode()
+        .map_err(|_| VaultError::Manifest("metadata too long"))?;
+    let plain = Secret::new(plain);
+    Ok(payload::seal(
+        key.expose(),
+        &ctx.bytes(META_DOMAIN),
+        address,
+        plain.expose(),
+    ))
+}
+
+/// Opens sealed metadata.
+pub fn open_metadata(
+    key: &DocumentKey,
+    ctx: &DocContext,
+    address: &[u8; 32],
+    sealed: &[u8],
+) -> Result<Metadata, VaultError> {
+    let plain = payload::open(key.expose(), &ctx.bytes(META_DOMAIN), address, sealed)
+        .map_err(|_| VaultError::Unwrap)?;
+    Metadata::decode(plain.expose()).map_err(|_| VaultError::Unwrap)
+}
