@@ -37,17 +37,28 @@ impl Drop for Net {
 /// The first port of a block of 100 (API ports at +0.., QUIC at +50..)
 /// that is free right now. Blocks lie below the kernel's ephemeral range
 /// (32768 and up), so outgoing connections of concurrent tests cannot take
-/// them; the process id spreads concurrent test binaries over the blocks.
+/// them; the process id spreads concurrent test binaries over the blocks,
+/// and a block handed out is never handed out again in this process (two
+/// tests of one binary starting networks at once would otherwise both see
+/// the same block free before either binds it).
 pub fn base_port() -> u16 {
     const BLOCKS: u32 = 220; // 10_000 ..= 31_999
+    static CLAIMED: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut claimed = CLAIMED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let start = std::process::id() % BLOCKS;
     for k in 0..BLOCKS {
         let base = 10_000 + u16::try_from((start + k) % BLOCKS).unwrap() * 100;
+        if claimed.contains(&base) {
+            continue;
+        }
         let free = (base..base + 100).all(|p| {
             std::net::TcpListener::bind(("127.0.0.1", p)).is_ok()
                 && std::net::UdpSocket::bind(("127.0.0.1", p)).is_ok()
         });
         if free {
+            claimed.push(base);
             return base;
         }
     }
