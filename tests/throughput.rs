@@ -174,6 +174,12 @@ fn a_full_mempool_answers_503_and_recovers_after_a_block() {
     let lower = text.to_ascii_lowercase();
     assert!(lower.contains("retry-after: 1"), "{text}");
     assert!(text.contains("urn:veil:problem:mempool-full"), "{text}");
+    // The client (and through it the SDKs) keeps the Retry-After.
+    let e = veil::client::Client::new(&n.url())
+        .submit_bytes(&txs[2])
+        .unwrap_err();
+    assert_eq!(e.problem().map(|p| p.status), Some(503), "{e}");
+    assert_eq!(e.retry_after(), Some(1), "{e}");
     // A batch the mempool has no room for is refused whole.
     let (code, body) = post_json(&batch, &batch_body(&[hex::encode(&txs[2])]));
     assert_eq!(code, 503, "{body}");

@@ -37,6 +37,9 @@ pub enum ClientError {
         url: String,
         /// The node's problem body.
         problem: Box<Problem>,
+        /// Seconds the node asked the client to wait (`Retry-After`, on
+        /// `503`), when it said.
+        retry_after: Option<u64>,
     },
     /// The node answered with an error status and no problem body.
     #[error("{url}: HTTP {status}")]
@@ -83,6 +86,14 @@ impl ClientError {
     pub fn problem(&self) -> Option<&Problem> {
         match self {
             Self::Problem { problem, .. } => Some(problem),
+            _ => None,
+        }
+    }
+
+    /// The seconds a busy node asked to wait before retrying, if it said.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Problem { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -219,13 +230,19 @@ fn json<T: serde::de::DeserializeOwned>(
 /// Turns an HTTP error into a [`ClientError`], keeping the problem body.
 fn error(e: ureq::Error, url: String) -> ClientError {
     match e {
-        ureq::Error::Status(status, resp) => match resp.into_json::<Problem>() {
-            Ok(p) => ClientError::Problem {
-                url,
-                problem: Box::new(p),
-            },
-            Err(_) => ClientError::Status { url, status },
-        },
+        ureq::Error::Status(status, resp) => {
+            let retry_after = resp
+                .header("retry-after")
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            match resp.into_json::<Problem>() {
+                Ok(p) => ClientError::Problem {
+                    url,
+                    problem: Box::new(p),
+                    retry_after,
+                },
+                Err(_) => ClientError::Status { url, status },
+            }
+        }
         ureq::Error::Transport(t) => ClientError::Transport {
             url,
             transport: Box::new(t),

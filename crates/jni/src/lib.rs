@@ -64,8 +64,9 @@ enum Error {
     Insufficient(String),
     /// `InvalidTransactionException`.
     InvalidTx(String),
-    /// `ProblemException` or its subclass.
-    Problem(veil_client::types::Problem),
+    /// `ProblemException` or its subclass, and the `Retry-After` seconds a
+    /// busy node gave.
+    Problem(veil_client::types::Problem, Option<u64>),
     /// `VeilException`.
     Other(String),
     /// A JNI call failed; a Java exception may already be pending.
@@ -81,7 +82,11 @@ impl From<jni::errors::Error> for Error {
 impl From<SourceError> for Error {
     fn from(e: SourceError) -> Self {
         match e {
-            SourceError::Api(ClientError::Problem { problem, .. }) => Self::Problem(*problem),
+            SourceError::Api(ClientError::Problem {
+                problem,
+                retry_after,
+                ..
+            }) => Self::Problem(*problem, retry_after),
             e @ SourceError::Api(ClientError::Transport { .. }) => Self::Network(e.to_string()),
             e => Self::Other(e.to_string()),
         }
@@ -139,23 +144,39 @@ fn throw(env: &mut JNIEnv, e: Error) {
             }
             simple("VeilException", format!("native call: {e}"))
         }
-        Error::Problem(p) => {
+        Error::Problem(p, retry_after) => {
             let code = p.kind.rsplit(':').next().unwrap_or_default();
-            let class = format!("{PKG}{}", problem_class(code));
+            let simple_class = problem_class(code);
+            let class = format!("{PKG}{simple_class}");
             let built = (|| -> jni::errors::Result<JObject> {
                 let kind = env.new_string(&p.kind)?;
                 let title = env.new_string(&p.title)?;
                 let detail = env.new_string(&p.detail)?;
-                env.new_object(
-                    class.as_str(),
-                    "(Ljava/lang/String;Ljava/lang/String;ILjava/lang/String;)V",
-                    &[
-                        JValue::Object(&kind),
-                        JValue::Object(&title),
-                        JValue::Int(jint::from(p.status)),
-                        JValue::Object(&detail),
-                    ],
-                )
+                let args = [
+                    JValue::Object(&kind),
+                    JValue::Object(&title),
+                    JValue::Int(jint::from(p.status)),
+                    JValue::Object(&detail),
+                ];
+                if simple_class == "NodeBusyException" {
+                    // −1: the node gave no Retry-After.
+                    let wait = retry_after
+                        .and_then(|s| i64::try_from(s).ok())
+                        .unwrap_or(-1);
+                    let mut all = args.to_vec();
+                    all.push(JValue::Long(wait));
+                    env.new_object(
+                        class.as_str(),
+                        "(Ljava/lang/String;Ljava/lang/String;ILjava/lang/String;J)V",
+                        &all,
+                    )
+                } else {
+                    env.new_object(
+                        class.as_str(),
+                        "(Ljava/lang/String;Ljava/lang/String;ILjava/lang/String;)V",
+                        &args,
+                    )
+                }
             })();
             match built {
                 Ok(obj) => {
