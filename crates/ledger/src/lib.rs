@@ -7,6 +7,7 @@
 
 pub use veil_wire::block;
 pub mod chain;
+pub mod chunks;
 pub mod execute;
 pub mod genesis;
 pub mod governance;
