@@ -437,7 +437,7 @@ impl Node {
         }
         for (i, image) in tx.key_images().iter().enumerate() {
             if self.ledger.is_spent(image) {
-                return Err(SubmitError::Invalid(TxError::KeyImageSpent { input: i }));
+                return Err(self.refusal(hash, TxError::KeyImageSpent { input: i }));
             }
         }
         let rings = tx
@@ -593,13 +593,25 @@ impl Node {
         Ok(n)
     }
 
+    /// The refusal of `hash` for `e` found against committed state. A
+    /// block may have committed these very bytes since admission looked
+    /// (the checks are not under one lock with commits): then they are a
+    /// duplicate, not a double spend of themselves.
+    fn refusal(&self, hash: TxHash, e: TxError) -> SubmitError {
+        if matches!(self.ledger.tx_location(&hash), Ok(Some(_))) {
+            SubmitError::Duplicate(hash)
+        } else {
+            SubmitError::Invalid(e)
+        }
+    }
+
     /// Final stateful check and insertion, under the mempool lock.
     fn admit(&self, job: &Admission) -> Result<TxHash, SubmitError> {
         let mut pool = self.mempool();
         // The pipeline's stateful step against committed state (the block
         // re-checks it against the block's earlier transactions).
         if let Err(e) = job.tx.check_stateful(self.ledger.as_ref(), self.now_ms()) {
-            return Err(SubmitError::Invalid(e));
+            return Err(self.refusal(job.hash, e));
         }
         match pool.insert(job.hash, Arc::clone(&job.tx), job.bytes) {
             Ok(()) => {}
