@@ -9,7 +9,7 @@ use axum::{Extension, Json};
 
 use veil_node::Node;
 
-use crate::types::{AlertJson, EventJson, HealthJson, HistoryJson, SampleJson};
+use crate::types::{AlertJson, HealthJson, HistoryJson};
 use crate::{ApiError, ApiResult, Cluster};
 
 /// A block older than this, with transactions waiting (or on a network,
@@ -27,25 +27,9 @@ const MAX_FILES: usize = 100_000;
 /// The node's samples of the last hour.
 #[utoipa::path(get, path = "/v1/node/history", responses((status = 200, body = HistoryJson)))]
 pub(crate) async fn history(State(node): State<Arc<Node>>) -> ApiResult<HistoryJson> {
-    let samples = node
-        .history
-        .samples()
-        .into_iter()
-        .map(|s| SampleJson {
-            time_ms: s.time_ms,
-            height: s.height,
-            committed_tps: s.committed_tps,
-            blocks: s.blocks,
-            finality_p50_ms: s.finality_p50_ms,
-            finality_max_ms: s.finality_max_ms,
-            mempool_txs: s.mempool_txs,
-            mempool_bytes: s.mempool_bytes,
-            rejected: s.rejected,
-        })
-        .collect();
     Ok(Json(HistoryJson {
         interval_s: veil_node::history::SAMPLE_INTERVAL.as_secs(),
-        samples,
+        samples: node.history.samples(),
     }))
 }
 
@@ -69,15 +53,7 @@ pub(crate) async fn health(
     };
     let limits = node.config().mempool;
     let peers = crate::peers_json(cluster.as_ref());
-    let events: Vec<EventJson> = veil_node::history::recent_events()
-        .into_iter()
-        .map(|e| EventJson {
-            time_ms: e.time_ms,
-            level: e.level,
-            target: e.target,
-            message: e.message,
-        })
-        .collect();
+    let events = veil_node::history::recent_events();
 
     let mut alerts = Vec::new();
     let mut alert = |severity: &str, code: &str, message: String| {

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use serde::Serialize;
+pub use veil_client::types::{EventJson as Event, SampleJson as Sample};
 
 /// How often the node samples its counters.
 pub const SAMPLE_INTERVAL: Duration = Duration::from_secs(5);
@@ -19,43 +19,6 @@ pub const MAX_SAMPLES: usize = 720;
 pub const MAX_EVENTS: usize = 200;
 /// Longest message kept per event (longer ones are cut).
 pub const MAX_EVENT_CHARS: usize = 500;
-
-/// One sample of the node's counters.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct Sample {
-    /// When, ms since the Unix epoch.
-    pub time_ms: u64,
-    /// Committed height.
-    pub height: u64,
-    /// Transactions committed since the previous sample, per second.
-    pub committed_tps: f64,
-    /// Blocks committed since the previous sample.
-    pub blocks: u64,
-    /// Finality of those blocks: median of (commit time on this node −
-    /// block timestamp), ms; absent when no block was committed.
-    pub finality_p50_ms: Option<u64>,
-    /// The slowest of those blocks, ms.
-    pub finality_max_ms: Option<u64>,
-    /// Transactions waiting in the mempool.
-    pub mempool_txs: u64,
-    /// Bytes waiting in the mempool.
-    pub mempool_bytes: u64,
-    /// Transactions refused since the previous sample.
-    pub rejected: u64,
-}
-
-/// A warning or error the node logged.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct Event {
-    /// When, ms since the Unix epoch.
-    pub time_ms: u64,
-    /// `WARN` or `ERROR`.
-    pub level: String,
-    /// The module that logged it.
-    pub target: String,
-    /// The message and its fields.
-    pub message: String,
-}
 
 /// Counters as read at one instant (the sampler's input).
 #[derive(Clone, Copy, Debug, Default)]
