@@ -16,14 +16,12 @@ import java.nio.file.Path;
  * owner-only (mode 0600), and {@link #wipe()} overwrites the bytes held
  * here once it is submitted.
  */
-public final class SignedTransaction {
-    private final byte[] json;
+public final class SignedTransaction extends OwnedJson {
     private String hash;
     private String txHex;
-    private boolean wiped;
 
     private SignedTransaction(byte[] json) {
-        this.json = json;
+        super(json, "signed transaction");
     }
 
     /** Takes ownership of {@code json}, a signed transfer the native core made. */
@@ -91,42 +89,6 @@ public final class SignedTransaction {
         return Hex.decode(txHex);
     }
 
-    /**
-     * The signed transfer's JSON bytes. The caller wipes the array.
-     *
-     * @return a copy
-     * @throws IllegalStateException the transfer was wiped
-     */
-    public synchronized byte[] toJson() {
-        return bytes().clone();
-    }
-
-    /**
-     * Writes the signed transfer to a file readable by its owner alone (mode
-     * {@code rw-------}, set when the file is created), replacing the file
-     * if it exists.
-     *
-     * @param path the file
-     * @throws IOException the file cannot be written
-     * @throws IllegalStateException the transfer was wiped
-     */
-    public synchronized void write(Path path) throws IOException {
-        OwnerOnlyFiles.write(path, bytes());
-    }
-
-    /** Overwrites the bytes held here with zeros; the transfer is unusable afterwards. */
-    public synchronized void wipe() {
-        Secrets.wipe(json);
-        wiped = true;
-    }
-
-    synchronized byte[] bytes() {
-        if (wiped) {
-            throw new IllegalStateException("the signed transaction was wiped");
-        }
-        return json;
-    }
-
     private void info() throws VeilException {
         if (hash == null) {
             String[] i = NativeCore.signedInfo(bytes());
@@ -150,9 +112,6 @@ public final class SignedTransaction {
      */
     @Override
     public synchronized String toString() {
-        if (wiped) {
-            return "SignedTransaction[wiped]";
-        }
-        return "SignedTransaction[" + (hash != null ? hash : json.length + " bytes") + "]";
+        return describe("SignedTransaction", hash);
     }
 }

@@ -17,12 +17,9 @@ import java.nio.file.Path;
  * here once the request is done with. This class does not parse the JSON;
  * the signer checks it ({@link OfflineSigner#review(SpendRequest)}).
  */
-public final class SpendRequest {
-    private final byte[] json;
-    private boolean wiped;
-
+public final class SpendRequest extends OwnedJson {
     private SpendRequest(byte[] json) {
-        this.json = json;
+        super(json, "spend request");
     }
 
     /** Takes ownership of {@code json}. */
@@ -55,49 +52,12 @@ public final class SpendRequest {
     }
 
     /**
-     * The request's JSON bytes. The caller wipes the array.
-     *
-     * @return a copy
-     * @throws IllegalStateException the request was wiped
-     */
-    public synchronized byte[] toJson() {
-        return bytes().clone();
-    }
-
-    /**
-     * Writes the request to a file readable by its owner alone (mode
-     * {@code rw-------}, set when the file is created, never wider), replacing
-     * the file if it exists.
-     *
-     * @param path the file
-     * @throws IOException the file cannot be written
-     * @throws IllegalStateException the request was wiped
-     */
-    public synchronized void write(Path path) throws IOException {
-        OwnerOnlyFiles.write(path, bytes());
-    }
-
-    /** Overwrites the bytes held here with zeros; the request is unusable afterwards. */
-    public synchronized void wipe() {
-        Secrets.wipe(json);
-        wiped = true;
-    }
-
-    /** The JSON itself, not a copy (package-private). */
-    synchronized byte[] bytes() {
-        if (wiped) {
-            throw new IllegalStateException("the spend request was wiped");
-        }
-        return json;
-    }
-
-    /**
      * The request as text: its size, not its content.
      *
      * @return {@code SpendRequest[1234 bytes]}
      */
     @Override
-    public synchronized String toString() {
-        return wiped ? "SpendRequest[wiped]" : "SpendRequest[" + json.length + " bytes]";
+    public String toString() {
+        return describe("SpendRequest", null);
     }
 }
