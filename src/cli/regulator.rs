@@ -1,6 +1,5 @@
 //! `veil regulator …`, `veil audit-log`, `veil verify-disclosure`.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -164,13 +163,6 @@ fn height_arg(s: &str) -> anyhow::Result<Option<u64>> {
     }
 }
 
-fn decimals(api: &str) -> HashMap<String, u8> {
-    HttpSource::new(api)
-        .status()
-        .map(|s| s.assets.into_iter().map(|a| (a.id, a.decimals)).collect())
-        .unwrap_or_default()
-}
-
 fn load(args: &RegulatorArgs) -> anyhow::Result<Credentials> {
     let pass = keystore::passphrase(&format!("passphrase for {}: ", args.keystore.display()))?;
     Ok(Credentials::load(&args.keystore, pass.expose())?)
@@ -209,7 +201,7 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
                 })),
                 Format::Csv => print!("{}", to_csv(&rows)),
                 Format::Table => {
-                    let dec = decimals(&args.api);
+                    let dec = session.decimals();
                     let fmt = |v: u64, asset: &str| {
                         super::amount::format(v, dec.get(asset).copied().unwrap_or(0))
                     };
@@ -255,7 +247,7 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
             if json {
                 super::print_json(&json!({"report": rep, "access_records": records}));
             } else {
-                let dec = decimals(&args.api);
+                let dec = session.decimals();
                 let f = |v: u128, asset: &str| {
                     super::amount::format(
                         u64::try_from(v).unwrap_or(u64::MAX),
