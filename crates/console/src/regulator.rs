@@ -30,8 +30,7 @@ use subtle::ConstantTimeEq;
 use veil_client::types::Problem;
 use veil_regulator::session::{report_csv, view_csv, Query, Session};
 
-/// Longest range one request may cover, in days (a day's query is turned
-/// into heights by binary search).
+/// Most "largest transfers" a report lists (`top`).
 const MAX_TOP: usize = 1000;
 
 /// The console's state.
