@@ -264,6 +264,7 @@ fn banner(
     }
     println!("Veil node — chain {chain}, height {}", tip.height);
     println!("  API    http://{api}   (OpenAPI /openapi.json, metrics /metrics)");
+    println!("  console http://{api}/console/   (explorer, operations, governance, credentials)");
     println!(
         "  data   {} (RocksDB in {})",
         args.data_dir.display(),
@@ -324,6 +325,7 @@ fn banner(
             "  veil regulator --keystore {}{api_flag} view",
             f.regulator.display()
         );
+        println!("  veil regulator --keystore {}{api_flag} console   # the same in a browser, on 127.0.0.1", f.regulator.display());
         println!();
         // The dev accreditation carries the regulator hook, so presentations
         // use the hooked circuit; name its proving-key cache as the code does.
