@@ -272,6 +272,36 @@ test('the regulator console: exact amount, audit entry, CSV export, access contr
   });
   assert.equal(rebound, 403);
 
+  // Bad input: a clear problem+json, and nothing written.
+  const token = base.hash.replace('#token=', '');
+  const call = async (path, init = {}) => {
+    const r = await fetch(`${base.origin}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers || {}) } });
+    return { status: r.status, type: r.headers.get('content-type'), body: await r.json() };
+  };
+  const delegate = (body, type = 'application/json') => call('/api/delegate', {
+    method: 'POST', headers: { 'content-type': type }, body: JSON.stringify(body),
+  });
+  const good = { epoch: 0, file: 'auditor.keystore', expires_days: 30, passphrase: 'auditor passphrase 1' };
+  for (const [what, r, status] of [
+    ['a path as file name', await delegate({ ...good, file: '../escape.keystore' }), 400],
+    ['a hidden file', await delegate({ ...good, file: '.hidden' }), 400],
+    ['zero days', await delegate({ ...good, expires_days: 0 }), 400],
+    ['over a year', await delegate({ ...good, expires_days: 367 }), 400],
+    ['a short passphrase', await delegate({ ...good, passphrase: 'short' }), 400],
+    ['an unknown field', await delegate({ ...good, extra: 1 }), 400],
+    ['not JSON', await delegate(good, 'text/plain'), 415],
+    ['a bad day', await call('/api/view?day=2026-13-01'), 400],
+    ['a bad height', await call('/api/view?to=abc'), 400],
+    ['a non-numeric first height', await call('/api/view?from=abc'), 400],
+    ['an unknown parameter', await call('/api/report?colour=red'), 400],
+    ['day and heights', await call('/api/view?day=2026-01-01&from=1'), 400],
+  ]) {
+    assert.equal(r.status, status, `${what}: ${JSON.stringify(r.body)}`);
+    assert.match(r.type, /application\/problem\+json/, what);
+    assert.ok(r.body.detail, what);
+  }
+  assert.equal(execFileSync('find', [out, '-type', 'f'], { encoding: 'utf8' }).trim(), '', 'nothing written');
+
   const { page, errors } = await newPage();
   await page.goto(regulatorUrl);
   // The audit trail before the query.

@@ -262,6 +262,24 @@ struct ViewParams {
     top: Option<usize>,
 }
 
+/// The query string as [`ViewParams`], refused as problem+json (not axum's
+/// plain-text rejection) when it does not parse.
+struct Params(ViewParams);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Params {
+    type Rejection = ApiProblem;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        QueryParams::<ViewParams>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|e| bad(e.body_text()))
+    }
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
 /// `days_from_civil`).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -329,7 +347,7 @@ fn query(c: &Console, p: &ViewParams) -> Result<Option<Query>, ApiProblem> {
 
 async fn view(
     State(c): State<Arc<Console>>,
-    QueryParams(p): QueryParams<ViewParams>,
+    Params(p): Params,
 ) -> Result<Json<serde_json::Value>, ApiProblem> {
     blocking(&c, move |c| {
         let Some(q) = query(c, &p)? else {
@@ -366,7 +384,7 @@ fn csv_response(name: &str, body: String) -> Response {
 
 async fn view_csv_file(
     State(c): State<Arc<Console>>,
-    QueryParams(p): QueryParams<ViewParams>,
+    Params(p): Params,
 ) -> Result<Response, ApiProblem> {
     blocking(&c, move |c| {
         let rows = match query(c, &p)? {
@@ -383,7 +401,7 @@ async fn view_csv_file(
 
 async fn report(
     State(c): State<Arc<Console>>,
-    QueryParams(p): QueryParams<ViewParams>,
+    Params(p): Params,
 ) -> Result<Json<serde_json::Value>, ApiProblem> {
     blocking(&c, move |c| {
         let Some(q) = query(c, &p)? else {
@@ -403,7 +421,7 @@ async fn report(
 
 async fn report_csv_file(
     State(c): State<Arc<Console>>,
-    QueryParams(p): QueryParams<ViewParams>,
+    Params(p): Params,
 ) -> Result<Response, ApiProblem> {
     blocking(&c, move |c| {
         let Some(q) = query(c, &p)? else {
