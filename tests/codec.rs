@@ -96,7 +96,7 @@ fn oversized_and_empty_are_refused_before_parsing() {
     ));
     assert!(Transaction::decode(&[]).is_err());
     assert_eq!(Transaction::decode(&[2, 1]), Err(DecodeError::Version(2)));
-    assert_eq!(Transaction::decode(&[1, 10]), Err(DecodeError::Kind(10)));
+    assert_eq!(Transaction::decode(&[1, 11]), Err(DecodeError::Kind(11)));
 }
 
 proptest! {

@@ -33,6 +33,7 @@ pub mod issuer;
 pub mod node;
 pub mod regulator;
 pub mod testnet;
+pub mod vault;
 pub mod wallet;
 
 use std::process::ExitCode;
@@ -105,6 +106,9 @@ pub enum Command {
     Gov(gov::GovArgs),
     /// Validators: register candidates, delegate, list the set.
     Validator(gov::ValidatorArgs),
+    /// The evidence vault: documents encrypted here, grants, openings and
+    /// their trail on the ledger.
+    Vault(vault::VaultArgs),
     /// Check a disclosure file against the ledger.
     VerifyDisclosure {
         /// The disclosure (JSON).
@@ -285,6 +289,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             wallet::run(args, cli.json)
         }
         Command::Tx { command } => wallet::run_tx(command, &api, cli.json),
+        Command::Vault(mut args) => {
+            args.api = api;
+            vault::run(args, cli.json)
+        }
         Command::Issuer(mut args) => {
             args.api = api;
             issuer::run(args, cli.json)

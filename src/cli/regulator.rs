@@ -93,6 +93,20 @@ pub enum RegulatorCommand {
         #[arg(long, default_value = ".")]
         out_dir: PathBuf,
     },
+    /// Open an evidence-vault document with the regulator's epoch key (the
+    /// opening is recorded on the ledger, signed by this regulator, before
+    /// the node sends the ciphertext).
+    OpenDocument {
+        /// Document id (hex).
+        doc: String,
+        /// The version (default: the latest).
+        #[arg(long)]
+        version: Option<u32>,
+        /// Where to write the plaintext (mode 0600; default: the recorded
+        /// file name).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Hand an external auditor the key of one epoch (and nothing else).
     Delegate {
         /// The epoch.
@@ -334,6 +348,9 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
             } else {
                 println!("auditor key for epoch {epoch} of {jurisdiction} written to {} (valid {expires_days} days)", out.display());
             }
+        }
+        RegulatorCommand::OpenDocument { doc, version, out } => {
+            super::vault::regulator_open(&args.api, creds, doc, *version, out.as_deref(), json)?;
         }
         RegulatorCommand::Console { listen, out_dir } => {
             if !listen.ip().is_loopback() {

@@ -12,6 +12,7 @@ pub mod listener;
 mod metrics;
 mod ops;
 mod regulator;
+mod vault;
 pub use veil_client::types;
 
 use std::collections::HashMap;
@@ -289,7 +290,12 @@ fn body_bytes_within(body: Result<Bytes, BytesRejection>, limit: usize) -> Resul
         governance::proposals,
         governance::proposal,
         governance::validators,
-        governance::validator_set_at
+        governance::validator_set_at,
+        vault::upload,
+        vault::download,
+        vault::document,
+        vault::log,
+        vault::party
     ),
     components(schemas(
         SubmitRequest,
@@ -348,7 +354,14 @@ fn body_bytes_within(body: Result<Bytes, BytesRejection>, limit: usize) -> Resul
         JailJson,
         PendingSetJson,
         ValidatorsJson,
-        ValidatorSetJson
+        ValidatorSetJson,
+        veil_client::types::VaultDocumentJson,
+        veil_client::types::VaultVersionJson,
+        veil_client::types::VaultWrapJson,
+        veil_client::types::VaultLogJson,
+        veil_client::types::VaultLogEntryJson,
+        veil_client::types::VaultPartyJson,
+        veil_client::types::VaultUploadJson
     ))
 )]
 pub struct ApiDoc;
@@ -405,6 +418,14 @@ pub fn router(node: Arc<Node>, cluster: Option<ClusterView>) -> Router {
             "/v1/presentations/verify-batch",
             post(identity::verify_presentations),
         )
+        .route("/v1/vault/uploads", post(vault::upload))
+        .route(
+            "/v1/vault/documents/{doc}/versions/{version}/content",
+            get(vault::download),
+        )
+        .route("/v1/vault/documents/{doc}", get(vault::document))
+        .route("/v1/vault/documents/{doc}/log", get(vault::log))
+        .route("/v1/vault/parties/{id}", get(vault::party))
         .route("/v1/node/health", get(ops::health))
         .route("/v1/node/history", get(ops::history))
         .route("/metrics", get(metrics::metrics))
@@ -509,10 +530,11 @@ async fn refuse_declared_oversize(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let limit = if req.uri().path() == "/v1/transactions/batch" {
-        MAX_BATCH_BODY
-    } else {
-        MAX_BODY
+    let limit = match req.uri().path() {
+        "/v1/transactions/batch" => MAX_BATCH_BODY,
+        // Bounded by the put record's size, checked as the stream arrives.
+        "/v1/vault/uploads" => return next.run(req).await,
+        _ => MAX_BODY,
     };
     if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
         return ApiError::too_large_for(limit).into_response();

@@ -191,6 +191,81 @@ impl Client {
         json(self.agent.post(&url).send_json(&body), url)
     }
 
+    /// Uploads a document version (`POST /v1/vault/uploads`): the signed
+    /// put record in the `Authorization` header, the vault stream
+    /// (`manifest length ‖ manifest ‖ chunks`, `length` bytes) read from
+    /// `stream` as it is sent, never held whole.
+    pub fn vault_upload(
+        &self,
+        put_record: &[u8],
+        stream: impl std::io::Read,
+        length: u64,
+    ) -> Result<types::VaultUploadJson, ClientError> {
+        let url = self.url("/v1/vault/uploads");
+        let call = self
+            .agent
+            .post(&url)
+            .set(
+                "Authorization",
+                &format!("Veil-Vault {}", hex::encode(put_record)),
+            )
+            .set("Content-Type", "application/octet-stream")
+            .set("Content-Length", &length.to_string())
+            .timeout(Duration::from_secs(3600))
+            .send(stream);
+        match call {
+            Err(ureq::Error::Transport(t)) => {
+                // The node refused early and closed the connection while
+                // the body was still going out: ask again with the record
+                // alone to learn why (a record the node accepts fails
+                // this probe only for its missing content).
+                let probe = self
+                    .agent
+                    .post(&url)
+                    .set(
+                        "Authorization",
+                        &format!("Veil-Vault {}", hex::encode(put_record)),
+                    )
+                    .set("Content-Type", "application/octet-stream")
+                    .send_bytes(&[]);
+                match probe {
+                    Err(ureq::Error::Status(status, resp)) if status != 422 => {
+                        Err(error(ureq::Error::Status(status, resp), url))
+                    }
+                    _ => Err(error(ureq::Error::Transport(t), url)),
+                }
+            }
+            other => json(other, url),
+        }
+    }
+
+    /// Opens a document version for download with a signed open record:
+    /// the vault stream as a reader (the node has committed the record
+    /// before it answers).
+    pub fn vault_download(
+        &self,
+        doc: &str,
+        version: u32,
+        open_record: &[u8],
+    ) -> Result<Box<dyn std::io::Read + Send + Sync + 'static>, ClientError> {
+        let url = self.url(&format!(
+            "/v1/vault/documents/{doc}/versions/{version}/content"
+        ));
+        match self
+            .agent
+            .get(&url)
+            .set(
+                "Authorization",
+                &format!("Veil-Vault {}", hex::encode(open_record)),
+            )
+            .timeout(Duration::from_secs(3600))
+            .call()
+        {
+            Ok(r) => Ok(r.into_reader()),
+            Err(e) => Err(error(e, url)),
+        }
+    }
+
     /// `GET` of any API path, as JSON.
     pub fn get_json(&self, path: &str) -> Result<serde_json::Value, ClientError> {
         self.get(path)

@@ -745,3 +745,109 @@ pub struct ValidatorsJson {
     #[serde(default)]
     pub liveness_window_start: u64,
 }
+
+/// A vault document version, as the ledger records it (no document bytes:
+/// the content address, sizes, and the key wrapped to each party).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct VaultVersionJson {
+    /// Version number (from 1).
+    pub version: u32,
+    /// Content address (hex SHA-256 over the manifest of the ciphertext).
+    pub address: String,
+    /// Ciphertext bytes.
+    pub size: u64,
+    /// Ciphertext chunks.
+    pub chunks: u32,
+    /// The regulator epoch key the document key is wrapped to (hex).
+    pub regulator_key: String,
+    /// The regulator's wrap (hex `R ‖ AEAD`).
+    pub regulator_wrap: String,
+    /// The capability key (hex Ed25519) derived from the document key.
+    pub capability: String,
+    /// Each party's wrap (hex party key → hex wrap), the owner first.
+    pub wraps: Vec<VaultWrapJson>,
+    /// File name and media type sealed under the document key (hex).
+    pub metadata: String,
+}
+
+/// One party's wrapped document key.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct VaultWrapJson {
+    /// The party (hex Ed25519 key).
+    pub party: String,
+    /// The wrap (hex `R ‖ AEAD`).
+    pub wrap: String,
+}
+
+/// A vault document.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct VaultDocumentJson {
+    /// Document id (hex).
+    pub doc: String,
+    /// Owner (hex Ed25519 key).
+    pub owner: String,
+    /// The latest version.
+    pub latest: u32,
+    /// Purged: only the tombstone and the trail remain.
+    pub purged: bool,
+    /// Parties that may open it besides the owner and the regulator.
+    pub grantees: Vec<String>,
+    /// Versions still held (none once purged).
+    pub versions: Vec<VaultVersionJson>,
+}
+
+/// One record of a document's trail.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct VaultLogEntryJson {
+    /// Height of the block recording it.
+    pub height: u64,
+    /// Position in that block.
+    pub position: u32,
+    /// That block's time.
+    pub timestamp_ms: u64,
+    /// The record's transaction hash.
+    pub tx: String,
+    /// `put`, `grant`, `revoke`, `open` or `purge`.
+    pub op: String,
+    /// Who signed it (hex Ed25519 key).
+    pub actor: String,
+    /// `owner`, `grantee`, `regulator`, `capability` (a holder of the
+    /// document key, e.g. a payee), or `former grantee`.
+    pub role: String,
+    /// The version concerned (put, grant, open).
+    pub version: Option<u32>,
+    /// The party granted or revoked.
+    pub party: Option<String>,
+}
+
+/// A document's trail, provable against block headers through each
+/// record's block.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct VaultLogJson {
+    /// Document id (hex).
+    pub doc: String,
+    /// The records, in ledger order.
+    pub entries: Vec<VaultLogEntryJson>,
+}
+
+/// An enrolled vault party.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct VaultPartyJson {
+    /// Its key (hex Ed25519).
+    pub party: String,
+    /// Its wallet address (veil1…).
+    pub address: String,
+}
+
+/// An accepted upload.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct VaultUploadJson {
+    /// The put record's transaction hash.
+    pub hash: String,
+    /// `pending` (in the mempool; committed with the next block).
+    pub status: String,
+    /// The document id (hex).
+    pub doc: String,
+    /// The version.
+    pub version: u32,
+}

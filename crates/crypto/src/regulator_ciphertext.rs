@@ -134,6 +134,13 @@ impl RegulatorSecretKey {
         &self.public
     }
 
+    /// `sk·P` for any point `P`, by its encoding: the Diffie–Hellman
+    /// secret of a key wrapped to this key with ephemeral `P` (vault
+    /// document keys).
+    pub fn diffie_hellman(&self, point: &Point) -> Secret<[u8; 32]> {
+        Secret::new((point.point() * self.sk.expose()).compress().to_bytes())
+    }
+
     /// `S_reg = sk·E`, by its encoding.
     pub fn shared_secret(&self, ephemeral: &RegulatorEphemeral) -> Secret<[u8; 32]> {
         Secret::new((ephemeral.point() * self.sk.expose()).compress().to_bytes())

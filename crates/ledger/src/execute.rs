@@ -295,6 +295,21 @@ impl Pending<'_> {
                     super::identity::write_effects(self, std::slice::from_ref(e))?;
                 }
                 Effect::Gov(g) => self.apply_gov(g)?,
+                Effect::Vault { doc, writes } => {
+                    for (key, value) in writes {
+                        match value {
+                            Some(v) => self.put_auth(Cf::Vault, key.clone(), v.clone(), v.clone()),
+                            None => self.delete_auth(Cf::Vault, key.clone()),
+                        }
+                    }
+                    if let Some(doc) = doc {
+                        self.writes.put(
+                            Cf::VaultLog,
+                            super::vault::log_key(doc, height, position),
+                            hash.0.to_vec(),
+                        );
+                    }
+                }
             }
         }
         Ok(())
@@ -492,6 +507,15 @@ impl Pending<'_> {
 }
 
 /// Governance state as this block sees it.
+impl veil_tx::vault::VaultState for Pending<'_> {
+    fn vault_record(&self, key: &[u8]) -> Option<Vec<u8>> {
+        match self.writes.get(Cf::Vault, key) {
+            Some(v) => v.map(<[u8]>::to_vec),
+            None => self.ledger.get_or_log(Cf::Vault, key),
+        }
+    }
+}
+
 impl GovState for Pending<'_> {
     fn gov_record(&self, key: &[u8]) -> Option<Vec<u8>> {
         match self.writes.get(Cf::Governance, key) {

@@ -18,5 +18,6 @@ pub mod records;
 pub mod replay;
 pub mod store;
 pub mod tree;
+pub mod vault;
 
 pub use chain::Ledger;

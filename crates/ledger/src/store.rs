@@ -76,6 +76,12 @@ pub enum Cf {
     /// scheduled validator set (`veil_tx::governance::rules`). Consensus
     /// state.
     Governance,
+    /// Evidence-vault records (`veil_tx::vault::records`). Consensus
+    /// state.
+    Vault,
+    /// Each document's trail: doc ‖ height ‖ position → tx hash
+    /// (derivable from the transactions).
+    VaultLog,
     /// Commit certificates by height (decided with the block; not state).
     Certificates,
     /// Consensus write-ahead log: height ‖ sequence → entry (node-local).
@@ -88,7 +94,7 @@ pub enum Cf {
 
 impl Cf {
     /// Every column family.
-    pub const ALL: [Cf; 31] = [
+    pub const ALL: [Cf; 33] = [
         Cf::Meta,
         Cf::Headers,
         Cf::Blocks,
@@ -116,6 +122,8 @@ impl Cf {
         Cf::Nullifiers,
         Cf::Validators,
         Cf::Governance,
+        Cf::Vault,
+        Cf::VaultLog,
         Cf::Certificates,
         Cf::ConsensusWal,
         Cf::JmtNodes,
@@ -152,6 +160,8 @@ impl Cf {
             Cf::Nullifiers => "nullifiers",
             Cf::Validators => "validators",
             Cf::Governance => "governance",
+            Cf::Vault => "vault",
+            Cf::VaultLog => "vault_log",
             Cf::Certificates => "certificates",
             Cf::ConsensusWal => "consensus_wal",
             Cf::JmtNodes => "jmt_nodes",

@@ -28,7 +28,7 @@ use super::store::{Cf, StateRead, StoreError, WriteSet};
 /// the issued-commitment index are derivable from the transactions and
 /// checked against the authenticated DID records and issuer-tree roots.
 /// (State sync relies on this list being complete.)
-pub const AUTHENTICATED: [Cf; 16] = [
+pub const AUTHENTICATED: [Cf; 17] = [
     Cf::Outputs,
     Cf::OutputKeys,
     Cf::KeyImages,
@@ -39,6 +39,7 @@ pub const AUTHENTICATED: [Cf; 16] = [
     Cf::Participants,
     Cf::Validators,
     Cf::Governance,
+    Cf::Vault,
     Cf::Dids,
     Cf::CredentialTypes,
     Cf::Accreditations,

@@ -13,6 +13,7 @@
 
 pub mod history;
 pub mod metrics;
+pub mod vault;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -56,6 +57,8 @@ pub struct NodeConfig {
     /// Wall clock for block timestamps, request lifetimes and credential
     /// checks.
     pub clock: SharedClock,
+    /// Evidence-vault limits.
+    pub vault: vault::VaultLimits,
 }
 
 impl NodeConfig {
@@ -71,6 +74,7 @@ impl NodeConfig {
             sync_writes: true,
             proposer: [0; 32],
             clock: veil_clock::system(),
+            vault: vault::VaultLimits::default(),
         }
     }
 }
@@ -263,6 +267,7 @@ pub struct Node {
     /// Transactions this node put first in blocks it proposed (commit
     /// records), kept for the validators that fetch them.
     own: Mutex<std::collections::VecDeque<(TxHash, Transaction)>>,
+    vault: vault::VaultStore,
 }
 
 /// How many of its own leading transactions a proposer keeps to serve.
@@ -284,6 +289,7 @@ impl Node {
         let ledger = Arc::new(Ledger::open(dyn_store)?);
         genesis::initialize(&ledger, &config.genesis)?;
         let (tx, rx) = mpsc::channel::<Admission>(ADMISSION_QUEUE);
+        let config_vault_dir = config.data_dir.join("vault");
         let node = Arc::new(Self {
             ledger,
             store,
@@ -297,6 +303,8 @@ impl Node {
             gossip: std::sync::OnceLock::new(),
             restart: Notify::new(),
             own: Mutex::new(std::collections::VecDeque::new()),
+            vault: vault::VaultStore::open(&config_vault_dir)
+                .map_err(|e| NodeError::Io(std::io::Error::other(e.to_string())))?,
         });
         node.metrics
             .height
@@ -732,6 +740,12 @@ impl Node {
         };
         let included = block.hashes.clone();
         let rejected: Vec<(TxHash, TxError)> = block.rejected.clone();
+        let vault_txs: Vec<Transaction> = block
+            .txs
+            .iter()
+            .filter(|t| matches!(t, Transaction::Vault(_)))
+            .cloned()
+            .collect();
         {
             let mut pool = self.mempool();
             if self.ledger.tip().height + 1 != summary.height {
@@ -750,6 +764,7 @@ impl Node {
                 .mempool_bytes
                 .set(i64::try_from(pool.bytes()).unwrap_or(i64::MAX));
         }
+        self.vault_after_commit(&vault_txs);
         for (h, e) in &rejected {
             tracing::warn!(tx = %h, error = %e, "dropped from block");
             self.metrics.reject(e.code());

@@ -129,6 +129,9 @@ pub enum TxError {
     /// A governance rule refuses the transaction.
     #[error(transparent)]
     Governance(crate::governance::rules::GovError),
+    /// A vault rule refuses the record.
+    #[error(transparent)]
+    Vault(#[from] crate::vault::VaultTxError),
 }
 
 impl TxError {
@@ -163,6 +166,7 @@ impl TxError {
             Self::AccessReplay => "access-replay",
             Self::Identity(e) => e.code(),
             Self::Governance(e) => e.code(),
+            Self::Vault(e) => e.code(),
         }
     }
 }

@@ -54,6 +54,7 @@ pub struct MemoryLedger {
     slots: BTreeMap<(Jurisdiction, Slot), KeyRecord>,
     nonces: BTreeSet<(VerifyingKey, [u8; 16])>,
     gov: BTreeMap<Vec<u8>, Vec<u8>>,
+    vault: BTreeMap<Vec<u8>, Vec<u8>>,
     /// Height of the next block (tests set it to move between epochs).
     pub height: u64,
     /// Blocks per epoch.
@@ -83,6 +84,29 @@ impl MemoryLedger {
             Some(v) => self.gov.insert(key.to_vec(), v),
             None => self.gov.remove(key),
         };
+    }
+
+    /// Applies vault writes.
+    pub fn apply_vault(&mut self, writes: Vec<crate::vault::VaultWrite>) {
+        for (k, v) in writes {
+            match v {
+                Some(v) => self.vault.insert(k, v),
+                None => self.vault.remove(&k),
+            };
+        }
+    }
+
+    /// Registers a regulator key as published in `slot` (tests of what
+    /// depends on where a key was published).
+    pub fn add_regulator_slot(
+        &mut self,
+        jurisdiction: Jurisdiction,
+        slot: Slot,
+        key: RegulatorPublicKey,
+    ) {
+        self.slots
+            .insert((jurisdiction, slot), KeyRecord { key, active: true });
+        self.regulator_keys.insert(key);
     }
 
     /// Registers `issuer` as the issuer of `asset`.
@@ -134,6 +158,12 @@ impl MemoryLedger {
             }
             Transaction::Access(a) => {
                 self.nonces.insert((a.requester, a.nonce));
+            }
+            Transaction::Vault(v) => {
+                // Applied only after a successful check, which it repeats.
+                if let Ok(writes) = v.check_stateful(&*self) {
+                    self.apply_vault(writes);
+                }
             }
             _ => {}
         }
@@ -249,5 +279,12 @@ impl crate::governance::rules::GovState for MemoryLedger {
 
     fn current_validators(&self) -> Vec<([u8; 32], u64)> {
         Vec::new()
+    }
+}
+
+/// Vault records applied with [`MemoryLedger::apply_vault`].
+impl crate::vault::VaultState for MemoryLedger {
+    fn vault_record(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.vault.get(key).cloned()
     }
 }

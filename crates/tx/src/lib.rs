@@ -31,6 +31,7 @@ pub mod registry;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 pub mod transfer;
+pub mod vault;
 
 use std::fmt;
 use std::str::FromStr;
@@ -59,6 +60,7 @@ pub const KIND_REGISTRY: u8 = 3;
 pub const KIND_ACCESS: u8 = 4;
 pub use governance::liveness::KIND_COMMIT;
 pub use governance::KIND_GOVERNANCE;
+pub use vault::KIND_VAULT;
 pub use veil_identity::tx::{KIND_CREDENTIAL, KIND_DID, KIND_TRUST};
 
 /// What every signature over a ledger transaction covers:
@@ -205,6 +207,9 @@ pub enum Transaction {
     /// Who signed the parent block, and equivocation evidence (first in a
     /// block, put there by its proposer; never submitted).
     Commit(governance::liveness::CommitRecord),
+    /// An evidence-vault record: enrolment, document version, grant,
+    /// revocation, opening or purge.
+    Vault(vault::VaultTx),
 }
 
 impl Encode for Transaction {
@@ -247,6 +252,10 @@ impl Encode for Transaction {
             Self::Commit(c) => {
                 w.u8(KIND_COMMIT);
                 c.write(w);
+            }
+            Self::Vault(v) => {
+                w.u8(KIND_VAULT);
+                v.write(w);
             }
         }
         w.check("transaction size", w.len() - start, 1, limits::MAX_TX_BYTES);
@@ -298,6 +307,7 @@ impl Decode for Transaction {
             KIND_CREDENTIAL => Self::Credential(veil_identity::tx::CredentialTx::read(r)?),
             KIND_GOVERNANCE => Self::Governance(governance::GovTx::read(r)?),
             KIND_COMMIT => Self::Commit(governance::liveness::CommitRecord::read(r)?),
+            KIND_VAULT => Self::Vault(vault::VaultTx::read(r)?),
             k => return Err(DecodeError::Kind(k)),
         };
         codec::check_range("transaction size", r.position() - start, 1, cfg.max())?;
@@ -366,7 +376,7 @@ impl Transaction {
                 }
             }
             KIND_REGISTRY | KIND_ACCESS | KIND_DID | KIND_TRUST | KIND_CREDENTIAL
-            | KIND_GOVERNANCE | KIND_COMMIT => return Ok(None),
+            | KIND_GOVERNANCE | KIND_COMMIT | KIND_VAULT => return Ok(None),
             k => return Err(DecodeError::Kind(k)),
         };
         r.finish()?;
@@ -396,6 +406,7 @@ impl Transaction {
             Self::Credential(_) => "credential",
             Self::Governance(_) => "governance",
             Self::Commit(_) => "commit",
+            Self::Vault(_) => "vault",
         }
     }
 
@@ -439,6 +450,7 @@ impl Transaction {
             Self::Credential(c) => TxHandler::check_stateless(c, rings),
             Self::Governance(g) => TxHandler::check_stateless(g, rings),
             Self::Commit(c) => TxHandler::check_stateless(c, rings),
+            Self::Vault(v) => TxHandler::check_stateless(v, rings),
         }
     }
 
@@ -463,6 +475,7 @@ impl Transaction {
             Self::Credential(c) => TxHandler::check_stateful(c, state, now_ms),
             Self::Governance(g) => TxHandler::check_stateful(g, state, now_ms),
             Self::Commit(c) => TxHandler::check_stateful(c, state, now_ms),
+            Self::Vault(v) => TxHandler::check_stateful(v, state, now_ms),
         }
     }
 

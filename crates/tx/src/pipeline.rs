@@ -33,13 +33,14 @@ use crate::ledger_view::{LedgerView, Rings};
 use crate::mint::Mint;
 use crate::registry::{IdentityRecord, Jurisdiction, KeyRecord, RegulatorKeys, Slot};
 use crate::transfer::Transfer;
+use crate::vault::{DocId, VaultState, VaultTx, VaultWrite};
 use crate::TxError;
 
 /// Everything a stateful check may read: ledger, identity and governance
 /// state.
-pub trait StateView: LedgerView + IdentityState + GovState {}
+pub trait StateView: LedgerView + IdentityState + GovState + VaultState {}
 
-impl<T: LedgerView + IdentityState + GovState> StateView for T {}
+impl<T: LedgerView + IdentityState + GovState + VaultState> StateView for T {}
 
 /// A state change an accepted transaction makes, as data.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,6 +78,13 @@ pub enum Effect {
     /// A governance state change (committee, proposals, nodes, assets,
     /// the validator set).
     Gov(GovEffect),
+    /// Vault records written or deleted; the record joins `doc`'s trail.
+    Vault {
+        /// The document the record is about (none for an enrolment).
+        doc: Option<DocId>,
+        /// The writes.
+        writes: Vec<VaultWrite>,
+    },
 }
 
 /// The two checks of one transaction kind.
@@ -265,5 +273,22 @@ impl TxHandler for CommitRecord {
         _now_ms: u64,
     ) -> Result<Vec<Effect>, TxError> {
         Err(gov::GovError::CommitRecord("only a block's proposer includes one").into())
+    }
+}
+
+impl TxHandler for VaultTx {
+    fn check_stateless(&self, _rings: &Rings) -> Result<(), TxError> {
+        VaultTx::check_stateless(self)
+    }
+
+    fn check_stateful<V: StateView>(
+        &self,
+        state: &V,
+        _now_ms: u64,
+    ) -> Result<Vec<Effect>, TxError> {
+        Ok(vec![Effect::Vault {
+            doc: self.doc(),
+            writes: VaultTx::check_stateful(self, state)?,
+        }])
     }
 }

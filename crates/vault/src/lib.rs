@@ -51,7 +51,9 @@ mod wrap;
 
 pub use manifest::{ChunkRef, Manifest, MAX_CHUNKS};
 pub use stream::{decrypt, encrypt, verify_chunk};
-pub use wrap::{open_metadata, seal_metadata, unwrap_key, wrap_key, Metadata, WrappedKey};
+pub use wrap::{
+    open_metadata, seal_metadata, unwrap_key, unwrap_key_shared, wrap_key, Metadata, WrappedKey,
+};
 
 use veil_secret::Secret;
 

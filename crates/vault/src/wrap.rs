@@ -75,10 +75,22 @@ pub fn unwrap_key(
 ) -> Result<DocumentKey, VaultError> {
     let recipient = Point::from_point(mul_g(secret.expose()));
     let s = Secret::new(shared(&(secret.expose() * wrapped.ephemeral.point())));
+    unwrap_key_shared(wrapped, &s, &recipient, ctx)
+}
+
+/// Recovers the document key from `wrapped` given the Diffie–Hellman
+/// secret `x·R` (encoded), computed by whoever holds `x` (a regulator
+/// key that does not hand its scalar out), and the recipient `x·G`.
+pub fn unwrap_key_shared(
+    wrapped: &WrappedKey,
+    shared_secret: &Secret<[u8; 32]>,
+    recipient: &Point,
+    ctx: &DocContext,
+) -> Result<DocumentKey, VaultError> {
     let key = payload::open(
-        s.expose(),
+        shared_secret.expose(),
         &ctx.bytes(WRAP_DOMAIN),
-        &ad(&wrapped.ephemeral, &recipient),
+        &ad(&wrapped.ephemeral, recipient),
         &wrapped.ciphertext,
     )
     .map_err(|_| VaultError::Unwrap)?;

@@ -9,6 +9,7 @@ pub mod disclose;
 pub use veil_keystore as keystore;
 pub mod source;
 pub mod state;
+pub mod vault;
 
 use std::path::Path;
 

@@ -1,0 +1,527 @@
+//! The node's side of the evidence vault: ciphertext chunks and manifests
+//! under `<data>/vault`, uploads checked chunk by chunk against the
+//! owner's signed put record, and openings served only once their record
+//! is committed.
+//!
+//! # The vault stream (uploads and downloads)
+//!
+//! ```text
+//!   manifest length u32-be ‖ manifest (veil_vault::Manifest encoding) ‖
+//!   chunk 0 ‖ chunk 1 ‖ … ‖ chunk n−1        (lengths from the manifest)
+//! ```
+//!
+//! A node never holds more than one chunk of a stream in memory. An upload
+//! is accepted only if the manifest hashes to the put's content address,
+//! its sizes agree with the put, and every chunk hashes to its manifest
+//! entry; anything else removes what the upload stored and changes nothing.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use veil_codec::{DecodeExt, Encode};
+use veil_ledger::chunks::{ChunkError, ChunkStore, DirChunkStore};
+use veil_tx::vault::{records as rec, Put, VaultOp, VaultTx, VaultTxError};
+use veil_tx::{Transaction, TxError, TxHash};
+use veil_vault::Manifest;
+
+use super::{Node, SubmitError, TxState};
+
+/// The largest manifest accepted (a 1 TiB document's).
+pub const MAX_MANIFEST: usize = 40 * (1 << 20);
+
+/// Vault settings of a node.
+#[derive(Clone, Copy, Debug)]
+pub struct VaultLimits {
+    /// Largest document version (ciphertext bytes) this node accepts.
+    pub max_document_bytes: u64,
+    /// Most ciphertext bytes one owner keeps (every live version).
+    pub quota_bytes: u64,
+    /// How long an opening waits for its record to be committed.
+    pub open_wait: Duration,
+}
+
+impl Default for VaultLimits {
+    fn default() -> Self {
+        Self {
+            max_document_bytes: 1 << 30,
+            quota_bytes: 16 << 30,
+            open_wait: Duration::from_secs(15),
+        }
+    }
+}
+
+/// Why a vault request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    /// The record is not what the endpoint takes.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The record is refused by the ledger's rules.
+    #[error("{0}")]
+    Refused(TxError),
+    /// The document is over the node's size limit.
+    #[error("the document is {size} bytes; this node takes at most {max}")]
+    TooLarge {
+        /// Its size.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// The owner's quota would be exceeded.
+    #[error("the owner keeps {used} bytes; {size} more would exceed the quota of {quota}")]
+    Quota {
+        /// Bytes kept.
+        used: u64,
+        /// This version's.
+        size: u64,
+        /// The quota.
+        quota: u64,
+    },
+    /// The bytes sent do not match the record.
+    #[error("{0}")]
+    Mismatch(String),
+    /// The opening is past its expiry.
+    #[error("the request expired")]
+    Expired,
+    /// The node does not hold every chunk (yet).
+    #[error("this node does not hold chunk {0} yet; retry or ask another node")]
+    Missing(String),
+    /// Submitting the record failed.
+    #[error(transparent)]
+    Submit(#[from] SubmitError),
+    /// Storage failed.
+    #[error("vault storage: {0}")]
+    Storage(String),
+}
+
+impl VaultError {
+    /// The stable problem code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "malformed",
+            Self::Refused(e) => e.code(),
+            Self::TooLarge { .. } => "too-large",
+            Self::Quota { .. } => "quota-exceeded",
+            Self::Mismatch(_) => "content-mismatch",
+            Self::Expired => "expired",
+            Self::Missing(_) => "chunk-missing",
+            Self::Submit(e) => e.code(),
+            Self::Storage(_) => "storage",
+        }
+    }
+}
+
+impl From<ChunkError> for VaultError {
+    fn from(e: ChunkError) -> Self {
+        match e {
+            ChunkError::Mismatch(h) => Self::Mismatch(format!("a chunk does not match {h}")),
+            other => Self::Storage(other.to_string()),
+        }
+    }
+}
+
+impl From<std::io::Error> for VaultError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Storage(e.to_string())
+    }
+}
+
+/// Chunks and manifests on disk.
+pub struct VaultStore {
+    chunks: DirChunkStore,
+    manifests: PathBuf,
+}
+
+impl VaultStore {
+    /// Opens (creates) the store under `root`.
+    pub fn open(root: &Path) -> Result<Self, ChunkError> {
+        let manifests = root.join("manifests");
+        std::fs::create_dir_all(&manifests)?;
+        Ok(Self {
+            chunks: DirChunkStore::open(&root.join("chunks"))?,
+            manifests,
+        })
+    }
+
+    fn manifest_path(&self, address: &[u8; 32]) -> PathBuf {
+        self.manifests.join(hex::encode(address))
+    }
+
+    /// The manifest with content address `address`, if held and intact.
+    pub fn manifest(&self, address: &[u8; 32]) -> Option<Manifest> {
+        let bytes = std::fs::read(self.manifest_path(address)).ok()?;
+        let m = Manifest::decode(&bytes).ok()?;
+        (m.address() == *address).then_some(m)
+    }
+
+    /// Stores a manifest (checked against its address).
+    pub fn put_manifest(&self, m: &Manifest) -> Result<(), VaultError> {
+        let bytes = m
+            .encode()
+            .map_err(|e| VaultError::Mismatch(format!("manifest: {e}")))?;
+        let path = self.manifest_path(&m.address());
+        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+        {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&bytes)?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, &path)?;
+        Ok(())
+    }
+
+    /// The chunk store.
+    pub fn chunks(&self) -> &DirChunkStore {
+        &self.chunks
+    }
+
+    /// Forgets a document version: its chunks and manifest.
+    pub fn remove(&self, address: &[u8; 32]) -> Result<(), VaultError> {
+        if let Some(m) = self.manifest(address) {
+            for c in &m.chunks {
+                self.chunks.delete(&c.hash)?;
+            }
+        }
+        match std::fs::remove_file(self.manifest_path(address)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Chunk indices of `m` this node lacks.
+    pub fn missing(&self, m: &Manifest) -> Result<Vec<usize>, VaultError> {
+        let mut out = Vec::new();
+        for (i, c) in m.chunks.iter().enumerate() {
+            if !self.chunks.has(&c.hash)? {
+                out.push(i);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// An upload in progress: fed the vault stream piece by piece.
+pub struct Upload {
+    put: Put,
+    tx: Vec<u8>,
+    header: Vec<u8>,
+    manifest: Option<Manifest>,
+    chunk: Vec<u8>,
+    next: usize,
+    stored: Vec<[u8; 32]>,
+    manifest_written: bool,
+}
+
+impl Upload {
+    /// Takes the next bytes of the stream.
+    pub fn feed(&mut self, node: &Node, mut data: &[u8]) -> Result<(), VaultError> {
+        while !data.is_empty() {
+            let Some(m) = &self.manifest else {
+                let want = if self.header.len() < 4 {
+                    4 - self.header.len()
+                } else {
+                    let len = u32::from_be_bytes(
+                        self.header[..4]
+                            .try_into()
+                            .map_err(|_| VaultError::Mismatch("manifest length".into()))?,
+                    );
+                    let len = usize::try_from(len).unwrap_or(usize::MAX);
+                    if len > MAX_MANIFEST {
+                        return Err(VaultError::Mismatch("manifest too large".into()));
+                    }
+                    4 + len - self.header.len()
+                };
+                let take = want.min(data.len());
+                self.header.extend_from_slice(&data[..take]);
+                data = &data[take..];
+                if self.header.len() > 4 && take == want {
+                    self.manifest = Some(self.check_manifest()?);
+                }
+                continue;
+            };
+            let Some(c) = m.chunks.get(self.next) else {
+                return Err(VaultError::Mismatch(
+                    "more bytes than the manifest names".into(),
+                ));
+            };
+            let len = usize::try_from(c.len).unwrap_or(usize::MAX);
+            let take = (len - self.chunk.len()).min(data.len());
+            self.chunk.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if self.chunk.len() == len {
+                if !veil_vault::verify_chunk(c, &self.chunk) {
+                    return Err(VaultError::Mismatch(format!(
+                        "chunk {} does not match the manifest (wrong content address)",
+                        self.next
+                    )));
+                }
+                let hash = c.hash;
+                if !node.vault.chunks.has(&hash)? {
+                    node.vault.chunks.put(&hash, &self.chunk)?;
+                    self.stored.push(hash);
+                }
+                self.chunk.clear();
+                self.next += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_manifest(&self) -> Result<Manifest, VaultError> {
+        let m = Manifest::decode(&self.header[4..])
+            .map_err(|e| VaultError::Mismatch(format!("manifest: {e}")))?;
+        m.check()
+            .map_err(|e| VaultError::Mismatch(format!("manifest: {e}")))?;
+        if m.address() != self.put.address {
+            return Err(VaultError::Mismatch(
+                "the manifest does not hash to the put's content address".into(),
+            ));
+        }
+        if m.ciphertext_len() != self.put.size
+            || u32::try_from(m.chunks.len()).ok() != Some(self.put.chunks)
+        {
+            return Err(VaultError::Mismatch(
+                "the manifest's size or chunk count differs from the put's".into(),
+            ));
+        }
+        Ok(m)
+    }
+
+    /// Checks the stream was complete, stores the manifest and submits the
+    /// put record. On any failure, what the upload stored is removed.
+    pub async fn finish(mut self, node: &Node) -> Result<TxHash, VaultError> {
+        let result = self.complete(node).await;
+        if result.is_err() {
+            self.abort(node);
+        }
+        result
+    }
+
+    async fn complete(&mut self, node: &Node) -> Result<TxHash, VaultError> {
+        let m = self
+            .manifest
+            .as_ref()
+            .ok_or_else(|| VaultError::Mismatch("the stream ended before the manifest".into()))?;
+        if self.next != m.chunks.len() || !self.chunk.is_empty() {
+            return Err(VaultError::Mismatch(format!(
+                "truncated: {} of {} chunks arrived",
+                self.next,
+                m.chunks.len()
+            )));
+        }
+        if node.vault.manifest(&m.address()).is_none() {
+            node.vault.put_manifest(m)?;
+            self.manifest_written = true;
+        }
+        Ok(node.submit(&self.tx).await?)
+    }
+
+    /// Removes what this upload stored.
+    pub fn abort(&mut self, node: &Node) {
+        for h in self.stored.drain(..) {
+            if let Err(e) = node.vault.chunks.delete(&h) {
+                tracing::warn!(error = %e, "removing an aborted upload's chunk");
+            }
+        }
+        if let (Some(m), true) = (&self.manifest, self.manifest_written) {
+            let _ = std::fs::remove_file(node.vault.manifest_path(&m.address()));
+        }
+    }
+}
+
+/// An authorised opening: what to stream.
+pub struct Opening {
+    /// The record's hash (in the trail).
+    pub record: TxHash,
+    /// The version's manifest.
+    pub manifest: Manifest,
+}
+
+fn decode_vault(bytes: &[u8]) -> Result<VaultTx, VaultError> {
+    match Transaction::decode(bytes) {
+        Ok(Transaction::Vault(v)) => Ok(v),
+        Ok(_) => Err(VaultError::BadRequest("not a vault record".into())),
+        Err(e) => Err(VaultError::BadRequest(format!(
+            "malformed vault record: {e}"
+        ))),
+    }
+}
+
+impl Node {
+    /// The vault's chunk and manifest store.
+    pub fn vault(&self) -> &VaultStore {
+        &self.vault
+    }
+
+    /// Starts an upload for the signed put record `tx`: the record must be
+    /// valid now (owner, version, wraps, regulator key) and fit the node's
+    /// size limit and the owner's quota.
+    pub fn vault_begin_upload(&self, tx: &[u8]) -> Result<Upload, VaultError> {
+        let v = decode_vault(tx)?;
+        let VaultOp::Put(put) = &v.op else {
+            return Err(VaultError::BadRequest(
+                "an upload carries a put record".into(),
+            ));
+        };
+        let limits = self.config.vault;
+        if put.size > limits.max_document_bytes {
+            return Err(VaultError::TooLarge {
+                size: put.size,
+                max: limits.max_document_bytes,
+            });
+        }
+        v.check_stateless().map_err(VaultError::Refused)?;
+        v.check_stateful(&*self.ledger)
+            .map_err(VaultError::Refused)?;
+        let used = self
+            .ledger
+            .vault_usage(&v.actor)
+            .map_err(|e| VaultError::Storage(e.to_string()))?;
+        if used.saturating_add(put.size) > limits.quota_bytes {
+            return Err(VaultError::Quota {
+                used,
+                size: put.size,
+                quota: limits.quota_bytes,
+            });
+        }
+        Ok(Upload {
+            put: (**put).clone(),
+            tx: tx.to_vec(),
+            header: Vec::new(),
+            manifest: None,
+            chunk: Vec::new(),
+            next: 0,
+            stored: Vec::new(),
+            manifest_written: false,
+        })
+    }
+
+    /// Authorises an opening: the signed open record `tx` must be valid
+    /// and unexpired; it is submitted (if new) and the opening goes ahead
+    /// only once the record is committed, so the trail always has it.
+    pub async fn vault_open(&self, tx: &[u8]) -> Result<Opening, VaultError> {
+        let v = decode_vault(tx)?;
+        let VaultOp::Open {
+            doc,
+            version,
+            expires_ms,
+            ..
+        } = &v.op
+        else {
+            return Err(VaultError::BadRequest(
+                "a download carries an open record".into(),
+            ));
+        };
+        if *expires_ms < self.now_ms() {
+            return Err(VaultError::Expired);
+        }
+        let hash = Transaction::hash_of(tx);
+        let known = self
+            .tx_status(&hash)
+            .map_err(|e| VaultError::Storage(e.to_string()))?;
+        if matches!(known, TxState::Unknown) {
+            v.check_stateless().map_err(VaultError::Refused)?;
+            v.check_stateful(&*self.ledger)
+                .map_err(VaultError::Refused)?;
+            match self.submit(tx).await {
+                Ok(_) | Err(SubmitError::Duplicate(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.wait_committed(&hash).await?;
+        // Committed: authorised when the block was made. Still refuse a
+        // document purged or a party revoked since.
+        let d = rec::doc(&*self.ledger, doc)
+            .map_err(|e| VaultError::Refused(e.into()))?
+            .ok_or(VaultError::Refused(VaultTxError::UnknownDocument.into()))?;
+        if d.purged {
+            return Err(VaultError::Refused(VaultTxError::Purged.into()));
+        }
+        let ver = rec::version(&*self.ledger, doc, *version)
+            .map_err(|e| VaultError::Refused(e.into()))?
+            .ok_or(VaultError::Refused(VaultTxError::UnknownVersion.into()))?;
+        let by_capability = matches!(
+            v.op,
+            VaultOp::Open {
+                capability: Some(_),
+                ..
+            }
+        );
+        if !by_capability && !veil_tx::vault::may_open(&*self.ledger, &d, &ver, &v.actor) {
+            return Err(VaultError::Refused(VaultTxError::Forbidden.into()));
+        }
+        let manifest = self
+            .vault
+            .manifest(&ver.address)
+            .ok_or_else(|| VaultError::Missing("manifest".into()))?;
+        if let Some(i) = self.vault.missing(&manifest)?.first() {
+            return Err(VaultError::Missing(i.to_string()));
+        }
+        Ok(Opening {
+            record: hash,
+            manifest,
+        })
+    }
+
+    async fn wait_committed(&self, hash: &TxHash) -> Result<(), VaultError> {
+        let deadline = Instant::now() + self.config.vault.open_wait;
+        loop {
+            match self
+                .tx_status(hash)
+                .map_err(|e| VaultError::Storage(e.to_string()))?
+            {
+                TxState::Committed(..) => return Ok(()),
+                TxState::Unknown => {
+                    return Err(VaultError::Submit(SubmitError::Unavailable(
+                        "the open record was dropped before a block took it".into(),
+                    )))
+                }
+                TxState::Pending => {}
+            }
+            if Instant::now() > deadline {
+                return Err(VaultError::Submit(SubmitError::Busy));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// After a block: delete the chunks of every document it purged.
+    pub(crate) fn vault_after_commit(&self, txs: &[Transaction]) {
+        for tx in txs {
+            let Transaction::Vault(v) = tx else { continue };
+            let VaultOp::Purge { doc } = &v.op else {
+                continue;
+            };
+            if let Err(e) = self.vault_purge_local(doc) {
+                tracing::error!(error = %e, doc = %hex::encode(doc), "purging a document's chunks");
+            }
+        }
+    }
+
+    /// Deletes every chunk and manifest of `doc` this node holds (its
+    /// versions' addresses come from its put records in the trail).
+    fn vault_purge_local(&self, doc: &[u8; 32]) -> Result<(), VaultError> {
+        let log = self
+            .ledger
+            .vault_log(doc, usize::MAX)
+            .map_err(|e| VaultError::Storage(e.to_string()))?;
+        for (_, _, hash) in log {
+            if let Some((
+                Transaction::Vault(VaultTx {
+                    op: VaultOp::Put(p),
+                    ..
+                }),
+                _,
+            )) = self
+                .ledger
+                .tx(&hash)
+                .map_err(|e| VaultError::Storage(e.to_string()))?
+            {
+                self.vault.remove(&p.address)?;
+            }
+        }
+        Ok(())
+    }
+}

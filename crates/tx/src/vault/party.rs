@@ -1,0 +1,184 @@
+//! A vault party's keys and the records it signs: what a wallet (or a
+//! test) needs to enrol, put, grant, revoke, open and purge.
+
+use curve25519_dalek::scalar::Scalar;
+use rand_core::{CryptoRng, RngCore};
+use veil_codec::EncodeError;
+use veil_crypto::dleq::DleqProof;
+use veil_crypto::hash::hash256;
+use veil_crypto::keys::{AccountKeys, Address};
+use veil_crypto::point::Point;
+use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
+use veil_crypto::secret::Secret;
+use veil_crypto::signing::{SigningKey, VerifyingKey};
+use veil_vault::{
+    seal_metadata, wrap_key, DocContext, DocumentKey, Manifest, Metadata, VaultError,
+};
+
+use super::{capability_key, document_id, enrol_base, DocId, Put, VaultOp, VaultTx};
+
+/// A party: its request-signing key, derived from the wallet, and the
+/// wallet's view key (documents are wrapped to it).
+pub struct Party {
+    signer: SigningKey,
+    view: Secret<Scalar>,
+    address: Address,
+}
+
+impl std::fmt::Debug for Party {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Party")
+            .field("key", &hex::encode(self.signer.public().as_bytes()))
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a new version needs besides its content.
+pub struct VersionPlan<'a> {
+    /// The document (none: a new document).
+    pub doc: Option<(DocId, u32)>,
+    /// Parties besides the owner, with the view key they are wrapped to.
+    pub grantees: &'a [(VerifyingKey, Point)],
+    /// The regulator key in force.
+    pub regulator: RegulatorPublicKey,
+    /// File name and media type (sealed).
+    pub metadata: Metadata,
+}
+
+impl Party {
+    /// The party of a wallet: its signing key is
+    /// `SHA-256("veil/vault/party/v1" ‖ 0x00 ‖ spend secret)` as an Ed25519
+    /// seed, so the wallet's keystore is all a bank keeps.
+    pub fn from_account(keys: &AccountKeys) -> Self {
+        let seed = Secret::new(hash256(
+            b"veil/vault/party/v1",
+            &[keys.spend_secret().expose().as_bytes()],
+        ));
+        Self {
+            signer: SigningKey::from_seed(seed.expose()),
+            view: Secret::new(*keys.view_key().secret().expose()),
+            address: *keys.address(),
+        }
+    }
+
+    /// Its key.
+    pub fn key(&self) -> VerifyingKey {
+        *self.signer.public()
+    }
+
+    /// Its address.
+    pub fn address(&self) -> &Address {
+        &self.address
+    }
+
+    /// The view secret its wraps open with.
+    pub fn view_secret(&self) -> &Secret<Scalar> {
+        &self.view
+    }
+
+    /// Signs a record.
+    pub fn sign<R: RngCore + CryptoRng>(
+        &self,
+        op: VaultOp,
+        rng: &mut R,
+    ) -> Result<VaultTx, EncodeError> {
+        let mut nonce = [0u8; 16];
+        rng.fill_bytes(&mut nonce);
+        VaultTx::sign(&self.signer, nonce, op)
+    }
+
+    /// The enrolment record.
+    pub fn enrol<R: RngCore + CryptoRng>(&self, rng: &mut R) -> Result<VaultTx, EncodeError> {
+        let (_, s, proof) = DleqProof::prove(&self.view, &enrol_base(&self.key()), rng);
+        self.sign(
+            VaultOp::Enrol(Box::new(super::Enrolment {
+                address: self.address,
+                s,
+                proof,
+            })),
+            rng,
+        )
+    }
+
+    /// A put record for a version whose ciphertext `manifest` describes,
+    /// encrypted under `key` for `ctx` (see [`Party::new_version`]).
+    pub fn put<R: RngCore + CryptoRng>(
+        &self,
+        nonce: [u8; 16],
+        ctx: &DocContext,
+        key: &DocumentKey,
+        manifest: &Manifest,
+        plan: &VersionPlan<'_>,
+        rng: &mut R,
+    ) -> Result<VaultTx, VaultError> {
+        let address = manifest.address();
+        let own = Point::from_point(veil_crypto::generators::mul_g(self.view.expose()));
+        let mut wraps = vec![(self.key(), wrap_key(key, &own, ctx, rng)?)];
+        for (party, view) in plan.grantees {
+            wraps.push((*party, wrap_key(key, view, ctx, rng)?));
+        }
+        let put = Put {
+            doc: ctx.id,
+            version: ctx.version,
+            address,
+            size: manifest.ciphertext_len(),
+            chunks: u32::try_from(manifest.chunks.len())
+                .map_err(|_| VaultError::Manifest("too many chunks"))?,
+            regulator_key: plan.regulator,
+            regulator_wrap: wrap_key(key, plan.regulator.as_point(), ctx, rng)?,
+            capability: *capability_key(key, ctx).public(),
+            wraps,
+            metadata: seal_metadata(key, ctx, &address, &plan.metadata)?,
+        };
+        VaultTx::sign(&self.signer, nonce, VaultOp::Put(Box::new(put)))
+            .map_err(|_| VaultError::Manifest("the put record does not encode"))
+    }
+
+    /// The document context and nonce of a new version: a new document
+    /// (id derived from this party and a fresh nonce) or `latest + 1`.
+    pub fn new_version<R: RngCore + CryptoRng>(
+        &self,
+        doc: Option<(DocId, u32)>,
+        rng: &mut R,
+    ) -> ([u8; 16], DocContext) {
+        let mut nonce = [0u8; 16];
+        rng.fill_bytes(&mut nonce);
+        let ctx = match doc {
+            None => DocContext {
+                id: document_id(&self.key(), &nonce),
+                version: 1,
+            },
+            Some((id, latest)) => DocContext {
+                id,
+                version: latest.saturating_add(1),
+            },
+        };
+        (nonce, ctx)
+    }
+
+    /// An open record valid until `expires_ms`; with `capability`, signed
+    /// also by the version's capability key (a holder of the document key
+    /// who is not a grantee).
+    pub fn open<R: RngCore + CryptoRng>(
+        &self,
+        doc: DocId,
+        version: u32,
+        expires_ms: u64,
+        capability: Option<&DocumentKey>,
+        rng: &mut R,
+    ) -> Result<VaultTx, EncodeError> {
+        let tx = self.sign(
+            VaultOp::Open {
+                doc,
+                version,
+                expires_ms,
+                capability: None,
+            },
+            rng,
+        )?;
+        match capability {
+            None => Ok(tx),
+            Some(k) => tx.with_capability(&capability_key(k, &DocContext { id: doc, version })),
+        }
+    }
+}

@@ -1,0 +1,616 @@
+//! `veil vault …`: a bank's evidence vault. Files are encrypted here,
+//! before anything leaves the machine; the node sees ciphertext, content
+//! addresses and signed records.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context};
+use clap::Subcommand;
+use rand_core::OsRng;
+use serde_json::json;
+use veil_client::types::{VaultLogJson, VaultVersionJson};
+use veil_client::Client;
+use veil_codec::DecodeExt;
+use veil_crypto::point::Point;
+use veil_crypto::signing::VerifyingKey;
+use veil_tx::vault::party::Party;
+use veil_tx::vault::{DocId, VaultOp, VaultTx};
+use veil_vault::{DocContext, DocumentKey, Metadata, WrappedKey};
+
+use crate::wallet::client::HttpSource;
+use crate::wallet::vault::{self as vv, VaultClientError};
+use crate::wallet::Wallet;
+
+/// How long an open record stays valid.
+const OPEN_LIFETIME_MS: u64 = 5 * 60 * 1000;
+
+/// Options of `veil vault`.
+#[derive(Debug, clap::Args)]
+pub struct VaultArgs {
+    /// The wallet whose keys act in the vault (not needed for `versions`
+    /// and `log`).
+    #[arg(long)]
+    pub wallet: Option<PathBuf>,
+    /// The node's API (the global `--api`).
+    #[arg(skip)]
+    pub api: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: VaultCommand,
+}
+
+/// Vault commands.
+#[derive(Debug, Subcommand)]
+pub enum VaultCommand {
+    /// Enrol this wallet in the vault (once; `put` does it when needed).
+    Enrol,
+    /// Encrypt a file and store it as a new document, or as the next
+    /// version of `--doc`.
+    Put {
+        /// The file.
+        file: PathBuf,
+        /// A new version of this document (hex id) instead of a new one.
+        #[arg(long)]
+        doc: Option<String>,
+        /// Parties that may open it (wallet addresses, veil1…), besides
+        /// the owner and the regulator. With `--doc`, the default is the
+        /// document's current grantees.
+        #[arg(long = "grant", value_name = "ADDRESS")]
+        grants: Vec<String>,
+        /// The media type recorded (sealed) with it.
+        #[arg(long, default_value = "application/octet-stream")]
+        media_type: String,
+    },
+    /// Download and decrypt a document version.
+    Get {
+        /// Document id (hex).
+        doc: String,
+        /// The version (default: the latest).
+        #[arg(long)]
+        version: Option<u32>,
+        /// Where to write the plaintext (mode 0600; default: the recorded
+        /// file name in the current directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Open with a document key received in a payment's note (hex)
+        /// instead of a wrap.
+        #[arg(long, value_name = "HEX")]
+        key: Option<String>,
+    },
+    /// Let one more party open a version (default: the latest).
+    Grant {
+        /// Document id (hex).
+        doc: String,
+        /// The party's wallet address (veil1…).
+        #[arg(long)]
+        to: String,
+        /// The version.
+        #[arg(long)]
+        version: Option<u32>,
+    },
+    /// Stop a party opening the document, and rotate: the latest version is
+    /// encrypted again under a new key not wrapped for it.
+    Revoke {
+        /// Document id (hex).
+        doc: String,
+        /// The party's wallet address (veil1…).
+        #[arg(long)]
+        party: String,
+        /// Only record the revocation; do not put a rotated version.
+        #[arg(long)]
+        no_rotate: bool,
+    },
+    /// List a document's versions.
+    Versions {
+        /// Document id (hex).
+        doc: String,
+    },
+    /// A document's trail: every put, grant, revoke, opening and purge.
+    Log {
+        /// Document id (hex).
+        doc: String,
+    },
+    /// Destroy a document: every node deletes its ciphertext, its wraps are
+    /// deleted from state, a tombstone stays.
+    Purge {
+        /// Document id (hex).
+        doc: String,
+        /// Do not ask.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+}
+
+fn doc_id(s: &str) -> anyhow::Result<DocId> {
+    veil_codec::hex32(s.trim()).ok_or_else(|| anyhow!("a document id is 64 hex characters"))
+}
+
+/// Keeps a node's refusal a [`veil_client::ClientError`] (exit code 3 or 4).
+fn cli_err(e: VaultClientError) -> anyhow::Error {
+    match e {
+        VaultClientError::Client(c) => c.into(),
+        other => other.into(),
+    }
+}
+
+fn load_party(args: &VaultArgs) -> anyhow::Result<Party> {
+    let path = args
+        .wallet
+        .as_ref()
+        .ok_or_else(|| anyhow!("this command needs --wallet"))?;
+    let pass = veil_keystore::passphrase(&format!("passphrase for {}: ", path.display()))?;
+    let w = Wallet::load(path, pass.expose())?;
+    Ok(Party::from_account(w.keys()?))
+}
+
+/// A progress bar on a terminal (hidden with --json or no terminal).
+fn progress(json: bool, len: u64) -> indicatif::ProgressBar {
+    if json || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg:12} {bar:40} {bytes}/{total_bytes} {bytes_per_sec}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// A path removed when dropped (a rotated document's plaintext, 0600).
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Where `get` writes: `--out`, or the recorded file name (its last
+/// component only) in the current directory.
+fn destination(out: Option<&Path>, meta: &Metadata, doc: &DocId, version: u32) -> PathBuf {
+    match out {
+        Some(p) => p.to_path_buf(),
+        None => Path::new(&meta.name)
+            .file_name()
+            .map(PathBuf::from)
+            .filter(|n| !n.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from(format!("{}.v{version}", hex::encode(doc)))),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn put_file(
+    client: &Client,
+    source: &HttpSource,
+    party: &Party,
+    doc: Option<(DocId, u32)>,
+    grantees: &[(VerifyingKey, Point)],
+    file: &Path,
+    metadata: Metadata,
+    json: bool,
+) -> anyhow::Result<vv::Stored> {
+    let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let len = f.metadata()?.len();
+    let bar = progress(json, len);
+    let stored = vv::put(
+        client,
+        source,
+        party,
+        doc,
+        grantees,
+        f,
+        metadata,
+        &mut |stage, n| {
+            bar.set_message(stage);
+            bar.set_position(n);
+        },
+    )
+    .map_err(cli_err)?;
+    bar.finish_and_clear();
+    Ok(stored)
+}
+
+fn get_file(
+    client: &Client,
+    open: &VaultTx,
+    key: &DocumentKey,
+    v: &VaultVersionJson,
+    dest: &Path,
+    json: bool,
+) -> anyhow::Result<u64> {
+    super::check_output(dest)?;
+    let bar = progress(json, v.size);
+    let n = vv::download(client, open, key, v, dest, &mut |stage, n| {
+        bar.set_message(stage);
+        bar.set_position(n);
+    })
+    .map_err(cli_err)?;
+    bar.finish_and_clear();
+    Ok(n)
+}
+
+/// Runs `veil vault …`.
+pub fn run(args: VaultArgs, json: bool) -> anyhow::Result<()> {
+    let client = Client::new(&args.api);
+    let source = HttpSource::new(&args.api);
+    match &args.command {
+        VaultCommand::Enrol => {
+            let party = load_party(&args)?;
+            let now = vv::ensure_enrolled(&client, &source, &party).map_err(cli_err)?;
+            let key = hex::encode(party.key().as_bytes());
+            if json {
+                super::print_json(
+                    &json!({"party": key, "address": party.address().to_string(), "enrolled_now": now}),
+                );
+            } else if now {
+                println!("enrolled: party {key} for {}", party.address());
+            } else {
+                println!("already enrolled: party {key} for {}", party.address());
+            }
+        }
+        VaultCommand::Put {
+            file,
+            doc,
+            grants,
+            media_type,
+        } => {
+            let party = load_party(&args)?;
+            vv::ensure_enrolled(&client, &source, &party).map_err(cli_err)?;
+            let existing = match doc.as_deref() {
+                None => None,
+                Some(d) => {
+                    let id = doc_id(d)?;
+                    let d = vv::document(&client, &id).map_err(cli_err)?;
+                    if d.purged {
+                        bail!("the document was purged");
+                    }
+                    Some((id, d))
+                }
+            };
+            let mut grantees = Vec::new();
+            for g in grants {
+                grantees.push(
+                    vv::resolve_address(&client, g)
+                        .map_err(cli_err)
+                        .with_context(|| {
+                            format!(
+                                "{g} must be enrolled in the vault (it runs `veil vault enrol`)"
+                            )
+                        })?,
+                );
+            }
+            if grants.is_empty() {
+                if let Some((_, d)) = &existing {
+                    for g in &d.grantees {
+                        grantees.push(vv::resolve_party(&client, g).map_err(cli_err)?);
+                    }
+                }
+            }
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let stored = put_file(
+                &client,
+                &source,
+                &party,
+                existing.as_ref().map(|(id, d)| (*id, d.latest)),
+                &grantees,
+                file,
+                Metadata {
+                    name,
+                    media_type: media_type.clone(),
+                },
+                json,
+            )?;
+            let doc = hex::encode(stored.ctx.id);
+            if json {
+                super::print_json(&json!({
+                    "doc": doc, "version": stored.ctx.version, "tx": stored.tx.to_string(), "height": stored.height,
+                    "size": stored.plain_len, "ciphertext_size": stored.size,
+                    "grantees": grantees.iter().map(|(k, _)| hex::encode(k.as_bytes())).collect::<Vec<_>>(),
+                }));
+            } else {
+                println!(
+                    "stored {} as document {doc} version {} (block {})",
+                    file.display(),
+                    stored.ctx.version,
+                    stored.height
+                );
+                println!(
+                    "  {} bytes, encrypted here; the ledger holds its content address and its key wrapped to you, {} grantee(s) and the regulator",
+                    stored.plain_len,
+                    grantees.len()
+                );
+            }
+        }
+        VaultCommand::Get {
+            doc,
+            version,
+            out,
+            key,
+        } => {
+            let party = load_party(&args)?;
+            let id = doc_id(doc)?;
+            let d = vv::document(&client, &id).map_err(cli_err)?;
+            let v = vv::version_of(&d, *version).map_err(cli_err)?;
+            let key = match key {
+                Some(k) => DocumentKey::from_bytes(
+                    &veil_codec::hex32(k).ok_or_else(|| anyhow!("--key is 64 hex characters"))?,
+                ),
+                None => vv::own_key(&party, &id, v).map_err(cli_err)?,
+            };
+            let meta = vv::metadata(&key, &id, v).map_err(cli_err)?;
+            let dest = destination(out.as_deref(), &meta, &id, v.version);
+            let open = vv::open_record(&party, &d, v, &key, veil_clock::now_ms(), OPEN_LIFETIME_MS)
+                .map_err(cli_err)?;
+            let n = get_file(&client, &open, &key, v, &dest, json)?;
+            if json {
+                super::print_json(&json!({
+                    "doc": hex::encode(id), "version": v.version, "file": dest.display().to_string(),
+                    "name": meta.name, "media_type": meta.media_type, "size": n,
+                }));
+            } else {
+                println!(
+                    "wrote {} ({n} bytes, {}; recorded as {}); the opening is in the document's trail",
+                    dest.display(),
+                    meta.media_type,
+                    meta.name
+                );
+            }
+        }
+        VaultCommand::Grant { doc, to, version } => {
+            let party = load_party(&args)?;
+            let id = doc_id(doc)?;
+            let d = vv::document(&client, &id).map_err(cli_err)?;
+            let v = vv::version_of(&d, *version).map_err(cli_err)?;
+            let key = vv::own_key(&party, &id, v).map_err(cli_err)?;
+            let (grantee, view) = vv::resolve_address(&client, to).map_err(cli_err)?;
+            let ctx = DocContext {
+                id,
+                version: v.version,
+            };
+            let wrap = veil_vault::wrap_key(&key, &view, &ctx, &mut OsRng)?;
+            let tx = party.sign(
+                VaultOp::Grant {
+                    doc: id,
+                    version: v.version,
+                    party: grantee,
+                    wrap,
+                },
+                &mut OsRng,
+            )?;
+            let (hash, height) = vv::submit_record(&source, tx).map_err(cli_err)?;
+            if json {
+                super::print_json(
+                    &json!({"doc": hex::encode(id), "version": v.version, "party": hex::encode(grantee.as_bytes()), "tx": hash.to_string(), "height": height}),
+                );
+            } else {
+                println!("granted version {} to {to} (block {height})", v.version);
+            }
+        }
+        VaultCommand::Revoke {
+            doc,
+            party: who,
+            no_rotate,
+        } => {
+            let party = load_party(&args)?;
+            let id = doc_id(doc)?;
+            let (revoked, _) = vv::resolve_address(&client, who).map_err(cli_err)?;
+            let tx = party.sign(
+                VaultOp::Revoke {
+                    doc: id,
+                    party: revoked,
+                },
+                &mut OsRng,
+            )?;
+            let (hash, height) = vv::submit_record(&source, tx).map_err(cli_err)?;
+            let mut rotated = None;
+            if !no_rotate {
+                // The latest version again, under a new key, for the
+                // remaining grantees (the plaintext passes through an
+                // owner-only temporary file).
+                let d = vv::document(&client, &id).map_err(cli_err)?;
+                let v = vv::version_of(&d, None).map_err(cli_err)?;
+                let key = vv::own_key(&party, &id, v).map_err(cli_err)?;
+                let meta = vv::metadata(&key, &id, v).map_err(cli_err)?;
+                let open =
+                    vv::open_record(&party, &d, v, &key, veil_clock::now_ms(), OPEN_LIFETIME_MS)
+                        .map_err(cli_err)?;
+                let mut nonce = [0u8; 8];
+                rand_core::RngCore::fill_bytes(&mut OsRng, &mut nonce);
+                let plain = RemoveOnDrop(
+                    std::env::temp_dir().join(format!(".veil-vault-rotate.{}", hex::encode(nonce))),
+                );
+                get_file(&client, &open, &key, v, &plain.0, json)?;
+                let mut grantees = Vec::new();
+                for g in &d.grantees {
+                    grantees.push(vv::resolve_party(&client, g).map_err(cli_err)?);
+                }
+                let stored = put_file(
+                    &client,
+                    &source,
+                    &party,
+                    Some((id, d.latest)),
+                    &grantees,
+                    &plain.0,
+                    meta,
+                    json,
+                )?;
+                rotated = Some(stored);
+            }
+            if json {
+                super::print_json(&json!({
+                    "doc": hex::encode(id), "party": hex::encode(revoked.as_bytes()), "tx": hash.to_string(), "height": height,
+                    "rotated_version": rotated.as_ref().map(|r| r.ctx.version),
+                    "rotated_tx": rotated.as_ref().map(|r| r.tx.to_string()),
+                }));
+            } else {
+                println!("revoked {who} (block {height})");
+                if let Some(r) = rotated {
+                    println!(
+                        "rotated: version {} under a new key, not wrapped for {who} (block {})",
+                        r.ctx.version, r.height
+                    );
+                }
+                println!("note: what {who} already downloaded and decrypted cannot be taken back");
+            }
+        }
+        VaultCommand::Versions { doc } => {
+            let id = doc_id(doc)?;
+            let d = vv::document(&client, &id).map_err(cli_err)?;
+            if json {
+                super::print_json(&serde_json::to_value(&d)?);
+            } else {
+                println!(
+                    "document {} (owner {}){}",
+                    d.doc,
+                    d.owner,
+                    if d.purged { " — purged" } else { "" }
+                );
+                for v in &d.versions {
+                    println!(
+                        "  v{}  {} bytes in {} chunk(s)  address {}  {} key holder(s) + regulator",
+                        v.version,
+                        v.size,
+                        v.chunks,
+                        v.address,
+                        v.wraps.len()
+                    );
+                }
+            }
+        }
+        VaultCommand::Log { doc } => {
+            let id = doc_id(doc)?;
+            let log: VaultLogJson =
+                client.get(&format!("/v1/vault/documents/{}/log", hex::encode(id)))?;
+            if json {
+                super::print_json(&serde_json::to_value(&log)?);
+            } else {
+                for e in &log.entries {
+                    let what = match (&e.version, &e.party) {
+                        (Some(v), Some(p)) => format!("v{v} → {p}"),
+                        (Some(v), None) => format!("v{v}"),
+                        (None, Some(p)) => p.clone(),
+                        (None, None) => String::new(),
+                    };
+                    println!(
+                        "block {:>6}  {:<6} by {} ({})  {what}  tx {}",
+                        e.height, e.op, e.actor, e.role, e.tx
+                    );
+                }
+            }
+        }
+        VaultCommand::Purge { doc, yes } => {
+            let party = load_party(&args)?;
+            let id = doc_id(doc)?;
+            if !yes && !json && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                eprint!(
+                    "destroy document {} on every node? this cannot be undone [y/N] ",
+                    hex::encode(id)
+                );
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                if !line.trim().eq_ignore_ascii_case("y") {
+                    bail!("not purged");
+                }
+            }
+            let tx = party.sign(VaultOp::Purge { doc: id }, &mut OsRng)?;
+            let (hash, height) = vv::submit_record(&source, tx).map_err(cli_err)?;
+            if json {
+                super::print_json(
+                    &json!({"doc": hex::encode(id), "tx": hash.to_string(), "height": height, "purged": true}),
+                );
+            } else {
+                println!("purged {} (block {height}): every node deletes its ciphertext; its trail and a tombstone remain", hex::encode(id));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `veil regulator open-document`: unwraps the version's key with the
+/// regulator epoch key it was wrapped to, and opens it with a record signed
+/// by the regulator's identity key.
+pub(crate) fn regulator_open(
+    api: &str,
+    creds: &veil_regulator::credentials::Credentials,
+    doc: &str,
+    version: Option<u32>,
+    out: Option<&Path>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let client = Client::new(api);
+    let id = doc_id(doc)?;
+    let d = vv::document(&client, &id).map_err(cli_err)?;
+    let v = vv::version_of(&d, version).map_err(cli_err)?;
+    let key = regulator_key(&client, creds, &id, v)?;
+    let meta = vv::metadata(&key, &id, v).map_err(cli_err)?;
+    let dest = destination(out, &meta, &id, v.version);
+    let mut nonce = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut OsRng, &mut nonce);
+    let open = VaultTx::sign(
+        &creds.signer(),
+        nonce,
+        VaultOp::Open {
+            doc: id,
+            version: v.version,
+            expires_ms: veil_clock::now_ms() + OPEN_LIFETIME_MS,
+            capability: None,
+        },
+    )?;
+    let n = get_file(&client, &open, &key, v, &dest, json)?;
+    if json {
+        super::print_json(&json!({
+            "doc": hex::encode(id), "version": v.version, "file": dest.display().to_string(),
+            "name": meta.name, "media_type": meta.media_type, "size": n, "owner": d.owner,
+        }));
+    } else {
+        println!(
+            "wrote {} ({n} bytes, {}; recorded as {}); the opening is in the document's trail",
+            dest.display(),
+            meta.media_type,
+            meta.name
+        );
+    }
+    Ok(())
+}
+
+/// The document key of `v` from the regulator wrap, with the epoch key it
+/// was wrapped to.
+pub fn regulator_key(
+    client: &Client,
+    creds: &veil_regulator::credentials::Credentials,
+    id: &DocId,
+    v: &VaultVersionJson,
+) -> anyhow::Result<DocumentKey> {
+    let reg: veil_client::types::RegulatorRegistryJson = client.get("/v1/regulator-keys")?;
+    let slot = reg
+        .keys
+        .iter()
+        .find(|k| k.key == v.regulator_key)
+        .ok_or_else(|| anyhow!("the version's regulator key is not in the registry"))?;
+    let epoch_key = creds
+        .epoch_key(&slot.jurisdiction, slot.epoch, slot.version)
+        .ok_or_else(|| {
+            anyhow!(
+                "these credentials do not reach epoch {} of {}",
+                slot.epoch,
+                slot.jurisdiction
+            )
+        })?;
+    let wrap = WrappedKey::decode(&hex::decode(&v.regulator_wrap)?)?;
+    let ctx = DocContext {
+        id: *id,
+        version: v.version,
+    };
+    let shared = epoch_key.key().diffie_hellman(&wrap.ephemeral);
+    veil_vault::unwrap_key_shared(&wrap, &shared, epoch_key.key().public().as_point(), &ctx)
+        .map_err(|_| {
+            anyhow!(
+                "the regulator wrap of this version does not open: its owner wrapped a wrong key"
+            )
+        })
+}
