@@ -9,6 +9,10 @@
 //! genesis = "genesis.toml"
 //! no_sync = false                  # fsync each block (default)
 //!
+//! [vault]                          # optional: evidence-vault limits
+//! max_document_mib = 1024          # largest document version (ciphertext)
+//! quota_mib = 16384                # most ciphertext per owner
+//!
 //! [[peer]]
 //! key = "<64 hex>"                 # its node key
 //! addr = "127.0.0.1:9711"
@@ -68,9 +72,39 @@ pub struct NodeFile {
     /// it above `block_wait_ms`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub propose_timeout_ms: Option<u64>,
+    /// Evidence-vault limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vault: Option<VaultFile>,
     /// Peers.
     #[serde(default, rename = "peer")]
     pub peers: Vec<PeerEntry>,
+}
+
+/// `[vault]`: what this node accepts into its document store.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct VaultFile {
+    /// Largest document version, MiB of ciphertext (default 1024).
+    #[serde(default)]
+    pub max_document_mib: Option<u64>,
+    /// Most ciphertext one owner keeps over its live versions, MiB
+    /// (default 16384).
+    #[serde(default)]
+    pub quota_mib: Option<u64>,
+}
+
+impl VaultFile {
+    /// These limits over the defaults.
+    pub fn limits(&self) -> crate::node::vault::VaultLimits {
+        let mut l = crate::node::vault::VaultLimits::default();
+        if let Some(m) = self.max_document_mib {
+            l.max_document_bytes = m.saturating_mul(1 << 20);
+        }
+        if let Some(q) = self.quota_mib {
+            l.quota_bytes = q.saturating_mul(1 << 20);
+        }
+        l
+    }
 }
 
 fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
@@ -114,5 +148,24 @@ impl NodeFile {
     /// The TOML text.
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vault_limits_come_from_the_file_and_typos_are_refused() {
+        let base = "node_key = \"k\"\nlisten = \"127.0.0.1:1\"\napi = \"127.0.0.1:2\"\ndata_dir = \"d\"\ngenesis = \"g\"\n";
+        let f: NodeFile = toml::from_str(&format!("{base}[vault]\nquota_mib = 4\n")).unwrap();
+        let l = f.vault.unwrap().limits();
+        assert_eq!(l.quota_bytes, 4 << 20);
+        assert_eq!(
+            l.max_document_bytes,
+            crate::node::vault::VaultLimits::default().max_document_bytes
+        );
+        assert!(toml::from_str::<NodeFile>(&format!("{base}[vault]\nquota = 4\n")).is_err());
+        assert!(toml::from_str::<NodeFile>(base).unwrap().vault.is_none());
     }
 }

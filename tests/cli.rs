@@ -580,6 +580,21 @@ fn demo_tells_the_whole_story() {
     assert_eq!(out["console"]["ok"], true);
     assert_eq!(out["console"]["alerts"], 0);
     assert_eq!(out["console"]["memo_hidden"], true);
+    assert_eq!(out["vault"]["ok"], true);
+    assert_eq!(out["vault"]["bank_c_refused"], 403);
+    let trail: Vec<String> = out["vault"]["trail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["op"].as_str().unwrap(),
+                e["role"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(trail, ["put owner", "open capability", "open regulator"]);
 }
 
 #[test]
@@ -1016,4 +1031,159 @@ fn a_stale_spend_request_fails_clearly_at_submission() {
         "--json", "--api", &api, "tx", "submit", &signed, "--wallet", &view,
     ]);
     assert!(ok, "{e}");
+}
+
+/// The vault through the CLI: bank A stores a file and pays bank B with
+/// it attached (`transfer --attach`); bank B's `vault get` finds the key in
+/// its note; the regulator's view names the document without its key and
+/// `regulator open-document` opens it; the trail lists both openings.
+#[test]
+fn vault_attach_to_a_payment_through_the_cli() {
+    let n = TestNode::start(25);
+    let dir = tempfile::tempdir().unwrap();
+    let files = veil::dev::DevFiles::under(dir.path());
+    n.network.write(&files, KdfParams::default()).unwrap();
+    let api = n.url();
+    let a = files.bank_a.to_str().unwrap();
+    let b = files.bank_b.to_str().unwrap();
+    let invoice = dir.path().join("invoice-77.txt");
+    std::fs::write(&invoice, "INVOICE 77: 7.77 CNY for services\n".repeat(1000)).unwrap();
+
+    let (ok, put, err) = veil(&[
+        "--json",
+        "--api",
+        &api,
+        "vault",
+        "--wallet",
+        a,
+        "put",
+        invoice.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let doc = put["doc"].as_str().unwrap().to_owned();
+    let (_, addr, _) = veil(&["--json", "wallet", "--wallet", b, "address"]);
+    let b_addr = addr["address"].as_str().unwrap().to_owned();
+    // B enrols (a capability opening is signed by an enrolled party).
+    let (ok, _, err) = veil(&["--json", "--api", &api, "vault", "--wallet", b, "enrol"]);
+    assert!(ok, "{err}");
+    let (ok, sent, err) = veil(&[
+        "--json",
+        "wallet",
+        "--wallet",
+        a,
+        "--api",
+        &api,
+        "transfer",
+        "--to",
+        &b_addr,
+        "--amount",
+        "7.77",
+        "--memo",
+        "invoice 77",
+        "--attach",
+        &doc,
+    ]);
+    assert!(ok, "{err}");
+    // A's history shows the document, never its key.
+    let (ok, hist, err) = veil(&["--json", "wallet", "--wallet", a, "--api", &api, "history"]);
+    assert!(ok, "{err}");
+    let out = hist["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["tx"] == sent["tx"])
+        .expect("the payment is in A's history");
+    assert_eq!(out["attachment"]["doc"], doc.as_str());
+    assert!(out["memo"].as_str().unwrap().ends_with("invoice 77"));
+    assert!(out["memo"].as_str().unwrap().len() < 100, "{out}");
+
+    // B: the key came in its note.
+    let b_out = dir.path().join("b-copy");
+    let (ok, got, err) = veil(&[
+        "--json",
+        "--api",
+        &api,
+        "vault",
+        "--wallet",
+        b,
+        "get",
+        &doc,
+        "--out",
+        b_out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(got["name"], "invoice-77.txt");
+    assert_eq!(
+        std::fs::read(&b_out).unwrap(),
+        std::fs::read(&invoice).unwrap()
+    );
+    assert_eq!(mode(&b_out) & 0o777, 0o600);
+
+    // The regulator sees the attachment named in the memo, not its key,
+    // and opens the document.
+    let (ok, view, err) = veil(&[
+        "regulator",
+        "--keystore",
+        files.regulator.to_str().unwrap(),
+        "--api",
+        &api,
+        "view",
+        "--from-height",
+        "0",
+        "--to-height",
+        "latest",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let t = view["transfers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["tx"] == sent["tx"])
+        .expect("the payment is listed");
+    let memo = t["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["to"] == "bank-b")
+        .unwrap()["memo"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(memo, format!("[document {doc} v1] invoice 77"));
+    let r_out = dir.path().join("r-copy");
+    let (ok, _, err) = veil(&[
+        "--json",
+        "regulator",
+        "--keystore",
+        files.regulator.to_str().unwrap(),
+        "--api",
+        &api,
+        "open-document",
+        &doc,
+        "--out",
+        r_out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        std::fs::read(&r_out).unwrap(),
+        std::fs::read(&invoice).unwrap()
+    );
+
+    let (ok, log, err) = veil(&["--json", "--api", &api, "vault", "log", &doc]);
+    assert!(ok, "{err}");
+    let roles: Vec<String> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["op"].as_str().unwrap(),
+                e["role"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(roles, ["put owner", "open capability", "open regulator"]);
 }

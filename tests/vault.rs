@@ -446,6 +446,16 @@ fn bad_uploads_store_nothing_and_say_why() {
     let mut other = stream(&chunks);
     other[4 + 10] ^= 1;
     assert_eq!(upload_raw(&n, Some(&record), other).0, 422);
+    // A zero manifest length followed by bytes: refused, not a spin.
+    let mut zero = vec![0u8; 4];
+    zero.extend_from_slice(&[1u8; 100]);
+    assert_eq!(upload_raw(&n, Some(&record), zero).0, 422);
+    // The put without its content, through /v1/transactions: refused.
+    let bare = Transaction::decode(&record).unwrap();
+    let e = veil::wallet::source::ChainSource::submit(&n.source(), &bare)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("travels with its content"), "{e}");
     // Not a put record: 400. Garbage: 400.
     assert_eq!(upload_raw(&n, Some(&[1, 2, 3]), stream(&chunks)).0, 400);
     assert_eq!(files(&chunks_dir).len(), before, "nothing stored half");

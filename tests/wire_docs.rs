@@ -678,3 +678,94 @@ fn doc_shows_vault_document() {
         )],
     );
 }
+
+/// An opening by capability (kind 10, op 5): the bytes, both hashes, the
+/// party key derivation and the capability key, by hand.
+#[test]
+fn doc_shows_vault_open_record() {
+    use veil::tx::vault::party::Party;
+    use veil::tx::vault::{capability_key, VaultOp, VaultTx};
+    use veil::vault::{DocContext, DocumentKey};
+
+    let account = AccountKeys::from_seed(&[0x42; 32]);
+    let party = Party::from_account(&account);
+    // The party key: SHA-256("veil/vault/party/v1" ‖ 0 ‖ b) as a seed.
+    let seed = sha(&[
+        b"veil/vault/party/v1\0",
+        account.spend_secret().expose().as_bytes(),
+    ]);
+    let signer = SigningKey::from_seed(&seed);
+    assert_eq!(signer.public(), &party.key());
+    let ctx = DocContext {
+        id: [0x1d; 32],
+        version: 1,
+    };
+    let key = DocumentKey::from_bytes(&[0x4b; 32]);
+    let cap_seed = sha(&[
+        b"veil/vault/capability/v1\0",
+        key.expose(),
+        &ctx.id,
+        &ctx.version.to_be_bytes(),
+    ]);
+    let cap = SigningKey::from_seed(&cap_seed);
+    assert_eq!(
+        cap.public(),
+        capability_key(&key, &ctx).public(),
+        "capability key"
+    );
+    let expires_ms = 1_800_000_000_000u64;
+    let tx = VaultTx::sign_with(
+        &signer,
+        [0x11; 16],
+        VaultOp::Open {
+            doc: ctx.id,
+            version: 1,
+            expires_ms,
+            capability: None,
+        },
+        Some(&cap),
+    )
+    .unwrap();
+    let bytes = Transaction::Vault(tx.clone()).encode().unwrap();
+    // By hand: 01 0a ‖ actor ‖ nonce ‖ 05 ‖ doc ‖ le32 version ‖ le64
+    // expiry ‖ 01 ‖ capability signature ‖ actor signature.
+    let mut prefix = vec![1u8, 10];
+    prefix.extend_from_slice(signer.public().as_bytes());
+    prefix.extend_from_slice(&[0x11; 16]);
+    prefix.push(5);
+    prefix.extend_from_slice(&ctx.id);
+    prefix.extend_from_slice(&1u32.to_le_bytes());
+    prefix.extend_from_slice(&expires_ms.to_le_bytes());
+    let cap_hash = sha(&[TX_SIGN, &prefix]);
+    let cap_sig = cap.sign(&cap_hash);
+    let mut signed = prefix.clone();
+    signed.push(1);
+    signed.extend_from_slice(&cap_sig.0);
+    let sign_hash = sha(&[TX_SIGN, &signed]);
+    let sig = signer.sign(&sign_hash);
+    let mut whole = signed.clone();
+    whole.extend_from_slice(&sig.0);
+    assert_eq!(whole, bytes);
+    assert_eq!(bytes.len(), 224);
+    assert_eq!(tx.capability_hash().unwrap(), cap_hash);
+    assert_eq!(tx.signing_hash().unwrap(), sign_hash);
+    let tx_hash = sha(&[b"veil/tx/v1\0", &bytes]);
+    assert_eq!(Transaction::hash_of(&bytes).0, tx_hash);
+    tx.check_stateless().unwrap();
+
+    assert_doc_shows(
+        "vault open record",
+        &[
+            ("party key", hex::encode(signer.public().as_bytes())),
+            ("capability key", hex::encode(cap.public().as_bytes())),
+            ("capability hash", hex::encode(cap_hash)),
+            ("signing hash", hex::encode(sign_hash)),
+            ("record", hex::encode(&bytes)),
+            ("tx hash", hex::encode(tx_hash)),
+        ],
+        &[
+            "account seed 42×32, doc 1d×32 v1, key 4b×32, nonce 11×16, expires 1800000000000"
+                .into(),
+        ],
+    );
+}

@@ -11,7 +11,10 @@
 //! proof against the old tree root is refused; the consortium committee
 //! creates a `USD` asset and elects its issuer by proposal (a mint before
 //! the vote is refused, the elected issuer's mint is accepted) and bank A
-//! pays bank B in it; the node restarts and the state root is unchanged.
+//! pays bank B in it; bank A stores an invoice in the evidence vault and
+//! pays bank B with it attached, bank B and the regulator open it, bank C
+//! is refused and the trail shows both openings; the node restarts and the
+//! state root is unchanged.
 //! Any failed step makes the command fail.
 
 use std::sync::Arc;
@@ -252,7 +255,10 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
     // 8. The operations console.
     let console = console_step(&api, height, &String::from_utf8_lossy(&memo), &say)?;
 
-    // 9. Restart: same state root.
+    // 9. The evidence vault.
+    let vault = vault_step(&api, &source, &network, &mut a, &mut b, dir.path(), &say)?;
+
+    // 10. Restart: same state root.
     let tip = node.ledger.tip();
     rt.block_on(running.stop())?;
     drop(node);
@@ -263,7 +269,7 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
         "state after restart differs: {tip:?} vs {tip2:?}"
     );
     say(format!(
-        "9. node restarted at height {}: state root {} unchanged",
+        "10. node restarted at height {}: state root {} unchanged",
         tip2.height,
         hex::encode(tip2.state_root)
     ));
@@ -288,6 +294,7 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
             "governance": governance,
             "cold_signing": cold,
             "console": console,
+            "vault": vault,
             "restart": {"height": tip2.height, "state_root_unchanged": true},
             "state_root": hex::encode(tip2.state_root),
         }));
@@ -295,6 +302,182 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
         println!("ok");
     }
     Ok(())
+}
+
+/// Bank A stores an invoice in the vault (encrypted on its side) and pays
+/// bank B with the invoice attached; bank B opens it with the key its note
+/// carried, the regulator opens it with its epoch key, bank C is refused,
+/// and the document's trail shows both openings, each signed.
+#[allow(clippy::too_many_arguments)]
+fn vault_step(
+    api: &str,
+    source: &HttpSource,
+    network: &DevNetwork,
+    a: &mut Wallet,
+    b: &mut Wallet,
+    dir: &std::path::Path,
+    say: &dyn Fn(String),
+) -> anyhow::Result<serde_json::Value> {
+    use crate::tx::vault::attachment;
+    use crate::tx::vault::party::Party;
+    use crate::tx::vault::{VaultOp, VaultTx};
+    use crate::wallet::vault as vv;
+    use veil_client::types::VaultLogJson;
+    use veil_client::Client;
+
+    let client = Client::new(api);
+    let pa = Party::from_account(a.keys()?);
+    let pb = Party::from_account(b.keys()?);
+    let mut c_seed = [0u8; 32];
+    rand_core::RngCore::fill_bytes(&mut OsRng, &mut c_seed);
+    let pc = Party::from_account(&crate::crypto::keys::AccountKeys::from_seed(&c_seed));
+    for p in [&pa, &pb, &pc] {
+        vv::ensure_enrolled(&client, source, p)?;
+    }
+    let invoice = format!(
+        "COMMERCIAL INVOICE 2026-117\nseller: bank-a customer\nbuyer: bank-b customer\ntotal: 1,000.00 CNY\n{}",
+        "line item\n".repeat(2000)
+    );
+    let stored = vv::put(
+        &client,
+        source,
+        &pa,
+        None,
+        &[],
+        invoice.as_bytes(),
+        crate::vault::Metadata {
+            name: "invoice-2026-117.txt".into(),
+            media_type: "text/plain".into(),
+        },
+        &mut |_, _| {},
+    )?;
+    let doc = hex::encode(stored.ctx.id);
+    let asset = AssetId::new(DEV_ASSET)?;
+    let memo = attachment::memo(&stored.ctx, &stored.key, "invoice 2026-117");
+    let tx = a.prepare_transfer(
+        source,
+        &asset,
+        b.address(),
+        100_000,
+        memo.expose().as_bytes(),
+        10,
+        16,
+        &mut OsRng,
+    )?;
+    let (hash, pay_height) = submit_and_wait(source, &tx, Duration::from_secs(60))?;
+
+    // Bank B: the key from its note; it is no grantee, so it opens by
+    // capability, and its opening is recorded before the node serves it.
+    let mut quiet = |_: u64, _: u64| {};
+    b.scan(source, 50, &mut quiet)?;
+    let note = b
+        .state
+        .history
+        .iter()
+        .rev()
+        .find(|h| h.tx == hash.to_string())
+        .context("bank-b has no history entry for the payment")?;
+    let key = attachment::parse(&note.memo)
+        .0
+        .filter(|x| x.ctx.id == stored.ctx.id)
+        .context("bank-b's note carries no attachment")?
+        .key;
+    let d = vv::document(&client, &stored.ctx.id)?;
+    let v = vv::version_of(&d, None)?;
+    let open = vv::open_record(&pb, &d, v, &key, crate::clock::now_ms(), 60_000)?;
+    let b_file = dir.join("bank-b-invoice");
+    vv::download(&client, &open, &key, v, &b_file, &mut |_, _| {})?;
+    ensure!(
+        std::fs::read(&b_file)? == invoice.as_bytes(),
+        "bank-b opened a different invoice"
+    );
+
+    // The regulator: the key from its wrap, an opening signed by its
+    // identity.
+    let creds = Credentials::Regulator {
+        master: network.regulator(),
+        label: "dev-regulator".into(),
+        jurisdiction: Jurisdiction::new(DEV_JURISDICTION)?,
+    };
+    let rkey = super::vault::regulator_key(&client, &creds, &stored.ctx.id, v)?;
+    let mut nonce = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut OsRng, &mut nonce);
+    let ropen = VaultTx::sign(
+        &creds.signer(),
+        nonce,
+        VaultOp::Open {
+            doc: stored.ctx.id,
+            version: v.version,
+            expires_ms: crate::clock::now_ms() + 60_000,
+            capability: None,
+        },
+    )?;
+    let r_file = dir.join("regulator-invoice");
+    vv::download(&client, &ropen, &rkey, v, &r_file, &mut |_, _| {})?;
+    ensure!(
+        std::fs::read(&r_file)? == invoice.as_bytes(),
+        "the regulator opened a different invoice"
+    );
+
+    // Bank C holds no key and no grant: refused, and nothing is written.
+    let copen = pc.open(
+        stored.ctx.id,
+        v.version,
+        crate::clock::now_ms() + 60_000,
+        None,
+        &mut OsRng,
+    )?;
+    let c_file = dir.join("bank-c-invoice");
+    let refusal = match vv::download(&client, &copen, &key, v, &c_file, &mut |_, _| {}) {
+        Ok(_) => anyhow::bail!("bank-c opened a document it was never given"),
+        Err(vv::VaultClientError::Client(e)) => e
+            .problem()
+            .map(|p| (p.status, p.kind.clone()))
+            .context("bank-c's refusal is not a problem")?,
+        Err(e) => return Err(e.into()),
+    };
+    ensure!(
+        refusal.0 == 403 && !c_file.exists(),
+        "bank-c: unexpected answer {refusal:?}"
+    );
+
+    // The trail: the put, bank B's and the regulator's openings, signed.
+    let log: VaultLogJson = client.get(&format!("/v1/vault/documents/{doc}/log"))?;
+    let opens: Vec<&str> = log
+        .entries
+        .iter()
+        .filter(|e| e.op == "open")
+        .map(|e| e.role.as_str())
+        .collect();
+    ensure!(
+        opens == ["capability", "regulator"],
+        "the trail shows openings {opens:?}"
+    );
+    // Nothing on the public ledger names the attachment.
+    let block = source
+        .get_json(&format!("/v1/blocks/{pay_height}"))?
+        .to_string();
+    ensure!(
+        !block.contains(&doc),
+        "the payment shows the document id in public"
+    );
+    say(format!(
+        "9. evidence vault: bank-a stored invoice {} ({} bytes, encrypted before upload) and paid bank-b 1,000.00 CNY with it attached; bank-b opened it with the key its note carried, the regulator with its epoch key; bank-c was refused ({} {}); the document's trail shows {} entries, both openings signed",
+        &doc[..16],
+        invoice.len(),
+        refusal.0,
+        refusal.1,
+        log.entries.len()
+    ));
+    Ok(json!({
+        "ok": true,
+        "doc": doc,
+        "payment": hash.to_string(),
+        "bank_b_opened": true,
+        "regulator_opened": true,
+        "bank_c_refused": refusal.0,
+        "trail": log.entries.iter().map(|e| json!({"op": e.op, "role": e.role})).collect::<Vec<_>>(),
+    }))
 }
 
 /// The node serves its console; its health shows no alert; the explorer's

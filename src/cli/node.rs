@@ -64,6 +64,9 @@ pub fn run_config(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
     );
     let mut config = NodeConfig::new(file.data_dir.clone(), genesis);
     config.sync_writes = !file.no_sync;
+    if let Some(v) = &file.vault {
+        config.vault = v.limits();
+    }
     config.proposer = *key.public().as_bytes();
     let peers = file.peer_addrs()?;
     let rt = tokio::runtime::Runtime::new()?;

@@ -136,6 +136,7 @@ pub fn prepare_node(args: &TestnetArgs, observer: bool, bond: u64) -> anyhow::Re
         block_min_txs: 0,
         block_wait_ms: 0,
         propose_timeout_ms: None,
+        vault: None,
         peers,
     };
     let config = config_path(dir, index);
@@ -304,6 +305,7 @@ pub fn init_with(args: &TestnetArgs, network: &mut DevNetwork) -> anyhow::Result
             block_min_txs: 0,
             block_wait_ms: 0,
             propose_timeout_ms: None,
+            vault: None,
             peers,
         };
         keystore::write_private(&paths[i], file.to_toml().as_bytes())?;

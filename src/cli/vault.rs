@@ -134,13 +134,78 @@ fn cli_err(e: VaultClientError) -> anyhow::Error {
 }
 
 fn load_party(args: &VaultArgs) -> anyhow::Result<Party> {
+    Ok(Party::from_account(load_wallet(args)?.0.keys()?))
+}
+
+/// The wallet, with its path and passphrase (to save it after a scan).
+fn load_wallet(
+    args: &VaultArgs,
+) -> anyhow::Result<(Wallet, PathBuf, veil_crypto::secret::Secret<String>)> {
     let path = args
         .wallet
         .as_ref()
         .ok_or_else(|| anyhow!("this command needs --wallet"))?;
     let pass = veil_keystore::passphrase(&format!("passphrase for {}: ", path.display()))?;
-    let w = Wallet::load(path, pass.expose())?;
-    Ok(Party::from_account(w.keys()?))
+    Ok((Wallet::load(path, pass.expose())?, path.clone(), pass))
+}
+
+/// The memo attaching `spec` (`DOC` or `DOC:VERSION`, default the latest)
+/// of a document `wallet` can open, before `text`: the payee's note then
+/// carries the document key (`veil_tx::vault::attachment`).
+pub fn attachment_memo(
+    api: &str,
+    wallet: &Wallet,
+    spec: &str,
+    text: &str,
+) -> anyhow::Result<veil_crypto::secret::Secret<String>> {
+    let (doc, version) = match spec.split_once(':') {
+        Some((d, v)) => (
+            d,
+            Some(
+                v.parse::<u32>()
+                    .map_err(|_| anyhow!("--attach DOC:VERSION, a number"))?,
+            ),
+        ),
+        None => (spec, None),
+    };
+    let id = doc_id(doc)?;
+    let client = Client::new(api);
+    let party = Party::from_account(wallet.keys()?);
+    let d = vv::document(&client, &id).map_err(cli_err)?;
+    let v = vv::version_of(&d, version).map_err(cli_err)?;
+    let key = vv::own_key(&party, &id, v).map_err(cli_err)?;
+    let memo = veil_tx::vault::attachment::memo(
+        &DocContext {
+            id,
+            version: v.version,
+        },
+        &key,
+        text,
+    );
+    if memo.expose().len() > crate::tx::limits::MAX_MEMO {
+        bail!(
+            "the memo with the attachment is {} bytes; at most 512 (shorten --memo)",
+            memo.expose().len()
+        );
+    }
+    Ok(memo)
+}
+
+/// The key of `doc` version `v` that a payment to `wallet` carried, if
+/// any (the newest such payment).
+fn attached_key(wallet: &Wallet, doc: &DocId, v: u32) -> Option<DocumentKey> {
+    let memos = wallet
+        .state
+        .history
+        .iter()
+        .map(|h| h.memo.as_str())
+        .chain(wallet.state.outputs.iter().map(|o| o.memo.as_str()));
+    memos.rev().find_map(|m| {
+        veil_tx::vault::attachment::parse(m)
+            .0
+            .filter(|a| a.ctx.id == *doc && a.ctx.version == v)
+            .map(|a| a.key)
+    })
 }
 
 /// A progress bar on a terminal (hidden with --json or no terminal).
@@ -332,7 +397,8 @@ pub fn run(args: VaultArgs, json: bool) -> anyhow::Result<()> {
             out,
             key,
         } => {
-            let party = load_party(&args)?;
+            let (mut wallet, path, pass) = load_wallet(&args)?;
+            let party = Party::from_account(wallet.keys()?);
             let id = doc_id(doc)?;
             let d = vv::document(&client, &id).map_err(cli_err)?;
             let v = vv::version_of(&d, *version).map_err(cli_err)?;
@@ -340,7 +406,24 @@ pub fn run(args: VaultArgs, json: bool) -> anyhow::Result<()> {
                 Some(k) => DocumentKey::from_bytes(
                     &veil_codec::hex32(k).ok_or_else(|| anyhow!("--key is 64 hex characters"))?,
                 ),
-                None => vv::own_key(&party, &id, v).map_err(cli_err)?,
+                // A wrap of its own, else a key a payment to it carried.
+                None => match vv::own_key(&party, &id, v) {
+                    Ok(k) => k,
+                    Err(e) => match attached_key(&wallet, &id, v.version) {
+                        Some(k) => k,
+                        None => {
+                            // The payment may have come since the wallet
+                            // last scanned.
+                            super::wallet::scan(&mut wallet, &source, json)?;
+                            wallet.save(
+                                &path,
+                                pass.expose(),
+                                veil_keystore::KdfParams::default(),
+                            )?;
+                            attached_key(&wallet, &id, v.version).ok_or_else(|| cli_err(e))?
+                        }
+                    },
+                },
             };
             let meta = vv::metadata(&key, &id, v).map_err(cli_err)?;
             let dest = destination(out.as_deref(), &meta, &id, v.version);

@@ -16,6 +16,7 @@ use crate::wallet::client::HttpSource;
 use crate::wallet::source::ChainSource;
 use crate::wallet::{submit_and_wait, Wallet};
 use veil_keystore::{self as keystore, KdfParams};
+use veil_tx::vault::attachment;
 
 use super::amount;
 
@@ -66,6 +67,11 @@ pub enum WalletCommand {
         /// Memo for the receiver (≤ 512 bytes).
         #[arg(long, default_value = "")]
         memo: String,
+        /// Attach a vault document this wallet can open (`DOC` or
+        /// `DOC:VERSION`): the payee's note carries its key, so the payee
+        /// and the regulator can open it; nobody else learns of it.
+        #[arg(long, value_name = "DOC[:VERSION]")]
+        attach: Option<String>,
         /// Public fee, in the asset's units like the amount.
         #[arg(long, default_value = "0")]
         fee: String,
@@ -184,7 +190,8 @@ fn passphrase_for(path: &Path) -> anyhow::Result<Secret<String>> {
     ))?)
 }
 
-fn scan(w: &mut Wallet, source: &dyn ChainSource, json: bool) -> anyhow::Result<u64> {
+/// Scans `w` with a progress bar on a terminal.
+pub(crate) fn scan(w: &mut Wallet, source: &dyn ChainSource, json: bool) -> anyhow::Result<u64> {
     let show = !json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let bar = indicatif::ProgressBar::hidden();
     if show {
@@ -271,6 +278,7 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
             amount: amount_text,
             asset,
             memo,
+            attach,
             fee,
             minor_units,
             yes,
@@ -295,12 +303,16 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
             let pass = passphrase_for(&args.wallet)?;
             let mut w = Wallet::load(&args.wallet, pass.expose())?;
             scan(&mut w, &source, json)?;
+            let memo = match &attach {
+                Some(spec) => super::vault::attachment_memo(&args.api, &w, spec, &memo)?,
+                None => Secret::new(memo),
+            };
             let tx = w.prepare_transfer(
                 &source,
                 &asset,
                 &to,
                 value,
-                memo.as_bytes(),
+                memo.expose().as_bytes(),
                 fee,
                 ring,
                 &mut OsRng,
@@ -500,7 +512,7 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
                         if p.memo.is_empty() {
                             String::new()
                         } else {
-                            format!("  memo {:?}", p.memo)
+                            format!("  memo {:?}", attachment::display(&p.memo))
                         }
                     );
                 }
@@ -582,7 +594,13 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
                         m.insert("asset".into(), h.asset.clone().into());
                         amount::json_members(&mut m, "amount", h.amount, dec(&h.asset));
                         amount::json_members(&mut m, "fee", h.fee, dec(&h.asset));
-                        m.insert("memo".into(), h.memo.clone().into());
+                        m.insert("memo".into(), attachment::display(&h.memo).into());
+                        if let Some((doc, v)) = attachment::reference(&h.memo) {
+                            m.insert(
+                                "attachment".into(),
+                                json!({"doc": hex::encode(doc), "version": v}),
+                            );
+                        }
                         m.into()
                     })
                     .collect();
@@ -597,7 +615,7 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
                         amount::json_members(&mut m, "amount", p.amount, dec(&p.asset));
                         amount::json_members(&mut m, "change", p.change, dec(&p.asset));
                         amount::json_members(&mut m, "fee", p.fee, dec(&p.asset));
-                        m.insert("memo".into(), p.memo.clone().into());
+                        m.insert("memo".into(), attachment::display(&p.memo).into());
                         m.insert("to".into(), p.to.clone().into());
                         m.into()
                     })
@@ -614,7 +632,7 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
                         amount::format(h.amount, dec(&h.asset)),
                         h.asset,
                         &h.tx[..16],
-                        h.memo
+                        attachment::display(&h.memo)
                     );
                 }
                 for p in &w.state.pending {
@@ -624,7 +642,7 @@ pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
                         amount::format(p.amount, dec(&p.asset)),
                         p.asset,
                         &p.tx[..16],
-                        p.memo
+                        attachment::display(&p.memo)
                     );
                 }
             }

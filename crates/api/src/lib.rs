@@ -591,6 +591,7 @@ async fn submit_tx(
             )))
         }
     };
+    vault::refuse_bare_put(&bytes)?;
     let hash = node.submit(&bytes).await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -638,14 +639,16 @@ async fn submit_batch(
         .txs
         .iter()
         .map(|h| {
-            hex::decode(h.trim()).map_err(|e| {
+            let bytes = hex::decode(h.trim()).map_err(|e| {
                 ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "malformed",
                     "Malformed transaction",
                     format!("tx is not hex: {e}"),
                 )
-            })
+            })?;
+            vault::refuse_bare_put(&bytes)?;
+            Ok(bytes)
         })
         .collect();
     let good: Vec<&[u8]> = decoded

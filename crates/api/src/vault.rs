@@ -70,6 +70,23 @@ impl From<VaultError> for ApiError {
     }
 }
 
+/// A put record comes with its content, through `POST /v1/vault/uploads`;
+/// on its own (through `POST /v1/transactions`) it would name ciphertext
+/// no node holds, so it is refused there.
+pub(crate) fn refuse_bare_put(tx: &[u8]) -> Result<(), ApiError> {
+    // version ‖ kind ‖ actor 32 ‖ nonce 16 ‖ op
+    const OP: usize = 2 + 32 + 16;
+    if tx.get(1) == Some(&veil_tx::vault::KIND_VAULT) && tx.get(OP) == Some(&2) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "vault-put-without-content",
+            "A put record travels with its content",
+            "send a vault put with its stream to POST /v1/vault/uploads".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 fn record_from(headers: &HeaderMap) -> Result<Vec<u8>, ApiError> {
     let unauthorized = |d: &str| {
         ApiError::new(

@@ -229,8 +229,17 @@ impl Client {
                     .set("Content-Type", "application/octet-stream")
                     .send_bytes(&[]);
                 match probe {
-                    Err(ureq::Error::Status(status, resp)) if status != 422 => {
-                        Err(error(ureq::Error::Status(status, resp), url))
+                    Err(ureq::Error::Status(status, resp)) => {
+                        match error(ureq::Error::Status(status, resp), url.clone()) {
+                            // The record passed; only its content failed.
+                            e if e
+                                .problem()
+                                .is_some_and(|p| p.kind == "urn:veil:problem:content-mismatch") =>
+                            {
+                                Err(error(ureq::Error::Transport(t), url))
+                            }
+                            e => Err(e),
+                        }
                     }
                     _ => Err(error(ureq::Error::Transport(t), url)),
                 }

@@ -231,6 +231,9 @@ impl Upload {
                     if len > MAX_MANIFEST {
                         return Err(VaultError::Mismatch("manifest too large".into()));
                     }
+                    if len == 0 {
+                        return Err(VaultError::Mismatch("an empty manifest".into()));
+                    }
                     4 + len - self.header.len()
                 };
                 let take = want.min(data.len());
@@ -449,7 +452,12 @@ impl Node {
                 ..
             }
         );
-        if !by_capability && !veil_tx::vault::may_open(&*self.ledger, &d, &ver, &v.actor) {
+        let allowed = if by_capability {
+            !veil_tx::vault::revoked(&d, &ver, &v.actor)
+        } else {
+            veil_tx::vault::may_open(&*self.ledger, &d, &ver, &v.actor)
+        };
+        if !allowed {
             return Err(VaultError::Refused(VaultTxError::Forbidden.into()));
         }
         let manifest = self

@@ -205,7 +205,10 @@ pub fn decrypt_served(
                                     change: to == from,
                                     to,
                                     amount: o.amount,
-                                    memo: String::from_utf8_lossy(&o.memo).into_owned(),
+                                    // An attached document is named, its key never shown.
+                                    memo: veil_tx::vault::attachment::display(
+                                        &String::from_utf8_lossy(&o.memo),
+                                    ),
                                     payload_matches: o.payload_matches,
                                 }
                             })

@@ -17,7 +17,7 @@
 //! proof ([`veil_crypto::dleq`]) that the enroller knows `a`:
 //!
 //! ```text
-//!   X = from_uniform_bytes(SHA-512("veil/vault/enrol/v1" ‖ party key))
+//!   X = H_p("veil/vault/enrol/v1", party key)   (protocol.md §3)
 //!   S = a·X,   DLEQ proof that log_G A = log_X S
 //! ```
 //!
@@ -40,8 +40,8 @@
 //!                   open:   doc 32 ‖ version u32 ‖ expires_ms u64 ‖
 //!                           flag u8 ‖ [capability signature 64]
 //!                   purge:  doc 32
-//!   ---- signing hash covers every byte above (the capability signature
-//!        signs the same hash without itself) ----
+//!   ---- the actor's signing hash covers every byte above; a capability
+//!        signature covers every byte before the flag ----
 //!   signature  64   Ed25519, by the actor
 //! ```
 //!
@@ -74,8 +74,6 @@
 //! ciphertext holds needs a proof system over the cipher); a wrong one is
 //! signed by its owner and found at the first regulator opening.
 
-use curve25519_dalek::ristretto::RistrettoPoint;
-use sha2::{Digest, Sha512};
 use veil_crypto::dleq::DleqProof;
 use veil_crypto::hash::hash256;
 use veil_crypto::keys::Address;
@@ -286,11 +284,10 @@ pub fn document_id(owner: &VerifyingKey, nonce: &[u8; 16]) -> DocId {
 
 /// The enrolment generator `X` of a party key.
 pub fn enrol_base(party: &VerifyingKey) -> Point {
-    let mut h = Sha512::new();
-    h.update(b"veil/vault/enrol/v1");
-    h.update(party.as_bytes());
-    let wide: [u8; 64] = h.finalize().into();
-    Point::from_point(RistrettoPoint::from_uniform_bytes(&wide))
+    Point::from_point(veil_crypto::hash::hash_to_point(
+        b"veil/vault/enrol/v1",
+        &[party.as_bytes()],
+    ))
 }
 
 /// The capability signing key of a document version's key.
@@ -373,32 +370,61 @@ impl VaultTx {
         }
     }
 
-    /// What the actor (and a capability key) signs.
-    pub fn signing_hash(&self) -> Result<[u8; 32], EncodeError> {
+    /// What a capability key signs: the signing hash of every byte before
+    /// the capability flag (for an open; the same as [`Self::signing_hash`]
+    /// for every other operation).
+    pub fn capability_hash(&self) -> Result<[u8; 32], EncodeError> {
         crate::signing_hash(KIND_VAULT, |w| self.encode_prefix(w))
+    }
+
+    /// What the actor signs: every byte before its signature, the
+    /// capability signature included, so nobody can strip or swap it.
+    pub fn signing_hash(&self) -> Result<[u8; 32], EncodeError> {
+        crate::signing_hash(KIND_VAULT, |w| {
+            self.encode_prefix(w);
+            self.encode_capability(w);
+        })
+    }
+
+    fn encode_capability(&self, w: &mut Writer) {
+        if let VaultOp::Open { capability, .. } = &self.op {
+            match capability {
+                None => w.u8(0),
+                Some(s) => {
+                    w.u8(1);
+                    w.bytes(&s.0);
+                }
+            }
+        }
     }
 
     /// Builds and signs a record.
     pub fn sign(key: &SigningKey, nonce: [u8; 16], op: VaultOp) -> Result<Self, EncodeError> {
+        Self::sign_with(key, nonce, op, None)
+    }
+
+    /// Builds and signs a record; an open is first signed by the capability
+    /// key `cap` (a holder of the document key who is not a grantee).
+    pub fn sign_with(
+        key: &SigningKey,
+        nonce: [u8; 16],
+        op: VaultOp,
+        cap: Option<&SigningKey>,
+    ) -> Result<Self, EncodeError> {
         let mut tx = Self {
             actor: *key.public(),
             nonce,
             op,
             signature: Signature([0; 64]),
         };
+        if let Some(cap) = cap {
+            let hash = tx.capability_hash()?;
+            if let VaultOp::Open { capability, .. } = &mut tx.op {
+                *capability = Some(cap.sign(&hash));
+            }
+        }
         tx.signature = key.sign(&tx.signing_hash()?);
         Ok(tx)
-    }
-
-    /// Adds a capability signature to an open record (before the actor
-    /// signs: [`VaultTx::sign`] after this would not change the hash, as
-    /// the capability signature is outside it).
-    pub fn with_capability(mut self, cap: &SigningKey) -> Result<Self, EncodeError> {
-        let hash = self.signing_hash()?;
-        if let VaultOp::Open { capability, .. } = &mut self.op {
-            *capability = Some(cap.sign(&hash));
-        }
-        Ok(self)
     }
 
     /// The document the record is about (none for an enrolment).
@@ -472,15 +498,7 @@ impl VaultTx {
 impl Encode for VaultTx {
     fn write(&self, w: &mut Writer) {
         self.encode_prefix(w);
-        if let VaultOp::Open { capability, .. } = &self.op {
-            match capability {
-                None => w.u8(0),
-                Some(s) => {
-                    w.u8(1);
-                    w.bytes(&s.0);
-                }
-            }
-        }
+        self.encode_capability(w);
         w.bytes(&self.signature.0);
     }
 }
@@ -597,12 +615,13 @@ pub trait VaultState {
 /// A write to the `vault` column family (`None` deletes).
 pub type VaultWrite = (Vec<u8>, Option<Vec<u8>>);
 
+pub mod attachment;
 pub mod party;
 pub mod records;
 mod rules;
 #[cfg(test)]
 mod tests;
 
-pub use rules::may_open;
+pub use rules::{may_open, revoked};
 
 pub use records::{DocRecord, PartyRecord, VersionRecord};

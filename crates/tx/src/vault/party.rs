@@ -167,18 +167,19 @@ impl Party {
         capability: Option<&DocumentKey>,
         rng: &mut R,
     ) -> Result<VaultTx, EncodeError> {
-        let tx = self.sign(
+        let mut nonce = [0u8; 16];
+        rng.fill_bytes(&mut nonce);
+        let cap = capability.map(|k| capability_key(k, &DocContext { id: doc, version }));
+        VaultTx::sign_with(
+            &self.signer,
+            nonce,
             VaultOp::Open {
                 doc,
                 version,
                 expires_ms,
                 capability: None,
             },
-            rng,
-        )?;
-        match capability {
-            None => Ok(tx),
-            Some(k) => tx.with_capability(&capability_key(k, &DocContext { id: doc, version })),
-        }
+            cap.as_ref(),
+        )
     }
 }

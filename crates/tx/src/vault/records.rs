@@ -124,7 +124,16 @@ impl Decode for DocRecord {
     fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
         let owner = key(r, "owner")?;
         let latest = r.u32("latest")?;
-        let purged = r.u8("purged")? != 0;
+        let purged = match r.u8("purged")? {
+            0 => false,
+            1 => true,
+            _ => {
+                return Err(DecodeError::Invalid {
+                    what: "purged",
+                    why: "must be 0 or 1",
+                })
+            }
+        };
         let n = r.count_u8("grantees", 0, MAX_HOLDERS)?;
         let grantees = (0..n)
             .map(|_| key(r, "grantee"))

@@ -62,6 +62,12 @@ pub fn may_open<V: LedgerView + VaultState>(
     }
 }
 
+/// Whether `actor` was revoked from a version it held a wrap of: it keeps
+/// the key it read, but may not open by capability either.
+pub fn revoked(d: &DocRecord, v: &VersionRecord, actor: &VerifyingKey) -> bool {
+    v.holders.contains(actor) && d.owner != *actor && !d.grantees.contains(actor)
+}
+
 pub(super) fn check<V: LedgerView + VaultState>(
     tx: &VaultTx,
     state: &V,
@@ -201,14 +207,11 @@ pub(super) fn check<V: LedgerView + VaultState>(
                     // A revoked party (it held a wrap of this version and
                     // is no grantee any more) keeps the key it read, but
                     // nodes serve it nothing more.
-                    if v.holders.contains(&tx.actor)
-                        && d.owner != tx.actor
-                        && !d.grantees.contains(&tx.actor)
-                    {
+                    if revoked(&d, &v, &tx.actor) {
                         return Err(VaultTxError::Forbidden);
                     }
                     let hash = tx
-                        .signing_hash()
+                        .capability_hash()
                         .map_err(|_| VaultTxError::Corrupt("record does not encode"))?;
                     v.capability
                         .verify(&hash, sig)

@@ -163,6 +163,15 @@ fn owner_grantee_regulator_open_and_others_do_not() {
     assert_eq!(k.expose(), key.expose());
     // C, holding the key (a payee), opens with a capability signature.
     let cap = c.open(ctx.id, 1, u64::MAX, Some(&key), &mut w.rng).unwrap();
+    // The actor's signature covers the capability signature: stripping
+    // or changing it (a new hash, the same nonce) breaks the record.
+    for tamper in [None, Some(veil_crypto::signing::Signature([7; 64]))] {
+        let mut t = cap.clone();
+        if let VaultOp::Open { capability, .. } = &mut t.op {
+            *capability = tamper;
+        }
+        assert!(t.check_stateless().is_err());
+    }
     w.run(&cap).unwrap();
     // A wrong capability key is refused.
     let wrong = DocumentKey::from_bytes(&[1; 32]);
