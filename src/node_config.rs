@@ -12,6 +12,8 @@
 //! [vault]                          # optional: evidence-vault limits
 //! max_document_mib = 1024          # largest document version (ciphertext)
 //! quota_mib = 16384                # most ciphertext per owner
+//! repair_interval_ms = 30000       # check for missing chunks; fetch them from peers
+//! scrub_interval_ms = 3600000      # re-hash every chunk held
 //!
 //! [[peer]]
 //! key = "<64 hex>"                 # its node key
@@ -91,6 +93,14 @@ pub struct VaultFile {
     /// (default 16384).
     #[serde(default)]
     pub quota_mib: Option<u64>,
+    /// How often the node checks it holds every live version's chunks
+    /// and fetches what it lacks from peers, ms (default 30,000).
+    #[serde(default)]
+    pub repair_interval_ms: Option<u64>,
+    /// How often it re-hashes every chunk it holds, ms (default
+    /// 3,600,000).
+    #[serde(default)]
+    pub scrub_interval_ms: Option<u64>,
 }
 
 impl VaultFile {
@@ -102,6 +112,12 @@ impl VaultFile {
         }
         if let Some(q) = self.quota_mib {
             l.quota_bytes = q.saturating_mul(1 << 20);
+        }
+        if let Some(ms) = self.repair_interval_ms {
+            l.repair_interval = std::time::Duration::from_millis(ms.max(10));
+        }
+        if let Some(ms) = self.scrub_interval_ms {
+            l.scrub_interval = std::time::Duration::from_millis(ms.max(10));
         }
         l
     }

@@ -187,6 +187,66 @@ fn make() -> Seeds {
         add("transaction", "commit-record".into(), tx.encode().unwrap());
     }
 
+    // Vault records (kind 10), one per op but put, from fixed seeds.
+    {
+        use rand_core::SeedableRng;
+        use veil::tx::vault::party::Party;
+        use veil::tx::vault::VaultOp;
+        use veil::vault::{DocContext, DocumentKey};
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed([0x5e; 32]);
+        let a = Party::from_account(&veil::crypto::keys::AccountKeys::from_seed(&[0x42; 32]));
+        let b = Party::from_account(&veil::crypto::keys::AccountKeys::from_seed(&[0x43; 32]));
+        let ctx = DocContext {
+            id: [0x1d; 32],
+            version: 2,
+        };
+        let key = DocumentKey::from_bytes(&[0x4b; 32]);
+        let wrap = veil::vault::wrap_key(&key, b.address().view_key(), &ctx, &mut rng).unwrap();
+        let records = [
+            ("enrol", a.enrol(&mut rng).unwrap()),
+            (
+                "grant",
+                a.sign(
+                    VaultOp::Grant {
+                        doc: ctx.id,
+                        version: 2,
+                        party: b.key(),
+                        wrap,
+                    },
+                    &mut rng,
+                )
+                .unwrap(),
+            ),
+            (
+                "revoke",
+                a.sign(
+                    VaultOp::Revoke {
+                        doc: ctx.id,
+                        party: b.key(),
+                    },
+                    &mut rng,
+                )
+                .unwrap(),
+            ),
+            (
+                "open-capability",
+                b.open(ctx.id, 2, 1_800_000_000_000, Some(&key), &mut rng)
+                    .unwrap(),
+            ),
+            (
+                "purge",
+                a.sign(VaultOp::Purge { doc: ctx.id }, &mut rng).unwrap(),
+            ),
+        ];
+        for (name, r) in records {
+            add(
+                "transaction",
+                format!("vault-{name}"),
+                Transaction::Vault(r).encode().unwrap(),
+            );
+        }
+    }
+
     for (i, m) in veil::wire::testing::messages().iter().enumerate() {
         add(
             "consensus_message",
@@ -204,6 +264,8 @@ fn make() -> Seeds {
             file: 2,
             offset: 1 << 20,
         },
+        Request::VaultManifest([0xab; 32]),
+        Request::VaultChunk([0xcd; 32]),
     ];
     for (i, r) in requests.iter().enumerate() {
         add("sync_message", format!("request-{i}"), r.encode().unwrap());

@@ -654,3 +654,33 @@ fn a_hundred_megabytes_round_trip() {
         0o600
     );
 }
+
+/// The scrub finds a chunk corrupted on this node's disk, removes it and
+/// reports it missing; until it is repaired a download answers 503
+/// (never corrupt bytes).
+#[test]
+fn the_scrub_removes_a_corrupt_chunk_and_downloads_wait_for_repair() {
+    let n = TestNode::start(65);
+    let out = tempfile::tempdir().unwrap();
+    let (a, _, _) = parties(&n);
+    let data = plaintext((1 << 20) + 77);
+    let s = put(&n, &a, None, &[], &data);
+    let chunk_files: Vec<_> = files(&n.dir.path().join("vault/chunks"));
+    assert_eq!(chunk_files.len(), 2);
+    let mut bytes = std::fs::read(&chunk_files[0]).unwrap();
+    bytes[10] ^= 1;
+    std::fs::write(&chunk_files[0], bytes).unwrap();
+    assert!(
+        n.node().vault_needs().unwrap().is_empty(),
+        "present, not yet scrubbed"
+    );
+    assert_eq!(n.node().vault_scrub().unwrap(), 1);
+    assert!(!chunk_files[0].exists());
+    let needs = n.node().vault_needs().unwrap();
+    assert_eq!(needs.len(), 1);
+    assert_eq!((needs[0].doc, needs[0].lacking.len()), (s.ctx.id, 1));
+    assert_eq!(
+        open_as(&n, &a, &s.ctx.id, 1, &s.key, out.path()).unwrap_err(),
+        "urn:veil:problem:chunk-missing"
+    );
+}

@@ -80,6 +80,12 @@ impl Net {
     /// `n` validators with `genesis_extra` as in [`Net::start_with`] and
     /// `node_extra` (top-level keys) put at the head of every node file.
     pub fn start_full(n: usize, genesis_extra: &str, node_extra: &str) -> Self {
+        Self::start_tail(n, genesis_extra, node_extra, "")
+    }
+
+    /// As [`Net::start_full`], with `node_tail` (tables, e.g. `[vault]`)
+    /// appended to every node file.
+    pub fn start_tail(n: usize, genesis_extra: &str, node_extra: &str, node_tail: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let base = base_port();
         let args = TestnetArgs {
@@ -99,10 +105,10 @@ impl Net {
                 .unwrap();
             writeln!(f, "\n{genesis_extra}").unwrap();
         }
-        if !node_extra.is_empty() {
+        if !node_extra.is_empty() || !node_tail.is_empty() {
             for c in &configs {
                 let text = std::fs::read_to_string(c).unwrap();
-                std::fs::write(c, format!("{node_extra}\n{text}")).unwrap();
+                std::fs::write(c, format!("{node_extra}\n{text}\n{node_tail}\n")).unwrap();
             }
         }
         let files: Vec<_> = configs

@@ -29,6 +29,7 @@ pub(crate) async fn metrics(
                 text.truncate(text.len() - "# EOF\n".len());
             }
             text.push_str(&governance_metrics(&node));
+            text.push_str(&vault_metrics(&node));
             text.push_str(&process_metrics());
             if let Some(c) = &cluster {
                 text.push_str(&net_metrics(&c.net));
@@ -39,6 +40,53 @@ pub(crate) async fn metrics(
             text
         },
     )
+}
+
+/// Evidence-vault replication, repair and scrub counters.
+fn vault_metrics(node: &Node) -> String {
+    use std::fmt::Write as _;
+    use std::sync::atomic::Ordering::Relaxed;
+    let c = &node.vault().counters;
+    let mut s = String::new();
+    for (name, kind, help, v) in [
+        (
+            "veil_vault_fetched_chunks",
+            "counter",
+            "Vault chunks fetched from peers and stored.",
+            c.fetched_chunks.load(Relaxed),
+        ),
+        (
+            "veil_vault_fetched_manifests",
+            "counter",
+            "Vault manifests fetched from peers and stored.",
+            c.fetched_manifests.load(Relaxed),
+        ),
+        (
+            "veil_vault_refused",
+            "counter",
+            "Vault chunks or manifests from peers refused: they did not match their address.",
+            c.refused.load(Relaxed),
+        ),
+        (
+            "veil_vault_scrub_removed",
+            "counter",
+            "Corrupt vault chunks or manifests the scrub removed here.",
+            c.scrub_removed.load(Relaxed),
+        ),
+        (
+            "veil_vault_missing_chunks",
+            "gauge",
+            "Chunks of live document versions this node lacked at its last check.",
+            c.missing.load(Relaxed),
+        ),
+    ] {
+        let suffix = if kind == "counter" { "_total" } else { "" };
+        let _ = writeln!(
+            s,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{suffix} {v}"
+        );
+    }
+    s
 }
 
 /// Validator-set size and power, and proposals by status, read from

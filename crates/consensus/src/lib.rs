@@ -15,6 +15,7 @@ pub use veil_wire::context;
 pub mod engine;
 pub mod snapshot;
 pub mod sync;
+pub mod vault_sync;
 pub mod wal;
 
 use std::net::SocketAddr;
@@ -155,7 +156,14 @@ pub fn start(
         Arc::clone(&status),
     );
     let sync_state = Arc::new(sync::SyncState::default());
-    let mut tasks = vec![tokio::spawn(engine.run(shutdown.clone()))];
+    let mut tasks = vec![
+        tokio::spawn(engine.run(shutdown.clone())),
+        tokio::spawn(vault_sync::run(
+            Arc::clone(&node),
+            net.clone(),
+            shutdown.clone(),
+        )),
+    ];
     let mut readers = Vec::new();
 
     // Consensus channels: decode, or drop the connection.

@@ -124,6 +124,8 @@ pub fn answer(node: &Node, request: &[u8]) -> Result<Vec<u8>, AnswerError> {
             file,
             offset,
         } => Ok(super::snapshot::answer_chunk(node, height, file, offset)?),
+        Request::VaultManifest(address) => Ok(node.vault_answer_manifest(&address)),
+        Request::VaultChunk(hash) => Ok(node.vault_answer_chunk(&hash)),
     }
 }
 

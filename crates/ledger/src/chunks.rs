@@ -147,6 +147,9 @@ impl ChunkStore for DirChunkStore {
 
     fn scrub(&self) -> Result<ScrubReport, ChunkError> {
         let mut report = ScrubReport::default();
+        // A store whose directory was removed (a replaced disk) holds
+        // nothing; it is created again.
+        std::fs::create_dir_all(&self.root)?;
         for dir in std::fs::read_dir(&self.root)? {
             let dir = dir?.path();
             if !dir.is_dir() {

@@ -97,4 +97,30 @@ impl Ledger {
         }
         Ok(total)
     }
+
+    /// Every version of every live document (purges delete theirs): what
+    /// each node keeps a copy of, in key order, at most `limit`.
+    pub fn vault_versions(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(DocId, u32, rec::VersionRecord)>, StoreError> {
+        use veil_codec::DecodeExt;
+        self.store()
+            .scan(Cf::Vault, b"v", b"v", limit)?
+            .into_iter()
+            .map(|(k, v)| {
+                let doc: DocId = k
+                    .get(1..33)
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| corrupt("vault"))?;
+                let version = k
+                    .get(33..37)
+                    .and_then(|b| b.try_into().ok())
+                    .map(u32::from_be_bytes)
+                    .ok_or_else(|| corrupt("vault"))?;
+                let record = rec::VersionRecord::decode(&v).map_err(|_| corrupt("vault"))?;
+                Ok((doc, version, record))
+            })
+            .collect()
+    }
 }

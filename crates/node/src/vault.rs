@@ -16,6 +16,7 @@
 //! entry; anything else removes what the upload stored and changes nothing.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use veil_codec::{DecodeExt, Encode};
@@ -38,6 +39,12 @@ pub struct VaultLimits {
     pub quota_bytes: u64,
     /// How long an opening waits for its record to be committed.
     pub open_wait: Duration,
+    /// How often the node checks that it holds every chunk of every live
+    /// version (and fetches what it lacks from peers); a committed put
+    /// starts a pass at once.
+    pub repair_interval: Duration,
+    /// How often it re-hashes every chunk it holds (the scrub).
+    pub scrub_interval: Duration,
 }
 
 impl Default for VaultLimits {
@@ -46,6 +53,8 @@ impl Default for VaultLimits {
             max_document_bytes: 1 << 30,
             quota_bytes: 16 << 30,
             open_wait: Duration::from_secs(15),
+            repair_interval: Duration::from_secs(30),
+            scrub_interval: Duration::from_secs(3600),
         }
     }
 }
@@ -130,6 +139,26 @@ impl From<std::io::Error> for VaultError {
 pub struct VaultStore {
     chunks: DirChunkStore,
     manifests: PathBuf,
+    /// Signalled when a committed put names content to fetch.
+    pub changed: tokio::sync::Notify,
+    /// Replication and repair counters.
+    pub counters: VaultCounters,
+}
+
+/// What replication, repair and scrubbing did (the node's metrics).
+#[derive(Default, Debug)]
+pub struct VaultCounters {
+    /// Chunks fetched from peers and stored.
+    pub fetched_chunks: AtomicU64,
+    /// Manifests fetched from peers and stored.
+    pub fetched_manifests: AtomicU64,
+    /// Chunks or manifests a peer sent that did not match their address
+    /// (refused, never stored).
+    pub refused: AtomicU64,
+    /// Chunks or manifests the scrub found corrupt here (removed).
+    pub scrub_removed: AtomicU64,
+    /// Chunks of live versions this node lacked at its last check.
+    pub missing: AtomicU64,
 }
 
 impl VaultStore {
@@ -140,6 +169,8 @@ impl VaultStore {
         Ok(Self {
             chunks: DirChunkStore::open(&root.join("chunks"))?,
             manifests,
+            changed: tokio::sync::Notify::new(),
+            counters: VaultCounters::default(),
         })
     }
 
@@ -161,6 +192,7 @@ impl VaultStore {
             .map_err(|e| VaultError::Mismatch(format!("manifest: {e}")))?;
         let path = self.manifest_path(&m.address());
         let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+        std::fs::create_dir_all(&self.manifests)?;
         {
             use std::io::Write;
             let mut f = std::fs::File::create(&tmp)?;
@@ -200,6 +232,21 @@ impl VaultStore {
         }
         Ok(out)
     }
+}
+
+/// A live version this node lacks content of ([`Node::vault_needs`]).
+#[derive(Debug, Clone)]
+pub struct Need {
+    /// The document.
+    pub doc: [u8; 32],
+    /// The version.
+    pub version: u32,
+    /// Its content address.
+    pub address: [u8; 32],
+    /// Its manifest, if held.
+    pub manifest: Option<Manifest>,
+    /// Chunk indices lacking (meaningful when the manifest is held).
+    pub lacking: Vec<usize>,
 }
 
 /// An upload in progress: fed the vault stream piece by piece.
@@ -499,13 +546,166 @@ impl Node {
     pub(crate) fn vault_after_commit(&self, txs: &[Transaction]) {
         for tx in txs {
             let Transaction::Vault(v) = tx else { continue };
-            let VaultOp::Purge { doc } = &v.op else {
-                continue;
-            };
-            if let Err(e) = self.vault_purge_local(doc) {
-                tracing::error!(error = %e, doc = %hex::encode(doc), "purging a document's chunks");
+            match &v.op {
+                VaultOp::Purge { doc } => {
+                    if let Err(e) = self.vault_purge_local(doc) {
+                        tracing::error!(error = %e, doc = %hex::encode(doc), "purging a document's chunks");
+                    }
+                }
+                // Content this node may not hold yet: replicate now.
+                VaultOp::Put(p) if self.vault.manifest(&p.address).is_none() => {
+                    self.vault.changed.notify_one();
+                }
+                _ => {}
             }
         }
+    }
+
+    /// What this node lacks of the live versions: per version, its
+    /// document, content address, the manifest if held, and the indices
+    /// of the chunks it lacks (all of them while the manifest is missing).
+    pub fn vault_needs(&self) -> Result<Vec<Need>, VaultError> {
+        let versions = self
+            .ledger
+            .vault_versions(usize::MAX)
+            .map_err(|e| VaultError::Storage(e.to_string()))?;
+        let mut out = Vec::new();
+        let mut missing = 0u64;
+        for (doc, version, v) in versions {
+            let manifest = self.vault.manifest(&v.address);
+            let lacking = match &manifest {
+                Some(m) => self.vault.missing(m)?,
+                None => Vec::new(),
+            };
+            if manifest.is_none() || !lacking.is_empty() {
+                missing = missing.saturating_add(match &manifest {
+                    Some(_) => u64::try_from(lacking.len()).unwrap_or(u64::MAX),
+                    None => u64::from(v.chunks),
+                });
+                out.push(Need {
+                    doc,
+                    version,
+                    address: v.address,
+                    manifest,
+                    lacking,
+                });
+            }
+        }
+        self.vault
+            .counters
+            .missing
+            .store(missing, Ordering::Relaxed);
+        Ok(out)
+    }
+
+    /// Answers a peer's request for a manifest (by content address) or a
+    /// chunk (by hash): its bytes, or nothing if not held.
+    pub fn vault_answer_manifest(&self, address: &[u8; 32]) -> Vec<u8> {
+        self.vault
+            .manifest(address)
+            .and_then(|m| m.encode().ok())
+            .unwrap_or_default()
+    }
+
+    /// See [`Node::vault_answer_manifest`].
+    pub fn vault_answer_chunk(&self, hash: &[u8; 32]) -> Vec<u8> {
+        self.vault
+            .chunks
+            .get(hash)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Whether version `version` of `doc` is still live (not purged):
+    /// fetched content is stored only for live versions.
+    fn vault_live(&self, doc: &[u8; 32], version: u32) -> bool {
+        matches!(rec::version(&*self.ledger, doc, version), Ok(Some(_)))
+    }
+
+    /// Stores a manifest a peer sent for `need`, if it hashes to the
+    /// version's content address (else counts a refusal).
+    pub fn vault_store_manifest(&self, need: &Need, bytes: &[u8]) -> Result<Manifest, VaultError> {
+        let m = Manifest::decode(bytes)
+            .ok()
+            .filter(|m| m.address() == need.address && m.check().is_ok());
+        let Some(m) = m else {
+            self.vault.counters.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(VaultError::Mismatch(
+                "a peer's manifest does not match its address".into(),
+            ));
+        };
+        if !self.vault_live(&need.doc, need.version) {
+            return Err(VaultError::Refused(VaultTxError::Purged.into()));
+        }
+        self.vault.put_manifest(&m)?;
+        self.vault
+            .counters
+            .fetched_manifests
+            .fetch_add(1, Ordering::Relaxed);
+        Ok(m)
+    }
+
+    /// Stores chunk `index` of `m` a peer sent for `need`, if it hashes to
+    /// its manifest entry (else counts a refusal and stores nothing).
+    pub fn vault_store_chunk(
+        &self,
+        need: &Need,
+        m: &Manifest,
+        index: usize,
+        bytes: &[u8],
+    ) -> Result<(), VaultError> {
+        let entry = m
+            .chunks
+            .get(index)
+            .ok_or_else(|| VaultError::Mismatch("no such chunk".into()))?;
+        if !veil_vault::verify_chunk(entry, bytes) {
+            self.vault.counters.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(VaultError::Mismatch(format!(
+                "chunk {index} from a peer does not match its manifest"
+            )));
+        }
+        if !self.vault_live(&need.doc, need.version) {
+            return Err(VaultError::Refused(VaultTxError::Purged.into()));
+        }
+        self.vault.chunks.put(&entry.hash, bytes)?;
+        self.vault
+            .counters
+            .fetched_chunks
+            .fetch_add(1, Ordering::Relaxed);
+        // A purge committed meanwhile: forget what was just stored.
+        if !self.vault_live(&need.doc, need.version) {
+            self.vault.remove(&need.address)?;
+        }
+        Ok(())
+    }
+
+    /// Re-hashes every chunk and manifest held and removes the corrupt
+    /// ones (the next repair pass fetches them again); how many.
+    pub fn vault_scrub(&self) -> Result<u64, VaultError> {
+        let report = self.vault.chunks.scrub()?;
+        let mut removed = u64::try_from(report.removed.len()).unwrap_or(u64::MAX);
+        std::fs::create_dir_all(&self.vault.manifests)?;
+        for entry in std::fs::read_dir(&self.vault.manifests)? {
+            let path = entry?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let Some(address) = veil_codec::hex32(name) else {
+                continue;
+            };
+            if self.vault.manifest(&address).is_none() {
+                std::fs::remove_file(&path)?;
+                removed = removed.saturating_add(1);
+            }
+        }
+        self.vault
+            .counters
+            .scrub_removed
+            .fetch_add(removed, Ordering::Relaxed);
+        if removed > 0 {
+            tracing::warn!(removed, "vault scrub removed corrupt chunks or manifests");
+            self.vault.changed.notify_one();
+        }
+        Ok(removed)
     }
 
     /// Deletes every chunk and manifest of `doc` this node holds (its

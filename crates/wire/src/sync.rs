@@ -9,10 +9,13 @@
 //!                | u8 2 ‖ u64 from ‖ u16 max                      (blocks)
 //!                | u8 3                                           (snapshot manifest)
 //!                | u8 4 ‖ u64 height ‖ u16 file ‖ u64 offset      (snapshot chunk)
+//!                | u8 5 ‖ content address 32                      (vault manifest)
+//!                | u8 6 ‖ chunk SHA-256 32                        (vault chunk)
 //! bodies answer  = u32 n ‖ n × (u32 len ‖ transaction)
 //! blocks answer  = u32 n ‖ n × (u32 len ‖ header ‖ u32 len ‖ commit certificate ‖ bodies answer)
 //! manifest       = u64 height ‖ u16 n ‖ n × (u16 len ‖ file name ‖ u64 size)
 //! chunk answer   = u32 len ‖ bytes
+//! vault answer   = the manifest's encoding or the chunk's bytes; empty if not held
 //! ```
 
 use veil_codec::{Decode, DecodeError, Encode, EncodeError, Reader, Writer};
@@ -72,6 +75,12 @@ pub enum Request {
         /// Byte offset in the file.
         offset: u64,
     },
+    /// An evidence-vault manifest by content address (answer: its
+    /// encoding, or nothing).
+    VaultManifest([u8; 32]),
+    /// An evidence-vault chunk by its SHA-256 (answer: its bytes, or
+    /// nothing).
+    VaultChunk([u8; 32]),
 }
 
 impl Encode for Request {
@@ -99,6 +108,14 @@ impl Encode for Request {
                 w.u64(*height);
                 w.u16(*file);
                 w.u64(*offset);
+            }
+            Self::VaultManifest(a) => {
+                w.u8(5);
+                w.bytes(a);
+            }
+            Self::VaultChunk(h) => {
+                w.u8(6);
+                w.bytes(h);
             }
         }
     }
@@ -128,6 +145,8 @@ impl Decode for Request {
                 file: r.u16("file")?,
                 offset: r.u64("offset")?,
             },
+            5 => Self::VaultManifest(r.array("manifest address")?),
+            6 => Self::VaultChunk(r.array("chunk hash")?),
             _ => {
                 return Err(DecodeError::Invalid {
                     what: "request tag",
