@@ -1,7 +1,8 @@
 //! The evidence vault across four validators (child processes on
 //! 127.0.0.1, real QUIC): a document uploaded through node 0 is copied to
 //! every node; node 2 loses its chunk store and repairs it from its peers,
-//! refusing tampered copies; then it serves the document.
+//! refusing tampered copies; then it serves the document; a purge
+//! empties every node, and no data directory or log holds the content.
 
 mod common;
 
@@ -44,7 +45,7 @@ fn wait_for(what: &str, within: Duration, mut ok: impl FnMut() -> bool) {
 }
 
 #[test]
-fn chunks_replicate_and_a_node_repairs_from_its_peers_refusing_tampered_copies() {
+fn chunks_replicate_repair_refuses_tampered_copies_and_purge_reaches_every_node() {
     // Repair passes every 200 ms; no scrub during the test (the peers'
     // tampered copies must stay tampered for the refusal to be seen).
     let net = Net::start_tail(
@@ -148,4 +149,55 @@ fn chunks_replicate_and_a_node_repairs_from_its_peers_refusing_tampered_copies()
     let out = net.dir.path().join("from-node-2");
     vv::download(&client2, &open, &stored.key, v, &out, &mut |_, _| {}).unwrap();
     assert_eq!(std::fs::read(&out).unwrap(), data);
+
+    // The owner purges through node 1: every node deletes the chunks and
+    // the manifest when it commits the purge.
+    let sample = original;
+    let purge = party
+        .sign(
+            veil::tx::vault::VaultOp::Purge { doc: stored.ctx.id },
+            &mut rand_core::OsRng,
+        )
+        .unwrap();
+    vv::submit_record(&HttpSource::new(&net.apis[1]), purge).unwrap();
+    wait_for("the purge on every node", Duration::from_secs(60), || {
+        (0..4).all(|i| {
+            chunk_files(&store(i)).is_empty()
+                && std::fs::read_dir(net.dir.path().join(format!("node{i}/vault/manifests")))
+                    .map(|d| d.count() == 0)
+                    .unwrap_or(true)
+        })
+    });
+    // No node's data directory or log holds the ciphertext, the file name
+    // or the key.
+    let key_hex = hex::encode(stored.key.expose());
+    for i in 0..4 {
+        let log = std::fs::read_to_string(net.configs[i].with_extension("log")).unwrap_or_default();
+        assert!(
+            !log.contains("contract.bin") && !log.contains(&key_hex),
+            "node {i}'s log"
+        );
+        let mut stack = vec![net.dir.path().join(format!("node{i}"))];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                let bytes = std::fs::read(&p).unwrap_or_default();
+                for needle in [
+                    &sample[..64],
+                    b"contract.bin".as_slice(),
+                    stored.key.expose(),
+                ] {
+                    assert!(
+                        !bytes.windows(needle.len()).any(|w| w == needle),
+                        "{} holds vault content",
+                        p.display()
+                    );
+                }
+            }
+        }
+    }
 }
