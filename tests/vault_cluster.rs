@@ -108,7 +108,10 @@ fn chunks_replicate_repair_refuses_tampered_copies_and_purge_reaches_every_node(
         bytes[1000] ^= 0x55;
         std::fs::write(&p, bytes).unwrap();
     }
-    std::fs::remove_dir_all(store(2)).unwrap();
+    // Renamed first: the node may start repairing while it is removed.
+    let lost = net.dir.path().join("lost-chunks");
+    std::fs::rename(store(2), &lost).unwrap();
+    std::fs::remove_dir_all(&lost).unwrap();
 
     // Node 2 fetches the three intact chunks and refuses every copy of
     // the tampered one.

@@ -44,6 +44,9 @@ pub enum BenchCommand {
     Growth(GrowthArgs),
     /// One validator driven past what it can verify: refusals, memory.
     Overload(super::bench_overload::OverloadArgs),
+    /// The evidence vault on a real network: upload and download against
+    /// raw XChaCha20-Poly1305, replication to the peers, repair.
+    Vault(super::bench_vault::VaultBenchArgs),
 }
 
 /// Options of `veil bench growth`.
@@ -274,6 +277,11 @@ pub fn run(cmd: BenchCommand, json: bool) -> anyhow::Result<()> {
                 "veil bench overload (one validator, misbehaving clients)",
                 &r,
             );
+            Ok(())
+        }
+        BenchCommand::Vault(args) => {
+            let r = super::bench_vault::vault(&args)?;
+            print("veil bench vault (real nodes on 127.0.0.1)", &r);
             Ok(())
         }
         BenchCommand::Growth(args) => {

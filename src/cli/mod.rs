@@ -26,6 +26,7 @@ pub mod bench_cluster;
 pub mod bench_ledger;
 pub mod bench_netns;
 pub mod bench_overload;
+pub mod bench_vault;
 pub mod demo;
 pub mod gov;
 pub mod identity;

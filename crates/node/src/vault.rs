@@ -309,7 +309,7 @@ impl Upload {
                 }
                 let hash = c.hash;
                 if !node.vault.chunks.has(&hash)? {
-                    node.vault.chunks.put(&hash, &self.chunk)?;
+                    node.vault.chunks.put_verified(&hash, &self.chunk)?;
                     self.stored.push(hash);
                 }
                 self.chunk.clear();
@@ -668,7 +668,7 @@ impl Node {
         if !self.vault_live(&need.doc, need.version) {
             return Err(VaultError::Refused(VaultTxError::Purged.into()));
         }
-        self.vault.chunks.put(&entry.hash, bytes)?;
+        self.vault.chunks.put_verified(&entry.hash, bytes)?;
         self.vault
             .counters
             .fetched_chunks

@@ -1,0 +1,314 @@
+//! `veil bench vault`: the evidence vault on a real network of
+//! validators (child processes on 127.0.0.1, real HTTP and QUIC).
+//!
+//! * **raw AEAD**: XChaCha20-Poly1305 over 1 MiB buffers in memory, one
+//!   core: the bound a single stream is measured against;
+//! * **upload**: `--mib` MiB of random bytes from a file, encrypted on the
+//!   client, streamed to node 0, checked chunk by chunk, the put committed
+//!   (`veil vault put`'s path), MiB/s of plaintext;
+//! * **replication**: from the put's commit until every other validator
+//!   holds every chunk (pulled over QUIC, each chunk checked);
+//! * **download**: an opening recorded, the stream fetched from node 0 and
+//!   decrypted to a file, MiB/s; the file's SHA-256 must equal the
+//!   original's;
+//! * **repair**: node 2's chunk directory deleted, until it holds every
+//!   chunk again;
+//! * node 0's resident memory (peak, sampled every 100 ms during upload and
+//!   download) against the document's size.
+//!
+//! Ratios are of figures measured in the same run.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::ensure;
+use rand_core::{OsRng, RngCore};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::cli::testnet::{self, TestnetArgs};
+use crate::dev::DevNetwork;
+use crate::node_config::NodeFile;
+use crate::tx::vault::party::Party;
+use crate::wallet::client::HttpSource;
+use crate::wallet::vault as vv;
+use crate::wallet::Wallet;
+use veil_client::Client;
+
+use super::bench::round3;
+use super::bench_cluster::Running;
+
+/// Options of `veil bench vault`.
+#[derive(Debug, clap::Args)]
+pub struct VaultBenchArgs {
+    /// Document size, MiB.
+    #[arg(long, default_value_t = 100)]
+    pub mib: u64,
+    /// Validators (node 0 takes the upload; the others replicate).
+    #[arg(long, default_value_t = 4)]
+    pub validators: usize,
+    /// First API port.
+    #[arg(long, default_value_t = 18950)]
+    pub api_port: u16,
+    /// First QUIC port.
+    #[arg(long, default_value_t = 19950)]
+    pub p2p_port: u16,
+}
+
+#[allow(clippy::as_conversions, clippy::cast_precision_loss)] // bytes and seconds to rates
+fn mib_per_s(bytes: u64, d: Duration) -> f64 {
+    round3(bytes as f64 / (1024.0 * 1024.0) / d.as_secs_f64().max(1e-9))
+}
+
+#[allow(clippy::as_conversions, clippy::cast_precision_loss)]
+fn mib(bytes: u64) -> f64 {
+    round3(bytes as f64 / (1024.0 * 1024.0))
+}
+
+fn secs(d: Duration) -> f64 {
+    round3(d.as_secs_f64())
+}
+
+/// XChaCha20-Poly1305 throughput over 1 MiB buffers, MiB/s.
+fn raw_aead(total: u64) -> anyhow::Result<f64> {
+    use chacha20poly1305::aead::{AeadInPlace, KeyInit};
+    use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+    let cipher =
+        XChaCha20Poly1305::new_from_slice(&[7u8; 32]).map_err(|_| anyhow::anyhow!("key length"))?;
+    let mut buf = vec![0x5au8; 1 << 20];
+    let n = total.div_ceil(1 << 20).max(1);
+    let start = Instant::now();
+    for i in 0..n {
+        let mut nonce = [0u8; 24];
+        nonce[..8].copy_from_slice(&i.to_le_bytes());
+        let tag = cipher
+            .encrypt_in_place_detached(XNonce::from_slice(&nonce), b"", &mut buf)
+            .map_err(|_| anyhow::anyhow!("encryption failed"))?;
+        std::hint::black_box(&tag);
+    }
+    Ok(mib_per_s(n << 20, start.elapsed()))
+}
+
+/// Resident memory of `pid`, bytes.
+fn rss(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kib| kib * 1024)
+}
+
+/// Samples `pid`'s peak RSS until dropped.
+struct Peak {
+    stop: Arc<AtomicBool>,
+    peak: Arc<AtomicU64>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Peak {
+    fn start(pid: u32) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let peak = Arc::new(AtomicU64::new(rss(pid)));
+        let (s, p) = (Arc::clone(&stop), Arc::clone(&peak));
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                p.fetch_max(rss(pid), Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        Self {
+            stop,
+            peak,
+            thread: Some(thread),
+        }
+    }
+
+    fn finish(mut self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.peak.load(Ordering::Relaxed)
+    }
+}
+
+fn chunk_count(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |subdirs| {
+        subdirs
+            .flatten()
+            .filter_map(|d| std::fs::read_dir(d.path()).ok())
+            .map(|files| {
+                files
+                    .flatten()
+                    .filter(|f| !f.file_name().to_string_lossy().starts_with('.'))
+                    .count()
+            })
+            .sum()
+    })
+}
+
+fn wait_chunks(dirs: &[PathBuf], want: usize, within: Duration) -> anyhow::Result<Duration> {
+    let start = Instant::now();
+    while !dirs.iter().all(|d| chunk_count(d) >= want) {
+        ensure!(
+            start.elapsed() < within,
+            "chunks did not arrive within {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(start.elapsed())
+}
+
+fn sha256_file(path: &Path) -> anyhow::Result<[u8; 32]> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().into())
+}
+
+/// Runs `veil bench vault`.
+pub fn vault(args: &VaultBenchArgs) -> anyhow::Result<serde_json::Value> {
+    ensure!(args.mib >= 1, "--mib must be positive");
+    ensure!(args.validators >= 2, "--validators: at least 2");
+    let total = args.mib << 20;
+    let raw = raw_aead(total.min(256 << 20))?;
+
+    let dir = std::env::temp_dir().join(format!("veil-bench-vault-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut network = DevNetwork::generate(&mut OsRng, crate::clock::now_ms())?;
+    let configs = testnet::init_with(
+        &TestnetArgs {
+            validators: args.validators,
+            data_dir: dir.clone(),
+            api_base_port: args.api_port,
+            p2p_base_port: args.p2p_port,
+            init_only: true,
+            command: None,
+        },
+        &mut network,
+    )?;
+    for c in &configs {
+        let mut f = std::fs::OpenOptions::new().append(true).open(c)?;
+        writeln!(f, "\n[vault]\nrepair_interval_ms = 100")?;
+    }
+    let mut running = Running {
+        dir: dir.clone(),
+        children: Vec::new(),
+        keep: false,
+        netns: Vec::new(),
+    };
+    running.start(&configs)?;
+    let apis: Vec<String> = configs
+        .iter()
+        .map(|c| NodeFile::load(c).map(|f| format!("http://{}", f.api)))
+        .collect::<anyhow::Result<_>>()?;
+    let sources: Vec<HttpSource> = apis.iter().map(|a| HttpSource::new(a)).collect();
+    running.wait_ready(&sources)?;
+    let pid = running
+        .children
+        .first()
+        .map(std::process::Child::id)
+        .ok_or_else(|| anyhow::anyhow!("no node"))?;
+
+    // The document: random bytes in a file (no memory-held input).
+    let input = dir.join("document.bin");
+    {
+        let mut f = std::fs::File::create(&input)?;
+        let mut buf = vec![0u8; 1 << 20];
+        for _ in 0..args.mib {
+            OsRng.fill_bytes(&mut buf);
+            f.write_all(&buf)?;
+        }
+    }
+    let want = sha256_file(&input)?;
+    let wallet = Wallet::from_seed(&network.bank_a_seed, "bank-a");
+    let party = Party::from_account(wallet.keys()?);
+    let client = Client::new(&apis[0]);
+    vv::ensure_enrolled(&client, &sources[0], &party)?;
+
+    let peak = Peak::start(pid);
+    let started = Instant::now();
+    // Phase ends, from the progress callback: encryption (to the
+    // owner-only temporary file), sending; the rest waits for the block.
+    let (mut encrypted, mut sent) = (Duration::ZERO, Duration::ZERO);
+    let stored = vv::put(
+        &client,
+        &sources[0],
+        &party,
+        None,
+        &[],
+        std::io::BufReader::new(std::fs::File::open(&input)?),
+        veil_vault::Metadata {
+            name: "document.bin".into(),
+            media_type: "application/octet-stream".into(),
+        },
+        &mut |stage, _| match stage {
+            "encrypting" => encrypted = started.elapsed(),
+            _ => sent = started.elapsed(),
+        },
+    )?;
+    let upload = started.elapsed();
+    let upload_rss = peak.finish();
+    let chunks = usize::try_from(stored.plain_len.div_ceil(1 << 20).max(1))?;
+    let stores: Vec<PathBuf> = (0..args.validators)
+        .map(|i| dir.join(format!("node{i}/vault/chunks")))
+        .collect();
+    let replication = wait_chunks(&stores[1..], chunks, Duration::from_secs(600))?;
+
+    let peak = Peak::start(pid);
+    let d = vv::document(&client, &stored.ctx.id)?;
+    let v = vv::version_of(&d, None)?;
+    let out = dir.join("document.out");
+    let started = Instant::now();
+    let open = vv::open_record(&party, &d, v, &stored.key, crate::clock::now_ms(), 600_000)?;
+    vv::download(&client, &open, &stored.key, v, &out, &mut |_, _| {})?;
+    let download = started.elapsed();
+    let download_rss = peak.finish();
+    ensure!(sha256_file(&out)? == want, "the download differs");
+
+    let repaired_node = 2.min(args.validators - 1);
+    // Renamed first: the node may start repairing while it is removed.
+    let lost = dir.join("lost-chunks");
+    std::fs::rename(&stores[repaired_node], &lost)?;
+    std::fs::remove_dir_all(&lost)?;
+    let repair = wait_chunks(
+        &stores[repaired_node..=repaired_node],
+        chunks,
+        Duration::from_secs(600),
+    )?;
+    let upload_rate = mib_per_s(total, upload);
+    let download_rate = mib_per_s(total, download);
+    Ok(json!({
+        "document_mib": args.mib,
+        "chunks": chunks,
+        "validators": args.validators,
+        "raw_xchacha20poly1305_mib_per_s": raw,
+        "upload_mib_per_s": upload_rate,
+        "upload_vs_raw_aead": round3(upload_rate / raw),
+        "upload_encrypt_s": secs(encrypted),
+        "upload_send_s": secs(sent.saturating_sub(encrypted)),
+        "upload_commit_wait_s": secs(upload.saturating_sub(sent)),
+        "upload_stream_mib_per_s": mib_per_s(total, sent),
+        "upload_stream_vs_raw_aead": round3(mib_per_s(total, sent) / raw),
+        "download_mib_per_s": download_rate,
+        "download_vs_raw_aead": round3(download_rate / raw),
+        "replication_to_peers_s": secs(replication),
+        "replication_peers": args.validators - 1,
+        "repair_one_node_s": secs(repair),
+        "node_rss_peak_upload_mib": mib(upload_rss),
+        "node_rss_peak_download_mib": mib(download_rss),
+    }))
+}
