@@ -1171,8 +1171,11 @@ fn vault_attach_to_a_payment_through_the_cli() {
         std::fs::read(&invoice).unwrap()
     );
 
-    let (ok, log, err) = veil(&["--json", "--api", &api, "vault", "log", &doc]);
+    let (ok, log, err) = veil(&["--json", "--api", &api, "vault", "log", &doc, "--verify"]);
     assert!(ok, "{err}");
+    // Each entry checked against its block: signed record, tx_root, header.
+    assert_eq!(log["verified"], true);
+    assert_eq!(log["blocks"].as_object().unwrap().len(), 3);
     let roles: Vec<String> = log["entries"]
         .as_array()
         .unwrap()

@@ -109,6 +109,12 @@ pub enum VaultCommand {
     Log {
         /// Document id (hex).
         doc: String,
+        /// Check every entry against its block: the signed record is in
+        /// the block at its position, the block's `tx_root` commits to it
+        /// and the header hashes to the block hash (compare those hashes
+        /// with another node's, or with the commit certificates).
+        #[arg(long)]
+        verify: bool,
     },
     /// Destroy a document: every node deletes its ciphertext, its wraps are
     /// deleted from state, a tombstone stays.
@@ -206,6 +212,88 @@ fn attached_key(wallet: &Wallet, doc: &DocId, v: u32) -> Option<DocumentKey> {
             .filter(|a| a.ctx.id == *doc && a.ctx.version == v)
             .map(|a| a.key)
     })
+}
+
+/// Checks each entry of `log` against its block (see `vault log
+/// --verify`); the blocks' heights and hashes.
+fn verify_trail(
+    client: &Client,
+    doc: &DocId,
+    log: &VaultLogJson,
+) -> anyhow::Result<std::collections::BTreeMap<u64, String>> {
+    use veil_client::types::BlockJson;
+    use veil_tx::{Transaction, TxHash};
+    use veil_wire::block::{tx_root, BlockHash, ChainId, Header};
+    let hex32 = |s: &str, what: &str| {
+        veil_codec::hex32(s).ok_or_else(|| anyhow!("the node sent a malformed {what}"))
+    };
+    let mut blocks = std::collections::BTreeMap::new();
+    for e in &log.entries {
+        let b: BlockJson = client.get(&format!("/v1/blocks/{}", e.height))?;
+        let h = &b.header;
+        let header = Header {
+            chain_id: ChainId::new(&h.chain_id)?,
+            height: h.height,
+            parent: BlockHash(hex32(&h.parent, "parent hash")?),
+            timestamp_ms: h.timestamp_ms,
+            tx_root: hex32(&h.tx_root, "tx root")?,
+            state_root: hex32(&h.state_root, "state root")?,
+            proposer: hex32(&h.proposer, "proposer")?,
+            tx_count: h.tx_count,
+        };
+        ensure_trail(
+            header.height == e.height && hex::encode(header.hash().0) == h.hash,
+            e,
+            "its block's header does not hash to the block hash",
+        )?;
+        let bodies = b
+            .txs
+            .iter()
+            .map(|t| hex::decode(&t.hex).map_err(|_| anyhow!("the node sent a malformed body")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let hashes: Vec<TxHash> = bodies.iter().map(|t| Transaction::hash_of(t)).collect();
+        ensure_trail(
+            tx_root(&hashes) == header.tx_root
+                && u32::try_from(hashes.len()).ok() == Some(header.tx_count),
+            e,
+            "the block's transactions do not match its tx_root",
+        )?;
+        let at = usize::try_from(e.position)?;
+        let (Some(hash), Some(body)) = (hashes.get(at), bodies.get(at)) else {
+            bail!("trail entry {}: no transaction at its position", e.tx);
+        };
+        ensure_trail(
+            hash.to_string() == e.tx,
+            e,
+            "another transaction is at its position",
+        )?;
+        let Ok(Transaction::Vault(v)) = Transaction::decode(body) else {
+            bail!("trail entry {}: not a vault record", e.tx);
+        };
+        v.check_stateless()
+            .map_err(|err| anyhow!("trail entry {}: {err}", e.tx))?;
+        ensure_trail(
+            v.doc() == Some(*doc)
+                && v.op_name() == e.op
+                && hex::encode(v.actor.as_bytes()) == e.actor,
+            e,
+            "the signed record says something else",
+        )?;
+        blocks.insert(e.height, h.hash.clone());
+    }
+    Ok(blocks)
+}
+
+fn ensure_trail(
+    ok: bool,
+    e: &veil_client::types::VaultLogEntryJson,
+    why: &str,
+) -> anyhow::Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        bail!("trail entry {} (block {}): {why}", e.tx, e.height)
+    }
 }
 
 /// A progress bar on a terminal (hidden with --json or no terminal).
@@ -565,13 +653,32 @@ pub fn run(args: VaultArgs, json: bool) -> anyhow::Result<()> {
                 }
             }
         }
-        VaultCommand::Log { doc } => {
+        VaultCommand::Log { doc, verify } => {
             let id = doc_id(doc)?;
             let log: VaultLogJson =
                 client.get(&format!("/v1/vault/documents/{}/log", hex::encode(id)))?;
-            if json {
-                super::print_json(&serde_json::to_value(&log)?);
+            let blocks = if *verify {
+                Some(verify_trail(&client, &id, &log)?)
             } else {
+                None
+            };
+            if json {
+                let mut v = serde_json::to_value(&log)?;
+                if let Some(b) = &blocks {
+                    v["verified"] = json!(true);
+                    v["blocks"] = json!(b);
+                }
+                super::print_json(&v);
+            } else {
+                if let Some(b) = &blocks {
+                    println!(
+                        "verified: {} entries, each a signed record in its block, under these block hashes:",
+                        log.entries.len()
+                    );
+                    for (h, hash) in b {
+                        println!("  block {h:>6}  {hash}");
+                    }
+                }
                 for e in &log.entries {
                     let what = match (&e.version, &e.party) {
                         (Some(v), Some(p)) => format!("v{v} → {p}"),
