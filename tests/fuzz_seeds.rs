@@ -139,6 +139,7 @@ fn make() -> Seeds {
                 did: DidId([7; 20]),
             },
             Action::Halt { height: 1_000 },
+            Action::PurgeDocument { doc: [0x1d; 32] },
         ];
         let mut ops: Vec<Op> = actions
             .into_iter()

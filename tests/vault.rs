@@ -684,3 +684,55 @@ fn the_scrub_removes_a_corrupt_chunk_and_downloads_wait_for_repair() {
         "urn:veil:problem:chunk-missing"
     );
 }
+
+/// An erasure order: the committee purges a document by proposal (the
+/// dev committee has one member, so it passes in its block). The state
+/// keeps a tombstone, the node deletes the chunks, openings get 410, and
+/// a second order for the same document is refused.
+#[test]
+fn the_committee_purges_a_document_by_proposal() {
+    use veil::tx::governance::{Action, GovTx, Op};
+    let n = TestNode::start(66);
+    let out = tempfile::tempdir().unwrap();
+    let (a, b, _) = parties(&n);
+    let data = plaintext(300_000);
+    let s = put(&n, &a, None, &[&b], &data);
+    let chunks = n.dir.path().join("vault/chunks");
+    assert_eq!(files(&chunks).len(), 1);
+    let committee =
+        veil::crypto::signing::SigningKey::from_seed(n.network.committee.seed().expose());
+    let order = |seq: u64| {
+        Transaction::Governance(
+            GovTx::sign(
+                &committee,
+                seq,
+                Op::Propose {
+                    action: Action::PurgeDocument { doc: s.ctx.id },
+                    memo: "erasure order 2026-42".into(),
+                },
+            )
+            .unwrap(),
+        )
+    };
+    veil::wallet::submit_and_wait(&n.source(), &order(1), std::time::Duration::from_secs(30))
+        .unwrap();
+    let d = doc(&n, &s.ctx.id);
+    assert!(d.purged);
+    assert!(files(&chunks).is_empty(), "the chunks are deleted");
+    assert!(files(&n.dir.path().join("vault/manifests")).is_empty());
+    let err = open_as(&n, &a, &s.ctx.id, 1, &s.key, out.path()).unwrap_err();
+    assert!(
+        err.contains("purged") || err.contains("410") || err.contains("gone"),
+        "{err}"
+    );
+    // Again: the proposal fails (the document is no longer live).
+    let e =
+        veil::wallet::submit_and_wait(&n.source(), &order(2), std::time::Duration::from_secs(30))
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+    assert!(
+        e.contains("unknown-document") || e.contains("no such live vault document"),
+        "{e}"
+    );
+}

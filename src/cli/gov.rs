@@ -161,6 +161,14 @@ pub enum ProposeCommand {
         #[arg(long)]
         height: u64,
     },
+    /// Destroy a vault document (an erasure order): its wraps are deleted
+    /// from state and every node deletes its ciphertext, as when its owner
+    /// purges it.
+    PurgeDocument {
+        /// Document id (hex).
+        #[arg(long)]
+        doc: String,
+    },
 }
 
 /// `register-node` arguments (shared with `veil validator register`).
@@ -318,6 +326,10 @@ impl ProposeCommand {
                 did: did.parse().context("--did")?,
             },
             Self::Halt { height } => Action::Halt { height },
+            Self::PurgeDocument { doc } => Action::PurgeDocument {
+                doc: veil_codec::hex32(doc.trim())
+                    .context("--doc is a document id, 64 hex characters")?,
+            },
         })
     }
 }

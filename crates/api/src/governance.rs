@@ -73,6 +73,7 @@ fn action_json(action: &Action) -> ActionJson {
         }
         Action::SetRootAuthority { did } => set("did", did.to_string()),
         Action::Halt { height } => set("height", height.to_string()),
+        Action::PurgeDocument { doc } => set("doc", hex::encode(doc)),
     }
     ActionJson {
         kind: action.kind().to_owned(),

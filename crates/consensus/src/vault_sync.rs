@@ -49,6 +49,10 @@ pub async fn run(node: Arc<Node>, net: Network, mut shutdown: tokio::sync::watch
             }
         }
         let n = Arc::clone(&node);
+        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || n.vault_collect_purged()).await {
+            tracing::error!(error = %e, "deleting purged documents' chunks");
+        }
+        let n = Arc::clone(&node);
         let needs = match tokio::task::spawn_blocking(move || n.vault_needs()).await {
             Ok(Ok(needs)) => needs,
             Ok(Err(e)) => {

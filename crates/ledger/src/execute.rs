@@ -324,6 +324,16 @@ impl Pending<'_> {
                 Effect::Identity(e) => {
                     super::identity::write_effects(self, std::slice::from_ref(e))?;
                 }
+                // A committee's purge: the state changes; the trail of a
+                // document holds records, and this is the proposal's.
+                Effect::Vault { writes, .. } => {
+                    for (key, value) in writes {
+                        match value {
+                            Some(v) => self.put_auth(Cf::Vault, key.clone(), v.clone(), v.clone()),
+                            None => self.delete_auth(Cf::Vault, key.clone()),
+                        }
+                    }
+                }
                 other => {
                     tracing::error!(?other, "a block-level step produced a transaction effect");
                 }

@@ -123,4 +123,23 @@ impl Ledger {
             })
             .collect()
     }
+
+    /// The documents purged (tombstones), by their owner or the committee.
+    pub fn vault_purged_docs(&self) -> Result<Vec<DocId>, StoreError> {
+        use veil_codec::DecodeExt;
+        let mut out = Vec::new();
+        for (k, v) in self.store().scan(Cf::Vault, b"d", b"d", usize::MAX)? {
+            let doc: DocId = k
+                .get(1..33)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| corrupt("vault"))?;
+            if rec::DocRecord::decode(&v)
+                .map_err(|_| corrupt("vault"))?
+                .purged
+            {
+                out.push(doc);
+            }
+        }
+        Ok(out)
+    }
 }

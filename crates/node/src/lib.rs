@@ -743,7 +743,7 @@ impl Node {
         let vault_txs: Vec<Transaction> = block
             .txs
             .iter()
-            .filter(|t| matches!(t, Transaction::Vault(_)))
+            .filter(|t| matches!(t, Transaction::Vault(_) | Transaction::Governance(_)))
             .cloned()
             .collect();
         {

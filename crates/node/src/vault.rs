@@ -143,6 +143,8 @@ pub struct VaultStore {
     pub changed: tokio::sync::Notify,
     /// Replication and repair counters.
     pub counters: VaultCounters,
+    /// Purged documents whose content this node has already deleted.
+    purged_done: std::sync::Mutex<std::collections::HashSet<[u8; 32]>>,
 }
 
 /// What replication, repair and scrubbing did (the node's metrics).
@@ -171,6 +173,7 @@ impl VaultStore {
             manifests,
             changed: tokio::sync::Notify::new(),
             counters: VaultCounters::default(),
+            purged_done: std::sync::Mutex::default(),
         })
     }
 
@@ -544,6 +547,12 @@ impl Node {
 
     /// After a block: delete the chunks of every document it purged.
     pub(crate) fn vault_after_commit(&self, txs: &[Transaction]) {
+        // A governance record may have passed a committee purge.
+        if txs.iter().any(|t| matches!(t, Transaction::Governance(_))) {
+            if let Err(e) = self.vault_collect_purged() {
+                tracing::error!(error = %e, "deleting purged documents' chunks");
+            }
+        }
         for tx in txs {
             let Transaction::Vault(v) = tx else { continue };
             match &v.op {
@@ -706,6 +715,31 @@ impl Node {
             self.vault.changed.notify_one();
         }
         Ok(removed)
+    }
+
+    /// Deletes the content of every purged document not yet deleted here
+    /// (a committee's purge passes at the end of a block, with no vault
+    /// record of its own; repair passes call this too); how many.
+    pub fn vault_collect_purged(&self) -> Result<usize, VaultError> {
+        let purged = self
+            .ledger
+            .vault_purged_docs()
+            .map_err(|e| VaultError::Storage(e.to_string()))?;
+        let mut done = self
+            .vault
+            .purged_done
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut n = 0;
+        for doc in purged {
+            if done.contains(&doc) {
+                continue;
+            }
+            self.vault_purge_local(&doc)?;
+            done.insert(doc);
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// Deletes every chunk and manifest of `doc` this node holds (its

@@ -622,6 +622,6 @@ mod rules;
 #[cfg(test)]
 mod tests;
 
-pub use rules::{may_open, revoked};
+pub use rules::{may_open, purge_writes, revoked};
 
 pub use records::{DocRecord, PartyRecord, VersionRecord};

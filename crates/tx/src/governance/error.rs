@@ -86,6 +86,9 @@ pub enum GovError {
     /// A halt height not in the future.
     #[error("halt height must be above the current height")]
     HaltHeight,
+    /// A purge of a vault document that does not exist or is purged.
+    #[error("no such live vault document")]
+    UnknownDocument,
     /// More delegated than the member's weight.
     #[error("a member delegates at most its own weight")]
     OverDelegated,
@@ -178,6 +181,7 @@ impl GovError {
             Self::CommitPower { .. } => "commit-power",
             Self::Evidence(_) => "bad-evidence",
             Self::HaltHeight => "halt-height",
+            Self::UnknownDocument => "unknown-document",
             Self::OverDelegated => "over-delegated",
             Self::NotDelegated => "not-delegated",
             Self::TooManyDelegations => "too-many-delegations",

@@ -328,6 +328,13 @@ pub enum Action {
         /// The first height not committed.
         height: u64,
     },
+    /// A vault document is destroyed by the committee (an erasure order):
+    /// as its owner's purge, every version and wrap deleted, a tombstone
+    /// kept, every node deleting its ciphertext.
+    PurgeDocument {
+        /// The document.
+        doc: [u8; 32],
+    },
 }
 
 impl Action {
@@ -345,6 +352,7 @@ impl Action {
             Self::SetParams { .. } => "set-params",
             Self::SetRootAuthority { .. } => "set-root-authority",
             Self::Halt { .. } => "halt",
+            Self::PurgeDocument { .. } => "purge-document",
         }
     }
 }
@@ -433,6 +441,10 @@ impl Encode for Action {
                 w.u8(11);
                 w.u64(*height);
             }
+            Self::PurgeDocument { doc } => {
+                w.u8(12);
+                w.bytes(doc);
+            }
         }
     }
 }
@@ -517,6 +529,9 @@ impl Decode for Action {
             },
             11 => Self::Halt {
                 height: r.u64("halt height")?,
+            },
+            12 => Self::PurgeDocument {
+                doc: r.array("document id")?,
             },
             _ => return Err(invalid("action", "unknown action")),
         })

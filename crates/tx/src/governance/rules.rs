@@ -20,6 +20,7 @@ use super::{
 };
 use crate::ledger_view::LedgerView;
 use crate::pipeline::Effect;
+use crate::vault::VaultState;
 use crate::{AssetId, TxError};
 use veil_codec::{Decode, DecodeError, DecodeExt, Encode};
 
@@ -158,7 +159,7 @@ fn delete(key: &[u8]) -> Effect {
 
 /// The stateful check of a governance transaction against `state` (the
 /// block being built is `state.next_height()`); on success its effects.
-pub fn check<V: LedgerView + IdentityState + GovState>(
+pub fn check<V: LedgerView + IdentityState + GovState + VaultState>(
     tx: &GovTx,
     state: &V,
 ) -> Result<Vec<Effect>, TxError> {
@@ -277,7 +278,7 @@ pub fn valid_address(address: &str) -> bool {
 
 /// Whether `action` could be executed on `state` with `committee`: checked
 /// when it is proposed and again when it passes.
-pub fn check_action<V: LedgerView + IdentityState + GovState>(
+pub fn check_action<V: LedgerView + IdentityState + GovState + VaultState>(
     state: &V,
     committee: &Committee,
     action: &Action,
@@ -361,12 +362,16 @@ pub fn check_action<V: LedgerView + IdentityState + GovState>(
                 return Err(GovError::HaltHeight);
             }
         }
+        Action::PurgeDocument { doc } => match crate::vault::records::doc(state, doc) {
+            Ok(Some(d)) if !d.purged => {}
+            _ => return Err(GovError::UnknownDocument),
+        },
     }
     Ok(())
 }
 
 /// The effects of executing a passed `action`.
-fn execute_action<V: LedgerView + IdentityState + GovState>(
+fn execute_action<V: LedgerView + IdentityState + GovState + VaultState>(
     state: &V,
     action: &Action,
 ) -> Result<Vec<Effect>, TxError> {
@@ -468,6 +473,11 @@ fn execute_action<V: LedgerView + IdentityState + GovState>(
             p.halt_height = *height;
             effects.push(put(KEY_PARAMS, &p)?);
         }
+        Action::PurgeDocument { doc } => {
+            let writes =
+                crate::vault::purge_writes(state, doc).map_err(|_| GovError::UnknownDocument)?;
+            effects.push(Effect::Vault { doc: None, writes });
+        }
     }
     Ok(effects)
 }
@@ -495,7 +505,7 @@ pub fn closing(state: &impl GovState, height: u64) -> Result<Vec<u64>, GovError>
 /// Closes proposal `id` at the end of block `height`: tallies it with the
 /// weights in force and, if it passed, executes its action. Its effects
 /// include the proposal's final record.
-pub fn close<V: LedgerView + IdentityState + GovState>(
+pub fn close<V: LedgerView + IdentityState + GovState + VaultState>(
     state: &V,
     id: u64,
     height: u64,

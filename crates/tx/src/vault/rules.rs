@@ -62,6 +62,29 @@ pub fn may_open<V: LedgerView + VaultState>(
     }
 }
 
+/// The writes destroying `doc` (live): every version and wrap record
+/// deleted, the document record kept as a tombstone with no grantees. By
+/// its owner's purge record or by a passed committee proposal.
+pub fn purge_writes(
+    state: &impl VaultState,
+    doc: &super::DocId,
+) -> Result<Vec<VaultWrite>, VaultTxError> {
+    let mut d = live_doc(state, doc)?;
+    let mut w = Vec::new();
+    for version in 1..=d.latest {
+        if let Some(v) = rec::version(state, doc, version)? {
+            for h in &v.holders {
+                w.push((rec::wrap_key(doc, version, h), None));
+            }
+            w.push((rec::version_key(doc, version), None));
+        }
+    }
+    d.purged = true;
+    d.grantees.clear();
+    put(&mut w, rec::doc_key(doc), &d)?;
+    Ok(w)
+}
+
 /// Whether `actor` was revoked from a version it held a wrap of: it keeps
 /// the key it read, but may not open by capability either.
 pub fn revoked(d: &DocRecord, v: &VersionRecord, actor: &VerifyingKey) -> bool {
@@ -225,21 +248,11 @@ pub(super) fn check<V: LedgerView + VaultState>(
             }
         }
         VaultOp::Purge { doc } => {
-            let mut d = live_doc(state, doc)?;
+            let d = live_doc(state, doc)?;
             if d.owner != tx.actor {
                 return Err(VaultTxError::NotOwner);
             }
-            for version in 1..=d.latest {
-                if let Some(v) = rec::version(state, doc, version)? {
-                    for h in &v.holders {
-                        w.push((rec::wrap_key(doc, version, h), None));
-                    }
-                    w.push((rec::version_key(doc, version), None));
-                }
-            }
-            d.purged = true;
-            d.grantees.clear();
-            put(&mut w, rec::doc_key(doc), &d)?;
+            w.extend(purge_writes(state, doc)?);
         }
     }
     Ok(w)
