@@ -6,7 +6,8 @@
 //! ([`veil_node::Node::vault_needs`]) and asks its peers, one request per
 //! manifest or chunk on its own QUIC stream ([`Request::VaultManifest`],
 //! [`Request::VaultChunk`]), so QUIC's per-stream flow control paces each
-//! transfer and a node holds one chunk in memory at a time. Every manifest
+//! transfer; a node keeps a few requests in flight ([`IN_FLIGHT`]), so it
+//! holds at most that many chunks in memory. Every manifest
 //! must hash to the version's content address and every chunk to its
 //! manifest entry; anything else is refused, counted and asked of the next
 //! peer. Every `scrub_interval` the node re-hashes what it holds and
@@ -22,6 +23,9 @@ use veil_net::Network;
 use veil_node::vault::Need;
 use veil_node::Node;
 use veil_wire::sync::Request;
+
+/// Chunk requests a node keeps in flight while repairing one version.
+const IN_FLIGHT: usize = 4;
 
 /// Longest a peer may take to answer one manifest or chunk request.
 const FETCH_DEADLINE: Duration = Duration::from_secs(60);
@@ -116,21 +120,37 @@ async fn repair(node: &Arc<Node>, net: &Network, need: Need) {
             Err(_) => return,
         }
     };
+    // A few chunk requests in flight (spread over the peers by index),
+    // so round trips overlap; each stores its chunk as it arrives.
+    let (need, manifest) = (Arc::new(need), Arc::new(manifest));
+    let mut inflight = tokio::task::JoinSet::new();
     for i in lacking {
-        let Some(entry) = manifest.chunks.get(i) else {
-            continue;
-        };
-        let stored = fetch(net, &Request::VaultChunk(entry.hash), i, |b| {
-            node.vault_store_chunk(&need, &manifest, i, b).ok()
-        })
-        .await;
-        if stored.is_none() {
-            tracing::warn!(
-                doc = %hex::encode(need.doc),
-                version = need.version,
-                chunk = i,
-                "no peer holds an intact copy of a vault chunk (retried next pass)"
-            );
+        if inflight.len() >= IN_FLIGHT {
+            let _ = inflight.join_next().await;
         }
+        let (node, net, need, manifest) = (
+            Arc::clone(node),
+            net.clone(),
+            Arc::clone(&need),
+            Arc::clone(&manifest),
+        );
+        inflight.spawn(async move {
+            let Some(entry) = manifest.chunks.get(i) else {
+                return;
+            };
+            let stored = fetch(&net, &Request::VaultChunk(entry.hash), i, |b| {
+                node.vault_store_chunk(&need, &manifest, i, b).ok()
+            })
+            .await;
+            if stored.is_none() {
+                tracing::warn!(
+                    doc = %hex::encode(need.doc),
+                    version = need.version,
+                    chunk = i,
+                    "no peer holds an intact copy of a vault chunk (retried next pass)"
+                );
+            }
+        });
     }
+    while inflight.join_next().await.is_some() {}
 }
