@@ -418,8 +418,21 @@ fn bad_uploads_store_nothing_and_say_why() {
         s
     };
 
-    // No record: 401.
+    // No record: 401, asking for a vault record.
     assert_eq!(upload_raw(&n, None, stream(&chunks)).0, 401);
+    match ureq::get(&format!(
+        "{}/v1/vault/documents/{}/versions/1/content",
+        n.url(),
+        "ab".repeat(32)
+    ))
+    .call()
+    {
+        Err(ureq::Error::Status(401, r)) => assert_eq!(
+            r.header("www-authenticate"),
+            Some("Veil-Vault realm=\"veil\"")
+        ),
+        other => panic!("{other:?}"),
+    }
     // A tampered chunk: 422, nothing kept.
     let mut bad = chunks.clone();
     bad[1][100] ^= 1;

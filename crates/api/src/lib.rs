@@ -54,6 +54,8 @@ pub struct ApiError {
     code: &'static str,
     title: &'static str,
     detail: String,
+    /// The `WWW-Authenticate` scheme of a 401.
+    scheme: &'static str,
 }
 
 impl ApiError {
@@ -68,7 +70,14 @@ impl ApiError {
             code,
             title,
             detail: detail.into(),
+            scheme: "Veil-Regulator",
         }
+    }
+
+    /// A 401 of the vault's endpoints asks for a signed vault record.
+    fn vault_scheme(mut self) -> Self {
+        self.scheme = "Veil-Vault";
+        self
     }
 
     fn not_found(detail: impl Into<String>) -> Self {
@@ -172,9 +181,14 @@ impl IntoResponse for ApiError {
         }
         if self.status == StatusCode::UNAUTHORIZED {
             // RFC 9110 §11.6.1: a 401 names the scheme it wants.
+            let value = if self.scheme == "Veil-Vault" {
+                "Veil-Vault realm=\"veil\""
+            } else {
+                "Veil-Regulator realm=\"veil\""
+            };
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Veil-Regulator realm=\"veil\""),
+                axum::http::HeaderValue::from_static(value),
             );
         }
         response

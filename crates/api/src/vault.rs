@@ -64,7 +64,7 @@ impl From<VaultError> for ApiError {
                         (StatusCode::INTERNAL_SERVER_ERROR, "Storage failed")
                     }
                 };
-                ApiError::new(status, other.code(), title, other.to_string())
+                ApiError::new(status, other.code(), title, other.to_string()).vault_scheme()
             }
         }
     }
@@ -95,6 +95,7 @@ fn record_from(headers: &HeaderMap) -> Result<Vec<u8>, ApiError> {
             "Signed vault record required",
             d.to_owned(),
         )
+        .vault_scheme()
     };
     let auth = headers
         .get(header::AUTHORIZATION)
