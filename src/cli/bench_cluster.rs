@@ -461,29 +461,28 @@ pub(super) struct Funded {
     pub setup: Duration,
 }
 
-/// Starts an `n`-validator testnet (governed parameters overridden by
-/// `governance`), waits until every node is ready, funds a payer with
-/// mints and builds `txs` transfers (2 inputs at ring 16, 2 outputs)
-/// without submitting them.
-pub(super) fn start_funded(
+/// A testnet started and ready.
+pub(super) struct Launched {
+    pub running: Running,
+    pub configs: Vec<PathBuf>,
+    pub apis: Vec<String>,
+    pub sources: Vec<HttpSource>,
+}
+
+/// Starts an `n`-validator testnet of `network` under the temporary
+/// directory, `node_tail` (TOML tables) appended to every node file, and
+/// waits until every node is ready.
+pub(super) fn launch(
+    network: &mut DevNetwork,
     n: usize,
-    txs: usize,
     (api_base_port, p2p_base_port): (u16, u16),
-    governance: &[(&str, u64)],
     keep: bool,
     tag: &str,
     netns: Option<Placement<'_>>,
-) -> anyhow::Result<Funded> {
-    let t_setup = Instant::now();
+    node_tail: &str,
+) -> anyhow::Result<Launched> {
     let dir = std::env::temp_dir().join(format!("veil-bench-{tag}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let mut network = DevNetwork::generate(&mut OsRng, crate::clock::now_ms())?;
-    for (name, value) in governance {
-        network
-            .genesis
-            .governance
-            .insert((*name).to_owned(), *value);
-    }
     let configs = testnet::init_with(
         &TestnetArgs {
             validators: n,
@@ -493,8 +492,15 @@ pub(super) fn start_funded(
             init_only: true,
             command: None,
         },
-        &mut network,
+        network,
     )?;
+    if !node_tail.is_empty() {
+        for c in &configs {
+            use std::io::Write as _;
+            let mut f = std::fs::OpenOptions::new().append(true).open(c)?;
+            writeln!(f, "\n{node_tail}")?;
+        }
+    }
     let mut running = Running {
         dir,
         children: Vec::new(),
@@ -512,6 +518,49 @@ pub(super) fn start_funded(
         .collect::<anyhow::Result<_>>()?;
     let sources: Vec<HttpSource> = apis.iter().map(|a| HttpSource::new(a)).collect();
     running.wait_ready(&sources)?;
+    Ok(Launched {
+        running,
+        configs,
+        apis,
+        sources,
+    })
+}
+
+/// Starts an `n`-validator testnet (governed parameters overridden by
+/// `governance`), waits until every node is ready, funds a payer with
+/// mints and builds `txs` transfers (2 inputs at ring 16, 2 outputs)
+/// without submitting them.
+pub(super) fn start_funded(
+    n: usize,
+    txs: usize,
+    (api_base_port, p2p_base_port): (u16, u16),
+    governance: &[(&str, u64)],
+    keep: bool,
+    tag: &str,
+    netns: Option<Placement<'_>>,
+) -> anyhow::Result<Funded> {
+    let t_setup = Instant::now();
+    let mut network = DevNetwork::generate(&mut OsRng, crate::clock::now_ms())?;
+    for (name, value) in governance {
+        network
+            .genesis
+            .governance
+            .insert((*name).to_owned(), *value);
+    }
+    let Launched {
+        running,
+        configs,
+        apis,
+        sources,
+    } = launch(
+        &mut network,
+        n,
+        (api_base_port, p2p_base_port),
+        keep,
+        tag,
+        netns,
+        "",
+    )?;
 
     // Fund the payer and build every transfer before any clock starts.
     let asset = AssetId::new(DEV_ASSET)?;

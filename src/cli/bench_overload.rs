@@ -47,7 +47,7 @@ pub struct OverloadArgs {
 }
 
 /// Resident memory of process `pid`, bytes.
-fn rss(pid: u32) -> Option<u64> {
+pub(super) fn rss(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kib: u64 = status
         .lines()

@@ -29,17 +29,15 @@ use rand_core::{OsRng, RngCore};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::cli::testnet::{self, TestnetArgs};
 use crate::dev::DevNetwork;
-use crate::node_config::NodeFile;
 use crate::tx::vault::party::Party;
-use crate::wallet::client::HttpSource;
 use crate::wallet::vault as vv;
 use crate::wallet::Wallet;
 use veil_client::Client;
 
 use super::bench::round3;
-use super::bench_cluster::Running;
+use super::bench_cluster::{launch, Launched};
+use super::bench_overload::rss;
 
 /// Options of `veil bench vault`.
 #[derive(Debug, clap::Args)]
@@ -92,18 +90,6 @@ fn raw_aead(total: u64) -> anyhow::Result<f64> {
     Ok(mib_per_s(n << 20, start.elapsed()))
 }
 
-/// Resident memory of `pid`, bytes.
-fn rss(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        })
-        .map_or(0, |kib| kib * 1024)
-}
-
 /// Samples `pid`'s peak RSS until dropped.
 struct Peak {
     stop: Arc<AtomicBool>,
@@ -114,11 +100,11 @@ struct Peak {
 impl Peak {
     fn start(pid: u32) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
-        let peak = Arc::new(AtomicU64::new(rss(pid)));
+        let peak = Arc::new(AtomicU64::new(rss(pid).unwrap_or(0)));
         let (s, p) = (Arc::clone(&stop), Arc::clone(&peak));
         let thread = std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
-                p.fetch_max(rss(pid), Ordering::Relaxed);
+                p.fetch_max(rss(pid).unwrap_or(0), Ordering::Relaxed);
                 std::thread::sleep(Duration::from_millis(100));
             }
         });
@@ -186,37 +172,22 @@ pub fn vault(args: &VaultBenchArgs) -> anyhow::Result<serde_json::Value> {
     let total = args.mib << 20;
     let raw = raw_aead(total.min(256 << 20))?;
 
-    let dir = std::env::temp_dir().join(format!("veil-bench-vault-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
     let mut network = DevNetwork::generate(&mut OsRng, crate::clock::now_ms())?;
-    let configs = testnet::init_with(
-        &TestnetArgs {
-            validators: args.validators,
-            data_dir: dir.clone(),
-            api_base_port: args.api_port,
-            p2p_base_port: args.p2p_port,
-            init_only: true,
-            command: None,
-        },
+    let Launched {
+        running,
+        apis,
+        sources,
+        ..
+    } = launch(
         &mut network,
+        args.validators,
+        (args.api_port, args.p2p_port),
+        false,
+        "vault",
+        None,
+        "[vault]\nrepair_interval_ms = 100",
     )?;
-    for c in &configs {
-        let mut f = std::fs::OpenOptions::new().append(true).open(c)?;
-        writeln!(f, "\n[vault]\nrepair_interval_ms = 100")?;
-    }
-    let mut running = Running {
-        dir: dir.clone(),
-        children: Vec::new(),
-        keep: false,
-        netns: Vec::new(),
-    };
-    running.start(&configs)?;
-    let apis: Vec<String> = configs
-        .iter()
-        .map(|c| NodeFile::load(c).map(|f| format!("http://{}", f.api)))
-        .collect::<anyhow::Result<_>>()?;
-    let sources: Vec<HttpSource> = apis.iter().map(|a| HttpSource::new(a)).collect();
-    running.wait_ready(&sources)?;
+    let dir = running.dir.clone();
     let pid = running
         .children
         .first()

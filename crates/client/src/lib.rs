@@ -205,10 +205,7 @@ impl Client {
         let call = self
             .agent
             .post(&url)
-            .set(
-                "Authorization",
-                &format!("Veil-Vault {}", hex::encode(put_record)),
-            )
+            .set("Authorization", &vault_authorization(put_record))
             .set("Content-Type", "application/octet-stream")
             .set("Content-Length", &length.to_string())
             .timeout(Duration::from_secs(3600))
@@ -222,10 +219,7 @@ impl Client {
                 let probe = self
                     .agent
                     .post(&url)
-                    .set(
-                        "Authorization",
-                        &format!("Veil-Vault {}", hex::encode(put_record)),
-                    )
+                    .set("Authorization", &vault_authorization(put_record))
                     .set("Content-Type", "application/octet-stream")
                     .send_bytes(&[]);
                 match probe {
@@ -263,10 +257,7 @@ impl Client {
         match self
             .agent
             .get(&url)
-            .set(
-                "Authorization",
-                &format!("Veil-Vault {}", hex::encode(open_record)),
-            )
+            .set("Authorization", &vault_authorization(open_record))
             .timeout(Duration::from_secs(3600))
             .call()
         {
@@ -309,6 +300,11 @@ fn json<T: serde::de::DeserializeOwned>(
             .map_err(|source| ClientError::Decode { url, source }),
         Err(e) => Err(error(e, url)),
     }
+}
+
+/// The `Authorization` value carrying a signed vault record.
+fn vault_authorization(record: &[u8]) -> String {
+    format!("Veil-Vault {}", hex::encode(record))
 }
 
 /// Turns an HTTP error into a [`ClientError`], keeping the problem body.

@@ -296,12 +296,7 @@ impl Pending<'_> {
                 }
                 Effect::Gov(g) => self.apply_gov(g)?,
                 Effect::Vault { doc, writes } => {
-                    for (key, value) in writes {
-                        match value {
-                            Some(v) => self.put_auth(Cf::Vault, key.clone(), v.clone(), v.clone()),
-                            None => self.delete_auth(Cf::Vault, key.clone()),
-                        }
-                    }
+                    self.apply_vault_writes(writes);
                     if let Some(doc) = doc {
                         self.writes.put(
                             Cf::VaultLog,
@@ -326,20 +321,23 @@ impl Pending<'_> {
                 }
                 // A committee's purge: the state changes; the trail of a
                 // document holds records, and this is the proposal's.
-                Effect::Vault { writes, .. } => {
-                    for (key, value) in writes {
-                        match value {
-                            Some(v) => self.put_auth(Cf::Vault, key.clone(), v.clone(), v.clone()),
-                            None => self.delete_auth(Cf::Vault, key.clone()),
-                        }
-                    }
-                }
+                Effect::Vault { writes, .. } => self.apply_vault_writes(writes),
                 other => {
                     tracing::error!(?other, "a block-level step produced a transaction effect");
                 }
             }
         }
         Ok(())
+    }
+
+    /// Writes and deletes in the authenticated `vault` column family.
+    fn apply_vault_writes(&mut self, writes: &[veil_tx::vault::VaultWrite]) {
+        for (key, value) in writes {
+            match value {
+                Some(v) => self.put_auth(Cf::Vault, key.clone(), v.clone(), v.clone()),
+                None => self.delete_auth(Cf::Vault, key.clone()),
+            }
+        }
     }
 
     fn delete_auth(&mut self, cf: Cf, key: Vec<u8>) {

@@ -721,29 +721,27 @@ impl Node {
     /// (a committee's purge passes at the end of a block, with no vault
     /// record of its own; repair passes call this too); how many.
     pub fn vault_collect_purged(&self) -> Result<usize, VaultError> {
-        let purged = self
+        let mut purged = self
             .ledger
             .vault_purged_docs()
             .map_err(|e| VaultError::Storage(e.to_string()))?;
-        let mut done = self
-            .vault
+        purged.retain(|doc| !self.vault_purged_done().contains(doc));
+        for doc in &purged {
+            self.vault_purge_local(doc)?;
+        }
+        Ok(purged.len())
+    }
+
+    fn vault_purged_done(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<[u8; 32]>> {
+        self.vault
             .purged_done
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut n = 0;
-        for doc in purged {
-            if done.contains(&doc) {
-                continue;
-            }
-            self.vault_purge_local(&doc)?;
-            done.insert(doc);
-            n += 1;
-        }
-        Ok(n)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Deletes every chunk and manifest of `doc` this node holds (its
-    /// versions' addresses come from its put records in the trail).
+    /// versions' addresses come from its put records in the trail), and
+    /// remembers it, so repair passes do not do it again.
     fn vault_purge_local(&self, doc: &[u8; 32]) -> Result<(), VaultError> {
         let log = self
             .ledger
@@ -764,6 +762,7 @@ impl Node {
                 self.vault.remove(&p.address)?;
             }
         }
+        self.vault_purged_done().insert(*doc);
         Ok(())
     }
 }

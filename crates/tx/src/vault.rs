@@ -299,6 +299,7 @@ pub fn capability_key(key: &veil_vault::DocumentKey, ctx: &veil_vault::DocContex
     SigningKey::from_seed(seed.expose())
 }
 
+/// An Ed25519 public key read from a record (vault records and state).
 fn key(r: &mut Reader<'_>, what: &'static str) -> Result<VerifyingKey, DecodeError> {
     VerifyingKey::from_bytes(&r.array(what)?).map_err(|_| DecodeError::Invalid {
         what,

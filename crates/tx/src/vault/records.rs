@@ -16,7 +16,7 @@ use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
 use veil_crypto::signing::VerifyingKey;
 use veil_vault::WrappedKey;
 
-use super::{DocId, VaultState, VaultTxError, MAX_METADATA};
+use super::{key, DocId, VaultState, VaultTxError, MAX_METADATA};
 use veil_codec::{Decode, DecodeError, DecodeExt, Encode, Reader, Writer};
 
 /// Most parties holding a wrap of one version (and grantees of a
@@ -56,13 +56,6 @@ pub fn owner_key(owner: &VerifyingKey, doc: &DocId) -> Vec<u8> {
 /// `n ‖ actor ‖ nonce`.
 pub fn nonce_key(actor: &VerifyingKey, nonce: &[u8; 16]) -> Vec<u8> {
     [&b"n"[..], actor.as_bytes(), nonce].concat()
-}
-
-fn key(r: &mut Reader<'_>, what: &'static str) -> Result<VerifyingKey, DecodeError> {
-    VerifyingKey::from_bytes(&r.array(what)?).map_err(|_| DecodeError::Invalid {
-        what,
-        why: "not a valid Ed25519 public key",
-    })
 }
 
 /// An enrolled party.
