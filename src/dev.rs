@@ -98,6 +98,19 @@ impl DevNetwork {
         timestamp_ms: u64,
         epoch_length: u64,
     ) -> Result<Self, BuildError> {
+        Self::generate_keyed(rng, timestamp_ms, epoch_length, None)
+    }
+
+    /// As [`DevNetwork::generate_with`]; with `epoch0`, epoch 0's regulator
+    /// key is that key (a threshold group key, `node --dev
+    /// --regulator-threshold`) instead of the master's, and the genesis
+    /// mints are encrypted to it.
+    pub fn generate_keyed<R: RngCore + CryptoRng>(
+        rng: &mut R,
+        timestamp_ms: u64,
+        epoch_length: u64,
+        epoch0: Option<crate::crypto::regulator_ciphertext::RegulatorPublicKey>,
+    ) -> Result<Self, BuildError> {
         let mut seed = || {
             let mut s = [0u8; 32];
             rng.fill_bytes(&mut s);
@@ -111,8 +124,7 @@ impl DevNetwork {
         rng.fill_bytes(&mut tag);
         let master = RegulatorMaster::from_seed(&regulator_seed);
         let jurisdiction = master.jurisdiction(DEV_JURISDICTION);
-        let epoch0 = jurisdiction.epoch(0, 0);
-        let regulator = epoch0.key();
+        let epoch0_key = epoch0.unwrap_or(*jurisdiction.epoch(0, 0).key().public());
         let asset = AssetId::new(DEV_ASSET).map_err(|_| BuildError::OutputCount(0))?;
         let mut mints = Vec::new();
         for (name, seed) in [("bank-a", &bank_a_seed), ("bank-b", &bank_b_seed)] {
@@ -120,7 +132,7 @@ impl DevNetwork {
             let plan = MintPlan {
                 asset: asset.clone(),
                 issuer: &issuer,
-                regulator_key: *regulator.public(),
+                regulator_key: epoch0_key,
                 outputs: (0..DEV_OUTPUTS_PER_BANK)
                     .map(|_| PlannedOutput {
                         to: *account.address(),
@@ -221,7 +233,11 @@ impl DevNetwork {
                     jurisdiction: DEV_JURISDICTION.into(),
                     epoch: e,
                     version: 0,
-                    key: hex::encode(jurisdiction.epoch(e, 0).key().public().as_bytes()),
+                    key: if e == 0 {
+                        hex::encode(epoch0_key.as_bytes())
+                    } else {
+                        hex::encode(jurisdiction.epoch(e, 0).key().public().as_bytes())
+                    },
                 })
                 .collect(),
             participants,
@@ -275,6 +291,15 @@ pub struct DevFiles {
 }
 
 impl DevFiles {
+    /// `dev/officers`: a threshold regulator's officer keystores and group
+    /// file (`node --dev --regulator-threshold`).
+    pub fn officers_dir(&self) -> std::path::PathBuf {
+        self.genesis
+            .parent()
+            .map(|d| d.join("officers"))
+            .unwrap_or_else(|| "officers".into())
+    }
+
     /// The paths under `data_dir/dev`.
     pub fn under(data_dir: &std::path::Path) -> Self {
         let d = data_dir.join("dev");

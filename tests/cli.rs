@@ -595,6 +595,20 @@ fn demo_tells_the_whole_story() {
         })
         .collect();
     assert_eq!(trail, ["put owner", "open capability", "open regulator"]);
+    assert_eq!(out["dual_control"]["ok"], true);
+    assert_eq!(out["dual_control"]["threshold"], "2-of-3");
+    assert_eq!(out["dual_control"]["single_key_refused"], true);
+    assert_eq!(
+        out["dual_control"]["officers_used"],
+        serde_json::json!([1, 3])
+    );
+    assert_eq!(
+        out["dual_control"]["share_records"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -1189,4 +1203,303 @@ fn vault_attach_to_a_payment_through_the_cli() {
         })
         .collect();
     assert_eq!(roles, ["put owner", "open capability", "open regulator"]);
+}
+
+/// `veil wallet backup` / `recover`: a funded wallet's seed split into 5
+/// encrypted share files (any 3 recover it), recovered from shares 2, 4
+/// and 5 into a new wallet with the same address and balance; 2 shares
+/// are refused with the reason; the same with shares written as words.
+#[test]
+fn wallet_backup_and_recover_a_safe_box() {
+    let n = TestNode::start(26);
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let (a, c) = (path("a.wallet"), path("c.wallet"));
+    n.bank_a()
+        .save(a.as_ref(), DEV_PASSPHRASE, KdfParams::default())
+        .unwrap();
+    let api = n.url();
+
+    // A new wallet, funded by bank A.
+    let (ok, v, e) = veil(&["--json", "wallet", "--wallet", &c, "new", "--label", "c"]);
+    assert!(ok, "{e}");
+    let c_addr = v["address"].as_str().unwrap().to_owned();
+    let (ok, _, e) = wallet(
+        &a,
+        &api,
+        &["transfer", "--to", &c_addr, "--amount", "321.09", "-y"],
+    );
+    assert!(ok, "{e}");
+    assert_eq!(confirmed(&c, &api), 32_109);
+
+    // Five holders, five passphrases.
+    let holder = |i: usize| format!("holder {i} passphrase");
+    let env: Vec<(String, String)> = (1..=5)
+        .map(|i| (format!("VEIL_SHARE_PASSPHRASE_{i}"), holder(i)))
+        .collect();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let shares_dir = path("shares");
+    let (code, out, err) = veil_raw(
+        &[
+            "--json",
+            "wallet",
+            "--wallet",
+            &c,
+            "backup",
+            "--shares",
+            "5",
+            "--threshold",
+            "3",
+            "--out",
+            &shares_dir,
+        ],
+        &env,
+    );
+    assert_eq!(code, Some(0), "{out} {err}");
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        (v["threshold"].as_u64(), v["total"].as_u64()),
+        (Some(3), Some(5))
+    );
+    assert_eq!(v["address"], c_addr.as_str());
+    assert!(v["warning"].as_str().unwrap().contains("apart"), "{v}");
+    let files: Vec<String> = v["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["file"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(files.len(), 5);
+    for (i, f) in files.iter().enumerate() {
+        assert!(
+            f.ends_with(&format!("share-{}-of-5.veilshare", i + 1)),
+            "{f}"
+        );
+        assert_eq!(mode(f.as_ref()), 0o600, "{f}");
+    }
+    // Each share opens with its own holder's passphrase only.
+    let kind = veil::wallet::backup::SHARE_KIND;
+    assert!(veil::wallet::keystore::load(files[0].as_ref(), kind, &holder(1)).is_ok());
+    assert!(veil::wallet::keystore::load(files[0].as_ref(), kind, &holder(2)).is_err());
+    assert!(veil::wallet::keystore::load(files[0].as_ref(), kind, DEV_PASSPHRASE).is_err());
+    // Backing up again does not silently replace the files.
+    let (code, _, err) = veil_raw(
+        &[
+            "wallet",
+            "--wallet",
+            &c,
+            "backup",
+            "--shares",
+            "5",
+            "--threshold",
+            "3",
+            "--out",
+            &shares_dir,
+        ],
+        &env,
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("already exists"), "{err}");
+
+    // Shares 2, 4 and 5 recover the wallet.
+    let recovered = path("recovered.wallet");
+    let (code, out, err) = veil_raw(
+        &[
+            "--json", "wallet", "recover", "--out", &recovered, &files[1], &files[3], &files[4],
+        ],
+        &env,
+    );
+    assert_eq!(code, Some(0), "{out} {err}");
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["address"], c_addr.as_str());
+    assert_eq!(v["shares"], 3);
+    assert_eq!(mode(recovered.as_ref()), 0o600);
+    let (ok, v, e) = wallet(&recovered, &api, &["address"]);
+    assert!(ok, "{e}");
+    assert_eq!(v["address"], c_addr.as_str());
+    // A fresh scan of the chain finds the same funds.
+    assert_eq!(confirmed(&recovered, &api), 32_109);
+    // Never over an existing file.
+    let (code, _, err) = veil_raw(
+        &[
+            "wallet", "recover", "--out", &recovered, &files[0], &files[1], &files[2],
+        ],
+        &env,
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("already exists"), "{err}");
+
+    // Two shares are not enough, and the error says so.
+    let two = path("two.wallet");
+    let (code, out, err) = veil_raw(
+        &["wallet", "recover", "--out", &two, &files[0], &files[2]],
+        &env,
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(err.contains("2 shares given, this backup needs 3"), "{err}");
+    assert!(!std::path::Path::new(&two).exists());
+    // A wrong holder passphrase is refused, naming the file.
+    let mut wrong = env.clone();
+    wrong.retain(|(k, _)| *k != "VEIL_SHARE_PASSPHRASE_1");
+    wrong.push(("VEIL_SHARE_PASSPHRASE_1", "not the holder's"));
+    let (code, _, err) = veil_raw(
+        &[
+            "wallet", "recover", "--out", &two, &files[0], &files[1], &files[2],
+        ],
+        &wrong,
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("wrong passphrase") && err.contains("share-1-of-5.veilshare"),
+        "{err}"
+    );
+    assert!(!std::path::Path::new(&two).exists());
+
+    // A view-only wallet has no seed to back up.
+    let view = path("c-view.wallet");
+    assert!(wallet(&c, &api, &["export-view", "--out", &view]).0);
+    let (ok, _, e) = wallet(
+        &view,
+        &api,
+        &["backup", "--shares", "3", "--threshold", "2", "--words"],
+    );
+    assert!(!ok && e.contains("view-only"), "{e}");
+
+    // Words: one share per block, "share i of 5" then its words.
+    let (code, out, err) = veil_raw(
+        &[
+            "wallet",
+            "--wallet",
+            &c,
+            "backup",
+            "--shares",
+            "5",
+            "--threshold",
+            "3",
+            "--words",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("apart"), "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    let printed: Vec<String> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("share ") && l.ends_with(" of 5"))
+        .map(|(k, _)| lines[k + 1].trim().to_owned())
+        .collect();
+    assert_eq!(printed.len(), 5, "{out}");
+    for p in &printed {
+        assert_eq!(
+            p.split_whitespace().count(),
+            veil::wallet::backup::SHARE_WORDS,
+            "{p}"
+        );
+    }
+    let from_words = path("from-words.wallet");
+    let (ok, v, e) = veil(&[
+        "--json",
+        "wallet",
+        "recover",
+        "--out",
+        &from_words,
+        "--words",
+        &printed[0],
+        "--words",
+        &printed[2],
+        "--words",
+        &printed[3],
+    ]);
+    assert!(ok, "{e}");
+    assert_eq!(v["address"], c_addr.as_str());
+    // Two lines on standard input and one --words.
+    let from_stdin = path("from-stdin.wallet");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_veil"))
+        .args([
+            "--json",
+            "wallet",
+            "recover",
+            "--out",
+            from_stdin.as_str(),
+            "--words",
+            printed[4].as_str(),
+            "-",
+        ])
+        .env("VEIL_PASSPHRASE", DEV_PASSPHRASE)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(
+            stdin,
+            "share 2 of 5\n{}\n\nshare 4 of 5\n{}",
+            printed[1], printed[3]
+        )
+        .unwrap();
+    }
+    let done = child.wait_with_output().unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let v: Value = serde_json::from_slice(&done.stdout).unwrap();
+    assert_eq!(v["address"], c_addr.as_str());
+    // Two lines are too few; a mistyped word is caught; words of this
+    // backup do not mix with shares of the first.
+    let (ok, _, e) = veil(&[
+        "wallet",
+        "recover",
+        "--out",
+        &two,
+        "--words",
+        &printed[0],
+        "--words",
+        &printed[1],
+    ]);
+    assert!(
+        !ok && e.contains("2 shares given, this backup needs 3"),
+        "{e}"
+    );
+    let mut typo: Vec<&str> = printed[2].split_whitespace().collect();
+    typo[3] = if typo[3] == "abandon" {
+        "ability"
+    } else {
+        "abandon"
+    };
+    let typo = typo.join(" ");
+    let (ok, _, e) = veil(&[
+        "wallet",
+        "recover",
+        "--out",
+        &two,
+        "--words",
+        &printed[0],
+        "--words",
+        &printed[1],
+        "--words",
+        &typo,
+    ]);
+    assert!(!ok && e.contains("checksum"), "{e}");
+    let (code, _, err) = veil_raw(
+        &[
+            "wallet",
+            "recover",
+            "--out",
+            &two,
+            "--words",
+            &printed[0],
+            &files[1],
+            &files[3],
+        ],
+        &env,
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("different backups"), "{err}");
+    assert!(!std::path::Path::new(&two).exists());
 }

@@ -541,3 +541,58 @@ fn regulator_opens_many_at_once() {
 fn identity_regulator_key_cannot_be_decoded() {
     assert!(RegulatorPublicKey::from_bytes(&[0; 32]).is_err());
 }
+
+#[test]
+fn a_threshold_key_opens_byte_for_byte_what_the_single_key_opens() {
+    use rand_core::SeedableRng;
+    use veil::crypto::threshold::{combine, split_existing, CombinedKey, Params};
+    use veil::tx::bundle::view::regulator_points;
+    let mut s = Scenario::new(12);
+    let mut ts: Vec<_> = (0..3).map(|i| s.transfer(&[1_000], 200 + i, 2)).collect();
+    // One sender lies in its regulator note: only the limbs tell the truth.
+    let mut liar = s.transfer(&[800], 300, 2);
+    let shared = s.regulator.shared_secret(&liar.bundle.regulator_ephemeral);
+    let ad = liar.bundle.regulator_ad(&liar.asset);
+    let mut note = veil::tx::bundle::note::RegulatorNote::open(
+        shared.expose(),
+        &ad,
+        &liar.bundle.regulator_payload,
+    )
+    .unwrap();
+    note.outputs[0].amount += 1;
+    liar.bundle.regulator_payload = note.seal(shared.expose(), &ad).unwrap();
+    ts.push(liar);
+    let refs: Vec<_> = ts.iter().map(|t| (&t.asset, &t.bundle)).collect();
+    let single = open_for_regulator(&s.regulator, &refs);
+
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+    let params = Params::new(3, 5).unwrap();
+    let officers = split_existing(&s.regulator, params, &mut rng).unwrap();
+    let public = officers[0].public().clone();
+    assert_eq!(public.group(), s.regulator.public());
+    for limbs in [false, true] {
+        let points = regulator_points(&refs, limbs);
+        let partials: Vec<_> = [0usize, 2, 4]
+            .iter()
+            .map(|&i| officers[i].partial(&points, &mut rng))
+            .collect();
+        let combined = combine(&public, &points, &partials).unwrap();
+        let key = CombinedKey::new(&public, &points, &combined);
+        let opened = open_for_regulator(&key, &refs);
+        if limbs {
+            assert_eq!(opened, single);
+        } else {
+            // The honest transfers open from the note alone; the liar needs
+            // its limbs.
+            assert_eq!(opened[..3], single[..3]);
+            assert_eq!(opened[3], Err(RegulatorOpenError::Undecryptable(0)));
+        }
+    }
+    // Two officers alone open nothing.
+    let points = regulator_points(&refs, false);
+    let two: Vec<_> = officers[..2]
+        .iter()
+        .map(|o| o.partial(&points, &mut rng))
+        .collect();
+    assert!(combine(&public, &points, &two).is_err());
+}

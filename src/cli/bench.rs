@@ -80,6 +80,11 @@ pub struct RegulatorBenchArgs {
     /// Transfers in the report (the built ones, repeated).
     #[arg(long, default_value_t = 100_000)]
     pub report_transfers: usize,
+    /// Also open the transfers with a threshold key (`3-of-5`): each
+    /// officer's partial decryption with its proof, the combination, and
+    /// the opening, against the single key in the same run.
+    #[arg(long, value_name = "T-of-N")]
+    pub threshold: Option<String>,
 }
 
 /// Options of `veil bench block`.

@@ -427,6 +427,11 @@ pub fn regulator(args: &super::bench::RegulatorBenchArgs) -> anyhow::Result<serd
     }
     let slow = t.elapsed();
 
+    let threshold = match &args.threshold {
+        None => serde_json::Value::Null,
+        Some(t) => threshold_opening(t, epoch_key.key(), &bundles, &views, outputs, fast, &one)?,
+    };
+
     // A report over `report_transfers` transfers, from encoded bytes.
     let encoded: Vec<(String, Vec<u8>)> = txs
         .iter()
@@ -481,6 +486,67 @@ pub fn regulator(args: &super::bench::RegulatorBenchArgs) -> anyhow::Result<serd
         "report_transfers": args.report_transfers,
         "report_s": (report_time.as_secs_f64() * 100.0).round() / 100.0,
         "report_transfers_per_s": rate(args.report_transfers, report_time),
+        "threshold": threshold,
+    }))
+}
+
+/// `veil bench regulator --threshold t-of-n`: the same transfers opened by
+/// t officers of a key split from the single one. Officers work on their
+/// own machines, so the opening's time is one officer's partial (one
+/// core) plus the combination and the opening (one core).
+fn threshold_opening(
+    params: &str,
+    key: &crate::crypto::regulator_ciphertext::RegulatorSecretKey,
+    bundles: &[(&AssetId, &crate::tx::OutputBundle)],
+    single: &[Result<
+        crate::tx::bundle::view::RegulatorView,
+        crate::tx::bundle::view::RegulatorOpenError,
+    >],
+    outputs: usize,
+    single_time: std::time::Duration,
+    one: &rayon::ThreadPool,
+) -> anyhow::Result<serde_json::Value> {
+    use crate::crypto::threshold::{combine, split_existing, CombinedKey, Params};
+    use crate::tx::bundle::view::{open_for_regulator, regulator_points};
+    let params = Params::parse(params)?;
+    let mut rng = ChaCha20Rng::seed_from_u64(91);
+    let officers = split_existing(key, params, &mut rng)?;
+    let public = officers[0].public().clone();
+    let points = regulator_points(bundles, false);
+    let t = usize::from(params.threshold());
+    let mut partials = Vec::with_capacity(t);
+    let mut officer_times = Vec::with_capacity(t);
+    for o in &officers[..t] {
+        let start = Instant::now();
+        partials.push(one.install(|| o.partial(&points, &mut ChaCha20Rng::seed_from_u64(5))));
+        officer_times.push(start.elapsed());
+    }
+    let officer = officer_times.iter().max().copied().unwrap_or_default();
+    let start = Instant::now();
+    let combined = one.install(|| combine(&public, &points, &partials))?;
+    let combine_time = start.elapsed();
+    let start = Instant::now();
+    let opened = one.install(|| {
+        let k = CombinedKey::new(&public, &points, &combined);
+        open_for_regulator(&k, bundles)
+    });
+    let open_time = start.elapsed();
+    ensure!(
+        opened == single,
+        "the threshold opening differs from the single key's"
+    );
+    let total = officer + combine_time + open_time;
+    let secs = |d: std::time::Duration| (d.as_secs_f64() * 1000.0).round() / 1000.0;
+    Ok(json!({
+        "params": params.to_string(),
+        "points": points.len(),
+        "officer_partial_s": secs(officer),
+        "combine_s": secs(combine_time),
+        "open_s": secs(open_time),
+        "outputs_per_s": rate(outputs, total),
+        "single_key_outputs_per_s": rate(outputs, single_time),
+        "ratio_to_single_key": (single_time.as_secs_f64() / total.as_secs_f64() * 1000.0).round() / 1000.0,
+        "identical_to_single_key": true,
     }))
 }
 

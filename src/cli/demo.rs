@@ -258,7 +258,10 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
     // 9. The evidence vault.
     let vault = vault_step(&api, &source, &network, &mut a, &mut b, dir.path(), &say)?;
 
-    // 10. Restart: same state root.
+    // 10. Dual control: a threshold regulator key.
+    let dual = dual_control_step(&api, &source, &network, &mut a, &b, &say)?;
+
+    // 11. Restart: same state root.
     let tip = node.ledger.tip();
     rt.block_on(running.stop())?;
     drop(node);
@@ -269,7 +272,7 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
         "state after restart differs: {tip:?} vs {tip2:?}"
     );
     say(format!(
-        "10. node restarted at height {}: state root {} unchanged",
+        "11. node restarted at height {}: state root {} unchanged",
         tip2.height,
         hex::encode(tip2.state_root)
     ));
@@ -295,6 +298,7 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
             "cold_signing": cold,
             "console": console,
             "vault": vault,
+            "dual_control": dual,
             "restart": {"height": tip2.height, "state_root_unchanged": true},
             "state_root": hex::encode(tip2.state_root),
         }));
@@ -302,6 +306,122 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
         println!("ok");
     }
     Ok(())
+}
+
+/// Three officers make a 2-of-3 key (files in a real ceremony; here in one
+/// process), the regulator publishes it for the current epoch, bank A pays
+/// bank B under it; the regulator's own key no longer opens the payment,
+/// two officers each answer the regulator's request with a record on the
+/// ledger, and their shares open it.
+fn dual_control_step(
+    api: &str,
+    source: &HttpSource,
+    network: &DevNetwork,
+    a: &mut Wallet,
+    b: &Wallet,
+    say: &dyn Fn(String),
+) -> anyhow::Result<serde_json::Value> {
+    use crate::regulator::threshold::{self as th, Officer, Roster, ShareRequest};
+    let jurisdiction = Jurisdiction::new(DEV_JURISDICTION)?;
+    let mut officers: Vec<Officer> = (1..=3)
+        .map(|i| Officer::generate(&format!("officer-{i}"), jurisdiction.clone()))
+        .collect();
+    let roster = Roster {
+        jurisdiction: DEV_JURISDICTION.into(),
+        threshold: 2,
+        officers: officers.iter().map(Officer::card).collect(),
+    };
+    let deals = officers
+        .iter()
+        .map(|o| th::deal(o, &roster, &mut OsRng))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut groups = Vec::new();
+    for o in &mut officers {
+        groups.push(th::finish(o, &roster, &deals)?);
+    }
+    let mut group = groups.remove(0);
+    let creds = Credentials::Regulator {
+        master: network.regulator(),
+        label: "dev-regulator".into(),
+        jurisdiction: jurisdiction.clone(),
+    };
+    let epoch = 0;
+    let slot = super::threshold::publish(api, &creds, &mut group, epoch, 1)?;
+    let asset = AssetId::new(DEV_ASSET)?;
+    let tx = a.prepare_transfer(
+        source,
+        &asset,
+        b.address(),
+        50_000,
+        b"dual control",
+        10,
+        16,
+        &mut OsRng,
+    )?;
+    let (hash, height) = submit_and_wait(source, &tx, Duration::from_secs(60))?;
+    // The regulator's own keys do not open it.
+    let (served, _) = fetch_transactions(api, &creds, height, Some(height), "")?;
+    ensure!(
+        decrypt(&creds, &served, &Directory::new()).is_err(),
+        "the regulator's single key opened a threshold epoch"
+    );
+    let (request, seed) = ShareRequest::new(&group, height, height, false)?;
+    let key = crate::crypto::regulator_ciphertext::RegulatorSecretKey::from_seed(seed.expose());
+    for o in [&officers[0], &officers[2]] {
+        th::share(api, o, &group, &request)?;
+    }
+    let names: Directory = [
+        (
+            AddressBytes::from(a.address()).digest(),
+            "bank-a".to_owned(),
+        ),
+        (
+            AddressBytes::from(b.address()).digest(),
+            "bank-b".to_owned(),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let opening = th::open(
+        api,
+        &creds,
+        &group,
+        &request,
+        &key,
+        &names,
+        Duration::from_secs(60),
+    )?;
+    let row = opening
+        .rows
+        .iter()
+        .find(|r| r.tx == hash.to_string())
+        .context("the threshold view misses the payment")?;
+    let paid = row
+        .outputs
+        .iter()
+        .find(|o| !o.change)
+        .context("no payment output")?;
+    ensure!(
+        paid.amount == 50_000 && paid.to == "bank-b" && row.from == "bank-a",
+        "the threshold view reads {row:?}"
+    );
+    say(format!(
+        "10. dual control: three officers made a 2-of-3 key, published for epoch {epoch} (version {}); bank-a paid bank-b 500.00 CNY under it; the regulator's own key cannot open it; officers {:?} each left a signed record on the ledger and their shares opened it: {} → {} {}",
+        slot.version,
+        opening.combined.used,
+        row.from,
+        paid.to,
+        crate::cli::amount::format(paid.amount, 2)
+    ));
+    Ok(json!({
+        "ok": true,
+        "threshold": group.threshold,
+        "group_key": group.group_key,
+        "payment": hash.to_string(),
+        "single_key_refused": true,
+        "officers_used": opening.combined.used,
+        "share_records": opening.share_records,
+    }))
 }
 
 /// Bank A stores an invoice in the vault (encrypted on its side) and pays

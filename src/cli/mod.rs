@@ -34,6 +34,7 @@ pub mod issuer;
 pub mod node;
 pub mod regulator;
 pub mod testnet;
+pub mod threshold;
 pub mod vault;
 pub mod wallet;
 

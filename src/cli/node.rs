@@ -20,6 +20,12 @@ pub struct NodeArgs {
     /// keys (passphrase `dev`) on first start, reuses them afterwards.
     #[arg(long)]
     pub dev: bool,
+    /// With `--dev` on first start: the regulator's epoch-0 key is a
+    /// threshold key of N officers, T of whom must take part in every
+    /// opening (e.g. `2-of-3`); their keystores and the group file are
+    /// written to `<data-dir>/dev/officers/`.
+    #[arg(long, requires = "dev", value_name = "T-of-N")]
+    pub regulator_threshold: Option<String>,
     /// Run this genesis (TOML) instead of the dev one.
     #[arg(long, conflicts_with = "dev")]
     pub genesis: Option<PathBuf>,
@@ -169,9 +175,86 @@ pub fn prepare_genesis(args: &NodeArgs) -> anyhow::Result<(GenesisConfig, Option
     if files.genesis.exists() {
         return Ok((GenesisConfig::load(&files.genesis)?, Some(files)));
     }
-    let network = DevNetwork::generate(&mut OsRng, crate::clock::now_ms())?;
+    let Some(t) = &args.regulator_threshold else {
+        let network = DevNetwork::generate(&mut OsRng, crate::clock::now_ms())?;
+        network.write(&files, KdfParams::default())?;
+        return Ok((network.genesis, Some(files)));
+    };
+    let params = crate::crypto::threshold::Params::parse(t)?;
+    let (mut officers, mut group) = dev_ceremony(params)?;
+    let network = DevNetwork::generate_keyed(
+        &mut OsRng,
+        crate::clock::now_ms(),
+        crate::dev::DEV_EPOCH_LENGTH,
+        Some(group.group_key()?),
+    )?;
     network.write(&files, KdfParams::default())?;
+    // The regulator delegates epoch 0 to every officer (offline: the
+    // group key is in the genesis already).
+    let identity = network.regulator().identity();
+    let jurisdiction = crate::tx::registry::Jurisdiction::new(crate::dev::DEV_JURISDICTION)?;
+    let expires = crate::clock::now_ms().saturating_add(365 * 24 * 3600 * 1000);
+    group.delegations = officers
+        .iter()
+        .map(|o| {
+            let d = crate::tx::access::Delegation::issue(
+                &identity,
+                *o.signer().public(),
+                jurisdiction.clone(),
+                0,
+                expires,
+            )?;
+            Ok(hex::encode(d.to_bytes()?))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    group.slot = Some(crate::regulator::threshold::SlotJson {
+        epoch: 0,
+        version: 0,
+    });
+    let dir = files.officers_dir();
+    std::fs::create_dir_all(&dir)?;
+    for (i, o) in officers.iter_mut().enumerate() {
+        o.save(
+            &dir.join(format!("officer-{}.keystore", i + 1)),
+            DEV_PASSPHRASE,
+            KdfParams::default(),
+        )?;
+    }
+    veil_keystore::write_private(
+        &dir.join("group.json"),
+        serde_json::to_string_pretty(&group)?.as_bytes(),
+    )?;
     Ok((network.genesis, Some(files)))
+}
+
+/// The dev network's key ceremony, in one process: n officers each deal,
+/// each finishes (development only: a real ceremony runs on n machines).
+fn dev_ceremony(
+    params: crate::crypto::threshold::Params,
+) -> anyhow::Result<(
+    Vec<crate::regulator::threshold::Officer>,
+    crate::regulator::threshold::GroupFile,
+)> {
+    use crate::regulator::threshold::{self as th, Officer, Roster};
+    let jurisdiction = crate::tx::registry::Jurisdiction::new(crate::dev::DEV_JURISDICTION)?;
+    let mut officers: Vec<Officer> = (1..=params.officers())
+        .map(|i| Officer::generate(&format!("officer-{i}"), jurisdiction.clone()))
+        .collect();
+    let roster = Roster {
+        jurisdiction: jurisdiction.to_string(),
+        threshold: params.threshold(),
+        officers: officers.iter().map(Officer::card).collect(),
+    };
+    let deals = officers
+        .iter()
+        .map(|o| th::deal(o, &roster, &mut OsRng))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut group = None;
+    for o in &mut officers {
+        group = Some(th::finish(o, &roster, &deals)?);
+    }
+    let group = group.context("no officers")?;
+    Ok((officers, group))
 }
 
 /// Runs `veil node`.
@@ -330,6 +413,37 @@ fn banner(
         );
         println!("  veil regulator --keystore {}{api_flag} console   # the same in a browser, on 127.0.0.1", f.regulator.display());
         println!();
+        let officers = f.officers_dir();
+        let group = officers.join("group.json");
+        if group.exists() {
+            println!(
+                "Epoch 0 is a threshold key (dual control): no single key opens it. Two or more"
+            );
+            println!(
+                "officers answer a request, each leaving a record on the ledger, then it opens:"
+            );
+            println!(
+                "  veil regulator --keystore {}{api_flag} request --group {} --from-height 0 --to-height 20 --out req.json",
+                f.regulator.display(),
+                group.display()
+            );
+            println!(
+                "  veil regulator --keystore {}{api_flag} share --group {} --request req.json",
+                officers.join("officer-1.keystore").display(),
+                group.display()
+            );
+            println!(
+                "  veil regulator --keystore {}{api_flag} share --group {} --request req.json",
+                officers.join("officer-2.keystore").display(),
+                group.display()
+            );
+            println!(
+                "  veil regulator --keystore {}{api_flag} view --threshold req.json --group {}",
+                f.regulator.display(),
+                group.display()
+            );
+            println!();
+        }
         // The dev accreditation carries the regulator hook, so presentations
         // use the hooked circuit; name its proving-key cache as the code does.
         let pk_file = format!(

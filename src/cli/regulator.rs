@@ -20,9 +20,10 @@ use veil_keystore::{self as keystore, KdfParams};
 /// Options of `veil regulator`.
 #[derive(Debug, clap::Args)]
 pub struct RegulatorArgs {
-    /// A regulator keystore, or an auditor key made by `delegate`.
+    /// A regulator keystore, an auditor key made by `delegate`, or an
+    /// officer keystore made by `officer`.
     #[arg(long)]
-    pub keystore: PathBuf,
+    pub keystore: Option<PathBuf>,
     /// The node's API (the global `--api` / `VEIL_API`).
     #[arg(skip)]
     pub api: String,
@@ -63,6 +64,17 @@ pub enum RegulatorCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Open with a threshold key instead: the request file made by
+        /// `request` (its officers' shares must be committed; heights come
+        /// from the request).
+        #[arg(long, requires = "group")]
+        threshold: Option<PathBuf>,
+        /// The threshold key's group file (with `--threshold`).
+        #[arg(long)]
+        group: Option<PathBuf>,
+        /// Seconds to wait for enough officers' shares (with `--threshold`).
+        #[arg(long, default_value_t = 60)]
+        wait_secs: u64,
     },
     /// Day-end clearing report: per participant and asset, inflow, outflow,
     /// net, counts, and the largest transfers.
@@ -79,6 +91,17 @@ pub enum RegulatorCommand {
         /// How many of the largest transfers to list.
         #[arg(long, default_value_t = 10)]
         top: usize,
+        /// Open with a threshold key instead: the request file made by
+        /// `request` (its officers' shares must be committed; heights come
+        /// from the request).
+        #[arg(long, requires = "group")]
+        threshold: Option<PathBuf>,
+        /// The threshold key's group file (with `--threshold`).
+        #[arg(long)]
+        group: Option<PathBuf>,
+        /// Seconds to wait for enough officers' shares (with `--threshold`).
+        #[arg(long, default_value_t = 60)]
+        wait_secs: u64,
     },
     /// Serve the regulator console: a local web page on 127.0.0.1 with
     /// views, charts, the clearing report and its CSV export, this
@@ -132,6 +155,57 @@ pub enum RegulatorCommand {
         #[arg(long)]
         presentation: PathBuf,
     },
+    /// Create an officer of a threshold regulator key (dual control): a
+    /// keystore at `--keystore` with its request-signing and share-transport
+    /// keys; prints the card that goes into the roster.
+    Officer {
+        /// The officer's name.
+        #[arg(long)]
+        name: String,
+        /// The jurisdiction.
+        #[arg(long)]
+        jurisdiction: String,
+        /// Also write the card to this file.
+        #[arg(long)]
+        card: Option<PathBuf>,
+    },
+    /// Generate or reshare a threshold key (officers exchange files).
+    Dkg {
+        /// Which step.
+        #[command(subcommand)]
+        command: super::threshold::DkgCommand,
+    },
+    /// Ask the officers of a threshold key to open a height range: writes
+    /// the request for them and its one-time key (`<out>.key`).
+    Request {
+        /// The group file.
+        #[arg(long)]
+        group: PathBuf,
+        /// First height.
+        #[arg(long)]
+        from_height: u64,
+        /// Last height.
+        #[arg(long)]
+        to_height: u64,
+        /// Also open every limb (only needed when a sender's regulator note
+        /// disagrees with its amounts).
+        #[arg(long)]
+        limbs: bool,
+        /// Where to write the request.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// (An officer.) Answer a request: read its transactions, decrypt with
+    /// this officer's share (with a proof), and post it sealed to the
+    /// requester; the node records the officer's signed request first.
+    Share {
+        /// The group file.
+        #[arg(long)]
+        group: PathBuf,
+        /// The request file.
+        #[arg(long)]
+        request: PathBuf,
+    },
     /// Publish or revoke epoch keys on the ledger.
     Keys {
         /// What to do.
@@ -177,13 +251,222 @@ fn height_arg(s: &str) -> anyhow::Result<Option<u64>> {
     }
 }
 
+fn keystore_path(args: &RegulatorArgs) -> anyhow::Result<&std::path::Path> {
+    args.keystore
+        .as_deref()
+        .context("this command needs --keystore")
+}
+
 fn load(args: &RegulatorArgs) -> anyhow::Result<Credentials> {
-    let pass = keystore::passphrase(&format!("passphrase for {}: ", args.keystore.display()))?;
-    Ok(Credentials::load(&args.keystore, pass.expose())?)
+    let path = keystore_path(args)?;
+    let pass = keystore::passphrase(&format!("passphrase for {}: ", path.display()))?;
+    Ok(Credentials::load(path, pass.expose())?)
+}
+
+/// The threshold commands, which do not start from regulator credentials;
+/// `Ok(false)` for the others.
+fn run_threshold(args: &RegulatorArgs, json: bool) -> anyhow::Result<bool> {
+    use super::threshold as t;
+    match &args.command {
+        RegulatorCommand::Officer {
+            name,
+            jurisdiction,
+            card,
+        } => t::officer_new(
+            keystore_path(args)?,
+            name,
+            jurisdiction,
+            card.as_deref(),
+            json,
+        )?,
+        RegulatorCommand::Dkg { command } => {
+            t::dkg(&args.api, args.keystore.as_deref(), command, json)?
+        }
+        RegulatorCommand::Request {
+            group,
+            from_height,
+            to_height,
+            limbs,
+            out,
+        } => t::request(
+            &args.api,
+            group,
+            *from_height,
+            *to_height,
+            *limbs,
+            out,
+            json,
+        )?,
+        RegulatorCommand::Share { group, request } => {
+            t::share(&args.api, keystore_path(args)?, group, request, json)?
+        }
+        RegulatorCommand::View {
+            threshold: Some(request),
+            group: Some(group),
+            format,
+            wait_secs,
+            ..
+        } => {
+            let o = t::open(
+                &args.api,
+                keystore_path(args)?,
+                group,
+                request,
+                Duration::from_secs(*wait_secs),
+            )?;
+            let format = if json { Format::Json } else { *format };
+            match format {
+                Format::Json => {
+                    let mut v = json!({
+                        "from_height": o.from,
+                        "to_height": o.to,
+                        "transfers": o.rows,
+                    });
+                    merge(&mut v, o.meta);
+                    super::print_json(&v);
+                }
+                Format::Csv => print!("{}", to_csv(&o.rows)),
+                Format::Table => {
+                    println!("{}", o.line);
+                    print_rows(&args.api, &o.rows, o.from, o.to, 0);
+                }
+            }
+        }
+        RegulatorCommand::Report {
+            threshold: Some(request),
+            group: Some(group),
+            top,
+            wait_secs,
+            ..
+        } => {
+            let o = t::open(
+                &args.api,
+                keystore_path(args)?,
+                group,
+                request,
+                Duration::from_secs(*wait_secs),
+            )?;
+            let rep = crate::regulator::view::report(&o.rows, o.from, o.to, *top);
+            if json {
+                let mut v = json!({"report": rep});
+                merge(&mut v, o.meta);
+                super::print_json(&v);
+            } else {
+                println!("{}", o.line);
+                print_report(&args.api, &rep, o.from, o.to);
+            }
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn merge(v: &mut serde_json::Value, extra: serde_json::Value) {
+    if let (Some(v), serde_json::Value::Object(extra)) = (v.as_object_mut(), extra) {
+        v.extend(extra);
+    }
+}
+
+fn decimals(api: &str) -> std::collections::HashMap<String, u8> {
+    veil_client::Client::new(api)
+        .status()
+        .map(|s| s.assets.into_iter().map(|a| (a.id, a.decimals)).collect())
+        .unwrap_or_default()
+}
+
+fn print_rows(
+    api: &str,
+    rows: &[crate::regulator::view::TransferRow],
+    from_height: u64,
+    last: u64,
+    records: usize,
+) {
+    let dec = decimals(api);
+    let fmt = |v: u64, asset: &str| super::amount::format(v, dec.get(asset).copied().unwrap_or(0));
+    println!("{} transfers, heights {from_height}..={last} ({records} access record(s) left on the ledger)", rows.len());
+    for r in rows {
+        for o in r.outputs.iter().filter(|o| !o.change) {
+            println!(
+                "{:>7}  {}  {:<10} → {:<10} {:>16} {}  {}{}",
+                r.height,
+                &r.tx[..12],
+                r.from,
+                o.to,
+                fmt(o.amount, &r.asset),
+                r.asset,
+                o.memo,
+                if o.payload_matches {
+                    ""
+                } else {
+                    "  [NOTE DISAGREES WITH PROVEN AMOUNT]"
+                }
+            );
+        }
+    }
+}
+
+fn print_report(api: &str, rep: &crate::regulator::view::Report, from_height: u64, last: u64) {
+    let dec = decimals(api);
+    let f = |v: u128, asset: &str| {
+        super::amount::format(
+            u64::try_from(v).unwrap_or(u64::MAX),
+            dec.get(asset).copied().unwrap_or(0),
+        )
+    };
+    let fi = |v: i128, asset: &str| {
+        let s = f(v.unsigned_abs(), asset);
+        if v < 0 {
+            format!("-{s}")
+        } else {
+            s
+        }
+    };
+    println!(
+        "Clearing report, heights {from_height}..={last}: {} transactions",
+        rep.transactions
+    );
+    println!(
+        "{:<14} {:<6} {:>18} {:>18} {:>10} {:>18} {:>6} {:>6}",
+        "participant", "asset", "inflow", "outflow", "fees", "net", "in", "out"
+    );
+    for (party, assets) in &rep.totals {
+        for (a, t) in assets {
+            println!(
+                "{party:<14} {a:<6} {:>18} {:>18} {:>10} {:>18} {:>6} {:>6}",
+                f(t.inflow, a),
+                f(t.outflow, a),
+                f(t.fees, a),
+                fi(t.net, a),
+                t.received,
+                t.sent
+            );
+        }
+    }
+    println!("largest transfers:");
+    for l in &rep.largest {
+        println!(
+            "  {:>16} {} {} → {} (height {}, {})",
+            f(u128::from(l.amount), &l.asset),
+            l.asset,
+            l.from,
+            l.to,
+            l.height,
+            &l.tx[..12]
+        );
+    }
+    if !rep.flagged.is_empty() {
+        println!(
+            "outputs whose note disagrees with the proven amount: {}",
+            rep.flagged.join(", ")
+        );
+    }
 }
 
 /// Runs `veil regulator`.
 pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
+    if run_threshold(&args, json)? {
+        return Ok(());
+    }
     let session = Session::new(args.api.clone(), load(&args)?);
     let creds = session.credentials();
     match &args.command {
@@ -193,6 +476,7 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
             bank,
             asset,
             format,
+            ..
         } => {
             let v = session.view(
                 &Query {
@@ -214,32 +498,7 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
                     "transfers": rows,
                 })),
                 Format::Csv => print!("{}", to_csv(&rows)),
-                Format::Table => {
-                    let dec = session.decimals();
-                    let fmt = |v: u64, asset: &str| {
-                        super::amount::format(v, dec.get(asset).copied().unwrap_or(0))
-                    };
-                    println!("{} transfers, heights {from_height}..={last} ({} access record(s) left on the ledger)", rows.len(), records.len());
-                    for r in &rows {
-                        for o in r.outputs.iter().filter(|o| !o.change) {
-                            println!(
-                                "{:>7}  {}  {:<10} → {:<10} {:>16} {}  {}{}",
-                                r.height,
-                                &r.tx[..12],
-                                r.from,
-                                o.to,
-                                fmt(o.amount, &r.asset),
-                                r.asset,
-                                o.memo,
-                                if o.payload_matches {
-                                    ""
-                                } else {
-                                    "  [NOTE DISAGREES WITH PROVEN AMOUNT]"
-                                }
-                            );
-                        }
-                    }
-                }
+                Format::Table => print_rows(&args.api, &rows, *from_height, last, records.len()),
             }
         }
         RegulatorCommand::Report {
@@ -247,6 +506,7 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
             to_height,
             asset,
             top,
+            ..
         } => {
             let (rep, v) = session.report(
                 &Query {
@@ -261,60 +521,7 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
             if json {
                 super::print_json(&json!({"report": rep, "access_records": records}));
             } else {
-                let dec = session.decimals();
-                let f = |v: u128, asset: &str| {
-                    super::amount::format(
-                        u64::try_from(v).unwrap_or(u64::MAX),
-                        dec.get(asset).copied().unwrap_or(0),
-                    )
-                };
-                let fi = |v: i128, asset: &str| {
-                    let s = f(v.unsigned_abs(), asset);
-                    if v < 0 {
-                        format!("-{s}")
-                    } else {
-                        s
-                    }
-                };
-                println!(
-                    "Clearing report, heights {from_height}..={last}: {} transactions",
-                    rep.transactions
-                );
-                println!(
-                    "{:<14} {:<6} {:>18} {:>18} {:>10} {:>18} {:>6} {:>6}",
-                    "participant", "asset", "inflow", "outflow", "fees", "net", "in", "out"
-                );
-                for (party, assets) in &rep.totals {
-                    for (a, t) in assets {
-                        println!(
-                            "{party:<14} {a:<6} {:>18} {:>18} {:>10} {:>18} {:>6} {:>6}",
-                            f(t.inflow, a),
-                            f(t.outflow, a),
-                            f(t.fees, a),
-                            fi(t.net, a),
-                            t.received,
-                            t.sent
-                        );
-                    }
-                }
-                println!("largest transfers:");
-                for l in &rep.largest {
-                    println!(
-                        "  {:>16} {} {} → {} (height {}, {})",
-                        f(u128::from(l.amount), &l.asset),
-                        l.asset,
-                        l.from,
-                        l.to,
-                        l.height,
-                        &l.tx[..12]
-                    );
-                }
-                if !rep.flagged.is_empty() {
-                    println!(
-                        "outputs whose note disagrees with the proven amount: {}",
-                        rep.flagged.join(", ")
-                    );
-                }
+                print_report(&args.api, &rep, *from_height, last);
             }
         }
         RegulatorCommand::Delegate {
@@ -450,6 +657,12 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
             } else {
                 println!("{key}");
             }
+        }
+        RegulatorCommand::Officer { .. }
+        | RegulatorCommand::Dkg { .. }
+        | RegulatorCommand::Request { .. }
+        | RegulatorCommand::Share { .. } => {
+            bail!("threshold commands are run by run_threshold")
         }
         RegulatorCommand::Keys { command } => {
             let Credentials::Regulator {

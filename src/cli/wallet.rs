@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use veil_codec::Encode;
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail, Context};
 use clap::Subcommand;
 use rand_core::OsRng;
 use serde_json::json;
@@ -12,6 +12,7 @@ use serde_json::json;
 use crate::crypto::keys::Address;
 use crate::crypto::secret::Secret;
 use crate::tx::{AssetId, Transaction};
+use crate::wallet::backup::{self, Share};
 use crate::wallet::client::HttpSource;
 use crate::wallet::source::ChainSource;
 use crate::wallet::{submit_and_wait, Wallet};
@@ -23,9 +24,10 @@ use super::amount;
 /// Options of `veil wallet`.
 #[derive(Debug, clap::Args)]
 pub struct WalletArgs {
-    /// The wallet file.
+    /// The wallet file (every command but `recover`, which writes a new
+    /// one with `--out`).
     #[arg(long)]
-    pub wallet: PathBuf,
+    pub wallet: Option<PathBuf>,
     /// The node's API (the global `--api` / `VEIL_API`).
     #[arg(skip)]
     pub api: String,
@@ -163,6 +165,47 @@ pub enum WalletCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Split the wallet's seed into shares for separate holders (a "safe
+    /// box"): any THRESHOLD of them recover the wallet with `veil wallet
+    /// recover`, fewer reveal nothing about it.
+    Backup {
+        /// How many shares to make (at most 16).
+        #[arg(long, value_name = "N")]
+        shares: u8,
+        /// How many shares recover the wallet (at least 2, at most N).
+        #[arg(long, value_name = "T")]
+        threshold: u8,
+        /// Write share i to DIR/share-<i>-of-<N>.veilshare (mode 0600),
+        /// encrypted with its holder's passphrase: `VEIL_SHARE_PASSPHRASE_<i>`,
+        /// else asked on the terminal.
+        #[arg(long, value_name = "DIR", required_unless_present = "words")]
+        out: Option<PathBuf>,
+        /// Print each share as 35 words of the BIP-39 English list (one
+        /// line per share), to be written down.
+        #[arg(long)]
+        words: bool,
+    },
+    /// Recover a wallet from shares of a backup (`veil wallet backup`) and
+    /// write it as a new wallet file; no `--wallet`.
+    Recover {
+        /// The wallet file to write (encrypted with the wallet passphrase,
+        /// mode 0600); never an existing file.
+        #[arg(long, value_name = "WALLET_FILE")]
+        out: PathBuf,
+        /// Share files (their passphrases from `VEIL_SHARE_PASSPHRASE_<i>`,
+        /// else asked); `-` reads standard input: a share file, or shares
+        /// as words, one share per line.
+        #[arg(value_name = "SHARE_FILE")]
+        files: Vec<PathBuf>,
+        /// A share as words (a line `veil wallet backup --words` printed);
+        /// once per share. Standard input (`-`) keeps them out of the
+        /// process list and the shell history.
+        #[arg(long = "words", value_name = "WORDS")]
+        words: Vec<String>,
+        /// A name for the recovered wallet.
+        #[arg(long, default_value = "recovered")]
+        label: String,
+    },
 }
 
 /// `veil tx …`.
@@ -209,10 +252,49 @@ pub(crate) fn scan(w: &mut Wallet, source: &dyn ChainSource, json: bool) -> anyh
     Ok(h)
 }
 
+/// The wallet file and node of a command that opens an existing wallet.
+struct Opened {
+    wallet: PathBuf,
+    api: String,
+}
+
 /// Runs `veil wallet`.
 pub fn run(args: WalletArgs, json: bool) -> anyhow::Result<()> {
+    let WalletArgs {
+        wallet,
+        api,
+        command,
+    } = args;
+    match (command, wallet) {
+        (
+            WalletCommand::Recover {
+                out,
+                files,
+                words,
+                label,
+            },
+            None,
+        ) => recover(&out, &files, &words, &label, json),
+        (command, Some(wallet)) => run_on(Opened { wallet, api }, command, json),
+        (_, None) => bail!("--wallet FILE is needed: the wallet this command uses"),
+    }
+}
+
+/// Runs a `veil wallet` command on an existing wallet file.
+fn run_on(args: Opened, command: WalletCommand, json: bool) -> anyhow::Result<()> {
     let source = HttpSource::new(&args.api);
-    match args.command {
+    match command {
+        WalletCommand::Recover { .. } => {
+            bail!(
+                "`veil wallet recover` writes a new wallet: give its file with --out, not --wallet"
+            )
+        }
+        WalletCommand::Backup {
+            shares,
+            threshold,
+            out,
+            words,
+        } => backup_wallet(&args.wallet, shares, threshold, out.as_deref(), words, json)?,
         WalletCommand::New { label } => {
             if args.wallet.exists() {
                 bail!(
@@ -703,6 +785,338 @@ pub fn run_tx(cmd: TxCommand, api: &str, json: bool) -> anyhow::Result<()> {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// The environment variable holding the passphrase of share `index`.
+fn share_env(index: u8) -> String {
+    format!("VEIL_SHARE_PASSPHRASE_{index}")
+}
+
+/// The file name of share `index` of `total`.
+fn share_file_name(index: u8, total: u8) -> String {
+    format!("share-{index}-of-{total}.veilshare")
+}
+
+/// The share index a file name `share-<i>-of-<n>.veilshare` gives.
+fn share_index_in_name(path: &Path) -> Option<u8> {
+    let name = path.file_name()?.to_str()?;
+    let rest = name.strip_prefix("share-")?.strip_suffix(".veilshare")?;
+    let (i, n) = rest.split_once("-of-")?;
+    let (i, n) = (i.parse::<u8>().ok()?, n.parse::<u8>().ok()?);
+    (1..=n).contains(&i).then_some(i)
+}
+
+/// Asks for a share passphrase on the terminal. Never `VEIL_PASSPHRASE` or
+/// `--passphrase-file`: those hold the wallet's passphrase, and a share
+/// encrypted with it would be open to whoever holds the wallet's.
+fn ask_share_passphrase(prompt: &str, hint: &str) -> anyhow::Result<Secret<String>> {
+    rpassword::prompt_password(prompt)
+        .map(Secret::new)
+        .map_err(|e| match e.raw_os_error() {
+            // rpassword reads the controlling terminal; ENXIO or ENOTTY
+            // (or no /dev/tty at all) means there is nobody to ask.
+            Some(6) | Some(25) => {
+                anyhow!("a share passphrase is needed and there is no terminal to ask on: {hint}")
+            }
+            _ if e.kind() == std::io::ErrorKind::NotFound => {
+                anyhow!("a share passphrase is needed and there is no terminal to ask on: {hint}")
+            }
+            _ => anyhow::Error::new(e).context("reading a share passphrase from the terminal"),
+        })
+}
+
+/// The passphrase a new share file `index` is encrypted with:
+/// `VEIL_SHARE_PASSPHRASE_<index>`, else asked twice on the terminal.
+fn new_share_passphrase(index: u8) -> anyhow::Result<Secret<String>> {
+    let var = share_env(index);
+    let pass = match std::env::var(&var) {
+        Ok(p) => Secret::new(p),
+        Err(_) => {
+            let hint = format!("set {var}");
+            let p = ask_share_passphrase(&format!("Passphrase for share {index}: "), &hint)?;
+            let again =
+                ask_share_passphrase(&format!("Repeat the passphrase for share {index}: "), &hint)?;
+            if again.expose() != p.expose() {
+                bail!("the passphrases for share {index} differ");
+            }
+            p
+        }
+    };
+    if pass.expose().is_empty() {
+        bail!("the passphrase for share {index} is empty: its holder needs a passphrase of their own ({var})");
+    }
+    Ok(pass)
+}
+
+/// Opens an encrypted share file `shown` at `path`: with
+/// `VEIL_SHARE_PASSPHRASE_<i>` for the `i` its name gives
+/// (`share-<i>-of-<n>.veilshare`), or with each one set when the name gives
+/// none; else with a passphrase asked on the terminal.
+fn open_share_file(path: &Path, shown: &str) -> anyhow::Result<Share> {
+    let named = share_index_in_name(path);
+    let candidates: Vec<u8> = match named {
+        Some(i) => vec![i],
+        None => (1..=backup::MAX_SHARES).collect(),
+    };
+    let mut tried = Vec::new();
+    for i in candidates {
+        let var = share_env(i);
+        let Ok(pass) = std::env::var(&var) else {
+            continue;
+        };
+        let pass = Secret::new(pass);
+        match keystore::load(path, backup::SHARE_KIND, pass.expose()) {
+            Ok(plain) => {
+                return Share::from_bytes(plain.expose())
+                    .with_context(|| format!("share file {shown}"));
+            }
+            Err(keystore::KeystoreError::Decrypt) => tried.push(var),
+            Err(e) => return Err(e).with_context(|| format!("share file {shown}")),
+        }
+    }
+    if named.is_some() && !tried.is_empty() {
+        bail!(
+            "share file {shown}: wrong passphrase in {}, or the file was modified",
+            tried.join(", ")
+        );
+    }
+    let (prompt, hint) = match named {
+        Some(i) => (
+            format!("Passphrase for share {i}: "),
+            format!("set {}", share_env(i)),
+        ),
+        None if tried.is_empty() => (
+            format!("Passphrase for share file {shown}: "),
+            "set VEIL_SHARE_PASSPHRASE_<i> for share i".to_owned(),
+        ),
+        None => (
+            format!("Passphrase for share file {shown}: "),
+            format!("{} did not open {shown}", tried.join(", ")),
+        ),
+    };
+    let pass = ask_share_passphrase(&prompt, &hint)?;
+    let plain = keystore::load(path, backup::SHARE_KIND, pass.expose())
+        .with_context(|| format!("share file {shown}"))?;
+    Share::from_bytes(plain.expose()).with_context(|| format!("share file {shown}"))
+}
+
+/// Whether `line` is a header `share <i> of <n>` of `veil wallet backup
+/// --words` (not a line of words: "share" is a BIP-39 word too).
+fn is_share_header(line: &str) -> bool {
+    let parts: Vec<&str> = line.trim_end_matches(':').split_whitespace().collect();
+    matches!(
+        parts.as_slice(),
+        ["share", i, "of", n] if i.parse::<u8>().is_ok() && n.parse::<u8>().is_ok()
+    )
+}
+
+/// Shares from standard input: one share file, or shares as words, one
+/// per line (empty lines, `#` comments and the `share <i> of <n>` headers
+/// are skipped, so the output of `veil wallet backup --words` can be given
+/// as it is).
+fn read_stdin_shares() -> anyhow::Result<Vec<Share>> {
+    use rand_core::RngCore as _;
+    use std::io::Read as _;
+    const LIMIT: usize = 64 * 1024;
+    // Room for all of it up front: no reallocation leaves copies behind.
+    let mut raw = Secret::new(Vec::with_capacity(LIMIT + 1));
+    std::io::stdin()
+        .take(u64::try_from(LIMIT + 1)?)
+        .read_to_end(raw.expose_mut())
+        .context("reading shares from standard input")?;
+    if raw.expose().len() > LIMIT {
+        bail!("standard input is over {LIMIT} bytes: not shares");
+    }
+    if raw.expose().trim_ascii_start().starts_with(b"{") {
+        // A share file. It is ciphertext, so a private temporary copy for
+        // the keystore reader is safe.
+        let mut tag = [0u8; 8];
+        OsRng.fill_bytes(&mut tag);
+        let tmp = std::env::temp_dir().join(format!("veil-stdin-{}.veilshare", hex::encode(tag)));
+        keystore::write_private(&tmp, raw.expose())
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        let share = open_share_file(&tmp, "from standard input");
+        let _ = std::fs::remove_file(&tmp);
+        return Ok(vec![share?]);
+    }
+    let text = std::str::from_utf8(raw.expose())
+        .map_err(|_| anyhow!("standard input is neither a share file nor shares as words"))?;
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || is_share_header(line) {
+            continue;
+        }
+        out.push(
+            Share::from_words(line).with_context(|| format!("standard input, line {}", n + 1))?,
+        );
+    }
+    if out.is_empty() {
+        bail!("standard input holds no share");
+    }
+    Ok(out)
+}
+
+/// `veil wallet backup`.
+fn backup_wallet(
+    wallet: &Path,
+    total: u8,
+    threshold: u8,
+    out: Option<&Path>,
+    words: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    backup::check_parameters(threshold, total).context("--threshold and --shares")?;
+    let files: Vec<PathBuf> = out.map_or_else(Vec::new, |dir| {
+        (1..=total)
+            .map(|i| dir.join(share_file_name(i, total)))
+            .collect()
+    });
+    for f in &files {
+        super::check_output(f)?;
+    }
+    let w = Wallet::load(wallet, passphrase_for(wallet)?.expose())?;
+    let seed = w.seed().ok_or_else(|| {
+        anyhow!(
+            "{} is a view-only wallet: it holds no seed to back up (back up the full wallet it was exported from)",
+            wallet.display()
+        )
+    })?;
+    // Every holder's passphrase before anything is written.
+    let passphrases = if files.is_empty() {
+        Vec::new()
+    } else {
+        (1..=total)
+            .map(new_share_passphrase)
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    let shares = backup::split(&seed, threshold, total, &mut OsRng)?;
+    for ((share, file), pass) in shares.iter().zip(&files).zip(&passphrases) {
+        keystore::save(
+            file,
+            backup::SHARE_KIND,
+            share.to_bytes().expose(),
+            pass.expose(),
+            KdfParams::default(),
+        )
+        .with_context(|| format!("writing {}", file.display()))?;
+    }
+    let set = shares
+        .first()
+        .map_or_else(String::new, |s| hex::encode(s.set_id()));
+    let warning = format!(
+        "any {threshold} of these {total} shares recover the wallet {}; fewer reveal nothing about it. \
+         Give each share to a different holder and keep the shares apart: whoever gathers {threshold} of them controls the account.",
+        w.address()
+    );
+    if json {
+        let list: Vec<serde_json::Value> = shares
+            .iter()
+            .enumerate()
+            .map(|(k, share)| {
+                let mut m = serde_json::Map::new();
+                m.insert("index".into(), share.index().into());
+                if let Some(file) = files.get(k) {
+                    m.insert("file".into(), json!(file));
+                }
+                if words {
+                    m.insert("words".into(), share.to_words().expose().clone().into());
+                }
+                m.into()
+            })
+            .collect();
+        super::print_json(&json!({
+            "address": w.address().to_string(),
+            "set": set,
+            "threshold": threshold,
+            "total": total,
+            "shares": list,
+            "warning": warning,
+        }));
+        return Ok(());
+    }
+    eprintln!("backup set {set}: {warning}");
+    for (share, file) in shares.iter().zip(&files) {
+        println!(
+            "share {} of {total} written to {}",
+            share.index(),
+            file.display()
+        );
+    }
+    if words {
+        if !files.is_empty() {
+            println!();
+        }
+        for share in &shares {
+            println!(
+                "share {} of {total}\n{}\n",
+                share.index(),
+                share.to_words().expose()
+            );
+        }
+        eprintln!("the words are the shares themselves: write each down for its holder, then clear the screen");
+    }
+    Ok(())
+}
+
+/// `veil wallet recover`.
+fn recover(
+    out: &Path,
+    files: &[PathBuf],
+    words: &[String],
+    label: &str,
+    json: bool,
+) -> anyhow::Result<()> {
+    if out.exists() {
+        bail!("{} already exists; not overwriting a wallet", out.display());
+    }
+    if files.is_empty() && words.is_empty() {
+        bail!("give the share files (`-` reads standard input), or --words once per share");
+    }
+    if files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
+        bail!("`-` (standard input) can be given once");
+    }
+    let mut shares = Vec::new();
+    for (k, text) in words.iter().enumerate() {
+        shares.push(Share::from_words(text).with_context(|| format!("--words #{}", k + 1))?);
+    }
+    for f in files {
+        if f.as_os_str() == "-" {
+            shares.extend(read_stdin_shares()?);
+        } else {
+            shares.push(open_share_file(f, &f.display().to_string())?);
+        }
+    }
+    let seed = backup::recover(&shares)?;
+    let w = Wallet::from_seed(seed.expose(), label);
+    let pass = passphrase_for(out)?;
+    if std::env::var_os("VEIL_PASSPHRASE").is_none() {
+        let again = keystore::passphrase("repeat the passphrase: ")?;
+        if again.expose() != pass.expose() {
+            bail!("passphrases differ");
+        }
+    }
+    w.save(out, pass.expose(), KdfParams::default())?;
+    let set = shares
+        .first()
+        .map_or_else(String::new, |s| hex::encode(s.set_id()));
+    if json {
+        super::print_json(&json!({
+            "address": w.address().to_string(),
+            "wallet": out,
+            "shares": shares.len(),
+            "set": set,
+        }));
+    } else {
+        println!("{}", w.address());
+        eprintln!(
+            "wallet recovered from {} shares of backup set {set}, written to {} (encrypted; `veil wallet --wallet {} balance` scans it)",
+            shares.len(),
+            out.display(),
+            out.display()
+        );
     }
     Ok(())
 }

@@ -42,6 +42,9 @@ use types::*;
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 1024 * 1024;
+/// Largest threshold share upload (a partial decryption of 65 536 points,
+/// sealed).
+pub const MAX_SHARE_BODY: usize = 3 * 1024 * 1024;
 /// Most blocks per range request.
 pub const MAX_BLOCKS: usize = 100;
 /// Most outputs per request.
@@ -292,6 +295,8 @@ fn body_bytes_within(body: Result<Bytes, BytesRejection>, limit: usize) -> Resul
         regulator::regulator_keys,
         regulator::participants,
         regulator::audit_log,
+        regulator::threshold_share_post,
+        regulator::threshold_shares_get,
         metrics::metrics,
         identity::resolve_did,
         identity::trust_list,
@@ -339,6 +344,9 @@ fn body_bytes_within(body: Result<Bytes, BytesRejection>, limit: usize) -> Resul
         KeySlotJson,
         RegulatorTxJson,
         RegulatorTransfersJson,
+        ThresholdShareAcceptedJson,
+        ThresholdShareJson,
+        ThresholdSharesJson,
         RegulatorKeyJson,
         RegulatorIdentityJson,
         RegulatorRegistryJson,
@@ -404,6 +412,12 @@ pub fn router(node: Arc<Node>, cluster: Option<ClusterView>) -> Router {
         .route(
             "/v1/regulator/transfers",
             get(regulator::regulator_transfers),
+        )
+        .route(
+            "/v1/regulator/threshold/shares",
+            post(regulator::threshold_share_post)
+                .layer(DefaultBodyLimit::max(MAX_SHARE_BODY))
+                .get(regulator::threshold_shares_get),
         )
         .route("/v1/regulator-keys", get(regulator::regulator_keys))
         .route("/v1/participants", get(regulator::participants))
@@ -546,6 +560,7 @@ async fn refuse_declared_oversize(
         .and_then(|v| v.parse::<u64>().ok());
     let limit = match req.uri().path() {
         "/v1/transactions/batch" => MAX_BATCH_BODY,
+        "/v1/regulator/threshold/shares" => MAX_SHARE_BODY,
         // Bounded by the put record's size, checked as the stream arrives.
         "/v1/vault/uploads" => return next.run(req).await,
         _ => MAX_BODY,

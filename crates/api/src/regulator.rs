@@ -257,3 +257,170 @@ pub(crate) async fn audit_log(
     }
     Ok(Json(AuditLogJson { entries }))
 }
+
+/// The signed request in `Authorization: Veil-Regulator <hex>` for
+/// `method target`.
+fn regulator_request(
+    headers: &HeaderMap,
+    method: &str,
+    target: &str,
+) -> Result<veil_tx::access::RegulatorRequest, ApiError> {
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| unauthorized("send Authorization: Veil-Regulator <credential>"))?;
+    let cred = auth
+        .strip_prefix("Veil-Regulator ")
+        .and_then(|h| hex::decode(h.trim()).ok())
+        .ok_or_else(|| unauthorized("the Authorization header must be `Veil-Regulator <hex>`"))?;
+    veil_tx::access::RegulatorRequest::from_credential(&cred, method, target)
+        .map_err(|e| unauthorized(format!("malformed credential: {e}")))
+}
+
+fn access_problem(e: veil_node::AccessError) -> ApiError {
+    match e.status() {
+        AccessStatus::Unauthenticated => unauthorized(e.to_string()),
+        AccessStatus::Forbidden => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Outside the delegated scope",
+            e.to_string(),
+        ),
+        AccessStatus::Unrecorded => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Access not recorded",
+            format!("{e}; nothing was served"),
+        ),
+    }
+}
+
+fn target_of(uri: &axum::http::Uri) -> String {
+    uri.path_and_query()
+        .map_or(uri.path(), |pq| pq.as_str())
+        .to_owned()
+}
+
+fn heights_of(q: &HashMap<String, String>, tip: u64) -> Result<(u64, u64), ApiError> {
+    let get = |k: &str| {
+        q.get(k)
+            .ok_or_else(|| ApiError::bad_request(format!("`{k}` is required")))
+            .and_then(|v| super::parse_height(k, v, tip))
+    };
+    let (from, to) = (get("from")?, get("to")?);
+    if to < from {
+        return Err(ApiError::bad_request("need from ≤ to"));
+    }
+    Ok((from, to))
+}
+
+/// An officer's share of a threshold opening: the body is its partial
+/// decryption sealed to the requester; `Authorization: Veil-Regulator` is
+/// the officer's signed request for this exact target (`request`,
+/// `officer`, `digest` of the body, `from`, `to`). The request becomes an
+/// access record first; the share is served only once that record is
+/// committed.
+#[utoipa::path(post, path = "/v1/regulator/threshold/shares",
+    params(("request" = String, Query, description = "share request id (hex)"), ("officer" = u16, Query, description = "the officer's index"),
+           ("digest" = String, Query, description = "SHA-256 tagged hash of the body (hex)"), ("from" = u64, Query, description = "first height of the request"), ("to" = u64, Query, description = "last height of the request")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the sealed partial decryption"),
+    responses((status = 200, body = ThresholdShareAcceptedJson), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 413, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")))]
+pub(crate) async fn threshold_share_post(
+    State(node): State<Arc<Node>>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    Query(q): Query<HashMap<String, String>>,
+    body: axum::body::Bytes,
+) -> ApiResult<ThresholdShareAcceptedJson> {
+    let target = target_of(&uri);
+    let request = super::hex32(
+        q.get("request")
+            .ok_or_else(|| ApiError::bad_request("`request` is required"))?,
+        "request",
+    )?;
+    let officer: u16 = q
+        .get("officer")
+        .and_then(|o| o.parse().ok())
+        .filter(|o| (1..=veil_crypto::threshold::MAX_OFFICERS).contains(o))
+        .ok_or_else(|| ApiError::bad_request("`officer` must be an index from 1 to 64"))?;
+    let digest = super::hex32(
+        q.get("digest")
+            .ok_or_else(|| ApiError::bad_request("`digest` is required"))?,
+        "digest",
+    )?;
+    if body.is_empty() {
+        return Err(ApiError::bad_request(
+            "the body (the sealed share) is empty",
+        ));
+    }
+    if veil_crypto::hash::hash256(b"veil/threshold/blob/v1", &[&body]) != digest {
+        return Err(ApiError::bad_request(
+            "the body does not match the signed `digest`",
+        ));
+    }
+    let heights = heights_of(&q, node.ledger.tip().height)?;
+    let req = regulator_request(&headers, "POST", &target)?;
+    let n = Arc::clone(&node);
+    let record = tokio::task::spawn_blocking(move || {
+        n.threshold_keep(req, heights, &request, officer, &body)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(access_problem)?;
+    Ok(Json(ThresholdShareAcceptedJson {
+        request: hex::encode(request),
+        officer,
+        access_record: hex::encode(record),
+    }))
+}
+
+/// The shares of a threshold opening whose access records are committed
+/// (sealed to the requester); the read is itself recorded.
+#[utoipa::path(get, path = "/v1/regulator/threshold/shares",
+    params(("request" = String, Query, description = "share request id (hex)"), ("from" = u64, Query, description = "first height of the request"), ("to" = u64, Query, description = "last height of the request")),
+    responses((status = 200, body = ThresholdSharesJson), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 503, body = Problem, content_type = "application/problem+json")))]
+pub(crate) async fn threshold_shares_get(
+    State(node): State<Arc<Node>>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<ThresholdSharesJson> {
+    let target = target_of(&uri);
+    let request = super::hex32(
+        q.get("request")
+            .ok_or_else(|| ApiError::bad_request("`request` is required"))?,
+        "request",
+    )?;
+    let heights = heights_of(&q, node.ledger.tip().height)?;
+    let req = regulator_request(&headers, "GET", &target)?;
+    let record = veil_tx::Transaction::Access(req.clone())
+        .hash()
+        .map_err(|e| unauthorized(e.to_string()))?;
+    let n = Arc::clone(&node);
+    let (shares, pending) = tokio::task::spawn_blocking(move || {
+        n.authorize_and_record(req, heights)?;
+        n.threshold_shares(&request)
+            .map_err(|e| veil_node::AccessError::NotKept(std::io::Error::other(e.to_string())))
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(access_problem)?;
+    Ok(Json(ThresholdSharesJson {
+        request: hex::encode(request),
+        access_record: record.to_string(),
+        shares: shares
+            .into_iter()
+            .map(|s| ThresholdShareJson {
+                officer: s.officer,
+                officer_key: hex::encode(s.officer_key),
+                access_record: hex::encode(s.record),
+                blob: hex::encode(s.blob),
+            })
+            .collect(),
+        pending,
+    }))
+}

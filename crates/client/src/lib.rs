@@ -157,6 +157,23 @@ impl Client {
         json(call, url)
     }
 
+    /// `POST` of raw bytes with an `Authorization` header, decoded as `T`.
+    pub fn post_authorized<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        authorization: &str,
+        body: &[u8],
+    ) -> Result<T, ClientError> {
+        let url = self.url(path);
+        let call = self
+            .agent
+            .post(&url)
+            .set("Authorization", authorization)
+            .set("Content-Type", "application/octet-stream")
+            .send_bytes(body);
+        json(call, url)
+    }
+
     /// `GET /v1/status`.
     pub fn status(&self) -> Result<StatusJson, ClientError> {
         self.get("/v1/status")

@@ -851,3 +851,42 @@ pub struct VaultUploadJson {
     /// The version.
     pub version: u32,
 }
+
+/// `POST /v1/regulator/threshold/shares`: an officer's encrypted partial
+/// decryption was kept, with its access record.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ThresholdShareAcceptedJson {
+    /// The share request (hex).
+    pub request: String,
+    /// The officer's index.
+    pub officer: u16,
+    /// The access record that carries the officer's signature (journalled
+    /// and queued; the share is served once it is committed).
+    pub access_record: String,
+}
+
+/// One relayed share.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ThresholdShareJson {
+    /// The officer's index.
+    pub officer: u16,
+    /// The officer's request-signing key (hex): who signed the record.
+    pub officer_key: String,
+    /// The committed access record (hash, hex).
+    pub access_record: String,
+    /// The partial decryption, encrypted to the requester (hex).
+    pub blob: String,
+}
+
+/// `GET /v1/regulator/threshold/shares`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ThresholdSharesJson {
+    /// The share request (hex).
+    pub request: String,
+    /// The requester's own access record for this read.
+    pub access_record: String,
+    /// Shares whose access record is committed.
+    pub shares: Vec<ThresholdShareJson>,
+    /// Shares received whose record is not committed yet (not served).
+    pub pending: usize,
+}

@@ -25,6 +25,7 @@
 //! | [`batch`] | random-linear-combination batch verification |
 //! | [`transcript`] | every Fiat–Shamir label, in one place |
 //! | [`signing`] | Ed25519 signatures of authorities (issuers, later regulators and nodes) |
+//! | [`threshold`] | t-of-n regulator keys: joint-Feldman DKG, partial decryptions with DLEQ proofs, resharing |
 
 pub mod batch;
 pub mod clsag;
@@ -42,6 +43,7 @@ pub mod rng;
 pub mod secret;
 pub mod signing;
 pub mod stealth;
+pub mod threshold;
 pub mod transcript;
 
 pub use curve25519_dalek::ristretto::RistrettoPoint;

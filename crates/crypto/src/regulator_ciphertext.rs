@@ -134,6 +134,10 @@ impl RegulatorSecretKey {
         &self.public
     }
 
+    pub(crate) fn secret_scalar(&self) -> &Scalar {
+        self.sk.expose()
+    }
+
     /// `sk·P` for any point `P`, by its encoding: the Diffie–Hellman
     /// secret of a key wrapped to this key with ephemeral `P` (vault
     /// document keys).
@@ -169,6 +173,37 @@ impl RegulatorSecretKey {
             .get(x.compress().as_bytes())
             .copied()
             .map(u64::from)
+    }
+}
+
+/// What opening a transaction for a regulator needs of a key: `x·E` for
+/// the payload key and a limb decryption. The single key
+/// ([`RegulatorSecretKey`]) computes both; a threshold key
+/// ([`super::threshold::CombinedKey`]) answers from the points its officers
+/// decrypted, and `None` where they were not asked.
+pub trait RegulatorOpening: Sync {
+    /// The public key transactions name.
+    fn public_key(&self) -> &RegulatorPublicKey;
+    /// `S_reg = x·E` for each ephemeral.
+    fn shared_secrets(&self, ephemerals: &[&RegulatorEphemeral]) -> Vec<Option<Secret<[u8; 32]>>>;
+    /// One limb's value from its commitment and handle.
+    fn limb(&self, commitment: &Commitment, handle: &Handle) -> Option<u64>;
+}
+
+impl RegulatorOpening for RegulatorSecretKey {
+    fn public_key(&self) -> &RegulatorPublicKey {
+        self.public()
+    }
+
+    fn shared_secrets(&self, ephemerals: &[&RegulatorEphemeral]) -> Vec<Option<Secret<[u8; 32]>>> {
+        self.shared_secrets_batch(ephemerals)
+            .into_iter()
+            .map(Some)
+            .collect()
+    }
+
+    fn limb(&self, commitment: &Commitment, handle: &Handle) -> Option<u64> {
+        self.decrypt_limb(commitment, handle)
     }
 }
 
@@ -209,23 +244,26 @@ pub fn limb_blinding(shared: &Secret<[u8; 32]>, output: u32, limb: u32) -> Secre
 
 fn limb_table() -> &'static HashMap<[u8; 32], u16> {
     static TABLE: OnceLock<HashMap<[u8; 32], u16>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        // k·(H/2) for every k, then one batched double-and-compress gives
-        // the encodings of k·H with a single shared inversion.
-        let half_h = h() * Scalar::from(2u64).invert();
-        let count = 1usize << LIMB_BITS;
-        let mut halves = Vec::with_capacity(count);
-        let mut acc = RistrettoPoint::default();
-        for _ in 0..count {
-            halves.push(acc);
-            acc += half_h;
-        }
-        RistrettoPoint::double_and_compress_batch(&halves)
-            .into_iter()
-            .zip(0u16..=u16::MAX)
-            .map(|(c, v)| (c.to_bytes(), v))
-            .collect()
-    })
+    TABLE.get_or_init(|| build_limb_table(&h()))
+}
+
+/// The encodings of `k·B` for every limb value `k < 2¹⁶`, mapped to `k`.
+pub(crate) fn build_limb_table(base: &RistrettoPoint) -> HashMap<[u8; 32], u16> {
+    // k·(B/2) for every k, then one batched double-and-compress gives the
+    // encodings of k·B with a single shared inversion.
+    let half = base * Scalar::from(2u64).invert();
+    let count = 1usize << LIMB_BITS;
+    let mut halves = Vec::with_capacity(count);
+    let mut acc = RistrettoPoint::default();
+    for _ in 0..count {
+        halves.push(acc);
+        acc += half;
+    }
+    RistrettoPoint::double_and_compress_batch(&halves)
+        .into_iter()
+        .zip(0u16..=u16::MAX)
+        .map(|(c, v)| (c.to_bytes(), v))
+        .collect()
 }
 
 /// Builds the limb lookup table now rather than on first use.

@@ -10,6 +10,7 @@
 //! |---|---|---|---|
 //! | CLSAG | `veil/clsag/v1` | `n`, `msg`, `P_0‖C_0 … P_{n−1}‖C_{n−1}`, `C'`, `I`, `D` | `mu_P`, `mu_C`; then per round (on a clone): `L`, `R` → `c` |
 //! | regulator amount proof | `veil/regulator-proof/v1` | `PK`, `m`, `C_0‖D_0 … C_{m−1}‖D_{m−1}` → `t`; then `Y_C`, `Y_D` | `t`, `c` |
+//! | threshold partial decryption | `veil/threshold/partial/v1` | officer `j`, `Yⱼ`, `m`, `P_1‖S_1 … P_m‖S_m` | `rho` (then a DLEQ, `veil/dleq/v1`) |
 //! | range proof | `veil/range/v1` (a `tari_merlin` transcript, appended to by `tari_bulletproofs_plus`) | the limb commitments | — |
 
 use curve25519_dalek::scalar::Scalar;
@@ -21,6 +22,8 @@ use super::point::Point;
 pub const CLSAG: &[u8] = b"veil/clsag/v1";
 /// Regulator amount-proof protocol label.
 pub const REGULATOR_PROOF: &[u8] = b"veil/regulator-proof/v1";
+/// Threshold partial-decryption fold label ([`super::threshold`]).
+pub const THRESHOLD_PARTIAL: &[u8] = b"veil/threshold/partial/v1";
 /// Range-proof protocol label.
 pub const RANGE_PROOF: &[u8] = b"veil/range/v1";
 

@@ -315,6 +315,11 @@ impl SecretHex {
         Self(Secret::new(hex::encode(bytes)))
     }
 
+    /// The bytes it encodes (any length), wiped when dropped.
+    pub fn bytes(&self) -> Option<Secret<Vec<u8>>> {
+        hex::decode(self.0.expose()).ok().map(Secret::new)
+    }
+
     /// The 32 bytes it encodes.
     pub fn bytes32(&self) -> Option<[u8; 32]> {
         let v = Secret::new(hex::decode(self.0.expose()).ok()?);

@@ -13,6 +13,7 @@
 
 pub mod history;
 pub mod metrics;
+pub mod threshold;
 pub mod vault;
 
 use std::path::PathBuf;
@@ -198,6 +199,12 @@ pub enum AccessError {
     /// The access record could not be queued for the next block.
     #[error("the access could not be recorded: {0}")]
     NotQueued(#[source] MempoolError),
+    /// A threshold share was recorded but could not be kept.
+    #[error("the share could not be kept: {0}")]
+    NotKept(#[source] std::io::Error),
+    /// Too many uploads for one threshold request.
+    #[error("this request already has {0} share uploads")]
+    TooManyShares(usize),
 }
 
 /// The HTTP class of an [`AccessError`].
@@ -219,7 +226,8 @@ impl AccessError {
                 AccessStatus::Unauthenticated
             }
             Self::OutOfScope { .. } => AccessStatus::Forbidden,
-            Self::Unrecorded(_) | Self::NotQueued(_) => AccessStatus::Unrecorded,
+            Self::Unrecorded(_) | Self::NotQueued(_) | Self::NotKept(_) => AccessStatus::Unrecorded,
+            Self::TooManyShares(_) => AccessStatus::Forbidden,
         }
     }
 }

@@ -61,6 +61,16 @@ pub enum Credentials {
         /// The regulator's certificate.
         delegation: Delegation,
     },
+    /// An officer of a threshold key: signs requests under its delegation,
+    /// holds no epoch key (its share opens nothing alone).
+    Officer {
+        /// The officer's request-signing key.
+        signer: SigningKey,
+        /// The regulator's certificate.
+        delegation: Delegation,
+        /// Its name.
+        name: String,
+    },
 }
 
 fn bad(what: &'static str) -> KeystoreError {
@@ -167,7 +177,9 @@ impl Credentials {
     pub fn signer(&self) -> SigningKey {
         match self {
             Self::Regulator { master, .. } => master.identity(),
-            Self::Auditor { signer, .. } => SigningKey::from_seed(signer.seed().expose()),
+            Self::Auditor { signer, .. } | Self::Officer { signer, .. } => {
+                SigningKey::from_seed(signer.seed().expose())
+            }
         }
     }
 
@@ -175,7 +187,7 @@ impl Credentials {
     pub fn delegation(&self) -> Option<&Delegation> {
         match self {
             Self::Regulator { .. } => None,
-            Self::Auditor { delegation, .. } => Some(delegation),
+            Self::Auditor { delegation, .. } | Self::Officer { delegation, .. } => Some(delegation),
         }
     }
 
@@ -186,6 +198,7 @@ impl Credentials {
             Self::Regulator { master, .. } => {
                 Some(master.jurisdiction(jurisdiction).epoch(epoch, version))
             }
+            Self::Officer { .. } => None,
             Self::Auditor { keys, .. } => keys
                 .iter()
                 .find(|k| {
@@ -216,6 +229,12 @@ impl Credentials {
                     delegation.epoch, delegation.jurisdiction
                 )
             }
+            Self::Officer {
+                name, delegation, ..
+            } => format!(
+                "officer {name} for epoch {} of {}",
+                delegation.epoch, delegation.jurisdiction
+            ),
         }
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod credentials;
 pub mod session;
+pub mod threshold;
 pub mod view;
 
 use std::time::Duration;
@@ -95,6 +96,15 @@ pub fn signed_request(
     creds: &Credentials,
     target: &str,
 ) -> Result<RegulatorRequest, veil_codec::EncodeError> {
+    signed_request_method(creds, "GET", target)
+}
+
+/// A fresh signed request for `method target`.
+pub fn signed_request_method(
+    creds: &Credentials,
+    method: &str,
+    target: &str,
+) -> Result<RegulatorRequest, veil_codec::EncodeError> {
     let mut nonce = [0u8; 16];
     OsRng.fill_bytes(&mut nonce);
     let expires =
@@ -102,7 +112,7 @@ pub fn signed_request(
     RegulatorRequest::sign(
         &creds.signer(),
         creds.delegation().cloned(),
-        "GET",
+        method,
         target,
         nonce,
         expires,

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use veil_client::types::RegulatorTxJson;
 use veil_crypto::keys::AddressBytes;
+use veil_crypto::regulator_ciphertext::RegulatorOpening;
 use veil_tx::bundle::view::open_for_regulator;
 use veil_tx::{AssetId, OutputBundle, OutputsView, Transaction};
 
@@ -125,16 +126,11 @@ pub fn decrypt(
     decrypt_served(creds, &items, dir)
 }
 
-/// Decrypts served transactions with `creds`, in parallel. Fails, naming
-/// the epoch, on a transaction these credentials cannot open (e.g. an
-/// auditor outside its epoch).
-pub fn decrypt_served(
-    creds: &Credentials,
-    served: &[Served<'_>],
-    dir: &Directory,
-) -> Result<Vec<TransferRow>, RegulatorError> {
+type Decoded = Vec<(usize, OutputsView)>;
+
+fn decode_all(served: &[Served<'_>]) -> Result<Decoded, RegulatorError> {
     use rayon::prelude::*;
-    let decoded: Vec<(usize, OutputsView)> = served
+    Ok(served
         .par_iter()
         .enumerate()
         .map(|(i, s)| {
@@ -148,7 +144,18 @@ pub fn decrypt_served(
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
         .flatten()
-        .collect();
+        .collect())
+}
+
+/// Decrypts served transactions with `creds`, in parallel. Fails, naming
+/// the epoch, on a transaction these credentials cannot open (e.g. an
+/// auditor outside its epoch).
+pub fn decrypt_served(
+    creds: &Credentials,
+    served: &[Served<'_>],
+    dir: &Directory,
+) -> Result<Vec<TransferRow>, RegulatorError> {
+    let decoded = decode_all(served)?;
     // Group by key so each group opens in batches with one derived key.
     let mut groups: BTreeMap<(&str, u64, u32), Vec<usize>> = BTreeMap::new();
     for (d, (i, _)) in decoded.iter().enumerate() {
@@ -169,79 +176,105 @@ pub fn decrypt_served(
                 holder: creds.describe(),
             });
         };
-        let chunk = idx
-            .len()
-            .div_ceil(rayon::current_num_threads().max(1))
-            .clamp(1, 512);
-        let opened: Vec<(usize, TransferRow)> = idx
-            .par_chunks(chunk)
-            .map(|part| {
-                let bundles: Vec<(&AssetId, &OutputBundle)> = part
-                    .iter()
-                    .map(|&d| (&decoded[d].1.asset, &decoded[d].1.bundle))
-                    .collect();
-                let views = open_for_regulator(key.key(), &bundles);
-                part.iter()
-                    .zip(views)
-                    .map(|(&d, view)| {
-                        let (i, v) = &decoded[d];
-                        let s = &served[*i];
-                        let view = view.map_err(|source| RegulatorError::Open {
-                            tx: s.hash.to_owned(),
-                            source,
-                        })?;
-                        let from = if v.kind == veil_tx::KIND_MINT {
-                            "issuer".to_owned()
-                        } else {
-                            name(dir, view.sender)
-                        };
-                        let outputs = view
-                            .outputs
-                            .iter()
-                            .map(|o| {
-                                let to = name(dir, o.receiver);
-                                OutputRow {
-                                    index: o.index,
-                                    change: to == from,
-                                    to,
-                                    amount: o.amount,
-                                    // An attached document is named, its key never shown.
-                                    memo: veil_tx::vault::attachment::display(
-                                        &String::from_utf8_lossy(&o.memo),
-                                    ),
-                                    payload_matches: o.payload_matches,
-                                }
-                            })
-                            .collect();
-                        Ok((
-                            d,
-                            TransferRow {
-                                tx: s.hash.to_owned(),
-                                height: s.height,
-                                timestamp_ms: s.timestamp_ms,
-                                kind: if v.kind == veil_tx::KIND_MINT {
-                                    "mint".into()
-                                } else {
-                                    "transfer".into()
-                                },
-                                asset: v.asset.to_string(),
-                                fee: v.fee,
-                                from,
-                                outputs,
-                            },
-                        ))
-                    })
-                    .collect::<Result<Vec<_>, RegulatorError>>()
-            })
-            .collect::<Result<Vec<_>, RegulatorError>>()?
-            .into_iter()
-            .flatten()
-            .collect();
-        for (d, row) in opened {
+        for (d, row) in open_group(key.key(), served, &decoded, &idx, dir)? {
             rows[d] = Some(row);
         }
     }
     Ok(rows.into_iter().flatten().collect())
+}
+
+/// Decrypts served transactions with one key: a threshold key's combined
+/// decryptions ([`veil_crypto::threshold::CombinedKey`]) or any other
+/// [`RegulatorOpening`]. The caller passes only transactions of that key.
+pub fn decrypt_served_with<K: RegulatorOpening + ?Sized>(
+    key: &K,
+    served: &[Served<'_>],
+    dir: &Directory,
+) -> Result<Vec<TransferRow>, RegulatorError> {
+    let decoded = decode_all(served)?;
+    let idx: Vec<usize> = (0..decoded.len()).collect();
+    let mut rows = open_group(key, served, &decoded, &idx, dir)?;
+    rows.sort_by_key(|(d, _)| *d);
+    Ok(rows.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Opens `decoded[idx]` with `key`, in parallel chunks.
+fn open_group<K: RegulatorOpening + ?Sized>(
+    key: &K,
+    served: &[Served<'_>],
+    decoded: &Decoded,
+    idx: &[usize],
+    dir: &Directory,
+) -> Result<Vec<(usize, TransferRow)>, RegulatorError> {
+    use rayon::prelude::*;
+    let chunk = idx
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .clamp(1, 512);
+    Ok(idx
+        .par_chunks(chunk)
+        .map(|part| {
+            let bundles: Vec<(&AssetId, &OutputBundle)> = part
+                .iter()
+                .map(|&d| (&decoded[d].1.asset, &decoded[d].1.bundle))
+                .collect();
+            let views = open_for_regulator(key, &bundles);
+            part.iter()
+                .zip(views)
+                .map(|(&d, view)| {
+                    let (i, v) = &decoded[d];
+                    let s = &served[*i];
+                    let view = view.map_err(|source| RegulatorError::Open {
+                        tx: s.hash.to_owned(),
+                        source,
+                    })?;
+                    let from = if v.kind == veil_tx::KIND_MINT {
+                        "issuer".to_owned()
+                    } else {
+                        name(dir, view.sender)
+                    };
+                    let outputs = view
+                        .outputs
+                        .iter()
+                        .map(|o| {
+                            let to = name(dir, o.receiver);
+                            OutputRow {
+                                index: o.index,
+                                change: to == from,
+                                to,
+                                amount: o.amount,
+                                // An attached document is named, its key never shown.
+                                memo: veil_tx::vault::attachment::display(
+                                    &String::from_utf8_lossy(&o.memo),
+                                ),
+                                payload_matches: o.payload_matches,
+                            }
+                        })
+                        .collect();
+                    Ok((
+                        d,
+                        TransferRow {
+                            tx: s.hash.to_owned(),
+                            height: s.height,
+                            timestamp_ms: s.timestamp_ms,
+                            kind: if v.kind == veil_tx::KIND_MINT {
+                                "mint".into()
+                            } else {
+                                "transfer".into()
+                            },
+                            asset: v.asset.to_string(),
+                            fee: v.fee,
+                            from,
+                            outputs,
+                        },
+                    ))
+                })
+                .collect::<Result<Vec<_>, RegulatorError>>()
+        })
+        .collect::<Result<Vec<_>, RegulatorError>>()?
+        .into_iter()
+        .flatten()
+        .collect())
 }
 
 /// A CSV field (RFC 4180), with formula-leading characters defused so a

@@ -43,6 +43,8 @@ use veil_codec::{
 pub const MAX_TARGET: usize = 512;
 /// Prefix every audited target has.
 pub const REGULATOR_PREFIX: &str = "/v1/regulator/";
+/// The only target a `POST` may have: an officer's share upload.
+pub const THRESHOLD_SHARE_PREFIX: &str = "/v1/regulator/threshold/shares?";
 
 /// An auditor's certificate, signed by a regulator identity.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -280,7 +282,11 @@ impl RegulatorRequest {
 
     /// Signatures, method, target prefix.
     pub fn check_stateless(&self) -> Result<(), TxError> {
-        if self.method != "GET"
+        // Reads are GETs; the one write is an officer's share of a
+        // threshold opening, whose signed target names its digest.
+        let method_ok = self.method == "GET"
+            || (self.method == "POST" && self.target.starts_with(THRESHOLD_SHARE_PREFIX));
+        if !method_ok
             || !self.target.starts_with(REGULATOR_PREFIX)
             || self.target.len() > MAX_TARGET
         {
@@ -360,5 +366,55 @@ impl Decode for RegulatorRequest {
                 why: "not UTF-8",
             })?;
         Self::decode_credential(r, method, target)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(method: &str, target: &str) -> RegulatorRequest {
+        let key = SigningKey::from_seed(&[7; 32]);
+        RegulatorRequest::sign(&key, None, method, target, [1; 16], 1_000).unwrap()
+    }
+
+    #[test]
+    fn only_reads_and_threshold_share_uploads_are_admitted() {
+        assert!(req("GET", "/v1/regulator/transfers?from=0&to=1")
+            .check_stateless()
+            .is_ok());
+        assert!(req(
+            "POST",
+            "/v1/regulator/threshold/shares?request=00&officer=1&digest=00&from=0&to=1"
+        )
+        .check_stateless()
+        .is_ok());
+        for (m, t) in [
+            ("POST", "/v1/regulator/transfers?from=0&to=1"),
+            ("POST", "/v1/regulator/threshold/sharesX"),
+            ("DELETE", "/v1/regulator/threshold/shares?request=00"),
+            ("GET", "/v1/status"),
+        ] {
+            assert!(
+                matches!(req(m, t).check_stateless(), Err(TxError::AccessScope)),
+                "{m} {t}"
+            );
+        }
+        // The method is signed: a GET credential does not authorise a POST.
+        let get = req(
+            "GET",
+            "/v1/regulator/threshold/shares?request=00&from=0&to=1",
+        );
+        let cred = get.credential().unwrap();
+        let as_post = RegulatorRequest::from_credential(
+            &cred,
+            "POST",
+            "/v1/regulator/threshold/shares?request=00&from=0&to=1",
+        )
+        .unwrap();
+        assert!(matches!(
+            as_post.check_stateless(),
+            Err(TxError::RequestSignature)
+        ));
     }
 }

@@ -1,7 +1,9 @@
 //! Wallets: an encrypted keystore holding an account seed and what the
 //! account has seen on chain; scanning with the view key; decoy selection;
-//! building, signing and submitting transfers.
+//! building, signing and submitting transfers; backups of the seed as
+//! Shamir shares ([`backup`]).
 
+pub mod backup;
 pub mod client;
 pub mod cold;
 pub mod decoys;

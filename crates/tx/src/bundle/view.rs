@@ -20,7 +20,7 @@ use curve25519_dalek::scalar::Scalar;
 use veil_crypto::batch::BatchVerifier;
 use veil_crypto::commitment::{commit, join_limbs, split_limbs, Commitment, LIMBS};
 use veil_crypto::keys::{AddressBytes, ViewKey};
-use veil_crypto::regulator_ciphertext::{limb_blinding, RegulatorSecretKey};
+use veil_crypto::regulator_ciphertext::{limb_blinding, RegulatorOpening, RegulatorSecretKey};
 use veil_crypto::secret::Secret;
 use veil_crypto::stealth::{one_time_secret, OneTimeKey, SharedSecret};
 
@@ -177,8 +177,8 @@ fn claimed_limb_equations(
     }
 }
 
-fn slow_open(
-    sk: &RegulatorSecretKey,
+fn slow_open<K: RegulatorOpening + ?Sized>(
+    sk: &K,
     t: &OutputBundle,
     note: Option<&RegulatorNote>,
 ) -> Result<RegulatorView, RegulatorOpenError> {
@@ -188,7 +188,7 @@ fn slow_open(
         let mut limbs = [0u64; LIMBS];
         for (j, limb) in limbs.iter_mut().enumerate() {
             *limb = sk
-                .decrypt_limb(&out.limbs[j], &out.handles[j])
+                .limb(&out.limbs[j], &out.handles[j])
                 .ok_or(RegulatorOpenError::Undecryptable(index))?;
         }
         let amount = join_limbs(&limbs).ok_or(RegulatorOpenError::Undecryptable(index))?;
@@ -229,9 +229,10 @@ fn fast_view(note: RegulatorNote) -> RegulatorView {
     }
 }
 
-/// Opens many bundles (each with its asset) for the regulator holding `sk`.
-pub fn open_for_regulator(
-    sk: &RegulatorSecretKey,
+/// Opens many bundles (each with its asset) for the regulator holding `sk`
+/// (the single key, or a threshold key's combined decryptions).
+pub fn open_for_regulator<K: RegulatorOpening + ?Sized>(
+    sk: &K,
     bundles: &[(&AssetId, &OutputBundle)],
 ) -> Vec<Result<RegulatorView, RegulatorOpenError>> {
     let mut rng = verifier_rng();
@@ -239,14 +240,17 @@ pub fn open_for_regulator(
         .iter()
         .map(|(_, t)| &t.regulator_ephemeral)
         .collect();
-    let secrets = sk.shared_secrets_batch(&ephemerals);
+    let secrets = sk.shared_secrets(&ephemerals);
     let mut candidates: Vec<Option<FastCandidate>> = Vec::with_capacity(bundles.len());
     let mut batch = BatchVerifier::with_capacity(bundles.len() * 2 * LIMBS);
     for ((asset, t), shared) in bundles.iter().zip(&secrets) {
-        if t.regulator_key != *sk.public() {
+        let Some(shared) = shared
+            .as_ref()
+            .filter(|_| t.regulator_key == *sk.public_key())
+        else {
             candidates.push(None);
             continue;
-        }
+        };
         let ad = t.regulator_ad(asset);
         let note = RegulatorNote::open(shared.expose(), &ad, &t.regulator_payload)
             .ok()
@@ -262,11 +266,11 @@ pub fn open_for_regulator(
         .zip(candidates)
         .zip(&secrets)
         .map(|(((_, t), candidate), shared)| {
-            if t.regulator_key != *sk.public() {
+            if t.regulator_key != *sk.public_key() {
                 return Err(RegulatorOpenError::WrongKey);
             }
-            match candidate {
-                Some(c) => {
+            match (candidate, shared) {
+                (Some(c), Some(shared)) => {
                     let confirmed = all_fast || {
                         let mut b = BatchVerifier::default();
                         claimed_limb_equations(t, shared, &c.note, &mut b, &mut rng);
@@ -278,10 +282,40 @@ pub fn open_for_regulator(
                         slow_open(sk, t, Some(&c.note))
                     }
                 }
-                None => slow_open(sk, t, None),
+                (c, _) => slow_open(sk, t, c.as_ref().map(|c| &c.note)),
             }
         })
         .collect()
+}
+
+/// The points a threshold opening of `bundles` asks its officers to
+/// decrypt: `H` (for the limb table), each bundle's regulator ephemeral
+/// `E`, and with `limbs` every limb commitment (needed only for a bundle
+/// whose regulator note does not match its handles). Each point once, in
+/// order of first appearance.
+pub fn regulator_points(
+    bundles: &[(&AssetId, &OutputBundle)],
+    limbs: bool,
+) -> Vec<veil_crypto::point::Point> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(1 + bundles.len() * if limbs { 9 } else { 1 });
+    let mut push = |p: veil_crypto::point::Point| {
+        if seen.insert(*p.as_bytes()) {
+            out.push(p);
+        }
+    };
+    push(veil_crypto::threshold::limb_base());
+    for (_, t) in bundles {
+        push(*t.regulator_ephemeral.as_point());
+        if limbs {
+            for o in &t.outputs {
+                for c in &o.limbs {
+                    push(*c.as_point());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Opens one transaction for the regulator, always from the handles (no fast

@@ -1,0 +1,565 @@
+//! `veil regulator officer|dkg|request|share` and `view|report --threshold`:
+//! threshold regulator keys (dual control). The protocol is
+//! `veil_regulator::threshold`; docs/operations/threshold-regulator.md is
+//! the operator's page.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::Subcommand;
+use rand_core::OsRng;
+use serde_json::json;
+
+use crate::regulator::credentials::Credentials;
+use crate::regulator::threshold::{
+    self as th, DealingFile, GroupFile, Officer, Roster, ShareRequest, SlotJson,
+};
+use crate::regulator::view::TransferRow;
+use crate::tx::access::Delegation;
+use crate::tx::registry::{Jurisdiction, KeyEntry, RegulatorKeys, Slot};
+use crate::tx::Transaction;
+use crate::wallet::client::HttpSource;
+use veil_client::types::RegulatorRegistryJson;
+use veil_keystore::{self as keystore, KdfParams};
+
+/// Key-generation and resharing ceremonies.
+#[derive(Debug, Subcommand)]
+pub enum DkgCommand {
+    /// Make the roster every dealing is for: the threshold and the
+    /// officers' cards (from `officer`), in index order.
+    Roster {
+        /// t: how many officers must take part in every opening.
+        #[arg(long)]
+        threshold: u16,
+        /// The jurisdiction.
+        #[arg(long)]
+        jurisdiction: String,
+        /// Where to write the roster.
+        #[arg(long)]
+        out: PathBuf,
+        /// The officers' card files, officer 1 first.
+        #[arg(required = true)]
+        cards: Vec<PathBuf>,
+    },
+    /// Deal this officer's contribution (`--keystore` is the officer's):
+    /// commitments and one share sealed to each officer, signed.
+    Deal {
+        /// The roster.
+        #[arg(long)]
+        roster: PathBuf,
+        /// Where to write the dealing.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check every officer's dealing, keep this officer's share in its
+    /// keystore and write the group file (public).
+    Finish {
+        /// The roster.
+        #[arg(long)]
+        roster: PathBuf,
+        /// Where to write the group file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Every officer's dealing.
+        #[arg(required = true)]
+        dealings: Vec<PathBuf>,
+    },
+    /// (The regulator.) Publish the group key for an epoch and delegate to
+    /// every officer; the group file gets the slot and the delegations.
+    /// A slot already holding the regulator's own key is revoked and the
+    /// group key takes the next version, in the same transaction.
+    Publish {
+        /// The group file (rewritten in place).
+        #[arg(long)]
+        group: PathBuf,
+        /// The epoch.
+        #[arg(long)]
+        epoch: u64,
+        /// Days the officers' delegations stay valid.
+        #[arg(long, default_value_t = 90)]
+        expires_days: u64,
+    },
+    /// An old officer reshares its share to a new roster (the group key
+    /// stays).
+    ReshareDeal {
+        /// The current group file.
+        #[arg(long)]
+        group: PathBuf,
+        /// The new roster.
+        #[arg(long)]
+        roster: PathBuf,
+        /// Where to write the dealing.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// A new officer finishes a resharing from at least t old officers'
+    /// dealings.
+    ReshareFinish {
+        /// The current group file.
+        #[arg(long)]
+        group: PathBuf,
+        /// The new roster.
+        #[arg(long)]
+        roster: PathBuf,
+        /// Where to write the new group file.
+        #[arg(long)]
+        out: PathBuf,
+        /// The old officers' dealings.
+        #[arg(required = true)]
+        dealings: Vec<PathBuf>,
+    },
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    if meta.len() > 16 * 1024 * 1024 {
+        bail!("{} is too large", path.display());
+    }
+    serde_json::from_slice(&std::fs::read(path)?)
+        .with_context(|| format!("parsing {}", path.display()))
+}
+
+fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
+    super::write_output(path, serde_json::to_string_pretty(value)?.as_bytes())
+}
+
+fn passphrase_for(path: &Path) -> anyhow::Result<crate::crypto::secret::Secret<String>> {
+    Ok(keystore::passphrase(&format!(
+        "passphrase for {}: ",
+        path.display()
+    ))?)
+}
+
+fn load_officer(path: &Path) -> anyhow::Result<(Officer, crate::crypto::secret::Secret<String>)> {
+    let pass = passphrase_for(path)?;
+    let o = Officer::load(path, pass.expose())
+        .with_context(|| format!("opening the officer keystore {}", path.display()))?;
+    Ok((o, pass))
+}
+
+/// Creates an officer keystore at `path` and prints its card.
+pub fn officer_new(
+    path: &Path,
+    name: &str,
+    jurisdiction: &str,
+    card: Option<&Path>,
+    json: bool,
+) -> anyhow::Result<()> {
+    super::check_output(path)?;
+    let o = Officer::generate(name, Jurisdiction::new(jurisdiction)?);
+    let pass = passphrase_for(path)?;
+    o.save(path, pass.expose(), KdfParams::default())?;
+    let c = o.card();
+    if let Some(out) = card {
+        write_json(out, &c)?;
+    }
+    if json {
+        super::print_json(&json!({"keystore": path, "card": c}));
+    } else {
+        println!(
+            "officer {name} of {jurisdiction}: keystore {}",
+            path.display()
+        );
+        println!("{}", serde_json::to_string_pretty(&c)?);
+    }
+    Ok(())
+}
+
+/// Runs `veil regulator dkg …`.
+pub fn dkg(
+    api: &str,
+    keystore_path: Option<&Path>,
+    cmd: &DkgCommand,
+    json: bool,
+) -> anyhow::Result<()> {
+    let need = || keystore_path.context("this step needs --keystore");
+    match cmd {
+        DkgCommand::Roster {
+            threshold,
+            jurisdiction,
+            out,
+            cards,
+        } => {
+            let roster = Roster {
+                jurisdiction: jurisdiction.clone(),
+                threshold: *threshold,
+                officers: cards
+                    .iter()
+                    .map(|c| read_json(c))
+                    .collect::<anyhow::Result<_>>()?,
+            };
+            let params = roster.params()?;
+            write_json(out, &roster)?;
+            if json {
+                super::print_json(
+                    &json!({"roster": out, "threshold": params.to_string(), "hash": hex::encode(roster.hash())}),
+                );
+            } else {
+                println!(
+                    "roster {params} written to {} (hash {})",
+                    out.display(),
+                    hex::encode(roster.hash())
+                );
+            }
+        }
+        DkgCommand::Deal { roster, out } => {
+            let (o, _) = load_officer(need()?)?;
+            let d = th::deal(&o, &read_json(roster)?, &mut OsRng)?;
+            write_json(out, &d)?;
+            if json {
+                super::print_json(&json!({"dealing": out, "dealer": d.dealer}));
+            } else {
+                println!(
+                    "dealing of officer {} written to {}; send it to every officer",
+                    d.dealer,
+                    out.display()
+                );
+            }
+        }
+        DkgCommand::Finish {
+            roster,
+            out,
+            dealings,
+        } => {
+            let path = need()?;
+            let (mut o, pass) = load_officer(path)?;
+            let ds: Vec<DealingFile> = dealings
+                .iter()
+                .map(|d| read_json(d))
+                .collect::<anyhow::Result<_>>()?;
+            let g = th::finish(&mut o, &read_json(roster)?, &ds)?;
+            o.save(path, pass.expose(), KdfParams::default())?;
+            write_json(out, &g)?;
+            print_group(&g, out, json);
+        }
+        DkgCommand::ReshareDeal { group, roster, out } => {
+            let (o, _) = load_officer(need()?)?;
+            let d = th::reshare_deal(&o, &read_json(group)?, &read_json(roster)?, &mut OsRng)?;
+            write_json(out, &d)?;
+            if json {
+                super::print_json(&json!({"dealing": out, "dealer": d.dealer}));
+            } else {
+                println!(
+                    "resharing dealing of officer {} written to {}",
+                    d.dealer,
+                    out.display()
+                );
+            }
+        }
+        DkgCommand::ReshareFinish {
+            group,
+            roster,
+            out,
+            dealings,
+        } => {
+            let path = need()?;
+            let (mut o, pass) = load_officer(path)?;
+            let ds: Vec<DealingFile> = dealings
+                .iter()
+                .map(|d| read_json(d))
+                .collect::<anyhow::Result<_>>()?;
+            let g = th::reshare_finish(&mut o, &read_json(group)?, &read_json(roster)?, &ds)?;
+            o.save(path, pass.expose(), KdfParams::default())?;
+            write_json(out, &g)?;
+            print_group(&g, out, json);
+        }
+        DkgCommand::Publish {
+            group,
+            epoch,
+            expires_days,
+        } => {
+            let path = need()?;
+            let pass = passphrase_for(path)?;
+            let creds = Credentials::load(path, pass.expose())?;
+            let mut g: GroupFile = read_json(group)?;
+            let slot = publish(api, &creds, &mut g, *epoch, *expires_days)?;
+            // The group file is public; rewrite it in place.
+            let tmp = group.with_extension("tmp");
+            std::fs::write(&tmp, serde_json::to_string_pretty(&g)?)?;
+            std::fs::rename(&tmp, group)?;
+            if json {
+                super::print_json(
+                    &json!({"group": group, "group_key": g.group_key, "epoch": slot.epoch, "version": slot.version, "officers": g.delegations.len()}),
+                );
+            } else {
+                println!(
+                    "group key {} published for epoch {} (version {}); {} officers delegated",
+                    g.group_key,
+                    slot.epoch,
+                    slot.version,
+                    g.delegations.len()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_group(g: &GroupFile, out: &Path, json: bool) {
+    if json {
+        super::print_json(
+            &json!({"group": out, "group_key": g.group_key, "threshold": g.threshold}),
+        );
+    } else {
+        println!(
+            "share kept; group key {} ({}) written to {} — every officer must see the same key",
+            g.group_key,
+            g.threshold,
+            out.display()
+        );
+    }
+}
+
+/// Registers `g`'s key for `epoch` (revoking the slot's current key if
+/// any) and delegates to every officer. Also used by `node --dev
+/// --regulator-threshold`.
+pub fn publish(
+    api: &str,
+    creds: &Credentials,
+    g: &mut GroupFile,
+    epoch: u64,
+    expires_days: u64,
+) -> anyhow::Result<SlotJson> {
+    let Credentials::Regulator {
+        master,
+        jurisdiction,
+        ..
+    } = creds
+    else {
+        bail!(
+            "only the regulator publishes keys; this keystore is {}",
+            creds.describe()
+        );
+    };
+    if jurisdiction.as_str() != g.jurisdiction {
+        bail!(
+            "the group is for {}, this regulator for {jurisdiction}",
+            g.jurisdiction
+        );
+    }
+    let identity = master.identity();
+    let src = HttpSource::new(api);
+    let reg: RegulatorRegistryJson = serde_json::from_value(src.get_json("/v1/regulator-keys")?)?;
+    let me = identity.public().to_string();
+    let seq = reg
+        .identities
+        .iter()
+        .find(|i| i.identity == me)
+        .map(|i| i.sequence)
+        .context("this regulator identity is not registered on the ledger")?;
+    // Already published (a resharing keeps the key): delegate only.
+    if let Some(k) = reg.keys.iter().find(|k| k.key == g.group_key) {
+        let slot = SlotJson {
+            epoch: k.epoch,
+            version: k.version,
+        };
+        delegate_all(&identity, jurisdiction, g, k.epoch, expires_days)?;
+        g.slot = Some(slot);
+        return Ok(slot);
+    }
+    let current = reg
+        .keys
+        .iter()
+        .filter(|k| k.jurisdiction == g.jurisdiction && k.epoch == epoch)
+        .map(|k| k.version)
+        .max();
+    let (version, revoke) = match current {
+        None => (0, vec![]),
+        Some(v) => (v + 1, vec![Slot { epoch, version: v }]),
+    };
+    let slot = Slot { epoch, version };
+    let tx = Transaction::RegulatorKeys(RegulatorKeys::sign(
+        &identity,
+        seq + 1,
+        Jurisdiction::new(&g.jurisdiction)?,
+        vec![KeyEntry {
+            slot,
+            key: g.group_key()?,
+        }],
+        revoke,
+    )?);
+    crate::wallet::submit_and_wait(&src, &tx, Duration::from_secs(60))?;
+    delegate_all(&identity, jurisdiction, g, epoch, expires_days)?;
+    let s = SlotJson { epoch, version };
+    g.slot = Some(s);
+    Ok(s)
+}
+
+fn delegate_all(
+    identity: &crate::crypto::signing::SigningKey,
+    jurisdiction: &Jurisdiction,
+    g: &mut GroupFile,
+    epoch: u64,
+    expires_days: u64,
+) -> anyhow::Result<()> {
+    let expires_ms =
+        veil_clock::now_ms().saturating_add(expires_days.saturating_mul(24 * 3600 * 1000));
+    g.delegations = g
+        .roster
+        .officers
+        .iter()
+        .map(|c| {
+            let key = crate::crypto::signing::VerifyingKey::from_bytes(
+                &hex::decode(&c.signing_key)
+                    .ok()
+                    .and_then(|b| b.try_into().ok())
+                    .context("roster: a signing key is not 32 bytes of hex")?,
+            )
+            .map_err(|_| anyhow::anyhow!("roster: bad signing key"))?;
+            let d = Delegation::issue(identity, key, jurisdiction.clone(), epoch, expires_ms)?;
+            Ok(hex::encode(d.to_bytes()?))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok(())
+}
+
+/// Runs `veil regulator request`: writes the request (for the officers)
+/// and its one-time key (encrypted, beside it as `<out>.key`).
+pub fn request(
+    api: &str,
+    group: &Path,
+    from: u64,
+    to: u64,
+    limbs: bool,
+    out: &Path,
+    json: bool,
+) -> anyhow::Result<()> {
+    let g: GroupFile = read_json(group)?;
+    // Every officer must read the same transactions: the range must be
+    // complete already.
+    let tip = veil_client::Client::new(api).status()?.height;
+    if to > tip {
+        bail!("--to-height {to} is beyond the chain tip ({tip}); a request covers committed blocks only");
+    }
+    let (req, seed) = ShareRequest::new(&g, from, to, limbs)?;
+    let key_path = key_path(out);
+    super::check_output(&key_path)?;
+    write_json(out, &req)?;
+    let pass = passphrase_for(&key_path)?;
+    th::save_request_key(&key_path, &seed, pass.expose(), KdfParams::default())?;
+    let id = hex::encode(req.id());
+    if json {
+        super::print_json(&json!({"request": out, "id": id, "key": key_path}));
+    } else {
+        println!(
+            "request {id} (heights {from}..={to}) written to {}; its key to {}",
+            out.display(),
+            key_path.display()
+        );
+        println!(
+            "each officer runs: veil regulator --keystore <officer> share --group {} --request {}",
+            group.display(),
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+fn key_path(request: &Path) -> PathBuf {
+    let mut s = request.as_os_str().to_owned();
+    s.push(".key");
+    PathBuf::from(s)
+}
+
+/// Runs `veil regulator share`.
+pub fn share(
+    api: &str,
+    keystore_path: &Path,
+    group: &Path,
+    request: &Path,
+    json: bool,
+) -> anyhow::Result<()> {
+    let (o, _) = load_officer(keystore_path)?;
+    let g: GroupFile = read_json(group)?;
+    let r: ShareRequest = read_json(request)?;
+    let (accepted, points) = th::share(api, &o, &g, &r)?;
+    if json {
+        super::print_json(
+            &json!({"request": accepted.request, "officer": accepted.officer, "access_record": accepted.access_record, "points": points}),
+        );
+    } else {
+        println!(
+            "officer {} ({}) answered request {} over heights {}..={} ({points} points); access record {}",
+            accepted.officer, o.name, accepted.request, r.from, r.to, accepted.access_record
+        );
+    }
+    Ok(())
+}
+
+/// The requester's credentials: a regulator or auditor keystore, or an
+/// officer's (with the group's delegation).
+fn requester(keystore_path: &Path, g: &GroupFile) -> anyhow::Result<Credentials> {
+    let pass = passphrase_for(keystore_path)?;
+    match Credentials::load(keystore_path, pass.expose()) {
+        Ok(c) => Ok(c),
+        Err(keystore::KeystoreError::Kind { .. }) => {
+            let o = Officer::load(keystore_path, pass.expose())?;
+            Ok(o.credentials(g)?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What `view --threshold` and `report --threshold` print around the rows.
+pub struct ThresholdOpening {
+    /// The rows.
+    pub rows: Vec<TransferRow>,
+    /// The JSON to merge into the output.
+    pub meta: serde_json::Value,
+    /// A line for humans.
+    pub line: String,
+    /// Heights.
+    pub from: u64,
+    /// Heights.
+    pub to: u64,
+}
+
+/// Opens a threshold request (for `view`/`report --threshold`): waits up
+/// to `wait` for t committed shares.
+pub fn open(
+    api: &str,
+    keystore_path: &Path,
+    group: &Path,
+    request: &Path,
+    wait: Duration,
+) -> anyhow::Result<ThresholdOpening> {
+    let g: GroupFile = read_json(group)?;
+    let r: ShareRequest = read_json(request)?;
+    let creds = requester(keystore_path, &g)?;
+    let kp = key_path(request);
+    let pass = passphrase_for(&kp)?;
+    let key = th::load_request_key(&kp, pass.expose())
+        .with_context(|| format!("opening the request key {}", kp.display()))?;
+    let session = crate::regulator::session::Session::new(api, creds);
+    let dir = session.directory()?;
+    let opening = th::open(api, session.credentials(), &g, &r, &key, &dir, wait)?;
+    let c = &opening.combined;
+    let meta = json!({
+        "threshold": g.threshold,
+        "request": hex::encode(r.id()),
+        "officers_used": c.used,
+        "officers_refused": c.rejected,
+        "share_records": opening.share_records,
+        "access_records": opening.access_records,
+    });
+    let mut line = format!(
+        "opened by officers {:?} of {} ({} share records on the ledger)",
+        c.used,
+        g.threshold,
+        opening.share_records.len()
+    );
+    if !c.rejected.is_empty() {
+        line.push_str(&format!(
+            "; REFUSED officers {:?}: their shares failed their proofs",
+            c.rejected
+        ));
+    }
+    Ok(ThresholdOpening {
+        rows: opening.rows,
+        meta,
+        line,
+        from: r.from,
+        to: r.to,
+    })
+}

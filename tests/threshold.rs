@@ -1,0 +1,459 @@
+//! Dual control end to end: a 3-of-5 threshold regulator key made by five
+//! officers through the CLI (files between them), published by the
+//! regulator, opened by three officers whose shares each become an access
+//! record on a real node first; two officers open nothing; a bad share is
+//! named; resharing to 2-of-3 keeps the key.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::node::TestNode;
+use rand_core::OsRng;
+use serde_json::Value;
+use veil::dev::DEV_PASSPHRASE;
+use veil::regulator::threshold::{self as th, GroupFile, Officer, ShareRequest};
+use veil::wallet::keystore::KdfParams;
+
+fn veil(args: &[&str]) -> (bool, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_veil"))
+        .args(args)
+        .env("VEIL_PASSPHRASE", DEV_PASSPHRASE)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .and_then(|l| serde_json::from_str(l).ok())
+        .unwrap_or(Value::Null);
+    (out.status.success(), json, stderr + &stdout)
+}
+
+fn ok(args: &[&str]) -> Value {
+    let (ok, v, err) = veil(args);
+    assert!(ok, "veil {args:?}: {err}");
+    v
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// `n` officers make a `t`-of-`n` key through the CLI.
+fn ceremony(
+    dir: &Path,
+    api: &str,
+    t: u16,
+    n: usize,
+    tag: &str,
+) -> (Vec<PathBuf>, PathBuf, Vec<PathBuf>) {
+    let officers: Vec<PathBuf> = (1..=n)
+        .map(|i| dir.join(format!("{tag}-officer-{i}.keystore")))
+        .collect();
+    let cards: Vec<PathBuf> = (1..=n)
+        .map(|i| dir.join(format!("{tag}-card-{i}.json")))
+        .collect();
+    for (i, (o, c)) in officers.iter().zip(&cards).enumerate() {
+        ok(&[
+            "--json",
+            "regulator",
+            "--keystore",
+            s(o),
+            "officer",
+            "--name",
+            &format!("{tag}-{}", i + 1),
+            "--jurisdiction",
+            veil::dev::DEV_JURISDICTION,
+            "--card",
+            s(c),
+        ]);
+    }
+    let roster = dir.join(format!("{tag}-roster.json"));
+    let mut args: Vec<String> = ["--json", "regulator", "dkg", "roster", "--threshold"]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    args.extend([
+        t.to_string(),
+        "--jurisdiction".into(),
+        veil::dev::DEV_JURISDICTION.into(),
+        "--out".into(),
+        s(&roster).into(),
+    ]);
+    args.extend(cards.iter().map(|c| s(c).to_owned()));
+    ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let _ = api;
+    (officers, roster, cards)
+}
+
+fn deal_and_finish(dir: &Path, officers: &[PathBuf], roster: &Path, tag: &str) -> PathBuf {
+    let deals: Vec<PathBuf> = (1..=officers.len())
+        .map(|i| dir.join(format!("{tag}-deal-{i}.json")))
+        .collect();
+    for (o, d) in officers.iter().zip(&deals) {
+        ok(&[
+            "--json",
+            "regulator",
+            "--keystore",
+            s(o),
+            "dkg",
+            "deal",
+            "--roster",
+            s(roster),
+            "--out",
+            s(d),
+        ]);
+    }
+    let mut keys = Vec::new();
+    let mut group = PathBuf::new();
+    for (i, o) in officers.iter().enumerate() {
+        let g = dir.join(format!("{tag}-group-{}.json", i + 1));
+        let mut args = vec![
+            "--json",
+            "regulator",
+            "--keystore",
+            s(o),
+            "dkg",
+            "finish",
+            "--roster",
+            s(roster),
+            "--out",
+            s(&g),
+        ];
+        args.extend(deals.iter().map(|d| s(d)));
+        let v = ok(&args);
+        keys.push(v["group_key"].as_str().unwrap().to_owned());
+        group = g;
+    }
+    assert!(
+        keys.iter().all(|k| *k == keys[0]),
+        "every officer sees one group key"
+    );
+    group
+}
+
+fn view_threshold(
+    api: &str,
+    who: &Path,
+    request: &Path,
+    group: &Path,
+    wait: &str,
+) -> (bool, Value, String) {
+    veil(&[
+        "--json",
+        "regulator",
+        "--keystore",
+        s(who),
+        "--api",
+        api,
+        "view",
+        "--threshold",
+        s(request),
+        "--group",
+        s(group),
+        "--wait-secs",
+        wait,
+    ])
+}
+
+#[test]
+fn three_of_five_officers_open_a_view_each_on_the_ledger_first() {
+    let n = TestNode::start(31);
+    let dir = tempfile::tempdir().unwrap();
+    let files = veil::dev::DevFiles::under(dir.path());
+    n.network.write(&files, KdfParams::default()).unwrap();
+    let api = n.url();
+    let reg = &files.regulator;
+
+    // The ceremony, through files.
+    let (officers, roster, _) = ceremony(dir.path(), &api, 3, 5, "a");
+    let group = deal_and_finish(dir.path(), &officers, &roster, "a");
+    let v = ok(&[
+        "--json",
+        "regulator",
+        "--keystore",
+        s(reg),
+        "--api",
+        &api,
+        "dkg",
+        "publish",
+        "--group",
+        s(&group),
+        "--epoch",
+        "0",
+    ]);
+    assert_eq!(
+        (v["epoch"].as_u64(), v["version"].as_u64()),
+        (Some(0), Some(1))
+    );
+    // Officer keystores are encrypted and private.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&officers[0])
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600);
+        let raw = std::fs::read_to_string(&officers[0]).unwrap();
+        assert!(!raw.contains("signing_seed"));
+    }
+
+    // A payment under the group key.
+    let b_addr = ok(&["--json", "wallet", "--wallet", s(&files.bank_b), "address"])["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sent = ok(&[
+        "--json",
+        "wallet",
+        "--wallet",
+        s(&files.bank_a),
+        "--api",
+        &api,
+        "transfer",
+        "--to",
+        &b_addr,
+        "--amount",
+        "12.34",
+        "--memo",
+        "dual control",
+    ]);
+    let height = n.node().ledger.tip().height.to_string();
+
+    // The regulator's own key no longer opens it.
+    let (single_ok, _, err) = veil(&[
+        "--json",
+        "regulator",
+        "--keystore",
+        s(reg),
+        "--api",
+        &api,
+        "view",
+        "--from-height",
+        &height,
+        "--to-height",
+        &height,
+    ]);
+    assert!(
+        !single_ok,
+        "a single key must not open a threshold epoch: {err}"
+    );
+
+    // The regulator asks; officers 1, 3 and 5 answer.
+    let request = dir.path().join("req.json");
+    ok(&[
+        "--json",
+        "regulator",
+        "--keystore",
+        s(reg),
+        "--api",
+        &api,
+        "request",
+        "--group",
+        s(&group),
+        "--from-height",
+        &height,
+        "--to-height",
+        &height,
+        "--out",
+        s(&request),
+    ]);
+    // Two officers open nothing.
+    for i in [0usize, 2] {
+        let v = ok(&[
+            "--json",
+            "regulator",
+            "--keystore",
+            s(&officers[i]),
+            "--api",
+            &api,
+            "share",
+            "--group",
+            s(&group),
+            "--request",
+            s(&request),
+        ]);
+        assert_eq!(v["officer"].as_u64(), Some(u64::try_from(i + 1).unwrap()));
+    }
+    let (two, _, err) = view_threshold(&api, reg, &request, &group, "2");
+    assert!(!two, "two of three officers opened a view");
+    assert!(err.contains("2 valid shares of the 3 needed"), "{err}");
+
+    // Officer 2 answers a different request (a share that does not fit):
+    // it is refused and named.
+    let g: GroupFile = serde_json::from_slice(&std::fs::read(&group).unwrap()).unwrap();
+    let r: ShareRequest = serde_json::from_slice(&std::fs::read(&request).unwrap()).unwrap();
+    {
+        let o2 = Officer::load(&officers[1], DEV_PASSPHRASE).unwrap();
+        let share = o2.share_for(&g.public().unwrap()).unwrap();
+        let (other, _) = ShareRequest::new(&g, r.from, r.to, true).unwrap();
+        let (blob, _) = th::answer(share, &other, &[], &mut OsRng).unwrap();
+        th::submit_share(&api, &o2.credentials(&g).unwrap(), &r, share.index(), &blob).unwrap();
+    }
+    ok(&[
+        "--json",
+        "regulator",
+        "--keystore",
+        s(&officers[4]),
+        "--api",
+        &api,
+        "share",
+        "--group",
+        s(&group),
+        "--request",
+        s(&request),
+    ]);
+    let (opened, view, err) = view_threshold(&api, reg, &request, &group, "30");
+    assert!(opened, "{err}");
+    assert_eq!(view["officers_used"], serde_json::json!([1, 3, 5]));
+    assert_eq!(view["officers_refused"], serde_json::json!([2]));
+    let t = view["transfers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["tx"] == sent["tx"])
+        .expect("the transfer is opened");
+    let paid: Vec<&Value> = t["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["change"] == false)
+        .collect();
+    assert_eq!(
+        (
+            paid[0]["to"].as_str(),
+            paid[0]["amount"].as_u64(),
+            paid[0]["memo"].as_str()
+        ),
+        (Some("bank-b"), Some(1234), Some("dual control"))
+    );
+    assert_eq!(t["from"], "bank-a");
+
+    // Every share used is in the audit log with the officer's key.
+    let log = ok(&["--json", "audit-log", "--api", &api]);
+    let entries = log["entries"].as_array().unwrap();
+    for i in [1usize, 3, 5] {
+        let card: Value = serde_json::from_slice(
+            &std::fs::read(dir.path().join(format!("a-card-{i}.json"))).unwrap(),
+        )
+        .unwrap();
+        let key = card["signing_key"].as_str().unwrap();
+        assert!(
+            entries.iter().any(|e| {
+                let text = e.to_string();
+                text.contains(&key[..16])
+                    && text.contains("threshold/shares")
+                    && text.contains(&format!("officer={i}"))
+            }),
+            "officer {i}'s share is not in the audit log: {log}"
+        );
+    }
+
+    // Resharing 3-of-5 → 2-of-3 keeps the group key; two new officers open.
+    let (fresh, roster2, _) = ceremony(dir.path(), &api, 2, 3, "b");
+    let reshares: Vec<PathBuf> = [0usize, 1, 3]
+        .iter()
+        .map(|&i| {
+            let d = dir.path().join(format!("reshare-{i}.json"));
+            ok(&[
+                "--json",
+                "regulator",
+                "--keystore",
+                s(&officers[i]),
+                "dkg",
+                "reshare-deal",
+                "--group",
+                s(&group),
+                "--roster",
+                s(&roster2),
+                "--out",
+                s(&d),
+            ]);
+            d
+        })
+        .collect();
+    let mut group2 = PathBuf::new();
+    for (i, o) in fresh.iter().enumerate() {
+        let g2 = dir.path().join(format!("b-group-{}.json", i + 1));
+        let mut args = vec![
+            "--json",
+            "regulator",
+            "--keystore",
+            s(o),
+            "dkg",
+            "reshare-finish",
+            "--group",
+            s(&group),
+            "--roster",
+            s(&roster2),
+            "--out",
+            s(&g2),
+        ];
+        args.extend(reshares.iter().map(|d| s(d)));
+        let v = ok(&args);
+        assert_eq!(v["group_key"].as_str(), Some(g.group_key.as_str()));
+        assert_eq!(v["threshold"], "2-of-3");
+        group2 = g2;
+    }
+    let v = ok(&[
+        "--json",
+        "regulator",
+        "--keystore",
+        s(reg),
+        "--api",
+        &api,
+        "dkg",
+        "publish",
+        "--group",
+        s(&group2),
+        "--epoch",
+        "0",
+    ]);
+    assert_eq!(v["version"].as_u64(), Some(1), "the key stays where it is");
+    let request2 = dir.path().join("req2.json");
+    ok(&[
+        "--json",
+        "regulator",
+        "--keystore",
+        s(reg),
+        "--api",
+        &api,
+        "request",
+        "--group",
+        s(&group2),
+        "--from-height",
+        &height,
+        "--to-height",
+        &height,
+        "--out",
+        s(&request2),
+    ]);
+    for o in &fresh[1..] {
+        ok(&[
+            "--json",
+            "regulator",
+            "--keystore",
+            s(o),
+            "--api",
+            &api,
+            "share",
+            "--group",
+            s(&group2),
+            "--request",
+            s(&request2),
+        ]);
+    }
+    let (opened, view, err) = view_threshold(&api, reg, &request2, &group2, "30");
+    assert!(opened, "{err}");
+    assert_eq!(view["officers_used"], serde_json::json!([2, 3]));
+    assert!(view["transfers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["tx"] == sent["tx"]));
+}
