@@ -457,3 +457,137 @@ fn three_of_five_officers_open_a_view_each_on_the_ledger_first() {
         .iter()
         .any(|t| t["tx"] == sent["tx"]));
 }
+
+/// `node --dev --regulator-threshold 2-of-3`: the dev network's epoch-0 key
+/// is a group key, its banner's commands open a payment with two officers,
+/// and the regulator's own key does not.
+#[test]
+fn a_dev_network_with_a_threshold_regulator() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_veil"))
+        .args([
+            "--json",
+            "node",
+            "--dev",
+            "--regulator-threshold",
+            "2-of-3",
+            "--api",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let banner: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    let api = banner["api"].as_str().unwrap().to_owned();
+    let officers = data.join("dev/officers");
+    let group = officers.join("group.json");
+    let dev = data.join("dev");
+    let run = || -> Result<(), String> {
+        let b = ok(&[
+            "--json",
+            "wallet",
+            "--wallet",
+            s(&dev.join("bank-b.wallet")),
+            "address",
+        ]);
+        let sent = ok(&[
+            "--json",
+            "wallet",
+            "--wallet",
+            s(&dev.join("bank-a.wallet")),
+            "--api",
+            &api,
+            "transfer",
+            "--to",
+            b["address"].as_str().unwrap(),
+            "--amount",
+            "3.21",
+            "--memo",
+            "dev dual",
+        ]);
+        let reg = dev.join("regulator.keystore");
+        let (single, _, _) = veil(&[
+            "--json",
+            "regulator",
+            "--keystore",
+            s(&reg),
+            "--api",
+            &api,
+            "view",
+        ]);
+        if single {
+            return Err("the regulator's own key opened a threshold epoch".into());
+        }
+        let req = dir.path().join("req.json");
+        ok(&[
+            "--json",
+            "regulator",
+            "--keystore",
+            s(&reg),
+            "--api",
+            &api,
+            "request",
+            "--group",
+            s(&group),
+            "--from-height",
+            "0",
+            "--to-height",
+            "latest",
+            "--out",
+            s(&req),
+        ]);
+        for i in [2, 3] {
+            ok(&[
+                "--json",
+                "regulator",
+                "--keystore",
+                s(&officers.join(format!("officer-{i}.keystore"))),
+                "--api",
+                &api,
+                "share",
+                "--group",
+                s(&group),
+                "--request",
+                s(&req),
+            ]);
+        }
+        let (opened, view, err) = view_threshold(&api, &reg, &req, &group, "30");
+        if !opened {
+            return Err(err);
+        }
+        assert_eq!(view["officers_used"], serde_json::json!([2, 3]));
+        let t = view["transfers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["tx"] == sent["tx"])
+            .ok_or("the payment is not in the threshold view")?;
+        assert!(t["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["amount"] == 321 && o["to"] == "bank-b" && o["memo"] == "dev dual"));
+        // The genesis mints are under the group key too.
+        assert_eq!(
+            view["transfers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|t| t["kind"] == "mint")
+                .count(),
+            2
+        );
+        Ok(())
+    };
+    let result = run();
+    let _ = child.kill();
+    let _ = child.wait();
+    result.unwrap();
+}

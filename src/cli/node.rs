@@ -423,7 +423,7 @@ fn banner(
                 "officers answer a request, each leaving a record on the ledger, then it opens:"
             );
             println!(
-                "  veil regulator --keystore {}{api_flag} request --group {} --from-height 0 --to-height 20 --out req.json",
+                "  veil regulator --keystore {}{api_flag} request --group {} --from-height 0 --to-height latest --out req.json",
                 f.regulator.display(),
                 group.display()
             );

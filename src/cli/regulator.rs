@@ -184,9 +184,9 @@ pub enum RegulatorCommand {
         /// First height.
         #[arg(long)]
         from_height: u64,
-        /// Last height.
+        /// Last height, or `latest` (the tip now).
         #[arg(long)]
-        to_height: u64,
+        to_height: String,
         /// Also open every limb (only needed when a sender's regulator note
         /// disagrees with its amounts).
         #[arg(long)]
@@ -292,7 +292,7 @@ fn run_threshold(args: &RegulatorArgs, json: bool) -> anyhow::Result<bool> {
             &args.api,
             group,
             *from_height,
-            *to_height,
+            height_arg(to_height)?,
             *limbs,
             out,
             json,
@@ -328,7 +328,7 @@ fn run_threshold(args: &RegulatorArgs, json: bool) -> anyhow::Result<bool> {
                 Format::Csv => print!("{}", to_csv(&o.rows)),
                 Format::Table => {
                     println!("{}", o.line);
-                    print_rows(&args.api, &o.rows, o.from, o.to, 0);
+                    print_rows(&args.api, &o.rows, o.from, o.to, o.records);
                 }
             }
         }

@@ -420,7 +420,7 @@ pub fn request(
     api: &str,
     group: &Path,
     from: u64,
-    to: u64,
+    to: Option<u64>,
     limbs: bool,
     out: &Path,
     json: bool,
@@ -429,6 +429,7 @@ pub fn request(
     // Every officer must read the same transactions: the range must be
     // complete already.
     let tip = veil_client::Client::new(api).status()?.height;
+    let to = to.unwrap_or(tip);
     if to > tip {
         bail!("--to-height {to} is beyond the chain tip ({tip}); a request covers committed blocks only");
     }
@@ -513,6 +514,9 @@ pub struct ThresholdOpening {
     pub from: u64,
     /// Heights.
     pub to: u64,
+    /// Access records this opening left (the requester's reads and the
+    /// officers' shares).
+    pub records: usize,
 }
 
 /// Opens a threshold request (for `view`/`report --threshold`): waits up
@@ -556,6 +560,7 @@ pub fn open(
         ));
     }
     Ok(ThresholdOpening {
+        records: opening.access_records.len() + opening.share_records.len(),
         rows: opening.rows,
         meta,
         line,
