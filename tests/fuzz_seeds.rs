@@ -355,6 +355,45 @@ fn make() -> Seeds {
         "submit.json".into(),
         serde_json::to_vec(&json!({"hash": hex::encode([1u8; 32])})).unwrap(),
     );
+    // Threshold keys and backup shares, from fixed randomness.
+    {
+        use veil::crypto::point::Point;
+        use veil::crypto::regulator_ciphertext::RegulatorSecretKey;
+        use veil::crypto::threshold::{limb_base, split_existing, Params};
+        let single = RegulatorSecretKey::from_seed(&[0x33; 32]);
+        let mut rng = ChaCha20Rng::from_seed([0x44; 32]);
+        let officers = split_existing(&single, Params::new(2, 3).unwrap(), &mut rng).unwrap();
+        let e = Point::from_point(curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT);
+        let partial = officers[0].partial(&[limb_base(), e], &mut rng);
+        add("threshold", "partial".into(), partial.to_bytes());
+        add(
+            "threshold",
+            "public-key-set".into(),
+            officers[0].public().to_bytes(),
+        );
+        let seed = veil::crypto::secret::Secret::new([0x5a; 32]);
+        let shares = veil::wallet::backup::split(&seed, 2, 3, &mut rng).unwrap();
+        add(
+            "threshold",
+            "backup-share".into(),
+            shares[0].to_bytes().expose().to_vec(),
+        );
+        add(
+            "threshold",
+            "backup-words".into(),
+            shares[1].to_words().expose().as_bytes().to_vec(),
+        );
+        let roster = veil::regulator::threshold::Roster {
+            jurisdiction: "cn".into(),
+            threshold: 2,
+            officers: vec![],
+        };
+        add(
+            "threshold",
+            "roster.json".into(),
+            serde_json::to_vec(&roster).unwrap(),
+        );
+    }
     seeds
 }
 
@@ -392,6 +431,15 @@ fn accepted(target: &str, bytes: &[u8]) -> bool {
                 || serde_json::from_slice::<serde_json::Value>(bytes)
                     .is_ok_and(|v| DidDocument::from_json(&v).is_ok())
         }
+        "threshold" => {
+            use veil::crypto::threshold::{Partial, PublicKeySet};
+            use veil::wallet::backup::Share;
+            Partial::from_bytes(bytes).is_ok()
+                || PublicKeySet::from_bytes(bytes).is_ok()
+                || Share::from_bytes(bytes).is_ok()
+                || std::str::from_utf8(bytes).is_ok_and(|t| Share::from_words(t).is_ok())
+                || serde_json::from_slice::<veil::regulator::threshold::Roster>(bytes).is_ok()
+        }
         // JSON the identity parsers read (they may refuse its content).
         "credential" | "api_body" => serde_json::from_slice::<serde_json::Value>(bytes).is_ok(),
         other => panic!("unknown fuzz target {other}"),
@@ -421,7 +469,7 @@ fn seeds_exist_and_decode() {
         .filter_map(|l| l.strip_suffix('"'))
         .filter(|n| *n != "veil-fuzz")
         .collect();
-    assert_eq!(targets.len(), 7, "fuzz targets: {targets:?}");
+    assert_eq!(targets.len(), 8, "fuzz targets: {targets:?}");
     for target in targets {
         let dir = root().join(target);
         let entries: Vec<_> = std::fs::read_dir(&dir)

@@ -769,3 +769,65 @@ fn doc_shows_vault_open_record() {
         ],
     );
 }
+
+/// A 2-of-3 threshold key split from a fixed single key: its public key
+/// set and officer 1's partial decryption of `[H, E]`, laid out by hand;
+/// officers 1 and 2 combine to exactly the single key's `x·E`.
+#[test]
+fn doc_shows_threshold_partial() {
+    use veil::crypto::point::Point;
+    use veil::crypto::regulator_ciphertext::RegulatorSecretKey;
+    use veil::crypto::threshold::{combine, limb_base, split_existing, Params, Partial};
+
+    let single = RegulatorSecretKey::from_seed(&[0x33; 32]);
+    let mut rng = ChaCha20Rng::from_seed([0x44; 32]);
+    let officers = split_existing(&single, Params::new(2, 3).unwrap(), &mut rng).unwrap();
+    let public = officers[0].public().clone();
+    let e = Point::from_point(
+        curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT
+            * curve25519_dalek::Scalar::from(7u64),
+    );
+    let points = [limb_base(), e];
+    let p1 = officers[0].partial(&points, &mut rng);
+    let p2 = officers[1].partial(&points, &mut rng);
+
+    // The public key set: t ‖ n ‖ Y ‖ Y₁ ‖ Y₂ ‖ Y₃.
+    let set = public.to_bytes();
+    let mut by_hand = Vec::new();
+    by_hand.extend_from_slice(&2u16.to_le_bytes());
+    by_hand.extend_from_slice(&3u16.to_le_bytes());
+    by_hand.extend_from_slice(single.public().as_bytes());
+    for j in 1..=3 {
+        by_hand.extend_from_slice(public.verification(j).unwrap().as_bytes());
+    }
+    assert_eq!(set, by_hand);
+
+    // The partial: officer ‖ m ‖ S₁ ‖ S₂ ‖ T₁ ‖ T₂ ‖ z.
+    let bytes = p1.to_bytes();
+    let mut by_hand = Vec::new();
+    by_hand.extend_from_slice(&1u16.to_le_bytes());
+    by_hand.extend_from_slice(&2u32.to_le_bytes());
+    for s in &p1.values {
+        by_hand.extend_from_slice(s.as_bytes());
+    }
+    by_hand.extend_from_slice(&p1.proof.to_bytes());
+    assert_eq!(bytes, by_hand);
+    assert_eq!(bytes.len(), 2 + 4 + 2 * 32 + 96);
+    assert_eq!(Partial::from_bytes(&bytes).unwrap(), p1);
+    assert!(p1.verify(&public, &points));
+
+    // Officers 1 and 2 give the single key's x·E.
+    let c = combine(&public, &points, &[p1.clone(), p2]).unwrap();
+    assert_eq!(c.points[1].as_bytes(), single.diffie_hellman(&e).expose());
+
+    assert_doc_shows(
+        "threshold partial",
+        &[
+            ("public key set", hex::encode(&set)),
+            ("E", hex::encode(e.as_bytes())),
+            ("partial of officer 1", hex::encode(&bytes)),
+            ("x·E combined", hex::encode(c.points[1].as_bytes())),
+        ],
+        &["single key: RegulatorSecretKey::from_seed([0x33; 32]); split with ChaCha20Rng::from_seed([0x44; 32]); E = 7·G; points [H, E]".into()],
+    );
+}
