@@ -83,21 +83,7 @@ pub(crate) async fn regulator_transfers(
     tokio::task::spawn_blocking(move || n.authorize_and_record(req, (from, to)))
         .await
         .map_err(ApiError::internal)?
-        .map_err(|e| match e.status() {
-            AccessStatus::Unauthenticated => unauthorized(e.to_string()),
-            AccessStatus::Forbidden => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Outside the delegated scope",
-                e.to_string(),
-            ),
-            AccessStatus::Unrecorded => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Access not recorded",
-                format!("{e}; nothing was served"),
-            ),
-        })?;
+        .map_err(access_problem)?;
     let mut transactions = Vec::new();
     for h in from..=to.min(tip) {
         let Some(block) = node.ledger.block(h).map_err(ApiError::internal)? else {

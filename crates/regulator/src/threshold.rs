@@ -43,7 +43,7 @@ use std::path::Path;
 use rand_core::{CryptoRng, OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 
-use veil_client::types::{RegulatorTxJson, ThresholdShareAcceptedJson, ThresholdSharesJson};
+use veil_client::types::{ThresholdShareAcceptedJson, ThresholdSharesJson};
 use veil_client::Client;
 use veil_crypto::hash::hash256;
 use veil_crypto::payload;
@@ -62,7 +62,7 @@ use veil_tx::Transaction;
 use veil_wallet::state::SecretHex;
 
 use super::credentials::Credentials;
-use super::view::{Directory, Served, TransferRow};
+use super::view::{as_served, served_bytes, Directory, Served, TransferRow};
 use super::RegulatorError;
 
 /// Keystore kind of an officer's keys.
@@ -795,37 +795,6 @@ pub fn load_request_key(
     Ok(RegulatorSecretKey::from_seed(&seed))
 }
 
-/// Decoded served transactions, for one request.
-struct Decoded {
-    bytes: Vec<Vec<u8>>,
-}
-
-fn decode_served(served: &[RegulatorTxJson]) -> Result<Decoded, RegulatorError> {
-    Ok(Decoded {
-        bytes: served
-            .iter()
-            .map(|s| hex::decode(&s.hex).map_err(|_| RegulatorError::NotHex(s.hash.clone())))
-            .collect::<Result<_, _>>()?,
-    })
-}
-
-fn as_served<'a>(served: &'a [RegulatorTxJson], d: &'a Decoded) -> Vec<Served<'a>> {
-    served
-        .iter()
-        .zip(&d.bytes)
-        .map(|(s, b)| Served {
-            hash: &s.hash,
-            height: s.height,
-            timestamp_ms: s.timestamp_ms,
-            key: s
-                .key
-                .as_ref()
-                .map(|k| (k.jurisdiction.as_str(), k.epoch, k.version)),
-            bytes: b,
-        })
-        .collect()
-}
-
 /// The points `request` asks to be decrypted, from the transactions served
 /// for its range: `H`, then each matching transfer's `E` (and with `limbs`
 /// its limb commitments).
@@ -983,8 +952,8 @@ pub fn open(
     }
     let (served, mut records) =
         super::fetch_transactions(api, creds, request.from, Some(request.to), "")?;
-    let decoded = decode_served(&served)?;
-    let items = as_served(&served, &decoded);
+    let bytes = served_bytes(&served)?;
+    let items = as_served(&served, &bytes);
     let points = request_points(request, &items)?;
     let target = format!(
         "/v1/regulator/threshold/shares?request={}&from={}&to={}",
@@ -1099,8 +1068,8 @@ pub fn share(
     })?;
     let creds = officer.credentials(group)?;
     let (served, _) = super::fetch_transactions(api, &creds, request.from, Some(request.to), "")?;
-    let decoded = decode_served(&served)?;
-    let items = as_served(&served, &decoded);
+    let bytes = served_bytes(&served)?;
+    let items = as_served(&served, &bytes);
     let (blob, points) = answer(share, request, &items, &mut OsRng)?;
     let accepted = submit_share(api, &creds, request, share.index(), &blob)?;
     Ok((accepted, points))

@@ -99,19 +99,20 @@ pub struct Served<'a> {
     pub bytes: &'a [u8],
 }
 
-/// Decrypts served transactions (JSON form) with `creds`.
-pub fn decrypt(
-    creds: &Credentials,
-    served: &[RegulatorTxJson],
-    dir: &Directory,
-) -> Result<Vec<TransferRow>, RegulatorError> {
-    let bytes: Vec<Vec<u8>> = served
+/// The bytes of served transactions (JSON form), decoded from hex.
+pub fn served_bytes(served: &[RegulatorTxJson]) -> Result<Vec<Vec<u8>>, RegulatorError> {
+    served
         .iter()
         .map(|s| hex::decode(&s.hex).map_err(|_| RegulatorError::NotHex(s.hash.clone())))
-        .collect::<Result<_, _>>()?;
-    let items: Vec<Served<'_>> = served
+        .collect()
+}
+
+/// Served transactions (JSON form) as [`Served`], over their `bytes`
+/// ([`served_bytes`]).
+pub fn as_served<'a>(served: &'a [RegulatorTxJson], bytes: &'a [Vec<u8>]) -> Vec<Served<'a>> {
+    served
         .iter()
-        .zip(&bytes)
+        .zip(bytes)
         .map(|(s, b)| Served {
             hash: &s.hash,
             height: s.height,
@@ -122,8 +123,17 @@ pub fn decrypt(
                 .map(|k| (k.jurisdiction.as_str(), k.epoch, k.version)),
             bytes: b,
         })
-        .collect();
-    decrypt_served(creds, &items, dir)
+        .collect()
+}
+
+/// Decrypts served transactions (JSON form) with `creds`.
+pub fn decrypt(
+    creds: &Credentials,
+    served: &[RegulatorTxJson],
+    dir: &Directory,
+) -> Result<Vec<TransferRow>, RegulatorError> {
+    let bytes = served_bytes(served)?;
+    decrypt_served(creds, &as_served(served, &bytes), dir)
 }
 
 type Decoded = Vec<(usize, OutputsView)>;
