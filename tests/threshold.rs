@@ -334,6 +334,16 @@ fn three_of_five_officers_open_a_view_each_on_the_ledger_first() {
     );
     assert_eq!(t["from"], "bank-a");
 
+    // The clearing report from the same shares: bank-b's inflow is the
+    // payment, and the same officers are named.
+    let (reported, rep, err) = veil(&[
+        "--json", "regulator", "--keystore", s(reg), "--api", &api, "report", "--threshold",
+        s(&request), "--group", s(&group), "--wait-secs", "5",
+    ]);
+    assert!(reported, "{err}");
+    assert_eq!(rep["officers_used"], serde_json::json!([1, 3, 5]));
+    assert_eq!(rep["report"]["totals"]["bank-b"]["CNY"]["inflow"], 1234);
+
     // Every share used is in the audit log with the officer's key.
     let log = ok(&["--json", "audit-log", "--api", &api]);
     let entries = log["entries"].as_array().unwrap();
