@@ -337,8 +337,19 @@ fn three_of_five_officers_open_a_view_each_on_the_ledger_first() {
     // The clearing report from the same shares: bank-b's inflow is the
     // payment, and the same officers are named.
     let (reported, rep, err) = veil(&[
-        "--json", "regulator", "--keystore", s(reg), "--api", &api, "report", "--threshold",
-        s(&request), "--group", s(&group), "--wait-secs", "5",
+        "--json",
+        "regulator",
+        "--keystore",
+        s(reg),
+        "--api",
+        &api,
+        "report",
+        "--threshold",
+        s(&request),
+        "--group",
+        s(&group),
+        "--wait-secs",
+        "5",
     ]);
     assert!(reported, "{err}");
     assert_eq!(rep["officers_used"], serde_json::json!([1, 3, 5]));
@@ -410,6 +421,32 @@ fn three_of_five_officers_open_a_view_each_on_the_ledger_first() {
         assert_eq!(v["threshold"], "2-of-3");
         group2 = g2;
     }
+    // An old officer forgets its share: it can no longer reshare or answer.
+    ok(&[
+        "--json",
+        "regulator",
+        "--keystore",
+        s(&officers[0]),
+        "dkg",
+        "forget",
+        "--group",
+        s(&group),
+    ]);
+    let (again, _, err) = veil(&[
+        "--json",
+        "regulator",
+        "--keystore",
+        s(&officers[0]),
+        "dkg",
+        "reshare-deal",
+        "--group",
+        s(&group),
+        "--roster",
+        s(&roster2),
+        "--out",
+        s(&dir.path().join("again.json")),
+    ]);
+    assert!(!again && err.contains("holds no share"), "{err}");
     let v = ok(&[
         "--json",
         "regulator",

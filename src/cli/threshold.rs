@@ -80,6 +80,14 @@ pub enum DkgCommand {
         #[arg(long, default_value_t = 90)]
         expires_days: u64,
     },
+    /// Remove this officer's share of the group file's key from its
+    /// keystore (after a resharing; the keystore file is rewritten, older
+    /// copies of it still hold the share).
+    Forget {
+        /// The group file of the key whose share goes.
+        #[arg(long)]
+        group: PathBuf,
+    },
     /// An old officer reshares its share to a new roster (the group key
     /// stays).
     ReshareDeal {
@@ -232,6 +240,29 @@ pub fn dkg(
             o.save(path, pass.expose(), KdfParams::default())?;
             write_json(out, &g)?;
             print_group(&g, out, json);
+        }
+        DkgCommand::Forget { group } => {
+            let path = need()?;
+            let (mut o, pass) = load_officer(path)?;
+            let g: GroupFile = read_json(group)?;
+            if !o.forget(&g.public()?) {
+                bail!(
+                    "officer {} holds no share of the key {} (of this group file)",
+                    o.name,
+                    g.group_key
+                );
+            }
+            o.save(path, pass.expose(), KdfParams::default())?;
+            if json {
+                super::print_json(&json!({"forgotten": g.group_key, "threshold": g.threshold}));
+            } else {
+                println!(
+                    "share of {} ({}) removed from {}; delete any older copy of that file",
+                    g.group_key,
+                    g.threshold,
+                    path.display()
+                );
+            }
         }
         DkgCommand::ReshareDeal { group, roster, out } => {
             let (o, _) = load_officer(need()?)?;

@@ -244,6 +244,15 @@ impl Officer {
         &self.shares
     }
 
+    /// Removes this officer's share of the key `public` describes (after a
+    /// resharing moved the key to other officers); whether it held one.
+    /// The caller saves the keystore.
+    pub fn forget(&mut self, public: &PublicKeySet) -> bool {
+        let before = self.shares.len();
+        self.shares.retain(|s| s.public() != public);
+        self.shares.len() != before
+    }
+
     fn keep(&mut self, share: KeyShare) {
         self.shares.retain(|s| s.public() != share.public());
         self.shares.push(share);
