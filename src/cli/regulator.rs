@@ -675,15 +675,7 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
             };
             let identity = master.identity();
             let src = HttpSource::new(&args.api);
-            let reg: RegulatorRegistryJson =
-                serde_json::from_value(src.get_json("/v1/regulator-keys")?)?;
-            let me = identity.public().to_string();
-            let seq = reg
-                .identities
-                .iter()
-                .find(|i| i.identity == me)
-                .map(|i| i.sequence)
-                .context("this regulator identity is not registered on the ledger")?;
+            let (_, seq) = registry(&src, &identity)?;
             let j = Jurisdiction::new(jurisdiction.as_str())?;
             let jkey = master.jurisdiction(jurisdiction.as_str());
             let (register, revoke) = match command {
@@ -745,6 +737,23 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The registry and the sequence of `identity`'s last registry
+/// transaction (the next one carries this + 1).
+pub(crate) fn registry(
+    src: &HttpSource,
+    identity: &crate::crypto::signing::SigningKey,
+) -> anyhow::Result<(RegulatorRegistryJson, u64)> {
+    let reg: RegulatorRegistryJson = serde_json::from_value(src.get_json("/v1/regulator-keys")?)?;
+    let me = identity.public().to_string();
+    let seq = reg
+        .identities
+        .iter()
+        .find(|i| i.identity == me)
+        .map(|i| i.sequence)
+        .context("this regulator identity is not registered on the ledger")?;
+    Ok((reg, seq))
 }
 
 /// Runs `veil audit-log`.

@@ -20,7 +20,6 @@ use crate::tx::access::Delegation;
 use crate::tx::registry::{Jurisdiction, KeyEntry, RegulatorKeys, Slot};
 use crate::tx::Transaction;
 use crate::wallet::client::HttpSource;
-use veil_client::types::RegulatorRegistryJson;
 use veil_keystore::{self as keystore, KdfParams};
 
 /// Key-generation and resharing ceremonies.
@@ -229,18 +228,9 @@ pub fn dkg(
             roster,
             out,
             dealings,
-        } => {
-            let path = need()?;
-            let (mut o, pass) = load_officer(path)?;
-            let ds: Vec<DealingFile> = dealings
-                .iter()
-                .map(|d| read_json(d))
-                .collect::<anyhow::Result<_>>()?;
-            let g = th::finish(&mut o, &read_json(roster)?, &ds)?;
-            o.save(path, pass.expose(), KdfParams::default())?;
-            write_json(out, &g)?;
-            print_group(&g, out, json);
-        }
+        } => finish_with(need()?, dealings, out, json, |o, ds| {
+            Ok(th::finish(o, &read_json(roster)?, ds)?)
+        })?,
         DkgCommand::Forget { group } => {
             let path = need()?;
             let (mut o, pass) = load_officer(path)?;
@@ -283,18 +273,14 @@ pub fn dkg(
             roster,
             out,
             dealings,
-        } => {
-            let path = need()?;
-            let (mut o, pass) = load_officer(path)?;
-            let ds: Vec<DealingFile> = dealings
-                .iter()
-                .map(|d| read_json(d))
-                .collect::<anyhow::Result<_>>()?;
-            let g = th::reshare_finish(&mut o, &read_json(group)?, &read_json(roster)?, &ds)?;
-            o.save(path, pass.expose(), KdfParams::default())?;
-            write_json(out, &g)?;
-            print_group(&g, out, json);
-        }
+        } => finish_with(need()?, dealings, out, json, |o, ds| {
+            Ok(th::reshare_finish(
+                o,
+                &read_json(group)?,
+                &read_json(roster)?,
+                ds,
+            )?)
+        })?,
         DkgCommand::Publish {
             group,
             epoch,
@@ -324,6 +310,28 @@ pub fn dkg(
             }
         }
     }
+    Ok(())
+}
+
+/// The end of a key generation or a resharing for the officer at `path`:
+/// read the dealings, `finish`, keep the share in the keystore, write and
+/// print the group file.
+fn finish_with(
+    path: &Path,
+    dealings: &[PathBuf],
+    out: &Path,
+    json: bool,
+    finish: impl FnOnce(&mut Officer, &[DealingFile]) -> anyhow::Result<GroupFile>,
+) -> anyhow::Result<()> {
+    let (mut o, pass) = load_officer(path)?;
+    let ds: Vec<DealingFile> = dealings
+        .iter()
+        .map(|d| read_json(d))
+        .collect::<anyhow::Result<_>>()?;
+    let g = finish(&mut o, &ds)?;
+    o.save(path, pass.expose(), KdfParams::default())?;
+    write_json(out, &g)?;
+    print_group(&g, out, json);
     Ok(())
 }
 
@@ -371,14 +379,7 @@ pub fn publish(
     }
     let identity = master.identity();
     let src = HttpSource::new(api);
-    let reg: RegulatorRegistryJson = serde_json::from_value(src.get_json("/v1/regulator-keys")?)?;
-    let me = identity.public().to_string();
-    let seq = reg
-        .identities
-        .iter()
-        .find(|i| i.identity == me)
-        .map(|i| i.sequence)
-        .context("this regulator identity is not registered on the ledger")?;
+    let (reg, seq) = super::regulator::registry(&src, &identity)?;
     // Already published (a resharing keeps the key): delegate only.
     if let Some(k) = reg.keys.iter().find(|k| k.key == g.group_key) {
         let slot = SlotJson {

@@ -37,20 +37,7 @@ pub(crate) async fn regulator_transfers(
     uri: axum::http::Uri,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<RegulatorTransfersJson> {
-    let target = uri
-        .path_and_query()
-        .map_or(uri.path(), |pq| pq.as_str())
-        .to_owned();
-    let auth = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| unauthorized("send Authorization: Veil-Regulator <credential>"))?;
-    let cred = auth
-        .strip_prefix("Veil-Regulator ")
-        .and_then(|h| hex::decode(h.trim()).ok())
-        .ok_or_else(|| unauthorized("the Authorization header must be `Veil-Regulator <hex>`"))?;
-    let req = veil_tx::access::RegulatorRequest::from_credential(&cred, "GET", &target)
-        .map_err(|e| unauthorized(format!("malformed credential: {e}")))?;
+    let req = regulator_request(&headers, "GET", &target_of(&uri))?;
     let tip = node.ledger.tip().height;
     let from = super::parse_height(
         "from",

@@ -811,29 +811,35 @@ pub struct Combined {
     pub used: Vec<u16>,
     /// Officers whose partial failed its proof (named, not used).
     pub rejected: Vec<u16>,
+    /// Where in the given partials the combined ones were.
+    pub used_at: Vec<usize>,
 }
 
 /// Combines partial decryptions of `points`: every partial's proof is
 /// checked, a failing one is named in `rejected`, and the first t valid
-/// ones are interpolated. Fewer than t valid → [`ThresholdError::TooFew`].
+/// ones are interpolated. An officer may appear more than once (an answer
+/// sent again): its first partial that passes its proof counts, the others
+/// are not checked, and it is named in `rejected` only if none passes.
+/// Fewer than t valid → [`ThresholdError::TooFew`].
 pub fn combine(
     public: &PublicKeySet,
     points: &[Point],
     partials: &[Partial],
 ) -> Result<Combined, ThresholdError> {
-    let mut seen = BTreeSet::new();
-    let mut valid: Vec<&Partial> = Vec::new();
-    let mut rejected = Vec::new();
-    for p in partials {
-        if !seen.insert(p.officer) {
-            return Err(ThresholdError::Duplicate(p.officer));
+    let mut valid: Vec<(usize, &Partial)> = Vec::new();
+    let mut rejected = BTreeSet::new();
+    for (at, p) in partials.iter().enumerate() {
+        if valid.iter().any(|(_, v)| v.officer == p.officer) {
+            continue;
         }
         if p.verify(public, points) {
-            valid.push(p);
+            rejected.remove(&p.officer);
+            valid.push((at, p));
         } else {
-            rejected.push(p.officer);
+            rejected.insert(p.officer);
         }
     }
+    let rejected: Vec<u16> = rejected.into_iter().collect();
     let t = usize::from(public.params.t);
     if valid.len() < t {
         return Err(ThresholdError::TooFew {
@@ -843,6 +849,8 @@ pub fn combine(
         });
     }
     valid.truncate(t);
+    let used_at: Vec<usize> = valid.iter().map(|(at, _)| *at).collect();
+    let valid: Vec<&Partial> = valid.into_iter().map(|(_, p)| p).collect();
     // The Lagrange coefficients once for all points, then a t-term
     // multiscalar multiplication per point (vsss-rs's `combine` recomputes
     // the coefficients, with inversions, for every point: 4× slower here).
@@ -860,6 +868,7 @@ pub fn combine(
         points: combined,
         used: valid.iter().map(|p| p.officer).collect(),
         rejected,
+        used_at,
     })
 }
 
@@ -1082,6 +1091,17 @@ mod tests {
         let got = combine(&d.public, &pts, &three).unwrap();
         assert_eq!(got.rejected, vec![2]);
         assert_eq!(got.used, vec![1, 3, 5]);
+        // An officer that answers twice, first wrongly: its good answer
+        // counts and it is not refused.
+        let mut twice = three[..1].to_vec();
+        let mut wrong = d.shares[2].partial(&pts, &mut rng);
+        wrong.values[0] = Point::from_point(wrong.values[0].point() + G);
+        twice.extend([wrong, d.shares[2].partial(&pts, &mut rng), three[3].clone()]);
+        let got = combine(&d.public, &pts, &twice).unwrap();
+        assert_eq!(
+            (got.used, got.rejected, got.used_at),
+            (vec![1, 3, 5], vec![], vec![0, 2, 3])
+        );
         // A partial claiming another officer's index fails that officer's proof.
         let mut forged = d.shares[0].partial(&pts, &mut rng);
         forged.officer = 4;

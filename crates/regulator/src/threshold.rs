@@ -1000,8 +1000,10 @@ pub fn open(
     })
 }
 
-/// Opens every relayed blob, keeps the first readable share of each
-/// officer (an officer may have answered twice), and combines.
+/// Opens every relayed blob (an officer may have answered twice) and
+/// combines; an officer whose blob does not open, or whose record is
+/// signed by a key the roster does not name, is refused unless another of
+/// its answers counts.
 fn combine_relayed(
     group: &GroupFile,
     public: &PublicKeySet,
@@ -1011,12 +1013,9 @@ fn combine_relayed(
     relayed: &ThresholdSharesJson,
 ) -> Result<(Combined, Vec<String>), ThresholdStepError> {
     let mut partials: Vec<Partial> = Vec::new();
-    let mut share_records = Vec::new();
-    let mut unreadable = Vec::new();
+    let mut records = Vec::new();
+    let mut unreadable = std::collections::BTreeSet::new();
     for s in &relayed.shares {
-        if partials.iter().any(|p| p.officer == s.officer) {
-            continue;
-        }
         // The record must be signed by the officer the roster names.
         let named = group
             .roster
@@ -1027,35 +1026,46 @@ fn combine_relayed(
             .ok()
             .and_then(|b| open_blob(key, request, s.officer, &b));
         match partial {
-            Some(p) if named && p.verify(public, points) => {
+            Some(p) if named => {
                 partials.push(p);
-                share_records.push(s.access_record.clone());
+                records.push(s.access_record.clone());
             }
-            _ => unreadable.push(s.officer),
+            _ => {
+                unreadable.insert(s.officer);
+            }
         }
     }
-    // An officer refused once but answering well later is not refused.
-    unreadable.retain(|o| !partials.iter().any(|p| p.officer == *o));
-    unreadable.sort_unstable();
-    unreadable.dedup();
+    let refused = |mut rejected: Vec<u16>, used: &[u16]| {
+        rejected.extend(unreadable.iter().filter(|o| !used.contains(o)));
+        rejected.sort_unstable();
+        rejected.dedup();
+        rejected
+    };
     match combine(public, points, &partials) {
         Ok(mut c) => {
-            c.rejected = unreadable;
+            c.rejected = refused(std::mem::take(&mut c.rejected), &c.used);
             // Only the records of the partials actually combined.
-            let used: Vec<String> = partials
-                .iter()
-                .zip(&share_records)
-                .filter(|(p, _)| c.used.contains(&p.officer))
-                .map(|(_, r)| r.clone())
-                .collect();
+            let used = c.used_at.iter().map(|&i| records[i].clone()).collect();
             Ok((c, used))
         }
-        Err(ThresholdError::TooFew { have, need, .. }) => Err(ThresholdError::TooFew {
+        Err(ThresholdError::TooFew {
             have,
             need,
-            rejected: unreadable,
+            rejected,
+        }) => {
+            // Officers with a valid partial (too few of them) are not refused.
+            let valid: Vec<u16> = partials
+                .iter()
+                .map(|p| p.officer)
+                .filter(|o| !rejected.contains(o))
+                .collect();
+            Err(ThresholdError::TooFew {
+                have,
+                need,
+                rejected: refused(rejected, &valid),
+            }
+            .into())
         }
-        .into()),
         Err(e) => Err(e.into()),
     }
 }
