@@ -113,8 +113,7 @@ impl HookSecret {
 
     /// Recovers `h` from a ciphertext.
     pub fn decrypt(&self, c: &Ciphertext) -> Fr {
-        let k = (c.c1 * *self.0.expose()).into_affine();
-        c.c2 - poseidon::hash2(k.x, k.y)
+        open_with_shared(&(c.c1 * *self.0.expose()).into_affine(), c)
     }
 }
 
@@ -162,6 +161,13 @@ impl Randomness {
         bits.truncate(SCALAR_BITS);
         bits
     }
+}
+
+/// Recovers `h = c₂ − Poseidon(K.x, K.y)` from the shared point
+/// `K = y·C₁` (however it was computed: by the single key, or combined from
+/// officers' partial decryptions).
+pub fn open_with_shared(k: &EdwardsAffine, c: &Ciphertext) -> Fr {
+    c.c2 - poseidon::hash2(k.x, k.y)
 }
 
 /// Encrypts `h` to `key` with randomness `r` (the native twin of

@@ -26,6 +26,7 @@
 //! | [`transcript`] | every Fiat–Shamir label, in one place |
 //! | [`signing`] | Ed25519 signatures of authorities (issuers, later regulators and nodes) |
 //! | [`threshold`] | t-of-n regulator keys: joint-Feldman DKG, partial decryptions with DLEQ proofs, resharing |
+//! | [`hook_threshold`] | the same for the credential-hook key on Baby Jubjub: t officers identify a presentation's holder |
 
 pub mod batch;
 pub mod clsag;
@@ -33,6 +34,7 @@ pub mod commitment;
 pub mod dleq;
 pub mod generators;
 pub mod hash;
+pub mod hook_threshold;
 pub mod keys;
 pub mod payload;
 pub mod point;

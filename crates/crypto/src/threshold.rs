@@ -194,7 +194,7 @@ impl Params {
         self.n
     }
 
-    fn check_index(&self, i: u16) -> Result<(), ThresholdError> {
+    pub(crate) fn check_index(&self, i: u16) -> Result<(), ThresholdError> {
         if i == 0 || i > self.n {
             return Err(ThresholdError::Index(i, self.n));
         }
