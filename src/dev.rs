@@ -98,18 +98,21 @@ impl DevNetwork {
         timestamp_ms: u64,
         epoch_length: u64,
     ) -> Result<Self, BuildError> {
-        Self::generate_keyed(rng, timestamp_ms, epoch_length, None)
+        Self::generate_keyed(rng, timestamp_ms, epoch_length, None, None)
     }
 
     /// As [`DevNetwork::generate_with`]; with `epoch0`, epoch 0's regulator
     /// key is that key (a threshold group key, `node --dev
     /// --regulator-threshold`) instead of the master's, and the genesis
-    /// mints are encrypted to it.
+    /// mints are encrypted to it; with `hook`, the KYC accreditation names
+    /// that credential-hook key (the officers' shared one) instead of the
+    /// master's.
     pub fn generate_keyed<R: RngCore + CryptoRng>(
         rng: &mut R,
         timestamp_ms: u64,
         epoch_length: u64,
         epoch0: Option<crate::crypto::regulator_ciphertext::RegulatorPublicKey>,
+        hook: Option<veil_circuits::hook::HookKey>,
     ) -> Result<Self, BuildError> {
         let mut seed = || {
             let mut s = [0u8; 32];
@@ -163,7 +166,9 @@ impl DevNetwork {
             .ok_or(BuildError::OutputCount(0))?;
         // With the regulator hook: every KYC presentation carries the
         // holder commitment encrypted to the dev regulator.
-        let hook_key = jurisdiction.credential_hook().public().to_bytes();
+        let hook_key = hook
+            .unwrap_or_else(|| jurisdiction.credential_hook().public())
+            .to_bytes();
         let accredit = TrustTx::signed(
             root_authority.did,
             1,

@@ -371,6 +371,29 @@ fn make() -> Seeds {
             "public-key-set".into(),
             officers[0].public().to_bytes(),
         );
+        {
+            use veil::crypto::hook_threshold::{HookCommitments, HookDealing, HookKeyShare};
+            let params = Params::new(2, 3).unwrap();
+            let deals: Vec<HookDealing> = (0..2)
+                .map(|_| HookDealing::generate(params, &mut rng))
+                .collect();
+            let public: Vec<(u16, &HookCommitments)> = (1..=2)
+                .zip(&deals)
+                .map(|(i, d)| (i, &d.commitments))
+                .collect();
+            let received: Vec<_> = (1..=2)
+                .zip(&deals)
+                .map(|(i, d)| (i, d.share_for(1).unwrap()))
+                .collect();
+            let hook = HookKeyShare::from_dkg(1, params, &public, &received).unwrap();
+            let c1 = hook.public().key().0;
+            add(
+                "threshold",
+                "hook-partial".into(),
+                hook.partial(&c1, b"seed", &mut rng).to_bytes(),
+            );
+            add("threshold", "hook-key-set".into(), hook.public().to_bytes());
+        }
         let seed = veil::crypto::secret::Secret::new([0x5a; 32]);
         let shares = veil::wallet::backup::split(&seed, 2, 3, &mut rng).unwrap();
         add(
@@ -432,10 +455,13 @@ fn accepted(target: &str, bytes: &[u8]) -> bool {
                     .is_ok_and(|v| DidDocument::from_json(&v).is_ok())
         }
         "threshold" => {
+            use veil::crypto::hook_threshold::{HookPartial, HookPublicSet};
             use veil::crypto::threshold::{Partial, PublicKeySet};
             use veil::wallet::backup::Share;
             Partial::from_bytes(bytes).is_ok()
                 || PublicKeySet::from_bytes(bytes).is_ok()
+                || HookPartial::from_bytes(bytes).is_ok()
+                || HookPublicSet::from_bytes(bytes).is_ok()
                 || Share::from_bytes(bytes).is_ok()
                 || std::str::from_utf8(bytes).is_ok_and(|t| Share::from_words(t).is_ok())
                 || serde_json::from_slice::<veil::regulator::threshold::Roster>(bytes).is_ok()

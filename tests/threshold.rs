@@ -631,10 +631,200 @@ fn a_dev_network_with_a_threshold_regulator() {
                 .count(),
             2
         );
+        identify_with_officers(&api, &data, &group, dir.path());
         Ok(())
     };
     let result = run();
     let _ = child.kill();
     let _ = child.wait();
     result.unwrap();
+}
+
+/// The credential hook with a threshold key (the dev network's KYC
+/// accreditation names the officers' shared hook key): the holder presents,
+/// the regulator's own hook key decrypts noise, one officer is not enough,
+/// and two officers' shares, each an access record naming the
+/// presentation, recover exactly the holder's commitment.
+fn identify_with_officers(api: &str, data: &Path, group: &Path, tmp: &Path) {
+    let files = veil::dev::DevFiles::under(data);
+    let officers = files.officers_dir();
+    let file = |name: &str| tmp.join(name);
+    let shown = ok(&["--json", "did", "show", "--keystore", s(&files.holder)]);
+    let hc = shown["holder_commitment"].as_str().unwrap().to_owned();
+    ok(&[
+        "--json",
+        "credential",
+        "--api",
+        api,
+        "issue",
+        "--keystore",
+        s(&files.kyc_issuer),
+        "--type",
+        "KycCredential",
+        "--holder-commitment",
+        &hc,
+        "--attr",
+        "birth_date=1980-02-29",
+        "--attr",
+        "country=JP",
+        "--attr",
+        "given_name=Aiko",
+        "--attr",
+        "family_name=Sato",
+        "--attr",
+        "document_number=TK0000001",
+        "--attr",
+        "level=1",
+        "--out",
+        s(&file("kyc.json")),
+    ]);
+    ok(&[
+        "--json",
+        "credential",
+        "--api",
+        api,
+        "request",
+        "--type",
+        "KycCredential",
+        "--scope",
+        "bank-a/onboarding",
+        "--disclose",
+        "country",
+        "--out",
+        s(&file("kyc-request.json")),
+    ]);
+    let presentation = file("presentation.json");
+    ok(&[
+        "--json",
+        "credential",
+        "--api",
+        api,
+        "present",
+        "--keystore",
+        s(&files.holder),
+        "--credential",
+        s(&file("kyc.json")),
+        "--request",
+        s(&file("kyc-request.json")),
+        "--out",
+        s(&presentation),
+    ]);
+    let hook = ok(&["--json", "regulator", "hook-key", "--group", s(group)]);
+    assert_eq!(hook["threshold"], "2-of-3");
+    // The regulator's own hook key is not the accredited one.
+    let own = ok(&[
+        "--json",
+        "regulator",
+        "--keystore",
+        s(&files.regulator),
+        "identify",
+        "--presentation",
+        s(&presentation),
+    ]);
+    assert_ne!(own["hook_key"], hook["hook_key"]);
+    assert_ne!(own["holder_commitment"], hc.as_str());
+
+    let req = file("identify.json");
+    let made = ok(&[
+        "--json",
+        "regulator",
+        "--keystore",
+        s(&files.regulator),
+        "--api",
+        api,
+        "request",
+        "--group",
+        s(group),
+        "--identify",
+        s(&presentation),
+        "--out",
+        s(&req),
+    ]);
+    let share = |i: usize| {
+        ok(&[
+            "--json",
+            "regulator",
+            "--keystore",
+            s(&officers.join(format!("officer-{i}.keystore"))),
+            "--api",
+            api,
+            "share",
+            "--group",
+            s(group),
+            "--request",
+            s(&req),
+        ])
+    };
+    let identify = |wait: &str| {
+        veil(&[
+            "--json",
+            "regulator",
+            "--keystore",
+            s(&files.regulator),
+            "--api",
+            api,
+            "identify",
+            "--presentation",
+            s(&presentation),
+            "--threshold",
+            s(&req),
+            "--group",
+            s(group),
+            "--wait-secs",
+            wait,
+        ])
+    };
+    share(1);
+    let (opened, _, err) = identify("0");
+    assert!(!opened, "one officer identified a holder");
+    assert!(err.contains("of the 2 needed"), "{err}");
+    let second = share(3);
+    let (opened, id, err) = identify("30");
+    assert!(opened, "{err}");
+    assert_eq!(id["holder_commitment"], hc.as_str());
+    assert_eq!(id["officers_used"], serde_json::json!([1, 3]));
+    assert_eq!(id["request"], made["id"]);
+    assert!(id["share_records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r == &second["access_record"]));
+    // Each officer's share is on the ledger, naming the presentation.
+    let log = ok(&["--json", "audit-log", "--api", api]);
+    let entries = log["entries"].as_array().unwrap();
+    for i in [1, 3] {
+        assert!(
+            entries.iter().any(|e| {
+                let text = e.to_string();
+                text.contains("threshold/shares")
+                    && text.contains(&format!("officer={i}"))
+                    && text.contains("identify=")
+            }),
+            "officer {i}'s identification share is not in the audit log: {log}"
+        );
+    }
+    // A request for another presentation is refused before anything is read.
+    let other = file("other.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&presentation).unwrap()).unwrap();
+    v["proof"]["regulatorCiphertext"] = serde_json::json!({
+        "c1": hook["hook_key"],
+        "c2": v["proof"]["regulatorCiphertext"]["c2"],
+    });
+    std::fs::write(&other, v.to_string()).unwrap();
+    let (opened, _, err) = veil(&[
+        "--json",
+        "regulator",
+        "--keystore",
+        s(&files.regulator),
+        "--api",
+        api,
+        "identify",
+        "--presentation",
+        s(&other),
+        "--threshold",
+        s(&req),
+        "--group",
+        s(group),
+    ]);
+    assert!(!opened && err.contains("another presentation"), "{err}");
 }

@@ -75,6 +75,9 @@ pub enum HookError {
     /// The identity, which would encrypt to nobody.
     #[error("the identity point is not a key")]
     Identity,
+    /// `c₂` is not a canonical field element, or the length is wrong.
+    #[error("not a canonical hook ciphertext")]
+    Ciphertext,
 }
 
 /// Decodes a compressed point, refusing points off the curve, outside the
@@ -136,6 +139,32 @@ pub struct Ciphertext {
     pub c1: EdwardsAffine,
     /// `c₂ = h + Poseidon(r·Y)`.
     pub c2: Fr,
+}
+
+/// Bytes of an encoded [`Ciphertext`].
+pub const CIPHERTEXT_BYTES: usize = 64;
+
+impl Ciphertext {
+    /// `C₁` (compressed) `‖ c₂` (32 bytes big-endian, canonical).
+    pub fn to_bytes(&self) -> [u8; CIPHERTEXT_BYTES] {
+        let mut out = [0u8; CIPHERTEXT_BYTES];
+        out[..32].copy_from_slice(&point_to_bytes(&self.c1));
+        out[32..].copy_from_slice(&crate::field::to_bytes(&self.c2));
+        out
+    }
+
+    /// Parses [`Ciphertext::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, HookError> {
+        if bytes.len() != CIPHERTEXT_BYTES {
+            return Err(HookError::Ciphertext);
+        }
+        let mut c2 = [0u8; 32];
+        c2.copy_from_slice(&bytes[32..]);
+        Ok(Self {
+            c1: point_from_bytes(&bytes[..32])?,
+            c2: crate::field::from_bytes(&c2).ok_or(HookError::Ciphertext)?,
+        })
+    }
 }
 
 /// The encryption randomness `r`, as the circuit's witness.

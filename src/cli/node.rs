@@ -187,6 +187,7 @@ pub fn prepare_genesis(args: &NodeArgs) -> anyhow::Result<(GenesisConfig, Option
         crate::clock::now_ms(),
         crate::dev::DEV_EPOCH_LENGTH,
         Some(group.group_key()?),
+        group.hook_public()?.map(|h| h.key()),
     )?;
     network.write(&files, KdfParams::default())?;
     // The regulator delegates epoch 0 to every officer (offline: the
@@ -441,6 +442,12 @@ fn banner(
                 "  veil regulator --keystore {}{api_flag} view --threshold req.json --group {}",
                 f.regulator.display(),
                 group.display()
+            );
+            println!(
+                "The KYC accreditation's credential-hook key is theirs too: identifying a holder"
+            );
+            println!(
+                "takes `request --identify PRESENTATION`, then `identify --threshold` the same way."
             );
             println!();
         }

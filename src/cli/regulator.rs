@@ -144,8 +144,14 @@ pub enum RegulatorCommand {
         expires_days: u64,
     },
     /// Print the jurisdiction's credential-hook key (for the root
-    /// authority's `veil trust accredit --regulator-hook-key`).
-    HookKey,
+    /// authority's `veil trust accredit --regulator-hook-key`), or with
+    /// `--group` the hook key a threshold regulator's officers share.
+    HookKey {
+        /// A threshold key's group file: print the hook key its officers
+        /// share (no keystore needed).
+        #[arg(long)]
+        group: Option<PathBuf>,
+    },
     /// Decrypt the holder commitment a presentation carries for the
     /// regulator (credentials accredited with the regulator hook). The
     /// issuer, who issued the credential to that commitment, names the
@@ -154,6 +160,17 @@ pub enum RegulatorCommand {
         /// The presentation (VC 2.0 JSON) a verifier kept.
         #[arg(long)]
         presentation: PathBuf,
+        /// Identify with a threshold hook key instead: the request file
+        /// made by `request --identify` (t officers' shares must be
+        /// committed).
+        #[arg(long, requires = "group")]
+        threshold: Option<PathBuf>,
+        /// The threshold key's group file (with `--threshold`).
+        #[arg(long)]
+        group: Option<PathBuf>,
+        /// Seconds to wait for enough officers' shares (with `--threshold`).
+        #[arg(long, default_value_t = 60)]
+        wait_secs: u64,
     },
     /// Create an officer of a threshold regulator key (dual control): a
     /// keystore at `--keystore` with its request-signing and share-transport
@@ -182,11 +199,15 @@ pub enum RegulatorCommand {
         #[arg(long)]
         group: PathBuf,
         /// First height.
-        #[arg(long)]
-        from_height: u64,
+        #[arg(long, required_unless_present = "identify")]
+        from_height: Option<u64>,
         /// Last height, or `latest` (the tip now).
-        #[arg(long)]
-        to_height: String,
+        #[arg(long, required_unless_present = "identify")]
+        to_height: Option<String>,
+        /// Ask the officers to identify the holder behind this presentation
+        /// (its regulator-hook ciphertext) instead of opening a range.
+        #[arg(long, conflicts_with_all = ["from_height", "to_height", "limbs"])]
+        identify: Option<PathBuf>,
         /// Also open every limb (only needed when a sender's regulator note
         /// disagrees with its amounts).
         #[arg(long)]
@@ -284,17 +305,39 @@ fn run_threshold(args: &RegulatorArgs, json: bool) -> anyhow::Result<bool> {
         }
         RegulatorCommand::Request {
             group,
+            identify: Some(presentation),
+            out,
+            ..
+        } => t::request_identify(&args.api, group, presentation, out, json)?,
+        RegulatorCommand::Request {
+            group,
             from_height,
             to_height,
             limbs,
             out,
+            identify: None,
         } => t::request(
             &args.api,
             group,
-            *from_height,
-            height_arg(to_height)?,
+            from_height.context("--from-height is required")?,
+            height_arg(to_height.as_deref().context("--to-height is required")?)?,
             *limbs,
             out,
+            json,
+        )?,
+        RegulatorCommand::HookKey { group: Some(group) } => t::hook_key(group, json)?,
+        RegulatorCommand::Identify {
+            presentation,
+            threshold: Some(request),
+            group: Some(group),
+            wait_secs,
+        } => t::identify(
+            &args.api,
+            keystore_path(args)?,
+            group,
+            request,
+            presentation,
+            Duration::from_secs(*wait_secs),
             json,
         )?,
         RegulatorCommand::Share { group, request } => {
@@ -609,7 +652,7 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
                 anyhow::Ok(())
             })?;
         }
-        RegulatorCommand::HookKey | RegulatorCommand::Identify { .. } => {
+        RegulatorCommand::HookKey { .. } | RegulatorCommand::Identify { .. } => {
             let Credentials::Regulator {
                 master,
                 jurisdiction,
@@ -623,22 +666,9 @@ pub fn run(args: RegulatorArgs, json: bool) -> anyhow::Result<()> {
             };
             let secret = master.jurisdiction(jurisdiction.as_str()).credential_hook();
             let key = hex::encode(secret.public().to_bytes());
-            if let RegulatorCommand::Identify { presentation } = &args.command {
-                let meta = std::fs::metadata(presentation)?;
-                if meta.len() > 1024 * 1024 {
-                    bail!("{} is too large", presentation.display());
-                }
-                let v: serde_json::Value = serde_json::from_slice(&std::fs::read(presentation)?)
-                    .with_context(|| format!("parsing {}", presentation.display()))?;
-                let c = v["proof"]
-                    .get("regulatorCiphertext")
-                    .and_then(crate::identity::presentation::ciphertext_from_json)
-                    .context("the presentation carries no regulator ciphertext")?;
+            if let RegulatorCommand::Identify { presentation, .. } = &args.command {
+                let (c, issuer) = super::threshold::presentation_ciphertext(presentation)?;
                 let h = veil_circuits::field::to_hex(&secret.decrypt(&c));
-                let issuer = v["verifiableCredential"][0]["issuer"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_owned();
                 if json {
                     super::print_json(&json!({
                         "holder_commitment": h,

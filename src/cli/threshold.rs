@@ -235,7 +235,7 @@ pub fn dkg(
             let path = need()?;
             let (mut o, pass) = load_officer(path)?;
             let g: GroupFile = read_json(group)?;
-            if !o.forget(&g.public()?) {
+            if !o.forget(&g)? {
                 bail!(
                     "officer {} holds no share of the key {} (of this group file)",
                     o.name,
@@ -338,7 +338,7 @@ fn finish_with(
 fn print_group(g: &GroupFile, out: &Path, json: bool) {
     if json {
         super::print_json(
-            &json!({"group": out, "group_key": g.group_key, "threshold": g.threshold}),
+            &json!({"group": out, "group_key": g.group_key, "hook_key": g.hook_key, "threshold": g.threshold}),
         );
     } else {
         println!(
@@ -489,6 +489,140 @@ pub fn request(
     Ok(())
 }
 
+/// A presentation's regulator-hook ciphertext and its issuer's DID.
+pub fn presentation_ciphertext(
+    presentation: &Path,
+) -> anyhow::Result<(veil_circuits::hook::Ciphertext, String)> {
+    let meta = std::fs::metadata(presentation)?;
+    if meta.len() > 1024 * 1024 {
+        bail!("{} is too large", presentation.display());
+    }
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(presentation)?)
+        .with_context(|| format!("parsing {}", presentation.display()))?;
+    let c = v["proof"]
+        .get("regulatorCiphertext")
+        .and_then(crate::identity::presentation::ciphertext_from_json)
+        .context("the presentation carries no regulator ciphertext")?;
+    let issuer = v["verifiableCredential"][0]["issuer"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    Ok((c, issuer))
+}
+
+/// Runs `veil regulator request --identify`: a request that t officers
+/// identify the holder behind a presentation, made at the tip now.
+pub fn request_identify(
+    api: &str,
+    group: &Path,
+    presentation: &Path,
+    out: &Path,
+    json: bool,
+) -> anyhow::Result<()> {
+    let g: GroupFile = read_json(group)?;
+    let (c, _) = presentation_ciphertext(presentation)?;
+    let tip = veil_client::Client::new(api).status()?.height;
+    let (req, seed) = ShareRequest::identify(&g, &c, tip)?;
+    let key_path = key_path(out);
+    super::check_output(&key_path)?;
+    write_json(out, &req)?;
+    let pass = passphrase_for(&key_path)?;
+    th::save_request_key(&key_path, &seed, pass.expose(), KdfParams::default())?;
+    let id = hex::encode(req.id());
+    if json {
+        super::print_json(&json!({"request": out, "id": id, "key": key_path, "identify": true}));
+    } else {
+        println!(
+            "identification request {id} written to {}; its key to {}",
+            out.display(),
+            key_path.display()
+        );
+        println!(
+            "each officer runs: veil regulator --keystore <officer> share --group {} --request {}",
+            group.display(),
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// Runs `veil regulator hook-key --group`.
+pub fn hook_key(group: &Path, json: bool) -> anyhow::Result<()> {
+    let g: GroupFile = read_json(group)?;
+    g.hook_public()?;
+    let key = g.hook_key.clone().context(
+        "this group shares no credential-hook key (its ceremony predates threshold identification)",
+    )?;
+    if json {
+        super::print_json(
+            &json!({"jurisdiction": g.jurisdiction, "hook_key": key, "threshold": g.threshold}),
+        );
+    } else {
+        println!("{key}");
+    }
+    Ok(())
+}
+
+/// Runs `veil regulator identify --threshold`: waits up to `wait` for t
+/// officers' committed shares of the request, then recovers the holder
+/// commitment.
+pub fn identify(
+    api: &str,
+    keystore_path: &Path,
+    group: &Path,
+    request: &Path,
+    presentation: &Path,
+    wait: Duration,
+    json: bool,
+) -> anyhow::Result<()> {
+    let g: GroupFile = read_json(group)?;
+    let r: ShareRequest = read_json(request)?;
+    let (c, issuer) = presentation_ciphertext(presentation)?;
+    if r.hook_ciphertext()? != Some(c) {
+        bail!(
+            "{} asks about another presentation than {}",
+            request.display(),
+            presentation.display()
+        );
+    }
+    let creds = requester(keystore_path, &g)?;
+    let kp = key_path(request);
+    let pass = passphrase_for(&kp)?;
+    let key = th::load_request_key(&kp, pass.expose())
+        .with_context(|| format!("opening the request key {}", kp.display()))?;
+    let id = th::identify(api, &creds, &g, &r, &key, wait)?;
+    let c = &id.combined;
+    if json {
+        super::print_json(&json!({
+            "holder_commitment": id.holder_commitment,
+            "issuer": issuer,
+            "hook_key": g.hook_key,
+            "threshold": g.threshold,
+            "request": hex::encode(r.id()),
+            "officers_used": c.used,
+            "officers_refused": c.rejected,
+            "share_records": id.share_records,
+            "access_records": id.access_records,
+        }));
+    } else {
+        println!("holder commitment {}", id.holder_commitment);
+        println!("  issued by {issuer}, which knows whom it issued it to");
+        println!(
+            "  identified by officers {:?} of {} ({} share records on the ledger)",
+            c.used,
+            g.threshold,
+            id.share_records.len()
+        );
+        if !c.rejected.is_empty() {
+            println!(
+                "  REFUSED officers {:?}: their shares failed their proofs",
+                c.rejected
+            );
+        }
+    }
+    Ok(())
+}
+
 fn key_path(request: &Path) -> PathBuf {
     let mut s = request.as_os_str().to_owned();
     s.push(".key");
@@ -510,6 +644,11 @@ pub fn share(
     if json {
         super::print_json(
             &json!({"request": accepted.request, "officer": accepted.officer, "access_record": accepted.access_record, "points": points}),
+        );
+    } else if r.identify.is_some() {
+        println!(
+            "officer {} ({}) answered identification request {}; access record {}",
+            accepted.officer, o.name, accepted.request, accepted.access_record
         );
     } else {
         println!(

@@ -64,7 +64,10 @@ use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroize;
 
-use veil_circuits::hook::{self, Ciphertext, HookKey, POINT_BYTES};
+/// A presentation's hook ciphertext `(C₁, c₂)` (re-exported for callers
+/// that handle identification requests).
+pub use veil_circuits::hook::Ciphertext;
+use veil_circuits::hook::{self, HookKey, POINT_BYTES};
 use veil_secret::Secret;
 
 use crate::threshold::{Params, ThresholdError};
@@ -73,6 +76,20 @@ use crate::threshold::{Params, ThresholdError};
 pub const HOOK_PARTIAL: &[u8] = b"veil/threshold/hook-partial/v1";
 /// Bytes of an encoded [`HookPartial`].
 pub const PARTIAL_BYTES: usize = 2 + POINT_BYTES + 32 + 32;
+
+/// A hook-key scalar (`Z_{ℓ_J}`): what a dealing's shares are.
+pub type HookScalar = JScalar;
+
+/// A dealt share's 32 canonical bytes (little-endian), to seal to its
+/// officer.
+pub fn share_to_bytes(s: &Secret<JScalar>) -> Secret<[u8; 32]> {
+    Secret::new(scalar_bytes(s.expose()))
+}
+
+/// Parses [`share_to_bytes`] (canonical only).
+pub fn share_from_bytes(b: &[u8]) -> Option<Secret<JScalar>> {
+    scalar_from(b).map(Secret::new)
+}
 
 fn g() -> EdwardsProjective {
     EdwardsProjective::generator()

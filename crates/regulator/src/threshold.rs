@@ -43,9 +43,14 @@ use std::path::Path;
 use rand_core::{CryptoRng, OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 
+use veil_circuits::hook::Ciphertext as HookCiphertext;
 use veil_client::types::{ThresholdShareAcceptedJson, ThresholdSharesJson};
 use veil_client::Client;
 use veil_crypto::hash::hash256;
+use veil_crypto::hook_threshold::{
+    self as hook_th, HookCombined, HookCommitments, HookDealing, HookKeyShare, HookPartial,
+    HookPublicSet,
+};
 use veil_crypto::payload;
 use veil_crypto::point::Point;
 use veil_crypto::regulator_ciphertext::{RegulatorPublicKey, RegulatorSecretKey};
@@ -114,6 +119,10 @@ struct OfficerFile {
     signing_seed: SecretHex,
     transport_seed: SecretHex,
     shares: Vec<SecretHex>,
+    /// Shares of credential-hook keys (absent in keystores made before
+    /// threshold identification).
+    #[serde(default)]
+    hook_shares: Vec<SecretHex>,
 }
 
 /// An officer: a request-signing key, a share-transport key, and the
@@ -127,6 +136,7 @@ pub struct Officer {
     transport_seed: Secret<[u8; 32]>,
     transport: RegulatorSecretKey,
     shares: Vec<KeyShare>,
+    hook_shares: Vec<HookKeyShare>,
 }
 
 impl std::fmt::Debug for Officer {
@@ -135,6 +145,7 @@ impl std::fmt::Debug for Officer {
             .field("name", &self.name)
             .field("signing_key", &hex::encode(self.signer.public().as_bytes()))
             .field("shares", &self.shares.len())
+            .field("hook_shares", &self.hook_shares.len())
             .finish()
     }
 }
@@ -157,7 +168,7 @@ impl Officer {
         OsRng.fill_bytes(s.expose_mut());
         let mut t = Secret::new([0u8; 32]);
         OsRng.fill_bytes(t.expose_mut());
-        Self::from_parts(name, jurisdiction, &s, t, vec![])
+        Self::from_parts(name, jurisdiction, &s, t, vec![], vec![])
     }
 
     fn from_parts(
@@ -166,6 +177,7 @@ impl Officer {
         signing_seed: &Secret<[u8; 32]>,
         transport_seed: Secret<[u8; 32]>,
         shares: Vec<KeyShare>,
+        hook_shares: Vec<HookKeyShare>,
     ) -> Self {
         Self {
             name: name.to_owned(),
@@ -174,6 +186,7 @@ impl Officer {
             transport: RegulatorSecretKey::from_seed(transport_seed.expose()),
             transport_seed,
             shares,
+            hook_shares,
         }
     }
 
@@ -186,6 +199,11 @@ impl Officer {
             transport_seed: SecretHex::new(self.transport_seed.expose()),
             shares: self
                 .shares
+                .iter()
+                .map(|s| SecretHex::new(s.to_secret_bytes().expose()))
+                .collect(),
+            hook_shares: self
+                .hook_shares
                 .iter()
                 .map(|s| SecretHex::new(s.to_secret_bytes().expose()))
                 .collect(),
@@ -211,12 +229,21 @@ impl Officer {
                 KeyShare::from_secret_bytes(bytes.expose()).map_err(|_| bad())
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let hook_shares = f
+            .hook_shares
+            .iter()
+            .map(|s| {
+                let bytes = s.bytes().ok_or_else(bad)?;
+                HookKeyShare::from_secret_bytes(bytes.expose()).map_err(|_| bad())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self::from_parts(
             &f.name,
             Jurisdiction::new(&f.jurisdiction).map_err(|_| bad())?,
             &signing,
             transport,
             shares,
+            hook_shares,
         ))
     }
 
@@ -244,18 +271,33 @@ impl Officer {
         &self.shares
     }
 
-    /// Removes this officer's share of the key `public` describes (after a
-    /// resharing moved the key to other officers); whether it held one.
-    /// The caller saves the keystore.
-    pub fn forget(&mut self, public: &PublicKeySet) -> bool {
-        let before = self.shares.len();
-        self.shares.retain(|s| s.public() != public);
-        self.shares.len() != before
+    /// The share of the credential-hook key `public` describes, if any.
+    pub fn hook_share_for(&self, public: &HookPublicSet) -> Option<&HookKeyShare> {
+        self.hook_shares.iter().find(|s| s.public() == public)
     }
 
-    fn keep(&mut self, share: KeyShare) {
+    /// Removes this officer's shares of the group's keys (the epoch key
+    /// and, if the group has one, the credential-hook key) after a
+    /// resharing moved them to other officers; whether it held one. The
+    /// caller saves the keystore.
+    pub fn forget(&mut self, group: &GroupFile) -> Result<bool, ThresholdStepError> {
+        let public = group.public()?;
+        let hook = group.hook_public()?;
+        let before = self.shares.len() + self.hook_shares.len();
+        self.shares.retain(|s| s.public() != &public);
+        if let Some(h) = &hook {
+            self.hook_shares.retain(|s| s.public() != h);
+        }
+        Ok(self.shares.len() + self.hook_shares.len() != before)
+    }
+
+    fn keep(&mut self, share: KeyShare, hook: Option<HookKeyShare>) {
         self.shares.retain(|s| s.public() != share.public());
         self.shares.push(share);
+        if let Some(h) = hook {
+            self.hook_shares.retain(|s| s.public() != h.public());
+            self.hook_shares.push(h);
+        }
     }
 
     /// Credentials that sign node requests as this officer, with the
@@ -367,6 +409,11 @@ pub struct DealingFile {
     pub dealer_key: String,
     /// Feldman commitments (hex, t × 32 bytes).
     pub commitments: String,
+    /// Feldman commitments of the dealing of the credential-hook key
+    /// (Baby Jubjub; hex, t × 32 bytes), when the ceremony also shares one;
+    /// each sealed share then carries both shares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hook_commitments: Option<String>,
     /// One sealed share per officer.
     pub shares: Vec<SealedShare>,
     /// The dealer's signature over all of the above (hex).
@@ -383,6 +430,10 @@ impl DealingFile {
             self.dealer_key.as_bytes().to_vec(),
             self.commitments.as_bytes().to_vec(),
         ];
+        if let Some(h) = &self.hook_commitments {
+            parts.push(b"hook".to_vec());
+            parts.push(h.as_bytes().to_vec());
+        }
         for s in &self.shares {
             parts.push(s.to.to_le_bytes().to_vec());
             parts.push(s.ephemeral.as_bytes().to_vec());
@@ -397,11 +448,13 @@ fn dealt_ad(roster: &[u8; 32], dealer: u16, to: u16) -> Vec<u8> {
     [&roster[..], &dealer.to_le_bytes(), &to.to_le_bytes()].concat()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn seal_dealing<R: RngCore + CryptoRng>(
     purpose: &str,
     officer: &Officer,
     dealer: u16,
     dealing: &Dealing,
+    hook: Option<&HookDealing>,
     roster: &Roster,
     old: Option<String>,
     rng: &mut R,
@@ -411,9 +464,14 @@ fn seal_dealing<R: RngCore + CryptoRng>(
     let shares = (1..=params.officers())
         .map(|j| {
             let to = roster.transport_key(j)?;
-            let share = dealing
-                .share_for(j)
-                .ok_or_else(|| invalid(format!("no share for officer {j}")))?;
+            let missing = || invalid(format!("no share for officer {j}"));
+            let share = dealing.share_for(j).ok_or_else(missing)?;
+            // `x-share (32) ‖ y-share (32)` when the hook key is dealt too.
+            let mut plain = Secret::new(share.expose().as_bytes().to_vec());
+            if let Some(h) = hook {
+                let y = hook_th::share_to_bytes(h.share_for(j).ok_or_else(missing)?);
+                plain.expose_mut().extend_from_slice(y.expose());
+            }
             let sender = veil_crypto::regulator_ciphertext::RegulatorSender::new(&to, rng);
             Ok(SealedShare {
                 to: j,
@@ -422,7 +480,7 @@ fn seal_dealing<R: RngCore + CryptoRng>(
                     sender.shared_secret().expose(),
                     DEALT_INFO,
                     &dealt_ad(&rh, dealer, j),
-                    share.expose().as_bytes(),
+                    plain.expose(),
                 )),
             })
         })
@@ -434,6 +492,7 @@ fn seal_dealing<R: RngCore + CryptoRng>(
         dealer,
         dealer_key: hex::encode(officer.signer.public().as_bytes()),
         commitments: hex::encode(dealing.commitments.to_bytes()),
+        hook_commitments: hook.map(|h| hex::encode(h.commitments.to_bytes())),
         shares,
         signature: String::new(),
     };
@@ -452,7 +511,17 @@ pub fn deal<R: RngCore + CryptoRng>(
         .index_of(officer.signer.public())
         .ok_or_else(|| invalid(format!("officer {} is not in the roster", officer.name)))?;
     let dealing = Dealing::generate(me, params, rng)?;
-    seal_dealing("keygen", officer, me, &dealing, roster, None, rng)
+    let hook = HookDealing::generate(params, rng);
+    seal_dealing(
+        "keygen",
+        officer,
+        me,
+        &dealing,
+        Some(&hook),
+        roster,
+        None,
+        rng,
+    )
 }
 
 /// An old officer reshares its share of `old` to `new_roster` (the group
@@ -472,11 +541,26 @@ pub fn reshare_deal<R: RngCore + CryptoRng>(
         ))
     })?;
     let dealing = share.reshare(new, rng);
+    let hook = match old.hook_public()? {
+        Some(h) => Some(
+            officer
+                .hook_share_for(&h)
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "officer {} holds no share of the group's credential-hook key",
+                        officer.name
+                    ))
+                })?
+                .reshare(new, rng),
+        ),
+        None => None,
+    };
     seal_dealing(
         "reshare",
         officer,
         share.index(),
         &dealing,
+        hook.as_ref(),
         new_roster,
         Some(old.public_set.clone()),
         rng,
@@ -491,7 +575,7 @@ fn open_dealing(
     me: u16,
     t: u16,
     d: &DealingFile,
-) -> Result<(Commitments, Secret<curve25519_dalek::scalar::Scalar>), ThresholdStepError> {
+) -> Result<Opened, ThresholdStepError> {
     let who = format!("the dealing of officer {}", d.dealer);
     let key = dealer_roster.signing_key(d.dealer)?;
     if hex::encode(key.as_bytes()) != d.dealer_key {
@@ -527,14 +611,70 @@ fn open_dealing(
         &hex::decode(&sealed.ciphertext).map_err(|_| invalid(format!("{who}: ciphertext")))?,
     )
     .map_err(|_| ThresholdError::BadDealing(d.dealer))?;
-    let bytes: [u8; 32] = plain
-        .expose()
-        .as_slice()
-        .try_into()
-        .map_err(|_| ThresholdError::BadDealing(d.dealer))?;
-    let s = veil_crypto::point::scalar_from_canonical(&bytes)
-        .ok_or(ThresholdError::BadDealing(d.dealer))?;
-    Ok((commitments, Secret::new(s)))
+    let bad = || ThresholdError::BadDealing(d.dealer);
+    let hook = d
+        .hook_commitments
+        .as_ref()
+        .map(|h| {
+            HookCommitments::from_bytes(
+                &hex::decode(h).map_err(|_| invalid(format!("{who}: hook commitments")))?,
+                t,
+            )
+            .map_err(|_| ThresholdStepError::from(bad()))
+        })
+        .transpose()?;
+    let expect = if hook.is_some() { 64 } else { 32 };
+    let p = plain.expose();
+    if p.len() != expect {
+        return Err(bad().into());
+    }
+    let bytes: [u8; 32] = p[..32].try_into().map_err(|_| bad())?;
+    let s = veil_crypto::point::scalar_from_canonical(&bytes).ok_or_else(bad)?;
+    let hook = match hook {
+        Some(c) => Some((c, hook_th::share_from_bytes(&p[32..]).ok_or_else(bad)?)),
+        None => None,
+    };
+    Ok(Opened {
+        dealer: d.dealer,
+        commitments,
+        share: Secret::new(s),
+        hook,
+    })
+}
+
+/// What an officer took from one dealing.
+struct Opened {
+    dealer: u16,
+    commitments: Commitments,
+    share: Secret<curve25519_dalek::scalar::Scalar>,
+    hook: Option<(HookCommitments, Secret<hook_th::HookScalar>)>,
+}
+
+/// The hook-key share from every dealing's hook part: none if no dealing
+/// has one, refused if only some do.
+fn hook_part(
+    opened: &[Opened],
+    make: impl FnOnce(
+        &[(u16, &HookCommitments)],
+        &[(u16, &Secret<hook_th::HookScalar>)],
+    ) -> Result<HookKeyShare, ThresholdError>,
+) -> Result<Option<HookKeyShare>, ThresholdStepError> {
+    if opened.iter().all(|o| o.hook.is_none()) {
+        return Ok(None);
+    }
+    if let Some(o) = opened.iter().find(|o| o.hook.is_none()) {
+        return Err(invalid(format!(
+            "officer {}'s dealing has no credential-hook part while others do",
+            o.dealer
+        )));
+    }
+    let parts: Vec<(u16, &HookCommitments, &Secret<_>)> = opened
+        .iter()
+        .filter_map(|o| o.hook.as_ref().map(|(c, s)| (o.dealer, c, s)))
+        .collect();
+    let public: Vec<(u16, &HookCommitments)> = parts.iter().map(|(i, c, _)| (*i, *c)).collect();
+    let received: Vec<(u16, &Secret<_>)> = parts.iter().map(|(i, _, s)| (*i, *s)).collect();
+    Ok(Some(make(&public, &received)?))
 }
 
 fn opened_all(
@@ -545,7 +685,7 @@ fn opened_all(
     t: u16,
     purpose: &str,
     dealings: &[DealingFile],
-) -> Result<Vec<(u16, Commitments, Secret<curve25519_dalek::scalar::Scalar>)>, ThresholdStepError> {
+) -> Result<Vec<Opened>, ThresholdStepError> {
     dealings
         .iter()
         .map(|d| {
@@ -555,8 +695,7 @@ fn opened_all(
                     d.dealer, d.purpose
                 )));
             }
-            let (c, s) = open_dealing(officer, dealer_roster, target, me, t, d)?;
-            Ok((d.dealer, c, s))
+            open_dealing(officer, dealer_roster, target, me, t, d)
         })
         .collect()
 }
@@ -581,11 +720,17 @@ pub fn finish(
         "keygen",
         dealings,
     )?;
-    let public_in: Vec<(u16, &Commitments)> = opened.iter().map(|(i, c, _)| (*i, c)).collect();
-    let received: Vec<(u16, &Secret<_>)> = opened.iter().map(|(i, _, s)| (*i, s)).collect();
+    let public_in: Vec<(u16, &Commitments)> =
+        opened.iter().map(|o| (o.dealer, &o.commitments)).collect();
+    let received: Vec<(u16, &Secret<_>)> = opened.iter().map(|o| (o.dealer, &o.share)).collect();
     let share = KeyShare::from_dkg(me, params, &public_in, &received)?;
-    let group = GroupFile::new(roster, share.public());
-    officer.keep(share);
+    let hook = hook_part(&opened, |p, r| HookKeyShare::from_dkg(me, params, p, r))?;
+    let group = GroupFile::new(
+        roster,
+        share.public(),
+        hook.as_ref().map(HookKeyShare::public),
+    );
+    officer.keep(share, hook);
     Ok(group)
 }
 
@@ -618,12 +763,35 @@ pub fn reshare_finish(
         "reshare",
         dealings,
     )?;
-    let public_in: Vec<(u16, &Commitments)> = opened.iter().map(|(i, c, _)| (*i, c)).collect();
-    let received: Vec<(u16, &Secret<_>)> = opened.iter().map(|(i, _, s)| (*i, s)).collect();
+    let public_in: Vec<(u16, &Commitments)> =
+        opened.iter().map(|o| (o.dealer, &o.commitments)).collect();
+    let received: Vec<(u16, &Secret<_>)> = opened.iter().map(|o| (o.dealer, &o.share)).collect();
     let share = KeyShare::from_reshare(me, new, &old_public, &public_in, &received)?;
-    let mut group = GroupFile::new(new_roster, share.public());
+    let hook = match old.hook_public()? {
+        Some(old_hook) => {
+            if opened.iter().all(|o| o.hook.is_none()) {
+                return Err(invalid(
+                    "the dealings do not reshare the group's credential-hook key",
+                ));
+            }
+            hook_part(&opened, |p, r| {
+                HookKeyShare::from_reshare(me, new, &old_hook, p, r)
+            })?
+        }
+        None if opened.iter().any(|o| o.hook.is_some()) => {
+            return Err(invalid(
+                "the dealings carry a credential-hook part the old group does not have",
+            ))
+        }
+        None => None,
+    };
+    let mut group = GroupFile::new(
+        new_roster,
+        share.public(),
+        hook.as_ref().map(HookKeyShare::public),
+    );
     group.slot = old.slot;
-    officer.keep(share);
+    officer.keep(share, hook);
     Ok(group)
 }
 
@@ -656,10 +824,17 @@ pub struct GroupFile {
     /// The regulator's delegation to each officer (hex), once published.
     #[serde(default)]
     pub delegations: Vec<String>,
+    /// The credential-hook key (hex) the officers share, which a root
+    /// authority accredits (`veil trust accredit --regulator-hook-key`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hook_key: Option<String>,
+    /// Its public set (hex: t, n, key, verification shares).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hook_set: Option<String>,
 }
 
 impl GroupFile {
-    fn new(roster: &Roster, public: &PublicKeySet) -> Self {
+    fn new(roster: &Roster, public: &PublicKeySet, hook: Option<&HookPublicSet>) -> Self {
         Self {
             jurisdiction: roster.jurisdiction.clone(),
             threshold: public.params().to_string(),
@@ -668,7 +843,24 @@ impl GroupFile {
             roster: roster.clone(),
             slot: None,
             delegations: vec![],
+            hook_key: hook.map(|h| hex::encode(h.key().to_bytes())),
+            hook_set: hook.map(|h| hex::encode(h.to_bytes())),
         }
+    }
+
+    /// The credential-hook key's public set, checked against the stated
+    /// key, if the officers share one.
+    pub fn hook_public(&self) -> Result<Option<HookPublicSet>, ThresholdStepError> {
+        let Some(set) = &self.hook_set else {
+            return Ok(None);
+        };
+        let p = HookPublicSet::from_bytes(
+            &hex::decode(set).map_err(|_| invalid("group file: hook set"))?,
+        )?;
+        if self.hook_key.as_deref() != Some(hex::encode(p.key().to_bytes()).as_str()) {
+            return Err(invalid("group file: the hook set is for another key"));
+        }
+        Ok(Some(p))
     }
 
     /// The public key set, checked against the stated group key.
@@ -729,6 +921,12 @@ pub struct ShareRequest {
     pub requester: String,
     /// Random (hex), so two requests over one range differ.
     pub nonce: String,
+    /// An identification instead of a view: the hook ciphertext
+    /// `C₁ ‖ c₂` (hex, 64 bytes) of a presentation; `from..=to` is then the
+    /// height the request was made at (what the officers' delegations are
+    /// checked against).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identify: Option<String>,
 }
 
 impl ShareRequest {
@@ -739,6 +937,50 @@ impl ShareRequest {
         from: u64,
         to: u64,
         limbs: bool,
+    ) -> Result<(Self, Secret<[u8; 32]>), ThresholdStepError> {
+        Self::fresh(group, from, to, limbs, None)
+    }
+
+    /// A request that t officers identify the holder behind a
+    /// presentation's hook ciphertext, made at `height`.
+    pub fn identify(
+        group: &GroupFile,
+        ciphertext: &HookCiphertext,
+        height: u64,
+    ) -> Result<(Self, Secret<[u8; 32]>), ThresholdStepError> {
+        if group.hook_public()?.is_none() {
+            return Err(invalid(
+                "this group shares no credential-hook key (made before threshold identification)",
+            ));
+        }
+        Self::fresh(
+            group,
+            height,
+            height,
+            false,
+            Some(hex::encode(ciphertext.to_bytes())),
+        )
+    }
+
+    /// The hook ciphertext of an identification request.
+    pub fn hook_ciphertext(&self) -> Result<Option<HookCiphertext>, ThresholdStepError> {
+        self.identify
+            .as_ref()
+            .map(|h| {
+                hex::decode(h)
+                    .ok()
+                    .and_then(|b| HookCiphertext::from_bytes(&b).ok())
+                    .ok_or_else(|| invalid("request: not a hook ciphertext"))
+            })
+            .transpose()
+    }
+
+    fn fresh(
+        group: &GroupFile,
+        from: u64,
+        to: u64,
+        limbs: bool,
+        identify: Option<String>,
     ) -> Result<(Self, Secret<[u8; 32]>), ThresholdStepError> {
         let slot = group.slot.ok_or_else(|| {
             invalid("the group key is not published yet (`veil regulator dkg publish`)")
@@ -762,6 +1004,7 @@ impl ShareRequest {
                 limbs,
                 requester: hex::encode(k.public().as_bytes()),
                 nonce: hex::encode(nonce),
+                identify,
             },
             seed,
         ))
@@ -856,19 +1099,43 @@ pub fn answer<R: RngCore + CryptoRng>(
         )));
     }
     let partial = share.partial(&points, rng);
+    Ok((
+        seal_answer(request, share.index(), &partial.to_bytes(), rng)?,
+        points.len(),
+    ))
+}
+
+/// An officer's answer to an identification request: `yⱼ·C₁` with its
+/// proof (bound to the request), sealed to the requester.
+pub fn answer_identify<R: RngCore + CryptoRng>(
+    share: &HookKeyShare,
+    request: &ShareRequest,
+    rng: &mut R,
+) -> Result<Vec<u8>, ThresholdStepError> {
+    let c = request
+        .hook_ciphertext()?
+        .ok_or_else(|| invalid("not an identification request"))?;
+    let partial = share.partial(&c.c1, &request.id(), rng);
+    seal_answer(request, share.index(), &partial.to_bytes(), rng)
+}
+
+/// `R ‖ XChaCha20-Poly1305(HKDF(r·K), partial)` to the requester's key.
+fn seal_answer<R: RngCore + CryptoRng>(
+    request: &ShareRequest,
+    officer: u16,
+    partial: &[u8],
+    rng: &mut R,
+) -> Result<Vec<u8>, ThresholdStepError> {
     let to = RegulatorPublicKey::from_bytes(&hex32(&request.requester, "requester")?)
         .map_err(|_| invalid("requester: not a key"))?;
     let sender = veil_crypto::regulator_ciphertext::RegulatorSender::new(&to, rng);
     let sealed = payload::seal(
         sender.shared_secret().expose(),
         SHARE_INFO,
-        &share_ad(&request.id(), share.index()),
-        &partial.to_bytes(),
+        &share_ad(&request.id(), officer),
+        partial,
     );
-    Ok((
-        [&sender.ephemeral().as_bytes()[..], &sealed].concat(),
-        points.len(),
-    ))
+    Ok([&sender.ephemeral().as_bytes()[..], &sealed].concat())
 }
 
 fn open_blob(
@@ -876,27 +1143,36 @@ fn open_blob(
     request: &ShareRequest,
     officer: u16,
     blob: &[u8],
-) -> Option<Partial> {
+) -> Option<Secret<Vec<u8>>> {
     if blob.len() < 32 || blob.len() > MAX_SHARE_BLOB {
         return None;
     }
     let eph = Point::from_bytes(&blob[..32].try_into().ok()?).ok()?;
-    let plain = payload::open(
+    payload::open(
         key.diffie_hellman(&eph).expose(),
         SHARE_INFO,
         &share_ad(&request.id(), officer),
         &blob[32..],
     )
-    .ok()?;
-    Partial::from_bytes(plain.expose())
-        .ok()
-        .filter(|p| p.officer == officer)
+    .ok()
 }
 
 /// The target an officer's share upload is signed over.
+/// An identification's target also names the ciphertext's digest, so the
+/// audit log shows which presentation each officer helped open.
 pub fn share_target(request: &ShareRequest, officer: u16, blob: &[u8]) -> String {
+    let identify = request
+        .identify
+        .as_ref()
+        .map(|c| {
+            format!(
+                "&identify={}",
+                hex::encode(hash256(b"veil/threshold/identify/v1", &[c.as_bytes()]))
+            )
+        })
+        .unwrap_or_default();
     format!(
-        "/v1/regulator/threshold/shares?request={}&officer={officer}&digest={}&from={}&to={}",
+        "/v1/regulator/threshold/shares?request={}&officer={officer}&digest={}&from={}&to={}{identify}",
         hex::encode(request.id()),
         hex::encode(hash256(b"veil/threshold/blob/v1", &[blob])),
         request.from,
@@ -939,6 +1215,53 @@ pub struct Opening {
     pub access_records: Vec<String>,
 }
 
+fn check_requester(
+    group: &GroupFile,
+    request: &ShareRequest,
+    key: &RegulatorSecretKey,
+) -> Result<(), ThresholdStepError> {
+    if group.group_key != request.group_key {
+        return Err(invalid("the request is for another key"));
+    }
+    if hex::encode(key.public().as_bytes()) != request.requester {
+        return Err(invalid("this request key is not the request's"));
+    }
+    Ok(())
+}
+
+/// Reads the request's committed shares (each read recorded in `records`)
+/// and hands them to `combine`, again every two seconds up to `wait` while
+/// fewer than t valid ones are there.
+fn poll_shares<T>(
+    api: &str,
+    creds: &Credentials,
+    request: &ShareRequest,
+    wait: std::time::Duration,
+    records: &mut Vec<String>,
+    mut combine: impl FnMut(&ThresholdSharesJson) -> Result<T, ThresholdStepError>,
+) -> Result<T, ThresholdStepError> {
+    let target = format!(
+        "/v1/regulator/threshold/shares?request={}&from={}&to={}",
+        hex::encode(request.id()),
+        request.from,
+        request.to
+    );
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        let relayed: ThresholdSharesJson =
+            super::authenticated_get(api, creds, &target).map_err(RegulatorError::from)?;
+        records.push(relayed.access_record.clone());
+        match combine(&relayed) {
+            Err(ThresholdStepError::Threshold(ThresholdError::TooFew { .. }))
+                if std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_secs(2));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// The requester's side: fetches the request's transactions once, then
 /// the committed shares (each read recorded; polled every two seconds up
 /// to `wait` until t valid ones are there), combines t valid partials (a
@@ -953,37 +1276,21 @@ pub fn open(
     wait: std::time::Duration,
 ) -> Result<Opening, ThresholdStepError> {
     let public = group.public()?;
-    if group.group_key != request.group_key {
-        return Err(invalid("the request is for another key"));
-    }
-    if hex::encode(key.public().as_bytes()) != request.requester {
-        return Err(invalid("this request key is not the request's"));
+    check_requester(group, request, key)?;
+    if request.identify.is_some() {
+        return Err(invalid(
+            "this request is an identification: `veil regulator identify --threshold`",
+        ));
     }
     let (served, mut records) =
         super::fetch_transactions(api, creds, request.from, Some(request.to), "")?;
     let bytes = served_bytes(&served)?;
     let items = as_served(&served, &bytes);
     let points = request_points(request, &items)?;
-    let target = format!(
-        "/v1/regulator/threshold/shares?request={}&from={}&to={}",
-        hex::encode(request.id()),
-        request.from,
-        request.to
-    );
-    let deadline = std::time::Instant::now() + wait;
-    let (combined, share_records) = loop {
-        let relayed: ThresholdSharesJson =
-            super::authenticated_get(api, creds, &target).map_err(RegulatorError::from)?;
-        records.push(relayed.access_record.clone());
-        match combine_relayed(group, &public, request, key, &points, &relayed) {
-            Err(ThresholdStepError::Threshold(ThresholdError::TooFew { .. }))
-                if std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(std::time::Duration::from_secs(2));
-            }
-            other => break other?,
-        }
-    };
+    let (combined, share_records) = poll_shares(api, creds, request, wait, &mut records, |r| {
+        let relayed = relayed_partials(group, request, key, r, |b| Partial::from_bytes(b).ok());
+        relayed.settle(combine(&public, &points, &relayed.partials))
+    })?;
     let opening_key = CombinedKey::new(&public, &points, &combined);
     let slot = (
         request.jurisdiction.as_str(),
@@ -1000,21 +1307,126 @@ pub fn open(
     })
 }
 
-/// Opens every relayed blob (an officer may have answered twice) and
-/// combines; an officer whose blob does not open, or whose record is
-/// signed by a key the roster does not name, is refused unless another of
-/// its answers counts.
-fn combine_relayed(
+/// What a threshold identification gave.
+#[derive(Debug)]
+pub struct Identified {
+    /// The holder commitment `h` the presentation was made for (hex),
+    /// exactly what the single hook key decrypts.
+    pub holder_commitment: String,
+    /// Officers used and refused.
+    pub combined: HookCombined,
+    /// Access records of the officers' shares that were combined.
+    pub share_records: Vec<String>,
+    /// Access records of this requester's reads.
+    pub access_records: Vec<String>,
+}
+
+/// The requester's side of an identification: the committed shares
+/// (reads recorded), t valid partials of `C₁` combined, `h` recovered.
+pub fn identify(
+    api: &str,
+    creds: &Credentials,
     group: &GroupFile,
-    public: &PublicKeySet,
     request: &ShareRequest,
     key: &RegulatorSecretKey,
-    points: &[Point],
-    relayed: &ThresholdSharesJson,
-) -> Result<(Combined, Vec<String>), ThresholdStepError> {
-    let mut partials: Vec<Partial> = Vec::new();
+    wait: std::time::Duration,
+) -> Result<Identified, ThresholdStepError> {
+    check_requester(group, request, key)?;
+    let public = group
+        .hook_public()?
+        .ok_or_else(|| invalid("this group shares no credential-hook key"))?;
+    let c = request
+        .hook_ciphertext()?
+        .ok_or_else(|| invalid("this request is a view, not an identification"))?;
+    let context = request.id();
     let mut records = Vec::new();
-    let mut unreadable = std::collections::BTreeSet::new();
+    let (combined, share_records) = poll_shares(api, creds, request, wait, &mut records, |r| {
+        let relayed = relayed_partials(group, request, key, r, |b| HookPartial::from_bytes(b).ok());
+        relayed.settle(hook_th::combine(
+            &public,
+            &c.c1,
+            &context,
+            &relayed.partials,
+        ))
+    })?;
+    Ok(Identified {
+        holder_commitment: veil_circuits::field::to_hex(&combined.open(&c)),
+        combined,
+        share_records,
+        access_records: records,
+    })
+}
+
+/// A partial decryption of either kind, as relayed.
+trait RelayedPartial {
+    fn officer(&self) -> u16;
+}
+
+impl RelayedPartial for Partial {
+    fn officer(&self) -> u16 {
+        self.officer
+    }
+}
+
+impl RelayedPartial for HookPartial {
+    fn officer(&self) -> u16 {
+        self.officer
+    }
+}
+
+/// What combining gave, of either kind.
+trait Outcome {
+    fn used_at(&self) -> &[usize];
+    fn used(&self) -> &[u16];
+    fn rejected_mut(&mut self) -> &mut Vec<u16>;
+}
+
+impl Outcome for Combined {
+    fn used_at(&self) -> &[usize] {
+        &self.used_at
+    }
+    fn used(&self) -> &[u16] {
+        &self.used
+    }
+    fn rejected_mut(&mut self) -> &mut Vec<u16> {
+        &mut self.rejected
+    }
+}
+
+impl Outcome for HookCombined {
+    fn used_at(&self) -> &[usize] {
+        &self.used_at
+    }
+    fn used(&self) -> &[u16] {
+        &self.used
+    }
+    fn rejected_mut(&mut self) -> &mut Vec<u16> {
+        &mut self.rejected
+    }
+}
+
+/// The relayed partials that opened, each with its access record, and the
+/// officers whose blob did not open or whose record is signed by a key
+/// the roster does not name.
+struct Relayed<P> {
+    partials: Vec<P>,
+    records: Vec<String>,
+    unreadable: std::collections::BTreeSet<u16>,
+}
+
+/// Opens every relayed blob (an officer may have answered twice).
+fn relayed_partials<P: RelayedPartial>(
+    group: &GroupFile,
+    request: &ShareRequest,
+    key: &RegulatorSecretKey,
+    relayed: &ThresholdSharesJson,
+    parse: impl Fn(&[u8]) -> Option<P>,
+) -> Relayed<P> {
+    let mut out = Relayed {
+        partials: Vec::new(),
+        records: Vec::new(),
+        unreadable: std::collections::BTreeSet::new(),
+    };
     for s in &relayed.shares {
         // The record must be signed by the officer the roster names.
         let named = group
@@ -1024,54 +1436,75 @@ fn combine_relayed(
             .unwrap_or(false);
         let partial = hex::decode(&s.blob)
             .ok()
-            .and_then(|b| open_blob(key, request, s.officer, &b));
+            .and_then(|b| open_blob(key, request, s.officer, &b))
+            .and_then(|plain| parse(plain.expose()))
+            .filter(|p| p.officer() == s.officer);
         match partial {
             Some(p) if named => {
-                partials.push(p);
-                records.push(s.access_record.clone());
+                out.partials.push(p);
+                out.records.push(s.access_record.clone());
             }
             _ => {
-                unreadable.insert(s.officer);
+                out.unreadable.insert(s.officer);
             }
         }
     }
-    let refused = |mut rejected: Vec<u16>, used: &[u16]| {
-        rejected.extend(unreadable.iter().filter(|o| !used.contains(o)));
-        rejected.sort_unstable();
-        rejected.dedup();
-        rejected
-    };
-    match combine(public, points, &partials) {
-        Ok(mut c) => {
-            c.rejected = refused(std::mem::take(&mut c.rejected), &c.used);
-            // Only the records of the partials actually combined.
-            let used = c.used_at.iter().map(|&i| records[i].clone()).collect();
-            Ok((c, used))
-        }
-        Err(ThresholdError::TooFew {
-            have,
-            need,
-            rejected,
-        }) => {
-            // Officers with a valid partial (too few of them) are not refused.
-            let valid: Vec<u16> = partials
-                .iter()
-                .map(|p| p.officer)
-                .filter(|o| !rejected.contains(o))
-                .collect();
+    out
+}
+
+impl<P: RelayedPartial> Relayed<P> {
+    /// Names unreadable officers among the refused (unless another of
+    /// their answers counted) and keeps the records of the partials used.
+    fn settle<C: Outcome>(
+        &self,
+        result: Result<C, ThresholdError>,
+    ) -> Result<(C, Vec<String>), ThresholdStepError> {
+        let refused = |mut rejected: Vec<u16>, used: &[u16]| {
+            rejected.extend(self.unreadable.iter().filter(|o| !used.contains(o)));
+            rejected.sort_unstable();
+            rejected.dedup();
+            rejected
+        };
+        match result {
+            Ok(mut c) => {
+                let rejected = refused(std::mem::take(c.rejected_mut()), c.used());
+                *c.rejected_mut() = rejected;
+                // Only the records of the partials actually combined.
+                let used = c
+                    .used_at()
+                    .iter()
+                    .map(|&i| self.records[i].clone())
+                    .collect();
+                Ok((c, used))
+            }
             Err(ThresholdError::TooFew {
                 have,
                 need,
-                rejected: refused(rejected, &valid),
+                rejected,
+            }) => {
+                // Officers with a valid partial (too few of them) are not refused.
+                let valid: Vec<u16> = self
+                    .partials
+                    .iter()
+                    .map(RelayedPartial::officer)
+                    .filter(|o| !rejected.contains(o))
+                    .collect();
+                Err(ThresholdError::TooFew {
+                    have,
+                    need,
+                    rejected: refused(rejected, &valid),
+                }
+                .into())
             }
-            .into())
+            Err(e) => Err(e.into()),
         }
-        Err(e) => Err(e.into()),
     }
 }
 
 /// The officer's side in one call: reads the request's transactions
-/// (recorded), answers and posts the answer (recorded).
+/// (recorded), answers and posts the answer (recorded). An identification
+/// reads no transactions: the officer decrypts the request's `C₁` with
+/// its share of the hook key. Returns the points covered.
 pub fn share(
     api: &str,
     officer: &Officer,
@@ -1079,6 +1512,9 @@ pub fn share(
     request: &ShareRequest,
 ) -> Result<(ThresholdShareAcceptedJson, usize), ThresholdStepError> {
     let public = group.public()?;
+    if request.group_key != group.group_key {
+        return Err(invalid("the request is for another key"));
+    }
     let share = officer.share_for(&public).ok_or_else(|| {
         invalid(format!(
             "officer {} holds no share of the key {}",
@@ -1086,11 +1522,26 @@ pub fn share(
         ))
     })?;
     let creds = officer.credentials(group)?;
-    let (served, _) = super::fetch_transactions(api, &creds, request.from, Some(request.to), "")?;
-    let bytes = served_bytes(&served)?;
-    let items = as_served(&served, &bytes);
-    let (blob, points) = answer(share, request, &items, &mut OsRng)?;
-    let accepted = submit_share(api, &creds, request, share.index(), &blob)?;
+    let (blob, points, index) = if request.identify.is_some() {
+        let hook = group
+            .hook_public()?
+            .ok_or_else(|| invalid("this group shares no credential-hook key"))?;
+        let hs = officer.hook_share_for(&hook).ok_or_else(|| {
+            invalid(format!(
+                "officer {} holds no share of the credential-hook key",
+                officer.name
+            ))
+        })?;
+        (answer_identify(hs, request, &mut OsRng)?, 1, hs.index())
+    } else {
+        let (served, _) =
+            super::fetch_transactions(api, &creds, request.from, Some(request.to), "")?;
+        let bytes = served_bytes(&served)?;
+        let items = as_served(&served, &bytes);
+        let (blob, points) = answer(share, request, &items, &mut OsRng)?;
+        (blob, points, share.index())
+    };
+    let accepted = submit_share(api, &creds, request, index, &blob)?;
     Ok((accepted, points))
 }
 
@@ -1127,6 +1578,9 @@ mod tests {
             .map(|o| finish(o, &r, &deals).unwrap())
             .collect();
         assert!(groups.iter().all(|g| g.group_key == groups[0].group_key));
+        // The credential-hook key is shared in the same ceremony.
+        assert!(groups[0].hook_public().unwrap().is_some());
+        assert!(groups.iter().all(|g| g.hook_key == groups[0].hook_key));
         // A dealing whose share to officer 2 was tampered with names its dealer.
         let mut bad = deals.clone();
         let c = &mut bad[3].shares[1].ciphertext;
@@ -1166,6 +1620,11 @@ mod tests {
             .map(|o| reshare_finish(o, &groups[0], &r2, &re).unwrap())
             .collect();
         assert_eq!(g2[0].group_key, groups[0].group_key);
+        assert_eq!(g2[0].hook_key, groups[0].hook_key);
+        assert!(g2[0].hook_public().unwrap().is_some());
+        assert!(fresh[0]
+            .hook_share_for(&g2[0].hook_public().unwrap().unwrap())
+            .is_some());
         assert_eq!(g2[0].threshold, "2-of-3");
         // A keygen dealing offered as a resharing is refused.
         assert!(reshare_finish(&mut fresh[0], &groups[0], &r2, &deals[..3]).is_err());
