@@ -831,3 +831,72 @@ fn doc_shows_threshold_partial() {
         &["single key: RegulatorSecretKey::from_seed([0x33; 32]); split with ChaCha20Rng::from_seed([0x44; 32]); E = 7·G; points [H, E]".into()],
     );
 }
+
+/// Threshold identification: a 2-of-3 credential-hook key from two
+/// dealers, officer 1's partial decryption of a hook ciphertext's `C₁`,
+/// and what officers 1 and 2 combine to (the holder commitment).
+#[test]
+fn doc_shows_hook_partial() {
+    use veil::crypto::hook_threshold::{
+        combine, HookCommitments, HookDealing, HookKeyShare, HookPartial,
+    };
+    use veil::crypto::threshold::Params;
+    use veil_circuits::hook::{encrypt, point_to_bytes, Randomness};
+
+    let mut rng = ChaCha20Rng::from_seed([0x55; 32]);
+    let params = Params::new(2, 3).unwrap();
+    let deals: Vec<HookDealing> = (0..2)
+        .map(|_| HookDealing::generate(params, &mut rng))
+        .collect();
+    let public: Vec<(u16, &HookCommitments)> = (1..=2)
+        .zip(&deals)
+        .map(|(i, d)| (i, &d.commitments))
+        .collect();
+    let shares: Vec<HookKeyShare> = (1..=3)
+        .map(|j| {
+            let received: Vec<_> = (1..=2)
+                .zip(&deals)
+                .map(|(i, d)| (i, d.share_for(j).unwrap()))
+                .collect();
+            HookKeyShare::from_dkg(j, params, &public, &received).unwrap()
+        })
+        .collect();
+    let set = shares[0].public().clone();
+    let h = veil_circuits::Fr::from(42u64);
+    let c = encrypt(&set.key(), h, &Randomness::random(&mut rng));
+    let context = [0x66u8; 32];
+    let p1 = shares[0].partial(&c.c1, &context, &mut rng);
+    let p2 = shares[1].partial(&c.c1, &context, &mut rng);
+
+    // The hook key set: t ‖ n ‖ Y ‖ Y₁ ‖ Y₂ ‖ Y₃.
+    let set_bytes = set.to_bytes();
+    let mut by_hand = Vec::new();
+    by_hand.extend_from_slice(&2u16.to_le_bytes());
+    by_hand.extend_from_slice(&3u16.to_le_bytes());
+    by_hand.extend_from_slice(&set.key().to_bytes());
+    for j in 1..=3 {
+        by_hand.extend_from_slice(&point_to_bytes(set.verification(j).unwrap()));
+    }
+    assert_eq!(set_bytes, by_hand);
+    // The partial: officer ‖ S ‖ c ‖ z (98 bytes).
+    let bytes = p1.to_bytes();
+    assert_eq!(&bytes[..2], &1u16.to_le_bytes());
+    assert_eq!(&bytes[2..34], &point_to_bytes(&p1.value));
+    assert_eq!(bytes.len(), 98);
+    assert_eq!(HookPartial::from_bytes(&bytes).unwrap(), p1);
+    assert!(p1.verify(&set, &c.c1, &context));
+    // Officers 1 and 2 recover h.
+    let k = combine(&set, &c.c1, &context, &[p1, p2]).unwrap();
+    assert_eq!(k.open(&c), h);
+
+    assert_doc_shows(
+        "hook partial",
+        &[
+            ("hook key set", hex::encode(&set_bytes)),
+            ("ciphertext C1 ‖ c2", hex::encode(c.to_bytes())),
+            ("partial of officer 1", hex::encode(&bytes)),
+            ("y·C1 combined", hex::encode(point_to_bytes(&k.shared))),
+        ],
+        &["2-of-3 from two dealers, HookDealing::generate with ChaCha20Rng::from_seed([0x55; 32]) (dealer 1, then 2), then the ciphertext of h = 42 with Randomness::random, then officer 1's and 2's partials, from the same generator; context = [0x66; 32]".into()],
+    );
+}

@@ -1165,9 +1165,10 @@ pub fn share_target(request: &ShareRequest, officer: u16, blob: &[u8]) -> String
         .identify
         .as_ref()
         .map(|c| {
+            let raw = hex::decode(c).unwrap_or_default();
             format!(
                 "&identify={}",
-                hex::encode(hash256(b"veil/threshold/identify/v1", &[c.as_bytes()]))
+                hex::encode(hash256(b"veil/threshold/identify/v1", &[&raw]))
             )
         })
         .unwrap_or_default();
