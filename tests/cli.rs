@@ -609,6 +609,12 @@ fn demo_tells_the_whole_story() {
             .len(),
         2
     );
+    // The shared credential-hook key: two officers identify a holder.
+    let id = &out["dual_control"]["identification"];
+    assert_eq!(id["ok"], true);
+    assert_eq!(id["single_key_refused"], true);
+    assert_eq!(id["officers_used"], serde_json::json!([2, 3]));
+    assert_eq!(id["share_records"].as_array().unwrap().len(), 2);
 }
 
 #[test]

@@ -153,6 +153,69 @@ fn chunks_replicate_repair_refuses_tampered_copies_and_purge_reaches_every_node(
     vv::download(&client2, &open, &stored.key, v, &out, &mut |_, _| {}).unwrap();
     assert_eq!(std::fs::read(&out).unwrap(), data);
 
+    // The trail verifies against certified blocks: every entry's block
+    // carries precommits of more than 2/3 of the validators' power.
+    let doc_hex = hex::encode(stored.ctx.id);
+    let log: serde_json::Value = serde_json::from_str(&common::cluster::veil(&[
+        "--json", "--api", &api2, "vault", "log", &doc_hex, "--verify",
+    ]))
+    .unwrap();
+    assert_eq!(log["verified"], true);
+    let blocks = log["blocks"].as_object().unwrap();
+    assert!(blocks.len() >= 2, "{log}");
+    for b in blocks.values() {
+        let (power, total) = (
+            b["power"].as_u64().unwrap(),
+            b["total_power"].as_u64().unwrap(),
+        );
+        assert!(3 * power > 2 * total, "{b}");
+        assert!(b["signatures"].as_u64().unwrap() >= 3, "{b}");
+        assert_eq!(b["validators"].as_array().unwrap().len(), 4);
+    }
+    // The same certificate refuses another block, another validator set
+    // and a flipped signature byte.
+    let (height, _) = blocks.iter().next().unwrap();
+    let block: veil::client::types::BlockJson =
+        client2.get(&format!("/v1/blocks/{height}")).unwrap();
+    let cert = hex::decode(block.certificate.as_ref().unwrap()).unwrap();
+    let h = &block.header;
+    let hex32 = |s: &str| veil::codec::hex32(s).unwrap();
+    let header = veil::wire::block::Header {
+        chain_id: veil::wire::block::ChainId::new(&h.chain_id).unwrap(),
+        height: h.height,
+        parent: veil::wire::block::BlockHash(hex32(&h.parent)),
+        timestamp_ms: h.timestamp_ms,
+        tx_root: hex32(&h.tx_root),
+        state_root: hex32(&h.state_root),
+        proposer: hex32(&h.proposer),
+        tx_count: h.tx_count,
+    };
+    let set: veil::client::types::ValidatorSetJson =
+        client2.get(&format!("/v1/validators/{height}")).unwrap();
+    let powers: Vec<([u8; 32], u64)> = set.validators.iter().map(|(k, p)| (hex32(k), *p)).collect();
+    use veil::consensus::engine::verify_block_certificate as check;
+    assert!(check(&header, &cert, &powers).is_ok());
+    let mut other = header.clone();
+    other.tx_root[0] ^= 1;
+    assert!(check(&other, &cert, &powers)
+        .unwrap_err()
+        .contains("another block"));
+    let strangers: Vec<([u8; 32], u64)> = (1..=4u8)
+        .map(|i| {
+            (
+                *veil::crypto::signing::SigningKey::from_seed(&[i; 32])
+                    .public()
+                    .as_bytes(),
+                1,
+            )
+        })
+        .collect();
+    assert!(check(&header, &cert, &strangers).is_err());
+    let mut flipped = cert.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 1;
+    assert!(check(&header, &flipped, &powers).is_err());
+
     // The owner purges through node 1: every node deletes the chunks and
     // the manifest when it commits the purge.
     let sample = original;

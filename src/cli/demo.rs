@@ -413,6 +413,8 @@ fn dual_control_step(
         paid.to,
         crate::cli::amount::format(paid.amount, 2)
     ));
+    let identified =
+        threshold_identification(api, source, network, &creds, &group, &officers, height, say)?;
     Ok(json!({
         "ok": true,
         "threshold": group.threshold,
@@ -421,7 +423,114 @@ fn dual_control_step(
         "single_key_refused": true,
         "officers_used": opening.combined.used,
         "share_records": opening.share_records,
+        "identification": identified,
     }))
+}
+
+/// The ceremony also shared a credential-hook key: the root authority
+/// accredits the KYC issuer with it, a holder presents, and only two
+/// officers, each leaving a record first, identify the holder.
+#[allow(clippy::too_many_arguments)]
+fn threshold_identification(
+    api: &str,
+    source: &HttpSource,
+    network: &DevNetwork,
+    creds: &Credentials,
+    group: &crate::regulator::threshold::GroupFile,
+    officers: &[crate::regulator::threshold::Officer],
+    height: u64,
+    say: &dyn Fn(String),
+) -> anyhow::Result<serde_json::Value> {
+    use crate::identity::tx::TrustOp;
+    use crate::regulator::threshold::{self as th, ShareRequest};
+    let hook = group
+        .hook_public()?
+        .context("the ceremony shared no credential-hook key")?;
+    let client = IdentityClient { source };
+    for op in [
+        TrustOp::Revoke {
+            issuer: network.kyc_issuer.did,
+            credential_type: DEV_CREDENTIAL_TYPE.into(),
+        },
+        TrustOp::AccreditWithHook {
+            issuer: network.kyc_issuer.did,
+            credential_type: DEV_CREDENTIAL_TYPE.into(),
+            regulator_key: hook.key().to_bytes(),
+        },
+    ] {
+        client.trust_op(&network.root_authority, op)?;
+    }
+    let envelope = client.issue(
+        &network.kyc_issuer,
+        DEV_CREDENTIAL_TYPE,
+        network.holder.holder_commitment(),
+        &kyc_attributes(),
+    )?;
+    let (_, ty) = client.accept(&network.holder, &envelope)?;
+    let request = build_request(
+        &ty,
+        "demo-bank/dual-control",
+        "country",
+        &[],
+        None,
+        None,
+        None,
+        Some(18),
+    )?;
+    let presentation = client.present(&network.holder, &envelope, &request)?;
+    client
+        .verify(&presentation.to_json(), &request.to_json())?
+        .map_err(|p| anyhow::anyhow!("presentation refused: {}", p.detail))?;
+    let c = presentation
+        .regulator_ciphertext
+        .context("the presentation carries no hook ciphertext")?;
+    let mine = network.holder.holder_commitment();
+    ensure!(
+        network
+            .regulator()
+            .jurisdiction(DEV_JURISDICTION)
+            .credential_hook()
+            .decrypt(&c)
+            != mine,
+        "the regulator's own hook key identified a holder under a threshold hook key"
+    );
+    let (req, seed) = ShareRequest::identify(group, &c, height)?;
+    let key = crate::crypto::regulator_ciphertext::RegulatorSecretKey::from_seed(seed.expose());
+    for o in [&officers[1], &officers[2]] {
+        th::share(api, o, group, &req)?;
+    }
+    let id = th::identify(api, creds, group, &req, &key, Duration::from_secs(60))?;
+    ensure!(
+        id.holder_commitment == veil_circuits::field::to_hex(&mine),
+        "the officers identified another holder"
+    );
+    say(format!(
+        "    the officers' ceremony also shared a credential-hook key; the root authority accredited the KYC issuer with it; the regulator's own hook key cannot identify a new presentation; officers {:?} each left a record and identified the holder {}…",
+        id.combined.used,
+        &id.holder_commitment[..16]
+    ));
+    Ok(json!({
+        "ok": true,
+        "hook_key": group.hook_key,
+        "officers_used": id.combined.used,
+        "share_records": id.share_records,
+        "single_key_refused": true,
+    }))
+}
+
+/// The KYC attributes the demo's credentials carry.
+fn kyc_attributes() -> BTreeMap<String, serde_json::Value> {
+    [
+        ("birth_date", "1990-04-01"),
+        ("country", "CN"),
+        ("given_name", "Li"),
+        ("family_name", "Wei"),
+        ("document_number", "E12345678"),
+        ("level", "2"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), json!(v)))
+    .collect()
 }
 
 /// Bank A stores an invoice in the vault (encrypted on its side) and pays
@@ -833,17 +942,7 @@ fn credential_step(
     say: &dyn Fn(String),
 ) -> anyhow::Result<serde_json::Value> {
     let client = IdentityClient { source };
-    let attributes: BTreeMap<String, serde_json::Value> = [
-        ("birth_date", "1990-04-01"),
-        ("country", "CN"),
-        ("given_name", "Li"),
-        ("family_name", "Wei"),
-        ("document_number", "E12345678"),
-        ("level", "2"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), json!(v)))
-    .collect();
+    let attributes = kyc_attributes();
     let envelope = client.issue(
         &network.kyc_issuer,
         DEV_CREDENTIAL_TYPE,

@@ -216,31 +216,102 @@ fn attached_key(wallet: &Wallet, doc: &DocId, v: u32) -> Option<DocumentKey> {
 
 /// Checks each entry of `log` against its block (see `vault log
 /// --verify`); the blocks' heights and hashes.
+fn hex32(s: &str, what: &str) -> anyhow::Result<[u8; 32]> {
+    veil_codec::hex32(s).ok_or_else(|| anyhow!("the node sent a malformed {what}"))
+}
+
+/// A served header rebuilt from its fields (so its hash is computed here).
+fn header_of(h: &veil_client::types::HeaderJson) -> anyhow::Result<veil_wire::block::Header> {
+    use veil_wire::block::{BlockHash, ChainId, Header};
+    Ok(Header {
+        chain_id: ChainId::new(&h.chain_id)?,
+        height: h.height,
+        parent: BlockHash(hex32(&h.parent, "parent hash")?),
+        timestamp_ms: h.timestamp_ms,
+        tx_root: hex32(&h.tx_root, "tx root")?,
+        state_root: hex32(&h.state_root, "state root")?,
+        proposer: hex32(&h.proposer, "proposer")?,
+        tx_count: h.tx_count,
+    })
+}
+
+/// A verified block: its hash, and who certified it (none on a single dev
+/// node, which makes no commit certificates).
+#[derive(serde::Serialize)]
+struct VerifiedBlock {
+    hash: String,
+    /// Precommit signatures that verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signatures: Option<usize>,
+    /// Their voting power, and the set's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    power: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total_power: Option<u64>,
+    /// The validator set's keys (hex).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    validators: Vec<String>,
+}
+
+/// Checks the block's commit certificate against the validator set the
+/// node names for its height, after checking that set is what the parent
+/// block's state records (its `state_root`) and that the parent is this
+/// block's parent.
+fn verify_certified(
+    client: &Client,
+    header: &veil_wire::block::Header,
+    certificate: &str,
+    e: &veil_client::types::VaultLogEntryJson,
+) -> anyhow::Result<VerifiedBlock> {
+    use veil_client::types::{BlockJson, ValidatorSetJson};
+    let bytes =
+        hex::decode(certificate).map_err(|_| anyhow!("the node sent a malformed certificate"))?;
+    let set: ValidatorSetJson = client.get(&format!("/v1/validators/{}", header.height))?;
+    if let Some(parent) = header.height.checked_sub(1) {
+        let p: BlockJson = client.get(&format!("/v1/blocks/{parent}"))?;
+        let ph = header_of(&p.header)?;
+        ensure_trail(
+            ph.hash() == header.parent && hex::encode(ph.state_root) == set.state_root,
+            e,
+            "the validator set served is not the one its parent block's state records",
+        )?;
+    }
+    let powers = set
+        .validators
+        .iter()
+        .map(|(k, p)| Ok((hex32(k, "validator key")?, *p)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let by = veil_consensus::engine::verify_block_certificate(header, &bytes, &powers).map_err(
+        |why| {
+            anyhow!(
+                "trail entry {} (block {}): its commit certificate does not verify: {why}",
+                e.tx,
+                e.height
+            )
+        },
+    )?;
+    Ok(VerifiedBlock {
+        hash: hex::encode(header.hash().0),
+        signatures: Some(by.signatures),
+        power: Some(by.power),
+        total_power: Some(by.total),
+        validators: set.validators.keys().cloned().collect(),
+    })
+}
+
 fn verify_trail(
     client: &Client,
     doc: &DocId,
     log: &VaultLogJson,
-) -> anyhow::Result<std::collections::BTreeMap<u64, String>> {
+) -> anyhow::Result<std::collections::BTreeMap<u64, VerifiedBlock>> {
     use veil_client::types::BlockJson;
     use veil_tx::{Transaction, TxHash};
-    use veil_wire::block::{tx_root, BlockHash, ChainId, Header};
-    let hex32 = |s: &str, what: &str| {
-        veil_codec::hex32(s).ok_or_else(|| anyhow!("the node sent a malformed {what}"))
-    };
+    use veil_wire::block::tx_root;
     let mut blocks = std::collections::BTreeMap::new();
     for e in &log.entries {
         let b: BlockJson = client.get(&format!("/v1/blocks/{}", e.height))?;
         let h = &b.header;
-        let header = Header {
-            chain_id: ChainId::new(&h.chain_id)?,
-            height: h.height,
-            parent: BlockHash(hex32(&h.parent, "parent hash")?),
-            timestamp_ms: h.timestamp_ms,
-            tx_root: hex32(&h.tx_root, "tx root")?,
-            state_root: hex32(&h.state_root, "state root")?,
-            proposer: hex32(&h.proposer, "proposer")?,
-            tx_count: h.tx_count,
-        };
+        let header = header_of(h)?;
         ensure_trail(
             header.height == e.height && hex::encode(header.hash().0) == h.hash,
             e,
@@ -279,7 +350,17 @@ fn verify_trail(
             e,
             "the signed record says something else",
         )?;
-        blocks.insert(e.height, h.hash.clone());
+        let verified = match &b.certificate {
+            Some(c) => verify_certified(client, &header, c, e)?,
+            None => VerifiedBlock {
+                hash: h.hash.clone(),
+                signatures: None,
+                power: None,
+                total_power: None,
+                validators: vec![],
+            },
+        };
+        blocks.insert(e.height, verified);
     }
     Ok(blocks)
 }
@@ -675,8 +756,23 @@ pub fn run(args: VaultArgs, json: bool) -> anyhow::Result<()> {
                         "verified: {} entries, each a signed record in its block, under these block hashes:",
                         log.entries.len()
                     );
-                    for (h, hash) in b {
-                        println!("  block {h:>6}  {hash}");
+                    for (h, v) in b {
+                        match (v.signatures, v.power, v.total_power) {
+                            (Some(n), Some(p), Some(t)) => println!(
+                                "  block {h:>6}  {}  certified: {n} precommits, power {p} of {t}",
+                                v.hash
+                            ),
+                            _ => println!(
+                                "  block {h:>6}  {}  (no commit certificate: a single dev node)",
+                                v.hash
+                            ),
+                        }
+                    }
+                    if let Some(v) = b.values().find(|v| !v.validators.is_empty()) {
+                        println!(
+                            "  validator set (compare with one you trust, e.g. the genesis): {}",
+                            v.validators.join(", ")
+                        );
                     }
                 }
                 for e in &log.entries {

@@ -867,10 +867,10 @@ fn block_json(node: &Node, height: u64) -> Result<Option<BlockJson>, ApiError> {
         .iter()
         .map(|tx| tx_json(node, tx))
         .collect::<Result<Vec<_>, _>>()?;
-    let signers = node
-        .certificate(height)
-        .map_err(ApiError::internal)?
-        .and_then(|b| veil_consensus::codec::decode_commit(&b).ok())
+    let certificate = node.certificate(height).map_err(ApiError::internal)?;
+    let signers = certificate
+        .as_deref()
+        .and_then(|b| veil_consensus::codec::decode_commit(b).ok())
         .map(|c| {
             c.commit_signatures
                 .iter()
@@ -882,6 +882,7 @@ fn block_json(node: &Node, height: u64) -> Result<Option<BlockJson>, ApiError> {
         header: header_json(&block.header),
         txs,
         signers,
+        certificate: certificate.map(hex::encode),
     }))
 }
 

@@ -245,6 +245,11 @@ pub struct BlockJson {
     /// certificate (empty on a single dev node, which has none).
     #[serde(default)]
     pub signers: Vec<String>,
+    /// The block's commit certificate (hex of its wire encoding,
+    /// wire-format.md "Commit certificate"): the precommit signatures that
+    /// decided it. Absent on a single dev node, which has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
 }
 
 /// A range of blocks.

@@ -563,6 +563,46 @@ fn verify_signers(
     Ok(())
 }
 
+/// How a block's commit certificate checked out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CertifiedBy {
+    /// Precommit signatures in the certificate.
+    pub signatures: usize,
+    /// Their voting power.
+    pub power: u64,
+    /// The set's total power.
+    pub total: u64,
+}
+
+/// Checks that `cert_bytes` (a stored commit certificate) decides
+/// `header` with precommits of more than 2/3 of the power of `powers` (the
+/// validator set of that height): what a client checks to trust a header
+/// it was served (`veil vault log --verify`). The error says why not.
+pub fn verify_block_certificate(
+    header: &veil_wire::block::Header,
+    cert_bytes: &[u8],
+    powers: &[([u8; 32], u64)],
+) -> Result<CertifiedBy, String> {
+    let cert = codec::decode_commit(cert_bytes).map_err(|e| format!("malformed: {e}"))?;
+    if cert.height.0 != header.height || cert.value_id != header.hash() {
+        return Err("it decides another block".into());
+    }
+    let set = set_of(powers);
+    verify_commit(&header.chain_id, &cert, &set, ThresholdParams::default())
+        .map_err(|e| format!("{e:?}"))?;
+    let power = cert
+        .commit_signatures
+        .iter()
+        .filter_map(|s| powers.iter().find(|(k, _)| *k == s.address.0))
+        .map(|(_, p)| *p)
+        .sum();
+    Ok(CertifiedBy {
+        signatures: cert.commit_signatures.len(),
+        power,
+        total: powers.iter().map(|(_, p)| *p).sum(),
+    })
+}
+
 /// Checks a commit certificate: distinct known validators, valid
 /// precommit signatures for the value, more than 2/3 of the power.
 // The error type is the core's (`Resume::CertificateValidity`).
