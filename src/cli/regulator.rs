@@ -64,17 +64,9 @@ pub enum RegulatorCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
-        /// Open with a threshold key instead: the request file made by
-        /// `request` (its officers' shares must be committed; heights come
-        /// from the request).
-        #[arg(long, requires = "group")]
-        threshold: Option<PathBuf>,
-        /// The threshold key's group file (with `--threshold`).
-        #[arg(long)]
-        group: Option<PathBuf>,
-        /// Seconds to wait for enough officers' shares (with `--threshold`).
-        #[arg(long, default_value_t = 60)]
-        wait_secs: u64,
+        /// With a threshold key instead (`--threshold REQUEST --group GROUP`).
+        #[command(flatten)]
+        with: ThresholdArgs,
     },
     /// Day-end clearing report: per participant and asset, inflow, outflow,
     /// net, counts, and the largest transfers.
@@ -91,17 +83,9 @@ pub enum RegulatorCommand {
         /// How many of the largest transfers to list.
         #[arg(long, default_value_t = 10)]
         top: usize,
-        /// Open with a threshold key instead: the request file made by
-        /// `request` (its officers' shares must be committed; heights come
-        /// from the request).
-        #[arg(long, requires = "group")]
-        threshold: Option<PathBuf>,
-        /// The threshold key's group file (with `--threshold`).
-        #[arg(long)]
-        group: Option<PathBuf>,
-        /// Seconds to wait for enough officers' shares (with `--threshold`).
-        #[arg(long, default_value_t = 60)]
-        wait_secs: u64,
+        /// With a threshold key instead (`--threshold REQUEST --group GROUP`).
+        #[command(flatten)]
+        with: ThresholdArgs,
     },
     /// Serve the regulator console: a local web page on 127.0.0.1 with
     /// views, charts, the clearing report and its CSV export, this
@@ -160,17 +144,9 @@ pub enum RegulatorCommand {
         /// The presentation (VC 2.0 JSON) a verifier kept.
         #[arg(long)]
         presentation: PathBuf,
-        /// Identify with a threshold hook key instead: the request file
-        /// made by `request --identify` (t officers' shares must be
-        /// committed).
-        #[arg(long, requires = "group")]
-        threshold: Option<PathBuf>,
-        /// The threshold key's group file (with `--threshold`).
-        #[arg(long)]
-        group: Option<PathBuf>,
-        /// Seconds to wait for enough officers' shares (with `--threshold`).
-        #[arg(long, default_value_t = 60)]
-        wait_secs: u64,
+        /// With a threshold key instead (`--threshold REQUEST --group GROUP`).
+        #[command(flatten)]
+        with: ThresholdArgs,
     },
     /// Create an officer of a threshold regulator key (dual control): a
     /// keystore at `--keystore` with its request-signing and share-transport
@@ -262,6 +238,22 @@ pub enum KeysCommand {
     },
 }
 
+/// Opening with a threshold key: the request made by `request` (for
+/// `identify`, by `request --identify`), whose officers' shares must be
+/// committed; heights come from the request.
+#[derive(Debug, clap::Args)]
+pub struct ThresholdArgs {
+    /// The request file made by `request`.
+    #[arg(long, requires = "group")]
+    pub threshold: Option<PathBuf>,
+    /// The threshold key's group file (with `--threshold`).
+    #[arg(long)]
+    pub group: Option<PathBuf>,
+    /// Seconds to wait for enough officers' shares (with `--threshold`).
+    #[arg(long, default_value_t = 60)]
+    pub wait_secs: u64,
+}
+
 fn height_arg(s: &str) -> anyhow::Result<Option<u64>> {
     if s == "latest" {
         Ok(None)
@@ -328,9 +320,12 @@ fn run_threshold(args: &RegulatorArgs, json: bool) -> anyhow::Result<bool> {
         RegulatorCommand::HookKey { group: Some(group) } => t::hook_key(group, json)?,
         RegulatorCommand::Identify {
             presentation,
-            threshold: Some(request),
-            group: Some(group),
-            wait_secs,
+            with:
+                ThresholdArgs {
+                    threshold: Some(request),
+                    group: Some(group),
+                    wait_secs,
+                },
         } => t::identify(
             &args.api,
             keystore_path(args)?,
@@ -344,10 +339,21 @@ fn run_threshold(args: &RegulatorArgs, json: bool) -> anyhow::Result<bool> {
             t::share(&args.api, keystore_path(args)?, group, request, json)?
         }
         RegulatorCommand::View {
-            threshold: Some(request),
-            group: Some(group),
-            format,
-            wait_secs,
+            with:
+                ThresholdArgs {
+                    threshold: Some(request),
+                    group: Some(group),
+                    wait_secs,
+                },
+            ..
+        }
+        | RegulatorCommand::Report {
+            with:
+                ThresholdArgs {
+                    threshold: Some(request),
+                    group: Some(group),
+                    wait_secs,
+                },
             ..
         } => {
             let o = t::open(
@@ -357,46 +363,34 @@ fn run_threshold(args: &RegulatorArgs, json: bool) -> anyhow::Result<bool> {
                 request,
                 Duration::from_secs(*wait_secs),
             )?;
-            let format = if json { Format::Json } else { *format };
-            match format {
-                Format::Json => {
-                    let mut v = json!({
-                        "from_height": o.from,
-                        "to_height": o.to,
-                        "transfers": o.rows,
-                    });
+            if let RegulatorCommand::Report { top, .. } = &args.command {
+                let rep = crate::regulator::view::report(&o.rows, o.from, o.to, *top);
+                if json {
+                    let mut v = json!({"report": rep});
                     merge(&mut v, o.meta);
                     super::print_json(&v);
-                }
-                Format::Csv => print!("{}", to_csv(&o.rows)),
-                Format::Table => {
+                } else {
                     println!("{}", o.line);
-                    print_rows(&args.api, &o.rows, o.from, o.to, o.records);
+                    print_report(&args.api, &rep, o.from, o.to);
                 }
-            }
-        }
-        RegulatorCommand::Report {
-            threshold: Some(request),
-            group: Some(group),
-            top,
-            wait_secs,
-            ..
-        } => {
-            let o = t::open(
-                &args.api,
-                keystore_path(args)?,
-                group,
-                request,
-                Duration::from_secs(*wait_secs),
-            )?;
-            let rep = crate::regulator::view::report(&o.rows, o.from, o.to, *top);
-            if json {
-                let mut v = json!({"report": rep});
-                merge(&mut v, o.meta);
-                super::print_json(&v);
-            } else {
-                println!("{}", o.line);
-                print_report(&args.api, &rep, o.from, o.to);
+            } else if let RegulatorCommand::View { format, .. } = &args.command {
+                let format = if json { Format::Json } else { *format };
+                match format {
+                    Format::Json => {
+                        let mut v = json!({
+                            "from_height": o.from,
+                            "to_height": o.to,
+                            "transfers": o.rows,
+                        });
+                        merge(&mut v, o.meta);
+                        super::print_json(&v);
+                    }
+                    Format::Csv => print!("{}", to_csv(&o.rows)),
+                    Format::Table => {
+                        println!("{}", o.line);
+                        print_rows(&args.api, &o.rows, o.from, o.to, o.records);
+                    }
+                }
             }
         }
         _ => return Ok(false),

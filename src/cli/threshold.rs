@@ -466,12 +466,7 @@ pub fn request(
         bail!("--to-height {to} is beyond the chain tip ({tip}); a request covers committed blocks only");
     }
     let (req, seed) = ShareRequest::new(&g, from, to, limbs)?;
-    let key_path = key_path(out);
-    super::check_output(&key_path)?;
-    write_json(out, &req)?;
-    let pass = passphrase_for(&key_path)?;
-    th::save_request_key(&key_path, &seed, pass.expose(), KdfParams::default())?;
-    let id = hex::encode(req.id());
+    let (key_path, id) = write_request(out, &req, &seed)?;
     if json {
         super::print_json(&json!({"request": out, "id": id, "key": key_path}));
     } else {
@@ -523,12 +518,7 @@ pub fn request_identify(
     let (c, _) = presentation_ciphertext(presentation)?;
     let tip = veil_client::Client::new(api).status()?.height;
     let (req, seed) = ShareRequest::identify(&g, &c, tip)?;
-    let key_path = key_path(out);
-    super::check_output(&key_path)?;
-    write_json(out, &req)?;
-    let pass = passphrase_for(&key_path)?;
-    th::save_request_key(&key_path, &seed, pass.expose(), KdfParams::default())?;
-    let id = hex::encode(req.id());
+    let (key_path, id) = write_request(out, &req, &seed)?;
     if json {
         super::print_json(&json!({"request": out, "id": id, "key": key_path, "identify": true}));
     } else {
@@ -621,6 +611,21 @@ pub fn identify(
         }
     }
     Ok(())
+}
+
+/// Writes a request for the officers and, beside it as `<out>.key`, its
+/// one-time key (encrypted); the key's path and the request id.
+fn write_request(
+    out: &Path,
+    req: &ShareRequest,
+    seed: &crate::crypto::secret::Secret<[u8; 32]>,
+) -> anyhow::Result<(PathBuf, String)> {
+    let key_path = key_path(out);
+    super::check_output(&key_path)?;
+    write_json(out, req)?;
+    let pass = passphrase_for(&key_path)?;
+    th::save_request_key(&key_path, seed, pass.expose(), KdfParams::default())?;
+    Ok((key_path, hex::encode(req.id())))
 }
 
 fn key_path(request: &Path) -> PathBuf {

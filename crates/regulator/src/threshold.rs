@@ -1363,18 +1363,6 @@ trait RelayedPartial {
     fn officer(&self) -> u16;
 }
 
-impl RelayedPartial for Partial {
-    fn officer(&self) -> u16 {
-        self.officer
-    }
-}
-
-impl RelayedPartial for HookPartial {
-    fn officer(&self) -> u16 {
-        self.officer
-    }
-}
-
 /// What combining gave, of either kind.
 trait Outcome {
     fn used_at(&self) -> &[usize];
@@ -1382,29 +1370,30 @@ trait Outcome {
     fn rejected_mut(&mut self) -> &mut Vec<u16>;
 }
 
-impl Outcome for Combined {
-    fn used_at(&self) -> &[usize] {
-        &self.used_at
-    }
-    fn used(&self) -> &[u16] {
-        &self.used
-    }
-    fn rejected_mut(&mut self) -> &mut Vec<u16> {
-        &mut self.rejected
-    }
+/// The two kinds have the same fields.
+macro_rules! relayed_kinds {
+    ($($partial:ty => $combined:ty),*) => {$(
+        impl RelayedPartial for $partial {
+            fn officer(&self) -> u16 {
+                self.officer
+            }
+        }
+
+        impl Outcome for $combined {
+            fn used_at(&self) -> &[usize] {
+                &self.used_at
+            }
+            fn used(&self) -> &[u16] {
+                &self.used
+            }
+            fn rejected_mut(&mut self) -> &mut Vec<u16> {
+                &mut self.rejected
+            }
+        }
+    )*};
 }
 
-impl Outcome for HookCombined {
-    fn used_at(&self) -> &[usize] {
-        &self.used_at
-    }
-    fn used(&self) -> &[u16] {
-        &self.used
-    }
-    fn rejected_mut(&mut self) -> &mut Vec<u16> {
-        &mut self.rejected
-    }
-}
+relayed_kinds!(Partial => Combined, HookPartial => HookCombined);
 
 /// The relayed partials that opened, each with its access record, and the
 /// officers whose blob did not open or whose record is signed by a key
