@@ -1086,6 +1086,23 @@ fn vault_attach_to_a_payment_through_the_cli() {
     // B enrols (a capability opening is signed by an enrolled party).
     let (ok, _, err) = veil(&["--json", "--api", &api, "vault", "--wallet", b, "enrol"]);
     assert!(ok, "{err}");
+    // Attaching a document the payer holds no key for, or a version that
+    // does not exist, is refused before anything is sent.
+    let (_, a_addr, _) = veil(&["--json", "wallet", "--wallet", a, "address"]);
+    let a_addr = a_addr["address"].as_str().unwrap().to_owned();
+    let (_, before, _) = veil(&["--json", "wallet", "--wallet", b, "--api", &api, "balance"]);
+    let pay = |from: &str, to: &str, attach: &str| {
+        veil(&[
+            "--json", "wallet", "--wallet", from, "--api", &api, "transfer", "--to", to,
+            "--amount", "1", "--attach", attach,
+        ])
+    };
+    let (ok, _, err) = pay(b, &a_addr, &doc);
+    assert!(!ok && err.contains("holds no key for this wallet"), "{err}");
+    let (ok, _, err) = pay(a, &b_addr, &format!("{doc}:99"));
+    assert!(!ok && err.contains("no version 99"), "{err}");
+    let (_, after, _) = veil(&["--json", "wallet", "--wallet", b, "--api", &api, "balance"]);
+    assert_eq!(before, after);
     let (ok, sent, err) = veil(&[
         "--json",
         "wallet",
