@@ -516,8 +516,24 @@ pub fn request_identify(
 ) -> anyhow::Result<()> {
     let g: GroupFile = read_json(group)?;
     let (c, _) = presentation_ciphertext(presentation)?;
-    let tip = veil_client::Client::new(api).status()?.height;
-    let (req, seed) = ShareRequest::identify(&g, &c, tip)?;
+    // The officers' delegations cover the key's epoch: the request names
+    // the latest committed height in it (the tip, or the epoch's last
+    // height once it is over), so a holder can be identified later too.
+    let client = veil_client::Client::new(api);
+    let tip = client.status()?.height;
+    let slot = g
+        .slot
+        .context("the group key is not published yet (`veil regulator dkg publish`)")?;
+    let registry: veil_client::types::RegulatorRegistryJson = client.get("/v1/regulator-keys")?;
+    let start = slot.epoch.saturating_mul(registry.epoch_length);
+    let end = start.saturating_add(registry.epoch_length.saturating_sub(1));
+    if tip < start {
+        bail!(
+            "the group key's epoch {} begins at height {start}; the chain is at {tip}",
+            slot.epoch
+        );
+    }
+    let (req, seed) = ShareRequest::identify(&g, &c, tip.min(end))?;
     let (key_path, id) = write_request(out, &req, &seed)?;
     if json {
         super::print_json(&json!({"request": out, "id": id, "key": key_path, "identify": true}));
