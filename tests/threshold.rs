@@ -503,6 +503,97 @@ fn three_of_five_officers_open_a_view_each_on_the_ledger_first() {
         .unwrap()
         .iter()
         .any(|t| t["tx"] == sent["tx"]));
+
+    // The resharing moved the shared credential-hook key too: two of the
+    // new officers identify the holder behind a hook ciphertext to it.
+    let hook = ok(&["--json", "regulator", "hook-key", "--group", s(&group2)]);
+    let first = ok(&["--json", "regulator", "hook-key", "--group", s(&group)]);
+    assert_eq!(hook["hook_key"], first["hook_key"]);
+    let key = veil_circuits::hook::HookKey::from_bytes(
+        &hex::decode(hook["hook_key"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    let h = veil_circuits::Fr::from(4242u64);
+    let c = veil_circuits::hook::encrypt(
+        &key,
+        h,
+        &veil_circuits::hook::Randomness::random(&mut OsRng),
+    );
+    let presentation = dir.path().join("presentation.json");
+    std::fs::write(
+        &presentation,
+        serde_json::json!({
+            "proof": {"regulatorCiphertext": veil::identity::presentation::ciphertext_json(&c)},
+            "verifiableCredential": [{"issuer": "did:veil:issuer"}],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let id_req = dir.path().join("identify.json");
+    ok(&[
+        "--json",
+        "regulator",
+        "--keystore",
+        s(reg),
+        "--api",
+        &api,
+        "request",
+        "--group",
+        s(&group2),
+        "--identify",
+        s(&presentation),
+        "--out",
+        s(&id_req),
+    ]);
+    for o in [&fresh[0], &fresh[2]] {
+        ok(&[
+            "--json",
+            "regulator",
+            "--keystore",
+            s(o),
+            "--api",
+            &api,
+            "share",
+            "--group",
+            s(&group2),
+            "--request",
+            s(&id_req),
+        ]);
+    }
+    let id = ok(&[
+        "--json",
+        "regulator",
+        "--keystore",
+        s(reg),
+        "--api",
+        &api,
+        "identify",
+        "--presentation",
+        s(&presentation),
+        "--threshold",
+        s(&id_req),
+        "--group",
+        s(&group2),
+        "--wait-secs",
+        "30",
+    ]);
+    assert_eq!(id["holder_commitment"], veil_circuits::field::to_hex(&h));
+    assert_eq!(id["officers_used"], serde_json::json!([1, 3]));
+    // An old officer's share of the hook key no longer counts.
+    let (answered, _, err) = veil(&[
+        "--json",
+        "regulator",
+        "--keystore",
+        s(&officers[1]),
+        "--api",
+        &api,
+        "share",
+        "--group",
+        s(&group2),
+        "--request",
+        s(&id_req),
+    ]);
+    assert!(!answered && err.contains("holds no share"), "{err}");
 }
 
 /// `node --dev --regulator-threshold 2-of-3`: the dev network's epoch-0 key
