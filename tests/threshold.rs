@@ -39,6 +39,30 @@ fn ok(args: &[&str]) -> Value {
     v
 }
 
+/// `veil regulator --keystore OFFICER --api API share --group G --request R`.
+fn share(api: &str, officer: &str, group: &str, request: &str) -> (bool, Value, String) {
+    veil(&[
+        "--json",
+        "regulator",
+        "--keystore",
+        officer,
+        "--api",
+        api,
+        "share",
+        "--group",
+        group,
+        "--request",
+        request,
+    ])
+}
+
+/// [`share`], which must succeed.
+fn ok_share(api: &str, officer: &str, group: &str, request: &str) -> Value {
+    let (ok, v, err) = share(api, officer, group, request);
+    assert!(ok, "share by {officer}: {err}");
+    v
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -265,19 +289,7 @@ fn three_of_five_officers_open_a_view_each_on_the_ledger_first() {
     ]);
     // Two officers open nothing.
     for i in [0usize, 2] {
-        let v = ok(&[
-            "--json",
-            "regulator",
-            "--keystore",
-            s(&officers[i]),
-            "--api",
-            &api,
-            "share",
-            "--group",
-            s(&group),
-            "--request",
-            s(&request),
-        ]);
+        let v = ok_share(&api, s(&officers[i]), s(&group), s(&request));
         assert_eq!(v["officer"].as_u64(), Some(u64::try_from(i + 1).unwrap()));
     }
     let (two, _, err) = view_threshold(&api, reg, &request, &group, "2");
@@ -295,19 +307,7 @@ fn three_of_five_officers_open_a_view_each_on_the_ledger_first() {
         let (blob, _) = th::answer(share, &other, &[], &mut OsRng).unwrap();
         th::submit_share(&api, &o2.credentials(&g).unwrap(), &r, share.index(), &blob).unwrap();
     }
-    ok(&[
-        "--json",
-        "regulator",
-        "--keystore",
-        s(&officers[4]),
-        "--api",
-        &api,
-        "share",
-        "--group",
-        s(&group),
-        "--request",
-        s(&request),
-    ]);
+    ok_share(&api, s(&officers[4]), s(&group), s(&request));
     let (opened, view, err) = view_threshold(&api, reg, &request, &group, "30");
     assert!(opened, "{err}");
     assert_eq!(view["officers_used"], serde_json::json!([1, 3, 5]));
@@ -481,19 +481,7 @@ fn three_of_five_officers_open_a_view_each_on_the_ledger_first() {
         s(&request2),
     ]);
     for o in &fresh[1..] {
-        ok(&[
-            "--json",
-            "regulator",
-            "--keystore",
-            s(o),
-            "--api",
-            &api,
-            "share",
-            "--group",
-            s(&group2),
-            "--request",
-            s(&request2),
-        ]);
+        ok_share(&api, s(o), s(&group2), s(&request2));
     }
     let (opened, view, err) = view_threshold(&api, reg, &request2, &group2, "30");
     assert!(opened, "{err}");
@@ -546,19 +534,7 @@ fn three_of_five_officers_open_a_view_each_on_the_ledger_first() {
         s(&id_req),
     ]);
     for o in [&fresh[0], &fresh[2]] {
-        ok(&[
-            "--json",
-            "regulator",
-            "--keystore",
-            s(o),
-            "--api",
-            &api,
-            "share",
-            "--group",
-            s(&group2),
-            "--request",
-            s(&id_req),
-        ]);
+        ok_share(&api, s(o), s(&group2), s(&id_req));
     }
     let id = ok(&[
         "--json",
@@ -580,19 +556,7 @@ fn three_of_five_officers_open_a_view_each_on_the_ledger_first() {
     assert_eq!(id["holder_commitment"], veil_circuits::field::to_hex(&h));
     assert_eq!(id["officers_used"], serde_json::json!([1, 3]));
     // An old officer's share of the hook key no longer counts.
-    let (answered, _, err) = veil(&[
-        "--json",
-        "regulator",
-        "--keystore",
-        s(&officers[1]),
-        "--api",
-        &api,
-        "share",
-        "--group",
-        s(&group2),
-        "--request",
-        s(&id_req),
-    ]);
+    let (answered, _, err) = share(&api, s(&officers[1]), s(&group2), s(&id_req));
     assert!(!answered && err.contains("holds no share"), "{err}");
 }
 
@@ -682,19 +646,12 @@ fn a_dev_network_with_a_threshold_regulator() {
             s(&req),
         ]);
         for i in [2, 3] {
-            ok(&[
-                "--json",
-                "regulator",
-                "--keystore",
-                s(&officers.join(format!("officer-{i}.keystore"))),
-                "--api",
+            ok_share(
                 &api,
-                "share",
-                "--group",
+                s(&officers.join(format!("officer-{i}.keystore"))),
                 s(&group),
-                "--request",
                 s(&req),
-            ]);
+            );
         }
         let (opened, view, err) = view_threshold(&api, &reg, &req, &group, "30");
         if !opened {
@@ -831,20 +788,13 @@ fn identify_with_officers(api: &str, data: &Path, group: &Path, tmp: &Path) {
         "--out",
         s(&req),
     ]);
-    let share = |i: usize| {
-        ok(&[
-            "--json",
-            "regulator",
-            "--keystore",
-            s(&officers.join(format!("officer-{i}.keystore"))),
-            "--api",
+    let answer = |i: usize| {
+        ok_share(
             api,
-            "share",
-            "--group",
+            s(&officers.join(format!("officer-{i}.keystore"))),
             s(group),
-            "--request",
             s(&req),
-        ])
+        )
     };
     let identify = |wait: &str| {
         veil(&[
@@ -865,11 +815,11 @@ fn identify_with_officers(api: &str, data: &Path, group: &Path, tmp: &Path) {
             wait,
         ])
     };
-    share(1);
+    answer(1);
     let (opened, _, err) = identify("0");
     assert!(!opened, "one officer identified a holder");
     assert!(err.contains("of the 2 needed"), "{err}");
-    let second = share(3);
+    let second = answer(3);
     let (opened, id, err) = identify("30");
     assert!(opened, "{err}");
     assert_eq!(id["holder_commitment"], hc.as_str());

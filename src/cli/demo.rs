@@ -467,16 +467,7 @@ fn threshold_identification(
         &kyc_attributes(),
     )?;
     let (_, ty) = client.accept(&network.holder, &envelope)?;
-    let request = build_request(
-        &ty,
-        "demo-bank/dual-control",
-        "country",
-        &[],
-        None,
-        None,
-        None,
-        Some(18),
-    )?;
+    let request = adult_request(&ty, "demo-bank/dual-control")?;
     let presentation = client.present(&network.holder, &envelope, &request)?;
     client
         .verify(&presentation.to_json(), &request.to_json())?
@@ -516,6 +507,15 @@ fn threshold_identification(
         "share_records": id.share_records,
         "single_key_refused": true,
     }))
+}
+
+/// A request for age ≥ 18 with the country disclosed; each call draws a
+/// fresh nonce.
+fn adult_request(
+    ty: &crate::identity::schema::CredentialType,
+    scope: &str,
+) -> anyhow::Result<crate::identity::presentation::PresentationRequest> {
+    build_request(ty, scope, "country", &[], None, None, None, Some(18))
 }
 
 /// The KYC attributes the demo's credentials carry.
@@ -950,19 +950,7 @@ fn credential_step(
         &attributes,
     )?;
     let (held, ty) = client.accept(&network.holder, &envelope)?;
-    // Age ≥ 18, country disclosed; each call draws a fresh nonce.
-    let adult_request = || {
-        build_request(
-            &ty,
-            "demo-bank/onboarding",
-            "country",
-            &[],
-            None,
-            None,
-            None,
-            Some(18),
-        )
-    };
+    let adult_request = || adult_request(&ty, "demo-bank/onboarding");
     let request = adult_request()?;
     let started = std::time::Instant::now();
     let presentation = client.present(&network.holder, &envelope, &request)?;

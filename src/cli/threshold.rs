@@ -466,22 +466,14 @@ pub fn request(
         bail!("--to-height {to} is beyond the chain tip ({tip}); a request covers committed blocks only");
     }
     let (req, seed) = ShareRequest::new(&g, from, to, limbs)?;
-    let (key_path, id) = write_request(out, &req, &seed)?;
-    if json {
-        super::print_json(&json!({"request": out, "id": id, "key": key_path}));
-    } else {
-        println!(
-            "request {id} (heights {from}..={to}) written to {}; its key to {}",
-            out.display(),
-            key_path.display()
-        );
-        println!(
-            "each officer runs: veil regulator --keystore <officer> share --group {} --request {}",
-            group.display(),
-            out.display()
-        );
-    }
-    Ok(())
+    write_request(
+        out,
+        group,
+        &req,
+        &seed,
+        &format!("request {{id}} (heights {from}..={to})"),
+        json,
+    )
 }
 
 /// A presentation's regulator-hook ciphertext and its issuer's DID.
@@ -534,22 +526,7 @@ pub fn request_identify(
         );
     }
     let (req, seed) = ShareRequest::identify(&g, &c, tip.min(end))?;
-    let (key_path, id) = write_request(out, &req, &seed)?;
-    if json {
-        super::print_json(&json!({"request": out, "id": id, "key": key_path, "identify": true}));
-    } else {
-        println!(
-            "identification request {id} written to {}; its key to {}",
-            out.display(),
-            key_path.display()
-        );
-        println!(
-            "each officer runs: veil regulator --keystore <officer> share --group {} --request {}",
-            group.display(),
-            out.display()
-        );
-    }
-    Ok(())
+    write_request(out, group, &req, &seed, "identification request {id}", json)
 }
 
 /// Runs `veil regulator hook-key --group`.
@@ -592,10 +569,7 @@ pub fn identify(
         );
     }
     let creds = requester(keystore_path, &g)?;
-    let kp = key_path(request);
-    let pass = passphrase_for(&kp)?;
-    let key = th::load_request_key(&kp, pass.expose())
-        .with_context(|| format!("opening the request key {}", kp.display()))?;
+    let key = read_request_key(request)?;
     let id = th::identify(api, &creds, &g, &r, &key, wait)?;
     let c = &id.combined;
     if json {
@@ -630,18 +604,52 @@ pub fn identify(
 }
 
 /// Writes a request for the officers and, beside it as `<out>.key`, its
-/// one-time key (encrypted); the key's path and the request id.
+/// one-time key (encrypted), then says so; `what` names the request, with
+/// `{id}` where its id goes.
 fn write_request(
     out: &Path,
+    group: &Path,
     req: &ShareRequest,
     seed: &crate::crypto::secret::Secret<[u8; 32]>,
-) -> anyhow::Result<(PathBuf, String)> {
+    what: &str,
+    json: bool,
+) -> anyhow::Result<()> {
     let key_path = key_path(out);
     super::check_output(&key_path)?;
     write_json(out, req)?;
     let pass = passphrase_for(&key_path)?;
     th::save_request_key(&key_path, seed, pass.expose(), KdfParams::default())?;
-    Ok((key_path, hex::encode(req.id())))
+    let id = hex::encode(req.id());
+    if json {
+        let mut v = json!({"request": out, "id": id, "key": key_path});
+        if req.identify.is_some() {
+            v["identify"] = json!(true);
+        }
+        super::print_json(&v);
+    } else {
+        println!(
+            "{} written to {}; its key to {}",
+            what.replace("{id}", &id),
+            out.display(),
+            key_path.display()
+        );
+        println!(
+            "each officer runs: veil regulator --keystore <officer> share --group {} --request {}",
+            group.display(),
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// Opens the one-time key beside a request (`<request>.key`).
+fn read_request_key(
+    request: &Path,
+) -> anyhow::Result<crate::crypto::regulator_ciphertext::RegulatorSecretKey> {
+    let kp = key_path(request);
+    let pass = passphrase_for(&kp)?;
+    th::load_request_key(&kp, pass.expose())
+        .with_context(|| format!("opening the request key {}", kp.display()))
 }
 
 fn key_path(request: &Path) -> PathBuf {
@@ -723,10 +731,7 @@ pub fn open(
     let g: GroupFile = read_json(group)?;
     let r: ShareRequest = read_json(request)?;
     let creds = requester(keystore_path, &g)?;
-    let kp = key_path(request);
-    let pass = passphrase_for(&kp)?;
-    let key = th::load_request_key(&kp, pass.expose())
-        .with_context(|| format!("opening the request key {}", kp.display()))?;
+    let key = read_request_key(request)?;
     let session = crate::regulator::session::Session::new(api, creds);
     let dir = session.directory()?;
     let opening = th::open(api, session.credentials(), &g, &r, &key, &dir, wait)?;

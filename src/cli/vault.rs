@@ -350,6 +350,10 @@ fn verify_trail(
             e,
             "the signed record says something else",
         )?;
+        if blocks.contains_key(&e.height) {
+            // Another entry in a block already certified.
+            continue;
+        }
         let verified = match &b.certificate {
             Some(c) => verify_certified(client, &header, c, e)?,
             None => VerifiedBlock {

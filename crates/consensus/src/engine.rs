@@ -563,6 +563,15 @@ fn verify_signers(
     Ok(())
 }
 
+/// Whether `cert` is for exactly `header`: its height, and the header's
+/// hash as the decided value.
+pub fn certificate_decides(
+    cert: &CommitCertificate<Veil>,
+    header: &veil_wire::block::Header,
+) -> bool {
+    cert.height.0 == header.height && cert.value_id == header.hash()
+}
+
 /// How a block's commit certificate checked out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CertifiedBy {
@@ -584,7 +593,7 @@ pub fn verify_block_certificate(
     powers: &[([u8; 32], u64)],
 ) -> Result<CertifiedBy, String> {
     let cert = codec::decode_commit(cert_bytes).map_err(|e| format!("malformed: {e}"))?;
-    if cert.height.0 != header.height || cert.value_id != header.hash() {
+    if !certificate_decides(&cert, header) {
         return Err("it decides another block".into());
     }
     let set = set_of(powers);

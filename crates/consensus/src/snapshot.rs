@@ -426,7 +426,7 @@ pub fn check(node: &Node, dir: &Path) -> Result<u64, SnapshotError> {
             .get(Cf::Certificates, &h.to_be_bytes())?
             .ok_or_else(|| refused(format!("no commit certificate for height {h}")))?;
         let cert = codec::decode_commit(&cert_bytes)?;
-        if cert.height.0 != h || cert.value_id != x.hash() {
+        if !engine::certificate_decides(&cert, &x) {
             return Err(refused(format!("certificate {h} is for another block")));
         }
         engine::verify_commit(&chain, &cert, &set, ThresholdParams::default())

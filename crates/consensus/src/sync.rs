@@ -336,7 +336,7 @@ pub async fn fetch_blocks(
             if header.height <= node.ledger.tip().height {
                 continue;
             }
-            if cert.height.0 != header.height || cert.value_id != header.hash() {
+            if !engine::certificate_decides(&cert, &header) {
                 return Err(CandidateError::CertificateMismatch);
             }
             let set = engine::validator_set(&node);
