@@ -292,6 +292,21 @@ mod tests {
     }
 
     #[test]
+    fn ciphertexts_decode_strictly() {
+        let (secret, h, r) = setup(4);
+        let c = encrypt(&secret.public(), h, &r);
+        let b = c.to_bytes();
+        assert_eq!(Ciphertext::from_bytes(&b), Ok(c));
+        assert_eq!(Ciphertext::from_bytes(&b[..63]), Err(HookError::Ciphertext));
+        let mut big = b;
+        big[32..].copy_from_slice(&[0xff; 32]); // c₂ ≥ p
+        assert_eq!(Ciphertext::from_bytes(&big), Err(HookError::Ciphertext));
+        let mut zero = b;
+        zero[..32].copy_from_slice(&point_to_bytes(&EdwardsAffine::zero()));
+        assert_eq!(Ciphertext::from_bytes(&zero), Err(HookError::Identity));
+    }
+
+    #[test]
     fn points_decode_strictly() {
         let (secret, _, _) = setup(3);
         let key = secret.public();

@@ -1578,6 +1578,43 @@ mod tests {
         c.replace_range(c.len() - 1.., flipped);
         let err = finish(&mut officers[1], &r, &bad).unwrap_err().to_string();
         assert!(err.contains("officer 4"), "{err}");
+        // A dealing without the hook part (signed so) among dealings with it
+        // is refused, naming its dealer; the keystore keeps nothing.
+        let mut mixed = deals.clone();
+        let plain = Dealing::generate(3, r.params().unwrap(), &mut OsRng).unwrap();
+        mixed[2] = seal_dealing(
+            "keygen",
+            &officers[2],
+            3,
+            &plain,
+            None,
+            &r,
+            None,
+            &mut OsRng,
+        )
+        .unwrap();
+        let before = officers[1].shares().len();
+        let err = finish(&mut officers[1], &r, &mixed)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("officer 3's dealing has no credential-hook part"),
+            "{err}"
+        );
+        assert_eq!(officers[1].shares().len(), before);
+        // An identification request whose ciphertext is not one is refused.
+        let mut g = groups[0].clone();
+        g.slot = Some(SlotJson {
+            epoch: 0,
+            version: 1,
+        });
+        let (mut req, _) = ShareRequest::new(&g, 1, 1, false).unwrap();
+        req.identify = Some("00".repeat(64));
+        assert!(ShareRequest::hook_ciphertext(&req).is_err());
+        let share = officers[0]
+            .hook_share_for(&g.hook_public().unwrap().unwrap())
+            .unwrap();
+        assert!(answer_identify(share, &req, &mut OsRng).is_err());
         // Keystore round trip keeps the share.
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("o1.json");
