@@ -406,7 +406,7 @@ pub fn check(node: &Node, dir: &Path) -> Result<u64, SnapshotError> {
         .state_root;
     for h in ours.height + 1..=top {
         if h > ours.height + 1 {
-            let (value, proof) = tree::prove(store.as_ref(), h - 1, set_key)?;
+            let (value, proof) = tree::validator_set_proof(store.as_ref(), h - 1)?;
             if !tree::verify(prev_root, set_key, value.as_deref(), &proof) {
                 return Err(refused(format!(
                     "the validator set at height {} is not the certified one",

@@ -511,11 +511,7 @@ impl Ledger {
         let Some(header) = self.header(height - 1)? else {
             return Ok(None);
         };
-        let key = tree::key_hash(
-            Cf::Governance,
-            veil_tx::governance::rules::KEY_VALIDATOR_SET,
-        );
-        let (value, _) = tree::prove(self.store.as_ref(), height - 1, key)?;
+        let (value, _) = tree::validator_set_proof(self.store.as_ref(), height - 1)?;
         value
             .map(|v| {
                 veil_tx::governance::rules::decode_powers(&v)

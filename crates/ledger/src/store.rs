@@ -90,11 +90,17 @@ pub enum Cf {
     JmtNodes,
     /// Jellyfish Merkle tree values by (key hash, version).
     JmtValues,
+    /// Tree nodes replaced by a later version, by the version that replaced
+    /// them: `stale_since_be ‖ borsh(NodeKey)` → empty. What pruning reads.
+    JmtStale,
+    /// The validator-set record's value and proof at each tree version
+    /// whose nodes were pruned: `version_be` → `borsh((value, proof))`.
+    SetProofs,
 }
 
 impl Cf {
     /// Every column family.
-    pub const ALL: [Cf; 33] = [
+    pub const ALL: [Cf; 35] = [
         Cf::Meta,
         Cf::Headers,
         Cf::Blocks,
@@ -128,6 +134,8 @@ impl Cf {
         Cf::ConsensusWal,
         Cf::JmtNodes,
         Cf::JmtValues,
+        Cf::JmtStale,
+        Cf::SetProofs,
     ];
 
     /// The column family's name on disk.
@@ -166,6 +174,8 @@ impl Cf {
             Cf::ConsensusWal => "consensus_wal",
             Cf::JmtNodes => "jmt_nodes",
             Cf::JmtValues => "jmt_values",
+            Cf::JmtStale => "jmt_stale",
+            Cf::SetProofs => "validator_set_proofs",
         }
     }
 }
@@ -424,6 +434,37 @@ impl RocksStore {
     pub fn checkpoint(&self, path: &Path) -> Result<(), StoreError> {
         rocksdb::checkpoint::Checkpoint::new(&self.db)?.create_checkpoint(path)?;
         Ok(())
+    }
+
+    /// Waits, up to `limit`, until RocksDB has no flush or compaction
+    /// running or pending: benches that write gigabytes at once measure
+    /// the ledger they built, not the backlog of their own writes. Returns
+    /// whether it settled.
+    pub fn settle(&self, limit: std::time::Duration) -> Result<bool, StoreError> {
+        let start = std::time::Instant::now();
+        loop {
+            let mut busy = self
+                .db
+                .property_int_value("rocksdb.num-running-compactions")?
+                .unwrap_or(0)
+                + self
+                    .db
+                    .property_int_value("rocksdb.num-running-flushes")?
+                    .unwrap_or(0);
+            for cf in Cf::ALL {
+                busy += self
+                    .db
+                    .property_int_value_cf(self.cf(cf)?, "rocksdb.compaction-pending")?
+                    .unwrap_or(0);
+            }
+            if busy == 0 {
+                return Ok(true);
+            }
+            if start.elapsed() > limit {
+                return Ok(false);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
     }
 
     /// Flushes memtables to disk (used at shutdown).

@@ -11,6 +11,9 @@
 //! Storage: `jmt_nodes[borsh(NodeKey)] = borsh(Node)`,
 //! `jmt_values[key_hash ‖ version_be] = 0x01 ‖ value` or `0x00` for a
 //! deletion; a value lookup at version `v` is a reverse seek.
+//! `jmt_stale[stale_since_be ‖ borsh(NodeKey)]` indexes replaced nodes
+//! for pruning ([`HISTORY`]), and `validator_set_proofs[version_be]` keeps
+//! the validator set's proof at each pruned version.
 
 use jmt::proof::SparseMerkleProof;
 use jmt::storage::{LeafNode, Node, NodeKey, TreeReader};
@@ -98,8 +101,31 @@ fn tree_err(e: anyhow::Error) -> StoreError {
     StoreError::Tree(e)
 }
 
+/// How many of the latest tree versions stay whole. The nodes a block
+/// replaces are deleted `HISTORY` blocks later, so the tree's storage holds
+/// the live tree plus the last `HISTORY` blocks' changes instead of every
+/// node it ever had (which, unpruned, grew by every block's rewritten paths
+/// and made up most of the database). Proofs are served against the latest
+/// `HISTORY` versions; the validator set's proof at every older version is
+/// kept in [`Cf::SetProofs`] when that version's nodes go
+/// ([`validator_set_proof`]).
+pub const HISTORY: u64 = 16;
+
+/// Pruning reads the stale-node index in pages of this many entries.
+const PRUNE_PAGE: usize = 4_096;
+
 /// Applies `updates` to the tree at `version` (one more than the last),
-/// writing the new nodes and values into `writes`. Returns the new root.
+/// writing the new nodes and values into `writes`, and prunes what fell out
+/// of the last [`HISTORY`] versions. Returns the new root.
+///
+/// A block of insertions and updates only (nearly every block) goes
+/// through the tree's batch insertion: the updates sorted by key, every
+/// node they touch read, rebuilt and hashed once. Inserting them one by one
+/// rebuilds and rehashes the whole path from the root for each, which made
+/// a block's tree update grow with the tree's depth. A block that deletes a
+/// record takes the one-by-one path, which the batch insertion lacks. The
+/// tree's shape is a function of its keys alone, so both give the same root
+/// (`batch_and_one_by_one_agree` below).
 pub fn update(
     store: &(impl StateRead + ?Sized),
     version: Version,
@@ -108,13 +134,23 @@ pub fn update(
 ) -> Result<[u8; 32], StoreError> {
     let reader = Reader(store);
     let tree = Sha256Jmt::new(&reader);
-    let (root, batch) = tree.put_value_set(updates, version).map_err(tree_err)?;
+    let (root, batch) = if updates.is_empty() || updates.iter().any(|(_, v)| v.is_none()) {
+        tree.put_value_set(updates, version).map_err(tree_err)?
+    } else {
+        let set = updates
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect();
+        let (mut roots, batch) = tree
+            .batch_put_value_sets(vec![set], None, version)
+            .map_err(tree_err)?;
+        let root = roots
+            .pop()
+            .ok_or_else(|| tree_err(anyhow::anyhow!("the batch gave no root")))?;
+        (root, batch)
+    };
     for (node_key, node) in batch.node_batch.nodes() {
-        writes.put(
-            Cf::JmtNodes,
-            borsh::to_vec(node_key).map_err(|e| tree_err(borsh_err(e)))?,
-            borsh::to_vec(node).map_err(|e| tree_err(borsh_err(e)))?,
-        );
+        writes.put(Cf::JmtNodes, encode(node_key)?, encode(node)?);
     }
     for ((v, key_hash), value) in batch.node_batch.values() {
         let mut key = key_hash.0.to_vec();
@@ -125,7 +161,86 @@ pub fn update(
         };
         writes.put(Cf::JmtValues, key, stored);
     }
+    for stale in &batch.stale_node_index_batch {
+        let mut key = stale.stale_since_version.to_be_bytes().to_vec();
+        key.extend_from_slice(&encode(&stale.node_key)?);
+        writes.put(Cf::JmtStale, key, Vec::new());
+    }
+    prune(store, version, writes)?;
     Ok(root.0)
+}
+
+fn encode(value: &impl borsh::BorshSerialize) -> Result<Vec<u8>, StoreError> {
+    borsh::to_vec(value).map_err(|e| tree_err(borsh_err(e)))
+}
+
+/// With version `version` being written, keeps the validator set's proof
+/// at version `version − HISTORY` and deletes every node replaced at that
+/// version (earlier ones went with earlier blocks): such a node belongs to
+/// no tree from that version on, so the last `HISTORY + 1` trees stay
+/// whole. Reads only committed state, so executing the same block twice
+/// prunes the same.
+fn prune(
+    store: &(impl StateRead + ?Sized),
+    version: Version,
+    writes: &mut WriteSet,
+) -> Result<(), StoreError> {
+    let Some(kept_from) = version.checked_sub(HISTORY) else {
+        return Ok(());
+    };
+    if store
+        .get(Cf::SetProofs, &kept_from.to_be_bytes())?
+        .is_none()
+    {
+        // The tree at `kept_from` is whole: nothing replaced after it has
+        // been pruned yet.
+        let record = prove(store, kept_from, validator_set_key())?;
+        writes.put(Cf::SetProofs, kept_from.to_be_bytes(), encode(&record)?);
+    }
+    // Every earlier block pruned up to its own `kept_from`, so only the
+    // nodes replaced at exactly this one remain; reading just that prefix
+    // also keeps the scan off the tombstones of everything pruned before.
+    let prefix = kept_from.to_be_bytes();
+    let mut from = prefix.to_vec();
+    loop {
+        let page = store.scan(Cf::JmtStale, &prefix, &from, PRUNE_PAGE)?;
+        let full = page.len() == PRUNE_PAGE;
+        for (key, _) in &page {
+            let Some((_, node_key)) = key.split_first_chunk::<8>() else {
+                return Err(tree_err(anyhow::anyhow!("malformed stale-node index key")));
+            };
+            writes.delete(Cf::JmtNodes, node_key.to_vec());
+            writes.delete(Cf::JmtStale, key.clone());
+        }
+        match page.last() {
+            Some((last, _)) if full => {
+                from = last.clone();
+                from.push(0);
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// The tree key of the validator-set record.
+fn validator_set_key() -> KeyHash {
+    key_hash(
+        Cf::Governance,
+        veil_tx::governance::rules::KEY_VALIDATOR_SET,
+    )
+}
+
+/// The validator-set record's value at `version` with its proof against
+/// that version's root: from the tree while the version is among the last
+/// [`HISTORY`], else as kept when its nodes were pruned.
+pub fn validator_set_proof(
+    store: &(impl StateRead + ?Sized),
+    version: Version,
+) -> Result<(Option<Vec<u8>>, SparseMerkleProof<Sha256>), StoreError> {
+    match store.get(Cf::SetProofs, &version.to_be_bytes())? {
+        Some(bytes) => borsh::from_slice(&bytes).map_err(|e| tree_err(borsh_err(e))),
+        None => prove(store, version, validator_set_key()),
+    }
 }
 
 /// A proof that `key_hash` has `value` (or is absent) in the tree at
@@ -188,5 +303,155 @@ mod tests {
             update(&other, 0, vec![(k1, Some(b"a".to_vec()))], &mut w).unwrap(),
             r0
         );
+    }
+
+    fn node_count(store: &MemoryStore) -> usize {
+        store
+            .scan(Cf::JmtNodes, &[], &[], usize::MAX)
+            .unwrap()
+            .len()
+    }
+
+    /// After `4·HISTORY` versions the tree's storage is no larger than
+    /// after `2·HISTORY` (unpruned, it grows by every version's rewritten
+    /// paths); every key proves at each of the last `HISTORY` versions; the
+    /// validator set proves at every version, old ones from the kept
+    /// proofs, while the old trees themselves are gone. The first versions
+    /// write and then rewrite 6,000 keys, so pruning reads the stale index
+    /// over more than one page.
+    #[test]
+    fn pruning_keeps_the_last_versions_and_every_validator_set() {
+        let store = MemoryStore::new();
+        let set = validator_set_key();
+        let rounds = 4 * HISTORY;
+        let mut roots = Vec::new();
+        let mut counts = Vec::new();
+        for v in 0..rounds {
+            let keys: Vec<u64> = if v < 2 {
+                (0..6_000).collect()
+            } else {
+                (0..40).map(|i| (v * 37 + i * 11) % 6_000).collect()
+            };
+            let mut updates: std::collections::BTreeMap<_, _> = keys
+                .iter()
+                .map(|k| {
+                    (
+                        key_hash(Cf::Outputs, &k.to_be_bytes()),
+                        Some(v.to_be_bytes().to_vec()),
+                    )
+                })
+                .collect();
+            updates.insert(set, Some(format!("set {v}").into_bytes()));
+            let mut w = WriteSet::new();
+            roots.push(update(&store, v, updates.into_iter().collect(), &mut w).unwrap());
+            store.write(w).unwrap();
+            counts.push(node_count(&store));
+        }
+        let last = usize::try_from(rounds).unwrap() - 1;
+        let half = usize::try_from(2 * HISTORY).unwrap() - 1;
+        assert!(
+            counts[last] * 4 < counts[half] * 5,
+            "tree storage grew from {} to {} nodes",
+            counts[half],
+            counts[last]
+        );
+        for (v, root) in roots.iter().enumerate() {
+            let version = u64::try_from(v).unwrap();
+            let (value, proof) = validator_set_proof(&store, version).unwrap();
+            let expected = format!("set {v}").into_bytes();
+            assert_eq!(value.as_deref(), Some(&expected[..]), "version {v}");
+            assert!(verify(*root, set, Some(&expected), &proof), "version {v}");
+        }
+        assert!(
+            prove(&store, 0, set).is_err(),
+            "version 0's tree was pruned"
+        );
+        let oldest_whole = rounds - 1 - HISTORY;
+        let k = key_hash(Cf::Outputs, &5_999u64.to_be_bytes());
+        for version in oldest_whole..rounds {
+            let (value, proof) = prove(&store, version, k).unwrap();
+            let i = usize::try_from(version).unwrap();
+            assert!(verify(roots[i], k, value.as_deref(), &proof));
+        }
+    }
+
+    /// The one-by-one insertion, as `update` does for blocks that delete.
+    fn one_by_one(
+        store: &MemoryStore,
+        version: Version,
+        updates: Vec<(KeyHash, Option<Vec<u8>>)>,
+    ) -> [u8; 32] {
+        let reader = Reader(store);
+        let (root, batch) = Sha256Jmt::new(&reader)
+            .put_value_set(updates, version)
+            .unwrap();
+        let mut w = WriteSet::new();
+        for (node_key, node) in batch.node_batch.nodes() {
+            w.put(
+                Cf::JmtNodes,
+                borsh::to_vec(node_key).unwrap(),
+                borsh::to_vec(node).unwrap(),
+            );
+        }
+        for ((v, key_hash), value) in batch.node_batch.values() {
+            let mut key = key_hash.0.to_vec();
+            key.extend_from_slice(&v.to_be_bytes());
+            let stored = match value {
+                Some(value) => [&[1u8][..], value].concat(),
+                None => vec![0u8],
+            };
+            w.put(Cf::JmtValues, key, stored);
+        }
+        store.write(w).unwrap();
+        root.0
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// Blocks of insertions and overwrites (keys drawn from a small
+        /// space so that blocks share prefixes and overwrite earlier
+        /// leaves) give the same roots through the batch insertion as one
+        /// by one; proofs from the batch-built tree verify, and a later
+        /// deletion on top of it agrees too.
+        #[test]
+        fn batch_and_one_by_one_agree(
+            blocks in proptest::collection::vec(
+                proptest::collection::vec((0u16..600, 0u8..4), 0..120),
+                1..6,
+            ),
+            deleted in 0u16..600,
+        ) {
+            let batch_store = MemoryStore::new();
+            let single_store = MemoryStore::new();
+            let mut version = 0;
+            let mut last = None;
+            for block in &blocks {
+                let updates: Vec<_> = block
+                    .iter()
+                    .map(|(k, v)| (key_hash(Cf::Outputs, &k.to_be_bytes()), Some(vec![*v; 3])))
+                    .collect::<std::collections::BTreeMap<_, _>>()
+                    .into_iter()
+                    .collect();
+                let mut w = WriteSet::new();
+                let a = update(&batch_store, version, updates.clone(), &mut w).unwrap();
+                batch_store.write(w).unwrap();
+                let b = one_by_one(&single_store, version, updates.clone());
+                proptest::prop_assert_eq!(a, b);
+                for (k, v) in updates.iter().take(5) {
+                    let (got, proof) = prove(&batch_store, version, *k).unwrap();
+                    proptest::prop_assert_eq!(got.as_deref(), v.as_deref());
+                    proptest::prop_assert!(verify(a, *k, v.as_deref(), &proof));
+                }
+                last = Some(a);
+                version += 1;
+            }
+            let gone = vec![(key_hash(Cf::Outputs, &deleted.to_be_bytes()), None)];
+            let mut w = WriteSet::new();
+            let a = update(&batch_store, version, gone.clone(), &mut w).unwrap();
+            batch_store.write(w).unwrap();
+            let b = one_by_one(&single_store, version, gone);
+            proptest::prop_assert_eq!(a, b);
+            proptest::prop_assert!(last.is_some());
+        }
     }
 }
