@@ -298,7 +298,7 @@ fn a_node_joins_and_a_validator_leaves_while_the_network_runs() {
 
     // State sync across these changes, checked by a node with only genesis.
     use veil::consensus::snapshot;
-    use veil::ledger::store::{Cf, RocksStore, StateWrite, WriteSet};
+    use veil::ledger::store::{Cf, RocksStore, StateRead, StateWrite, WriteSet};
     use veil::ledger::tree;
     use veil::tx::governance::rules::{encode_powers, KEY_VALIDATOR_SET};
     net.kill(4);
@@ -322,6 +322,19 @@ fn a_node_joins_and_a_validator_leaves_while_the_network_runs() {
         key.extend_from_slice(&(decided + 1).to_be_bytes());
         let mut w = WriteSet::new();
         w.put(Cf::JmtValues, key, [&[1u8][..], &set].concat());
+        // Versions older than the tree's history keep the set with its proof
+        // (borsh: `Some` tag, u32 LE length, bytes, then the proof): forge
+        // that copy too, the value swapped and the proof kept.
+        let at = (decided + 1).to_be_bytes();
+        if let Some(kept) = forged.get(Cf::SetProofs, &at).unwrap() {
+            assert_eq!(kept[0], 1, "the kept set record holds a value");
+            let len = usize::try_from(u32::from_le_bytes(kept[1..5].try_into().unwrap())).unwrap();
+            let mut bytes = vec![1u8];
+            bytes.extend_from_slice(&u32::try_from(set.len()).unwrap().to_le_bytes());
+            bytes.extend_from_slice(&set);
+            bytes.extend_from_slice(&kept[5 + len..]);
+            w.put(Cf::SetProofs, at.to_vec(), bytes);
+        }
         forged.write(w).unwrap();
     }
     let r = snapshot::check(&fresh, &dir.join("snap-forged"));

@@ -16,7 +16,7 @@
 //! the validator set's proof at each pruned version.
 
 use jmt::proof::SparseMerkleProof;
-use jmt::storage::{LeafNode, Node, NodeKey, TreeReader};
+use jmt::storage::{LeafNode, Node, NodeKey, TreeReader, TreeUpdateBatch};
 use jmt::{KeyHash, OwnedValue, RootHash, Sha256Jmt, Version};
 use sha2::Sha256;
 
@@ -149,6 +149,13 @@ pub fn update(
             .ok_or_else(|| tree_err(anyhow::anyhow!("the batch gave no root")))?;
         (root, batch)
     };
+    write_batch(&batch, writes)?;
+    prune(store, version, writes)?;
+    Ok(root.0)
+}
+
+/// Puts a tree update's new nodes, values and stale-node index entries.
+fn write_batch(batch: &TreeUpdateBatch, writes: &mut WriteSet) -> Result<(), StoreError> {
     for (node_key, node) in batch.node_batch.nodes() {
         writes.put(Cf::JmtNodes, encode(node_key)?, encode(node)?);
     }
@@ -166,8 +173,7 @@ pub fn update(
         key.extend_from_slice(&encode(&stale.node_key)?);
         writes.put(Cf::JmtStale, key, Vec::new());
     }
-    prune(store, version, writes)?;
-    Ok(root.0)
+    Ok(())
 }
 
 fn encode(value: &impl borsh::BorshSerialize) -> Result<Vec<u8>, StoreError> {
@@ -386,22 +392,7 @@ mod tests {
             .put_value_set(updates, version)
             .unwrap();
         let mut w = WriteSet::new();
-        for (node_key, node) in batch.node_batch.nodes() {
-            w.put(
-                Cf::JmtNodes,
-                borsh::to_vec(node_key).unwrap(),
-                borsh::to_vec(node).unwrap(),
-            );
-        }
-        for ((v, key_hash), value) in batch.node_batch.values() {
-            let mut key = key_hash.0.to_vec();
-            key.extend_from_slice(&v.to_be_bytes());
-            let stored = match value {
-                Some(value) => [&[1u8][..], value].concat(),
-                None => vec![0u8],
-            };
-            w.put(Cf::JmtValues, key, stored);
-        }
+        write_batch(&batch, &mut w).unwrap();
         store.write(w).unwrap();
         root.0
     }
