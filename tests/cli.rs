@@ -1526,3 +1526,125 @@ fn wallet_backup_and_recover_a_safe_box() {
     assert!(err.contains("different backups"), "{err}");
     assert!(!std::path::Path::new(&two).exists());
 }
+
+/// A party known by its DID: the holder adds an X25519 key-agreement key,
+/// enrols with its identity keystore, and opens what a bank grants to its
+/// DID; once its authentication key is rotated away the old key opens
+/// nothing, and the new key enrols the DID again.
+#[test]
+fn vault_grants_to_a_did_through_the_cli() {
+    let n = TestNode::start(67);
+    let dir = tempfile::tempdir().unwrap();
+    let files = veil::dev::DevFiles::under(dir.path());
+    n.network.write(&files, KdfParams::default()).unwrap();
+    let api = n.url();
+    let a = files.bank_a.to_str().unwrap();
+    let ks = dir.path().join("auditor.identity");
+    let ks = ks.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--json", "--api", &api];
+        all.extend_from_slice(args);
+        veil(&all)
+    };
+    let (ok, created, err) = run(&["did", "create", "--keystore", ks, "--label", "auditor"]);
+    assert!(ok, "{err}");
+    let did = created["did"].as_str().unwrap().to_owned();
+    // Without a key-agreement key the vault says how to add one.
+    let (ok, _, err) = run(&["vault", "--identity", ks, "enrol"]);
+    assert!(!ok && err.contains("--key-type x25519"), "{err}");
+    let (ok, _, err) = run(&[
+        "did",
+        "update",
+        "--keystore",
+        ks,
+        "--add-key",
+        "agree-1",
+        "--key-type",
+        "x25519",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(mode(std::path::Path::new(ks)), 0o600);
+    let (ok, resolved, err) = run(&["did", "resolve", &did]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        resolved["didDocument"]["keyAgreement"][0],
+        format!("{did}#agree-1"),
+        "{resolved}"
+    );
+    let (ok, enrolled, err) = run(&["vault", "--identity", ks, "enrol"]);
+    assert!(ok, "{err}");
+    assert_eq!(enrolled["did"], did.as_str());
+    let party = enrolled["party"].as_str().unwrap().to_owned();
+
+    let invoice = dir.path().join("audit-evidence.txt");
+    let text = "EVIDENCE: shipment 0042 inspected\n".repeat(500);
+    std::fs::write(&invoice, &text).unwrap();
+    let (ok, put, err) = run(&[
+        "vault",
+        "--wallet",
+        a,
+        "put",
+        invoice.to_str().unwrap(),
+        "--grant",
+        &did,
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(put["grantees"][0], party.as_str());
+    let doc = put["doc"].as_str().unwrap().to_owned();
+    // Opens the document as the identity `ks` into `name`; the text read.
+    let get_as = |ks: &str, name: &str| {
+        let out = dir.path().join(name);
+        let (ok, _, err) = run(&[
+            "vault",
+            "--identity",
+            ks,
+            "get",
+            &doc,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(ok, "{err}");
+        std::fs::read_to_string(&out).unwrap()
+    };
+    assert_eq!(get_as(ks, "opened.txt"), text);
+    let (ok, log, err) = run(&["vault", "log", &doc]);
+    assert!(ok, "{err}");
+    let opened_by_did = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["op"] == "open" && e["actor"] == party.as_str() && e["role"] == "grantee");
+    assert!(opened_by_did, "{log}");
+
+    // The DID rotates its authentication key: the old key (a copy of the
+    // keystore from before) may not open any more.
+    let old = dir.path().join("auditor-old.identity");
+    std::fs::copy(ks, &old).unwrap();
+    let (ok, _, err) = run(&["did", "rotate", "--keystore", ks, "--method", "key-1"]);
+    assert!(ok, "{err}");
+    let again = dir.path().join("again.txt");
+    let (code, _, _) = veil_raw(
+        &[
+            "--json",
+            "--api",
+            &api,
+            "vault",
+            "--identity",
+            old.to_str().unwrap(),
+            "get",
+            &doc,
+            "--out",
+            again.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(3), "the node refuses the rotated-away key");
+    assert!(!again.exists());
+    // The new key enrols the DID again; the owner grants it afresh.
+    let (ok, re, err) = run(&["vault", "--identity", ks, "enrol"]);
+    assert!(ok, "{err}");
+    assert_ne!(re["party"], party.as_str());
+    let (ok, _, err) = run(&["vault", "--wallet", a, "grant", &doc, "--to", &did]);
+    assert!(ok, "{err}");
+    assert_eq!(get_as(ks, "again.txt"), text);
+}

@@ -202,9 +202,33 @@ fn make() -> Seeds {
             version: 2,
         };
         let key = DocumentKey::from_bytes(&[0x4b; 32]);
-        let wrap = veil::vault::wrap_key(&key, b.address().view_key(), &ctx, &mut rng).unwrap();
+        let wrap = Box::new(veil::vault::wrap_for(&key, &b.recipient(), &ctx, &mut rng).unwrap());
+        let frag = |s: &str| veil::identity::did::Fragment::new(s).unwrap();
+        let holder = SigningKey::from_seed(&[0x44; 32]);
+        let d = Party::from_did(
+            DidId::derive(&veil::identity::keys::PublicKey::Ed25519(*holder.public())),
+            frag("key-1"),
+            holder,
+            frag("agree-1"),
+            veil::crypto::secret::Secret::new([0x45; 32]),
+        );
+        let to_did = Box::new(veil::vault::wrap_for(&key, &d.recipient(), &ctx, &mut rng).unwrap());
         let records = [
             ("enrol", a.enrol(&mut rng).unwrap()),
+            ("enrol-did", d.enrol(&mut rng).unwrap()),
+            (
+                "grant-did",
+                a.sign(
+                    VaultOp::Grant {
+                        doc: ctx.id,
+                        version: 2,
+                        party: d.key(),
+                        wrap: to_did,
+                    },
+                    &mut rng,
+                )
+                .unwrap(),
+            ),
             (
                 "grant",
                 a.sign(

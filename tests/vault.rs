@@ -71,7 +71,7 @@ fn put(
     let client = Client::new(&n.url());
     let g: Vec<_> = grantees
         .iter()
-        .map(|b| (b.party.key(), *b.party.address().view_key()))
+        .map(|b| (b.party.key(), b.party.recipient()))
         .collect();
     vv::put(
         &client,
@@ -281,7 +281,7 @@ fn revoking_rotates_and_grants_extend() {
     let id = s.ctx.id;
     // Grant C version 1.
     let wrap =
-        veil::vault::wrap_key(&s.key, c.party.address().view_key(), &s.ctx, &mut OsRng).unwrap();
+        Box::new(veil::vault::wrap_for(&s.key, &c.party.recipient(), &s.ctx, &mut OsRng).unwrap());
     let grant = a
         .party
         .sign(
@@ -356,7 +356,7 @@ fn revoking_rotates_and_grants_extend() {
     );
     // Unknown grantee: a put naming an address that never enrolled.
     let stranger = Party::from_account(&AccountKeys::from_seed(&[0xdd; 32]));
-    let e = vv::resolve_address(&client, &stranger.address().to_string()).unwrap_err();
+    let e = vv::resolve(&client, &stranger.label()).unwrap_err();
     assert!(
         matches!(e, VaultClientError::Client(ref c) if c.problem().is_some_and(|p| p.status == 404))
     );

@@ -11,7 +11,6 @@ use serde_json::json;
 use veil_client::types::{VaultLogJson, VaultVersionJson};
 use veil_client::Client;
 use veil_codec::DecodeExt;
-use veil_crypto::point::Point;
 use veil_crypto::signing::VerifyingKey;
 use veil_tx::vault::party::Party;
 use veil_tx::vault::{DocId, VaultOp, VaultTx};
@@ -29,8 +28,14 @@ const OPEN_LIFETIME_MS: u64 = 5 * 60 * 1000;
 pub struct VaultArgs {
     /// The wallet whose keys act in the vault (not needed for `versions`
     /// and `log`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "identity")]
     pub wallet: Option<PathBuf>,
+    /// Act as a DID holder instead of a wallet: the identity keystore's
+    /// first Ed25519 key (an authentication method) signs, and documents
+    /// are wrapped to its first X25519 key-agreement key (`veil did update
+    /// --add-key agree-1 --key-type x25519` adds one).
+    #[arg(long)]
+    pub identity: Option<PathBuf>,
     /// The node's API (the global `--api`).
     #[arg(skip)]
     pub api: String,
@@ -52,10 +57,10 @@ pub enum VaultCommand {
         /// A new version of this document (hex id) instead of a new one.
         #[arg(long)]
         doc: Option<String>,
-        /// Parties that may open it (wallet addresses, veil1…), besides
-        /// the owner and the regulator. With `--doc`, the default is the
-        /// document's current grantees.
-        #[arg(long = "grant", value_name = "ADDRESS")]
+        /// Parties that may open it (wallet addresses, veil1…, or DIDs,
+        /// did:veil:…), besides the owner and the regulator. With `--doc`,
+        /// the default is the document's current grantees.
+        #[arg(long = "grant", value_name = "ADDRESS|DID")]
         grants: Vec<String>,
         /// The media type recorded (sealed) with it.
         #[arg(long, default_value = "application/octet-stream")]
@@ -81,7 +86,7 @@ pub enum VaultCommand {
     Grant {
         /// Document id (hex).
         doc: String,
-        /// The party's wallet address (veil1…).
+        /// The party's wallet address (veil1…) or DID (did:veil:…).
         #[arg(long)]
         to: String,
         /// The version.
@@ -93,7 +98,7 @@ pub enum VaultCommand {
     Revoke {
         /// Document id (hex).
         doc: String,
-        /// The party's wallet address (veil1…).
+        /// The party's wallet address (veil1…) or DID (did:veil:…).
         #[arg(long)]
         party: String,
         /// Only record the revocation; do not put a rotated version.
@@ -140,7 +145,45 @@ fn cli_err(e: VaultClientError) -> anyhow::Error {
 }
 
 fn load_party(args: &VaultArgs) -> anyhow::Result<Party> {
-    Ok(Party::from_account(load_wallet(args)?.0.keys()?))
+    match &args.identity {
+        Some(path) => did_party(path),
+        None => Ok(Party::from_account(load_wallet(args)?.0.keys()?)),
+    }
+}
+
+/// The vault party of an identity keystore: its first Ed25519 key and its
+/// first X25519 key-agreement key.
+fn did_party(path: &Path) -> anyhow::Result<Party> {
+    use crate::identity::keys::SecretKey;
+    let pass = veil_keystore::passphrase(&format!("passphrase for {}: ", path.display()))?;
+    let id = crate::identity::local_identity::Identity::load(path, pass.expose())?;
+    let (auth, seed) = id
+        .keys
+        .iter()
+        .find_map(|(f, k)| match k {
+            SecretKey::Ed25519(k) => Some((f.clone(), k.seed())),
+            SecretKey::Secp256k1(_) => None,
+        })
+        .ok_or_else(|| {
+            anyhow!(
+                "{} holds no Ed25519 key to sign vault records with",
+                path.display()
+            )
+        })?;
+    let (agreement, secret) = id.agreement_keys.first().ok_or_else(|| {
+        anyhow!(
+            "{} holds no X25519 key-agreement key; add one with `veil did update --keystore {} --add-key agree-1 --key-type x25519`",
+            path.display(),
+            path.display()
+        )
+    })?;
+    Ok(Party::from_did(
+        id.did,
+        auth,
+        veil_crypto::signing::SigningKey::from_seed(seed.expose()),
+        agreement.clone(),
+        veil_crypto::secret::Secret::new(*secret.expose()),
+    ))
 }
 
 /// The wallet, with its path and passphrase (to save it after a scan).
@@ -424,7 +467,7 @@ fn put_file(
     source: &HttpSource,
     party: &Party,
     doc: Option<(DocId, u32)>,
-    grantees: &[(VerifyingKey, Point)],
+    grantees: &[(VerifyingKey, veil_vault::Recipient)],
     file: &Path,
     metadata: Metadata,
     json: bool,
@@ -478,14 +521,18 @@ pub fn run(args: VaultArgs, json: bool) -> anyhow::Result<()> {
             let party = load_party(&args)?;
             let now = vv::ensure_enrolled(&client, &source, &party).map_err(cli_err)?;
             let key = hex::encode(party.key().as_bytes());
+            let by = party.label();
             if json {
-                super::print_json(
-                    &json!({"party": key, "address": party.address().to_string(), "enrolled_now": now}),
-                );
+                super::print_json(&json!({
+                    "party": key,
+                    "address": party.address().map(ToString::to_string),
+                    "did": party.address().is_none().then(|| by.clone()),
+                    "enrolled_now": now,
+                }));
             } else if now {
-                println!("enrolled: party {key} for {}", party.address());
+                println!("enrolled: party {key} for {by}");
             } else {
-                println!("already enrolled: party {key} for {}", party.address());
+                println!("already enrolled: party {key} for {by}");
             }
         }
         VaultCommand::Put {
@@ -509,20 +556,14 @@ pub fn run(args: VaultArgs, json: bool) -> anyhow::Result<()> {
             };
             let mut grantees = Vec::new();
             for g in grants {
-                grantees.push(
-                    vv::resolve_address(&client, g)
-                        .map_err(cli_err)
-                        .with_context(|| {
-                            format!(
-                                "{g} must be enrolled in the vault (it runs `veil vault enrol`)"
-                            )
-                        })?,
-                );
+                grantees.push(vv::resolve(&client, g).map_err(cli_err).with_context(|| {
+                    format!("{g} must be enrolled in the vault (it runs `veil vault enrol`)")
+                })?);
             }
             if grants.is_empty() {
                 if let Some((_, d)) = &existing {
                     for g in &d.grantees {
-                        grantees.push(vv::resolve_party(&client, g).map_err(cli_err)?);
+                        grantees.push(vv::resolve(&client, g).map_err(cli_err)?);
                     }
                 }
             }
@@ -570,8 +611,14 @@ pub fn run(args: VaultArgs, json: bool) -> anyhow::Result<()> {
             out,
             key,
         } => {
-            let (mut wallet, path, pass) = load_wallet(&args)?;
-            let party = Party::from_account(wallet.keys()?);
+            let mut wallet = match &args.identity {
+                Some(_) => None,
+                None => Some(load_wallet(&args)?),
+            };
+            let party = match &wallet {
+                Some((w, _, _)) => Party::from_account(w.keys()?),
+                None => load_party(&args)?,
+            };
             let id = doc_id(doc)?;
             let d = vv::document(&client, &id).map_err(cli_err)?;
             let v = vv::version_of(&d, *version).map_err(cli_err)?;
@@ -579,23 +626,29 @@ pub fn run(args: VaultArgs, json: bool) -> anyhow::Result<()> {
                 Some(k) => DocumentKey::from_bytes(
                     &veil_codec::hex32(k).ok_or_else(|| anyhow!("--key is 64 hex characters"))?,
                 ),
-                // A wrap of its own, else a key a payment to it carried.
+                // A wrap of its own, else (a wallet) a key a payment to it
+                // carried.
                 None => match vv::own_key(&party, &id, v) {
                     Ok(k) => k,
-                    Err(e) => match attached_key(&wallet, &id, v.version) {
-                        Some(k) => k,
-                        None => {
-                            // The payment may have come since the wallet
-                            // last scanned.
-                            super::wallet::scan(&mut wallet, &source, json)?;
-                            wallet.save(
-                                &path,
-                                pass.expose(),
-                                veil_keystore::KdfParams::default(),
-                            )?;
-                            attached_key(&wallet, &id, v.version).ok_or_else(|| cli_err(e))?
+                    Err(e) => {
+                        let Some((wallet, path, pass)) = wallet.as_mut() else {
+                            return Err(cli_err(e));
+                        };
+                        match attached_key(wallet, &id, v.version) {
+                            Some(k) => k,
+                            None => {
+                                // The payment may have come since the
+                                // wallet last scanned.
+                                super::wallet::scan(wallet, &source, json)?;
+                                wallet.save(
+                                    path,
+                                    pass.expose(),
+                                    veil_keystore::KdfParams::default(),
+                                )?;
+                                attached_key(wallet, &id, v.version).ok_or_else(|| cli_err(e))?
+                            }
                         }
-                    },
+                    }
                 },
             };
             let meta = vv::metadata(&key, &id, v).map_err(cli_err)?;
@@ -623,12 +676,12 @@ pub fn run(args: VaultArgs, json: bool) -> anyhow::Result<()> {
             let d = vv::document(&client, &id).map_err(cli_err)?;
             let v = vv::version_of(&d, *version).map_err(cli_err)?;
             let key = vv::own_key(&party, &id, v).map_err(cli_err)?;
-            let (grantee, view) = vv::resolve_address(&client, to).map_err(cli_err)?;
+            let (grantee, recipient) = vv::resolve(&client, to).map_err(cli_err)?;
             let ctx = DocContext {
                 id,
                 version: v.version,
             };
-            let wrap = veil_vault::wrap_key(&key, &view, &ctx, &mut OsRng)?;
+            let wrap = Box::new(veil_vault::wrap_for(&key, &recipient, &ctx, &mut OsRng)?);
             let tx = party.sign(
                 VaultOp::Grant {
                     doc: id,
@@ -654,7 +707,7 @@ pub fn run(args: VaultArgs, json: bool) -> anyhow::Result<()> {
         } => {
             let party = load_party(&args)?;
             let id = doc_id(doc)?;
-            let (revoked, _) = vv::resolve_address(&client, who).map_err(cli_err)?;
+            let (revoked, _) = vv::resolve(&client, who).map_err(cli_err)?;
             let tx = party.sign(
                 VaultOp::Revoke {
                     doc: id,
@@ -683,7 +736,7 @@ pub fn run(args: VaultArgs, json: bool) -> anyhow::Result<()> {
                 get_file(&client, &open, &key, v, &plain.0, json)?;
                 let mut grantees = Vec::new();
                 for g in &d.grantees {
-                    grantees.push(vv::resolve_party(&client, g).map_err(cli_err)?);
+                    grantees.push(vv::resolve(&client, g).map_err(cli_err)?);
                 }
                 let stored = put_file(
                     &client,

@@ -351,7 +351,7 @@ pub(crate) async fn log(
             }
             VaultOp::Revoke { party, .. } => (None, Some(hex::encode(party.as_bytes()))),
             VaultOp::Open { version, .. } => (Some(*version), None),
-            VaultOp::Purge { .. } | VaultOp::Enrol(_) => (None, None),
+            VaultOp::Purge { .. } | VaultOp::Enrol(_) | VaultOp::EnrolDid { .. } => (None, None),
         };
         let role = if v.actor == d.owner {
             "owner"
@@ -390,10 +390,12 @@ pub(crate) async fn log(
     }))
 }
 
-/// An enrolled party, by its key (hex) or its wallet address (veil1…).
+/// An enrolled party, by its key (hex), its wallet address (veil1…) or its
+/// DID (did:veil:…). A DID party is reported only while in good standing
+/// (its DID active and still naming the party key); otherwise 409.
 #[utoipa::path(get, path = "/v1/vault/parties/{id}",
-    params(("id" = String, Path, description = "party key (hex) or wallet address (veil1…)")),
-    responses((status = 200, body = VaultPartyJson), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    params(("id" = String, Path, description = "party key (hex), wallet address (veil1…) or DID (did:veil:…)")),
+    responses((status = 200, body = VaultPartyJson), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn party(
     State(node): State<Arc<Node>>,
     Path(id): Path<String>,
@@ -404,17 +406,48 @@ pub(crate) async fn party(
             .map_err(|_| ApiError::bad_request("not a valid veil1 address"))?;
         rec::party_of_address(&*node.ledger, &address)
             .ok_or_else(|| ApiError::not_found("that address is not enrolled in the vault"))?
+    } else if id.starts_with("did:") {
+        let did: veil_identity::DidId = id
+            .parse()
+            .map_err(|_| ApiError::bad_request("not a valid did:veil identifier"))?;
+        rec::party_of_did(&*node.ledger, &did)
+            .ok_or_else(|| ApiError::not_found("that DID is not enrolled in the vault"))?
     } else {
         let bytes = hex32(&id, "party")?;
         veil_crypto::signing::VerifyingKey::from_bytes(&bytes)
             .map_err(|_| ApiError::bad_request("not a valid Ed25519 key"))?
     };
-    let p = rec::party(&*node.ledger, &key)
+    let p = rec::enrolled(&*node.ledger, &key)
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::not_found("not enrolled in the vault"))?;
-    Ok(Json(VaultPartyJson {
-        party: hex::encode(key.as_bytes()),
-        address: p.address.to_string(),
+    let party = hex::encode(key.as_bytes());
+    Ok(Json(match p {
+        veil_tx::vault::Enrolled::Wallet(w) => VaultPartyJson {
+            party,
+            kind: "wallet".into(),
+            address: Some(w.address.to_string()),
+            did: None,
+            agreement_method: None,
+            agreement_key: None,
+        },
+        veil_tx::vault::Enrolled::Did(d) => {
+            let x = veil_tx::vault::did_standing(&*node.ledger, &key, &d).map_err(|e| {
+                ApiError::new(
+                    axum::http::StatusCode::CONFLICT,
+                    e.code(),
+                    "DID party not in good standing",
+                    e.to_string(),
+                )
+            })?;
+            VaultPartyJson {
+                party,
+                kind: "did".into(),
+                address: None,
+                did: Some(d.did.to_string()),
+                agreement_method: Some(d.did.method_url(&d.agreement)),
+                agreement_key: Some(hex::encode(x)),
+            }
+        }
     }))
 }
 

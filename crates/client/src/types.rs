@@ -835,13 +835,33 @@ pub struct VaultLogJson {
     pub entries: Vec<VaultLogEntryJson>,
 }
 
-/// An enrolled vault party.
+/// An enrolled vault party: a wallet party (documents wrapped to its
+/// address's view key) or a DID party (wrapped to its DID's X25519
+/// key-agreement key in force).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct VaultPartyJson {
     /// Its key (hex Ed25519).
     pub party: String,
-    /// Its wallet address (veil1…).
-    pub address: String,
+    /// `wallet` or `did`.
+    #[serde(default = "wallet_kind")]
+    pub kind: String,
+    /// Its wallet address (veil1…; a wallet party).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Its DID (a DID party).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub did: Option<String>,
+    /// The DID's key-agreement method documents are wrapped to (`#…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement_method: Option<String>,
+    /// That method's X25519 key, as the ledger's current DID document has
+    /// it (hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement_key: Option<String>,
+}
+
+fn wallet_kind() -> String {
+    "wallet".into()
 }
 
 /// An accepted upload.

@@ -43,6 +43,9 @@ struct FileBody {
     holder_secret: SecretHex,
     #[serde(default)]
     credentials: Vec<Value>,
+    /// X25519 key-agreement secrets (by fragment).
+    #[serde(default)]
+    agreement_keys: Vec<KeyEntry>,
 }
 
 /// An opened identity keystore.
@@ -53,6 +56,9 @@ pub struct Identity {
     pub label: String,
     /// Secret keys by fragment.
     pub keys: Vec<(Fragment, SecretKey)>,
+    /// X25519 key-agreement secrets by fragment (RFC 7748 scalars; the
+    /// evidence vault wraps documents to their public keys).
+    pub agreement_keys: Vec<(Fragment, Secret<[u8; 32]>)>,
     holder_secret: Secret<[u8; 32]>,
     /// Credential envelopes held.
     pub credentials: Vec<Value>,
@@ -64,6 +70,7 @@ impl std::fmt::Debug for Identity {
             .field("did", &self.did)
             .field("label", &self.label)
             .field("keys", &self.keys.len())
+            .field("agreement_keys", &self.agreement_keys.len())
             .field("credentials", &self.credentials.len())
             .finish_non_exhaustive()
     }
@@ -127,6 +134,7 @@ impl Identity {
                 did: tx.did,
                 label: label.to_owned(),
                 keys: vec![(fragment, key)],
+                agreement_keys: Vec::new(),
                 holder_secret: secret,
                 credentials: Vec::new(),
             },
@@ -152,6 +160,26 @@ impl Identity {
             .iter()
             .find(|(f, _)| f == fragment)
             .map(|(_, k)| k)
+    }
+
+    /// The X25519 secret of the key-agreement method `fragment`.
+    pub fn agreement_key(&self, fragment: &Fragment) -> Option<&Secret<[u8; 32]>> {
+        self.agreement_keys
+            .iter()
+            .find(|(f, _)| f == fragment)
+            .map(|(_, k)| k)
+    }
+
+    /// A fresh X25519 key-agreement secret and its public key (RFC 7748
+    /// clamping is applied when it is used).
+    pub fn generate_agreement_key<R: RngCore + CryptoRng>(
+        rng: &mut R,
+    ) -> (Secret<[u8; 32]>, super::keys::PublicKey) {
+        let mut secret = Secret::new([0u8; 32]);
+        rng.fill_bytes(secret.expose_mut());
+        let public =
+            x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(*secret.expose()));
+        (secret, super::keys::PublicKey::X25519(public.to_bytes()))
     }
 
     /// The first key (the usual signer).
@@ -183,6 +211,15 @@ impl Identity {
                 .collect(),
             holder_secret: SecretHex::new(self.holder_secret.expose()),
             credentials: self.credentials.clone(),
+            agreement_keys: self
+                .agreement_keys
+                .iter()
+                .map(|(f, k)| KeyEntry {
+                    fragment: f.to_string(),
+                    kind: "x25519".into(),
+                    secret: SecretHex::new(k.expose()),
+                })
+                .collect(),
         };
         let plain = Secret::new(serde_json::to_vec(&body).map_err(|_| bad("identity file"))?);
         keystore::save(path, KIND, plain.expose(), passphrase, kdf)
@@ -213,7 +250,21 @@ impl Identity {
                 ))
             })
             .collect::<Result<_, KeystoreError>>()?;
+        let agreement_keys = body
+            .agreement_keys
+            .iter()
+            .map(|e| {
+                if e.kind != "x25519" {
+                    return Err(bad("agreement key type"));
+                }
+                Ok((
+                    Fragment::new(&e.fragment).map_err(|_| bad("fragment"))?,
+                    Secret::new(e.secret.bytes32().ok_or_else(|| bad("agreement key"))?),
+                ))
+            })
+            .collect::<Result<_, KeystoreError>>()?;
         Ok(Self {
+            agreement_keys,
             did: body.did.parse().map_err(|_| bad("did"))?,
             label: body.label.clone(),
             keys,

@@ -55,6 +55,7 @@ pub struct MemoryLedger {
     nonces: BTreeSet<(VerifyingKey, [u8; 16])>,
     gov: BTreeMap<Vec<u8>, Vec<u8>>,
     vault: BTreeMap<Vec<u8>, Vec<u8>>,
+    dids: BTreeMap<veil_identity::DidId, veil_identity::state::DidRecord>,
     /// Height of the next block (tests set it to move between epochs).
     pub height: u64,
     /// Blocks per epoch.
@@ -71,6 +72,11 @@ impl MemoryLedger {
         };
         l.regulator_keys.insert(regulator);
         l
+    }
+
+    /// Sets a DID's current record (tests of DID vault parties).
+    pub fn set_did(&mut self, id: veil_identity::DidId, record: veil_identity::state::DidRecord) {
+        self.dids.insert(id, record);
     }
 
     /// Registers a regulator identity.
@@ -229,11 +235,12 @@ impl LedgerView for MemoryLedger {
     }
 }
 
-/// A [`MemoryLedger`] holds no identity state: no DID, no trust list, no
-/// issuer, so every identity transaction checked against it is refused.
+/// A [`MemoryLedger`] holds the DIDs a test puts there
+/// ([`MemoryLedger::set_did`]) and no trust list or issuer, so every
+/// credential transaction checked against it is refused.
 impl veil_identity::IdentityState for MemoryLedger {
-    fn did(&self, _: &veil_identity::DidId) -> Option<veil_identity::state::DidRecord> {
-        None
+    fn did(&self, id: &veil_identity::DidId) -> Option<veil_identity::state::DidRecord> {
+        self.dids.get(id).cloned()
     }
     fn root_authority(&self) -> Option<(veil_identity::DidId, u64)> {
         None

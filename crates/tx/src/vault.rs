@@ -24,28 +24,49 @@
 //! so nobody enrols someone else's address, and a proof is bound to one
 //! party key. An address enrols once.
 //!
+//! A party may instead be known by its DID (`did:veil`, see
+//! `veil_identity::did`). [`VaultOp::EnrolDid`] names the DID, an
+//! `authentication` method whose Ed25519 key is the actor (the record's
+//! signature shows the actor holds it) and an X25519 `keyAgreement`
+//! method: documents are wrapped to that key (kind 2 wraps,
+//! `veil_vault::PartyWrap`). A DID enrols once, unless the key it enrolled
+//! stopped standing (rotated or removed): then its new key may enrol, and
+//! owners grant that key afresh. A DID party acts only
+//! while the ledger's current document of its DID is active and still
+//! lists the actor as an authentication method: deactivating the DID, or
+//! removing or rotating that key, ends its vault access (puts, grants to
+//! it and openings are refused). Wraps already made to an agreement key
+//! that is later rotated still open with the old secret, as for any
+//! wrap; the next version wraps to the key in force.
+//!
 //! # Operations (after the version and kind bytes)
 //!
 //! ```text
 //!   actor      32   Ed25519 key of the party acting
 //!   nonce      16   random; never reused by the actor (replays refused)
-//!   op         u8   1 enrol | 2 put | 3 grant | 4 revoke | 5 open | 6 purge
+//!   op         u8   1 enrol | 2 put | 3 grant | 4 revoke | 5 open | 6 purge |
+//!                   7 enrol-did
 //!   body            enrol:  address 64 ‖ S 32 ‖ proof 96
 //!                   put:    doc 32 ‖ version u32 ‖ address 32 ‖ size u64 ‖ chunks u32 ‖
 //!                           regulator key 32 ‖ regulator wrap 80 ‖ capability key 32 ‖
-//!                           wraps u8 (1..=32) × (party 32 ‖ wrap 80) ‖
+//!                           wraps u8 (1..=32) × (party 32 ‖ party wrap 81) ‖
 //!                           metadata (u16 len ≤ 600)
-//!                   grant:  doc 32 ‖ version u32 ‖ party 32 ‖ wrap 80
+//!                   grant:  doc 32 ‖ version u32 ‖ party 32 ‖ party wrap 81
 //!                   revoke: doc 32 ‖ party 32
 //!                   open:   doc 32 ‖ version u32 ‖ expires_ms u64 ‖
 //!                           flag u8 ‖ [capability signature 64]
 //!                   purge:  doc 32
+//!                   enrol-did: did 20 ‖ authentication fragment ‖
+//!                           agreement fragment (each u8 len 1..=32 ‖ [a-z0-9-])
 //!   ---- the actor's signing hash covers every byte above; a capability
 //!        signature covers every byte before the flag ----
 //!   signature  64   Ed25519, by the actor
 //! ```
 //!
-//! A wrap is `R ‖ AEAD(K)` (`veil_vault::WrappedKey`). The document id of
+//! A wrap is `R ‖ AEAD(K)` (`veil_vault::WrappedKey`); a party wrap is
+//! `kind u8 ‖ wrap`, kind 1 for a wallet party's view key and 2 for a DID
+//! party's X25519 key (`E ‖ AEAD(K)`, `veil_vault::AgreementWrap`), and
+//! must be the kind of the party it names. The document id of
 //! version 1 is `SHA-256("veil/vault/doc/v1" ‖ 0x00 ‖ owner ‖ nonce)`, so
 //! nobody can claim another's id.
 //!
@@ -53,7 +74,8 @@
 //!
 //! - **put** v1 creates the document; v > 1 must be `latest + 1`, by the
 //!   owner. The wraps name every party of the version, the owner first;
-//!   each is enrolled. The version's grantees are the wrap holders other
+//!   each is enrolled (a DID party in good standing) and wrapped with its
+//!   kind. The version's grantees are the wrap holders other
 //!   than the owner (revoking then putting leaves a revoked party out). The
 //!   regulator key is in force, as for transfers. The capability key is an
 //!   Ed25519 key derived from the document key (`veil_vault`): whoever
@@ -80,7 +102,9 @@ use veil_crypto::keys::Address;
 use veil_crypto::point::Point;
 use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
 use veil_crypto::signing::{Signature, SigningKey, VerifyingKey};
-use veil_vault::WrappedKey;
+use veil_identity::did::Fragment;
+use veil_identity::DidId;
+use veil_vault::{PartyWrap, WrappedKey};
 
 use super::error::TxError;
 use super::ledger_view::LedgerView;
@@ -153,6 +177,10 @@ pub enum VaultTxError {
     /// The regulator key is not in force.
     #[error("the regulator key is not in force")]
     RegulatorKey,
+    /// A DID party's enrolment or standing does not hold against its DID
+    /// document as the ledger has it now.
+    #[error("DID party: {0}")]
+    DidParty(String),
     /// A stored record does not decode.
     #[error("corrupt vault record: {0}")]
     Corrupt(&'static str),
@@ -178,6 +206,7 @@ impl VaultTxError {
             Self::AlreadyGranted => "vault-already-granted",
             Self::NotGrantee => "vault-not-grantee",
             Self::RegulatorKey => "wrong-regulator-key",
+            Self::DidParty(_) => "vault-did-party",
             Self::Corrupt(_) => "vault-corrupt",
         }
     }
@@ -203,7 +232,7 @@ pub struct Put {
     /// The capability key derived from the document key.
     pub capability: VerifyingKey,
     /// The key wrapped to each party, the owner first.
-    pub wraps: Vec<(VerifyingKey, WrappedKey)>,
+    pub wraps: Vec<(VerifyingKey, PartyWrap)>,
     /// File name and media type sealed under the document key.
     pub metadata: Vec<u8>,
 }
@@ -225,6 +254,16 @@ pub struct Enrolment {
 pub enum VaultOp {
     /// Binds the actor's key to a wallet address.
     Enrol(Box<Enrolment>),
+    /// Binds the actor's key, an authentication method of a DID, to that
+    /// DID: documents are wrapped to its key-agreement method.
+    EnrolDid {
+        /// The DID.
+        did: DidId,
+        /// The authentication method whose Ed25519 key is the actor.
+        authentication: Fragment,
+        /// The X25519 key-agreement method documents are wrapped to.
+        agreement: Fragment,
+    },
     /// A new document version.
     Put(Box<Put>),
     /// A wrap for one more party.
@@ -236,7 +275,7 @@ pub enum VaultOp {
         /// The party.
         party: VerifyingKey,
         /// The key wrapped to it.
-        wrap: WrappedKey,
+        wrap: Box<PartyWrap>,
     },
     /// A party opens nothing more.
     Revoke {
@@ -368,6 +407,16 @@ impl VaultTx {
                 w.u8(6);
                 w.bytes(doc);
             }
+            VaultOp::EnrolDid {
+                did,
+                authentication,
+                agreement,
+            } => {
+                w.u8(7);
+                did.write(w);
+                authentication.write(w);
+                agreement.write(w);
+            }
         }
     }
 
@@ -431,7 +480,7 @@ impl VaultTx {
     /// The document the record is about (none for an enrolment).
     pub fn doc(&self) -> Option<DocId> {
         match &self.op {
-            VaultOp::Enrol(_) => None,
+            VaultOp::Enrol(_) | VaultOp::EnrolDid { .. } => None,
             VaultOp::Put(p) => Some(p.doc),
             VaultOp::Grant { doc, .. }
             | VaultOp::Revoke { doc, .. }
@@ -443,7 +492,7 @@ impl VaultTx {
     /// The operation's name, as the API reports it.
     pub fn op_name(&self) -> &'static str {
         match &self.op {
-            VaultOp::Enrol(_) => "enrol",
+            VaultOp::Enrol(_) | VaultOp::EnrolDid { .. } => "enrol",
             VaultOp::Put(_) => "put",
             VaultOp::Grant { .. } => "grant",
             VaultOp::Revoke { .. } => "revoke",
@@ -488,7 +537,7 @@ impl VaultTx {
     }
 
     /// Against vault state and the ledger: who may do what.
-    pub fn check_stateful<V: LedgerView + VaultState>(
+    pub fn check_stateful<V: LedgerView + VaultState + veil_identity::IdentityState>(
         &self,
         state: &V,
     ) -> Result<Vec<VaultWrite>, TxError> {
@@ -540,7 +589,7 @@ impl Decode for VaultTx {
                 let mut wraps = Vec::with_capacity(n);
                 for _ in 0..n {
                     let party = key(r, "wrap party")?;
-                    wraps.push((party, WrappedKey::read(r)?));
+                    wraps.push((party, PartyWrap::read(r)?));
                 }
                 let metadata = r.bytes_u16("metadata", 0, MAX_METADATA)?.to_vec();
                 VaultOp::Put(Box::new(Put {
@@ -560,7 +609,7 @@ impl Decode for VaultTx {
                 doc: r.array("document id")?,
                 version: r.u32("version")?,
                 party: key(r, "grantee")?,
-                wrap: WrappedKey::read(r)?,
+                wrap: Box::new(PartyWrap::read(r)?),
             },
             4 => VaultOp::Revoke {
                 doc: r.array("document id")?,
@@ -589,6 +638,11 @@ impl Decode for VaultTx {
             }
             6 => VaultOp::Purge {
                 doc: r.array("document id")?,
+            },
+            7 => VaultOp::EnrolDid {
+                did: DidId::read(r)?,
+                authentication: Fragment::read(r)?,
+                agreement: Fragment::read(r)?,
             },
             _ => {
                 return Err(DecodeError::Invalid {
@@ -623,6 +677,6 @@ mod rules;
 #[cfg(test)]
 mod tests;
 
-pub use rules::{may_open, purge_writes, revoked};
+pub use rules::{did_standing, may_open, purge_writes, revoked};
 
-pub use records::{DocRecord, PartyRecord, VersionRecord};
+pub use records::{DidPartyRecord, DocRecord, Enrolled, PartyRecord, VersionRecord};

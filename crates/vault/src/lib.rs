@@ -38,7 +38,16 @@
 //!   wrap = (R, AEAD_{HKDF(S, "veil/vault/wrap/v1" ‖ id ‖ BE32(v))}(ad = R ‖ P, K))
 //! ```
 //!
-//! and the holder of `x` recovers `S = x·R`. **Metadata** (file name,
+//! and the holder of `x` recovers `S = x·R`. A party known by a DID is
+//! wrapped to its `keyAgreement` method's X25519 key `U` (RFC 7748,
+//! `x25519-dalek`), the same construction on the Montgomery curve:
+//!
+//! ```text
+//!   e ← 32 random bytes,  E = X25519(e, 9),  S = X25519(e, U)   (S ≠ 0)
+//!   wrap = (E, AEAD_{HKDF(S, "veil/vault/wrap-x25519/v1" ‖ id ‖ BE32(v))}(ad = E ‖ U, K))
+//! ```
+//!
+//! refusing a `U` of small order (an all-zero `S`: RFC 7748 §6.1). **Metadata** (file name,
 //! media type) is sealed under `HKDF(K, "veil/vault/meta/v1" ‖ id ‖
 //! BE32(v))` with the content address as associated data, so it is bound to
 //! the ciphertext it describes.
@@ -52,7 +61,9 @@ mod wrap;
 pub use manifest::{ChunkRef, Manifest, MAX_CHUNKS};
 pub use stream::{decrypt, encrypt, verify_chunk};
 pub use wrap::{
-    open_metadata, seal_metadata, unwrap_key, unwrap_key_shared, wrap_key, Metadata, WrappedKey,
+    open_metadata, seal_metadata, unwrap_key, unwrap_key_shared, unwrap_key_x25519, wrap_for,
+    wrap_key, wrap_key_x25519, x25519_public, AgreementWrap, Metadata, PartyWrap, Recipient,
+    WrappedKey,
 };
 
 use veil_secret::Secret;

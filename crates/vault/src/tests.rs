@@ -225,6 +225,71 @@ fn wraps_open_only_for_their_key_and_document() {
 }
 
 #[test]
+fn x25519_wraps_open_only_for_their_key_and_document() {
+    let key = DocumentKey::generate(&mut OsRng);
+    let x = Secret::new([0x42u8; 32]);
+    let u = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(*x.expose()));
+    let w = wrap_key_x25519(&key, u.as_bytes(), &CTX, &mut OsRng).unwrap();
+    assert_eq!(
+        unwrap_key_x25519(&w, &x, &CTX).unwrap().expose(),
+        key.expose()
+    );
+
+    // Through the party-wrap encoding: kind 2, then 80 bytes.
+    let pw = PartyWrap::Agreement(w.clone());
+    let bytes = pw.encode().unwrap();
+    assert_eq!((bytes.len(), bytes[0]), (81, 2));
+    assert_eq!(PartyWrap::decode(&bytes).unwrap(), pw);
+    let mut unknown = bytes.clone();
+    unknown[0] = 3;
+    assert!(PartyWrap::decode(&unknown).is_err());
+    assert!(PartyWrap::decode(&bytes[..80]).is_err());
+
+    let y = Secret::new([0x43u8; 32]);
+    assert!(matches!(
+        unwrap_key_x25519(&w, &y, &CTX),
+        Err(VaultError::Unwrap)
+    ));
+    let next = DocContext { version: 2, ..CTX };
+    assert!(matches!(
+        unwrap_key_x25519(&w, &x, &next),
+        Err(VaultError::Unwrap)
+    ));
+    let mut bad = w.clone();
+    bad.ciphertext[47] ^= 1;
+    assert!(matches!(
+        unwrap_key_x25519(&bad, &x, &CTX),
+        Err(VaultError::Unwrap)
+    ));
+    // A view-key wrap's construction does not open as an X25519 one.
+    let mut moved = w.clone();
+    moved.ephemeral[0] ^= 1;
+    assert!(matches!(
+        unwrap_key_x25519(&moved, &x, &CTX),
+        Err(VaultError::Unwrap)
+    ));
+
+    // Recipients and ephemeral keys of small order (RFC 7748 §6.1: 0 and
+    // 1 are such u-coordinates) give an all-zero secret: refused.
+    let mut one = [0u8; 32];
+    one[0] = 1;
+    for low in [[0u8; 32], one] {
+        assert!(matches!(
+            wrap_key_x25519(&key, &low, &CTX, &mut OsRng),
+            Err(VaultError::Key)
+        ));
+        let forged = AgreementWrap {
+            ephemeral: low,
+            ..w.clone()
+        };
+        assert!(matches!(
+            unwrap_key_x25519(&forged, &x, &CTX),
+            Err(VaultError::Unwrap)
+        ));
+    }
+}
+
+#[test]
 fn metadata_is_sealed_to_its_content() {
     let key = DocumentKey::generate(&mut OsRng);
     let meta = Metadata {
@@ -266,6 +331,7 @@ proptest! {
     fn decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
         let _ = Manifest::decode(&bytes);
         let _ = WrappedKey::decode(&bytes);
+        let _ = PartyWrap::decode(&bytes);
         let _ = Metadata::decode(&bytes);
     }
 }

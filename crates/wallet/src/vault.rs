@@ -13,12 +13,11 @@ use veil_client::types::{VaultDocumentJson, VaultPartyJson, VaultVersionJson};
 use veil_client::{Client, ClientError};
 use veil_codec::{DecodeExt, Encode};
 use veil_crypto::keys::Address;
-use veil_crypto::point::Point;
 use veil_crypto::signing::VerifyingKey;
 use veil_tx::vault::party::{Party, VersionPlan};
 use veil_tx::vault::{DocId, VaultOp, VaultTx};
 use veil_tx::{Transaction, TxHash};
-use veil_vault::{DocContext, DocumentKey, Manifest, Metadata, WrappedKey};
+use veil_vault::{DocContext, DocumentKey, Manifest, Metadata, PartyWrap, Recipient};
 
 use crate::source::{ChainSource, SourceError};
 use crate::{wait_committed, WalletError};
@@ -122,29 +121,38 @@ pub fn ensure_enrolled(
     }
 }
 
-/// A party's key and the view key its wraps go to, by wallet address.
-pub fn resolve_address(
-    client: &Client,
-    address: &str,
-) -> Result<(VerifyingKey, Point), VaultClientError> {
-    let addr: Address = address
-        .trim()
-        .parse()
-        .map_err(|_| protocol(format!("{address} is not a valid veil1 address")))?;
-    let p: VaultPartyJson = client.get(&format!("/v1/vault/parties/{addr}"))?;
+/// A party's key and where its wraps go, by wallet address (`veil1…`: the
+/// view key is the address's own), DID (`did:veil:…`: its X25519
+/// key-agreement key in force, as the node reads it from the ledger) or
+/// party key (hex).
+pub fn resolve(client: &Client, id: &str) -> Result<(VerifyingKey, Recipient), VaultClientError> {
+    let id = id.trim();
+    let addr: Option<Address> = if id.starts_with("veil1") {
+        Some(
+            id.parse()
+                .map_err(|_| protocol(format!("{id} is not a valid veil1 address")))?,
+        )
+    } else {
+        None
+    };
+    let p: VaultPartyJson = client.get(&format!("/v1/vault/parties/{id}"))?;
     let key = veil_codec::hex32(&p.party)
         .and_then(|b| VerifyingKey::from_bytes(&b).ok())
         .ok_or_else(|| protocol("the node sent a malformed party key"))?;
-    Ok((key, *addr.view_key()))
-}
-
-/// A party's key and view key, by party key (hex).
-pub fn resolve_party(
-    client: &Client,
-    key: &str,
-) -> Result<(VerifyingKey, Point), VaultClientError> {
-    let p: VaultPartyJson = client.get(&format!("/v1/vault/parties/{key}"))?;
-    resolve_address(client, &p.address)
+    let to = match (addr, p.address.as_deref(), p.agreement_key.as_deref()) {
+        (Some(a), _, _) => Recipient::View(*a.view_key()),
+        (None, Some(a), _) => {
+            let a: Address = a
+                .parse()
+                .map_err(|_| protocol("the node sent a malformed address"))?;
+            Recipient::View(*a.view_key())
+        }
+        (None, None, Some(x)) => Recipient::Agreement(
+            veil_codec::hex32(x).ok_or_else(|| protocol("the node sent a malformed X25519 key"))?,
+        ),
+        (None, None, None) => return Err(protocol("the node sent a party with no key to wrap to")),
+    };
+    Ok((key, to))
 }
 
 /// A document as the ledger holds it.
@@ -182,7 +190,7 @@ pub fn put(
     source: &dyn ChainSource,
     party: &Party,
     doc: Option<(DocId, u32)>,
-    grantees: &[(VerifyingKey, Point)],
+    grantees: &[(VerifyingKey, Recipient)],
     plain: impl Read,
     metadata: Metadata,
     progress: Progress<'_>,
@@ -260,11 +268,10 @@ pub fn own_key(
             v.version
         ))
     })?;
-    let wrap = WrappedKey::decode(&hex::decode(&wrap.wrap).map_err(|e| protocol(e.to_string()))?)
+    let wrap = PartyWrap::decode(&hex::decode(&wrap.wrap).map_err(|e| protocol(e.to_string()))?)
         .map_err(|e| protocol(e.to_string()))?;
-    Ok(veil_vault::unwrap_key(
+    Ok(party.unwrap(
         &wrap,
-        party.view_secret(),
         &DocContext {
             id: *doc,
             version: v.version,

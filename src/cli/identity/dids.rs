@@ -7,7 +7,9 @@ use rand_core::OsRng;
 use serde_json::json;
 use veil_circuits::field;
 
-use crate::identity::did::{DidId, Fragment, Method, Service, ASSERTION, AUTHENTICATION};
+use crate::identity::did::{
+    DidId, Fragment, Method, Service, ASSERTION, AUTHENTICATION, KEY_AGREEMENT,
+};
 use crate::identity::local_identity::Identity;
 use crate::identity::tx::{Change, DidOp};
 use crate::tx::TxHash;
@@ -55,10 +57,12 @@ pub enum DidCommand {
         /// Add a key with this fragment (generated, stored in the keystore).
         #[arg(long)]
         add_key: Option<String>,
-        /// Its type.
+        /// Its type: `ed25519`, `secp256k1`, or `x25519` (a key-agreement
+        /// key, e.g. for the evidence vault to wrap documents to).
         #[arg(long, default_value = "ed25519")]
         key_type: String,
-        /// Its relationships: `authentication`, `assertion` (comma-separated).
+        /// Its relationships: `authentication`, `assertion` (comma-separated;
+        /// an `x25519` key serves `keyAgreement` only).
         #[arg(long, default_value = "authentication,assertion")]
         relationships: String,
         /// Remove the key with this fragment.
@@ -169,7 +173,17 @@ pub fn run_did(args: DidArgs, json: bool) -> anyhow::Result<()> {
             let mut id = open(&path)?;
             let mut changes = Vec::new();
             let mut new_key = None;
-            if let Some(f) = add_key {
+            let mut new_agreement = None;
+            if let Some(f) = add_key.as_deref().filter(|_| kt == "x25519") {
+                let fragment = Fragment::new(f)?;
+                let (secret, public) = Identity::generate_agreement_key(&mut OsRng);
+                changes.push(Change::AddMethod(Method {
+                    fragment: fragment.clone(),
+                    key: public,
+                    relationships: KEY_AGREEMENT,
+                }));
+                new_agreement = Some((fragment, secret));
+            } else if let Some(f) = add_key {
                 let fragment = Fragment::new(&f)?;
                 let key = key_type(&kt)?.generate(&mut OsRng);
                 let mut rel = 0;
@@ -213,8 +227,12 @@ pub fn run_did(args: DidArgs, json: bool) -> anyhow::Result<()> {
                 .collect();
             let (hash, height) = client.did_op(&id, DidOp::Update(changes))?;
             id.keys.retain(|(f, _)| !removed.contains(f));
+            id.agreement_keys.retain(|(f, _)| !removed.contains(f));
             if let Some(k) = new_key {
                 id.keys.push(k);
+            }
+            if let Some(k) = new_agreement {
+                id.agreement_keys.push(k);
             }
             save(&id, &path)?;
             done(json, "updated", &id.did, &hash, height);

@@ -1,5 +1,5 @@
-//! A vault party's keys and the records it signs: what a wallet (or a
-//! test) needs to enrol, put, grant, revoke, open and purge.
+//! A vault party's keys and the records it signs: what a wallet, a DID
+//! holder (or a test) needs to enrol, put, grant, revoke, open and purge.
 
 use curve25519_dalek::scalar::Scalar;
 use rand_core::{CryptoRng, RngCore};
@@ -11,24 +11,42 @@ use veil_crypto::point::Point;
 use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
 use veil_crypto::secret::Secret;
 use veil_crypto::signing::{SigningKey, VerifyingKey};
+use veil_identity::did::Fragment;
+use veil_identity::DidId;
 use veil_vault::{
-    seal_metadata, wrap_key, DocContext, DocumentKey, Manifest, Metadata, VaultError,
+    seal_metadata, unwrap_key, unwrap_key_x25519, wrap_for, DocContext, DocumentKey, Manifest,
+    Metadata, PartyWrap, Recipient, VaultError,
 };
 
 use super::{capability_key, document_id, enrol_base, DocId, Put, VaultOp, VaultTx};
 
-/// A party: its request-signing key, derived from the wallet, and the
-/// wallet's view key (documents are wrapped to it).
+/// A party: its request-signing key and the secret its wraps open with.
 pub struct Party {
     signer: SigningKey,
-    view: Secret<Scalar>,
-    address: Address,
+    opener: Opener,
+}
+
+/// What a party's wraps open with.
+enum Opener {
+    /// A wallet's view key (documents are wrapped to it).
+    Wallet {
+        view: Secret<Scalar>,
+        address: Box<Address>,
+    },
+    /// A DID's X25519 key-agreement key.
+    Did {
+        did: DidId,
+        authentication: Fragment,
+        agreement: Fragment,
+        secret: Secret<[u8; 32]>,
+    },
 }
 
 impl std::fmt::Debug for Party {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Party")
             .field("key", &hex::encode(self.signer.public().as_bytes()))
+            .field("by", &self.label())
             .finish_non_exhaustive()
     }
 }
@@ -37,8 +55,9 @@ impl std::fmt::Debug for Party {
 pub struct VersionPlan<'a> {
     /// The document (none: a new document).
     pub doc: Option<(DocId, u32)>,
-    /// Parties besides the owner, with the view key they are wrapped to.
-    pub grantees: &'a [(VerifyingKey, Point)],
+    /// Parties besides the owner, with the key they are wrapped to (a
+    /// wallet party's view key, a DID party's X25519 key).
+    pub grantees: &'a [(VerifyingKey, Recipient)],
     /// The regulator key in force.
     pub regulator: RegulatorPublicKey,
     /// File name and media type (sealed).
@@ -56,8 +75,60 @@ impl Party {
         ));
         Self {
             signer: SigningKey::from_seed(seed.expose()),
-            view: Secret::new(*keys.view_key().secret().expose()),
-            address: *keys.address(),
+            opener: Opener::Wallet {
+                view: Secret::new(*keys.view_key().secret().expose()),
+                address: Box::new(*keys.address()),
+            },
+        }
+    }
+
+    /// The party of a DID holder: `signer` is the Ed25519 key of the
+    /// DID's `authentication` method, `secret` the X25519 secret of its
+    /// `agreement` method.
+    pub fn from_did(
+        did: DidId,
+        authentication: Fragment,
+        signer: SigningKey,
+        agreement: Fragment,
+        secret: Secret<[u8; 32]>,
+    ) -> Self {
+        Self {
+            signer,
+            opener: Opener::Did {
+                did,
+                authentication,
+                agreement,
+                secret,
+            },
+        }
+    }
+
+    /// What it is known by: its wallet address or its DID.
+    pub fn label(&self) -> String {
+        match &self.opener {
+            Opener::Wallet { address, .. } => address.to_string(),
+            Opener::Did { did, .. } => did.to_string(),
+        }
+    }
+
+    /// Where its own wraps go.
+    pub fn recipient(&self) -> Recipient {
+        match &self.opener {
+            Opener::Wallet { view, .. } => Recipient::View(Point::from_point(
+                veil_crypto::generators::mul_g(view.expose()),
+            )),
+            Opener::Did { secret, .. } => Recipient::Agreement(veil_vault::x25519_public(secret)),
+        }
+    }
+
+    /// Opens a wrap made to it.
+    pub fn unwrap(&self, wrap: &PartyWrap, ctx: &DocContext) -> Result<DocumentKey, VaultError> {
+        match (&self.opener, wrap) {
+            (Opener::Wallet { view, .. }, PartyWrap::View(w)) => unwrap_key(w, view, ctx),
+            (Opener::Did { secret, .. }, PartyWrap::Agreement(w)) => {
+                unwrap_key_x25519(w, secret, ctx)
+            }
+            _ => Err(VaultError::Unwrap),
         }
     }
 
@@ -66,14 +137,20 @@ impl Party {
         *self.signer.public()
     }
 
-    /// Its address.
-    pub fn address(&self) -> &Address {
-        &self.address
+    /// Its address (a wallet party).
+    pub fn address(&self) -> Option<&Address> {
+        match &self.opener {
+            Opener::Wallet { address, .. } => Some(&**address),
+            Opener::Did { .. } => None,
+        }
     }
 
-    /// The view secret its wraps open with.
-    pub fn view_secret(&self) -> &Secret<Scalar> {
-        &self.view
+    /// The view secret its wraps open with (a wallet party).
+    pub fn view_secret(&self) -> Option<&Secret<Scalar>> {
+        match &self.opener {
+            Opener::Wallet { view, .. } => Some(view),
+            Opener::Did { .. } => None,
+        }
     }
 
     /// Signs a record.
@@ -89,15 +166,27 @@ impl Party {
 
     /// The enrolment record.
     pub fn enrol<R: RngCore + CryptoRng>(&self, rng: &mut R) -> Result<VaultTx, EncodeError> {
-        let (_, s, proof) = DleqProof::prove(&self.view, &enrol_base(&self.key()), rng);
-        self.sign(
-            VaultOp::Enrol(Box::new(super::Enrolment {
-                address: self.address,
-                s,
-                proof,
-            })),
-            rng,
-        )
+        let op = match &self.opener {
+            Opener::Wallet { view, address } => {
+                let (_, s, proof) = DleqProof::prove(view, &enrol_base(&self.key()), rng);
+                VaultOp::Enrol(Box::new(super::Enrolment {
+                    address: **address,
+                    s,
+                    proof,
+                }))
+            }
+            Opener::Did {
+                did,
+                authentication,
+                agreement,
+                ..
+            } => VaultOp::EnrolDid {
+                did: *did,
+                authentication: authentication.clone(),
+                agreement: agreement.clone(),
+            },
+        };
+        self.sign(op, rng)
     }
 
     /// A put record for a version whose ciphertext `manifest` describes,
@@ -112,10 +201,9 @@ impl Party {
         rng: &mut R,
     ) -> Result<VaultTx, VaultError> {
         let address = manifest.address();
-        let own = Point::from_point(veil_crypto::generators::mul_g(self.view.expose()));
-        let mut wraps = vec![(self.key(), wrap_key(key, &own, ctx, rng)?)];
-        for (party, view) in plan.grantees {
-            wraps.push((*party, wrap_key(key, view, ctx, rng)?));
+        let mut wraps = vec![(self.key(), wrap_for(key, &self.recipient(), ctx, rng)?)];
+        for (party, to) in plan.grantees {
+            wraps.push((*party, wrap_for(key, to, ctx, rng)?));
         }
         let put = Put {
             doc: ctx.id,
@@ -125,7 +213,7 @@ impl Party {
             chunks: u32::try_from(manifest.chunks.len())
                 .map_err(|_| VaultError::Manifest("too many chunks"))?,
             regulator_key: plan.regulator,
-            regulator_wrap: wrap_key(key, plan.regulator.as_point(), ctx, rng)?,
+            regulator_wrap: veil_vault::wrap_key(key, plan.regulator.as_point(), ctx, rng)?,
             capability: *capability_key(key, ctx).public(),
             wraps,
             metadata: seal_metadata(key, ctx, &address, &plan.metadata)?,

@@ -5,16 +5,20 @@
 //! |---|---|
 //! | `p` ‖ party (32) | [`PartyRecord`]: the enrolled address |
 //! | `a` ‖ address digest (32) | party (32) |
+//! | `q` ‖ party (32) | [`DidPartyRecord`]: the enrolled DID |
+//! | `i` ‖ DID (20) | party (32) |
 //! | `d` ‖ doc (32) | [`DocRecord`] |
 //! | `v` ‖ doc ‖ version_be32 | [`VersionRecord`] |
-//! | `w` ‖ doc ‖ version_be32 ‖ party | the party's wrap (80) |
+//! | `w` ‖ doc ‖ version_be32 ‖ party | the party's wrap (81: kind ‖ 80) |
 //! | `o` ‖ owner ‖ doc | `01` (an owner's documents) |
 //! | `n` ‖ actor ‖ nonce (16) | `01` (used nonces) |
 
 use veil_crypto::keys::{Address, AddressBytes};
 use veil_crypto::regulator_ciphertext::RegulatorPublicKey;
 use veil_crypto::signing::VerifyingKey;
-use veil_vault::WrappedKey;
+use veil_identity::did::Fragment;
+use veil_identity::DidId;
+use veil_vault::{PartyWrap, WrappedKey};
 
 use super::{key, DocId, VaultState, VaultTxError, MAX_METADATA};
 use veil_codec::{Decode, DecodeError, DecodeExt, Encode, Reader, Writer};
@@ -31,6 +35,16 @@ pub fn party_key(party: &VerifyingKey) -> Vec<u8> {
 /// `a ‖ address digest`.
 pub fn address_key(address: &Address) -> Vec<u8> {
     [&b"a"[..], &AddressBytes(address.to_bytes()).digest()].concat()
+}
+
+/// `q ‖ party`.
+pub fn did_party_key(party: &VerifyingKey) -> Vec<u8> {
+    [&b"q"[..], party.as_bytes()].concat()
+}
+
+/// `i ‖ DID`.
+pub fn did_key(did: &DidId) -> Vec<u8> {
+    [&b"i"[..], did.as_bytes()].concat()
 }
 
 /// `d ‖ doc`.
@@ -83,6 +97,56 @@ impl Decode for PartyRecord {
                 }
             })?,
         })
+    }
+}
+
+/// A party enrolled by its DID.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DidPartyRecord {
+    /// The DID.
+    pub did: DidId,
+    /// The authentication method whose key is the party.
+    pub authentication: Fragment,
+    /// The X25519 key-agreement method documents are wrapped to.
+    pub agreement: Fragment,
+}
+
+impl Encode for DidPartyRecord {
+    fn write(&self, w: &mut Writer) {
+        self.did.write(w);
+        self.authentication.write(w);
+        self.agreement.write(w);
+    }
+}
+
+impl Decode for DidPartyRecord {
+    type Cfg = ();
+
+    fn read_cfg(r: &mut Reader<'_>, _: &()) -> Result<Self, DecodeError> {
+        Ok(Self {
+            did: DidId::read(r)?,
+            authentication: Fragment::read(r)?,
+            agreement: Fragment::read(r)?,
+        })
+    }
+}
+
+/// An enrolled party of either kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Enrolled {
+    /// A wallet party: wrapped to its view key.
+    Wallet(Box<PartyRecord>),
+    /// A DID party: wrapped to its DID's key-agreement key.
+    Did(DidPartyRecord),
+}
+
+impl Enrolled {
+    /// Whether `wrap` is of the kind this party opens.
+    pub fn opens(&self, wrap: &PartyWrap) -> bool {
+        matches!(
+            (self, wrap),
+            (Self::Wallet(_), PartyWrap::View(_)) | (Self::Did(_), PartyWrap::Agreement(_))
+        )
     }
 }
 
@@ -222,6 +286,31 @@ pub fn party(
     load(state, &party_key(party), "party")
 }
 
+/// An enrolled DID party's record.
+pub fn did_party(
+    state: &impl VaultState,
+    party: &VerifyingKey,
+) -> Result<Option<DidPartyRecord>, VaultTxError> {
+    load(state, &did_party_key(party), "DID party")
+}
+
+/// An enrolled party of either kind.
+pub fn enrolled(
+    state: &impl VaultState,
+    key: &VerifyingKey,
+) -> Result<Option<Enrolled>, VaultTxError> {
+    if let Some(p) = party(state, key)? {
+        return Ok(Some(Enrolled::Wallet(Box::new(p))));
+    }
+    Ok(did_party(state, key)?.map(Enrolled::Did))
+}
+
+/// The party enrolled with `did`.
+pub fn party_of_did(state: &impl VaultState, did: &DidId) -> Option<VerifyingKey> {
+    let b = state.vault_record(&did_key(did))?;
+    VerifyingKey::from_bytes(&b.try_into().ok()?).ok()
+}
+
 /// The party enrolled with `address`.
 pub fn party_of_address(state: &impl VaultState, address: &Address) -> Option<VerifyingKey> {
     let b = state.vault_record(&address_key(address))?;
@@ -248,6 +337,6 @@ pub fn wrap(
     doc: &DocId,
     version: u32,
     party: &VerifyingKey,
-) -> Result<Option<WrappedKey>, VaultTxError> {
+) -> Result<Option<PartyWrap>, VaultTxError> {
     load(state, &wrap_key(doc, version, party), "wrap")
 }

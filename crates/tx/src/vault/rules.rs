@@ -3,8 +3,13 @@
 
 use veil_codec::Encode;
 use veil_crypto::signing::VerifyingKey;
+use veil_identity::did::{AUTHENTICATION, KEY_AGREEMENT};
+use veil_identity::keys::PublicKey;
+use veil_identity::IdentityState;
 
-use super::records::{self as rec, DocRecord, PartyRecord, VersionRecord, MAX_HOLDERS};
+use super::records::{
+    self as rec, DidPartyRecord, DocRecord, Enrolled, PartyRecord, VersionRecord, MAX_HOLDERS,
+};
 use super::{VaultOp, VaultState, VaultTx, VaultTxError, VaultWrite};
 use crate::ledger_view::LedgerView;
 
@@ -22,8 +27,53 @@ fn put(
     Ok(())
 }
 
-fn enrolled(state: &impl VaultState, party: &VerifyingKey) -> Result<PartyRecord, VaultTxError> {
-    rec::party(state, party)?.ok_or_else(|| VaultTxError::UnknownParty(hex_key(party)))
+/// An enrolled party in good standing: a wallet party, or a DID party
+/// whose DID is active and still names it (see [`did_standing`]).
+fn enrolled<V: VaultState + IdentityState>(
+    state: &V,
+    party: &VerifyingKey,
+) -> Result<Enrolled, VaultTxError> {
+    let e =
+        rec::enrolled(state, party)?.ok_or_else(|| VaultTxError::UnknownParty(hex_key(party)))?;
+    if let Enrolled::Did(d) = &e {
+        did_standing(state, party, d)?;
+    }
+    Ok(e)
+}
+
+/// Whether the ledger's current document of `d.did` is active, lists
+/// `party` as the Ed25519 key of its authentication method
+/// `d.authentication`, and has an X25519 key-agreement method
+/// `d.agreement`; returns that X25519 key.
+pub fn did_standing(
+    state: &impl IdentityState,
+    party: &VerifyingKey,
+    d: &DidPartyRecord,
+) -> Result<[u8; 32], VaultTxError> {
+    let refuse = |why: &str| VaultTxError::DidParty(format!("{}: {why}", d.did));
+    let record = state.did(&d.did).ok_or_else(|| refuse("no such DID"))?;
+    if record.deactivated {
+        return Err(refuse("the DID is deactivated"));
+    }
+    let auth = record
+        .document
+        .method(&d.authentication)
+        .ok_or_else(|| refuse("no such authentication method"))?;
+    if !auth.serves(AUTHENTICATION) || auth.key != PublicKey::Ed25519(*party) {
+        return Err(refuse(
+            "the party key is not an authentication key of the DID (removed or rotated?)",
+        ));
+    }
+    let agree = record
+        .document
+        .method(&d.agreement)
+        .ok_or_else(|| refuse("no such key-agreement method"))?;
+    match agree.key {
+        PublicKey::X25519(k) if agree.serves(KEY_AGREEMENT) => Ok(k),
+        _ => Err(refuse(
+            "the agreement method is not an X25519 keyAgreement key",
+        )),
+    }
 }
 
 fn hex_key(k: &VerifyingKey) -> String {
@@ -41,12 +91,18 @@ fn live_doc(state: &impl VaultState, doc: &super::DocId) -> Result<DocRecord, Va
 /// Whether `actor` may open `version` of a document: the owner, a grantee
 /// holding a wrap of that version, a regulator identity of the version's
 /// key's jurisdiction; or (checked by the caller) a capability holder.
-pub fn may_open<V: LedgerView + VaultState>(
+pub fn may_open<V: LedgerView + VaultState + IdentityState>(
     state: &V,
     d: &DocRecord,
     v: &VersionRecord,
     actor: &VerifyingKey,
 ) -> bool {
+    // A DID party opens only while its DID still names it.
+    match rec::did_party(state, actor) {
+        Ok(Some(p)) if did_standing(state, actor, &p).is_err() => return false,
+        Err(_) => return false,
+        _ => {}
+    }
     if d.owner == *actor {
         return true;
     }
@@ -91,7 +147,7 @@ pub fn revoked(d: &DocRecord, v: &VersionRecord, actor: &VerifyingKey) -> bool {
     v.holders.contains(actor) && d.owner != *actor && !d.grantees.contains(actor)
 }
 
-pub(super) fn check<V: LedgerView + VaultState>(
+pub(super) fn check<V: LedgerView + VaultState + IdentityState>(
     tx: &VaultTx,
     state: &V,
 ) -> Result<Vec<VaultWrite>, VaultTxError> {
@@ -103,7 +159,7 @@ pub(super) fn check<V: LedgerView + VaultState>(
     match &tx.op {
         VaultOp::Enrol(e) => {
             let address = &e.address;
-            if rec::party(state, &tx.actor)?.is_some()
+            if rec::enrolled(state, &tx.actor)?.is_some()
                 || rec::party_of_address(state, address).is_some()
             {
                 return Err(VaultTxError::AlreadyEnrolled);
@@ -117,6 +173,35 @@ pub(super) fn check<V: LedgerView + VaultState>(
                 rec::address_key(address),
                 Some(tx.actor.as_bytes().to_vec()),
             ));
+        }
+        VaultOp::EnrolDid {
+            did,
+            authentication,
+            agreement,
+        } => {
+            if rec::enrolled(state, &tx.actor)?.is_some() {
+                return Err(VaultTxError::AlreadyEnrolled);
+            }
+            // A DID enrols once, unless the key it enrolled no longer
+            // stands (rotated or removed): then its new key may. The old
+            // party's record stays, so it keeps failing its standing check
+            // and opens nothing; grants were to the old key, so owners
+            // grant the new one afresh.
+            if let Some(old) = rec::party_of_did(state, did) {
+                let stands = rec::did_party(state, &old)?
+                    .is_some_and(|r| did_standing(state, &old, &r).is_ok());
+                if stands {
+                    return Err(VaultTxError::AlreadyEnrolled);
+                }
+            }
+            let record = DidPartyRecord {
+                did: *did,
+                authentication: authentication.clone(),
+                agreement: agreement.clone(),
+            };
+            did_standing(state, &tx.actor, &record)?;
+            put(&mut w, rec::did_party_key(&tx.actor), &record)?;
+            w.push((rec::did_key(did), Some(tx.actor.as_bytes().to_vec())));
         }
         VaultOp::Put(p) => {
             enrolled(state, &tx.actor)?;
@@ -140,8 +225,10 @@ pub(super) fn check<V: LedgerView + VaultState>(
             if !state.regulator_key_in_force(&p.regulator_key) {
                 return Err(VaultTxError::RegulatorKey);
             }
-            for (party, _) in &p.wraps {
-                enrolled(state, party)?;
+            for (party, wrap) in &p.wraps {
+                if !enrolled(state, party)?.opens(wrap) {
+                    return Err(VaultTxError::Wraps("a wrap is not of its party's kind"));
+                }
             }
             let holders: Vec<VerifyingKey> = p.wraps.iter().map(|(k, _)| *k).collect();
             for (party, wrap) in &p.wraps {
@@ -186,7 +273,9 @@ pub(super) fn check<V: LedgerView + VaultState>(
                 return Err(VaultTxError::NotOwner);
             }
             let mut v = rec::version(state, doc, *version)?.ok_or(VaultTxError::UnknownVersion)?;
-            enrolled(state, party)?;
+            if !enrolled(state, party)?.opens(wrap) {
+                return Err(VaultTxError::Wraps("a wrap is not of its party's kind"));
+            }
             if v.holders.contains(party) {
                 return Err(VaultTxError::AlreadyGranted);
             }
@@ -194,7 +283,7 @@ pub(super) fn check<V: LedgerView + VaultState>(
                 return Err(VaultTxError::Wraps("too many parties"));
             }
             v.holders.push(*party);
-            put(&mut w, rec::wrap_key(doc, *version, party), wrap)?;
+            put(&mut w, rec::wrap_key(doc, *version, party), &**wrap)?;
             put(&mut w, rec::version_key(doc, *version), &v)?;
             if !d.grantees.contains(party) {
                 if d.grantees.len() >= MAX_HOLDERS {

@@ -9,7 +9,11 @@ use veil_crypto::keys::AccountKeys;
 use veil_crypto::point::Point;
 use veil_crypto::regulator_ciphertext::RegulatorSecretKey;
 use veil_crypto::signing::{Signature, SigningKey};
-use veil_vault::{encrypt, unwrap_key, DocContext, DocumentKey, Metadata};
+use veil_identity::did::{DidDocument, Fragment, Method, ASSERTION, AUTHENTICATION, KEY_AGREEMENT};
+use veil_identity::keys::PublicKey;
+use veil_identity::state::DidRecord;
+use veil_identity::DidId;
+use veil_vault::{encrypt, unwrap_key, DocContext, DocumentKey, Metadata, PartyWrap, Recipient};
 
 use super::party::{Party, VersionPlan};
 use super::*;
@@ -71,6 +75,12 @@ impl World {
         Ok(())
     }
 
+    /// Builds a record with the world's generator, then runs it.
+    fn run_with(&mut self, f: impl FnOnce(&mut ChaCha20Rng) -> VaultTx) -> Result<(), TxError> {
+        let tx = f(&mut self.rng);
+        self.run(&tx)
+    }
+
     fn enrol(&mut self, p: &Party) {
         let tx = p.enrol(&mut self.rng).unwrap();
         self.run(&tx).unwrap();
@@ -84,16 +94,24 @@ impl World {
         grantees: &[&Party],
         text: &[u8],
     ) -> Result<(DocContext, DocumentKey), TxError> {
+        let grantees: Vec<_> = grantees.iter().map(|g| (g.key(), g.recipient())).collect();
+        self.put_to(owner, doc, &grantees, text)
+    }
+
+    /// Puts `text` wrapped to `grantees` as they are given.
+    fn put_to(
+        &mut self,
+        owner: &Party,
+        doc: Option<(DocId, u32)>,
+        grantees: &[(VerifyingKey, Recipient)],
+        text: &[u8],
+    ) -> Result<(DocContext, DocumentKey), TxError> {
         let (nonce, ctx) = owner.new_version(doc, &mut self.rng);
         let key = DocumentKey::generate(&mut self.rng);
         let manifest = encrypt(&key, &ctx, &mut self.rng, text, 1 << 30, |_, _| Ok(())).unwrap();
-        let grantees: Vec<_> = grantees
-            .iter()
-            .map(|g| (g.key(), *g.address().view_key()))
-            .collect();
         let plan = VersionPlan {
             doc,
-            grantees: &grantees,
+            grantees,
             regulator: *self.regulator.public(),
             metadata: Metadata {
                 name: "invoice-2026-118.pdf".into(),
@@ -148,14 +166,16 @@ fn owner_grantee_regulator_open_and_others_do_not() {
     w.run(&reg).unwrap();
     // Each wrap opens for its party only; the regulator's with its key.
     let v = records::version(&w.ledger, &ctx.id, 1).unwrap().unwrap();
-    let wb = records::wrap(&w.ledger, &ctx.id, 1, &b.key())
-        .unwrap()
-        .unwrap();
+    let Some(PartyWrap::View(wb)) = records::wrap(&w.ledger, &ctx.id, 1, &b.key()).unwrap() else {
+        panic!("B's wrap is to its view key");
+    };
     assert_eq!(
-        unwrap_key(&wb, b.view_secret(), &ctx).unwrap().expose(),
+        unwrap_key(&wb, b.view_secret().unwrap(), &ctx)
+            .unwrap()
+            .expose(),
         key.expose()
     );
-    assert!(unwrap_key(&wb, c.view_secret(), &ctx).is_err());
+    assert!(unwrap_key(&wb, c.view_secret().unwrap(), &ctx).is_err());
     let s = w.regulator.diffie_hellman(&v.regulator_wrap.ephemeral);
     let k =
         veil_vault::unwrap_key_shared(&v.regulator_wrap, &s, w.regulator.public().as_point(), &ctx)
@@ -239,13 +259,15 @@ fn grants_need_the_owner_an_enrolled_party_and_a_fresh_nonce() {
     w.enrol(&b);
     let (ctx, key) = w.put(&a, None, &[], b"doc").unwrap();
     let grant = |w: &mut World, who: &Party, to: &Party| {
-        let wrap = veil_vault::wrap_key(&key, to.address().view_key(), &ctx, &mut w.rng).unwrap();
+        let wrap = PartyWrap::View(
+            veil_vault::wrap_key(&key, to.address().unwrap().view_key(), &ctx, &mut w.rng).unwrap(),
+        );
         who.sign(
             VaultOp::Grant {
                 doc: ctx.id,
                 version: 1,
                 party: to.key(),
-                wrap,
+                wrap: Box::new(wrap),
             },
             &mut w.rng,
         )
@@ -450,4 +472,282 @@ fn records_round_trip() {
         grantees: vec![*SigningKey::from_seed(&[2; 32]).public()],
     };
     assert_eq!(DocRecord::decode(&d.encode().unwrap()).unwrap(), d);
+}
+
+/// A DID holder: its Ed25519 authentication key (the vault actor) and its
+/// X25519 key-agreement secret, with the document the ledger holds.
+struct DidHolder {
+    signer: SigningKey,
+    agreement: veil_crypto::secret::Secret<[u8; 32]>,
+    did: DidId,
+}
+
+impl DidHolder {
+    fn new(seed: u8) -> Self {
+        let signer = SigningKey::from_seed(&[seed; 32]);
+        let did = DidId::derive(&PublicKey::Ed25519(*signer.public()));
+        Self {
+            signer,
+            agreement: veil_crypto::secret::Secret::new([seed ^ 0x5a; 32]),
+            did,
+        }
+    }
+
+    fn x25519(&self) -> [u8; 32] {
+        x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(*self.agreement.expose()))
+            .to_bytes()
+    }
+
+    /// The DID document: `#key-1` (authentication, assertion) with
+    /// `auth`'s key, `#agree-1` (keyAgreement) with this holder's X25519
+    /// key.
+    fn record(&self, auth: &SigningKey, deactivated: bool) -> DidRecord {
+        let frag = |s: &str| Fragment::new(s).unwrap();
+        DidRecord {
+            document: DidDocument {
+                controllers: vec![],
+                methods: vec![
+                    Method {
+                        fragment: frag("key-1"),
+                        key: PublicKey::Ed25519(*auth.public()),
+                        relationships: AUTHENTICATION | ASSERTION,
+                    },
+                    Method {
+                        fragment: frag("agree-1"),
+                        key: PublicKey::X25519(self.x25519()),
+                        relationships: KEY_AGREEMENT,
+                    },
+                ],
+                services: vec![],
+            },
+            version: 1,
+            created_ms: 0,
+            updated_ms: 0,
+            deactivated,
+        }
+    }
+
+    fn enrol_tx(&self, auth: &str, agreement: &str, rng: &mut ChaCha20Rng) -> VaultTx {
+        let mut nonce = [0u8; 16];
+        rand::RngCore::fill_bytes(rng, &mut nonce);
+        VaultTx::sign(
+            &self.signer,
+            nonce,
+            VaultOp::EnrolDid {
+                did: self.did,
+                authentication: Fragment::new(auth).unwrap(),
+                agreement: Fragment::new(agreement).unwrap(),
+            },
+        )
+        .unwrap()
+    }
+
+    fn open_tx(&self, ctx: &DocContext, rng: &mut ChaCha20Rng) -> VaultTx {
+        let mut nonce = [0u8; 16];
+        rand::RngCore::fill_bytes(rng, &mut nonce);
+        VaultTx::sign(
+            &self.signer,
+            nonce,
+            VaultOp::Open {
+                doc: ctx.id,
+                version: ctx.version,
+                expires_ms: u64::MAX,
+                capability: None,
+            },
+        )
+        .unwrap()
+    }
+}
+
+#[test]
+fn did_parties_enrol_against_their_did_and_open_with_their_agreement_key() {
+    let mut w = world();
+    let (a, b) = (party(1), party(2));
+    w.enrol(&a);
+    w.enrol(&b);
+    let d = DidHolder::new(40);
+
+    // No DID on the ledger yet.
+    let tx = d.enrol_tx("key-1", "agree-1", &mut w.rng);
+    assert!(
+        matches!(vault_err(w.run(&tx)), VaultTxError::DidParty(m) if m.contains("no such DID"))
+    );
+    w.ledger.set_did(d.did, d.record(&d.signer, false));
+    // The fragments swapped: the agreement key cannot authenticate, the
+    // Ed25519 key is no agreement key; a fragment the DID lacks.
+    for (auth, agree) in [
+        ("agree-1", "key-1"),
+        ("key-1", "key-1"),
+        ("key-2", "agree-1"),
+    ] {
+        let tx = d.enrol_tx(auth, agree, &mut w.rng);
+        assert!(
+            matches!(vault_err(w.run(&tx)), VaultTxError::DidParty(_)),
+            "{auth} / {agree}"
+        );
+    }
+    // Someone else's key naming this DID: not its authentication key.
+    let other = DidHolder {
+        did: d.did,
+        ..DidHolder::new(41)
+    };
+    let tx = other.enrol_tx("key-1", "agree-1", &mut w.rng);
+    assert!(matches!(vault_err(w.run(&tx)), VaultTxError::DidParty(_)));
+    w.run_with(|rng| d.enrol_tx("key-1", "agree-1", rng))
+        .unwrap();
+    // Once per DID and per key; a wallet party cannot also enrol the key.
+    let again = d.enrol_tx("key-1", "agree-1", &mut w.rng);
+    assert_eq!(vault_err(w.run(&again)), VaultTxError::AlreadyEnrolled);
+    assert!(matches!(
+        records::enrolled(&w.ledger, d.signer.public()).unwrap(),
+        Some(Enrolled::Did(r)) if r.did == d.did
+    ));
+    assert_eq!(
+        records::party_of_did(&w.ledger, &d.did),
+        Some(*d.signer.public())
+    );
+
+    // A wrap of the wrong kind for either party is refused.
+    let wrong = [(*d.signer.public(), b.recipient())];
+    assert!(matches!(
+        vault_err(w.put_to(&a, None, &wrong, b"x").map(|_| ())),
+        VaultTxError::Wraps(_)
+    ));
+    let wrong = [(b.key(), Recipient::Agreement(d.x25519()))];
+    assert!(matches!(
+        vault_err(w.put_to(&a, None, &wrong, b"x").map(|_| ())),
+        VaultTxError::Wraps(_)
+    ));
+
+    // A's invoice wrapped to the DID's X25519 key: the holder opens it.
+    let to = [(*d.signer.public(), Recipient::Agreement(d.x25519()))];
+    let (ctx, key) = w.put_to(&a, None, &to, b"invoice").unwrap();
+    w.run_with(|rng| d.open_tx(&ctx, rng)).unwrap();
+    let Some(PartyWrap::Agreement(wrap)) =
+        records::wrap(&w.ledger, &ctx.id, 1, d.signer.public()).unwrap()
+    else {
+        panic!("the DID party's wrap is an X25519 one");
+    };
+    assert_eq!(
+        veil_vault::unwrap_key_x25519(&wrap, &d.agreement, &ctx)
+            .unwrap()
+            .expose(),
+        key.expose()
+    );
+    assert!(veil_vault::unwrap_key_x25519(&wrap, &DidHolder::new(42).agreement, &ctx).is_err());
+
+    // The DID rotates its authentication key away: the old key opens
+    // nothing and is granted nothing.
+    let rotated = SigningKey::from_seed(&[43; 32]);
+    w.ledger.set_did(d.did, d.record(&rotated, false));
+    assert_eq!(
+        vault_err(w.run_with(|rng| d.open_tx(&ctx, rng))),
+        VaultTxError::Forbidden
+    );
+    let (ctx2, key2) = w.put(&a, None, &[], b"second").unwrap();
+    let grant = |w: &mut World| {
+        let wrap =
+            veil_vault::wrap_for(&key2, &Recipient::Agreement(d.x25519()), &ctx2, &mut w.rng)
+                .unwrap();
+        a.sign(
+            VaultOp::Grant {
+                doc: ctx2.id,
+                version: 1,
+                party: *d.signer.public(),
+                wrap: Box::new(wrap),
+            },
+            &mut w.rng,
+        )
+        .unwrap()
+    };
+    let g = grant(&mut w);
+    assert!(matches!(vault_err(w.run(&g)), VaultTxError::DidParty(_)));
+    // The rotated-to key may enrol the DID again; the old one stays out.
+    let fresh = DidHolder {
+        signer: SigningKey::from_seed(&[43; 32]),
+        ..DidHolder::new(40)
+    };
+    w.run_with(|rng| fresh.enrol_tx("key-1", "agree-1", rng))
+        .unwrap();
+    assert_eq!(
+        records::party_of_did(&w.ledger, &d.did),
+        Some(*rotated.public())
+    );
+    assert_eq!(
+        vault_err(w.run_with(|rng| d.open_tx(&ctx, rng))),
+        VaultTxError::Forbidden
+    );
+    // While the new key stands, nobody else enrols the DID.
+    let tx = d.enrol_tx("key-1", "agree-1", &mut w.rng);
+    assert!(matches!(
+        vault_err(w.run(&tx)),
+        VaultTxError::AlreadyEnrolled | VaultTxError::DidParty(_)
+    ));
+    // Restored, it opens and is granted again; deactivated, never more.
+    w.ledger.set_did(d.did, d.record(&d.signer, false));
+    w.run_with(|rng| d.open_tx(&ctx, rng)).unwrap();
+    let g = grant(&mut w);
+    w.run(&g).unwrap();
+    w.ledger.set_did(d.did, d.record(&d.signer, true));
+    assert_eq!(
+        vault_err(w.run_with(|rng| d.open_tx(&ctx, rng))),
+        VaultTxError::Forbidden
+    );
+    assert_eq!(
+        vault_err(w.run_with(|rng| d.open_tx(&DocContext { version: 1, ..ctx2 }, rng))),
+        VaultTxError::Forbidden
+    );
+}
+
+#[test]
+fn did_enrolment_round_trips_and_bad_wrap_kinds_do_not_decode() {
+    let d = DidHolder::new(50);
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let tx = d.enrol_tx("key-1", "agree-1", &mut rng);
+    let bytes = Transaction::Vault(tx.clone()).encode().unwrap();
+    // wire-format.md: 137 bytes and the fragments' lengths.
+    assert_eq!(bytes.len(), 137 + "key-1".len() + "agree-1".len());
+    assert_eq!(
+        Transaction::decode(&bytes).unwrap(),
+        Transaction::Vault(tx.clone())
+    );
+    // A grant's party wrap: kind byte after version, kind, actor, nonce,
+    // op, doc, version and party (119 bytes); 264 bytes in all.
+    let ctx = DocContext {
+        id: [9; 32],
+        version: 1,
+    };
+    let key = DocumentKey::generate(&mut rng);
+    let wrap = veil_vault::wrap_for(&key, &Recipient::Agreement(d.x25519()), &ctx, &mut rng);
+    let grant = VaultTx::sign(
+        &SigningKey::from_seed(&[51; 32]),
+        [0; 16],
+        VaultOp::Grant {
+            doc: ctx.id,
+            version: 1,
+            party: *d.signer.public(),
+            wrap: Box::new(wrap.unwrap()),
+        },
+    )
+    .unwrap();
+    let g = Transaction::Vault(grant).encode().unwrap();
+    assert_eq!((g.len(), g[119]), (264, 2));
+    for kind in [0u8, 3, 0xff] {
+        let mut bad = g.clone();
+        bad[119] = kind;
+        assert!(Transaction::decode(&bad).is_err(), "wrap kind {kind}");
+    }
+    assert!(Transaction::decode(&g).is_ok());
+    tx.check_stateless().unwrap();
+    // A fragment outside [a-z0-9-] does not decode.
+    let at = bytes.len() - 64 - 7;
+    let mut bad = bytes.clone();
+    bad[at] = b'A';
+    assert!(Transaction::decode(&bad).is_err());
+    let r = DidPartyRecord {
+        did: d.did,
+        authentication: Fragment::new("key-1").unwrap(),
+        agreement: Fragment::new("agree-1").unwrap(),
+    };
+    assert_eq!(DidPartyRecord::decode(&r.encode().unwrap()).unwrap(), r);
 }
