@@ -115,11 +115,7 @@ impl DirChunkStore {
         }
         let dir = path.parent().unwrap_or(&self.root);
         std::fs::create_dir_all(dir)?;
-        let tmp = dir.join(format!(
-            ".{}.tmp-{}",
-            hex::encode(&hash[..8]),
-            std::process::id()
-        ));
+        let tmp = dir.join(temp_name(hash));
         {
             let mut f = std::fs::File::create(&tmp)?;
             f.write_all(bytes)?;
@@ -129,6 +125,20 @@ impl DirChunkStore {
         std::fs::File::open(dir)?.sync_all()?;
         Ok(())
     }
+}
+
+/// Temporary files older than this are an interrupted write's and go at
+/// the next scrub.
+const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(3600);
+
+fn temp_name(hash: &[u8; 32]) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!(
+        ".{}.{}-{n}.tmp",
+        hex::encode(&hash[..8]),
+        std::process::id()
+    )
 }
 
 impl ChunkStore for DirChunkStore {
@@ -169,12 +179,22 @@ impl ChunkStore for DirChunkStore {
             }
             for f in std::fs::read_dir(&dir)? {
                 let path = f?.path();
-                let Some(hash) = path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .and_then(veil_codec::hex32)
-                else {
-                    continue; // a temporary file, or not ours
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let Some(hash) = veil_codec::hex32(name) else {
+                    // A temporary file an interrupted write left behind
+                    // (it holds ciphertext nobody references): removed
+                    // once old enough not to be in use.
+                    let stale = name.starts_with('.')
+                        && name.ends_with(".tmp")
+                        && std::fs::metadata(&path)
+                            .and_then(|m| m.modified())
+                            .ok()
+                            .and_then(|t| t.elapsed().ok())
+                            .is_some_and(|age| age > STALE_TEMP);
+                    if stale {
+                        std::fs::remove_file(&path)?;
+                    }
+                    continue;
                 };
                 let bytes = std::fs::read(&path)?;
                 report.bytes += u64::try_from(bytes.len()).unwrap_or(u64::MAX);
@@ -316,6 +336,31 @@ mod tests {
         let r = store.scrub().unwrap();
         assert_eq!(r.removed, vec![h1]);
         assert!(!store.has(&h1).unwrap());
+    }
+
+    #[test]
+    fn stale_temporary_files_go_at_the_scrub() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DirChunkStore::open(dir.path()).unwrap();
+        let (h1, b1) = chunk(1);
+        store.put(&h1, &b1).unwrap();
+        // Two writes interrupted before their rename: one an hour and
+        // more ago, one just now (perhaps still in progress).
+        let sub = store.path(&h1).parent().unwrap().to_path_buf();
+        let (old, fresh) = (sub.join(temp_name(&h1)), sub.join(temp_name(&h1)));
+        assert_ne!(old, fresh, "temporary names are unique");
+        for p in [&old, &fresh] {
+            std::fs::write(p, &b1).unwrap();
+        }
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(std::time::SystemTime::now() - 2 * STALE_TEMP)
+            .unwrap();
+        let r = store.scrub().unwrap();
+        assert_eq!((r.intact, r.removed.len()), (1, 0));
+        assert!(!old.exists() && fresh.exists());
     }
 
     #[test]
