@@ -3,6 +3,10 @@
 //!
 //! * **raw AEAD**: XChaCha20-Poly1305 over 1 MiB buffers in memory, one
 //!   core: the bound a single stream is measured against;
+//! * **durable store**: the same bytes written as a node stores chunks
+//!   (file synced, renamed, directory synced) on the nodes' filesystem:
+//!   the bound the disk puts on any upload, which every node must make
+//!   durable before it submits the put;
 //! * **upload**: `--mib` MiB of random bytes from a file, encrypted on the
 //!   client, streamed to node 0, checked chunk by chunk, the put committed
 //!   (`veil vault put`'s path), MiB/s of plaintext;
@@ -88,6 +92,28 @@ fn raw_aead(total: u64) -> anyhow::Result<f64> {
         std::hint::black_box(&tag);
     }
     Ok(mib_per_s(n << 20, start.elapsed()))
+}
+
+/// What storing costs on this disk: `total` bytes of random 1 MiB chunks
+/// written as a node stores them (a temporary file synced, renamed into
+/// place, the directory synced: `DirChunkStore::put_verified`) under
+/// `dir`, the nodes' filesystem; MiB/s. No upload can be faster, since a
+/// node stores every chunk before the put is submitted.
+fn durable_store(dir: &Path, total: u64) -> anyhow::Result<f64> {
+    let root = dir.join("disk-probe");
+    let store = crate::ledger::chunks::DirChunkStore::open(&root)?;
+    let mut buf = vec![0u8; 1 << 20];
+    let n = total.div_ceil(1 << 20).max(1);
+    let mut elapsed = Duration::ZERO;
+    for _ in 0..n {
+        OsRng.fill_bytes(&mut buf);
+        let hash: [u8; 32] = Sha256::digest(&buf).into();
+        let start = Instant::now();
+        store.put_verified(&hash, &buf)?;
+        elapsed += start.elapsed();
+    }
+    std::fs::remove_dir_all(&root)?;
+    Ok(mib_per_s(n << 20, elapsed))
 }
 
 /// Samples `pid`'s peak RSS until dropped.
@@ -205,6 +231,7 @@ pub fn vault(args: &VaultBenchArgs) -> anyhow::Result<serde_json::Value> {
         }
     }
     let want = sha256_file(&input)?;
+    let disk = durable_store(&dir, total)?;
     let wallet = Wallet::from_seed(&network.bank_a_seed, "bank-a");
     let party = Party::from_account(wallet.keys()?);
     let client = Client::new(&apis[0]);
@@ -269,6 +296,8 @@ pub fn vault(args: &VaultBenchArgs) -> anyhow::Result<serde_json::Value> {
         "raw_xchacha20poly1305_mib_per_s": raw,
         "upload_mib_per_s": upload_rate,
         "upload_vs_raw_aead": round3(upload_rate / raw),
+        "durable_store_mib_per_s": disk,
+        "upload_vs_durable_store": round3(upload_rate / disk),
         "upload_encrypt_s": secs(encrypted),
         "upload_send_s": secs(sent.saturating_sub(encrypted)),
         "upload_commit_wait_s": secs(upload.saturating_sub(sent)),
