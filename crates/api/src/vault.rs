@@ -218,7 +218,10 @@ pub(crate) async fn download(
     let head = [&len.to_be_bytes()[..], &manifest].concat();
     let hashes: Vec<[u8; 32]> = opening.manifest.chunks.iter().map(|c| c.hash).collect();
     let node2 = Arc::clone(&node);
-    let chunks = futures_util::stream::iter(hashes).then(move |h| {
+    // Reads run ahead of the socket by a few chunks (bounded memory: at
+    // most READ_AHEAD chunks wait), so the disk and the network overlap.
+    const READ_AHEAD: usize = 4;
+    let chunks = futures_util::stream::iter(hashes).map(move |h| {
         let node = Arc::clone(&node2);
         async move {
             tokio::task::spawn_blocking(move || {
@@ -234,6 +237,7 @@ pub(crate) async fn download(
             .map(axum::body::Bytes::from)
         }
     });
+    let chunks = chunks.buffered(READ_AHEAD);
     let stream = futures_util::stream::once(async move {
         Ok::<_, std::io::Error>(axum::body::Bytes::from(head))
     })
