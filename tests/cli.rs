@@ -594,7 +594,21 @@ fn demo_tells_the_whole_story() {
             )
         })
         .collect();
-    assert_eq!(trail, ["put owner", "open capability", "open regulator"]);
+    assert_eq!(
+        trail,
+        [
+            "put owner",
+            "open capability",
+            "open regulator",
+            "grant owner",
+            "open grantee"
+        ]
+    );
+    assert_eq!(out["vault"]["did_auditor_opened"], true);
+    assert!(out["vault"]["did_auditor"]
+        .as_str()
+        .unwrap()
+        .starts_with("did:veil:"));
     assert_eq!(out["dual_control"]["ok"], true);
     assert_eq!(out["dual_control"]["threshold"], "2-of-3");
     assert_eq!(out["dual_control"]["single_key_refused"], true);

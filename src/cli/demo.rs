@@ -262,8 +262,10 @@ pub fn run(json_out: bool) -> anyhow::Result<()> {
     let dual = dual_control_step(&api, &source, &network, &mut a, &b, &say)?;
 
     // 11. Restart: same state root.
-    let tip = node.ledger.tip();
+    // The tip as the node stopped (a block may still commit while it
+    // stops, e.g. a record a step's last request left in the mempool).
     rt.block_on(running.stop())?;
+    let tip = node.ledger.tip();
     drop(node);
     let node = Node::open(config(dir.path(), genesis))?;
     let tip2 = node.ledger.tip();
@@ -670,7 +672,44 @@ fn vault_step(
         "bank-c: unexpected answer {refusal:?}"
     );
 
-    // The trail: the put, bank B's and the regulator's openings, signed.
+    // An auditor known only by its DID (the dev credential holder's):
+    // it adds an X25519 key-agreement key to its DID document, enrols
+    // with its authentication key, bank A grants it the invoice by DID,
+    // and it opens it with its agreement key.
+    let auditor = did_auditor(source, network, &client)?;
+    let (auditor_key, to) = vv::resolve(&client, &network.holder.did.to_string())?;
+    ensure!(
+        auditor_key == auditor.key(),
+        "the node resolves the DID to another party"
+    );
+    let grant = pa.sign(
+        VaultOp::Grant {
+            doc: stored.ctx.id,
+            version: v.version,
+            party: auditor_key,
+            wrap: Box::new(crate::vault::wrap_for(
+                &stored.key,
+                &to,
+                &stored.ctx,
+                &mut OsRng,
+            )?),
+        },
+        &mut OsRng,
+    )?;
+    vv::submit_record(source, grant)?;
+    let d = vv::document(&client, &stored.ctx.id)?;
+    let v = vv::version_of(&d, None)?;
+    let akey = vv::own_key(&auditor, &stored.ctx.id, v)?;
+    let aopen = vv::open_record(&auditor, &d, v, &akey, crate::clock::now_ms(), 60_000)?;
+    let a_file = dir.join("auditor-invoice");
+    vv::download(&client, &aopen, &akey, v, &a_file, &mut |_, _| {})?;
+    ensure!(
+        std::fs::read(&a_file)? == invoice.as_bytes(),
+        "the auditor opened a different invoice"
+    );
+
+    // The trail: the put, bank B's, the regulator's and the auditor's
+    // openings, signed.
     let log: VaultLogJson = client.get(&format!("/v1/vault/documents/{doc}/log"))?;
     let opens: Vec<&str> = log
         .entries
@@ -679,7 +718,7 @@ fn vault_step(
         .map(|e| e.role.as_str())
         .collect();
     ensure!(
-        opens == ["capability", "regulator"],
+        opens == ["capability", "regulator", "grantee"],
         "the trail shows openings {opens:?}"
     );
     // Nothing on the public ledger names the attachment.
@@ -691,11 +730,12 @@ fn vault_step(
         "the payment shows the document id in public"
     );
     say(format!(
-        "9. evidence vault: bank-a stored invoice {} ({} bytes, encrypted before upload) and paid bank-b 1,000.00 CNY with it attached; bank-b opened it with the key its note carried, the regulator with its epoch key; bank-c was refused ({} {}); the document's trail shows {} entries, both openings signed",
+        "9. evidence vault: bank-a stored invoice {} ({} bytes, encrypted before upload) and paid bank-b 1,000.00 CNY with it attached; bank-b opened it with the key its note carried, the regulator with its epoch key; bank-c was refused ({} {}); bank-a granted it to an auditor known only by its DID {}, who opened it with its X25519 key-agreement key; the document's trail shows {} entries, every opening signed",
         &doc[..16],
         invoice.len(),
         refusal.0,
         refusal.1,
+        network.holder.did,
         log.entries.len()
     ));
     Ok(json!({
@@ -705,8 +745,49 @@ fn vault_step(
         "bank_b_opened": true,
         "regulator_opened": true,
         "bank_c_refused": refusal.0,
+        "did_auditor": network.holder.did.to_string(),
+        "did_auditor_opened": true,
         "trail": log.entries.iter().map(|e| json!({"op": e.op, "role": e.role})).collect::<Vec<_>>(),
     }))
+}
+
+/// The dev credential holder as a vault party known by its DID: an X25519
+/// key-agreement method `#vault-agree` added to its DID document (unless
+/// there), enrolled with its first key.
+fn did_auditor(
+    source: &HttpSource,
+    network: &DevNetwork,
+    client: &veil_client::Client,
+) -> anyhow::Result<crate::tx::vault::party::Party> {
+    use crate::identity::did::{Fragment, Method, KEY_AGREEMENT};
+    use crate::identity::local_identity::Identity;
+    use crate::identity::tx::{Change, DidOp};
+    let holder = &network.holder;
+    let (auth, key) = holder.first_key().context("the dev holder has no key")?;
+    let crate::identity::keys::SecretKey::Ed25519(signer) = key else {
+        anyhow::bail!("the dev holder's first key is not Ed25519");
+    };
+    let agree = Fragment::new("vault-agree")?;
+    // Fresh each run: the secret lives only in this demo.
+    let (secret, public) = Identity::generate_agreement_key(&mut OsRng);
+    let ids = IdentityClient { source };
+    ids.did_op(
+        holder,
+        DidOp::Update(vec![Change::AddMethod(Method {
+            fragment: agree.clone(),
+            key: public,
+            relationships: KEY_AGREEMENT,
+        })]),
+    )?;
+    let party = crate::tx::vault::party::Party::from_did(
+        holder.did,
+        auth.clone(),
+        crate::crypto::signing::SigningKey::from_seed(signer.seed().expose()),
+        agree,
+        secret,
+    );
+    crate::wallet::vault::ensure_enrolled(client, source, &party)?;
+    Ok(party)
 }
 
 /// The node serves its console; its health shows no alert; the explorer's
