@@ -160,16 +160,21 @@ fn bench_cluster_netns_puts_the_delay_between_validators() {
     assert!(p50 >= 75.0, "finality p50 {p50} ms at 25 ms one way: {r}");
 }
 
-/// The ledger grows to each level (filler outputs counted), real
-/// transfers with rings over the whole ledger execute at each, and the
-/// database size is reported.
+/// The ledger grows to each level (filler outputs counted) by transfers,
+/// so it holds about as many key images as outputs; real transfers with
+/// rings over the whole ledger execute at each, and the database size is
+/// reported.
 #[test]
 fn bench_growth_measures_each_level() {
     let r = bench(&["growth", "--levels", "2000,5000", "--txs", "4"]);
     let levels = r["levels"].as_array().unwrap();
     assert_eq!(levels.len(), 2, "{r}");
     for (row, want) in levels.iter().zip([2000, 5000]) {
-        assert!(row["outputs"].as_u64().unwrap() >= want, "{r}");
+        let outputs = row["outputs"].as_u64().unwrap();
+        assert!(outputs >= want, "{r}");
+        // Every output but the funding mints' came with a key image.
+        let images = row["key_images"].as_u64().unwrap();
+        assert!(images + 1_000 >= outputs && images <= outputs, "{r}");
         assert!(row["db_bytes"].as_u64().unwrap() > 0, "{r}");
         assert!(row["admission_ms_per_tx"].as_f64().unwrap() > 0.0, "{r}");
     }

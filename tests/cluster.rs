@@ -359,6 +359,32 @@ fn snapshots_are_checked(net: &Net) {
             }),
         ),
         (
+            // Not in the state tree: checked against the outputs instead.
+            "a one-time key indexed twice",
+            Box::new(|s| {
+                let (_, v) = first(s, Cf::OutputKeys);
+                put(s, Cf::OutputKeys, vec![7; 32], v);
+            }),
+        ),
+        (
+            "a one-time key pointed elsewhere",
+            Box::new(|s| {
+                let (k, mut v) = first(s, Cf::OutputKeys);
+                let last = v.len() - 1;
+                v[last] ^= 1;
+                put(s, Cf::OutputKeys, k, v);
+            }),
+        ),
+        (
+            "a one-time key unindexed",
+            Box::new(|s| {
+                let (k, _) = first(s, Cf::OutputKeys);
+                let mut w = WriteSet::new();
+                w.delete(Cf::OutputKeys, k);
+                s.write(w).unwrap();
+            }),
+        ),
+        (
             "a tree leaf changed",
             Box::new(|s| {
                 // Every version of one key, so the latest surely changes.

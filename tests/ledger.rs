@@ -222,6 +222,28 @@ fn rocksdb_and_memory_agree_and_rocksdb_persists() {
         genesis::initialize(&reopened, &other.genesis),
         Err(GenesisError::Mismatch)
     ));
+    drop(reopened);
+
+    // A data directory of another state format (or of the format before
+    // formats were recorded) is refused with what to do, not carried on
+    // under roots this build would not reproduce.
+    use veil::ledger::records::{META_STATE_FORMAT, STATE_FORMAT};
+    use veil::ledger::store::{StateWrite, StoreError, WriteSet};
+    for (record, found) in [(None, 1), (Some(STATE_FORMAT + 1), STATE_FORMAT + 1)] {
+        let store = RocksStore::open(dir.path(), true).unwrap();
+        let mut w = WriteSet::new();
+        match record {
+            None => w.delete(Cf::Meta, META_STATE_FORMAT),
+            Some(f) => w.put(Cf::Meta, META_STATE_FORMAT, f.to_be_bytes()),
+        }
+        store.write(w).unwrap();
+        let err = Ledger::open(Arc::new(store)).err().expect("refused");
+        assert!(
+            matches!(err, StoreError::StateFormat { found: f, expected } if f == found && expected == STATE_FORMAT),
+            "{err}"
+        );
+        assert!(err.to_string().contains("start a new network"), "{err}");
+    }
 }
 
 /// Identity effects go through the same pipeline as every other kind: a

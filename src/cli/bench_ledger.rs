@@ -564,34 +564,40 @@ fn dir_bytes(dir: &std::path::Path) -> u64 {
     })
 }
 
-/// Mints of `per_mint` outputs each with fresh random one-time keys, cut
-/// from `template` (a real mint): the proofs no longer match, so they are
-/// executed as already verified. They fill the state with outputs the way
-/// real mints do (records, key index, tree leaves) at a fraction of the
-/// cost of proving them.
-fn filler_mints(
-    template: &crate::tx::mint::Mint,
+/// Transfers cut from `template` (a real 2-in, 2-out transfer) with fresh
+/// random key images and one-time keys: the proofs no longer match, so
+/// they are executed as already verified. They fill the state the way a
+/// ledger in use grows, an output and a key image per output (every
+/// output but the newest spent), at a fraction of the cost of proving
+/// them.
+fn filler_transfers(
+    template: &crate::tx::transfer::Transfer,
     count: usize,
     rng: &mut ChaCha20Rng,
 ) -> Vec<Transaction> {
+    use crate::crypto::clsag::KeyImage;
     use crate::crypto::generators::mul_g;
     use crate::crypto::point::Point;
     use crate::crypto::rng::random_scalar;
     use crate::crypto::stealth::OneTimeKey;
     (0..count)
         .map(|_| {
-            let mut m = template.clone();
-            for o in &mut m.bundle.outputs {
+            let mut t = template.clone();
+            for i in &mut t.inputs {
+                i.key_image = KeyImage(Point::from_point(mul_g(&random_scalar(rng))));
+            }
+            for o in &mut t.bundle.outputs {
                 o.one_time_key = OneTimeKey(Point::from_point(mul_g(&random_scalar(rng))));
             }
-            Transaction::Mint(m)
+            Transaction::Transfer(t)
         })
         .collect()
 }
 
 /// Grows a RocksDB ledger to each of `--levels` outputs and, at each,
 /// executes and commits a block of `--txs` real transfers whose rings are
-/// drawn from the whole ledger.
+/// drawn from the whole ledger. The ledger grows by transfers, so it holds
+/// about as many key images as outputs, as a ledger in use does.
 #[allow(clippy::as_conversions, clippy::cast_precision_loss)] // counts to f64 for rates
 pub fn growth(args: &super::bench::GrowthArgs) -> anyhow::Result<serde_json::Value> {
     let mut levels = args.levels.clone();
@@ -615,7 +621,8 @@ pub fn growth(args: &super::bench::GrowthArgs) -> anyhow::Result<serde_json::Val
 
     // Real outputs for every level's transfers, first.
     let per_level = 2 * args.txs;
-    let needed = per_level * levels.len();
+    // Two more for the template of the filler transfers.
+    let needed = per_level * levels.len() + 2;
     let funding = build_mints(&network, &asset, &payer, needed)?;
     for chunk in funding.chunks(500) {
         let ctx = next_block(&ledger, network.genesis.timestamp_ms)?;
@@ -644,30 +651,43 @@ pub fn growth(args: &super::bench::GrowthArgs) -> anyhow::Result<serde_json::Val
         .cloned()
         .collect();
     ensure!(owned.len() >= needed, "funding produced too few outputs");
-    let filler_owner = AccountKeys::from_seed(&[9; 32]);
-    let template = match build_mints(&network, &asset, &filler_owner, 16)?.pop() {
-        Some(Transaction::Mint(m)) => m,
-        _ => anyhow::bail!("no template mint"),
+    let template = match build_transfers(
+        &source,
+        &wallet,
+        &owned[needed - 2..needed],
+        &asset,
+        &payer,
+        &payee,
+        60_000,
+    )?
+    .pop()
+    {
+        Some(Transaction::Transfer(t)) => t,
+        _ => anyhow::bail!("no template transfer"),
     };
+    let mut key_images = 0u64;
 
     let mut rows = Vec::new();
     for (k, &level) in levels.iter().enumerate() {
-        // Grow to `level` outputs, 1,000 mints (16,000 outputs) a block.
+        // Grow to `level` outputs, 4,000 transfers (8,000 outputs and key
+        // images) a block.
         let t_fill = Instant::now();
         let start = source.output_count(&asset)?;
         let mut count = start;
         while count < level {
-            let mints = usize::try_from(level - count)?.div_ceil(16).min(1_000);
+            let transfers = usize::try_from(level - count)?.div_ceil(2).min(4_000);
             let ctx = next_block(&ledger, network.genesis.timestamp_ms)?;
             let b = execute(
                 &ledger,
                 ctx,
                 RegistryUpdates::default(),
-                filler_mints(&template, mints, &mut rng),
+                filler_transfers(&template, transfers, &mut rng),
                 &|_| true,
                 Mode::Validate,
             )?;
+            ensure!(b.txs.len() == transfers, "a filler transfer was refused");
             ledger.commit(b)?;
+            key_images += 2 * u64::try_from(transfers)?;
             count = source.output_count(&asset)?;
         }
         let fill = t_fill.elapsed();
@@ -682,11 +702,13 @@ pub fn growth(args: &super::bench::GrowthArgs) -> anyhow::Result<serde_json::Val
                 &ledger,
                 ctx,
                 RegistryUpdates::default(),
-                filler_mints(&template, per_level.div_ceil(16), &mut rng),
+                filler_transfers(&template, args.txs, &mut rng),
                 &|_| true,
                 Mode::Validate,
             )?;
+            ensure!(b.txs.len() == args.txs, "a filler transfer was refused");
             ledger.commit(b)?;
+            key_images += 2 * u64::try_from(args.txs)?;
         }
         count = source.output_count(&asset)?;
         // The fill writes gigabytes in minutes; its compaction backlog is
@@ -722,12 +744,14 @@ pub fn growth(args: &super::bench::GrowthArgs) -> anyhow::Result<serde_json::Val
         let t_commit = Instant::now();
         ledger.commit(block)?;
         let commit = t_commit.elapsed();
+        key_images += 2 * u64::try_from(n)?;
         let per = |d: std::time::Duration| ms(d / u32::try_from(n).unwrap_or(1));
         let admission = t.rings + t.verify + t.stateful;
         let execution = t.rings + t.stateful + t.tree + commit;
         let bytes = dir_bytes(&dir);
         rows.push(json!({
             "outputs": count,
+            "key_images": key_images,
             "fill_outputs_per_s": rate(usize::try_from(count - start)?, fill),
             "compaction_settle_s": ms(settle) / 1e3,
             "settled": settled,

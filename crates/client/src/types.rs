@@ -411,7 +411,9 @@ pub struct ProofJson {
     pub height: u64,
     /// State root it verifies against (also in that block's header).
     pub state_root: String,
-    /// Tree key: SHA-256("veil/state-key/v1" ‖ 0 ‖ cf ‖ 0 ‖ key), hex.
+    /// Tree key, hex: for an output `0x00 ‖ u64_be(index) ‖ base37(ticker)
+    /// ‖ 0x00 × 12`, else SHA-256("veil/state-key/v1" ‖ 0 ‖ cf ‖ 0 ‖ key)
+    /// (api.md).
     pub key_hash: String,
     /// The record's value, hex; absent for a proof of absence.
     pub value: Option<String>,

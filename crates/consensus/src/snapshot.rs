@@ -40,7 +40,9 @@
 //!    `H`'s `state_root`; then every record of an authenticated column
 //!    family must be exactly its leaf (`tree::key_hash(cf, key)` ↦ value),
 //!    and the records must account for every leaf. So the records the node
-//!    will execute against are the certified state, not only the tree.
+//!    will execute against are the certified state, not only the tree;
+//! 5. the one-time-key index, which is not in the tree, holds exactly one
+//!    entry per certified output, from its one-time key to the output.
 //!
 //! Derived indexes that the tree does not cover (transaction bodies,
 //! DID history, issuer tree nodes, commitment indexes) are taken from the
@@ -349,7 +351,7 @@ fn for_each(
 }
 
 /// Checks the database in `dir` against `node`'s chain and validator set
-/// (module docs, steps 1–4); returns its height.
+/// (module docs, steps 1–5); returns its height.
 pub fn check(node: &Node, dir: &Path) -> Result<u64, SnapshotError> {
     let store = Arc::new(RocksStore::open(dir, false)?);
     let dyn_store: Arc<dyn veil_ledger::store::Store> = store.clone();
@@ -508,7 +510,37 @@ pub fn check(node: &Node, dir: &Path) -> Result<u64, SnapshotError> {
             leaves.len() - matched
         )));
     }
+    check_output_keys(&store)?;
     Ok(top)
+}
+
+/// The one-time-key index is not in the state tree (`tree::AUTHENTICATED`)
+/// but admission and execution refuse a transaction by it, so it must be
+/// exactly the one the (now certified) outputs determine: one entry per
+/// output, from its one-time key to its output key, and nothing else.
+fn check_output_keys(store: &RocksStore) -> Result<(), SnapshotError> {
+    let mut outputs = 0usize;
+    for_each(store, Cf::Outputs, |k, v| {
+        let record = veil_ledger::records::OutputRecord::decode(v)
+            .map_err(|_| refused("malformed output record"))?;
+        match store.get(Cf::OutputKeys, record.key.as_bytes())? {
+            Some(located) if located == k => {}
+            _ => return Err(refused("one-time-key index does not match the outputs")),
+        }
+        outputs += 1;
+        Ok(())
+    })?;
+    let mut indexed = 0usize;
+    for_each(store, Cf::OutputKeys, |_, _| {
+        indexed += 1;
+        Ok(())
+    })?;
+    if indexed != outputs {
+        return Err(refused(format!(
+            "one-time-key index has {indexed} entries for {outputs} outputs"
+        )));
+    }
+    Ok(())
 }
 
 /// Installs a checked snapshot waiting in `data_dir` (see the module docs);

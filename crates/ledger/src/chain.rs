@@ -17,9 +17,10 @@ use super::execute::ExecutedBlock;
 use super::records::{
     decode_identity, decode_key_record, decode_output_key, decode_slot_key, output_count_key,
     output_key, output_prefix, slot_key, AssetRecord, OutputRecord, SpendRecord, Tip, TxLocation,
-    META_CHAIN, META_EPOCH_LENGTH, META_GENESIS, META_GRACE, META_TIP, META_TRANSFER_JURISDICTION,
+    META_CHAIN, META_EPOCH_LENGTH, META_GENESIS, META_GRACE, META_STATE_FORMAT, META_TIP,
+    META_TRANSFER_JURISDICTION, STATE_FORMAT,
 };
-use super::store::{Cf, Store, StoreError};
+use super::store::{Cf, Store, StoreError, WriteSet};
 use super::tree;
 
 /// Blocks per epoch when genesis does not say.
@@ -107,6 +108,24 @@ impl Ledger {
             .get(Cf::Meta, META_TIP)?
             .map(|b| Tip::decode(&b))
             .transpose()?;
+        let format = store
+            .get(Cf::Meta, META_STATE_FORMAT)?
+            .and_then(|b| <[u8; 4]>::try_from(b.as_slice()).ok())
+            .map(u32::from_be_bytes);
+        match (tip, format) {
+            (_, Some(STATE_FORMAT)) => {}
+            (None, None) => {
+                let mut w = WriteSet::new();
+                w.put(Cf::Meta, META_STATE_FORMAT, STATE_FORMAT.to_be_bytes());
+                store.write_durable(w)?;
+            }
+            (_, found) => {
+                return Err(StoreError::StateFormat {
+                    found: found.unwrap_or(1),
+                    expected: STATE_FORMAT,
+                })
+            }
+        }
         Ok(Self {
             store,
             tip: RwLock::new(tip),

@@ -439,12 +439,10 @@ impl Pending<'_> {
             .encode();
             let key = output_key(&asset, next);
             self.put_auth(Cf::Outputs, key.clone(), rec.clone(), rec);
-            self.put_auth(
-                Cf::OutputKeys,
-                o.one_time_key.as_bytes().to_vec(),
-                key.clone(),
-                key,
-            );
+            // Derivable from the output record: not a tree leaf
+            // (`tree::AUTHENTICATED`).
+            self.writes
+                .put(Cf::OutputKeys, o.one_time_key.as_bytes().to_vec(), key);
             self.new_keys.insert(o.one_time_key);
             next += 1;
         }

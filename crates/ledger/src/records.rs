@@ -36,6 +36,13 @@ pub const META_ROOT_WINDOW: &[u8] = b"root_window_ms";
 /// `meta` key of the height, authenticated in the state tree so that every
 /// block changes the state.
 pub const META_HEIGHT: &[u8] = b"height";
+/// `meta` key of the state format a data directory was written in
+/// (`u32_be`, not a leaf of the state tree).
+pub const META_STATE_FORMAT: &[u8] = b"state_format";
+/// The state format this build writes. 2: outputs keyed in the state tree
+/// by asset and index, the one-time-key index out of the tree (1: every
+/// tree key hashed, the index in the tree; not recorded).
+pub const STATE_FORMAT: u32 = 2;
 
 /// Longest asset name or regulator label.
 pub const MAX_LABEL: usize = 128;

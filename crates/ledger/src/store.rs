@@ -211,6 +211,19 @@ pub enum StoreError {
     /// A record to write does not fit its encoding.
     #[error("record cannot be encoded: {0}")]
     Encode(#[from] veil_codec::EncodeError),
+    /// The data directory holds a chain written in another state format,
+    /// whose state roots this build would not reproduce.
+    #[error(
+        "this data directory was written in state format {found}, this build writes format \
+         {expected}: its state roots cannot be carried on; start a new network, or sync this \
+         node afresh into an empty data directory"
+    )]
+    StateFormat {
+        /// The format the data directory records (1: before formats were recorded).
+        found: u32,
+        /// The format this build writes.
+        expected: u32,
+    },
 }
 
 /// A key and its value.

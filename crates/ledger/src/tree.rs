@@ -2,11 +2,32 @@
 //! maintained fork of Diem's JMT) over every authenticated record, versioned
 //! by block height and stored in RocksDB beside the records themselves.
 //!
-//! A record `(cf, key) ↦ value` is the leaf
-//! `KeyHash = SHA-256("veil/state-key/v1" ‖ 0x00 ‖ cf name ‖ 0x00 ‖ key)` with
-//! value `value` (the record's own encoding). The header's state root is the
-//! tree root after the block, so any record can be proven against a header
-//! ([`prove`], [`verify`]); absence is provable too.
+//! A record `(cf, key) ↦ value` is a leaf with value `value` (the record's
+//! own encoding) under a 32-byte tree key ([`key_hash`]):
+//!
+//! ```text
+//! output (asset, i):  0x00 ‖ u64_be(i) ‖ base37(ticker) (11 bytes) ‖ 0x00 × 12
+//! any other record:   SHA-256("veil/state-key/v1" ‖ 0x00 ‖ cf name ‖ 0x00 ‖ key)
+//! ```
+//!
+//! `base37` reads the ticker (1–16 characters of `A–Z0–9`) as 16 base-37
+//! digits, `A–Z` ↦ 1–26, `0–9` ↦ 27–36, padded on the right with 0, as a
+//! big-endian number (< 37¹⁶ < 2⁸⁸). Both are injective, and no other
+//! record's key can equal an output's without a SHA-256 preimage.
+//!
+//! Why outputs are not hashed: a block's outputs have consecutive indexes,
+//! so under these keys they land side by side at the right edge of their
+//! asset's part of the tree and a block rewrites about `B/15` internal
+//! nodes for its `B` outputs whatever the ledger's size. Under hashed keys
+//! each output rewrote its own path, `≈ log₁₆ N − log₁₆ B` nodes deep, so a
+//! block's tree update grew with the ledger (docs/architecture.md, "Why the
+//! tree still grows"). The price is a proof of an output carrying the empty
+//! siblings of the levels its neighbours share (about 13 of the tree's
+//! 16-ary levels): one byte each in the proof's encoding.
+//!
+//! The header's state root is the tree root after the block, so any record
+//! can be proven against a header ([`prove`], [`verify`]); absence is
+//! provable too.
 //!
 //! Storage: `jmt_nodes[borsh(NodeKey)] = borsh(Node)`,
 //! `jmt_values[key_hash ‖ version_be] = 0x01 ‖ value` or `0x00` for a
@@ -30,10 +51,13 @@ use super::store::{Cf, StateRead, StoreError, WriteSet};
 /// proven through the header's `tx_root`; DID history, issuer tree nodes and
 /// the issued-commitment index are derivable from the transactions and
 /// checked against the authenticated DID records and issuer-tree roots.
+/// The one-time-key index (`output_keys`, one-time key ↦ output key) is
+/// derivable from the outputs, each of which records its one-time key:
+/// keeping it out of the tree halves the random leaves a block adds, and
+/// state sync rebuilds the check from the outputs instead.
 /// (State sync relies on this list being complete.)
-pub const AUTHENTICATED: [Cf; 17] = [
+pub const AUTHENTICATED: [Cf; 16] = [
     Cf::Outputs,
-    Cf::OutputKeys,
     Cf::KeyImages,
     Cf::Assets,
     Cf::Regulators,
@@ -51,12 +75,47 @@ pub const AUTHENTICATED: [Cf; 17] = [
     Cf::Meta,
 ];
 
-/// The tree key of a record.
+/// The tree key of a record (module docs): an output's is its asset and
+/// index in the clear, so consecutive outputs are neighbours in the tree;
+/// every other record's is a hash. An `outputs` key that is not a valid
+/// [`output_key`](crate::records::output_key) (never written by the
+/// ledger) is hashed like any other record's.
 pub fn key_hash(cf: Cf, key: &[u8]) -> KeyHash {
+    if cf == Cf::Outputs {
+        if let Some(hash) = crate::records::decode_output_key(key)
+            .ok()
+            .and_then(|(asset, index)| output_key_hash(asset.as_str(), index))
+        {
+            return hash;
+        }
+    }
     KeyHash(hash256(
         b"veil/state-key/v1",
         &[cf.name().as_bytes(), &[0], key],
     ))
+}
+
+/// `0x00 ‖ u64_be(index) ‖ base37(ticker) ‖ 0x00 × 12` (module docs);
+/// `None` for a ticker `AssetId` would refuse.
+fn output_key_hash(ticker: &str, index: u64) -> Option<KeyHash> {
+    if ticker.is_empty() || ticker.len() > 16 {
+        return None;
+    }
+    let mut packed: u128 = 0;
+    let mut chars = ticker.bytes();
+    for _ in 0..16 {
+        let digit = match chars.next() {
+            None => 0,
+            Some(c @ b'A'..=b'Z') => c - b'A' + 1,
+            Some(c @ b'0'..=b'9') => c - b'0' + 27,
+            Some(_) => return None,
+        };
+        packed = packed * 37 + u128::from(digit);
+    }
+    let mut out = [0u8; 32];
+    out[1..9].copy_from_slice(&index.to_be_bytes());
+    out[9..20].copy_from_slice(&packed.to_be_bytes()[5..]);
+    Some(KeyHash(out))
 }
 
 struct Reader<'a, S: StateRead + ?Sized>(&'a S);
@@ -311,6 +370,110 @@ mod tests {
         );
     }
 
+    fn output(ticker: &str, index: u64) -> KeyHash {
+        let asset = veil_tx::AssetId::new(ticker).unwrap();
+        key_hash(Cf::Outputs, &crate::records::output_key(&asset, index))
+    }
+
+    /// A test key: even numbers are outputs of two assets (structured tree
+    /// keys), odd ones hashed records.
+    fn mixed_key(k: u16) -> KeyHash {
+        match k % 4 {
+            0 => output("CNY", u64::from(k)),
+            2 => output("USD", u64::from(k)),
+            _ => key_hash(Cf::KeyImages, &k.to_be_bytes()),
+        }
+    }
+
+    #[test]
+    fn output_tree_keys_are_their_asset_and_index() {
+        let k = output("CNY", 0x0102_0304_0506_0708);
+        let mut expected = [0u8; 32];
+        expected[1..9].copy_from_slice(&[1, 2, 3, 4, 5, 6, 7, 8]);
+        // C, N, Y = 3, 14, 25, then 13 zero digits: (3·37² + 14·37 + 25)·37¹³.
+        let packed = (3u128 * 37 * 37 + 14 * 37 + 25) * 37u128.pow(13);
+        expected[9..20].copy_from_slice(&packed.to_be_bytes()[5..]);
+        assert_eq!(k.0, expected);
+        // Ordered by index within an asset; distinct across assets and
+        // tickers that share a prefix or differ by trailing digits.
+        assert!(output("CNY", 1).0 < output("CNY", 2).0);
+        let tickers = [
+            "C",
+            "CN",
+            "CNY",
+            "CNY0",
+            "CNYA",
+            "A",
+            "Z",
+            "ZZZZZZZZZZZZZZZZ",
+            "Z9",
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for t in tickers {
+            assert!(seen.insert(output(t, 7).0), "{t}");
+        }
+        // A key that is not an output key is hashed as for any record.
+        let odd = [1u8, b'C', 9];
+        assert_eq!(
+            key_hash(Cf::Outputs, &odd),
+            KeyHash(hash256(b"veil/state-key/v1", &[b"outputs", &[0], &odd]))
+        );
+        assert_ne!(key_hash(Cf::OutputKeys, &odd), key_hash(Cf::Outputs, &odd));
+    }
+
+    /// Nodes a block of `new` consecutive outputs writes into a tree that
+    /// holds `existing` outputs and as many hashed records.
+    fn nodes_written(existing: u64, new: u64, hashed: bool) -> usize {
+        let store = MemoryStore::new();
+        let key = |i: u64| {
+            if hashed {
+                key_hash(Cf::KeyImages, &i.to_be_bytes())
+            } else {
+                output("CNY", i)
+            }
+        };
+        let updates = (0..existing)
+            .flat_map(|i| {
+                [
+                    (key(i), Some(vec![1])),
+                    (key_hash(Cf::Dids, &i.to_be_bytes()), Some(vec![2])),
+                ]
+            })
+            .collect::<std::collections::BTreeMap<_, _>>()
+            .into_iter()
+            .collect();
+        let mut w = WriteSet::new();
+        update(&store, 0, updates, &mut w).unwrap();
+        store.write(w).unwrap();
+        let block = (existing..existing + new)
+            .map(|i| (key(i), Some(vec![3])))
+            .collect::<std::collections::BTreeMap<_, _>>()
+            .into_iter()
+            .collect();
+        let mut w = WriteSet::new();
+        update(&store, 1, block, &mut w).unwrap();
+        w.iter().filter(|(cf, _, _)| *cf == Cf::JmtNodes).count()
+    }
+
+    /// The point of structured output keys: a block's outputs rewrite a
+    /// number of nodes that does not grow with the ledger, where hashed
+    /// keys rewrite a path per output that deepens as it grows.
+    #[test]
+    fn a_block_of_outputs_rewrites_as_much_whatever_the_ledger_size() {
+        let small = nodes_written(1 << 10, 256, false);
+        let large = nodes_written(1 << 16, 256, false);
+        // 256 leaves, the 16 nodes above them, and the path from the root
+        // through the 18 nibbles of `0x00 ‖ index` to their common node.
+        assert_eq!(small, 256 + 16 + 17);
+        assert_eq!(large, small);
+        let hashed_small = nodes_written(1 << 10, 256, true);
+        let hashed_large = nodes_written(1 << 16, 256, true);
+        assert!(
+            hashed_large > hashed_small + 192,
+            "hashed keys: {hashed_small} → {hashed_large} nodes"
+        );
+    }
+
     fn node_count(store: &MemoryStore) -> usize {
         store
             .scan(Cf::JmtNodes, &[], &[], usize::MAX)
@@ -401,7 +564,7 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
         /// Blocks of insertions and overwrites (keys drawn from a small
         /// space so that blocks share prefixes and overwrite earlier
-        /// leaves) give the same roots through the batch insertion as one
+        /// leaves; outputs of two assets beside hashed records) give the same roots through the batch insertion as one
         /// by one; proofs from the batch-built tree verify, and a later
         /// deletion on top of it agrees too.
         #[test]
@@ -419,7 +582,7 @@ mod tests {
             for block in &blocks {
                 let updates: Vec<_> = block
                     .iter()
-                    .map(|(k, v)| (key_hash(Cf::Outputs, &k.to_be_bytes()), Some(vec![*v; 3])))
+                    .map(|(k, v)| (mixed_key(*k), Some(vec![*v; 3])))
                     .collect::<std::collections::BTreeMap<_, _>>()
                     .into_iter()
                     .collect();
@@ -436,7 +599,7 @@ mod tests {
                 last = Some(a);
                 version += 1;
             }
-            let gone = vec![(key_hash(Cf::Outputs, &deleted.to_be_bytes()), None)];
+            let gone = vec![(mixed_key(deleted), None)];
             let mut w = WriteSet::new();
             let a = update(&batch_store, version, gone.clone(), &mut w).unwrap();
             batch_store.write(w).unwrap();
