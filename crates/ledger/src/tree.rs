@@ -16,13 +16,15 @@
 //! record's key can equal an output's without a SHA-256 preimage.
 //!
 //! Why outputs are not hashed: a block's outputs have consecutive indexes,
-//! so under these keys they land side by side at the right edge of their
-//! asset's part of the tree and a block rewrites about `B/15` internal
-//! nodes for its `B` outputs whatever the ledger's size. Under hashed keys
-//! each output rewrote its own path, `≈ log₁₆ N − log₁₆ B` nodes deep, so a
-//! block's tree update grew with the ledger (docs/architecture.md, "Why the
-//! tree still grows"). The price is a proof of an output carrying the empty
-//! siblings of the levels its neighbours share (about 13 of the tree's
+//! so under these keys they land side by side at the right edge of the
+//! outputs' part of the tree (the index comes before the asset, so the
+//! fixed path down to them is short), and a block rewrites about `B/15`
+//! internal nodes for its `B` outputs whatever the ledger's size. Under
+//! hashed keys each output rewrote its own path, `≈ log₁₆ N − log₁₆ B`
+//! nodes deep, so a block's tree update grew with the ledger
+//! (docs/architecture.md, "Why the tree no longer grows with the
+//! outputs"). The price is a proof of an output carrying the empty
+//! siblings of the levels all outputs share (about 13 of the tree's
 //! 16-ary levels): one byte each in the proof's encoding.
 //!
 //! The header's state root is the tree root after the block, so any record
