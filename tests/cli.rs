@@ -847,6 +847,29 @@ fn dev_node_banner_names_the_real_proving_key_file() {
     let hooked = veil::identity::pinned_keys::name(veil_circuits::presentation::Circuit::Hooked);
     assert!(banner.contains(&format!("keys/{hooked}.pk")), "{banner}");
     assert!(!banner.contains("keys/presentation.pk"), "{banner}");
+
+    // The same data directory as a build of an earlier state format left
+    // it (no format recorded): refused, saying how to start afresh.
+    {
+        use veil::ledger::records::META_STATE_FORMAT;
+        use veil::ledger::store::{Cf, RocksStore, StateWrite, WriteSet};
+        let store = RocksStore::open(&dir.path().join("data/db"), true).unwrap();
+        let mut w = WriteSet::new();
+        w.delete(Cf::Meta, META_STATE_FORMAT);
+        store.write(w).unwrap();
+    }
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let (code, _, stderr) = veil_raw(
+        &["node", "--dev", "--api", "127.0.0.1:0", "--data-dir", data],
+        &[("RUST_LOG", "warn")],
+    );
+    assert_ne!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("state format 1"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("remove {data} and run `veil node --dev` again")),
+        "{stderr}"
+    );
 }
 
 /// `veil wallet prepare` / `sign --offline` / `tx submit` of `--wallet`

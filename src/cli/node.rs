@@ -270,7 +270,21 @@ pub fn run(args: NodeArgs, json: bool) -> anyhow::Result<()> {
     config.sync_writes = !args.no_sync;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
-        let node = Node::open(config).context("opening the node")?;
+        let node = match Node::open(config) {
+            Ok(node) => node,
+            // A development network's data directory from a build of
+            // another state format: say how to start afresh.
+            Err(crate::node::NodeError::Store(
+                e @ crate::ledger::store::StoreError::StateFormat { .. },
+            )) if dev.is_some() => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "opening the development network in {0}: remove {0} and run `veil node \
+                     --dev` again to start a new one",
+                    args.data_dir.display()
+                )))
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context("opening the node")),
+        };
         let running = crate::daemon::start(Arc::clone(&node), args.api)
             .await
             .with_context(|| format!("binding the API to {}", args.api))?;
