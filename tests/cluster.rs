@@ -332,6 +332,11 @@ fn snapshots_are_checked(net: &Net) {
         w.put(cf, k, v);
         s.write(w).unwrap();
     };
+    let delete = |s: &RocksStore, cf: Cf, k: Vec<u8>| {
+        let mut w = WriteSet::new();
+        w.delete(cf, k);
+        s.write(w).unwrap();
+    };
     type Tamper<'a> = Box<dyn Fn(&RocksStore) + 'a>;
     let cases: Vec<(&str, Tamper<'_>)> = vec![
         (
@@ -353,9 +358,7 @@ fn snapshots_are_checked(net: &Net) {
             "an output removed",
             Box::new(|s| {
                 let (k, _) = first(s, Cf::Outputs);
-                let mut w = WriteSet::new();
-                w.delete(Cf::Outputs, k);
-                s.write(w).unwrap();
+                delete(s, Cf::Outputs, k);
             }),
         ),
         (
@@ -379,9 +382,7 @@ fn snapshots_are_checked(net: &Net) {
             "a one-time key unindexed",
             Box::new(|s| {
                 let (k, _) = first(s, Cf::OutputKeys);
-                let mut w = WriteSet::new();
-                w.delete(Cf::OutputKeys, k);
-                s.write(w).unwrap();
+                delete(s, Cf::OutputKeys, k);
             }),
         ),
         (
@@ -409,9 +410,7 @@ fn snapshots_are_checked(net: &Net) {
         (
             "the certificate removed",
             Box::new(move |s| {
-                let mut w = WriteSet::new();
-                w.delete(Cf::Certificates, top.to_be_bytes().to_vec());
-                s.write(w).unwrap();
+                delete(s, Cf::Certificates, top.to_be_bytes().to_vec());
             }),
         ),
         (

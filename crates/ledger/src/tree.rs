@@ -566,9 +566,10 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
         /// Blocks of insertions and overwrites (keys drawn from a small
         /// space so that blocks share prefixes and overwrite earlier
-        /// leaves; outputs of two assets beside hashed records) give the same roots through the batch insertion as one
-        /// by one; proofs from the batch-built tree verify, and a later
-        /// deletion on top of it agrees too.
+        /// leaves; outputs of two assets beside hashed records) give the
+        /// same roots through the batch insertion as one by one; proofs
+        /// from the batch-built tree verify, and a later deletion on top
+        /// of it agrees too.
         #[test]
         fn batch_and_one_by_one_agree(
             blocks in proptest::collection::vec(
