@@ -161,11 +161,11 @@ async fn receive(
     let mut upload = node.vault_begin_upload(&record)?;
     while let Some(frame) = stream.next().await {
         let result = match frame {
-            Ok(bytes) => upload.feed(node, &bytes),
+            Ok(bytes) => upload.feed(node, &bytes).await,
             Err(e) => Err(VaultError::Mismatch(format!("the upload broke off: {e}"))),
         };
         if let Err(e) = result {
-            upload.abort(node);
+            upload.abort(node).await;
             return Err(e.into());
         }
     }

@@ -82,6 +82,7 @@ fn intact(hash: &[u8; 32], bytes: &[u8]) -> bool {
 }
 
 /// Chunks as files in a directory tree.
+#[derive(Clone)]
 pub struct DirChunkStore {
     root: PathBuf,
 }

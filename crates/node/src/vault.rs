@@ -10,7 +10,9 @@
 //!   chunk 0 ‖ chunk 1 ‖ … ‖ chunk n−1        (lengths from the manifest)
 //! ```
 //!
-//! A node never holds more than one chunk of a stream in memory. An upload
+//! A node holds at most seven chunks of a stream in memory (one being
+//! received, one being checked, one being written, two queued before each
+//! of the last two stages), whatever the document's size. An upload
 //! is accepted only if the manifest hashes to the put's content address,
 //! its sizes agree with the put, and every chunk hashes to its manifest
 //! entry; anything else removes what the upload stored and changes nothing.
@@ -23,7 +25,7 @@ use veil_codec::{DecodeExt, Encode};
 use veil_ledger::chunks::{ChunkError, ChunkStore, DirChunkStore};
 use veil_tx::vault::{records as rec, Put, VaultOp, VaultTx, VaultTxError};
 use veil_tx::{Transaction, TxError, TxHash};
-use veil_vault::Manifest;
+use veil_vault::{ChunkRef, Manifest};
 
 use super::{Node, SubmitError, TxState};
 
@@ -252,6 +254,81 @@ pub struct Need {
     pub lacking: Vec<usize>,
 }
 
+/// Chunks of one upload waiting between its stages (received, checked,
+/// stored): memory stays a few chunks whatever the document's size.
+const UPLOAD_QUEUE: usize = 2;
+
+/// A chunk of an upload, received whole, with its manifest entry.
+type Received = (usize, ChunkRef, Vec<u8>);
+
+/// What an upload's stages end with: the chunks they stored (for removal
+/// if the upload fails), and whether every chunk was checked and stored.
+type Stored = (Vec<[u8; 32]>, Result<(), VaultError>);
+
+/// The stages behind an upload's receiving task. One thread checks each
+/// chunk against its manifest entry (SHA-256) while another makes the
+/// previous one durable, and the socket is read meanwhile; done in turn on
+/// the receiving task, the three added up and blocked the async runtime
+/// for every `fsync`.
+struct Storer {
+    chunks: Option<tokio::sync::mpsc::Sender<Received>>,
+    done: Option<tokio::task::JoinHandle<Stored>>,
+}
+
+impl Storer {
+    fn start(store: DirChunkStore) -> Self {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Received>(UPLOAD_QUEUE);
+        let done = tokio::task::spawn_blocking(move || {
+            std::thread::scope(|s| {
+                let (to_disk, checked) =
+                    std::sync::mpsc::sync_channel::<([u8; 32], Vec<u8>)>(UPLOAD_QUEUE);
+                let writer = s.spawn(move || {
+                    // The chunks this upload stored (not those already
+                    // held), for removal if the upload fails.
+                    let mut stored = Vec::new();
+                    for (hash, bytes) in checked {
+                        let put = match store.has(&hash) {
+                            Ok(true) => Ok(false),
+                            Ok(false) => store.put_verified(&hash, &bytes).map(|()| true),
+                            Err(e) => Err(e),
+                        };
+                        match put {
+                            Ok(true) => stored.push(hash),
+                            Ok(false) => {}
+                            Err(e) => return (stored, Err(VaultError::from(e))),
+                        }
+                    }
+                    (stored, Ok(()))
+                });
+                let mut check = Ok(());
+                while let Some((i, c, bytes)) = rx.blocking_recv() {
+                    if !veil_vault::verify_chunk(&c, &bytes) {
+                        check = Err(VaultError::Mismatch(format!(
+                            "chunk {i} does not match the manifest (wrong content address)"
+                        )));
+                        break;
+                    }
+                    if to_disk.send((c.hash, bytes)).is_err() {
+                        break;
+                    }
+                }
+                drop((rx, to_disk));
+                let (stored, written) = writer.join().unwrap_or_else(|_| {
+                    (
+                        Vec::new(),
+                        Err(VaultError::Storage("the chunk writer panicked".into())),
+                    )
+                });
+                (stored, check.and(written))
+            })
+        });
+        Self {
+            chunks: Some(tx),
+            done: Some(done),
+        }
+    }
+}
+
 /// An upload in progress: fed the vault stream piece by piece.
 pub struct Upload {
     put: Put,
@@ -260,13 +337,14 @@ pub struct Upload {
     manifest: Option<Manifest>,
     chunk: Vec<u8>,
     next: usize,
+    storer: Option<Storer>,
     stored: Vec<[u8; 32]>,
     manifest_written: bool,
 }
 
 impl Upload {
     /// Takes the next bytes of the stream.
-    pub fn feed(&mut self, node: &Node, mut data: &[u8]) -> Result<(), VaultError> {
+    pub async fn feed(&mut self, node: &Node, mut data: &[u8]) -> Result<(), VaultError> {
         while !data.is_empty() {
             let Some(m) = &self.manifest else {
                 let want = if self.header.len() < 4 {
@@ -291,35 +369,57 @@ impl Upload {
                 data = &data[take..];
                 if self.header.len() > 4 && take == want {
                     self.manifest = Some(self.check_manifest()?);
+                    self.storer = Some(Storer::start(node.vault.chunks.clone()));
                 }
                 continue;
             };
-            let Some(c) = m.chunks.get(self.next) else {
+            let Some(c) = m.chunks.get(self.next).copied() else {
                 return Err(VaultError::Mismatch(
                     "more bytes than the manifest names".into(),
                 ));
             };
             let len = usize::try_from(c.len).unwrap_or(usize::MAX);
+            if self.chunk.capacity() < len {
+                self.chunk.reserve_exact(len - self.chunk.len());
+            }
             let take = (len - self.chunk.len()).min(data.len());
             self.chunk.extend_from_slice(&data[..take]);
             data = &data[take..];
             if self.chunk.len() == len {
-                if !veil_vault::verify_chunk(c, &self.chunk) {
-                    return Err(VaultError::Mismatch(format!(
-                        "chunk {} does not match the manifest (wrong content address)",
-                        self.next
-                    )));
+                let chunk = std::mem::take(&mut self.chunk);
+                let sent = match self.storer.as_ref().and_then(|s| s.chunks.as_ref()) {
+                    Some(to) => to.send((self.next, c, chunk)).await.is_ok(),
+                    None => false,
+                };
+                if !sent {
+                    // The stages stopped: their error says why.
+                    self.settle().await?;
+                    return Err(VaultError::Storage("the chunk store stopped".into()));
                 }
-                let hash = c.hash;
-                if !node.vault.chunks.has(&hash)? {
-                    node.vault.chunks.put_verified(&hash, &self.chunk)?;
-                    self.stored.push(hash);
-                }
-                self.chunk.clear();
                 self.next += 1;
             }
         }
         Ok(())
+    }
+
+    /// Waits for the stages to store what they were given; what they
+    /// stored is recorded for [`Upload::abort`].
+    async fn settle(&mut self) -> Result<(), VaultError> {
+        let Some(mut storer) = self.storer.take() else {
+            return Ok(());
+        };
+        storer.chunks = None;
+        let Some(done) = storer.done.take() else {
+            return Ok(());
+        };
+        let (stored, result) = done.await.unwrap_or_else(|_| {
+            (
+                Vec::new(),
+                Err(VaultError::Storage("the chunk store task failed".into())),
+            )
+        });
+        self.stored.extend(stored);
+        result
     }
 
     fn check_manifest(&self) -> Result<Manifest, VaultError> {
@@ -342,21 +442,23 @@ impl Upload {
         Ok(m)
     }
 
-    /// Checks the stream was complete, stores the manifest and submits the
-    /// put record. On any failure, what the upload stored is removed.
+    /// Checks the stream was complete and every chunk is durable, stores
+    /// the manifest and submits the put record. On any failure, what the
+    /// upload stored is removed.
     pub async fn finish(mut self, node: &Node) -> Result<TxHash, VaultError> {
         let result = self.complete(node).await;
         if result.is_err() {
-            self.abort(node);
+            self.abort(node).await;
         }
         result
     }
 
     async fn complete(&mut self, node: &Node) -> Result<TxHash, VaultError> {
-        let m = self
-            .manifest
-            .as_ref()
-            .ok_or_else(|| VaultError::Mismatch("the stream ended before the manifest".into()))?;
+        let Some(m) = &self.manifest else {
+            return Err(VaultError::Mismatch(
+                "the stream ended before the manifest".into(),
+            ));
+        };
         if self.next != m.chunks.len() || !self.chunk.is_empty() {
             return Err(VaultError::Mismatch(format!(
                 "truncated: {} of {} chunks arrived",
@@ -364,6 +466,12 @@ impl Upload {
                 m.chunks.len()
             )));
         }
+        self.settle().await?;
+        let Some(m) = &self.manifest else {
+            return Err(VaultError::Mismatch(
+                "the stream ended before the manifest".into(),
+            ));
+        };
         if node.vault.manifest(&m.address()).is_none() {
             node.vault.put_manifest(m)?;
             self.manifest_written = true;
@@ -371,8 +479,11 @@ impl Upload {
         Ok(node.submit(&self.tx).await?)
     }
 
-    /// Removes what this upload stored.
-    pub fn abort(&mut self, node: &Node) {
+    /// Stops the stages and removes what this upload stored.
+    pub async fn abort(&mut self, node: &Node) {
+        if let Err(e) = self.settle().await {
+            tracing::debug!(error = %e, "an aborted upload's chunk store");
+        }
         for h in self.stored.drain(..) {
             if let Err(e) = node.vault.chunks.delete(&h) {
                 tracing::warn!(error = %e, "removing an aborted upload's chunk");
@@ -446,6 +557,7 @@ impl Node {
             manifest: None,
             chunk: Vec::new(),
             next: 0,
+            storer: None,
             stored: Vec::new(),
             manifest_written: false,
         })

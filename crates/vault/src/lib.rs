@@ -24,7 +24,8 @@
 //! `stream::EncryptorBE32` implements it: the chunk index and a last-chunk
 //! flag are in the nonce, so chunks cannot be reordered, dropped, repeated
 //! or the stream cut short without a decryption failing. A document needs
-//! at most two chunks in memory on either side, whatever its size.
+//! at most nine chunks in memory on either side (the pipeline of the
+//! `stream` module), whatever its size.
 //!
 //! The content address is over the ciphertext only: a node that stores,
 //! replicates or repairs chunks checks each against `h_i` and the manifest

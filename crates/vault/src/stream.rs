@@ -1,24 +1,48 @@
-//! Streaming encryption and decryption of a document version (STREAM over
-//! XChaCha20-Poly1305, the `aead` crate's `EncryptorBE32`; see the crate
-//! docs). At most two plaintext chunks are held at once, zeroized when
-//! dropped.
+//! Streaming encryption and decryption of a document version: STREAM over
+//! XChaCha20-Poly1305 (the `aead` crate's `StreamBE32`; see the crate
+//! docs), with the chunks of one document sealed or opened on
+//! [`WORKERS`] threads at once.
+//!
+//! STREAM's nonce for chunk `i` is `p ‖ BE32(i) ‖ [last]`, so a chunk can
+//! be sealed or opened knowing only its index and whether it is the last:
+//! chunks are independent once the stream is cut, which is what lets them
+//! go to several threads. The `aead` crate's `StreamPrimitive` is the
+//! stateless form made for this; the sequential `EncryptorBE32` computes
+//! the same nonces.
+//!
+//! Each document flows through a fixed pipeline: one thread reads (the
+//! plaintext, or the ciphertext chunks as they arrive), [`WORKERS`]
+//! threads seal or open chunk `i` on thread `i mod WORKERS`, and one
+//! thread consumes the results in order (the caller's sink, or the
+//! plaintext's writer). Channels between stages hold one chunk each, so
+//! memory is a handful of 1 MiB chunks whatever the document's size, and
+//! plaintext buffers are zeroized when dropped.
 
 use std::io::{Read, Write};
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use chacha20poly1305::aead::generic_array::GenericArray;
-use chacha20poly1305::aead::stream::{DecryptorBE32, EncryptorBE32};
-use chacha20poly1305::aead::{KeyInit, Payload};
+use chacha20poly1305::aead::stream::{NewStream, StreamBE32, StreamPrimitive};
+use chacha20poly1305::aead::KeyInit;
 use chacha20poly1305::XChaCha20Poly1305;
 use sha2::{Digest, Sha256};
 use veil_secret::Secret;
 
 use crate::manifest::{ChunkRef, Manifest, MAX_CHUNKS};
-use crate::{DocContext, DocumentKey, VaultError, CHUNK_SIZE, NONCE_PREFIX_LEN};
+use crate::{DocContext, DocumentKey, VaultError, CHUNK_SIZE, NONCE_PREFIX_LEN, TAG_LEN};
 
 const CHUNK_DOMAIN: &[u8] = b"veil/vault/chunk/v1";
 
-fn cipher(key: &DocumentKey) -> XChaCha20Poly1305 {
-    XChaCha20Poly1305::new(GenericArray::from_slice(key.expose()))
+/// Threads that seal or open chunks of one document at once.
+pub const WORKERS: usize = 2;
+
+type Stream = StreamBE32<XChaCha20Poly1305>;
+
+fn stream(key: &DocumentKey, nonce_prefix: &[u8; NONCE_PREFIX_LEN]) -> Stream {
+    Stream::from_aead(
+        XChaCha20Poly1305::new(GenericArray::from_slice(key.expose())),
+        GenericArray::from_slice(nonce_prefix),
+    )
 }
 
 /// Reads until `buf` is full or the input ends; how many bytes were read.
@@ -50,63 +74,169 @@ pub fn verify_chunk(c: &ChunkRef, bytes: &[u8]) -> bool {
         && <[u8; 32]>::from(Sha256::digest(bytes)) == c.hash
 }
 
+/// The sending end of the workers: item `k` goes to worker `k mod WORKERS`.
+struct Feed<I> {
+    to: Vec<SyncSender<I>>,
+    next: usize,
+}
+
+impl<I> Feed<I> {
+    /// Hands on the next item; false once the workers have stopped.
+    fn send(&mut self, item: I) -> bool {
+        let ok = self.to[self.next % self.to.len()].send(item).is_ok();
+        self.next += 1;
+        ok
+    }
+}
+
+/// The receiving end: results in the order their items were fed, since
+/// each worker keeps its own items' order.
+struct Results<O> {
+    from: Vec<Receiver<O>>,
+    next: usize,
+}
+
+impl<O> Results<O> {
+    fn recv(&mut self) -> Option<O> {
+        let r = self.from[self.next % self.from.len()].recv().ok();
+        self.next += 1;
+        r
+    }
+}
+
+/// Starts [`WORKERS`] threads in `scope` applying `f`. Dropping the
+/// [`Feed`] lets them finish what they hold and stop; dropping the
+/// [`Results`] stops them at their next result.
+fn workers<'scope, I: Send + 'scope, O: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    f: &'scope (impl Fn(I) -> O + Sync),
+) -> (Feed<I>, Results<O>) {
+    let mut to = Vec::with_capacity(WORKERS);
+    let mut from = Vec::with_capacity(WORKERS);
+    for _ in 0..WORKERS {
+        let (item_tx, item_rx) = std::sync::mpsc::sync_channel::<I>(1);
+        let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<O>(1);
+        scope.spawn(move || {
+            for item in item_rx {
+                if out_tx.send(f(item)).is_err() {
+                    break;
+                }
+            }
+        });
+        to.push(item_tx);
+        from.push(out_rx);
+    }
+    (Feed { to, next: 0 }, Results { from, next: 0 })
+}
+
+/// A plaintext chunk on its way to be sealed.
+struct Plain {
+    index: u32,
+    last: bool,
+    bytes: Secret<Vec<u8>>,
+}
+
+/// A fresh chunk buffer, with room for the tag so sealing never moves it.
+fn chunk_buffer() -> Secret<Vec<u8>> {
+    let mut v = Vec::with_capacity(CHUNK_SIZE + TAG_LEN);
+    v.resize(CHUNK_SIZE, 0);
+    Secret::new(v)
+}
+
+/// Cuts `plaintext` into chunks and feeds them, each marked whether it is
+/// the last; the plaintext's length.
+fn read_chunks<R: Read>(
+    mut plaintext: R,
+    max_len: u64,
+    feed: &mut Feed<Plain>,
+) -> Result<u64, VaultError> {
+    let too_large = || VaultError::TooLarge { max: max_len };
+    let mut total = 0u64;
+    let mut read = |buf: &mut Secret<Vec<u8>>| -> Result<usize, VaultError> {
+        let n = read_full(&mut plaintext, buf.expose_mut())?;
+        buf.expose_mut().truncate(n);
+        total = total.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
+        if total > max_len {
+            return Err(too_large());
+        }
+        Ok(n)
+    };
+    let mut cur = chunk_buffer();
+    let mut cur_len = read(&mut cur)?;
+    let mut index = 0u32;
+    loop {
+        let next = if cur_len == CHUNK_SIZE {
+            let mut next = chunk_buffer();
+            let n = read(&mut next)?;
+            (n > 0).then_some((next, n))
+        } else {
+            None
+        };
+        let last = next.is_none();
+        if !feed.send(Plain {
+            index,
+            last,
+            bytes: cur,
+        }) {
+            break;
+        }
+        let Some((next, n)) = next else { break };
+        index += 1;
+        if usize::try_from(index).map_or(true, |i| i + 1 > MAX_CHUNKS) {
+            return Err(too_large());
+        }
+        (cur, cur_len) = (next, n);
+    }
+    Ok(total)
+}
+
 /// Encrypts everything `plaintext` yields, in chunks, handing each
-/// ciphertext chunk to `sink` as it is made; refuses a document longer
+/// ciphertext chunk to `sink` in order as it is made (on the calling
+/// thread; the plaintext is read on another); refuses a document longer
 /// than `max_len`. Returns the manifest (whose `address()` is the
 /// document's content address).
-pub fn encrypt<R: Read, G: rand_core::RngCore + rand_core::CryptoRng>(
+pub fn encrypt<R: Read + Send, G: rand_core::RngCore + rand_core::CryptoRng>(
     key: &DocumentKey,
     ctx: &DocContext,
     rng: &mut G,
-    mut plaintext: R,
+    plaintext: R,
     max_len: u64,
     mut sink: impl FnMut(&ChunkRef, &[u8]) -> std::io::Result<()>,
 ) -> Result<Manifest, VaultError> {
     let mut nonce_prefix = [0u8; NONCE_PREFIX_LEN];
     rng.fill_bytes(&mut nonce_prefix);
     let aad = ctx.bytes(CHUNK_DOMAIN);
-    let mut enc = EncryptorBE32::from_aead(cipher(key), GenericArray::from_slice(&nonce_prefix));
-    let mut cur = Secret::new(vec![0u8; CHUNK_SIZE]);
-    let mut next = Secret::new(vec![0u8; CHUNK_SIZE]);
-    let mut chunks = Vec::new();
-    let mut cur_len = read_full(&mut plaintext, cur.expose_mut())?;
-    let mut total = u64::try_from(cur_len).unwrap_or(u64::MAX);
-    let too_large = || VaultError::TooLarge { max: max_len };
-    if total > max_len {
-        return Err(too_large());
-    }
-    let mut emit = |bytes: Vec<u8>, chunks: &mut Vec<ChunkRef>| -> Result<(), VaultError> {
-        let c = chunk_ref(&bytes)?;
-        sink(&c, &bytes)?;
-        chunks.push(c);
-        Ok(())
+    let stream = stream(key, &nonce_prefix);
+    let seal = |mut p: Plain| -> Result<(ChunkRef, Secret<Vec<u8>>), VaultError> {
+        stream
+            .encrypt_in_place(p.index, p.last, &aad, p.bytes.expose_mut())
+            .map_err(|_| VaultError::TooLarge { max: max_len })?;
+        Ok((chunk_ref(p.bytes.expose())?, p.bytes))
     };
-    while cur_len == CHUNK_SIZE {
-        let next_len = read_full(&mut plaintext, next.expose_mut())?;
-        if next_len == 0 {
-            break;
+    let (chunks, total) = std::thread::scope(|s| {
+        let (mut feed, mut results) = workers(s, &seal);
+        let reader = s.spawn(move || read_chunks(plaintext, max_len, &mut feed));
+        let mut chunks = Vec::new();
+        let mut failed = None;
+        while let Some(sealed) = results.recv() {
+            match sealed.and_then(|(c, bytes)| Ok(sink(&c, bytes.expose()).map(|()| c)?)) {
+                Ok(c) => chunks.push(c),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
         }
-        total = total.saturating_add(u64::try_from(next_len).unwrap_or(u64::MAX));
-        if total > max_len || chunks.len() + 2 > MAX_CHUNKS {
-            return Err(too_large());
+        // Stops the workers, and through them the reader.
+        drop(results);
+        let read = reader
+            .join()
+            .unwrap_or(Err(VaultError::Manifest("the plaintext reader panicked")));
+        match failed {
+            Some(e) => Err(e),
+            None => read.map(|total| (chunks, total)),
         }
-        let c = enc
-            .encrypt_next(Payload {
-                msg: cur.expose(),
-                aad: &aad,
-            })
-            .map_err(|_| too_large())?;
-        emit(c, &mut chunks)?;
-        std::mem::swap(&mut cur, &mut next);
-        cur_len = next_len;
-    }
-    let last = enc
-        .encrypt_last(Payload {
-            msg: &cur.expose()[..cur_len],
-            aad: &aad,
-        })
-        .map_err(|_| too_large())?;
-    emit(last, &mut chunks)?;
+    })?;
     Ok(Manifest {
         chunk_size: u32::try_from(CHUNK_SIZE).unwrap_or(u32::MAX),
         plaintext_len: total,
@@ -116,14 +246,15 @@ pub fn encrypt<R: Read, G: rand_core::RngCore + rand_core::CryptoRng>(
 }
 
 /// Decrypts the document `manifest` describes, fetching chunk `i` with
-/// `fetch(i, &manifest.chunks[i])` and writing the plaintext to `out` as
-/// it goes. Every chunk is checked against the manifest before it is
-/// decrypted. Returns the plaintext length.
+/// `fetch(i, &manifest.chunks[i])` (on the calling thread) and writing the
+/// plaintext to `out` in order as it goes (on another). Every chunk is
+/// checked against the manifest before it is decrypted. Returns the
+/// plaintext length.
 ///
 /// Plaintext already written stays written when a later chunk fails: a
 /// caller that must not keep half a document writes to a temporary file
 /// and renames it only on success.
-pub fn decrypt<W: Write>(
+pub fn decrypt<W: Write + Send>(
     key: &DocumentKey,
     ctx: &DocContext,
     manifest: &Manifest,
@@ -131,48 +262,57 @@ pub fn decrypt<W: Write>(
     mut out: W,
 ) -> Result<u64, VaultError> {
     manifest.check()?;
-    let aad = ctx.bytes(CHUNK_DOMAIN);
-    let mut dec = DecryptorBE32::from_aead(
-        cipher(key),
-        GenericArray::from_slice(&manifest.nonce_prefix),
-    );
-    let (last, rest) = manifest
-        .chunks
-        .split_last()
-        .ok_or(VaultError::Manifest("no chunks"))?;
-    let mut written = 0u64;
-    let mut get = |i: usize, c: &ChunkRef| -> Result<Vec<u8>, VaultError> {
-        let bytes = fetch(i, c)?;
-        if verify_chunk(c, &bytes) {
-            Ok(bytes)
-        } else {
-            Err(VaultError::ChunkHash { index: i })
-        }
-    };
-    for (i, c) in rest.iter().enumerate() {
-        let bytes = get(i, c)?;
-        let plain = Secret::new(
-            dec.decrypt_next(Payload {
-                msg: &bytes,
-                aad: &aad,
-            })
-            .map_err(|_| VaultError::Decrypt { index: i })?,
-        );
-        out.write_all(plain.expose())?;
-        written += u64::try_from(plain.expose().len()).unwrap_or(u64::MAX);
+    let n = manifest.chunks.len();
+    if n == 0 {
+        return Err(VaultError::Manifest("no chunks"));
     }
-    let i = rest.len();
-    let bytes = get(i, last)?;
-    let plain = Secret::new(
-        dec.decrypt_last(Payload {
-            msg: &bytes,
-            aad: &aad,
-        })
-        .map_err(|_| VaultError::Decrypt { index: i })?,
-    );
-    out.write_all(plain.expose())?;
-    written += u64::try_from(plain.expose().len()).unwrap_or(u64::MAX);
-    out.flush()?;
+    let aad = ctx.bytes(CHUNK_DOMAIN);
+    let stream = stream(key, &manifest.nonce_prefix);
+    let open = |(index, c, mut bytes): (usize, ChunkRef, Vec<u8>)| {
+        if !verify_chunk(&c, &bytes) {
+            return Err(VaultError::ChunkHash { index });
+        }
+        let position = u32::try_from(index).map_err(|_| VaultError::Manifest("chunk index"))?;
+        let opened = stream.decrypt_in_place(position, index + 1 == n, &aad, &mut bytes);
+        // The plaintext (or what a failed open left) is zeroized on drop.
+        let plain = Secret::new(bytes);
+        opened.map_err(|_| VaultError::Decrypt { index })?;
+        Ok(plain)
+    };
+    let (written, fetched) = std::thread::scope(|s| {
+        let (mut feed, mut results) = workers(s, &open);
+        let writer = s.spawn(move || -> Result<u64, VaultError> {
+            let mut written = 0u64;
+            while let Some(plain) = results.recv() {
+                let plain = plain?;
+                out.write_all(plain.expose())?;
+                written += u64::try_from(plain.expose().len()).unwrap_or(u64::MAX);
+            }
+            out.flush()?;
+            Ok(written)
+        });
+        let mut fetched = Ok(());
+        for (i, c) in manifest.chunks.iter().enumerate() {
+            match fetch(i, c) {
+                Ok(bytes) => {
+                    if !feed.send((i, *c, bytes)) {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    fetched = Err(VaultError::from(e));
+                    break;
+                }
+            }
+        }
+        drop(feed);
+        let written = writer
+            .join()
+            .unwrap_or(Err(VaultError::Manifest("the plaintext writer panicked")));
+        (written, fetched)
+    });
+    let written = written?;
+    fetched?;
     if written != manifest.plaintext_len {
         return Err(VaultError::Length {
             expected: manifest.plaintext_len,

@@ -335,3 +335,96 @@ proptest! {
         let _ = Metadata::decode(&bytes);
     }
 }
+
+/// The chunks sealed on several threads are exactly what the sequential
+/// STREAM encryptor of the `aead` crate makes, and open with its
+/// sequential decryptor.
+#[test]
+fn parallel_chunks_are_the_sequential_stream() {
+    use chacha20poly1305::aead::generic_array::GenericArray;
+    use chacha20poly1305::aead::stream::DecryptorBE32;
+    use chacha20poly1305::aead::{KeyInit, Payload};
+    use chacha20poly1305::XChaCha20Poly1305;
+
+    let key = DocumentKey::generate(&mut OsRng);
+    let plain = data(5 * CHUNK_SIZE + 3);
+    let mut chunks = Vec::new();
+    let m = encrypt(&key, &CTX, &mut OsRng, &plain[..], u64::MAX, |_, b| {
+        chunks.push(b.to_vec());
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(chunks.len(), 6);
+    let aad = CTX.bytes(b"veil/vault/chunk/v1");
+    let mut dec = DecryptorBE32::from_aead(
+        XChaCha20Poly1305::new(GenericArray::from_slice(key.expose())),
+        GenericArray::from_slice(&m.nonce_prefix),
+    );
+    let mut back = Vec::new();
+    let (last, rest) = chunks.split_last().unwrap();
+    for c in rest {
+        back.extend(dec.decrypt_next(Payload { msg: c, aad: &aad }).unwrap());
+    }
+    back.extend(
+        dec.decrypt_last(Payload {
+            msg: last,
+            aad: &aad,
+        })
+        .unwrap(),
+    );
+    assert_eq!(back, plain);
+}
+
+/// A failing sink, reader, fetch or writer stops the pipeline and its
+/// error is the one reported (no thread is left waiting).
+#[test]
+fn a_failure_at_any_stage_stops_the_pipeline() {
+    struct Broken;
+    impl std::io::Read for Broken {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk gone"))
+        }
+    }
+    impl std::io::Write for Broken {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk full"))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let key = DocumentKey::generate(&mut OsRng);
+    let plain = data(6 * CHUNK_SIZE);
+    let mut seen = 0;
+    let r = encrypt(&key, &CTX, &mut OsRng, &plain[..], u64::MAX, |_, _| {
+        seen += 1;
+        if seen == 2 {
+            Err(std::io::Error::other("upload refused"))
+        } else {
+            Ok(())
+        }
+    });
+    assert!(matches!(r, Err(VaultError::Io(e)) if e.to_string() == "upload refused"));
+    let r = encrypt(&key, &CTX, &mut OsRng, Broken, u64::MAX, |_, _| Ok(()));
+    assert!(matches!(r, Err(VaultError::Io(e)) if e.to_string() == "disk gone"));
+
+    let (m, store) = put(&key, &CTX, &plain);
+    let mut out = Vec::new();
+    let r = decrypt(
+        &key,
+        &CTX,
+        &m,
+        |i, c| {
+            if i == 3 {
+                Err(std::io::Error::other("connection reset"))
+            } else {
+                Ok(store[&c.hash].clone())
+            }
+        },
+        &mut out,
+    );
+    assert!(matches!(r, Err(VaultError::Io(e)) if e.to_string() == "connection reset"));
+    assert_eq!(out, plain[..3 * CHUNK_SIZE], "what came before is written");
+    let r = decrypt(&key, &CTX, &m, |_, c| Ok(store[&c.hash].clone()), Broken);
+    assert!(matches!(r, Err(VaultError::Io(e)) if e.to_string() == "disk full"));
+}

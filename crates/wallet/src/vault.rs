@@ -191,7 +191,7 @@ pub fn put(
     party: &Party,
     doc: Option<(DocId, u32)>,
     grantees: &[(VerifyingKey, Recipient)],
-    plain: impl Read,
+    plain: impl Read + Send,
     metadata: Metadata,
     progress: Progress<'_>,
 ) -> Result<Stored, VaultClientError> {
