@@ -79,7 +79,7 @@ fn put(
         &owner.party,
         doc,
         &g,
-        data,
+        std::io::Cursor::new(data),
         meta(),
         &mut |_, _| {},
     )
@@ -499,7 +499,7 @@ fn bad_uploads_store_nothing_and_say_why() {
         &a.party,
         None,
         &[],
-        &big[..],
+        std::io::Cursor::new(&big[..]),
         meta(),
         &mut |_, _| {},
     )
@@ -515,6 +515,51 @@ fn bad_uploads_store_nothing_and_say_why() {
         other => panic!("{other}"),
     }
     assert_eq!(files(&chunks_dir).len(), after);
+
+    // A plaintext that changes between the client's two passes (the
+    // manifest's, then the sending one) is refused by the client when the
+    // first chunk differs; the node keeps nothing of the stream.
+    struct Changing {
+        data: std::io::Cursor<Vec<u8>>,
+        rewound: bool,
+    }
+    impl std::io::Read for Changing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.data.read(buf)
+        }
+    }
+    impl std::io::Seek for Changing {
+        fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+            if self.rewound {
+                self.data.get_mut()[7] ^= 1;
+            }
+            self.rewound = true;
+            self.data.seek(to)
+        }
+    }
+    let e = vv::put(
+        &client,
+        &n.source(),
+        &a.party,
+        None,
+        &[],
+        Changing {
+            data: std::io::Cursor::new(plaintext(1 << 20)),
+            rewound: false,
+        },
+        meta(),
+        &mut |_, _| {},
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, VaultClientError::Vault(veil::vault::VaultError::Changed)),
+        "{e}"
+    );
+    assert_eq!(
+        files(&chunks_dir).len(),
+        after,
+        "a changed file left chunks"
+    );
     // Unknown document: 404 problem.
     let (code, _) = common::http::get(&format!(
         "{}/v1/vault/documents/{}",

@@ -71,7 +71,7 @@ fn chunks_replicate_repair_refuses_tampered_copies_and_purge_reaches_every_node(
         &party,
         None,
         &[],
-        &data[..],
+        std::io::Cursor::new(&data[..]),
         Metadata {
             name: "contract.bin".into(),
             media_type: "application/octet-stream".into(),

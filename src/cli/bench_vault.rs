@@ -239,8 +239,9 @@ pub fn vault(args: &VaultBenchArgs) -> anyhow::Result<serde_json::Value> {
 
     let peak = Peak::start(pid);
     let started = Instant::now();
-    // Phase ends, from the progress callback: encryption (to the
-    // owner-only temporary file), sending; the rest waits for the block.
+    // Phase ends, from the progress callback: the first encryption pass
+    // (the manifest's), sending (the second pass, sealed as it goes out);
+    // the rest waits for the block.
     let (mut encrypted, mut sent) = (Duration::ZERO, Duration::ZERO);
     let stored = vv::put(
         &client,

@@ -575,7 +575,7 @@ fn vault_step(
         &pa,
         None,
         &[],
-        invoice.as_bytes(),
+        std::io::Cursor::new(invoice.as_bytes()),
         crate::vault::Metadata {
             name: "invoice-2026-117.txt".into(),
             media_type: "text/plain".into(),

@@ -60,7 +60,7 @@ mod tests;
 mod wrap;
 
 pub use manifest::{ChunkRef, Manifest, MAX_CHUNKS};
-pub use stream::{decrypt, encrypt, verify_chunk};
+pub use stream::{decrypt, encrypt, reencrypt, verify_chunk};
 pub use wrap::{
     open_metadata, seal_metadata, unwrap_key, unwrap_key_shared, unwrap_key_x25519, wrap_for,
     wrap_key, wrap_key_x25519, x25519_public, AgreementWrap, Metadata, PartyWrap, Recipient,
@@ -165,6 +165,10 @@ pub enum VaultError {
     /// A wrapped key or sealed metadata does not open.
     #[error("the wrapped key or metadata does not open with this key")]
     Unwrap,
+    /// A second encryption pass made other chunks than the first (the
+    /// plaintext changed in between).
+    #[error("the document changed while it was being encrypted; nothing was sent as it")]
+    Changed,
     /// A key in a wrap is not a valid point.
     #[error("not a valid public key")]
     Key,

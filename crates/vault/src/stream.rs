@@ -190,36 +190,35 @@ fn read_chunks<R: Read>(
     Ok(total)
 }
 
-/// Encrypts everything `plaintext` yields, in chunks, handing each
-/// ciphertext chunk to `sink` in order as it is made (on the calling
-/// thread; the plaintext is read on another); refuses a document longer
-/// than `max_len`. Returns the manifest (whose `address()` is the
-/// document's content address).
-pub fn encrypt<R: Read + Send, G: rand_core::RngCore + rand_core::CryptoRng>(
+/// Seals `plaintext` under `nonce_prefix` on the workers, handing each
+/// ciphertext chunk to `sink` in order; the chunks and the plaintext's
+/// length.
+fn seal_stream<R: Read + Send>(
     key: &DocumentKey,
     ctx: &DocContext,
-    rng: &mut G,
+    nonce_prefix: &[u8; NONCE_PREFIX_LEN],
     plaintext: R,
     max_len: u64,
-    mut sink: impl FnMut(&ChunkRef, &[u8]) -> std::io::Result<()>,
-) -> Result<Manifest, VaultError> {
-    let mut nonce_prefix = [0u8; NONCE_PREFIX_LEN];
-    rng.fill_bytes(&mut nonce_prefix);
+    mut sink: impl FnMut(usize, &ChunkRef, &[u8]) -> Result<(), VaultError>,
+) -> Result<(Vec<ChunkRef>, u64), VaultError> {
     let aad = ctx.bytes(CHUNK_DOMAIN);
-    let stream = stream(key, &nonce_prefix);
-    let seal = |mut p: Plain| -> Result<(ChunkRef, Secret<Vec<u8>>), VaultError> {
+    let stream = stream(key, nonce_prefix);
+    let seal = |mut p: Plain| -> Result<(ChunkRef, Vec<u8>), VaultError> {
         stream
             .encrypt_in_place(p.index, p.last, &aad, p.bytes.expose_mut())
             .map_err(|_| VaultError::TooLarge { max: max_len })?;
-        Ok((chunk_ref(p.bytes.expose())?, p.bytes))
+        // Sealed in place, the buffer holds ciphertext only: it leaves the
+        // `Secret` so that it is not zeroized for nothing.
+        let sealed = std::mem::take(p.bytes.expose_mut());
+        Ok((chunk_ref(&sealed)?, sealed))
     };
-    let (chunks, total) = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let (mut feed, mut results) = workers(s, &seal);
         let reader = s.spawn(move || read_chunks(plaintext, max_len, &mut feed));
         let mut chunks = Vec::new();
         let mut failed = None;
         while let Some(sealed) = results.recv() {
-            match sealed.and_then(|(c, bytes)| Ok(sink(&c, bytes.expose()).map(|()| c)?)) {
+            match sealed.and_then(|(c, bytes)| sink(chunks.len(), &c, &bytes).map(|()| c)) {
                 Ok(c) => chunks.push(c),
                 Err(e) => {
                     failed = Some(e);
@@ -236,6 +235,26 @@ pub fn encrypt<R: Read + Send, G: rand_core::RngCore + rand_core::CryptoRng>(
             Some(e) => Err(e),
             None => read.map(|total| (chunks, total)),
         }
+    })
+}
+
+/// Encrypts everything `plaintext` yields, in chunks, handing each
+/// ciphertext chunk to `sink` in order as it is made (on the calling
+/// thread; the plaintext is read on another); refuses a document longer
+/// than `max_len`. Returns the manifest (whose `address()` is the
+/// document's content address).
+pub fn encrypt<R: Read + Send, G: rand_core::RngCore + rand_core::CryptoRng>(
+    key: &DocumentKey,
+    ctx: &DocContext,
+    rng: &mut G,
+    plaintext: R,
+    max_len: u64,
+    mut sink: impl FnMut(&ChunkRef, &[u8]) -> std::io::Result<()>,
+) -> Result<Manifest, VaultError> {
+    let mut nonce_prefix = [0u8; NONCE_PREFIX_LEN];
+    rng.fill_bytes(&mut nonce_prefix);
+    let (chunks, total) = seal_stream(key, ctx, &nonce_prefix, plaintext, max_len, |_, c, b| {
+        Ok(sink(c, b)?)
     })?;
     Ok(Manifest {
         chunk_size: u32::try_from(CHUNK_SIZE).unwrap_or(u32::MAX),
@@ -243,6 +262,46 @@ pub fn encrypt<R: Read + Send, G: rand_core::RngCore + rand_core::CryptoRng>(
         nonce_prefix,
         chunks,
     })
+}
+
+/// Encrypts `plaintext` again exactly as [`encrypt`] did when it made
+/// `manifest` (same key, nonce prefix and chunks), handing each chunk to
+/// `sink`; refuses with [`VaultError::Changed`] as soon as a chunk differs
+/// from the manifest's, so a file that changed between the two passes is
+/// never sent as the document the manifest names.
+///
+/// A client encrypts twice rather than keep a ciphertext copy: the first
+/// pass makes the manifest (which the signed put record names, so it must
+/// exist before the upload starts), the second streams the chunks to the
+/// node while they are sealed.
+pub fn reencrypt<R: Read + Send>(
+    key: &DocumentKey,
+    ctx: &DocContext,
+    manifest: &Manifest,
+    plaintext: R,
+    mut sink: impl FnMut(&ChunkRef, &[u8]) -> std::io::Result<()>,
+) -> Result<(), VaultError> {
+    let (chunks, total) = seal_stream(
+        key,
+        ctx,
+        &manifest.nonce_prefix,
+        plaintext,
+        manifest.plaintext_len,
+        |i, c, b| {
+            if manifest.chunks.get(i) != Some(c) {
+                return Err(VaultError::Changed);
+            }
+            Ok(sink(c, b)?)
+        },
+    )
+    .map_err(|e| match e {
+        VaultError::TooLarge { .. } => VaultError::Changed,
+        e => e,
+    })?;
+    if chunks.len() != manifest.chunks.len() || total != manifest.plaintext_len {
+        return Err(VaultError::Changed);
+    }
+    Ok(())
 }
 
 /// Decrypts the document `manifest` describes, fetching chunk `i` with

@@ -1,10 +1,11 @@
 //! The client side of the evidence vault: encrypt a file here, upload its
 //! ciphertext against a signed put record, download and decrypt against a
 //! signed open record. Streams throughout: a document is never whole in
-//! memory (its ciphertext waits in an owner-only temporary file between
-//! encryption and upload, because the manifest goes first).
+//! memory, and its ciphertext is never written on the client (an upload
+//! encrypts twice: once for the manifest that goes first, once as the
+//! chunks are sent).
 
-use std::io::{Read, Seek, Write};
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -184,28 +185,34 @@ pub type Progress<'a> = &'a mut dyn FnMut(&'static str, u64);
 /// Encrypts `plain` and stores it as a new document (`doc = None`) or as
 /// version `latest + 1` of `doc`, wrapped to the owner, `grantees` and the
 /// regulator key in force; waits for the put record's block.
+///
+/// The plaintext is read twice from where it stands: once to make the
+/// manifest the signed put record names, once to seal the chunks again as
+/// they are sent ([`veil_vault::reencrypt`]; a plaintext that changed in
+/// between is refused, and the node stores nothing). No ciphertext copy
+/// is written anywhere on the client.
 #[allow(clippy::too_many_arguments)]
-pub fn put(
+pub fn put<R: Read + Seek + Send>(
     client: &Client,
     source: &dyn ChainSource,
     party: &Party,
     doc: Option<(DocId, u32)>,
     grantees: &[(VerifyingKey, Recipient)],
-    plain: impl Read + Send,
+    mut plain: R,
     metadata: Metadata,
     progress: Progress<'_>,
 ) -> Result<Stored, VaultClientError> {
     let (nonce, ctx) = party.new_version(doc, &mut OsRng);
     let key = DocumentKey::generate(&mut OsRng);
-    let mut tmp = TempFile::new_in(&std::env::temp_dir(), "veil-vault")?;
+    let start = plain.stream_position()?;
     let mut done = 0u64;
-    let manifest = veil_vault::encrypt(&key, &ctx, &mut OsRng, plain, u64::MAX, |_, bytes| {
-        done += u64::try_from(bytes.len()).unwrap_or(0);
-        progress("encrypting", done);
-        tmp.file.write_all(bytes)
-    })?;
-    tmp.file.flush()?;
-    tmp.file.rewind()?;
+    let manifest =
+        veil_vault::encrypt(&key, &ctx, &mut OsRng, &mut plain, u64::MAX, |_, bytes| {
+            done += u64::try_from(bytes.len()).unwrap_or(0);
+            progress("encrypting", done);
+            Ok(())
+        })?;
+    plain.seek(std::io::SeekFrom::Start(start))?;
     let plan = VersionPlan {
         doc,
         grantees,
@@ -219,13 +226,40 @@ pub fn put(
     let head = manifest.encode().map_err(|e| protocol(e.to_string()))?;
     let head_len = u32::try_from(head.len()).map_err(|_| protocol("manifest too large"))?;
     let total = 4 + u64::from(head_len) + manifest.ciphertext_len();
-    let mut sent = 0u64;
-    let body = Counting {
-        inner: std::io::Cursor::new([&head_len.to_be_bytes()[..], &head].concat()).chain(&tmp.file),
-        count: &mut sent,
-        progress,
-    };
-    let up = client.vault_upload(&record, body, total)?;
+    let (up, sealed) = std::thread::scope(|s| {
+        let (to_body, chunks) = std::sync::mpsc::sync_channel::<Vec<u8>>(UPLOAD_AHEAD);
+        let (key, ctx, manifest) = (&key, &ctx, &manifest);
+        let sealer = s.spawn(move || {
+            veil_vault::reencrypt(key, ctx, manifest, plain, |_, bytes| {
+                to_body
+                    .send(bytes.to_vec())
+                    .map_err(|_| std::io::Error::other("the upload stopped"))
+            })
+        });
+        let mut sent = 0u64;
+        let body = Counting {
+            inner: std::io::Cursor::new([&head_len.to_be_bytes()[..], &head].concat()).chain(
+                ChunkReader {
+                    chunks,
+                    cur: std::io::Cursor::new(Vec::new()),
+                    left: manifest.ciphertext_len(),
+                },
+            ),
+            count: &mut sent,
+            progress,
+        };
+        let up = client.vault_upload(&record, body, total);
+        let sealed = sealer
+            .join()
+            .unwrap_or(Err(veil_vault::VaultError::Manifest("the sealer panicked")));
+        (up, sealed)
+    });
+    // A plaintext that changed says so; otherwise the node's answer does.
+    if let Err(e @ veil_vault::VaultError::Changed) = sealed {
+        return Err(e.into());
+    }
+    let up = up?;
+    sealed?;
     let tx = veil_codec::hex32(&up.hash)
         .map(TxHash)
         .ok_or_else(|| protocol("the node sent a malformed hash"))?;
@@ -238,6 +272,35 @@ pub fn put(
         size: manifest.ciphertext_len(),
         key,
     })
+}
+
+/// Sealed chunks waiting for the socket during an upload.
+const UPLOAD_AHEAD: usize = 2;
+
+/// The chunks of the second pass, read as one stream. If the sealer
+/// stops before every byte the manifest promises, reading fails, so the
+/// request breaks off instead of waiting for bytes that will not come.
+struct ChunkReader {
+    chunks: std::sync::mpsc::Receiver<Vec<u8>>,
+    cur: std::io::Cursor<Vec<u8>>,
+    left: u64,
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let n = self.cur.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                self.left = self.left.saturating_sub(u64::try_from(n).unwrap_or(0));
+                return Ok(n);
+            }
+            match self.chunks.recv() {
+                Ok(next) => self.cur = std::io::Cursor::new(next),
+                Err(_) if self.left == 0 => return Ok(0),
+                Err(_) => return Err(std::io::Error::other("the upload's chunks stopped")),
+            }
+        }
+    }
 }
 
 struct Counting<'a, R> {
