@@ -430,10 +430,41 @@ pub fn download(
             progress("downloading", got);
             Ok(buf)
         },
-        &tmp.file,
+        SyncingWriter {
+            file: &tmp.file,
+            unsynced: 0,
+        },
     )?;
     tmp.keep_as(dest)?;
     Ok(written)
+}
+
+/// Plaintext bytes written before the file is synced again while a
+/// download streams.
+const SYNC_EVERY: u64 = 16 << 20;
+
+/// Writes a download's plaintext, syncing every [`SYNC_EVERY`] bytes, so
+/// the disk writes back while the stream goes on instead of all at the
+/// end, when the file must be durable before it is renamed into place.
+struct SyncingWriter<'a> {
+    file: &'a std::fs::File,
+    unsynced: u64,
+}
+
+impl std::io::Write for SyncingWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = std::io::Write::write(&mut self.file, buf)?;
+        self.unsynced += u64::try_from(n).unwrap_or(0);
+        if self.unsynced >= SYNC_EVERY {
+            self.file.sync_data()?;
+            self.unsynced = 0;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::Write::flush(&mut self.file)
+    }
 }
 
 /// An open record for `party` on `v`, valid for `lifetime_ms`; by
