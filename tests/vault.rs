@@ -68,6 +68,16 @@ fn put(
     grantees: &[&Bank],
     data: &[u8],
 ) -> vv::Stored {
+    try_put(n, owner, doc, grantees, std::io::Cursor::new(data)).unwrap()
+}
+
+fn try_put(
+    n: &TestNode,
+    owner: &Bank,
+    doc: Option<([u8; 32], u32)>,
+    grantees: &[&Bank],
+    plain: impl std::io::Read + std::io::Seek + Send,
+) -> Result<vv::Stored, VaultClientError> {
     let client = Client::new(&n.url());
     let g: Vec<_> = grantees
         .iter()
@@ -79,11 +89,10 @@ fn put(
         &owner.party,
         doc,
         &g,
-        std::io::Cursor::new(data),
+        plain,
         meta(),
         &mut |_, _| {},
     )
-    .unwrap()
 }
 
 fn doc(n: &TestNode, id: &[u8; 32]) -> VaultDocumentJson {
@@ -492,18 +501,7 @@ fn bad_uploads_store_nothing_and_say_why() {
 
     // Over the owner's quota (4 MiB; 2 MiB used): 413 before any byte.
     let big = plaintext(3 << 20);
-    let client = Client::new(&n.url());
-    let e = vv::put(
-        &client,
-        &n.source(),
-        &a.party,
-        None,
-        &[],
-        std::io::Cursor::new(&big[..]),
-        meta(),
-        &mut |_, _| {},
-    )
-    .unwrap_err();
+    let e = try_put(&n, &a, None, &[], std::io::Cursor::new(&big[..])).unwrap_err();
     match e {
         VaultClientError::Client(c) => {
             let p = c.problem().unwrap();
@@ -537,18 +535,15 @@ fn bad_uploads_store_nothing_and_say_why() {
             self.data.seek(to)
         }
     }
-    let e = vv::put(
-        &client,
-        &n.source(),
-        &a.party,
+    let e = try_put(
+        &n,
+        &a,
         None,
         &[],
         Changing {
             data: std::io::Cursor::new(plaintext(1 << 20)),
             rewound: false,
         },
-        meta(),
-        &mut |_, _| {},
     )
     .unwrap_err();
     assert!(
@@ -670,17 +665,7 @@ fn a_hundred_megabytes_round_trip() {
     }
     let client = Client::new(&n.url());
     let f = std::fs::File::open(&path).unwrap();
-    let s = vv::put(
-        &client,
-        &n.source(),
-        &a.party,
-        None,
-        &[],
-        f,
-        meta(),
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let s = try_put(&n, &a, None, &[], f).unwrap();
     assert_eq!(s.plain_len, 100 << 20);
     let d = doc(&n, &s.ctx.id);
     let open = vv::open_record(

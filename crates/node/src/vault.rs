@@ -278,8 +278,8 @@ type Stored = (Vec<[u8; 32]>, Result<(), VaultError>);
 /// the receiving task, the three added up and blocked the async runtime
 /// for every `fsync`.
 struct Storer {
-    chunks: Option<tokio::sync::mpsc::Sender<Received>>,
-    done: Option<tokio::task::JoinHandle<Stored>>,
+    chunks: tokio::sync::mpsc::Sender<Received>,
+    done: tokio::task::JoinHandle<Stored>,
 }
 
 impl Storer {
@@ -345,10 +345,7 @@ impl Storer {
                 (stored, check.and(written))
             })
         });
-        Self {
-            chunks: Some(tx),
-            done: Some(done),
-        }
+        Self { chunks: tx, done }
     }
 }
 
@@ -410,8 +407,8 @@ impl Upload {
             data = &data[take..];
             if self.chunk.len() == len {
                 let chunk = std::mem::take(&mut self.chunk);
-                let sent = match self.storer.as_ref().and_then(|s| s.chunks.as_ref()) {
-                    Some(to) => to.send((self.next, c, chunk)).await.is_ok(),
+                let sent = match &self.storer {
+                    Some(s) => s.chunks.send((self.next, c, chunk)).await.is_ok(),
                     None => false,
                 };
                 if !sent {
@@ -428,13 +425,11 @@ impl Upload {
     /// Waits for the stages to store what they were given; what they
     /// stored is recorded for [`Upload::abort`].
     async fn settle(&mut self) -> Result<(), VaultError> {
-        let Some(mut storer) = self.storer.take() else {
+        let Some(Storer { chunks, done }) = self.storer.take() else {
             return Ok(());
         };
-        storer.chunks = None;
-        let Some(done) = storer.done.take() else {
-            return Ok(());
-        };
+        // No more chunks: the stages finish what they hold and stop.
+        drop(chunks);
         let (stored, result) = done.await.unwrap_or_else(|_| {
             (
                 Vec::new(),

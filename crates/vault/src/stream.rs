@@ -152,23 +152,23 @@ fn read_chunks<R: Read>(
 ) -> Result<u64, VaultError> {
     let too_large = || VaultError::TooLarge { max: max_len };
     let mut total = 0u64;
-    let mut read = |buf: &mut Secret<Vec<u8>>| -> Result<usize, VaultError> {
+    // Fills a fresh buffer, cut to what was read.
+    let mut read = || -> Result<Secret<Vec<u8>>, VaultError> {
+        let mut buf = chunk_buffer();
         let n = read_full(&mut plaintext, buf.expose_mut())?;
         buf.expose_mut().truncate(n);
         total = total.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
         if total > max_len {
             return Err(too_large());
         }
-        Ok(n)
+        Ok(buf)
     };
-    let mut cur = chunk_buffer();
-    let mut cur_len = read(&mut cur)?;
+    let mut cur = read()?;
     let mut index = 0u32;
     loop {
-        let next = if cur_len == CHUNK_SIZE {
-            let mut next = chunk_buffer();
-            let n = read(&mut next)?;
-            (n > 0).then_some((next, n))
+        // A full chunk may be the last only if nothing follows it.
+        let next = if cur.expose().len() == CHUNK_SIZE {
+            Some(read()?).filter(|next| !next.expose().is_empty())
         } else {
             None
         };
@@ -180,12 +180,12 @@ fn read_chunks<R: Read>(
         }) {
             break;
         }
-        let Some((next, n)) = next else { break };
+        let Some(next) = next else { break };
         index += 1;
         if usize::try_from(index).map_or(true, |i| i + 1 > MAX_CHUNKS) {
             return Err(too_large());
         }
-        (cur, cur_len) = (next, n);
+        cur = next;
     }
     Ok(total)
 }
